@@ -1,0 +1,202 @@
+import { EventEmitter } from 'node:events';
+import { Pool } from 'pg';
+import { checkAppend, checkStreamName, readCount } from '../event-store.arguments';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  StreamNotFoundError,
+  StreamVersionConflictError,
+} from '../event-store.errors';
+import {
+  AllSubscription,
+  AppendResult,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeAllOptions,
+} from '../event-store.port';
+import { PostgresAllSubscription } from './postgres.subscription';
+import { EventRow, toRecordedEvent } from './postgres.rows';
+
+const MAX_ANY_RETRIES = 5;
+const UNIQUE_VIOLATION = '23505';
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
+
+// Only transactions below the oldest in-flight one are read, so $all never moves past a gap.
+const SAFE = 'e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+const COLUMNS = 'e.global_position, e.transaction_id, e.stream, e.revision, e.event_id, e.event_type, e.data, e.metadata, e.created_at';
+
+export interface PostgresEventStoreOptions {
+  pollIntervalMs: number;
+  /** Whether close() ends the pool (false when the pool is shared with the rest of the app). */
+  ownsPool?: boolean;
+}
+
+/**
+ * The event store on PostgreSQL. Note for anyone batching appends into one transaction
+ * (group commit): every stream's current revision must be read before the transaction's
+ * first write, or its transaction id could sort before an event it depends on.
+ */
+export class PostgresEventStore implements EventStore {
+  /** Wakes this process's subscriptions at once after a local append; others poll. */
+  private readonly appended = new EventEmitter();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.appended.setMaxListeners(0);
+  }
+
+  async append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    checkAppend(stream, events);
+    const kind = typeof expectedRevision === 'bigint' ? 'revision' : expectedRevision;
+    const revision = typeof expectedRevision === 'bigint' ? expectedRevision.toString() : null;
+    const params = [
+      stream,
+      kind,
+      revision,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata ?? {})),
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.query<AppendRow>(
+          'tg_append',
+          'SELECT outcome, last_revision, commit_position, prepare_position FROM append_to_stream($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+          params,
+        );
+        const last = rows[rows.length - 1];
+        if (last.outcome === 'conflict') {
+          throw new StreamVersionConflictError(stream, describe(expectedRevision), describeActual(last.last_revision));
+        }
+        if (last.outcome === 'duplicate') throw new DuplicateEventIdError(events[0].id);
+        if (last.outcome === 'appended') this.appended.emit('append');
+        return {
+          nextExpectedRevision: BigInt(last.last_revision as string),
+          position: { commit: BigInt(last.commit_position as string), prepare: BigInt(last.prepare_position as string) },
+        };
+      } catch (err) {
+        // A concurrent append won the race for the same revision or the same event ids.
+        // Re-running lets the function report idempotent success or a precise conflict.
+        if (isUniqueViolation(err) && attempt < MAX_ANY_RETRIES) continue;
+        if (isUniqueViolation(err)) throw new StreamVersionConflictError(stream, describe(expectedRevision), 'unknown (concurrent writers)');
+        throw err;
+      }
+    }
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    checkStreamName(stream);
+    const count = readCount(options.maxCount);
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? null : 0n);
+    const { rows } = await this.query<EventRow>(
+      backwards ? 'tg_read_stream_bwd' : 'tg_read_stream_fwd',
+      backwards
+        ? `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 AND ($2::bigint IS NULL OR e.revision <= $2) ORDER BY e.revision DESC LIMIT $3`
+        : `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 AND e.revision >= $2 ORDER BY e.revision LIMIT $3`,
+      [stream, from === null ? null : from.toString(), count],
+    );
+    if (rows.length === 0) await this.assertStreamExists(stream);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const count = readCount(options.maxCount);
+    return this.readAllAfter(options.after ?? null, count, options.filter);
+  }
+
+  /** Shared by readAll and subscriptions: one page of $all strictly after `after`, below the in-flight horizon. */
+  async readAllAfter(after: Position | null, count: number, filter?: EventFilter): Promise<RecordedEvent[]> {
+    const params: unknown[] = [after ? after.commit.toString() : null, after ? after.prepare.toString() : null, count];
+    let where = `${SAFE} AND ($1::xid8 IS NULL OR (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint))`;
+    if (filter) {
+      params.push(filter.prefixes.map((p) => `${escapeLike(p)}%`));
+      where += ` AND e.${filter.kind === 'streamPrefix' ? 'stream' : 'event_type'} LIKE ANY($4::text[])`;
+    }
+    const name = filter ? `tg_read_all_${filter.kind}` : 'tg_read_all';
+    const { rows } = await this.query<EventRow>(
+      name,
+      `SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.transaction_id, e.global_position LIMIT $3`,
+      params,
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeAll(options: SubscribeAllOptions = {}): AllSubscription {
+    return new PostgresAllSubscription(this, this.appended, {
+      after: options.after ?? null,
+      filter: options.filter,
+      pollIntervalMs: this.options.pollIntervalMs,
+    });
+  }
+
+  async headPosition(): Promise<Position | null> {
+    const { rows } = await this.query<{ transaction_id: string; global_position: string }>(
+      'tg_head',
+      `SELECT e.transaction_id, e.global_position FROM events e WHERE ${SAFE} ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
+      [],
+    );
+    return rows[0] ? { commit: BigInt(rows[0].transaction_id), prepare: BigInt(rows[0].global_position) } : null;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('tg_ping', 'SELECT 1 FROM events LIMIT 1', []);
+  }
+
+  async close(): Promise<void> {
+    this.appended.emit('close');
+    if (this.options.ownsPool) await this.pool.end();
+  }
+
+  private async assertStreamExists(stream: string): Promise<void> {
+    const { rowCount } = await this.query('tg_stream_exists', 'SELECT 1 FROM events WHERE stream = $1 LIMIT 1', [stream]);
+    if (!rowCount) throw new StreamNotFoundError(stream);
+  }
+
+  /** Named statements are parsed once per connection: these run on every request. */
+  private async query<R extends object>(name: string, text: string, values: unknown[]) {
+    try {
+      return await this.pool.query<R>({ name, text, values });
+    } catch (err) {
+      if (isConnectionError(err)) throw new EventStoreUnavailableError(`PostgreSQL event store unreachable: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+interface AppendRow {
+  outcome: 'appended' | 'idempotent' | 'conflict' | 'duplicate';
+  last_revision: string | null;
+  commit_position: string | null;
+  prepare_position: string | null;
+}
+
+function describe(expected: ExpectedRevision): string {
+  return typeof expected === 'bigint' ? expected.toString() : expected;
+}
+
+function describeActual(lastRevision: string | null): string {
+  return lastRevision === null || lastRevision === '-1' ? 'no_stream' : lastRevision;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string })?.code === UNIQUE_VIOLATION;
+}
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (!!e?.code && CONNECTION_ERRORS.has(e.code)) || /timeout exceeded when trying to connect|Connection terminated/i.test(e?.message ?? '');
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { PoolClient } from 'pg';
+import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { RecordedEvent } from '../../src/event-store/event-store.port';
+import { createTestDatabase, TestDatabase } from '../support/database';
+
+/**
+ * A subscriber must never skip an event that a slower transaction commits after a faster one
+ * with a higher sequence number has already been read (the classic sequence-gap bug).
+ */
+describe('PostgreSQL event store: late commits', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('late_commit');
+    store = new PostgresEventStore(database.pool, { pollIntervalMs: 10 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  async function appendInOpenTransaction(client: PoolClient, stream: string, type: string): Promise<void> {
+    await client.query(
+      `SELECT * FROM append_to_stream($1, 'no_stream', NULL, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+      [stream, [randomUUID()], [type], ['{}'], ['{}']],
+    );
+  }
+
+  function collect(prefix: string) {
+    const seen: RecordedEvent[] = [];
+    const sub = store.subscribeAll({ filter: { kind: 'streamPrefix', prefixes: [prefix] } });
+    const done = (async () => {
+      for await (const e of sub) seen.push(e);
+    })();
+    return { seen, stop: async () => (await sub.close(), await done) };
+  }
+
+  const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('delivers an event whose transaction took its sequence number first but committed last', async () => {
+    const prefix = `gap1-${randomUUID().slice(0, 6)}-`;
+    const sub = collect(prefix);
+    const slow = await database.pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await appendInOpenTransaction(slow, `${prefix}slow`, 'Slow'); // lower global_position, still in flight
+      await store.append(`${prefix}fast`, [{ id: randomUUID(), type: 'Fast', data: {} }], 'no_stream');
+      await settle(150);
+      // The fast event is held back: reading it now would move the checkpoint past the gap.
+      expect(sub.seen.map((e) => e.type)).toEqual([]);
+      await slow.query('COMMIT');
+    } finally {
+      slow.release();
+    }
+    await settle(150);
+    await sub.stop();
+    expect(sub.seen.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+  });
+
+  it('delivers a late commit even when its transaction id is newer but its sequence number is older', async () => {
+    const prefix = `gap2-${randomUUID().slice(0, 6)}-`;
+    const sub = collect(prefix);
+    const early = await database.pool.connect(); // takes its transaction id first...
+    const late = await database.pool.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query('SELECT pg_current_xact_id()');
+      await late.query('BEGIN');
+      await appendInOpenTransaction(late, `${prefix}late`, 'Late'); // ...but this one takes the lower sequence number
+      await appendInOpenTransaction(early, `${prefix}early`, 'Early');
+      await early.query('COMMIT');
+      await settle(150);
+      // Ordering by sequence number alone would deliver Early, checkpoint past Late's number, and skip Late.
+      expect(sub.seen.map((e) => e.type)).toEqual(['Early']);
+      await late.query('COMMIT');
+    } finally {
+      early.release();
+      late.release();
+    }
+    await settle(150);
+    await sub.stop();
+    expect(sub.seen.map((e) => e.type)).toEqual(['Early', 'Late']);
+    const positions = sub.seen.map((e) => e.position);
+    expect(positions[1].prepare < positions[0].prepare).toBe(true);
+    expect(positions[1].commit > positions[0].commit).toBe(true);
+  });
+
+  it('never loses or repeats events under many concurrent writers, read from successive checkpoints', async () => {
+    const prefix = `gap3-${randomUUID().slice(0, 6)}-`;
+    const sub = collect(prefix);
+    const writes = Array.from({ length: 200 }, (_, i) =>
+      store.append(`${prefix}${i % 20}`, [{ id: randomUUID(), type: `E${i}`, data: {} }], 'any'),
+    );
+    await Promise.all(writes);
+    await settle(300);
+    await sub.stop();
+    const types = sub.seen.map((e) => e.type);
+    expect(new Set(types).size).toBe(200);
+    expect(types).toHaveLength(200);
+  });
+});
