@@ -6,6 +6,7 @@
 import {
   AllStreamResolvedEvent,
   AllStreamSubscription,
+  ANY,
   AppendExpectedRevision,
   BACKWARDS,
   CancelledError,
@@ -18,9 +19,11 @@ import {
   FORWARDS,
   InvalidArgumentError,
   jsonEvent,
+  NO_STREAM,
   NotLeaderError,
   ResolvedEvent,
   START,
+  STREAM_EXISTS,
   StreamNotFoundError as EsdbStreamNotFoundError,
   streamNameFilter,
   TimeoutError,
@@ -210,6 +213,8 @@ export class EventStoreDbEventStore implements EventStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        // Cancel the call itself too: destroying our end alone would leave it pending in the client.
+        read.cancel().catch(() => undefined);
         read.destroy();
         reject(new EventStoreUnavailableError(`EventStoreDB did not answer a ping within ${this.options.pingTimeoutMs} ms`));
       }, this.options.pingTimeoutMs);
@@ -371,8 +376,16 @@ function copyPosition(p: { commit: bigint; prepare: bigint }): Position {
 }
 
 function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
-  // The client's constants are these same strings: 'any', 'no_stream', 'stream_exists'.
-  return expected;
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
 }
 
 function toEsdbFilter(filter: EventFilter | undefined): Filter {

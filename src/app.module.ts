@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { EventStoreModule } from './event-store/event-store.module';
+import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
+import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
+import { RedisModule } from './redis/redis.module';
+
+/** api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`). */
+export type ProcessRole = 'all' | 'api' | 'worker';
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, role: ProcessRole): DynamicModule {
+    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule] : [];
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CqrsModule.forRoot(),
+        ObservabilityModule,
+        DatabaseModule,
+        RedisModule,
+        EventStoreModule,
+        HealthModule,
+        ...workers,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, ProcessRole } from './app.module';
+import { AppConfig } from './config/config';
+import { createDb, createPool, ensureDatabase } from './database/database';
+import { migrateToLatest } from './database/migrate';
+import { LIFECYCLE, Lifecycle } from './health/lifecycle';
+import { createLogger, Logger, NestPinoLogger } from './observability/logger';
+
+const JSON_BODY_LIMIT = '1mb';
+
+/** Creates the database if missing and applies pending migrations (safe to run from several processes). */
+export async function prepareDatabase(config: AppConfig, logger: Logger): Promise<string[]> {
+  await ensureDatabase(config.databaseUrl);
+  const db = createDb(createPool(config.databaseUrl, 1));
+  try {
+    const { applied } = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    return applied;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Builds the Nest application for a role; used by main.ts and by the end-to-end tests. */
+export async function createApp(config: AppConfig, role: ProcessRole): Promise<INestApplication> {
+  const logger = createLogger(config.logLevel);
+  await prepareDatabase(config, logger);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, role), {
+    logger: new NestPinoLogger(logger.child({ component: 'nest' })),
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Tollgate').setDescription('Prepaid credits, OpenAI-compatible inference and the credit ledger.').setVersion('0.1.0').build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+/**
+ * Graceful shutdown: readiness fails first (draining), then Nest stops the workers, closes the
+ * HTTP server (in-flight requests finish), and only then closes the pools. A hard deadline
+ * makes sure a stuck dependency cannot keep the process alive forever.
+ */
+export function installShutdown(app: INestApplication, logger: Logger, timeoutMs: number): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    app.get<Lifecycle>(LIFECYCLE).draining = true;
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    deadline.unref();
+    app.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (err: Error) => {
+        logger.error({ err: { name: err.name, message: err.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,58 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
+import { Logger } from '../observability/logger';
+import { LOGGER } from '../observability/tokens';
+
+interface Mapped {
+  status: number;
+  code: string;
+  detail: string;
+}
+
+/**
+ * The one place errors become HTTP. Outside /v1, errors are RFC 9457 problem details;
+ * /v1 (OpenAI shape) gets its own mapping with the inference API. Unknown errors are logged
+ * by name and id only and answered with a generic 500 that leaks nothing.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const mapped = this.map(exception);
+    if (mapped.status >= 500) {
+      this.logger.error({ err: { name: (exception as Error)?.name, message: (exception as Error)?.message }, route: req.route?.path }, 'request failed');
+    }
+    res
+      .status(mapped.status)
+      .type('application/problem+json')
+      .json({ type: `https://tollgate.dev/problems/${mapped.code}`, title: title(mapped.status), status: mapped.status, code: mapped.code, detail: mapped.detail, instance: req.path });
+  }
+
+  private map(e: unknown): Mapped {
+    if (e instanceof HttpException) {
+      const body = e.getResponse();
+      const detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? e.message);
+      return { status: e.getStatus(), code: snake(HttpStatus[e.getStatus()] ?? 'error'), detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+    }
+    if (e instanceof StreamVersionConflictError) return { status: 409, code: e.code, detail: 'The resource was changed concurrently; reload and retry.' };
+    if (e instanceof StreamNotFoundError) return { status: 404, code: e.code, detail: 'Not found.' };
+    if (e instanceof EventStoreArgumentError) return { status: 400, code: e.code, detail: e.message };
+    if (e instanceof EventStoreUnavailableError) return { status: 503, code: e.code, detail: 'A backing service is unavailable; retry shortly.' };
+    return { status: 500, code: 'internal_error', detail: 'Internal error.' };
+  }
+}
+
+function snake(s: string): string {
+  return s.toLowerCase();
+}
+
+/** NOT_FOUND → "Not Found". */
+function title(status: number): string {
+  const name = HttpStatus[status] ?? 'ERROR';
+  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, sep: string, c: string) => `${sep ? ' ' : ''}${c.toUpperCase()}`);
+}
