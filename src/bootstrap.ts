@@ -31,6 +31,8 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, role), {
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     bodyParser: false,
+    // Throw instead of process.exit: main.ts reports boot errors, tests inspect them.
+    abortOnError: false,
   });
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });

@@ -39,12 +39,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? e.message);
       return { status: e.getStatus(), code: snake(HttpStatus[e.getStatus()] ?? 'error'), detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
     }
+    if (isClientHttpError(e)) return { status: e.status, code: (e.type ?? snake(HttpStatus[e.status] ?? 'bad_request')).replace(/\./g, '_'), detail: e.message };
     if (e instanceof StreamVersionConflictError) return { status: 409, code: e.code, detail: 'The resource was changed concurrently; reload and retry.' };
     if (e instanceof StreamNotFoundError) return { status: 404, code: e.code, detail: 'Not found.' };
     if (e instanceof EventStoreArgumentError) return { status: 400, code: e.code, detail: e.message };
     if (e instanceof EventStoreUnavailableError) return { status: 503, code: e.code, detail: 'A backing service is unavailable; retry shortly.' };
     return { status: 500, code: 'internal_error', detail: 'Internal error.' };
   }
+}
+
+/** Errors from Express's body parser (http-errors): too large, malformed JSON, wrong charset. */
+function isClientHttpError(e: unknown): e is { status: number; type?: string; message: string; expose: true } {
+  const x = e as { status?: unknown; expose?: unknown };
+  return typeof x?.status === 'number' && x.status >= 400 && x.status < 500 && x.expose === true;
 }
 
 function snake(s: string): string {

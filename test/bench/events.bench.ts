@@ -2,14 +2,15 @@
  * Event-store benchmark: prints figures, asserts nothing (not a jest suite).
  *
  *   npm run bench:events                      # = ts-node --transpile-only test/bench/events.bench.ts
- *   BENCH_EVENTS=50000 npm run bench:events   # scale the whole run (default 150,000 appended events)
- *   npm run bench:events -- --events=50000    # the same as a flag
+ *   BENCH_EVENTS=100000 npm run bench:events  # scale the whole run (default 40,000 appended events)
+ *   npm run bench:events -- --events=100000   # the same as a flag
  *   EVENTSTORE_CONNECTION_STRING='esdb://127.0.0.1:2113?tls=false' npm run bench:events
  *
  * Settings (env var / flag, all optional):
- *   BENCH_EVENTS / --events        events appended to PostgreSQL over all append benchmarks (default 150000)
+ *   BENCH_EVENTS / --events        events appended to PostgreSQL over all append benchmarks (default 40000);
+ *                                  all of them are then read back and projected twice (catch-up, rebuild)
  *   BENCH_USERS / --users          users, i.e. streams per day: usage-{user}-{day} (default 1000)
- *   BENCH_SEQ_EVENTS / --seq       override: sequential single appends (default 4% of BENCH_EVENTS)
+ *   BENCH_SEQ_EVENTS / --seq       sequential single appends (default 4% of BENCH_EVENTS, at most 1000)
  *   BENCH_ESDB_EVENTS / --esdb-events  events for the EventStoreDB run (default BENCH_EVENTS / 3)
  *   BENCH_PROJECTIONS=0 / --projections=0  skip the projection catch-up and replay
  *   TEST_DATABASE_SERVER           PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
@@ -59,8 +60,9 @@ interface Plan {
 }
 
 function plan(total: number, users: number, seqOverride: number | null): Plan {
-  const longStream = 1_000;
-  const seq = seqOverride ?? Math.round(total * 0.04);
+  const longStream = Math.min(1_000, Math.floor(total / 10));
+  // Sequential appends wait for one WAL flush each (a few ms): a few hundred samples give a stable p99.
+  const seq = seqOverride ?? Math.min(1_000, Math.round(total * 0.04));
   const conc8 = Math.round(total * 0.1);
   const conc32 = Math.round(total * 0.1);
   const batch10 = Math.round(total * 0.2);
@@ -300,6 +302,38 @@ async function storeBenchmarks(target: StoreTarget, ctx: RunContext, p: Plan, lo
 }
 
 // ---------------------------------------------------------------------------------------------
+// Baselines: what one round trip and one durable commit cost on this server, without the store
+
+async function baselineBenchmarks(url: string, track: (close: () => Promise<void>) => () => void): Promise<Row[]> {
+  const pool = createPool(url, 1);
+  const untrack = track(() => pool.end());
+  try {
+    await warmPool(pool, 1);
+    await pool.query('CREATE TABLE IF NOT EXISTS bench_commit (id bigint GENERATED ALWAYS AS IDENTITY, body jsonb NOT NULL)');
+    const body = JSON.stringify(usageRecorded(makeUsers(1, 'b')[0], new Date()).data);
+    const measure = async (benchmark: string, config: string, n: number, op: () => Promise<unknown>, note: string): Promise<Row> => {
+      for (let i = 0; i < 5; i++) await op(); // prepare the statement, warm the caches
+      const latency = new Samples();
+      const sw = new Stopwatch();
+      for (let i = 0; i < n; i++) {
+        const t0 = now();
+        await op();
+        latency.add(msSince(t0));
+      }
+      const ms = sw.elapsedMs();
+      return { store: 'postgres', benchmark, config, events: n, ms, rate: n / (ms / 1000), p50: latency.percentile(50), p99: latency.percentile(99), cpu: sw.cpuShare(), pgCpu: sw.pgCpuShare(), note };
+    };
+    return [
+      await measure('baseline: round trip', 'SELECT 1, pool 1', 1_000, () => pool.query({ name: 'b_select', text: 'SELECT 1' }), 'queries, not events'),
+      await measure('baseline: durable commit', '1-row INSERT autocommit, pool 1', 200, () => pool.query({ name: 'b_insert', text: 'INSERT INTO bench_commit (body) VALUES ($1)', values: [body] }), 'commits (WAL flush each)'),
+    ];
+  } finally {
+    untrack();
+    await pool.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Projections (PostgreSQL read models, fed from the PostgreSQL store)
 
 async function projectionBenchmarks(
@@ -415,7 +449,7 @@ async function storageFigures(pool: Pool): Promise<string> {
 
 async function main(): Promise<number> {
   const started = now();
-  const total = intSetting('BENCH_EVENTS', 'events', 150_000);
+  const total = intSetting('BENCH_EVENTS', 'events', 40_000);
   const users = Math.max(1, intSetting('BENCH_USERS', 'users', 1_000));
   const pgPlan = plan(total, users, intSetting('BENCH_SEQ_EVENTS', 'seq', null));
   const esdbTotal = intSetting('BENCH_ESDB_EVENTS', 'esdb-events', Math.round(total / 3));
@@ -467,6 +501,8 @@ async function main(): Promise<number> {
       `PostgreSQL ${settings.server_version} synchronous_commit=${settings.synchronous_commit} fsync=${settings.fsync} ` +
       `shared_buffers=${settings.shared_buffers}`;
 
+    log('  postgres: baselines…');
+    rows.push(...(await baselineBenchmarks(database.url, track)));
     const pg = postgresTarget(database.url, track);
     rows.push(...(await storeBenchmarks(pg, ctx, pgPlan, log)));
     storage = await storageFigures(database.pool);
@@ -515,7 +551,7 @@ async function main(): Promise<number> {
     '',
     renderTable(rows),
     '',
-    `total: ${fmtInt(ctx.appended)} events appended, ${fmtInt(ctx.read)} read, ${fmtInt(projected)} projected; wall ${wallS.toFixed(1)} s`,
+    `total: ${fmtInt(ctx.appended + ctx.read + projected)} events overall = ${fmtInt(ctx.appended)} appended + ${fmtInt(ctx.read)} read + ${fmtInt(projected)} projected; wall ${wallS.toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     storage,
     ...notes,
     'node cpu / pg cpu: CPU time of this process / of every local postgres process (server-wide) as a share of wall time; 100% = one core.',

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('config', () => {
+  it('has local defaults for every URL, so a fresh machine boots with no variables', () => {
+    expect(loadConfig({})).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/tollgate',
+      redisUrl: 'redis://127.0.0.1:6379',
+      eventStoreConnectionString: null,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads the conventional variable names', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://u@db:5432/x',
+      REDIS_URL: 'rediss://cache:6380',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://eventstore:2113?tls=false',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({ nodeEnv: 'production', port: 8080, logLevel: 'debug', eventStoreConnectionString: 'esdb://eventstore:2113?tls=false' });
+  });
+
+  it('lists every problem in one error instead of stopping at the first', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: 'eighty', NODE_ENV: 'staging', DATABASE_URL: 'mysql://x', REDIS_URL: 'not a url', LOG_LEVEL: 'loud', EVENTSTORE_CONNECTION_STRING: 'http://es:2113', DATABASE_POOL_MAX: '0' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(7);
+    expect(error!.message).toContain('PORT must be an integer');
+    expect(error!.message).toContain('NODE_ENV must be one of development, test, production');
+    expect(error!.message).toContain('DATABASE_URL must use postgres: or postgresql:');
+    expect(error!.message).toContain('REDIS_URL is not a valid URL');
+    expect(error!.message).toContain('EVENTSTORE_CONNECTION_STRING must start with esdb://');
+  });
+});
