@@ -37,6 +37,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_in_stream int;
       v_current bigint;
     BEGIN
+      -- $all is ordered by transaction id, so the id must be taken by this insert, after the
+      -- revision checks below saw every earlier commit to the stream.
+      IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        RAISE EXCEPTION 'append_to_stream must be the first write of its transaction';
+      END IF;
       -- Idempotency: the same event ids already in this stream mean this append already happened.
       SELECT count(*), count(*) FILTER (WHERE e.stream = p_stream)
         INTO v_found, v_in_stream FROM events e WHERE e.event_id = ANY(p_ids);

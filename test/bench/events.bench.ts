@@ -272,6 +272,7 @@ async function readStreamBenchmark(target: StoreTarget, ctx: RunContext, length:
 
 async function storeBenchmarks(target: StoreTarget, ctx: RunContext, p: Plan, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
+  ctx.revisions = new Map(); // stream names repeat across stores; revisions do not
   const headBefore = await (async () => {
     const opened = await target.open(1);
     try {
@@ -413,7 +414,12 @@ async function eventStoreDbTarget(connectionString: string): Promise<StoreTarget
   if (typeof factory !== 'function') return 'the EventStoreDB adapter has no EventStoreDbEventStore.fromConnectionString';
   // One client (one HTTP/2 connection, requests multiplexed) serves every benchmark.
   const store = factory.call(mod.EventStoreDbEventStore, connectionString);
-  await store.ping();
+  try {
+    await store.ping();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return {
     name: 'eventstoredb',
     transport: () => 'gRPC client',

@@ -25,10 +25,12 @@ async function take(sub: AsyncIterable<RecordedEvent>, n: number, timeoutMs = 50
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
     const left = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
     const next = await Promise.race([
       it.next(),
-      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(left, 0))),
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(left, 0)))),
     ]);
+    clearTimeout(timer);
     if (next === 'timeout') throw new Error(`timed out after ${out.length}/${n} events`);
     if (next.done) break;
     out.push(next.value);

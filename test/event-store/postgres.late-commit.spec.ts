@@ -69,7 +69,12 @@ describe('PostgreSQL event store: late commits', () => {
       await early.query('SELECT pg_current_xact_id()');
       await late.query('BEGIN');
       await appendInOpenTransaction(late, `${prefix}late`, 'Late'); // ...but this one takes the lower sequence number
-      await appendInOpenTransaction(early, `${prefix}early`, 'Early');
+      // append_to_stream refuses to run after an earlier write, so reproduce the interleaving
+      // (possible between two concurrent inserts) with a raw insert.
+      await early.query(
+        `INSERT INTO events (stream, revision, event_id, event_type, data, metadata) VALUES ($1, 0, $2, 'Early', '{}', '{}')`,
+        [`${prefix}early`, randomUUID()],
+      );
       await early.query('COMMIT');
       await settle(150);
       // Ordering by sequence number alone would deliver Early, checkpoint past Late's number, and skip Late.
@@ -85,6 +90,18 @@ describe('PostgreSQL event store: late commits', () => {
     const positions = sub.seen.map((e) => e.position);
     expect(positions[1].prepare < positions[0].prepare).toBe(true);
     expect(positions[1].commit > positions[0].commit).toBe(true);
+  });
+
+  it('refuses an append that is not the first write of its transaction', async () => {
+    const client = await database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()');
+      await expect(appendInOpenTransaction(client, `late-${randomUUID()}`, 'X')).rejects.toThrow(/first write of its transaction/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('never loses or repeats events under many concurrent writers, read from successive checkpoints', async () => {

@@ -24,6 +24,8 @@ import { PostgresAllSubscription } from './postgres.subscription';
 import { EventRow, toRecordedEvent } from './postgres.rows';
 
 const MAX_ANY_RETRIES = 5;
+const HORIZON_WAIT_MAX_MS = 2_000;
+const HORIZON_POLL_MS = 5;
 const UNIQUE_VIOLATION = '23505';
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
 
@@ -109,9 +111,28 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /**
+   * Read-your-writes for $all: first wait (briefly) until every transaction older than the newest
+   * committed event has finished, so a caller sees what was appended before it called.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const count = readCount(options.maxCount);
+    await this.awaitHorizon();
     return this.readAllAfter(options.after ?? null, count, options.filter);
+  }
+
+  /** Bounded: past the deadline the read returns what is safe to read, which is still correct, only older. */
+  private async awaitHorizon(): Promise<void> {
+    const deadline = Date.now() + HORIZON_WAIT_MAX_MS;
+    for (;;) {
+      const { rows } = await this.query<{ settled: boolean }>(
+        'tg_horizon',
+        `SELECT coalesce((SELECT max(e.transaction_id) FROM events e) < pg_snapshot_xmin(pg_current_snapshot()), true) AS settled`,
+        [],
+      );
+      if (rows[0].settled || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, HORIZON_POLL_MS));
+    }
   }
 
   /** Shared by readAll and subscriptions: one page of $all strictly after `after`, below the in-flight horizon. */
@@ -139,10 +160,20 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
+  /** The last committed event, even if an older transaction still holds it back from subscribers. */
   async headPosition(): Promise<Position | null> {
+    return this.head('tg_head', '');
+  }
+
+  /** The last event a subscriber may read now (below the in-flight horizon). */
+  async safeHeadPosition(): Promise<Position | null> {
+    return this.head('tg_safe_head', `WHERE ${SAFE}`);
+  }
+
+  private async head(name: string, where: string): Promise<Position | null> {
     const { rows } = await this.query<{ transaction_id: string; global_position: string }>(
-      'tg_head',
-      `SELECT e.transaction_id, e.global_position FROM events e WHERE ${SAFE} ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
+      name,
+      `SELECT e.transaction_id, e.global_position FROM events e ${where} ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
       [],
     );
     return rows[0] ? { commit: BigInt(rows[0].transaction_id), prepare: BigInt(rows[0].global_position) } : null;

@@ -5,7 +5,7 @@ const PAGE_SIZE = 500;
 
 export interface PageReader {
   readAllAfter(after: Position | null, count: number, filter?: EventFilter): Promise<RecordedEvent[]>;
-  headPosition(): Promise<Position | null>;
+  safeHeadPosition(): Promise<Position | null>;
 }
 
 interface Options {
@@ -50,7 +50,7 @@ export class PostgresAllSubscription implements AllSubscription {
       while (!this.closed) {
         // With a filter, a short page means everything up to the earlier head was considered:
         // jump there so the next poll does not rescan events that did not match.
-        const headBefore = filter ? await this.reader.headPosition() : null;
+        const headBefore = filter ? await this.reader.safeHeadPosition() : null;
         const page = await this.reader.readAllAfter(after, PAGE_SIZE, filter);
         for (const event of page) {
           after = event.position;
