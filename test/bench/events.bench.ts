@@ -337,6 +337,8 @@ async function baselineBenchmarks(url: string, track: (close: () => Promise<void
 // ---------------------------------------------------------------------------------------------
 // Projections (PostgreSQL read models, fed from the PostgreSQL store)
 
+const perEvent = (ms: number, events: number) => (events > 0 ? `${Math.round((ms * 1000) / events)} µs/event` : '');
+
 async function projectionBenchmarks(
   database: TestDatabase,
   target: StoreTarget,
@@ -365,7 +367,7 @@ async function projectionBenchmarks(
       rate: applied / (ms / 1000),
       cpu: sw.cpuShare(),
       pgCpu: sw.pgCpuShare(),
-      note: 'start() → waitUntilCaughtUp()',
+      note: `start() → waitUntilCaughtUp(); ${perEvent(ms, applied)}`,
     });
     untrack();
     await runner.stop();
@@ -386,7 +388,7 @@ async function projectionBenchmarks(
       rate: result.events / (ms / 1000),
       cpu: sw.cpuShare(),
       pgCpu: sw.pgCpuShare(),
-      note: `reset ${resetMs.toFixed(0)} ms`,
+      note: `reset ${resetMs.toFixed(0)} ms; ${perEvent(ms, result.events)}`,
     });
   } finally {
     await opened.close();

@@ -34,7 +34,15 @@ describe('PostgreSQL event store: late commits', () => {
     const done = (async () => {
       for await (const e of sub) seen.push(e);
     })();
-    return { seen, stop: async () => (await sub.close(), await done) };
+    /** Waits for `n` events (other suites' transactions on the same server may delay them), then stops. */
+    const stopAfter = async (n: number) => {
+      const deadline = Date.now() + 10_000;
+      while (seen.length < n && Date.now() < deadline) await settle(10);
+      await settle(50); // and nothing more arrives
+      await sub.close();
+      await done;
+    };
+    return { seen, stopAfter };
   }
 
   const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,8 +62,7 @@ describe('PostgreSQL event store: late commits', () => {
     } finally {
       slow.release();
     }
-    await settle(150);
-    await sub.stop();
+    await sub.stopAfter(2);
     expect(sub.seen.map((e) => e.type)).toEqual(['Slow', 'Fast']);
   });
 
@@ -76,7 +83,8 @@ describe('PostgreSQL event store: late commits', () => {
         [`${prefix}early`, randomUUID()],
       );
       await early.query('COMMIT');
-      await settle(150);
+      const deadline = Date.now() + 10_000;
+      while (sub.seen.length === 0 && Date.now() < deadline) await settle(10);
       // Ordering by sequence number alone would deliver Early, checkpoint past Late's number, and skip Late.
       expect(sub.seen.map((e) => e.type)).toEqual(['Early']);
       await late.query('COMMIT');
@@ -84,8 +92,7 @@ describe('PostgreSQL event store: late commits', () => {
       early.release();
       late.release();
     }
-    await settle(150);
-    await sub.stop();
+    await sub.stopAfter(2);
     expect(sub.seen.map((e) => e.type)).toEqual(['Early', 'Late']);
     const positions = sub.seen.map((e) => e.position);
     expect(positions[1].prepare < positions[0].prepare).toBe(true);
@@ -111,8 +118,7 @@ describe('PostgreSQL event store: late commits', () => {
       store.append(`${prefix}${i % 20}`, [{ id: randomUUID(), type: `E${i}`, data: {} }], 'any'),
     );
     await Promise.all(writes);
-    await settle(300);
-    await sub.stop();
+    await sub.stopAfter(200);
     const types = sub.seen.map((e) => e.type);
     expect(new Set(types).size).toBe(200);
     expect(types).toHaveLength(200);
