@@ -1,36 +1,29 @@
 import { sql } from 'kysely';
 import { Projector } from '../src/projection-runtime/projector';
 
-/** Every stream with its category, revision, size and last activity: support's and tooling's map of the store. */
+/**
+ * Every stream with its category, revision, size and last activity: support's and tooling's map
+ * of the store. One statement per batch; the row keeps the revision it reflects, so events at or
+ * below it (a replay) are left out and change nothing.
+ */
 export const streamIndexProjection: Projector = {
   name: 'stream-index',
   tables: ['stream_index'],
-  async apply(trx, event) {
-    const dash = event.stream.indexOf('-');
-    const category = dash > 0 ? event.stream.slice(0, dash) : event.stream;
-    await trx
-      .insertInto('stream_index')
-      .values({
-        stream: event.stream,
-        category,
-        revision: event.revision.toString(),
-        event_count: '1',
-        first_event_at: event.createdAt,
-        last_event_at: event.createdAt,
-        last_event_type: event.type,
-      })
-      .onConflict((oc) =>
-        oc
-          .column('stream')
-          .doUpdateSet({
-            revision: (eb) => eb.ref('excluded.revision'),
-            event_count: sql`stream_index.event_count + 1`,
-            last_event_at: (eb) => eb.ref('excluded.last_event_at'),
-            last_event_type: (eb) => eb.ref('excluded.last_event_type'),
-          })
-          // The row remembers the revision it reflects: an event seen before changes nothing.
-          .where('stream_index.revision', '<', (eb) => eb.ref('excluded.revision')),
-      )
-      .execute();
+  async apply(trx, events) {
+    await sql`
+      INSERT INTO stream_index AS s (stream, category, revision, event_count, first_event_at, last_event_at, last_event_type)
+      SELECT b.stream, split_part(b.stream, '-', 1), max(b.revision), count(*), min(b.created_at), max(b.created_at),
+             (array_agg(b.event_type ORDER BY b.revision DESC))[1]
+        FROM unnest(${events.map((e) => e.stream)}::text[], ${events.map((e) => e.revision.toString())}::bigint[],
+                    ${events.map((e) => e.type)}::text[], ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
+             AS b(stream, revision, event_type, created_at)
+        LEFT JOIN stream_index cur ON cur.stream = b.stream
+       WHERE cur.revision IS NULL OR b.revision > cur.revision
+       GROUP BY b.stream
+      ON CONFLICT (stream) DO UPDATE SET
+        revision = excluded.revision,
+        event_count = s.event_count + excluded.event_count,
+        last_event_at = excluded.last_event_at,
+        last_event_type = excluded.last_event_type`.execute(trx);
   },
 };

@@ -39,9 +39,7 @@ export async function applyBatch(
       if (!samePosition(stored, checkpoint.expected)) throw new CheckpointMovedError(stored);
     }
     if (options.searchPath) await sql`SELECT set_config('search_path', ${options.searchPath}, true)`.execute(trx);
-    for (const event of events) {
-      for (const projector of projectors) await projector.apply(trx, event);
-    }
+    for (const projector of projectors) await projector.apply(trx, events);
     if (checkpoint) await writeCheckpoint(trx, checkpoint.name, events[events.length - 1].position);
     await options.beforeCommit?.();
   });

@@ -71,7 +71,7 @@ describe('projection runner', () => {
     const counting: Projector = {
       name: 'counting',
       tables: [],
-      apply: async (trx) => void (await sql`UPDATE applications SET n = n + 1`.execute(trx)),
+      apply: async (trx, events) => void (await sql`UPDATE applications SET n = n + ${events.length}`.execute(trx)),
     };
     await store.append('credits-7', Array.from({ length: 120 }, (_, i) => ev(`E${i}`)), 'no_stream');
     let crashes = 0;

@@ -112,27 +112,29 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Read-your-writes for $all: first wait (briefly) until every transaction older than the newest
-   * committed event has finished, so a caller sees what was appended before it called.
+   * Read-your-writes for $all. Events held back by an older in-flight transaction always sort
+   * after every readable one, so a full page is complete; only a short page waits (briefly)
+   * for those transactions, so a caller sees what was appended before it called.
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const count = readCount(options.maxCount);
-    await this.awaitHorizon();
-    return this.readAllAfter(options.after ?? null, count, options.filter);
-  }
-
-  /** Bounded: past the deadline the read returns what is safe to read, which is still correct, only older. */
-  private async awaitHorizon(): Promise<void> {
     const deadline = Date.now() + HORIZON_WAIT_MAX_MS;
     for (;;) {
-      const { rows } = await this.query<{ settled: boolean }>(
-        'tg_horizon',
-        `SELECT coalesce((SELECT max(e.transaction_id) FROM events e) < pg_snapshot_xmin(pg_current_snapshot()), true) AS settled`,
-        [],
-      );
-      if (rows[0].settled || Date.now() > deadline) return;
+      const page = await this.readAllAfter(options.after ?? null, count, options.filter);
+      // Past the deadline the page is still correct, only not the newest.
+      if (page.length === count || (await this.settled()) || Date.now() > deadline) return page;
       await new Promise((r) => setTimeout(r, HORIZON_POLL_MS));
     }
+  }
+
+  /** True when no committed event is held back behind an in-flight transaction. */
+  private async settled(): Promise<boolean> {
+    const { rows } = await this.query<{ settled: boolean }>(
+      'tg_settled',
+      'SELECT coalesce((SELECT max(e.transaction_id) FROM events e) < pg_snapshot_xmin(pg_current_snapshot()), true) AS settled',
+      [],
+    );
+    return rows[0].settled;
   }
 
   /** Shared by readAll and subscriptions: one page of $all strictly after `after`, below the in-flight horizon. */
