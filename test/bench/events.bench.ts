@@ -2,12 +2,12 @@
  * Event-store benchmark: prints figures, asserts nothing (not a jest suite).
  *
  *   npm run bench:events                      # = ts-node --transpile-only test/bench/events.bench.ts
- *   BENCH_EVENTS=100000 npm run bench:events  # scale the whole run (default 40,000 appended events)
+ *   BENCH_EVENTS=100000 npm run bench:events  # scale the whole run (default 100,000 appended events)
  *   npm run bench:events -- --events=100000   # the same as a flag
  *   EVENTSTORE_CONNECTION_STRING='esdb://127.0.0.1:2113?tls=false' npm run bench:events
  *
  * Settings (env var / flag, all optional):
- *   BENCH_EVENTS / --events        events appended to PostgreSQL over all append benchmarks (default 40000);
+ *   BENCH_EVENTS / --events        events appended to PostgreSQL over all append benchmarks (default 100000);
  *                                  all of them are then read back and projected twice (catch-up, rebuild)
  *   BENCH_USERS / --users          users, i.e. streams per day: usage-{user}-{day} (default 1000)
  *   BENCH_SEQ_EVENTS / --seq       sequential single appends (default 4% of BENCH_EVENTS, at most 1000)
@@ -457,7 +457,7 @@ async function storageFigures(pool: Pool): Promise<string> {
 
 async function main(): Promise<number> {
   const started = now();
-  const total = intSetting('BENCH_EVENTS', 'events', 40_000);
+  const total = intSetting('BENCH_EVENTS', 'events', 100_000);
   const users = Math.max(1, intSetting('BENCH_USERS', 'users', 1_000));
   const pgPlan = plan(total, users, intSetting('BENCH_SEQ_EVENTS', 'seq', null));
   const esdbTotal = intSetting('BENCH_ESDB_EVENTS', 'esdb-events', Math.round(total / 3));
