@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ProcessRole } from './app.module';
 import { createApp, installShutdown } from './bootstrap';
 import { ConfigError, loadConfig } from './config/config';
+import { eventStoreKind } from './event-store/create-event-store';
 import { createLogger } from './observability/logger';
 
 const ROLES: ProcessRole[] = ['all', 'api', 'worker'];
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, role);
   installShutdown(app, logger, config.shutdownTimeoutMs);
   await app.listen(config.port, config.host);
-  logger.info({ role, port: config.port, eventStore: config.eventStoreConnectionString ? 'eventstoredb' : 'postgres' }, 'tollgate started');
+  logger.info({ role, port: config.port, eventStore: eventStoreKind(config) }, 'tollgate started');
 }
 
 main().catch((err: Error) => {
