@@ -1,5 +1,7 @@
 import { Projector } from '../src/projection-runtime/projector';
+import { accountsProjection } from './accounts.projection';
+import { apiKeysProjection } from './api-keys.projection';
 import { streamIndexProjection } from './stream-index.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection];

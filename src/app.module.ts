@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -10,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
+import { SecurityModule } from './security/security.module';
 
 /** api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`). */
 export type ProcessRole = 'all' | 'api' | 'worker';
@@ -28,6 +31,9 @@ export class AppModule {
         RedisModule,
         EventStoreModule,
         HealthModule,
+        SecurityModule,
+        AccountsModule,
+        ApiKeysModule,
         ...workers,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

@@ -1,8 +1,18 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DomainError, DomainErrorKind } from './domain-error';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
+
+export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+};
 
 interface Mapped {
   status: number;
@@ -24,6 +34,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const mapped = this.map(exception);
+    if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (mapped.status >= 500) {
       this.logger.error({ err: { name: (exception as Error)?.name, message: (exception as Error)?.message }, route: req.route?.path }, 'request failed');
     }
@@ -39,6 +50,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? e.message);
       return { status: e.getStatus(), code: snake(HttpStatus[e.getStatus()] ?? 'error'), detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
     }
+    if (e instanceof DomainError) return { status: STATUS_BY_KIND[e.kind], code: e.code, detail: e.message };
     if (isClientHttpError(e)) return { status: e.status, code: (e.type ?? snake(HttpStatus[e.status] ?? 'bad_request')).replace(/\./g, '_'), detail: e.message };
     if (e instanceof StreamVersionConflictError) return { status: 409, code: e.code, detail: 'The resource was changed concurrently; reload and retry.' };
     if (e instanceof StreamNotFoundError) return { status: 404, code: e.code, detail: 'Not found.' };

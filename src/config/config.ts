@@ -20,6 +20,8 @@ export interface AppConfig {
   eventStorePollIntervalMs: number;
   projectionBatchMax: number;
   shutdownTimeoutMs: number;
+  /** Master secret; purpose-specific keys (key hashing, identity hashing, sessions) are derived from it. */
+  appSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -30,6 +32,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Only for development and tests; production refuses to boot without APP_SECRET. */
+const DEV_APP_SECRET = 'tollgate-development-secret-not-for-production';
 
 class Reader {
   readonly problems: string[] = [];
@@ -101,7 +106,10 @@ export function loadConfig(env: Env): AppConfig {
     eventStorePollIntervalMs: r.int('EVENTSTORE_POLL_INTERVAL_MS', 100, 5, 60_000),
     projectionBatchMax: r.int('PROJECTION_BATCH_MAX', 500, 1, 10_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    // Secrets have no default in production: a deployment that forgets one must not boot.
+    appSecret: r.string('APP_SECRET', nodeEnv === 'production' ? null : DEV_APP_SECRET),
   };
+  if (config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -34,8 +34,55 @@ export interface StreamIndexTable {
   last_event_type: string;
 }
 
+export interface PersonalDataKeysTable {
+  subject_id: string;
+  key: Buffer | null;
+  created_at: Generated<Date>;
+  shredded_at: Date | null;
+}
+
+export interface AccountsTable {
+  account_id: string;
+  email_hash: string;
+  email_sealed: string | null;
+  display_name_sealed: string | null;
+  picture_sealed: string | null;
+  roles: string[];
+  status: 'active' | 'suspended';
+  registered_via: string;
+  registered_at: Date;
+  deletion_requested_at: Date | null;
+  revision: string;
+}
+
+export interface ApiKeysTable {
+  key_id: string;
+  account_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  requests_per_minute: number | null;
+  tokens_per_minute: number | null;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  replaced_by: string | null;
+  rotated_from: string | null;
+  revision: string;
+}
+
+export interface ApiKeyUsageTable {
+  key_id: string;
+  last_used_at: Date;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
   stream_index: StreamIndexTable;
+  personal_data_keys: PersonalDataKeysTable;
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  api_key_usage: ApiKeyUsageTable;
 }

@@ -1,0 +1,75 @@
+import { sql, Transaction } from 'kysely';
+import { AccountEvent } from '../src/accounts/account.events';
+import { Database } from '../src/database/schema';
+import { RecordedEvent } from '../src/event-store/event-store.port';
+import { Projector } from '../src/projection-runtime/projector';
+
+/**
+ * Accounts: roles, status, sealed profile fields. Each row keeps the stream revision it
+ * reflects; an update applies only to a row that is behind the event (a replay changes nothing).
+ */
+export const accountsProjection: Projector = {
+  name: 'accounts',
+  tables: ['accounts'],
+  async apply(trx, events) {
+    for (const event of events) if (event.stream.startsWith('account-')) await applyOne(trx, event);
+  },
+};
+
+async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Promise<void> {
+  const event = { type: recorded.type, data: recorded.data } as AccountEvent;
+  const revision = recorded.revision.toString();
+  const accountId = recorded.stream.slice('account-'.length);
+  const update = (set: Record<string, unknown>) =>
+    trx
+      .updateTable('accounts')
+      .set({ ...set, revision })
+      .where('account_id', '=', accountId)
+      .where('revision', '<', revision)
+      .execute();
+  switch (event.type) {
+    case 'AccountRegistered':
+      await trx
+        .insertInto('accounts')
+        .values({
+          account_id: accountId,
+          email_hash: event.data.emailHash,
+          email_sealed: event.data.email,
+          display_name_sealed: event.data.displayName,
+          picture_sealed: event.data.picture,
+          roles: event.data.roles,
+          status: 'active',
+          registered_via: event.data.via,
+          registered_at: new Date(event.data.registeredAt),
+          deletion_requested_at: null,
+          revision,
+        })
+        .onConflict((oc) => oc.column('account_id').doNothing())
+        .execute();
+      return;
+    case 'ProfileUpdated': {
+      const set: Record<string, unknown> = {};
+      if (event.data.displayName !== undefined) set.display_name_sealed = event.data.displayName;
+      if (event.data.picture !== undefined) set.picture_sealed = event.data.picture;
+      await update(set);
+      return;
+    }
+    case 'RoleGranted':
+      await update({ roles: sql`array_append(array_remove(roles, ${event.data.role}), ${event.data.role})` });
+      return;
+    case 'RoleRevoked':
+      await update({ roles: sql`array_remove(roles, ${event.data.role})` });
+      return;
+    case 'AccountSuspended':
+      await update({ status: 'suspended' });
+      return;
+    case 'AccountReinstated':
+      await update({ status: 'active' });
+      return;
+    case 'DeletionRequested':
+      await update({ deletion_requested_at: new Date(event.data.requestedAt) });
+      return;
+    default:
+      await update({}); // PasswordChanged and unknown events only move the revision
+  }
+}

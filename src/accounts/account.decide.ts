@@ -1,0 +1,109 @@
+import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
+import { assertNever, Decider } from '../event-sourcing/decider';
+import { AccountEvent, Role, ROLES, SignInMethod } from './account.events';
+
+export interface AccountState {
+  exists: boolean;
+  status: 'active' | 'suspended';
+  roles: Role[];
+  passwordHash: string | null;
+  deletionRequestedAt: string | null;
+}
+
+export type AccountCommand =
+  | {
+      type: 'RegisterAccount';
+      accountId: string;
+      emailHash: string;
+      email: string | null;
+      displayName: string | null;
+      picture: string | null;
+      via: SignInMethod;
+      roles: Role[];
+      passwordHash: string | null;
+      at: string;
+    }
+  | { type: 'ChangePassword'; passwordHash: string; at: string }
+  | { type: 'UpdateProfile'; displayName?: string | null; picture?: string | null; at: string }
+  /** `viaInvite`: the provider role is granted only by accepting an invite (beta policy P18). */
+  | { type: 'GrantRole'; role: Role; viaInvite?: boolean; at: string }
+  | { type: 'RevokeRole'; role: Role; at: string }
+  | { type: 'SuspendAccount'; reason: string; at: string }
+  | { type: 'ReinstateAccount'; at: string }
+  | { type: 'RequestDeletion'; at: string };
+
+const initialState = (): AccountState => ({ exists: false, status: 'active', roles: [], passwordHash: null, deletionRequestedAt: null });
+
+function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
+  if (command.type === 'RegisterAccount') {
+    if (state.exists) throw conflict('account_exists', 'The account already exists.');
+    const roles = [...new Set<Role>(['developer', ...command.roles])];
+    if (roles.includes('provider')) throw forbidden('provider_invite_only', 'The provider role is granted only through an invite.');
+    const registered: AccountEvent = {
+      type: 'AccountRegistered',
+      data: {
+        accountId: command.accountId,
+        emailHash: command.emailHash,
+        email: command.email,
+        displayName: command.displayName,
+        picture: command.picture,
+        via: command.via,
+        roles,
+        registeredAt: command.at,
+      },
+    };
+    return command.passwordHash ? [registered, { type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }] : [registered];
+  }
+  if (!state.exists) throw notFound('account_not_found', 'No such account.');
+  switch (command.type) {
+    case 'ChangePassword':
+      return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }];
+    case 'UpdateProfile': {
+      const data: { displayName?: string | null; picture?: string | null; updatedAt: string } = { updatedAt: command.at };
+      if (command.displayName !== undefined) data.displayName = command.displayName;
+      if (command.picture !== undefined) data.picture = command.picture;
+      return Object.keys(data).length > 1 ? [{ type: 'ProfileUpdated', data }] : [];
+    }
+    case 'GrantRole':
+      if (!ROLES.includes(command.role)) throw invalid('unknown_role', `Unknown role ${command.role}.`);
+      if (command.role === 'provider' && !command.viaInvite) throw forbidden('provider_invite_only', 'The provider role is granted only through an invite.');
+      return state.roles.includes(command.role) ? [] : [{ type: 'RoleGranted', data: { role: command.role, grantedAt: command.at } }];
+    case 'RevokeRole':
+      if (command.role === 'developer') throw invalid('developer_role_permanent', 'Every account keeps the developer role.');
+      return state.roles.includes(command.role) ? [{ type: 'RoleRevoked', data: { role: command.role, revokedAt: command.at } }] : [];
+    case 'SuspendAccount':
+      if (!command.reason.trim()) throw invalid('reason_required', 'A suspension needs a reason.');
+      return state.status === 'suspended' ? [] : [{ type: 'AccountSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
+    case 'ReinstateAccount':
+      return state.status === 'active' ? [] : [{ type: 'AccountReinstated', data: { reinstatedAt: command.at } }];
+    case 'RequestDeletion':
+      return state.deletionRequestedAt ? [] : [{ type: 'DeletionRequested', data: { requestedAt: command.at } }];
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'AccountRegistered':
+      return { ...state, exists: true, roles: event.data.roles };
+    case 'PasswordChanged':
+      return { ...state, passwordHash: event.data.passwordHash };
+    case 'ProfileUpdated':
+      return state;
+    case 'RoleGranted':
+      return { ...state, roles: [...state.roles, event.data.role] };
+    case 'RoleRevoked':
+      return { ...state, roles: state.roles.filter((r) => r !== event.data.role) };
+    case 'AccountSuspended':
+      return { ...state, status: 'suspended' };
+    case 'AccountReinstated':
+      return { ...state, status: 'active' };
+    case 'DeletionRequested':
+      return { ...state, deletionRequestedAt: event.data.requestedAt };
+    default:
+      return state; // events from later versions are ignored, never fatal
+  }
+}
+
+export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent> = { initialState, decide, evolve };

@@ -1,0 +1,217 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Kysely } from 'kysely';
+import { conflict, forbidden, invalid, notFound, unauthorized } from '../common/domain-error';
+import { KYSELY } from '../database/database.module';
+import { Database } from '../database/schema';
+import { CommandContext } from '../event-sourcing/decider';
+import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { publishKeyInvalidation } from '../api-keys/key-invalidation';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { REDIS } from '../redis/redis.module';
+import { SECRETS, Secrets } from '../security/secrets';
+import { AccountCommand, accountDecider, AccountState } from './account.decide';
+import { accountStream, Role, SignInMethod } from './account.events';
+import { claimIdentity, IdentityKind, identityOwner } from './identity';
+import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
+const DISPLAY_NAME_MAX = 100;
+const PICTURE_URL_MAX = 2_000;
+
+export interface RegisterInput {
+  email: string | null;
+  password?: string;
+  displayName?: string | null;
+  picture?: string | null;
+  via: SignInMethod;
+  roles?: Role[];
+  /** A sign-in identity other than the email (Google subject, Telegram id). */
+  external?: { kind: Exclude<IdentityKind, 'email'>; subject: string };
+}
+
+export interface AccountView {
+  accountId: string;
+  email: string | null;
+  displayName: string | null;
+  picture: string | null;
+  roles: Role[];
+  status: 'active' | 'suspended';
+  registeredVia: string;
+  registeredAt: string;
+  deletionRequestedAt: string | null;
+}
+
+export const now = () => new Date().toISOString();
+
+/** Accounts and sign-in identities. HTTP controllers and the CLI both come through here. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(KYSELY) private readonly db: Kysely<Database>,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  identityHash(kind: IdentityKind, value: string): string {
+    return this.secrets.hash('identity-hash', `${kind}:${kind === 'email' ? normalizeEmail(value) : value}`);
+  }
+
+  async register(input: RegisterInput, context: CommandContext): Promise<{ accountId: string }> {
+    const email = input.email === null ? null : normalizeEmail(input.email);
+    if (email !== null && !EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
+    if (input.password !== undefined) checkPassword(input.password);
+    if ((input.displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
+    if ((input.picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
+    const accountId = randomUUID();
+    const at = context.occurredAt;
+    const identities: [IdentityKind, string][] = [];
+    if (email) identities.push(['email', email]);
+    if (input.external) identities.push([input.external.kind, input.external.subject]);
+    if (identities.length === 0) throw invalid('identity_required', 'An account needs an email or an external identity.');
+    for (const [kind, value] of identities) {
+      const claimed = await claimIdentity(this.store, this.identityHash(kind, value), kind, accountId, at, (owner) => this.exists(owner));
+      if (claimed !== 'claimed') throw conflict(`${kind}_taken`, kind === 'email' ? 'An account with this email already exists.' : 'This identity already has an account.');
+    }
+    await this.execute(accountId, {
+      type: 'RegisterAccount',
+      accountId,
+      emailHash: email ? this.identityHash('email', email) : this.identityHash(identities[0][0], identities[0][1]),
+      email: await this.vault.sealOptional(accountId, email),
+      displayName: await this.vault.sealOptional(accountId, input.displayName?.trim() || null),
+      picture: await this.vault.sealOptional(accountId, input.picture ?? null),
+      via: input.via,
+      roles: input.roles ?? [],
+      passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+      at,
+    }, context);
+    return { accountId };
+  }
+
+  /** The same answer, and about the same time, whether the email is unknown or the password wrong. */
+  async verifyPassword(email: string, password: string): Promise<{ accountId: string }> {
+    const accountId = await identityOwner(this.store, this.identityHash('email', email));
+    const state = accountId ? (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state : null;
+    const ok = await verifyPassword(password.slice(0, PASSWORD_MAX_LENGTH), state?.passwordHash ?? (await decoyPasswordHash()));
+    if (!accountId || !state?.passwordHash || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
+    this.assertActive(state);
+    return { accountId };
+  }
+
+  /** Google/Telegram: the account holding this identity, else the one holding its verified email, else a new one. */
+  async signInExternal(
+    kind: Exclude<IdentityKind, 'email'>,
+    subject: string,
+    profile: { email: string | null; emailVerified: boolean; displayName: string | null; picture: string | null },
+    via: SignInMethod,
+  ): Promise<{ accountId: string; created: boolean }> {
+    const context = { actorId: 'self', occurredAt: now() };
+    let accountId = await identityOwner(this.store, this.identityHash(kind, subject));
+    if (!accountId && profile.email && profile.emailVerified) {
+      accountId = await identityOwner(this.store, this.identityHash('email', profile.email));
+      if (accountId) {
+        const linked = await claimIdentity(this.store, this.identityHash(kind, subject), kind, accountId, context.occurredAt, (o) => this.exists(o));
+        if (linked !== 'claimed') accountId = linked.ownedBy;
+      }
+    }
+    if (accountId && (await this.exists(accountId))) {
+      this.assertActive(await this.state(accountId));
+      return { accountId, created: false };
+    }
+    const created = await this.register(
+      { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject } },
+      { ...context, actorId: 'self' },
+    );
+    return { accountId: created.accountId, created: true };
+  }
+
+  async state(accountId: string): Promise<AccountState> {
+    return (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state;
+  }
+
+  async exists(accountId: string): Promise<boolean> {
+    return (await this.state(accountId)).exists;
+  }
+
+  async changePassword(accountId: string, password: string, context: CommandContext): Promise<void> {
+    checkPassword(password);
+    await this.execute(accountId, { type: 'ChangePassword', passwordHash: await hashPassword(password), at: context.occurredAt }, context);
+  }
+
+  async updateProfile(accountId: string, profile: { displayName?: string | null; picture?: string | null }, context: CommandContext): Promise<void> {
+    if ((profile.displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
+    if ((profile.picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
+    await this.execute(accountId, {
+      type: 'UpdateProfile',
+      displayName: profile.displayName === undefined ? undefined : await this.vault.sealOptional(accountId, profile.displayName?.trim() || null),
+      picture: profile.picture === undefined ? undefined : await this.vault.sealOptional(accountId, profile.picture),
+      at: context.occurredAt,
+    }, context);
+  }
+
+  async grantRole(accountId: string, role: Role, context: CommandContext, viaInvite = false): Promise<void> {
+    await this.execute(accountId, { type: 'GrantRole', role, viaInvite, at: context.occurredAt }, context);
+  }
+
+  async revokeRole(accountId: string, role: Role, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'RevokeRole', role, at: context.occurredAt }, context);
+  }
+
+  /** Takes effect on the hot path at once: every instance drops the account's cached keys. */
+  async suspend(accountId: string, reason: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'SuspendAccount', reason, at: context.occurredAt }, context);
+    await publishKeyInvalidation(this.redis, { kind: 'account', accountId, suspended: true });
+  }
+
+  async reinstate(accountId: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'ReinstateAccount', at: context.occurredAt }, context);
+    await publishKeyInvalidation(this.redis, { kind: 'account', accountId, suspended: false });
+  }
+
+  async requestDeletion(accountId: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'RequestDeletion', at: context.occurredAt }, context);
+  }
+
+  async findIdByEmail(email: string): Promise<string | null> {
+    return identityOwner(this.store, this.identityHash('email', email));
+  }
+
+  /** From the read model (may trail the events by the projection lag), with personal fields opened. */
+  async view(accountId: string): Promise<AccountView> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    if (!row) throw notFound('account_not_found', 'No such account.');
+    return {
+      accountId: row.account_id,
+      email: await this.vault.open(accountId, row.email_sealed),
+      displayName: await this.vault.open(accountId, row.display_name_sealed),
+      picture: await this.vault.open(accountId, row.picture_sealed),
+      roles: row.roles as Role[],
+      status: row.status,
+      registeredVia: row.registered_via,
+      registeredAt: row.registered_at.toISOString(),
+      deletionRequestedAt: row.deletion_requested_at?.toISOString() ?? null,
+    };
+  }
+
+  private assertActive(state: AccountState): void {
+    if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
+  }
+
+  private async execute(accountId: string, command: AccountCommand, context: CommandContext): Promise<void> {
+    await handleCommand(this.store, accountStream(accountId), accountDecider, command, context);
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== 'string' || password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw invalid('invalid_password', `A password is ${PASSWORD_MIN_LENGTH}..${PASSWORD_MAX_LENGTH} characters.`);
+  }
+}

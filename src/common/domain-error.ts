@@ -1,0 +1,24 @@
+/**
+ * A refused command or request, with a stable code for clients. The kind decides the HTTP status
+ * in the one exception filter; domain code never mentions HTTP.
+ */
+export type DomainErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: string,
+    message: string,
+    /** Seconds until a retry may succeed (rate limits). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const invalid = (code: string, message: string) => new DomainError('invalid', code, message);
+export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
+export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
+export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
+export const unauthorized = (code: string, message: string) => new DomainError('unauthorized', code, message);

@@ -1,0 +1,26 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+
+export type SecretPurpose = 'api-key-hash' | 'identity-hash' | 'session-jwt' | 'refresh-token';
+
+/** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
+export class Secrets {
+  private readonly keys = new Map<SecretPurpose, Buffer>();
+
+  constructor(private readonly appSecret: string) {}
+
+  key(purpose: SecretPurpose): Buffer {
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.appSecret, 'tollgate', purpose, 32));
+      this.keys.set(purpose, key);
+    }
+    return key;
+  }
+
+  /** Keyed hash (HMAC-SHA-256, hex): what is stored instead of a secret or an identifier. */
+  hash(purpose: SecretPurpose, value: string): string {
+    return createHmac('sha256', this.key(purpose)).update(value).digest('hex');
+  }
+}
+
+export const SECRETS = Symbol('Secrets');

@@ -1,0 +1,41 @@
+import { accountDecider } from '../../src/accounts/account.decide';
+import { AccountEvent } from '../../src/accounts/account.events';
+import { given } from '../support/decider-spec';
+
+const at = '2026-11-22T10:00:00.000Z';
+const registered: AccountEvent = {
+  type: 'AccountRegistered',
+  data: { accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password', roles: ['developer'], registeredAt: at },
+};
+const register = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, at };
+
+describe('account decider', () => {
+  it('registers with the developer role, and a password when one is given', () => {
+    given(accountDecider, []).when(register).then([registered]);
+    given(accountDecider, []).when({ ...register, passwordHash: 'scrypt$x' }).then([registered, { type: 'PasswordChanged', data: { passwordHash: 'scrypt$x', changedAt: at } }]);
+  });
+  it('refuses a second registration and commands on a missing account', () => {
+    given(accountDecider, [registered]).when(register).thenRefuses('account_exists');
+    given(accountDecider, []).when({ type: 'SuspendAccount', reason: 'spam', at }).thenRefuses('account_not_found');
+  });
+  it('grants the provider role only through an invite', () => {
+    given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', at }).thenRefuses('provider_invite_only');
+    given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', viaInvite: true, at }).then([{ type: 'RoleGranted', data: { role: 'provider', grantedAt: at } }]);
+    given(accountDecider, []).when({ ...register, roles: ['provider'] }).thenRefuses('provider_invite_only');
+  });
+  it('makes role changes idempotent and keeps developer for everyone', () => {
+    const granted: AccountEvent = { type: 'RoleGranted', data: { role: 'finance', grantedAt: at } };
+    given(accountDecider, [registered, granted]).when({ type: 'GrantRole', role: 'finance', at }).then([]);
+    given(accountDecider, [registered, granted]).when({ type: 'RevokeRole', role: 'finance', at }).then([{ type: 'RoleRevoked', data: { role: 'finance', revokedAt: at } }]);
+    given(accountDecider, [registered]).when({ type: 'RevokeRole', role: 'admin', at }).then([]);
+    given(accountDecider, [registered]).when({ type: 'RevokeRole', role: 'developer', at }).thenRefuses('developer_role_permanent');
+  });
+  it('suspends with a reason, once, and reinstates', () => {
+    const suspended: AccountEvent = { type: 'AccountSuspended', data: { reason: 'abuse', suspendedAt: at } };
+    given(accountDecider, [registered]).when({ type: 'SuspendAccount', reason: ' ', at }).thenRefuses('reason_required');
+    given(accountDecider, [registered]).when({ type: 'SuspendAccount', reason: 'abuse', at }).then([suspended]);
+    given(accountDecider, [registered, suspended]).when({ type: 'SuspendAccount', reason: 'again', at }).then([]);
+    given(accountDecider, [registered, suspended]).when({ type: 'ReinstateAccount', at }).then([{ type: 'AccountReinstated', data: { reinstatedAt: at } }]);
+    given(accountDecider, [registered]).when({ type: 'ReinstateAccount', at }).then([]);
+  });
+});
