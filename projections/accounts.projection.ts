@@ -2,6 +2,7 @@ import { sql, Transaction } from 'kysely';
 import { AccountEvent } from '../src/accounts/account.events';
 import { Database } from '../src/database/schema';
 import { RecordedEvent } from '../src/event-store/event-store.port';
+import { hasStrings } from '../src/projection-runtime/event-shape';
 import { Projector } from '../src/projection-runtime/projector';
 
 /**
@@ -29,6 +30,7 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
       .execute();
   switch (event.type) {
     case 'AccountRegistered':
+      if (!hasStrings(event.data, 'emailHash', 'via', 'registeredAt') || !Array.isArray(event.data.roles)) return;
       await trx
         .insertInto('accounts')
         .values({
@@ -55,9 +57,11 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
       return;
     }
     case 'RoleGranted':
+      if (!hasStrings(event.data, 'role')) return;
       await update({ roles: sql`array_append(array_remove(roles, ${event.data.role}), ${event.data.role})` });
       return;
     case 'RoleRevoked':
+      if (!hasStrings(event.data, 'role')) return;
       await update({ roles: sql`array_remove(roles, ${event.data.role})` });
       return;
     case 'AccountSuspended':
@@ -67,6 +71,7 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
       await update({ status: 'active' });
       return;
     case 'DeletionRequested':
+      if (!hasStrings(event.data, 'requestedAt')) return;
       await update({ deletion_requested_at: new Date(event.data.requestedAt) });
       return;
     default:

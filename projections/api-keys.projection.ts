@@ -1,4 +1,5 @@
 import { ApiKeyEvent } from '../src/api-keys/api-key.events';
+import { hasStrings } from '../src/projection-runtime/event-shape';
 import { Projector } from '../src/projection-runtime/projector';
 
 /** API key metadata for lists and the hot-path lookup: never the key, only its keyed hash. */
@@ -10,7 +11,7 @@ export const apiKeysProjection: Projector = {
       if (!recorded.stream.startsWith('apikey-')) continue;
       const event = { type: recorded.type, data: recorded.data } as ApiKeyEvent;
       const revision = recorded.revision.toString();
-      if (event.type === 'ApiKeyIssued') {
+      if (event.type === 'ApiKeyIssued' && hasStrings(event.data, 'keyId', 'accountId', 'name', 'prefix', 'keyHash', 'issuedAt')) {
         const d = event.data;
         await trx
           .insertInto('api_keys')
@@ -32,7 +33,7 @@ export const apiKeysProjection: Projector = {
           })
           .onConflict((oc) => oc.column('key_id').doNothing())
           .execute();
-      } else if (event.type === 'ApiKeyRevoked') {
+      } else if (event.type === 'ApiKeyRevoked' && hasStrings(event.data, 'keyId', 'revokedAt')) {
         await trx
           .updateTable('api_keys')
           .set({ revoked_at: new Date(event.data.revokedAt), revoked_reason: event.data.reason, replaced_by: event.data.replacedBy, revision })

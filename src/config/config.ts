@@ -109,7 +109,7 @@ export function loadConfig(env: Env): AppConfig {
     // Secrets have no default in production: a deployment that forgets one must not boot.
     appSecret: r.string('APP_SECRET', nodeEnv === 'production' ? null : DEV_APP_SECRET),
   };
-  if (config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
+  if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -20,8 +20,14 @@ describe('config', () => {
       REDIS_URL: 'rediss://cache:6380',
       EVENTSTORE_CONNECTION_STRING: 'esdb://eventstore:2113?tls=false',
       LOG_LEVEL: 'debug',
+      APP_SECRET: 'a-production-secret-of-at-least-32-chars',
     });
     expect(config).toMatchObject({ nodeEnv: 'production', port: 8080, logLevel: 'debug', eventStoreConnectionString: 'esdb://eventstore:2113?tls=false' });
+  });
+
+  it('has no default secret in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('APP_SECRET is required');
+    expect(() => loadConfig({ NODE_ENV: 'production', APP_SECRET: 'short' })).toThrow('APP_SECRET must be at least 32 characters');
   });
 
   it('lists every problem in one error instead of stopping at the first', () => {

@@ -30,10 +30,14 @@ describe('the application (npm start, role "all")', () => {
 
   it('projects appended events into the read models in the same process', async () => {
     const store = app.get<EventStore>(EVENT_STORE);
+    // A malformed event of a known type must not stall the read models: it is skipped.
     await store.append('apikey-k1', [{ id: randomUUID(), type: 'ApiKeyIssued', data: { name: 'ci' } }], 'no_stream');
+    await store.append('account-x', [{ id: randomUUID(), type: 'AccountRegistered', data: {} }], 'no_stream');
     await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
     const row = await database.db.selectFrom('stream_index').selectAll().where('stream', '=', 'apikey-k1').executeTakeFirstOrThrow();
     expect(row).toMatchObject({ category: 'apikey', event_count: '1', last_event_type: 'ApiKeyIssued' });
+    expect(await database.db.selectFrom('api_keys').selectAll().execute()).toEqual([]);
+    expect(app.get<ProjectionRunner>(PROJECTION_RUNNER).status().retries).toBe(0);
   });
 
   it('serves Prometheus metrics, including projection lag', async () => {
