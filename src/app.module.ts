@@ -2,25 +2,33 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
+import { InferenceModule } from './inference/inference.module';
+import { MeModule } from './me/me.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
 
-/** api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`). */
-export type ProcessRole = 'all' | 'api' | 'worker';
+/**
+ * api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`).
+ * cli: the services alone, for `npm run cli` (no sign-in routes, no projection runner).
+ */
+export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, InferenceModule] : [];
     return {
       module: AppModule,
       imports: [
@@ -34,6 +42,7 @@ export class AppModule {
         SecurityModule,
         AccountsModule,
         ApiKeysModule,
+        ...dashboard,
         ...workers,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

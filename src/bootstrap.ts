@@ -35,10 +35,19 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // The client IP (per-IP sign-in limits, sign-in records) is taken from X-Forwarded-For only through trusted proxies.
+  app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Tollgate').setDescription('Prepaid credits, OpenAI-compatible inference and the credit ledger.').setVersion('0.1.0').build(),
+    new DocumentBuilder()
+      .setTitle('Tollgate')
+      .setDescription('Prepaid credits, OpenAI-compatible inference and the credit ledger.')
+      .setVersion('0.1.0')
+      .addCookieAuth('tg_session', { type: 'apiKey', in: 'cookie', name: 'tg_session' }, 'tg_session')
+      .addCookieAuth('tg_refresh', { type: 'apiKey', in: 'cookie', name: 'tg_refresh' }, 'tg_refresh')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

@@ -1,12 +1,18 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import Redis from 'ioredis';
 import { Kysely } from 'kysely';
+import { once } from 'node:events';
 import { Pool } from 'pg';
+import { AppModule } from '../app.module';
 import { AppConfig, loadConfig } from '../config/config';
 import { createDb, createPool } from '../database/database';
 import { Database } from '../database/schema';
 import { createEventStore } from '../event-store/create-event-store';
 import { EventStore } from '../event-store/event-store.port';
 import { prepareDatabase } from '../bootstrap';
-import { createLogger, Logger } from '../observability/logger';
+import { createLogger, Logger, NestPinoLogger } from '../observability/logger';
+import { REDIS } from '../redis/redis.module';
 
 /** What a CLI command gets: the same config, database and event store the server uses. */
 export interface CliContext {
@@ -19,6 +25,23 @@ export interface CliContext {
   migrationsApplied: string[];
   /** Progress for long work goes to stderr, so stdout stays machine-readable. */
   progress(message: string): void;
+  /**
+   * The application's own services (AccountsService, ApiKeysService, …) from a Nest context
+   * with the 'cli' role: the same code paths as the HTTP API, without HTTP or the projection
+   * runner. Created on first use, so `migrate` and the projection commands need no Redis.
+   */
+  services(): Promise<INestApplicationContext>;
+}
+
+const REDIS_READY_TIMEOUT_MS = 5_000;
+
+/** The app's Redis client fails commands fast (no offline queue) until connected: wait for it once here. */
+async function redisReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return;
+  const timeout = AbortSignal.timeout(REDIS_READY_TIMEOUT_MS);
+  await once(redis, 'ready', { signal: timeout }).catch(() => {
+    throw new Error(`Redis is not reachable (waited ${REDIS_READY_TIMEOUT_MS} ms)`);
+  });
 }
 
 export async function openContext(): Promise<CliContext & { close(): Promise<void> }> {
@@ -28,6 +51,7 @@ export async function openContext(): Promise<CliContext & { close(): Promise<voi
   const pool = createPool(config.databaseUrl, 4);
   const db = createDb(pool);
   const store = createEventStore(config, pool);
+  let app: Promise<INestApplicationContext> | null = null;
   return {
     config,
     logger,
@@ -36,7 +60,18 @@ export async function openContext(): Promise<CliContext & { close(): Promise<voi
     store,
     migrationsApplied,
     progress: (message) => process.stderr.write(`${message}\n`),
+    services() {
+      app ??= NestFactory.createApplicationContext(AppModule.register(config, 'cli'), {
+        logger: new NestPinoLogger(logger.child({ component: 'nest' })),
+        abortOnError: false,
+      }).then(async (context) => {
+        await redisReady(context.get<Redis>(REDIS));
+        return context;
+      });
+      return app;
+    },
     async close() {
+      if (app) await app.then((a) => a.close(), () => undefined); // closes its own pools, Redis and event store
       await store.close();
       await db.destroy();
     },

@@ -1,25 +1,92 @@
 import 'reflect-metadata';
+import { DomainError } from '../common/domain-error';
 import { ConfigError } from '../config/config';
-import { rebuildProjections, verifyProjectionsCommand } from './commands/projections.commands';
-import { CliContext, openContext } from './context';
+import type { CliContext } from './context';
+import { flagUsage, FlagSpec, parseFlags, UsageError } from './flags';
+import { assignableRole, knownRole } from './roles';
 
-/** `npm run cli -- <command> [--flag value]`. Commands that change state go through the same code as the API. */
-const COMMANDS: Record<string, { help: string; run: (ctx: CliContext, args: string[]) => Promise<number> }> = {
-  migrate: { help: 'create the database if missing and apply pending migrations', run: async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
-  'projections:rebuild': { help: 'truncate every read model and replay all events', run: rebuildProjections },
-  'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', run: verifyProjectionsCommand },
+/**
+ * `npm run cli -- <command> [--flag value | --flag=value]`. Commands that change state go
+ * through the same services as the API. Exit codes: 0 done, 1 refused or failed, 2 usage error.
+ * Command code (and with it Nest and the whole app) is loaded only once the flags are valid,
+ * so a usage error answers at once.
+ */
+type Run = (ctx: CliContext, flags: Record<string, string>) => Promise<number>;
+
+interface Command {
+  help: string;
+  flags: FlagSpec[];
+  /** Cheap checks of flag values, before anything connects. Throws UsageError. */
+  check?(flags: Record<string, string>): void;
+  load(): Promise<Run>;
+}
+
+const email: FlagSpec = { name: 'email', required: true, value: '<email>' };
+const password: FlagSpec = { name: 'password', required: true, value: '<password>' };
+const displayName: FlagSpec = { name: 'name', value: '<display name>' };
+const role: FlagSpec = { name: 'role', required: true, value: '<role>' };
+
+const accounts = () => import('./commands/accounts.commands');
+const projections = () => import('./commands/projections.commands');
+
+const COMMANDS: Record<string, Command> = {
+  migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
+  'projections:rebuild': { help: 'truncate every read model and replay all events', flags: [], load: async () => (await projections()).rebuildProjections },
+  'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', flags: [], load: async () => (await projections()).verifyProjectionsCommand },
+  'admin:create': { help: 'register an account with the admin role', flags: [email, password, displayName], load: async () => (await accounts()).createAdmin },
+  'users:create': {
+    help: 'register an account (role: developer, finance, support or admin; provider is invite-only)',
+    flags: [email, password, displayName, { name: 'role', value: '<role>' }],
+    check: (f) => void (f.role && assignableRole(f.role)),
+    load: async () => (await accounts()).createUser,
+  },
+  'keys:issue': {
+    help: 'issue an API key for the account; prints the key once on stdout, its metadata on stderr',
+    flags: [email, { name: 'name', value: '<key name>' }, { name: 'expires-at', value: '<ISO-8601 time>' }],
+    load: async () => (await import('./commands/keys.commands')).issueKey,
+  },
+  'users:suspend': { help: 'suspend an account: sign-in, sessions and keys are refused at once', flags: [email, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await accounts()).suspendUser },
+  'users:reinstate': { help: 'lift a suspension', flags: [email], load: async () => (await accounts()).reinstateUser },
+  'roles:grant': { help: 'grant a role (developer, finance, support, admin)', flags: [email, role], check: (f) => void assignableRole(f.role), load: async () => (await accounts()).grantRole },
+  'roles:revoke': { help: 'revoke a role', flags: [email, role], check: (f) => void knownRole(f.role), load: async () => (await accounts()).revokeRole },
 };
 
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n} ${flagUsage(c.flags)}\n      ${c.help}`);
+  return `usage: npm run cli -- <command> [flags]\n\ncommands:\n${lines.join('\n')}`;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  const command = name ? COMMANDS[name] : undefined;
+  const [commandName, ...args] = argv;
+  const command = commandName ? COMMANDS[commandName] : undefined;
   if (!command) {
-    console.error(`usage: npm run cli -- <command>\n\ncommands:\n${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(22)} ${c.help}`).join('\n')}`);
-    return name && name !== 'help' ? 2 : 0;
+    if (commandName && commandName !== 'help') console.error(`error: unknown command "${commandName}"\n`);
+    console.error(usage());
+    return commandName && commandName !== 'help' ? 2 : 0;
   }
-  const ctx = await openContext(); // migrates on open, which is all `migrate` needs
+  const usageError = (err: UsageError) => {
+    console.error(`error: ${err.message}\nusage: npm run cli -- ${commandName} ${flagUsage(command.flags)}`);
+    return 2;
+  };
+  let flags: Record<string, string>;
   try {
-    return await command.run(ctx, args);
+    flags = parseFlags(args, command.flags);
+    command.check?.(flags);
+  } catch (err) {
+    if (err instanceof UsageError) return usageError(err);
+    throw err;
+  }
+  const run = await command.load();
+  const ctx = await (await import('./context')).openContext(); // migrates on open, which is all `migrate` needs
+  try {
+    return await run(ctx, flags);
+  } catch (err) {
+    if (err instanceof UsageError) return usageError(err);
+    if (err instanceof DomainError) {
+      console.error(`error: ${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
   } finally {
     await ctx.close();
   }

@@ -22,6 +22,33 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Master secret; purpose-specific keys (key hashing, identity hashing, sessions) are derived from it. */
   appSecret: string;
+  /** Express `trust proxy`: a hop count (0 = the socket address is the client) or a list of proxy addresses/subnets. */
+  trustProxy: number | string;
+  /** Where the dashboard lives; Google sign-in redirects there. null → the callback answers JSON. */
+  appUrl: string | null;
+  /** Lifetime of an access JWT (the `tg_session` cookie). */
+  sessionAccessTtlSeconds: number;
+  /** Lifetime of a session and its refresh token, counted from sign-in (not extended by refreshing). */
+  sessionRefreshTtlSeconds: number;
+  /** Failed password sign-ins: a fixed window, counted per account (email) and per client IP. */
+  loginFailureWindowSeconds: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerIp: number;
+  /** null = Google sign-in disabled (its routes answer 404). */
+  google: GoogleSignInConfig | null;
+  /** null = Telegram sign-in disabled (its route answers 404). */
+  telegramBotToken: string | null;
+  telegramAuthMaxAgeSeconds: number;
+}
+
+export interface GoogleSignInConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Must be listed exactly as an authorised redirect URI of the OAuth client. */
+  callbackUrl: string;
+  authUrl: string;
+  tokenUrl: string;
+  userInfoUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +102,17 @@ class Reader {
 
   url(name: string, fallback: string, protocols: string[]): string {
     const raw = this.string(name, fallback);
+    this.checkUrl(name, raw, protocols);
+    return raw;
+  }
+
+  optionalUrl(name: string, protocols: string[]): string | null {
+    const raw = this.optional(name);
+    if (raw !== null) this.checkUrl(name, raw, protocols);
+    return raw;
+  }
+
+  private checkUrl(name: string, raw: string, protocols: string[]): void {
     try {
       const url = new URL(raw);
       if (!protocols.includes(url.protocol)) {
@@ -83,8 +121,41 @@ class Reader {
     } catch {
       this.problems.push(`${name} is not a valid URL`);
     }
-    return raw;
   }
+
+  /** A hop count, or a comma-separated list of addresses, subnets or Express names (loopback, uniquelocal…). */
+  trustProxy(name: string): number | string {
+    const raw = this.optional(name);
+    if (raw === null) return 0;
+    if (/^\d+$/.test(raw) && Number(raw) <= 10) return Number(raw);
+    // `true` (trust every hop) would let any client choose its own IP and escape per-IP limits.
+    if (/^[0-9A-Za-z.:/]+(\s*,\s*[0-9A-Za-z.:/]+)*$/.test(raw) && raw !== 'true') return raw;
+    this.problems.push(`${name} must be a hop count 0..10 or a comma-separated list of proxy addresses/subnets (got "${raw}")`);
+    return 0;
+  }
+}
+
+/** Google's real endpoints; tests point these at a stand-in speaking the same protocol. */
+const GOOGLE_AUTH_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+const GOOGLE_USERINFO_URL = 'https://openidconnect.googleapis.com/v1/userinfo';
+
+/** All or nothing: a client id without its secret or callback is a mistake, not "disabled". */
+function readGoogle(r: Reader, production: boolean): GoogleSignInConfig | null {
+  const web = production ? ['https:'] : ['https:', 'http:'];
+  const clientId = r.optional('GOOGLE_CLIENT_ID');
+  const clientSecret = r.optional('GOOGLE_CLIENT_SECRET');
+  const callbackUrl = r.optionalUrl('GOOGLE_CALLBACK_URL', web);
+  const authUrl = r.url('GOOGLE_AUTH_URL', GOOGLE_AUTH_URL, web);
+  const tokenUrl = r.url('GOOGLE_TOKEN_URL', GOOGLE_TOKEN_URL, web);
+  const userInfoUrl = r.url('GOOGLE_USERINFO_URL', GOOGLE_USERINFO_URL, web);
+  if (!clientId) {
+    if (clientSecret) r.problems.push('GOOGLE_CLIENT_SECRET is set but GOOGLE_CLIENT_ID is not');
+    return null;
+  }
+  if (!clientSecret) r.problems.push('GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set');
+  if (!callbackUrl) r.problems.push('GOOGLE_CALLBACK_URL is required when GOOGLE_CLIENT_ID is set');
+  return { clientId, clientSecret: clientSecret ?? '', callbackUrl: callbackUrl ?? '', authUrl, tokenUrl, userInfoUrl };
 }
 
 export function loadConfig(env: Env): AppConfig {
@@ -108,7 +179,24 @@ export function loadConfig(env: Env): AppConfig {
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     // Secrets have no default in production: a deployment that forgets one must not boot.
     appSecret: r.string('APP_SECRET', nodeEnv === 'production' ? null : DEV_APP_SECRET),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
+    appUrl: r.optionalUrl('APP_URL', nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']),
+    sessionAccessTtlSeconds: r.int('SESSION_ACCESS_TTL_SECONDS', 15 * 60, 60, 24 * 60 * 60),
+    sessionRefreshTtlSeconds: r.int('SESSION_REFRESH_TTL_SECONDS', 30 * 24 * 60 * 60, 5 * 60, 365 * 24 * 60 * 60),
+    loginFailureWindowSeconds: r.int('LOGIN_FAILURE_WINDOW_SECONDS', 15 * 60, 1, 24 * 60 * 60),
+    loginMaxFailuresPerAccount: r.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000),
+    loginMaxFailuresPerIp: r.int('LOGIN_MAX_FAILURES_PER_IP', 30, 1, 100_000),
+    // Sign-in secrets have no defaults anywhere: unset simply disables that sign-in method.
+    google: readGoogle(r, nodeEnv === 'production'),
+    telegramBotToken: r.optional('TELEGRAM_BOT_TOKEN'),
+    telegramAuthMaxAgeSeconds: r.int('TELEGRAM_AUTH_MAX_AGE_SECONDS', 24 * 60 * 60, 60, 7 * 24 * 60 * 60),
   };
+  if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
+    r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
+  }
+  if (config.sessionRefreshTtlSeconds <= config.sessionAccessTtlSeconds) {
+    r.problems.push('SESSION_REFRESH_TTL_SECONDS must be longer than SESSION_ACCESS_TTL_SECONDS');
+  }
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

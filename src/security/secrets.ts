@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 
-export type SecretPurpose = 'api-key-hash' | 'identity-hash' | 'session-jwt' | 'refresh-token';
+export type SecretPurpose = 'api-key-hash' | 'identity-hash' | 'session-jwt' | 'refresh-token' | 'sign-in-throttle';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

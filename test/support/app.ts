@@ -17,6 +17,6 @@ export async function startTestApp(
     ...overrides,
   };
   const app = await createApp(config, role);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1'); // 0 (a random port) unless the test needs a known one
   return { app, url: await app.getUrl(), config };
 }

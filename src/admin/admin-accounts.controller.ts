@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { commandContext } from '../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
+import { Roles } from '../auth/roles.decorator';
+import { RolesGuard } from '../auth/roles.guard';
+import { SESSION_COOKIE } from '../auth/session.cookies';
+import { SessionGuard } from '../auth/session.guard';
+import { objectBody, requiredString } from '../common/request-body';
+import { AccountViewDto } from '../me/me.dto';
+import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
+import { GrantRoleBody, SuspendBody } from './admin.dto';
+
+const REASON_MAX = 500;
+
+/**
+ * Staff actions on any account. Admins only, except reads, which finance and support also need.
+ * Every write passes the admin's own account id as the actor: the events are the audit trail (P11).
+ */
+@ApiTags('admin')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
+@ApiResponse({ status: 403, description: 'The caller lacks the role (checked against current roles), or is suspended.' })
+@ApiNotFoundResponse({ description: 'No such account (or key on that account).' })
+@UseGuards(SessionGuard, RolesGuard)
+@Roles('admin')
+@Controller('admin/accounts/:id')
+export class AdminAccountsController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly keys: ApiKeysService,
+    private readonly admin: AdminAccountsService,
+  ) {}
+
+  @Get()
+  @Roles('admin', 'finance', 'support')
+  @ApiOperation({ summary: 'An account: profile, roles, status (admin, finance, support).' })
+  @ApiOkResponse({ type: AccountViewDto })
+  view(@Param('id') accountId: string): Promise<AccountView> {
+    return this.admin.view(accountId);
+  }
+
+  @Post('roles')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Grant a role (provider only through an invite).' })
+  @ApiBody({ type: GrantRoleBody })
+  @ApiNoContentResponse()
+  async grantRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const role = checkRole(objectBody(raw, ['role']).role);
+    await this.accounts.grantRole(checkAccountId(accountId), role, commandContext(principal.accountId, req));
+  }
+
+  @Delete('roles/:role')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a role; effective on the holder’s next request.' })
+  @ApiNoContentResponse()
+  async revokeRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('role') role: string, @Req() req: Request): Promise<void> {
+    await this.accounts.revokeRole(checkAccountId(accountId), checkRole(role), commandContext(principal.accountId, req));
+  }
+
+  @Post('suspend')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Suspend: sign-in, sessions and API keys are refused at once.' })
+  @ApiBody({ type: SuspendBody })
+  @ApiNoContentResponse()
+  async suspend(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
+    await this.accounts.suspend(checkAccountId(accountId), reason, commandContext(principal.accountId, req));
+  }
+
+  @Post('reinstate')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Lift a suspension.' })
+  @ApiNoContentResponse()
+  async reinstate(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Req() req: Request): Promise<void> {
+    await this.accounts.reinstate(checkAccountId(accountId), commandContext(principal.accountId, req));
+  }
+
+  @Post('keys/:keyId/revoke')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Revoke one of this account's keys." })
+  @ApiNoContentResponse()
+  async revokeKey(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('keyId') keyId: string, @Req() req: Request): Promise<void> {
+    // The path's account is the owner check: a key of another account is "not found" here too.
+    await this.keys.revoke(checkAccountId(accountId), keyId, commandContext(principal.accountId, req));
+  }
+}

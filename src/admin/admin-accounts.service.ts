@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Role, ROLES } from '../accounts/account.events';
+import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { invalid, notFound } from '../common/domain-error';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Staff reads of any account; the writes go straight to AccountsService with the admin as actor. */
+@Injectable()
+export class AdminAccountsService {
+  constructor(private readonly accounts: AccountsService) {}
+
+  /** The read model, with roles and status from the events, so an admin sees their own change at once. */
+  async view(accountId: string): Promise<AccountView> {
+    const state = await this.accounts.state(checkAccountId(accountId));
+    if (!state.exists) throw notFound('account_not_found', 'No such account.');
+    const view = await this.accounts.view(accountId);
+    return { ...view, roles: state.roles, status: state.status };
+  }
+}
+
+/** Account ids are UUIDs; anything else is simply not found (and never reaches a stream name). */
+export function checkAccountId(accountId: string): string {
+  if (!UUID.test(accountId)) throw notFound('account_not_found', 'No such account.');
+  return accountId;
+}
+
+export function checkRole(role: unknown): Role {
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw invalid('unknown_role', `role must be one of ${ROLES.join(', ')}.`);
+  return role as Role;
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { SignInMethod } from '../accounts/account.events';
+import { REDIS } from '../redis/redis.module';
+
+/**
+ * Sessions in Redis, one hash per session with the session lifetime as its TTL:
+ *   tollgate:session:{sid}          account_id, refresh_hash (keyed hash of the current refresh token),
+ *                                   method, created_at
+ *   tollgate:session:{sid}:retired  keyed hashes of the refresh tokens already rotated away
+ * The braces are a Redis Cluster hash tag: both keys of a session live on one shard, so the
+ * rotation script can touch both. No IP, user agent or token in clear is kept here.
+ */
+export const SESSION_KEY_PREFIX = 'tollgate:session:';
+/** Enough to recognise a stolen token replayed long after the rotation that retired it. */
+export const RETIRED_REFRESH_HASHES_MAX = 100;
+
+const sessionKey = (sid: string) => `${SESSION_KEY_PREFIX}{${sid}}`;
+const retiredKey = (sid: string) => `${SESSION_KEY_PREFIX}{${sid}}:retired`;
+
+/**
+ * Compare-and-rotate in one atomic step, so two concurrent refreshes with the same token cannot
+ * both succeed. A token that was current once but has been rotated away is a reuse: someone
+ * else holds a copy, so the whole session ends.
+ */
+const ROTATE_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'refresh_hash')
+if not current then return {'missing'} end
+if current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'refresh_hash', ARGV[2])
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  return {'rotated', redis.call('HGET', KEYS[1], 'account_id'), tostring(ttl)}
+end
+if redis.call('LPOS', KEYS[2], ARGV[1]) then
+  local account = redis.call('HGET', KEYS[1], 'account_id')
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return {'reused', account}
+end
+return {'invalid'}
+`;
+
+export type RotateResult =
+  | { kind: 'rotated'; accountId: string; remainingSeconds: number }
+  | { kind: 'reused'; accountId: string }
+  | { kind: 'missing' | 'invalid' };
+
+@Injectable()
+export class SessionStore {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async create(sid: string, record: { accountId: string; refreshHash: string; method: SignInMethod; createdAt: string }, ttlSeconds: number): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(sessionKey(sid), { account_id: record.accountId, refresh_hash: record.refreshHash, method: record.method, created_at: record.createdAt })
+      .expire(sessionKey(sid), ttlSeconds)
+      .exec();
+  }
+
+  /** The account of a live session, or null once it was ended or expired. One GET per request. */
+  async accountOf(sid: string): Promise<string | null> {
+    return this.redis.hget(sessionKey(sid), 'account_id');
+  }
+
+  async refreshHashOf(sid: string): Promise<string | null> {
+    return this.redis.hget(sessionKey(sid), 'refresh_hash');
+  }
+
+  async rotate(sid: string, presentedHash: string, nextHash: string): Promise<RotateResult> {
+    const [kind, accountId, ttlMs] = (await this.redis.eval(ROTATE_SCRIPT, 2, sessionKey(sid), retiredKey(sid), presentedHash, nextHash, RETIRED_REFRESH_HASHES_MAX)) as string[];
+    if (kind === 'rotated') return { kind, accountId, remainingSeconds: Math.max(1, Math.floor(Number(ttlMs) / 1000)) };
+    if (kind === 'reused') return { kind, accountId };
+    return { kind: kind === 'missing' ? 'missing' : 'invalid' };
+  }
+
+  async end(sid: string): Promise<void> {
+    await this.redis.del(sessionKey(sid), retiredKey(sid));
+  }
+}

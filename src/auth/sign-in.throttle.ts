@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { REDIS } from '../redis/redis.module';
+import { SECRETS, Secrets } from '../security/secrets';
+
+/**
+ * Failed password attempts, counted in fixed windows per subject (an account's email, or an
+ * account when re-checking its password) and per client IP. Keys hold keyed hashes only: an
+ * email or IP never appears in Redis in clear. While either counter is at its limit, every
+ * attempt is refused with 429 before the password is even checked.
+ * A known trade-off: anyone can lock an account's password sign-in for one window by failing
+ * on purpose; Google and Telegram sign-in stay open, and the per-IP limit bounds guessing.
+ */
+const PREFIX = 'tollgate:signin-failures:';
+
+/** INCR each key, starting its window on the first failure (atomic: no counter without a TTL). */
+const RECORD_FAILURE_SCRIPT = `
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 1
+`;
+
+export interface ThrottleKeys {
+  subject: string;
+  ip: string | null;
+}
+
+@Injectable()
+export class SignInThrottle {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  keys(subject: string, ip: string | null): ThrottleKeys {
+    return {
+      subject: `${PREFIX}subject:${this.secrets.hash('sign-in-throttle', subject)}`,
+      ip: ip === null ? null : `${PREFIX}ip:${this.secrets.hash('sign-in-throttle', `ip:${ip}`)}`,
+    };
+  }
+
+  async assertAllowed(keys: ThrottleKeys): Promise<void> {
+    const checks: [string, number][] = [[keys.subject, this.config.loginMaxFailuresPerAccount]];
+    if (keys.ip) checks.push([keys.ip, this.config.loginMaxFailuresPerIp]);
+    const multi = this.redis.multi();
+    for (const [key] of checks) multi.get(key).ttl(key);
+    const replies = (await multi.exec()) ?? [];
+    let retryAfterSeconds = 0;
+    checks.forEach(([, limit], i) => {
+      const count = Number(replies[2 * i]?.[1] ?? 0);
+      const ttl = Number(replies[2 * i + 1]?.[1] ?? -1);
+      if (count >= limit) retryAfterSeconds = Math.max(retryAfterSeconds, ttl > 0 ? ttl : this.config.loginFailureWindowSeconds);
+    });
+    if (retryAfterSeconds > 0) {
+      throw new DomainError('rate_limited', 'too_many_sign_in_attempts', 'Too many failed sign-in attempts; try again later.', retryAfterSeconds);
+    }
+  }
+
+  async recordFailure(keys: ThrottleKeys): Promise<void> {
+    const list = keys.ip ? [keys.subject, keys.ip] : [keys.subject];
+    await this.redis.eval(RECORD_FAILURE_SCRIPT, list.length, ...list, this.config.loginFailureWindowSeconds);
+  }
+
+  /** A correct password clears the subject's count (not the IP's: one success must not reset guessing elsewhere). */
+  async recordSuccess(keys: ThrottleKeys): Promise<void> {
+    await this.redis.del(keys.subject);
+  }
+}

@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { PASSWORD_MAX_LENGTH } from '../accounts/password';
+import { invalid } from '../common/domain-error';
+import { objectBody, optionalString, requiredString } from '../common/request-body';
+import { clientInfo } from '../auth/client-info';
+import { commandContext } from '../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
+import { SESSION_COOKIE } from '../auth/session.cookies';
+import { SessionGuard } from '../auth/session.guard';
+import { AccountViewDto, ChangePasswordBody, UpdateProfileBody } from './me.dto';
+import { MeService } from './me.service';
+
+const DISPLAY_NAME_MAX = 100;
+const PICTURE_URL_MAX = 2_000;
+
+@ApiTags('account')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
+@ApiResponse({ status: 403, description: 'The account is suspended.' })
+@UseGuards(SessionGuard)
+@Controller('me')
+export class MeController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly me: MeService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The signed-in account: profile, roles, status.' })
+  @ApiOkResponse({ type: AccountViewDto })
+  view(@CurrentPrincipal() principal: SessionPrincipal): Promise<AccountView> {
+    return this.me.view(principal);
+  }
+
+  @Patch()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Correct the profile (policy P8): displayName, picture; null clears a field.' })
+  @ApiBody({ type: UpdateProfileBody })
+  @ApiNoContentResponse()
+  async updateProfile(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const body = objectBody(raw, ['displayName', 'picture']);
+    const displayName = optionalString(body, 'displayName', 1, DISPLAY_NAME_MAX, true);
+    const picture = optionalString(body, 'picture', 9, PICTURE_URL_MAX, true);
+    // Dashboards render it as an image source: only https, never javascript: or data: URLs.
+    if (picture && !/^https:\/\/[^\s]+$/.test(picture)) throw invalid('invalid_body', 'picture must be an https:// URL.');
+    await this.accounts.updateProfile(principal.accountId, { displayName, picture }, commandContext(principal.accountId, req));
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Set or change the password (the current one is required if there is one).' })
+  @ApiBody({ type: ChangePasswordBody })
+  @ApiNoContentResponse()
+  @ApiResponse({ status: 429, description: 'Too many wrong current passwords; see Retry-After.' })
+  async changePassword(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const body = objectBody(raw, ['currentPassword', 'newPassword']);
+    const currentPassword = optionalString(body, 'currentPassword', 1, PASSWORD_MAX_LENGTH) ?? undefined;
+    const newPassword = requiredString(body, 'newPassword', 1, PASSWORD_MAX_LENGTH); // the service checks the policy
+    await this.me.changePassword(principal, currentPassword, newPassword, clientInfo(req).ip, commandContext(principal.accountId, req));
+  }
+
+  @Post('deletion-request')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Ask for the account to be deleted (policy P9): personal data goes after the grace period.' })
+  @ApiAcceptedResponse()
+  async requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<void> {
+    await this.accounts.requestDeletion(principal.accountId, commandContext(principal.accountId, req));
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { verifyPassword } from '../accounts/password';
+import { DomainError, forbidden, invalid } from '../common/domain-error';
+import { CommandContext } from '../event-sourcing/decider';
+import { SessionPrincipal } from '../auth/principal';
+import { SignInThrottle } from '../auth/sign-in.throttle';
+
+/** A new account's read-model row trails its events by the projection lag (milliseconds in one process). */
+const VIEW_WAIT_MS = 2_000;
+const VIEW_POLL_MS = 50;
+
+/** The signed-in account acting on itself. */
+@Injectable()
+export class MeService {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly throttle: SignInThrottle,
+  ) {}
+
+  /** The read model, with roles and status from the events (so they are never stale). */
+  async view(principal: SessionPrincipal): Promise<AccountView> {
+    const deadline = Date.now() + VIEW_WAIT_MS;
+    for (;;) {
+      try {
+        const view = await this.accounts.view(principal.accountId);
+        return { ...view, roles: principal.roles, status: principal.status };
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'account_not_found')) throw err;
+        if (Date.now() > deadline) throw new ServiceUnavailableException('The account is still being set up; retry in a moment.');
+        await sleep(VIEW_POLL_MS);
+      }
+    }
+  }
+
+  /**
+   * Knowing the current password is required to replace it, so a stolen session cannot take
+   * over the password sign-in. Accounts made with Google or Telegram have none and may set one.
+   * Wrong guesses count against the same limits as failed sign-ins.
+   */
+  async changePassword(principal: SessionPrincipal, currentPassword: string | undefined, newPassword: string, ip: string | null, context: CommandContext): Promise<void> {
+    const state = await this.accounts.state(principal.accountId);
+    if (state.passwordHash) {
+      if (currentPassword === undefined) throw invalid('current_password_required', 'currentPassword is required to change the password.');
+      const keys = this.throttle.keys(`account:${principal.accountId}`, ip);
+      await this.throttle.assertAllowed(keys);
+      if (!(await verifyPassword(currentPassword, state.passwordHash))) {
+        await this.throttle.recordFailure(keys);
+        throw forbidden('wrong_password', 'The current password is wrong.');
+      }
+      await this.throttle.recordSuccess(keys);
+    }
+    await this.accounts.changePassword(principal.accountId, newPassword, context);
+  }
+}

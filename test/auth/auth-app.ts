@@ -1,0 +1,68 @@
+import { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AppConfig } from '../../src/config/config';
+import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { startTestApp } from '../support/app';
+import { Browser } from '../support/browser';
+import { createTestDatabase, TestDatabase } from '../support/database';
+
+export interface AuthTestApp {
+  database: TestDatabase;
+  app: INestApplication;
+  url: string;
+  host: string;
+  config: AppConfig;
+  caughtUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real application on a fresh database. A random APP_SECRET per suite keeps its Redis keys
+ * (keyed hashes) apart from other suites and earlier runs on the shared Redis; proxies on
+ * loopback are trusted so each test can be "another client IP" through X-Forwarded-For.
+ */
+export async function startAuthApp(label: string, overrides: Partial<AppConfig> = {}): Promise<AuthTestApp> {
+  const database = await createTestDatabase(label);
+  try {
+    const { app, url, config } = await startTestApp(database.url, { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', ...overrides });
+    await untilReady(url);
+    return {
+      database,
+      app,
+      url,
+      host: new URL(url).host,
+      config,
+      caughtUp: () => app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp(),
+      async close() {
+        await app.close();
+        await database.drop();
+      },
+    };
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+}
+
+/** Redis commands fail fast until its connection is up (no offline queue), as a load balancer would wait for readiness. */
+async function untilReady(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error('the test app never became ready');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let nextIp = 1;
+/** A browser with its own (documentation-range) client IP and user agent. */
+export function newBrowser(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) TollgateTest/1.0'): Browser {
+  const n = nextIp++;
+  return new Browser({ 'x-forwarded-for': `198.51.100.${n % 250}`, 'user-agent': userAgent });
+}
+
+export async function register(browser: Browser, url: string, email: string, password = 'correct horse battery staple'): Promise<string> {
+  const res = await browser.post(`${url}/auth/register`, { email, password });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  return res.body.accountId as string;
+}

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { TEST_REDIS_URL, createTestDatabase, TestDatabase } from '../support/database';
+
+const KEY = /^tg_live_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/;
+const PASSWORD = 'correct horse battery staple';
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI entry point (`npm run cli -- …`) in a child process. */
+function cli(env: Record<string, string>, args: string[]): Promise<CliRun> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('the CLI (src/cli/main.ts) goes through the same services', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cli');
+    env = { DATABASE_URL: database.url };
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  async function accountEvents(accountId: string) {
+    return (await database.pool.query(`SELECT event_type, data, metadata FROM events WHERE stream = $1 ORDER BY revision`, [`account-${accountId}`])).rows;
+  }
+
+  it('rejects bad usage with exit code 2 and a usage line, before touching anything', async () => {
+    const runs = await Promise.all([
+      cli(env, ['admin:create', '--email']),
+      cli(env, ['admin:create', '--email', 'a@example.com', '--password', PASSWORD, '--bogus', '1']),
+      cli(env, ['admin:create', '--password', PASSWORD]),
+      cli(env, ['admin:create', 'a@example.com']),
+      cli(env, ['no-such-command']),
+      cli(env, ['users:create', '--email', 'p@example.com', '--password', PASSWORD, '--role', 'provider']),
+      cli(env, ['roles:grant', '--email', 'p@example.com', '--role', 'overlord']),
+    ]);
+    for (const run of runs) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('usage:');
+    }
+    expect(runs[0].stderr).toContain('--email needs a value');
+    expect(runs[1].stderr).toContain('unknown flag --bogus');
+    expect(runs[2].stderr).toContain('missing --email');
+    expect(runs[1].stderr).not.toContain(PASSWORD);
+    expect(runs[5].stderr).toContain('invite-only');
+    expect(runs[6].stderr).toContain('--role must be one of');
+    expect(await database.pool.query('SELECT 1 FROM events LIMIT 1').then((r) => r.rowCount)).toBe(0);
+  }, 60_000);
+
+  it('admin:create registers an admin, recorded as done by operator:cli', async () => {
+    const run = await cli(env, ['admin:create', '--email', 'root@example.com', '--password', PASSWORD, '--name', 'Root']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const { accountId, roles } = JSON.parse(run.stdout);
+    expect(roles).toEqual(['developer', 'admin']);
+    const events = await accountEvents(accountId);
+    expect(events[0]).toMatchObject({ event_type: 'AccountRegistered', data: { roles: ['developer', 'admin'], via: 'cli' }, metadata: { actorId: 'operator:cli' } });
+    expect(JSON.stringify(events)).not.toContain('root@example.com');
+  }, 60_000);
+
+  it('users:create takes --flag=value and a staff role; a taken email is refused (exit 1)', async () => {
+    const run = await cli(env, ['users:create', '--email=dev@example.com', `--password=${PASSWORD}`, '--role=finance']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).roles).toEqual(['developer', 'finance']);
+    const taken = await cli(env, ['users:create', '--email', 'ROOT@example.com', '--password', PASSWORD]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('email_taken');
+  }, 60_000);
+
+  it('keys:issue prints the key once on stdout and metadata on stderr; only its hash is stored', async () => {
+    const run = await cli(env, ['keys:issue', '--email', 'dev@example.com', '--name', 'ci', '--expires-at', new Date(Date.now() + 86_400_000).toISOString()]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const key = lines[0];
+    expect(key).toMatch(KEY);
+    expect(run.stderr).not.toContain(key);
+    const meta = JSON.parse(run.stderr);
+    expect(meta.apiKey).toMatchObject({ name: 'ci', status: 'active', prefix: key.slice(0, 'tg_live_'.length + 12) });
+    const stored = await database.pool.query(`SELECT count(*)::int AS n FROM events WHERE data::text LIKE $1 OR metadata::text LIKE $1`, [`%${key}%`]);
+    expect(stored.rows[0].n).toBe(0);
+    const issued = await database.pool.query(`SELECT metadata FROM events WHERE stream = $1`, [`apikey-${meta.apiKey.id}`]);
+    expect(issued.rows[0].metadata.actorId).toBe('operator:cli');
+  }, 60_000);
+
+  it('grants and revokes roles, suspends and reinstates, by email', async () => {
+    const grant = await cli(env, ['roles:grant', '--email', 'dev@example.com', '--role', 'support']);
+    expect(grant.code).toBe(0);
+    const { accountId, roles } = JSON.parse(grant.stdout);
+    expect(roles).toEqual(['developer', 'finance', 'support']);
+    const revoke = await cli(env, ['roles:revoke', '--email', 'dev@example.com', '--role', 'finance']);
+    expect(JSON.parse(revoke.stdout).roles).toEqual(['developer', 'support']);
+    expect((await cli(env, ['users:suspend', '--email', 'dev@example.com'])).code).toBe(2); // --reason is required
+    expect((await cli(env, ['users:suspend', '--email', 'dev@example.com', '--reason', 'chargebacks'])).code).toBe(0);
+    expect((await cli(env, ['users:reinstate', '--email', 'dev@example.com'])).code).toBe(0);
+    const missing = await cli(env, ['users:suspend', '--email', 'nobody@example.com', '--reason', 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('account_not_found');
+
+    const types = (await accountEvents(accountId)).map((e) => [e.event_type, e.metadata.actorId]);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        ['RoleGranted', 'operator:cli'],
+        ['RoleRevoked', 'operator:cli'],
+        ['AccountSuspended', 'operator:cli'],
+        ['AccountReinstated', 'operator:cli'],
+      ]),
+    );
+  }, 90_000);
+
+  it('keeps migrate and the projection commands working', async () => {
+    const migrate = await cli(env, ['migrate']);
+    expect(migrate.code).toBe(0);
+    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
+    const rebuild = await cli(env, ['projections:rebuild']);
+    expect(rebuild.code).toBe(0);
+    expect(JSON.parse(rebuild.stdout).rebuilt).toEqual(expect.arrayContaining(['accounts', 'api-keys']));
+    const verify = await cli(env, ['projections:verify']);
+    expect(verify.code).toBe(0);
+    const accounts = await database.pool.query(`SELECT roles FROM accounts ORDER BY registered_at`);
+    expect(accounts.rows.map((r) => r.roles)).toEqual([['developer', 'admin'], ['developer', 'support']]);
+  }, 60_000);
+});
