@@ -1,18 +1,10 @@
-import { AddressInfo, createServer } from 'node:net';
+import { freePort } from '../support/net';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Browser } from '../support/browser';
 import { GoogleOAuthStandin, GoogleUser } from '../support/google-oauth-standin';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 
 const APP_URL = 'https://dashboard.tollgate.test/welcome';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const ada: GoogleUser = { sub: '107691503500061507151', email: 'ada.google@example.com', email_verified: true, name: 'Ada Lovelace', picture: 'https://lh3.googleusercontent.com/a/ada' };
 

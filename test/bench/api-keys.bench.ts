@@ -37,7 +37,7 @@ import { ProjectionRunner } from '../../src/projection-runtime/projection-runner
 import { REDIS } from '../../src/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { fmtInt, intSetting, runWorkers, Samples, Stopwatch } from './bench-helpers';
+import { alignTable, fmtInt, intSetting, pct, runWorkers, Samples, Stopwatch } from './bench-helpers';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -240,7 +240,6 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
 
 function render(rows: KeyRow[]): string {
   const us = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '-' : (ms * 1000).toFixed(ms * 1000 >= 100 ? 0 : 2));
-  const pct = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v * 100)}%`);
   const header = ['benchmark', 'config', 'ops', 'time s', 'ops/s', 'mean µs', 'p50 µs', 'p99 µs', 'node cpu', 'pg cpu', 'note'];
   const cells = rows.map((r) => [
     r.benchmark,
@@ -255,14 +254,7 @@ function render(rows: KeyRow[]): string {
     pct(r.pgCpu),
     r.note ?? '',
   ]);
-  const right = new Set([2, 3, 4, 5, 6, 7, 8, 9]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => (right.has(i) ? v.padStart(widths[i]) : v.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+  return alignTable(header, cells, new Set([2, 3, 4, 5, 6, 7, 8, 9]));
 }
 
 async function main(): Promise<void> {

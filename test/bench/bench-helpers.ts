@@ -216,7 +216,6 @@ export function fmtMs(n: number | undefined): string {
 export function renderTable(rows: Row[]): string {
   const header = ['store', 'benchmark', 'config', 'events', 'time s', 'events/s', 'p50 ms', 'p99 ms', 'node cpu', 'pg cpu', 'note'];
   const right = new Set([3, 4, 5, 6, 7, 8, 9]);
-  const pct = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v * 100)}%`);
   const cells = rows.map((r) => [
     r.store,
     r.benchmark,
@@ -230,6 +229,13 @@ export function renderTable(rows: Row[]): string {
     pct(r.pgCpu),
     r.note ?? '',
   ]);
+  return alignTable(header, cells, right);
+}
+
+export const pct = (v: number | undefined) => (v === undefined ? '-' : `${Math.round(v * 100)}%`);
+
+/** Columns padded to their widest cell; the `right` columns (numbers) right-aligned. */
+export function alignTable(header: string[], cells: string[][], right: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) =>
     c

@@ -1,6 +1,6 @@
+import { freePort } from '../support/net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { AddressInfo, createServer } from 'node:net';
 import { Pool } from 'pg';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from '../support/database';
 
@@ -15,14 +15,6 @@ function runMain(env: Record<string, string>, args: string[] = []): { child: Chi
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('the process (src/main.ts)', () => {

@@ -48,7 +48,6 @@ import {
   ExpectedRevision,
   JsonObject,
   matchesFilter,
-  MAX_READ_COUNT,
   NewEvent,
   Position,
   ReadAllOptions,
