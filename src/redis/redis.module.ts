@@ -1,8 +1,10 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { once } from 'node:events';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
 export const REDIS = Symbol('Redis');
+const REDIS_CONNECT_WAIT_MS = 3_000;
 
 @Global()
 @Module({
@@ -16,10 +18,20 @@ export const REDIS = Symbol('Redis');
   ],
   exports: [REDIS],
 })
-export class RedisModule implements OnApplicationShutdown {
+export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {
     // Connection errors are reported by readiness; ioredis reconnects on its own.
     redis.on('error', () => undefined);
+  }
+
+  /**
+   * Commands fail fast until the first connection is up (no offline queue), so boot waits for it,
+   * briefly: a Redis that is down (an 'error' ends the wait at once) or slow does not stop the boot;
+   * /health/ready reports it until it is back.
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await once(this.redis, 'ready', { signal: AbortSignal.timeout(REDIS_CONNECT_WAIT_MS) }).catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
