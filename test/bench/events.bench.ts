@@ -166,21 +166,8 @@ async function appendBenchmark(target: StoreTarget, ctx: RunContext, spec: Appen
       appended += size;
       return true;
     });
-    const ms = sw.elapsedMs();
     ctx.appended += appended;
-    return {
-      store: target.name,
-      benchmark: spec.benchmark,
-      config: `${spec.batch}/append, ${spec.workers} in flight, ${target.transport(spec.connections)}`,
-      events: appended,
-      ms,
-      rate: appended / (ms / 1000),
-      p50: latency.percentile(50),
-      p99: latency.percentile(99),
-      cpu: sw.cpuShare(),
-      pgCpu: target.name === 'postgres' ? sw.pgCpuShare() : undefined,
-      note: spec.batch > 1 ? `${fmtInt(latency.count)} appends; latency per append` : undefined,
-    };
+    return measuredRow(target.name, spec.benchmark, `${spec.batch}/append, ${spec.workers} in flight, ${target.transport(spec.connections)}`, appended, sw, latency, spec.batch > 1 ? `${fmtInt(latency.count)} appends; latency per append` : undefined);
   } finally {
     await opened.close();
   }
@@ -205,24 +192,29 @@ async function readAllBenchmark(target: StoreTarget, ctx: RunContext, from: Posi
       after = page[page.length - 1].position;
       if (page.length < 1_000) break;
     }
-    const ms = sw.elapsedMs();
     ctx.read += events;
-    return {
-      store: target.name,
-      benchmark: 'readAll',
-      config: `pages of 1,000, sequential, ${target.transport(1)}`,
-      events,
-      ms,
-      rate: events / (ms / 1000),
-      p50: latency.percentile(50),
-      p99: latency.percentile(99),
-      cpu: sw.cpuShare(),
-      pgCpu: target.name === 'postgres' ? sw.pgCpuShare() : undefined,
-      note: `${pages} pages; latency per page`,
-    };
+    return measuredRow(target.name, 'readAll', `pages of 1,000, sequential, ${target.transport(1)}`, events, sw, latency, `${pages} pages; latency per page`);
   } finally {
     await opened.close();
   }
+}
+
+/** A row from what a timed run measured: rate, latency percentiles, CPU of Node and (local) PostgreSQL. */
+function measuredRow(store: string, benchmark: string, config: string, events: number, sw: Stopwatch, latency: Samples, note?: string): Row {
+  const ms = sw.elapsedMs();
+  return {
+    store,
+    benchmark,
+    config,
+    events,
+    ms,
+    rate: events / (ms / 1000),
+    p50: latency.percentile(50),
+    p99: latency.percentile(99),
+    cpu: sw.cpuShare(),
+    pgCpu: store === 'postgres' ? sw.pgCpuShare() : undefined,
+    note,
+  };
 }
 
 async function readStreamBenchmark(target: StoreTarget, ctx: RunContext, length: number): Promise<Row> {
@@ -250,21 +242,8 @@ async function readStreamBenchmark(target: StoreTarget, ctx: RunContext, length:
       latency.add(msSince(t0));
       events += read.length;
     }
-    const ms = sw.elapsedMs();
     ctx.read += events + length;
-    return {
-      store: target.name,
-      benchmark: 'readStream',
-      config: `${fmtInt(length)}-event stream, ${reps} reads`,
-      events,
-      ms,
-      rate: events / (ms / 1000),
-      p50: latency.percentile(50),
-      p99: latency.percentile(99),
-      cpu: sw.cpuShare(),
-      pgCpu: target.name === 'postgres' ? sw.pgCpuShare() : undefined,
-      note: 'latency per whole-stream read',
-    };
+    return measuredRow(target.name, 'readStream', `${fmtInt(length)}-event stream, ${reps} reads`, events, sw, latency, 'latency per whole-stream read');
   } finally {
     await opened.close();
   }
