@@ -12,6 +12,9 @@ import { DatabaseModule } from './database/database.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
+import { LedgerHttpModule } from './ledger/http/ledger-http.module';
+import { LedgerWorkerModule } from './ledger/ledger-worker.module';
+import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
@@ -27,8 +30,8 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
-    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, InferenceModule] : [];
+    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule] : [];
     return {
       module: AppModule,
       imports: [
@@ -42,6 +45,7 @@ export class AppModule {
         SecurityModule,
         AccountsModule,
         ApiKeysModule,
+        LedgerModule,
         ...dashboard,
         ...workers,
       ],

@@ -3,6 +3,7 @@ import { DomainError } from '../common/domain-error';
 import { ConfigError } from '../config/config';
 import type { CliContext } from './context';
 import { flagUsage, FlagSpec, parseFlags, UsageError } from './flags';
+import { checkGrantFlags } from './money-flags';
 import { assignableRole, knownRole } from './roles';
 
 /**
@@ -28,6 +29,7 @@ const role: FlagSpec = { name: 'role', required: true, value: '<role>' };
 
 const accounts = () => import('./commands/accounts.commands');
 const projections = () => import('./commands/projections.commands');
+const credits = () => import('./commands/credits.commands');
 
 const COMMANDS: Record<string, Command> = {
   migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
@@ -48,6 +50,12 @@ const COMMANDS: Record<string, Command> = {
   'users:suspend': { help: 'suspend an account: sign-in, sessions and keys are refused at once', flags: [email, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await accounts()).suspendUser },
   'users:reinstate': { help: 'lift a suspension', flags: [email], load: async () => (await accounts()).reinstateUser },
   'roles:grant': { help: 'grant a role (developer, finance, support, admin)', flags: [email, role], check: (f) => void assignableRole(f.role), load: async () => (await accounts()).grantRole },
+  'credits:grant': {
+    help: 'grant promotional credits (audited, with a reason); --operation-id makes a retry a no-op',
+    flags: [email, { name: 'amount-usd', required: true, value: '<USD, e.g. 25.00>' }, { name: 'reason', required: true, value: '<reason>' }, { name: 'operation-id', value: '<id>' }],
+    check: checkGrantFlags,
+    load: async () => (await credits()).grantCredits,
+  },
   'roles:revoke': { help: 'revoke a role', flags: [email, role], check: (f) => void knownRole(f.role), load: async () => (await accounts()).revokeRole },
 };
 

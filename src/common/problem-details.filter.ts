@@ -8,10 +8,12 @@ import { LOGGER } from '../observability/tokens';
 export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
+  payment_required: 402,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 interface Mapped {

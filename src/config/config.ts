@@ -1,3 +1,6 @@
+import { parseUsd } from '../ledger/money';
+import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
+
 /**
  * Configuration is read from the environment exactly once, at boot, into a typed object.
  * Every problem is collected so a bad deployment fails with one message listing all of them.
@@ -14,6 +17,8 @@ export interface AppConfig {
   databaseUrl: string;
   databasePoolMax: number;
   redisUrl: string;
+  /** Prefix of the Redis keys that hold shared state (credit holds; more to come), so deployments can share a Redis. */
+  redisKeyPrefix: string;
   /** Set → EventStoreDB adapter; unset → the PostgreSQL event store. */
   eventStoreConnectionString: string | null;
   /** How often an idle PostgreSQL subscription polls for events committed by other processes. */
@@ -39,6 +44,13 @@ export interface AppConfig {
   /** null = Telegram sign-in disabled (its route answers 404). */
   telegramBotToken: string | null;
   telegramAuthMaxAgeSeconds: number;
+  ledger: LedgerConfig;
+}
+
+export interface LedgerConfig {
+  /** Credits granted once per account on its first verified sign-in (Google, Telegram); 0 = no free tier. */
+  freeTierMicroUsd: bigint;
+  revenueSplit: RevenueSplitRules;
 }
 
 export interface GoogleSignInConfig {
@@ -158,6 +170,27 @@ function readGoogle(r: Reader, production: boolean): GoogleSignInConfig | null {
   return { clientId, clientSecret: clientSecret ?? '', callbackUrl: callbackUrl ?? '', authUrl, tokenUrl, userInfoUrl };
 }
 
+function readLedger(r: Reader): LedgerConfig {
+  const freeTier = r.string('FREE_TIER_USD', '1.00') ?? '0';
+  const overrides = r.string('PROVIDER_SHARE_OVERRIDES', '') ?? '';
+  const parsed = { freeTierMicroUsd: 0n, byModel: {}, byNode: {} } as { freeTierMicroUsd: bigint; byModel: Record<string, number>; byNode: Record<string, number> };
+  try {
+    parsed.freeTierMicroUsd = parseUsd(freeTier, 'FREE_TIER_USD');
+    if (parsed.freeTierMicroUsd < 0n || parsed.freeTierMicroUsd > 1_000n * 1_000_000n) r.problems.push('FREE_TIER_USD must be in 0..1000');
+  } catch {
+    r.problems.push(`FREE_TIER_USD must be a USD amount like "1.00" (got "${freeTier}")`);
+  }
+  try {
+    Object.assign(parsed, parseShareOverrides(overrides));
+  } catch (err) {
+    r.problems.push(`PROVIDER_SHARE_OVERRIDES: ${(err as Error).message}`);
+  }
+  return {
+    freeTierMicroUsd: parsed.freeTierMicroUsd,
+    revenueSplit: { defaultProviderShareBps: r.int('PROVIDER_SHARE_BPS', 7_000, 0, 10_000), byModel: parsed.byModel, byNode: parsed.byNode },
+  };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const r = new Reader(env);
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
@@ -173,6 +206,7 @@ export function loadConfig(env: Env): AppConfig {
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/tollgate', ['postgres:', 'postgresql:']),
     databasePoolMax: r.int('DATABASE_POOL_MAX', 10, 1, 200),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'tg:') ?? 'tg:',
     eventStoreConnectionString,
     eventStorePollIntervalMs: r.int('EVENTSTORE_POLL_INTERVAL_MS', 100, 5, 60_000),
     projectionBatchMax: r.int('PROJECTION_BATCH_MAX', 500, 1, 10_000),
@@ -190,6 +224,7 @@ export function loadConfig(env: Env): AppConfig {
     google: readGoogle(r, nodeEnv === 'production'),
     telegramBotToken: r.optional('TELEGRAM_BOT_TOKEN'),
     telegramAuthMaxAgeSeconds: r.int('TELEGRAM_AUTH_MAX_AGE_SECONDS', 24 * 60 * 60, 60, 7 * 24 * 60 * 60),
+    ledger: readLedger(r),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
@@ -197,6 +232,7 @@ export function loadConfig(env: Env): AppConfig {
   if (config.sessionRefreshTtlSeconds <= config.sessionAccessTtlSeconds) {
     r.problems.push('SESSION_REFRESH_TTL_SECONDS must be longer than SESSION_ACCESS_TTL_SECONDS');
   }
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(config.redisKeyPrefix)) r.problems.push('REDIS_KEY_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -77,6 +77,43 @@ export interface ApiKeyUsageTable {
   last_used_at: Date;
 }
 
+export interface LedgerTransactionsTable {
+  tx_no: string;
+  event_id: string;
+  stream: string;
+  revision: string;
+  type: string;
+  owner_id: string | null;
+  reference: string | null;
+  reason: string | null;
+  actor_id: string | null;
+  amount_micro_usd: string;
+  occurred_at: Date;
+}
+
+export interface LedgerPostingsTable {
+  tx_no: string;
+  posting_no: number;
+  ledger_account: string;
+  amount_micro_usd: string;
+  balance_after_micro_usd: string;
+  entry_no: string;
+  occurred_at: Date;
+}
+
+export interface LedgerBalancesTable {
+  ledger_account: string;
+  kind: string;
+  owner_id: string | null;
+  normal_side: string;
+  balance_micro_usd: string;
+  debits_micro_usd: string;
+  credits_micro_usd: string;
+  entries: string;
+  last_tx_no: string;
+  updated_at: Date;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -85,4 +122,7 @@ export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   api_key_usage: ApiKeyUsageTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_balances: LedgerBalancesTable;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
-import { EventStore, ExpectedRevision, RecordedEvent } from '../event-store/event-store.port';
+import { EventStore, ExpectedRevision, Position, RecordedEvent } from '../event-store/event-store.port';
 import { CommandContext, Decider, DomainEvent } from './decider';
 
 const PAGE = 1_000;
@@ -41,6 +41,8 @@ export interface HandleResult<State, Event> {
   events: Event[];
   state: State;
   nextExpectedRevision: bigint | null;
+  /** Where the appended events landed in $all; null when the command was a no-op. */
+  position: Position | null;
 }
 
 /**
@@ -57,14 +59,14 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   for (let attempt = 1; ; attempt++) {
     const { state, expected } = await loadAggregate(store, stream, decider);
     const events = decider.decide(command, state);
-    if (events.length === 0) return { events, state, nextExpectedRevision: typeof expected === 'bigint' ? expected : null };
+    if (events.length === 0) return { events, state, nextExpectedRevision: typeof expected === 'bigint' ? expected : null, position: null };
     try {
       const result = await store.append(
         stream,
         events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...context } })),
         expected,
       );
-      return { events, state: events.reduce(decider.evolve, state), nextExpectedRevision: result.nextExpectedRevision };
+      return { events, state: events.reduce(decider.evolve, state), nextExpectedRevision: result.nextExpectedRevision, position: result.position };
     } catch (err) {
       if (err instanceof StreamVersionConflictError && attempt < MAX_ATTEMPTS) continue;
       throw err;

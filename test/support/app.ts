@@ -14,6 +14,8 @@ export async function startTestApp(
     ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' }),
     port: 0,
     host: '127.0.0.1',
+    // Suites run in parallel against one Redis: each database gets its own key space.
+    redisKeyPrefix: `tg:${new URL(databaseUrl).pathname.slice(1)}:`,
     ...overrides,
   };
   const app = await createApp(config, role);

@@ -1,0 +1,161 @@
+import { conflict, invalid, notFound } from '../common/domain-error';
+import { assertNever, Decider } from '../event-sourcing/decider';
+import { CreditsEvent } from './credits.events';
+import { developerAccount, PLATFORM_ACCOUNTS } from './ledger-accounts';
+import { checkPositiveAmount, formatUsd } from './money';
+import { assertBalanced, transfer } from './postings';
+
+export const REASON_MAX = 500;
+/** Operation ids remembered per account (grants, corrections, refunds): retries with the same id are no-ops. */
+const OPERATION_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+export interface PurchaseState {
+  amountMicroUsd: bigint;
+  refundedMicroUsd: bigint;
+}
+
+export interface CreditsState {
+  purchases: Record<string, PurchaseState>;
+  freeTierGranted: boolean;
+  /** grant/correction/refund ids already recorded. */
+  operations: Record<string, true>;
+}
+
+export type CreditsCommand =
+  | { type: 'RecordPurchase'; accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: bigint; at: string }
+  | { type: 'GrantFreeTier'; accountId: string; amountMicroUsd: bigint; at: string }
+  | { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; at: string }
+  | { type: 'CorrectCredits'; accountId: string; correctionId: string; amountMicroUsd: bigint; reason: string; at: string }
+  | { type: 'RefundCredits'; accountId: string; refundId: string; paymentId: string; amountMicroUsd: bigint; reason: string; at: string };
+
+const initialState = (): CreditsState => ({ purchases: {}, freeTierGranted: false, operations: {} });
+
+function checkReason(reason: string): string {
+  const trimmed = typeof reason === 'string' ? reason.trim() : '';
+  if (!trimmed || trimmed.length > REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${REASON_MAX} characters is required; it goes into the audit trail.`);
+  return trimmed;
+}
+
+function checkOperationId(id: string, field: string): void {
+  if (!OPERATION_ID.test(id)) throw invalid('invalid_id', `${field} must be 1..64 letters, digits, '-' or '_'.`);
+}
+
+function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
+  const developer = developerAccount(command.accountId);
+  switch (command.type) {
+    case 'RecordPurchase': {
+      checkOperationId(command.paymentId, 'paymentId');
+      // Exactly once per payment: checkout callback, webhooks and sweeps all land here.
+      const seen = state.purchases[command.paymentId];
+      if (seen) {
+        if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payment_amount_mismatch', 'This payment was already credited with a different amount.');
+        return [];
+      }
+      const amount = checkPositiveAmount(command.amountMicroUsd);
+      return [{
+        type: 'CreditsPurchased',
+        data: {
+          accountId: command.accountId,
+          paymentId: command.paymentId,
+          orderId: command.orderId,
+          amountMicroUsd: amount.toString(),
+          purchasedAt: command.at,
+          postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.paymentClearing, developer, amount)),
+        },
+      }];
+    }
+    case 'GrantFreeTier': {
+      if (state.freeTierGranted || command.amountMicroUsd === 0n) return []; // once per account; 0 = free tier off
+      const amount = checkPositiveAmount(command.amountMicroUsd);
+      return [{
+        type: 'FreeTierGranted',
+        data: { accountId: command.accountId, amountMicroUsd: amount.toString(), grantedAt: command.at, postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developer, amount)) },
+      }];
+    }
+    case 'GrantCredits': {
+      checkOperationId(command.grantId, 'grantId');
+      if (state.operations[command.grantId]) return [];
+      const amount = checkPositiveAmount(command.amountMicroUsd);
+      return [{
+        type: 'CreditsGranted',
+        data: {
+          accountId: command.accountId,
+          grantId: command.grantId,
+          amountMicroUsd: amount.toString(),
+          reason: checkReason(command.reason),
+          grantedAt: command.at,
+          postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developer, amount)),
+        },
+      }];
+    }
+    case 'CorrectCredits': {
+      checkOperationId(command.correctionId, 'correctionId');
+      if (state.operations[command.correctionId]) return [];
+      const amount = command.amountMicroUsd;
+      if (amount === 0n) throw invalid('invalid_amount', 'A correction must change the balance.');
+      checkPositiveAmount(amount < 0n ? -amount : amount);
+      const postings = amount > 0n ? transfer(PLATFORM_ACCOUNTS.corrections, developer, amount) : transfer(developer, PLATFORM_ACCOUNTS.corrections, -amount);
+      return [{
+        type: 'CreditsCorrected',
+        data: {
+          accountId: command.accountId,
+          correctionId: command.correctionId,
+          amountMicroUsd: amount.toString(),
+          reason: checkReason(command.reason),
+          // Taking credits away spends them like usage does: through a hold with this id.
+          holdId: amount < 0n ? command.correctionId : null,
+          correctedAt: command.at,
+          postings: assertBalanced(postings),
+        },
+      }];
+    }
+    case 'RefundCredits': {
+      checkOperationId(command.refundId, 'refundId');
+      if (state.operations[command.refundId]) return [];
+      const purchase = state.purchases[command.paymentId];
+      if (!purchase) throw notFound('payment_not_found', 'No purchase with this payment id on this account.');
+      const amount = checkPositiveAmount(command.amountMicroUsd);
+      const refundable = purchase.amountMicroUsd - purchase.refundedMicroUsd;
+      if (amount > refundable) throw conflict('refund_exceeds_payment', `At most ${formatUsd(refundable)} USD of this payment can still be refunded.`);
+      return [{
+        type: 'CreditsRefunded',
+        data: {
+          accountId: command.accountId,
+          refundId: command.refundId,
+          paymentId: command.paymentId,
+          amountMicroUsd: amount.toString(),
+          reason: checkReason(command.reason),
+          holdId: command.refundId,
+          refundedAt: command.at,
+          postings: assertBalanced(transfer(developer, PLATFORM_ACCOUNTS.refundsPayable, amount)),
+        },
+      }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
+  switch (event.type) {
+    case 'CreditsPurchased':
+      return { ...state, purchases: { ...state.purchases, [event.data.paymentId]: { amountMicroUsd: BigInt(event.data.amountMicroUsd), refundedMicroUsd: 0n } } };
+    case 'FreeTierGranted':
+      return { ...state, freeTierGranted: true };
+    case 'CreditsGranted':
+      return { ...state, operations: { ...state.operations, [event.data.grantId]: true } };
+    case 'CreditsCorrected':
+      return { ...state, operations: { ...state.operations, [event.data.correctionId]: true } };
+    case 'CreditsRefunded': {
+      const purchase = state.purchases[event.data.paymentId];
+      const purchases = purchase
+        ? { ...state.purchases, [event.data.paymentId]: { ...purchase, refundedMicroUsd: purchase.refundedMicroUsd + BigInt(event.data.amountMicroUsd) } }
+        : state.purchases;
+      return { ...state, purchases, operations: { ...state.operations, [event.data.refundId]: true } };
+    }
+    default:
+      return state;
+  }
+}
+
+export const creditsDecider: Decider<CreditsState, CreditsCommand, CreditsEvent> = { initialState, decide, evolve };

@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AccountsService } from '../accounts/accounts.service';
+import { conflict, DomainError, notFound } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { handleCommand } from '../event-sourcing/command-handler';
+import { CommandContext } from '../event-sourcing/decider';
+import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
+import { CreditsCommand, creditsDecider } from './credits.decide';
+import { CreditsEvent, creditsStream } from './credits.events';
+import { CreditSpending } from './spending/credit-spending';
+
+export interface RecordedMoney {
+  /** False when the command was a repeat and nothing new was recorded. */
+  recorded: boolean;
+  event: CreditsEvent | null;
+  position: Position | null;
+}
+
+type Command<T extends CreditsCommand['type']> = Omit<Extract<CreditsCommand, { type: T }>, 'type' | 'accountId' | 'at'>;
+
+/**
+ * Money commands on a developer's credits stream. Adding credits is a plain append; taking
+ * credits away goes through a Redis hold first, exactly like metered usage, so it can never
+ * overdraw credits that requests in flight are spending.
+ */
+@Injectable()
+export class CreditsService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly accounts: AccountsService,
+    private readonly spending: CreditSpending,
+  ) {}
+
+  /** Exactly once per payment id, whoever reports the payment first (payments issue). */
+  recordPurchase(accountId: string, input: Command<'RecordPurchase'>, context: CommandContext): Promise<RecordedMoney> {
+    return this.run(accountId, { type: 'RecordPurchase', ...input, accountId, at: context.occurredAt }, context);
+  }
+
+  /** Once per account; a no-op when already granted or when the free tier is configured to 0. */
+  grantFreeTier(accountId: string, context: CommandContext): Promise<RecordedMoney> {
+    return this.run(accountId, { type: 'GrantFreeTier', accountId, amountMicroUsd: this.config.ledger.freeTierMicroUsd, at: context.occurredAt }, context);
+  }
+
+  async grant(accountId: string, amountMicroUsd: bigint, reason: string, context: CommandContext, grantId: string = randomUUID()): Promise<RecordedMoney> {
+    await this.assertAccount(accountId);
+    return this.run(accountId, { type: 'GrantCredits', accountId, grantId, amountMicroUsd, reason, at: context.occurredAt }, context);
+  }
+
+  async correct(accountId: string, amountMicroUsd: bigint, reason: string, context: CommandContext, correctionId: string = randomUUID()): Promise<RecordedMoney> {
+    await this.assertAccount(accountId);
+    const command: CreditsCommand = { type: 'CorrectCredits', accountId, correctionId, amountMicroUsd, reason, at: context.occurredAt };
+    if (amountMicroUsd >= 0n) return this.run(accountId, command, context);
+    return this.spendThenRun(accountId, correctionId, -amountMicroUsd, command, context);
+  }
+
+  refund(accountId: string, input: Command<'RefundCredits'>, context: CommandContext): Promise<RecordedMoney> {
+    const command: CreditsCommand = { type: 'RefundCredits', ...input, accountId, at: context.occurredAt };
+    return this.spendThenRun(accountId, input.refundId, input.amountMicroUsd, command, context);
+  }
+
+  private async spendThenRun(accountId: string, holdId: string, amountMicroUsd: bigint, command: CreditsCommand, context: CommandContext): Promise<RecordedMoney> {
+    let result: RecordedMoney = { recorded: false, event: null, position: null };
+    try {
+      await this.spending.spend(accountId, holdId, amountMicroUsd, async () => {
+        result = await this.run(accountId, command, context);
+        return result.position;
+      });
+    } catch (err) {
+      // On the admin side, "not enough credits" is a conflict with the current balance, not a payment request.
+      if (err instanceof DomainError && err.code === 'insufficient_credits') throw conflict('insufficient_credits', err.message);
+      throw err;
+    }
+    return result;
+  }
+
+  private async run(accountId: string, command: CreditsCommand, context: CommandContext): Promise<RecordedMoney> {
+    const { events, position } = await handleCommand(this.store, creditsStream(accountId), creditsDecider, command, context);
+    return { recorded: events.length > 0, event: events[0] ?? null, position };
+  }
+
+  private async assertAccount(accountId: string): Promise<void> {
+    if (!/^[0-9A-Za-z_-]{1,64}$/.test(accountId) || !(await this.accounts.exists(accountId))) throw notFound('account_not_found', 'No such account.');
+  }
+}

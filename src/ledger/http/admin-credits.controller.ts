@@ -1,0 +1,83 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { checkAccountId } from '../../admin/admin-accounts.service';
+import { commandContext } from '../../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { Roles } from '../../auth/roles.decorator';
+import { RolesGuard } from '../../auth/roles.guard';
+import { SESSION_COOKIE } from '../../auth/session.cookies';
+import { SessionGuard } from '../../auth/session.guard';
+import { objectBody, optionalString, requiredString } from '../../common/request-body';
+import { REASON_MAX } from '../credits.decide';
+import { CreditsService, RecordedMoney } from '../credits.service';
+import { developerAccount } from '../ledger-accounts';
+import { AccountTotals, LedgerQueries } from '../ledger.queries';
+import { parseUsd } from '../money';
+import { CreditSpending } from '../spending/credit-spending';
+
+export interface MoneyActionView {
+  recorded: boolean;
+  type: string | null;
+  amountMicroUsd: string | null;
+  operationId: string | null;
+}
+
+function view(result: RecordedMoney): MoneyActionView {
+  const data = result.event?.data as Record<string, unknown> | undefined;
+  const id = data?.grantId ?? data?.correctionId ?? null;
+  return { recorded: result.recorded, type: result.event?.type ?? null, amountMicroUsd: (data?.amountMicroUsd as string | undefined) ?? null, operationId: id as string | null };
+}
+
+/** Body: amountUsd as a decimal string, a reason for the audit trail, and optionally an operationId that makes a retry a no-op. */
+function readMoneyBody(raw: unknown): { amountUsd: string; reason: string; operationId: string | undefined } {
+  const body = objectBody(raw, ['amountUsd', 'reason', 'operationId']);
+  return {
+    amountUsd: requiredString(body, 'amountUsd', 1, 20),
+    reason: requiredString(body, 'reason', 1, REASON_MAX),
+    operationId: optionalString(body, 'operationId', 1, 64) ?? undefined,
+  };
+}
+
+/** Staff money actions on one developer's credits; each is an event naming the staff member (P11). */
+@ApiTags('admin')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in.' })
+@ApiResponse({ status: 403, description: 'Admins and finance only (support may read).' })
+@UseGuards(SessionGuard, RolesGuard)
+@Roles('admin', 'finance')
+@Controller('admin/accounts/:id/credits')
+export class AdminCreditsController {
+  constructor(
+    private readonly credits: CreditsService,
+    private readonly spending: CreditSpending,
+    private readonly ledger: LedgerQueries,
+  ) {}
+
+  @Get()
+  @Roles('admin', 'finance', 'support')
+  @ApiOperation({ summary: "A developer's credits: available now (with holds) and ledger totals." })
+  async view(@Param('id') id: string): Promise<{ availableMicroUsd: string; heldMicroUsd: string; ledger: AccountTotals }> {
+    const accountId = checkAccountId(id);
+    const funds = await this.spending.funds(accountId);
+    return { availableMicroUsd: funds.availableMicroUsd.toString(), heldMicroUsd: funds.heldMicroUsd.toString(), ledger: await this.ledger.accountTotals(developerAccount(accountId)) };
+  }
+
+  @Post('grants')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }.' })
+  async grant(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
+    const body = readMoneyBody(raw);
+    return view(await this.credits.grant(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
+  }
+
+  @Post('corrections')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Correct a balance by a signed amount ("-3.50" takes credits away, never below what is available).' })
+  @ApiResponse({ status: 409, description: 'A negative correction larger than the available credits.' })
+  async correct(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
+    const body = readMoneyBody(raw);
+    return view(await this.credits.correct(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
+  }
+}

@@ -1,0 +1,34 @@
+import type { Response } from 'express';
+import { csvLine } from '../../common/csv';
+import { Page } from '../ledger.queries';
+
+/** An export is bounded like everything else; a longer history is exported by time range. */
+export const MAX_EXPORT_ROWS = 100_000;
+const EXPORT_PAGE = 500;
+
+/**
+ * Streams pages as CSV rows without holding the export in memory. The last line says when the
+ * limit cut the export short, so a truncated file is never mistaken for a complete one.
+ */
+export async function sendCsv<T>(res: Response, filename: string, header: string[], row: (item: T) => (string | number | null)[], page: (cursor: string | undefined, limit: number) => Promise<Page<T>>): Promise<void> {
+  res.setHeader('content-type', 'text/csv; charset=utf-8');
+  res.setHeader('content-disposition', `attachment; filename="${filename}"`);
+  res.setHeader('cache-control', 'no-store');
+  res.write(csvLine(header));
+  let cursor: string | undefined;
+  let written = 0;
+  for (;;) {
+    const { items, nextCursor } = await page(cursor, EXPORT_PAGE);
+    for (const item of items) {
+      if (written === MAX_EXPORT_ROWS) {
+        res.end(csvLine([`# truncated after ${MAX_EXPORT_ROWS} rows; export a shorter time range`]));
+        return;
+      }
+      res.write(csvLine(row(item)));
+      written++;
+    }
+    if (!nextCursor) break;
+    cursor = nextCursor;
+  }
+  res.end();
+}

@@ -1,0 +1,38 @@
+import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { Kysely } from 'kysely';
+import { Pool } from 'pg';
+import { KYSELY, PG_POOL } from '../database/database.module';
+import { Database } from '../database/schema';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { Logger } from '../observability/logger';
+import { LOGGER } from '../observability/tokens';
+import { REDIS } from '../redis/redis.module';
+import { LedgerModule } from './ledger.module';
+import { BalanceFeeder } from './spending/balance-feeder';
+import { CreditHolds } from './spending/credit-holds';
+
+/** Worker processes keep the Redis balances fed from the event store. */
+@Module({
+  imports: [LedgerModule],
+  providers: [
+    {
+      provide: BalanceFeeder,
+      inject: [EVENT_STORE, CreditHolds, REDIS, KYSELY, PG_POOL, LOGGER],
+      useFactory: (store: EventStore, holds: CreditHolds, redis: Redis, db: Kysely<Database>, pool: Pool, logger: Logger) =>
+        new BalanceFeeder(store, holds, redis, db, pool, logger.child({ component: 'credits-feeder' })),
+    },
+  ],
+  exports: [BalanceFeeder],
+})
+export class LedgerWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(@Inject(BalanceFeeder) private readonly feeder: BalanceFeeder) {}
+
+  onApplicationBootstrap(): void {
+    this.feeder.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.feeder.stop();
+  }
+}

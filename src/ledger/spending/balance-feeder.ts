@@ -1,0 +1,149 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import { Kysely } from 'kysely';
+import { Pool, PoolClient } from 'pg';
+import { Database } from '../../database/schema';
+import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../event-store/event-store.port';
+import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
+import { Logger } from '../../observability/logger';
+import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../projection-runtime/checkpoint';
+import { tryLeaderLock } from '../../projection-runtime/leader-lock';
+import { CREDITS_STREAM_PREFIX } from '../credits.events';
+import { parseLedgerAccount } from '../ledger-accounts';
+import { readPostings } from '../postings';
+import { CreditHolds } from './credit-holds';
+import { positionKey } from './position-key';
+
+const LOCK_KEY = 'tollgate.credits-feeder';
+/** Every event that moves a developer's credits is in one of these streams. */
+const MONEY_STREAMS = [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX];
+
+export interface FeederOptions {
+  /** How often the feeder re-asserts its position (Redis may have been emptied). */
+  heartbeatMs: number;
+  leaderRetryMs: number;
+  retryMaxMs: number;
+}
+
+/**
+ * Brings every stored money event into the Redis balances, once: an account's cached balance
+ * records the position it includes, so a repeat or an older event changes nothing. One feeder
+ * runs at a time (an advisory lock); it runs in worker processes next to the projections.
+ */
+export class BalanceFeeder {
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private subscription: AllSubscription | null = null;
+  private passed: Position | null = null;
+  private waiters: { position: Position; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly holds: CreditHolds,
+    private readonly redis: Redis,
+    private readonly db: Kysely<Database>,
+    private readonly pool: Pool,
+    private readonly logger: Logger,
+    private readonly options: FeederOptions = { heartbeatMs: 250, leaderRetryMs: 2_000, retryMaxMs: 10_000 },
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Resolves once the feeder has passed `position` (tests and tools wait on it). */
+  waitUntilPassed(position: Position): Promise<void> {
+    if (this.passed && comparePositions(this.passed, position) >= 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      let lock: PoolClient | null = null;
+      try {
+        lock = await tryLeaderLock(this.pool, LOCK_KEY);
+        if (!lock) {
+          await sleep(this.options.leaderRetryMs);
+          continue;
+        }
+        await this.follow();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const delay = Math.min(this.options.retryMaxMs, 100 * 2 ** Math.min(failures, 10));
+        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'credits feeder failed; retrying');
+        await sleep(delay);
+      } finally {
+        lock?.release(true); // destroying the connection releases the advisory lock
+      }
+    }
+  }
+
+  private async follow(): Promise<void> {
+    this.passed = await this.startPosition();
+    const heartbeat = setInterval(() => void this.reassert(), this.options.heartbeatMs);
+    try {
+      this.subscription = this.store.subscribeAll({ after: this.passed ?? undefined, filter: { kind: 'streamPrefix', prefixes: MONEY_STREAMS } });
+      for await (const event of this.subscription) {
+        await this.apply(event);
+        this.passed = event.position;
+        this.wake();
+        if (this.stopping) break;
+      }
+    } finally {
+      clearInterval(heartbeat);
+      await this.subscription?.close();
+      this.subscription = null;
+    }
+  }
+
+  /**
+   * Resume where the feeder position says. Without one (Redis is empty), nothing is cached, so
+   * the feeder may start from the read models' checkpoint: every later seed is at least as recent.
+   */
+  private async startPosition(): Promise<Position | null> {
+    const stored = await this.redis.get(this.holds.feederKey);
+    if (stored) return parsePositionKey(stored);
+    const checkpoint = await readCheckpoint(this.db, READ_MODELS_CHECKPOINT);
+    const claimed = await this.redis.set(this.holds.feederKey, positionKey(checkpoint), 'NX');
+    return claimed ? checkpoint : parsePositionKey((await this.redis.get(this.holds.feederKey)) as string);
+  }
+
+  /** After Redis is emptied, seeds must wait until PostgreSQL includes what the feeder already passed. */
+  private async reassert(): Promise<void> {
+    await this.redis.set(this.holds.feederKey, positionKey(this.passed), 'NX').catch(() => undefined);
+  }
+
+  private async apply(event: RecordedEvent): Promise<void> {
+    const holdId = typeof event.data.holdId === 'string' && event.data.holdId ? event.data.holdId : null;
+    const deltas = new Map<string, bigint>();
+    for (const posting of readPostings(event.data) ?? []) {
+      const account = parseLedgerAccount(posting.account);
+      // Credit-normal: a credit (negative posting) adds to the developer's balance.
+      if (account?.kind === 'developer') deltas.set(account.ownerId as string, (deltas.get(account.ownerId as string) ?? 0n) - BigInt(posting.amountMicroUsd));
+    }
+    if (deltas.size === 0 && holdId && typeof event.data.accountId === 'string') deltas.set(event.data.accountId, 0n);
+    const key = positionKey(event.position);
+    for (const [accountId, delta] of deltas) await this.holds.apply(accountId, key, delta, holdId);
+  }
+
+  private wake(): void {
+    if (!this.passed || this.waiters.length === 0) return;
+    const passed = this.passed;
+    this.waiters = this.waiters.filter((w) => (comparePositions(passed, w.position) >= 0 ? (w.resolve(), false) : true));
+  }
+}
+
+function parsePositionKey(key: string): Position | null {
+  const [commit, prepare] = key.split(':').map((part) => BigInt(part));
+  return commit === 0n && prepare === 0n ? null : { commit, prepare };
+}

@@ -1,0 +1,118 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, Kysely } from 'kysely';
+import { paymentRequired, unavailable } from '../../common/domain-error';
+import { Database } from '../../database/schema';
+import { Position } from '../../event-store/event-store.port';
+import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
+import { developerAccount } from '../ledger-accounts';
+import { formatUsd } from '../money';
+import { CreditHolds } from './credit-holds';
+import { positionKey } from './position-key';
+
+/** How long a cold account waits for PostgreSQL to catch up with the feeder before giving up (503). */
+const SEED_WAIT_MS = 3_000;
+const SEED_RETRY_MS = 20;
+
+export interface Funds {
+  /** Credits per the ledger, as the cache knows it. */
+  balanceMicroUsd: bigint;
+  /** Reserved by requests in flight, or charged and not yet in the balance. */
+  heldMicroUsd: bigint;
+  availableMicroUsd: bigint;
+}
+
+/**
+ * Two-phase spending of a developer's credits: reserve before the work, then settle with the
+ * real cost once the charge event is stored, or release. Redis answers in one round trip; it
+ * is a cache of the ledger, filled from PostgreSQL when an account is not in it.
+ */
+export class CreditSpending {
+  constructor(
+    readonly holds: CreditHolds,
+    private readonly db: Kysely<Database>,
+  ) {}
+
+  /** Throws 402 insufficient_credits when the available credits do not cover the amount. */
+  async reserve(accountId: string, holdId: string, amountMicroUsd: bigint): Promise<Funds> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.holds.reserve(accountId, holdId, amountMicroUsd);
+      if (outcome.status === 'not_cached') {
+        if (attempt > 0) throw unavailable('credits_unavailable', 'Credit balances are being rebuilt; retry shortly.');
+        await this.fill(accountId);
+        continue;
+      }
+      const funds = fundsOf(outcome.balanceMicroUsd, outcome.heldMicroUsd);
+      if (outcome.status === 'insufficient') {
+        throw paymentRequired(
+          'insufficient_credits',
+          `Not enough credits: ${formatUsd(amountMicroUsd)} USD is needed and ${formatUsd(funds.availableMicroUsd > 0n ? funds.availableMicroUsd : 0n)} USD is available. Top up to continue.`,
+        );
+      }
+      return funds;
+    }
+  }
+
+  /** `position`: where the charge event was stored. */
+  async settle(accountId: string, holdId: string, costMicroUsd: bigint, position: Position): Promise<void> {
+    await this.holds.settle(accountId, holdId, costMicroUsd, positionKey(position));
+  }
+
+  async release(accountId: string, holdId: string): Promise<void> {
+    await this.holds.release(accountId, holdId);
+  }
+
+  /**
+   * Takes credits away outside metered usage (a refund, a negative correction): the same hold
+   * the hot path uses, so it can never overdraw a balance that requests are spending.
+   * `record` appends the event; a no-op (already recorded) releases the hold.
+   */
+  async spend(accountId: string, holdId: string, amountMicroUsd: bigint, record: () => Promise<Position | null>): Promise<void> {
+    await this.reserve(accountId, holdId, amountMicroUsd);
+    let position: Position | null;
+    try {
+      position = await record();
+    } catch (err) {
+      await this.release(accountId, holdId);
+      throw err;
+    }
+    if (position === null) await this.release(accountId, holdId);
+    else await this.settle(accountId, holdId, amountMicroUsd, position);
+  }
+
+  async funds(accountId: string): Promise<Funds> {
+    let cached = await this.holds.peek(accountId);
+    if (!cached) {
+      await this.fill(accountId);
+      cached = await this.holds.peek(accountId);
+      if (!cached) throw unavailable('credits_unavailable', 'Credit balances are being rebuilt; retry shortly.');
+    }
+    return fundsOf(cached.balanceMicroUsd, cached.heldMicroUsd);
+  }
+
+  /**
+   * Seeds the cache from the balance read model. The balance and the read models' checkpoint
+   * come from one statement (one snapshot), so the seed says exactly which events it includes;
+   * Redis refuses it while PostgreSQL is behind the feeder, and this waits (bounded).
+   */
+  private async fill(accountId: string): Promise<void> {
+    const deadline = Date.now() + SEED_WAIT_MS;
+    for (;;) {
+      const { rows } = await sql<{ balance: string | null; commit_position: string | null; prepare_position: string | null }>`
+        SELECT (SELECT balance_micro_usd FROM ledger_balances WHERE ledger_account = ${developerAccount(accountId)}) AS balance,
+               c.commit_position, c.prepare_position
+          FROM (SELECT 1) AS one
+          LEFT JOIN projection_checkpoints c ON c.name = ${READ_MODELS_CHECKPOINT}`.execute(this.db);
+      const row = rows[0];
+      const position = row.commit_position === null || row.prepare_position === null ? null : { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+      // The ledger row is debit-positive; a developer's credits are its credit balance.
+      const credits = row.balance === null ? 0n : -BigInt(row.balance);
+      if ((await this.holds.seed(accountId, credits, positionKey(position))) === 'seeded') return;
+      if (Date.now() > deadline) throw unavailable('credits_unavailable', 'Credit balances are catching up; retry shortly.');
+      await sleep(SEED_RETRY_MS);
+    }
+  }
+}
+
+function fundsOf(balanceMicroUsd: bigint, heldMicroUsd: bigint): Funds {
+  return { balanceMicroUsd, heldMicroUsd, availableMicroUsd: balanceMicroUsd - heldMicroUsd };
+}

@@ -1,0 +1,92 @@
+import { invalid } from '../common/domain-error';
+import { Decider } from '../event-sourcing/decider';
+import { developerAccount, PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
+import { MAX_AMOUNT_MICRO_USD } from '../ledger/money';
+import { assertBalanced, Posting } from '../ledger/postings';
+import { splitCharge } from '../ledger/revenue-split';
+import { UsageEndpoint, UsageEvent, UsageStatus } from './usage.events';
+
+export interface RecordUsage {
+  type: 'RecordUsage';
+  requestId: string;
+  accountId: string;
+  keyId: string;
+  model: string;
+  endpoint: UsageEndpoint;
+  nodeId: string | null;
+  providerId: string | null;
+  status: UsageStatus;
+  inputTokens: number;
+  outputTokens: number;
+  images: number;
+  estimated: boolean;
+  ttftMs: number | null;
+  latencyMs: number;
+  costMicroUsd: bigint;
+  /** Resolved from the revenue-split rules for this model and node. */
+  providerShareBps: number;
+  at: string;
+}
+
+/** A day's usage stream: which request ids it already charged. */
+export interface UsageDayState {
+  charged: Record<string, true>;
+}
+
+const MAX_COUNT = 100_000_000;
+
+function checkCount(name: string, value: number | null, nullable = false): void {
+  if (nullable && value === null) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) throw invalid('invalid_usage', `${name} must be an integer in 0..${MAX_COUNT}.`);
+}
+
+/**
+ * The charge for one metered request. Pure: the cost was computed from the price in force and
+ * the tokens delivered; this splits it between provider and platform and makes the postings.
+ */
+function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
+  if (state.charged[command.requestId]) return []; // exactly once per request id
+  if (!/^[0-9A-Za-z_-]{8,64}$/.test(command.requestId)) throw invalid('invalid_usage', 'requestId must be 8..64 letters, digits, - or _.');
+  for (const [name, value] of [['inputTokens', command.inputTokens], ['outputTokens', command.outputTokens], ['images', command.images], ['latencyMs', command.latencyMs]] as const) checkCount(name, value);
+  checkCount('ttftMs', command.ttftMs, true);
+  const cost = command.costMicroUsd;
+  if (cost < 0n || cost > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_usage', 'costMicroUsd is out of range.');
+  const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, command.providerId === null ? 0 : command.providerShareBps);
+  const postings: Posting[] = [];
+  if (cost > 0n) {
+    postings.push({ account: developerAccount(command.accountId), amountMicroUsd: cost.toString() });
+    if (providerMicroUsd > 0n) postings.push({ account: providerAccount(command.providerId as string), amountMicroUsd: (-providerMicroUsd).toString() });
+    if (platformMicroUsd > 0n) postings.push({ account: PLATFORM_ACCOUNTS.revenue, amountMicroUsd: (-platformMicroUsd).toString() });
+    assertBalanced(postings);
+  }
+  return [{
+    type: 'UsageRecorded',
+    data: {
+      requestId: command.requestId,
+      accountId: command.accountId,
+      keyId: command.keyId,
+      model: command.model,
+      endpoint: command.endpoint,
+      nodeId: command.nodeId,
+      providerId: command.providerId,
+      status: command.status,
+      inputTokens: command.inputTokens,
+      outputTokens: command.outputTokens,
+      images: command.images,
+      estimated: command.estimated,
+      ttftMs: command.ttftMs,
+      latencyMs: command.latencyMs,
+      costMicroUsd: cost.toString(),
+      providerShareMicroUsd: providerMicroUsd.toString(),
+      holdId: command.requestId,
+      recordedAt: command.at,
+      postings,
+    },
+  }];
+}
+
+function evolve(state: UsageDayState, event: UsageEvent): UsageDayState {
+  return event.type === 'UsageRecorded' ? { charged: { ...state.charged, [event.data.requestId]: true } } : state;
+}
+
+export const usageChargeDecider: Decider<UsageDayState, RecordUsage, UsageEvent> = { initialState: () => ({ charged: {} }), decide, evolve };

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { DomainEvent } from '../event-sourcing/decider';
+import { Posting } from '../ledger/postings';
+
+export type UsageStatus = 'completed' | 'client_disconnected' | 'upstream_failed';
+export type UsageEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 'images.generations';
+
+/**
+ * Stream `usage-{accountId}-{yyyy-mm-dd}` (UTC day): one event per metered request, metadata
+ * only — never prompt or completion text (P1). A day's stream closes by itself when the day
+ * ends, so no stream grows without bound and a busy key never contends with purchases.
+ * The event is the charge: its postings debit the developer and credit the provider's share
+ * and the platform's revenue. Its id derives from the request id, so a retried append is a no-op.
+ */
+export type UsageEvent = DomainEvent<'UsageRecorded', {
+  requestId: string;
+  accountId: string;
+  keyId: string;
+  model: string;
+  endpoint: UsageEndpoint;
+  nodeId: string | null;
+  providerId: string | null;
+  status: UsageStatus;
+  inputTokens: number;
+  outputTokens: number;
+  images: number;
+  /** True when the node sent no usage and the gateway counted what it delivered. */
+  estimated: boolean;
+  ttftMs: number | null;
+  latencyMs: number;
+  costMicroUsd: string;
+  providerShareMicroUsd: string;
+  /** The Redis hold that reserved the credits (the request id). */
+  holdId: string;
+  recordedAt: string;
+  postings: Posting[];
+}>;
+
+export const USAGE_STREAM_PREFIX = 'usage-';
+
+export function usageStream(accountId: string, at: string): string {
+  return `${USAGE_STREAM_PREFIX}${accountId}-${at.slice(0, 10)}`;
+}
+
+/** A UUID derived from the request id: the event store then makes a repeated append idempotent. */
+export function usageEventId(requestId: string): string {
+  const h = createHash('sha256').update(`usage-recorded:${requestId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
