@@ -98,6 +98,20 @@ describe('the CLI (src/cli/main.ts) goes through the same services', () => {
     expect(issued.rows[0].metadata.actorId).toBe('operator:cli');
   }, 60_000);
 
+  it('credits:grant records an audited promotional grant; a bad amount is a usage error', async () => {
+    const [bad, run] = await Promise.all([
+      cli(env, ['credits:grant', '--email', 'dev@example.com', '--amount-usd', '1.2345678', '--reason', 'x']),
+      cli(env, ['credits:grant', '--email', 'dev@example.com', '--amount-usd', '12.50', '--reason', 'launch promo', '--operation-id', 'promo-1']),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--amount-usd must be a positive USD amount');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ recorded: true, amountUsd: '12.50', operationId: 'promo-1' });
+    const events = (await database.pool.query(`SELECT event_type, data, metadata FROM events WHERE stream = $1`, [`credits-${out.accountId}`])).rows;
+    expect(events).toEqual([expect.objectContaining({ event_type: 'CreditsGranted', data: expect.objectContaining({ amountMicroUsd: '12500000', reason: 'launch promo' }), metadata: expect.objectContaining({ actorId: 'operator:cli' }) })]);
+  }, 60_000);
+
   it('grants and revokes roles, suspends and reinstates, by email', async () => {
     const grant = await cli(env, ['roles:grant', '--email', 'dev@example.com', '--role', 'support']);
     expect(grant.code).toBe(0);
