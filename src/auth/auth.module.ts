@@ -9,6 +9,7 @@ import { PasswordStrategy } from './password.strategy';
 import { SessionController } from './session.controller';
 import { SessionsModule } from './sessions.module';
 import { SignInService } from './sign-in.service';
+import { LedgerModule } from '../ledger/ledger.module';
 import { SignInThrottle } from './sign-in.throttle';
 import { TelegramController } from './telegram.controller';
 import { TelegramStrategy } from './telegram.strategy';
@@ -31,6 +32,6 @@ export class AuthModule {
       controllers.push(TelegramController);
       providers.push(TelegramStrategy);
     }
-    return { module: AuthModule, imports: [AccountsModule, SessionsModule], controllers, providers };
+    return { module: AuthModule, imports: [AccountsModule, SessionsModule, LedgerModule], controllers, providers };
   }
 }

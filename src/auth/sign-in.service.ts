@@ -3,10 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { now } from '../accounts/accounts.service';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { CreditsService } from '../ledger/credits.service';
+import { Logger } from '../observability/logger';
+import { LOGGER } from '../observability/tokens';
+import { SignInMethod } from '../accounts/account.events';
 import { ClientInfo } from './client-info';
 import { SignInResult } from './principal';
 import { SignInEvent, signInStream } from './sign-in.events';
 import { IssuedSession, SessionsService } from './sessions.service';
+
+const VERIFIED_METHODS: ReadonlySet<SignInMethod> = new Set(['google', 'telegram']);
 
 /** The common end of every sign-in method: record the sign-in, then start a session. */
 @Injectable()
@@ -15,6 +21,8 @@ export class SignInService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly sessions: SessionsService,
+    private readonly credits: CreditsService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async complete(result: SignInResult, client: ClientInfo): Promise<IssuedSession> {
@@ -30,6 +38,20 @@ export class SignInService {
     };
     // 'any': an append-only log with no invariant to protect, so concurrent sign-ins never conflict.
     await this.store.append(signInStream(result.accountId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: result.accountId, occurredAt: at } }], 'any');
+    if (result.created && VERIFIED_METHODS.has(result.method)) await this.grantFreeTier(result.accountId, at);
     return this.sessions.start(result.accountId, result.method);
+  }
+
+  /**
+   * P15: the free tier goes once per account, and only to accounts created by a verified identity
+   * (Google, Telegram), which is already claimed by one account only. A failure here must not
+   * fail the sign-in; the grant is idempotent, so an operator can grant it later.
+   */
+  private async grantFreeTier(accountId: string, at: string): Promise<void> {
+    try {
+      await this.credits.grantFreeTier(accountId, { actorId: 'system:free-tier', occurredAt: at });
+    } catch (err) {
+      this.logger.warn({ accountId, err: (err as Error).message }, 'free-tier grant failed');
+    }
   }
 }

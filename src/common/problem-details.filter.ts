@@ -1,20 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError, DomainErrorKind } from './domain-error';
+import { DomainError } from './domain-error';
+import { STATUS_BY_KIND } from './error-status';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
-
-export const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
-  invalid: 400,
-  unauthorized: 401,
-  payment_required: 402,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 interface Mapped {
   status: number;

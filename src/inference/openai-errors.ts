@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { KeyRefusalCode } from '../api-keys/api-key-authenticator';
+import { DomainError, DomainErrorKind } from '../common/domain-error';
+import { STATUS_BY_KIND } from '../common/error-status';
 
 /**
  * Errors on /v1 in OpenAI's shape, `{ "error": { message, type, param, code } }`, which the
@@ -7,7 +9,7 @@ import type { KeyRefusalCode } from '../api-keys/api-key-authenticator';
  * Framework-free, so the raw node:http inference handler and the Nest guard share it.
  * Each error's body is serialised once; answering one allocates nothing.
  */
-export type OpenAiErrorType = 'invalid_request_error' | 'request_forbidden' | 'rate_limit_error' | 'server_error';
+export type OpenAiErrorType = 'invalid_request_error' | 'insufficient_quota' | 'request_forbidden' | 'rate_limit_error' | 'server_error';
 
 export interface OpenAiErrorBody {
   error: { message: string; type: OpenAiErrorType; param: string | null; code: string | null };
@@ -60,3 +62,23 @@ export const KEY_REFUSAL_ERRORS: Readonly<Record<KeyRefusalCode, OpenAiError>> =
   account_suspended: new OpenAiError(403, 'The account this API key belongs to is suspended.', 'request_forbidden', 'account_suspended'),
   key_check_unavailable: new OpenAiError(503, 'The API key could not be checked right now. Please retry shortly.', 'server_error', 'service_unavailable', null, 1),
 });
+
+const TYPE_BY_KIND: Record<DomainErrorKind, OpenAiErrorType> = {
+  invalid: 'invalid_request_error',
+  unauthorized: 'invalid_request_error',
+  payment_required: 'insufficient_quota',
+  forbidden: 'request_forbidden',
+  not_found: 'invalid_request_error',
+  conflict: 'invalid_request_error',
+  rate_limited: 'rate_limit_error',
+  unavailable: 'server_error',
+};
+
+/**
+ * A domain refusal in OpenAI's shape, same status as everywhere else. Running out of credits is
+ * 402 with code `insufficient_quota`, the code OpenAI's SDKs and clients already recognise.
+ */
+export function openAiErrorFrom(error: DomainError): OpenAiError {
+  const code = error.kind === 'payment_required' ? 'insufficient_quota' : error.code;
+  return new OpenAiError(STATUS_BY_KIND[error.kind], error.message, TYPE_BY_KIND[error.kind], code, null, error.retryAfterSeconds ?? null);
+}

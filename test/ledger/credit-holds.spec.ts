@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
+import { paymentRequired } from '../../src/common/domain-error';
+import { openAiErrorFrom } from '../../src/inference/openai-errors';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { positionKey } from '../../src/ledger/spending/position-key';
 import { TEST_REDIS_URL } from '../support/database';
@@ -113,5 +115,15 @@ describe('credit holds (real Redis, Lua)', () => {
     expect(await holds.peek(a)).toEqual({ balanceMicroUsd: 60n, heldMicroUsd: 7n });
     await holds.apply(a, pos(30), -7n, 'new');
     expect(await holds.peek(a)).toEqual({ balanceMicroUsd: 53n, heldMicroUsd: 0n });
+  });
+});
+
+describe('running out of credits on /v1', () => {
+  it('is HTTP 402 in the OpenAI error shape with code insufficient_quota', () => {
+    const error = openAiErrorFrom(paymentRequired('insufficient_credits', 'Not enough credits: 0.10 USD is needed and 0.00 USD is available. Top up to continue.'));
+    expect(error.status).toBe(402);
+    expect(JSON.parse(error.body.toString())).toEqual({
+      error: { message: 'Not enough credits: 0.10 USD is needed and 0.00 USD is available. Top up to continue.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+    });
   });
 });
