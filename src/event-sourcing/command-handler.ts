@@ -4,8 +4,14 @@ import { EventStore, ExpectedRevision, Position, RecordedEvent } from '../event-
 import { CommandContext, Decider, DomainEvent } from './decider';
 
 const PAGE = 1_000;
-/** Conflicts mean someone else appended first; deciding again on the new state is always safe. */
-const MAX_ATTEMPTS = 3;
+/**
+ * Conflicts mean someone else appended first; deciding again on the new state is always safe.
+ * Each round lets at least one writer through, so this many attempts cover that many concurrent
+ * writers on one stream (e.g. a payment's webhooks, callback and sweep racing to credit it).
+ */
+const MAX_ATTEMPTS = 10;
+/** A short random pause before retrying spreads writers that collided. */
+const RETRY_JITTER_MS = 5;
 
 export interface Aggregate<State> {
   state: State;
@@ -68,7 +74,10 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       );
       return { events, state: events.reduce(decider.evolve, state), nextExpectedRevision: result.nextExpectedRevision, position: result.position };
     } catch (err) {
-      if (err instanceof StreamVersionConflictError && attempt < MAX_ATTEMPTS) continue;
+      if (err instanceof StreamVersionConflictError && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_JITTER_MS));
+        continue;
+      }
       throw err;
     }
   }

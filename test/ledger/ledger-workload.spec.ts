@@ -96,6 +96,12 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const saw = (position: Position | null) => {
       if (position && (!last || comparePositions(position, last) > 0)) last = position;
     };
+    // Credits become spendable once the feeder has them; wait for it (unless it is stalled on purpose),
+    // so how many requests run does not depend on how busy the machine is.
+    let feederRunning = true;
+    const spendable = async (position: Position | null) => {
+      if (position && feederRunning) await feeder.waitUntilPassed(position);
+    };
     const add = (accountId: string, delta: bigint) => model.credits.set(accountId, (model.credits.get(accountId) as bigint) + delta);
     const counts: Record<string, number> = {};
     const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
@@ -106,6 +112,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         const paymentId = `pay_${randomUUID().slice(0, 14)}`;
         const r = await credits.recordPurchase(accountId, { paymentId, orderId: null, amountMicroUsd: amount }, ctx());
         saw(r.position);
+        await spendable(r.position);
         add(accountId, amount);
         model.purchases.push({ accountId, paymentId, refundable: amount });
         // A duplicate report of the same payment (webhook + callback) credits nothing more.
@@ -113,8 +120,10 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
       },
       async grant(accountId) {
         const amount = BigInt(random.int(1, 5_000_000));
-        saw((await credits.grant(accountId, amount, 'workload grant', ctx())).position);
+        const r = await credits.grant(accountId, amount, 'workload grant', ctx());
+        saw(r.position);
         add(accountId, amount);
+        await spendable(r.position);
       },
       async correction(accountId) {
         const amount = BigInt(random.int(1, 8_000_000)) * (random.next() < 0.5 ? -1n : 1n);
@@ -206,11 +215,15 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
           // The feeder stalls while the read models move on, and three accounts drop out of the cache
           // (idle expiry): they are re-seeded from PostgreSQL *ahead* of the feeder, which must then
           // skip what the seeds already include when it catches up.
+          feederRunning = false;
           await feeder.stop();
           for (const accountId of accounts.slice(0, 3)) await redis.del(`${prefix}credits:{${accountId}}`, `${prefix}credits:{${accountId}}:exp`);
           count('feeder stalled');
         }
-        if (round === 26) feeder.start();
+        if (round === 26) {
+          feeder.start();
+          feederRunning = true;
+        }
       }
 
       await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp(20_000);
@@ -234,7 +247,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
       const report = await verifyProjections(database.db, store, projectors, { checkpointName: READ_MODELS_CHECKPOINT, batchSize: 97 });
       expect(report.tables.filter((t) => t.onlyLive > 0 || t.onlyRebuilt > 0)).toEqual([]);
       expect(report.ok).toBe(true);
-      expect(counts['request charged']).toBeGreaterThan(50);
+      expect(counts['request charged']).toBeGreaterThan(30);
       expect(counts['redis emptied']).toBe(2);
     } catch (err) {
       (err as Error).message = `[LEDGER_SEED=${SEED}] ${(err as Error).message}\noperations: ${JSON.stringify(counts)}`;

@@ -1,0 +1,116 @@
+import { UsageEndpoint } from '../../metering/usage.events';
+import { OpenAiError } from '../openai-errors';
+
+/** Limits on what a request may ask for; each refusal names the field and the limit. */
+export interface RequestLimits {
+  maxOutputTokens: number;
+  /** Used (and sent upstream) when the client sets no max_tokens, so every charge is bounded. */
+  defaultOutputTokens: number;
+  maxMessages: number;
+  maxChoices: number;
+  maxEmbeddingInputs: number;
+  maxImages: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4 };
+
+/** What the gateway needs to know about a request; the body itself is forwarded, never kept. */
+export interface InferenceRequest {
+  endpoint: UsageEndpoint;
+  /** Upstream path on the node. */
+  path: string;
+  model: string;
+  stream: boolean;
+  /** The client asked for the usage chunk (stream_options.include_usage). */
+  clientWantsUsage: boolean;
+  /** Upper bounds used to reserve credits and count tokens against rate limits. */
+  maxInputTokens: number;
+  maxOutputTokens: number;
+  images: number;
+  /** The JSON sent to the node (with stream_options.include_usage and a max_tokens bound). */
+  upstreamBody: Buffer;
+}
+
+export const ENDPOINTS: Readonly<Record<string, UsageEndpoint>> = {
+  '/v1/chat/completions': 'chat.completions',
+  '/v1/completions': 'completions',
+  '/v1/embeddings': 'embeddings',
+  '/v1/images/generations': 'images.generations',
+};
+
+const bad = (message: string, param: string | null, code = 'invalid_request_error') => new OpenAiError(400, message, 'invalid_request_error', code, param);
+
+function integerIn(body: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(`'${field}' must be an integer between ${min} and ${max}.`, field, 'invalid_value');
+  return value;
+}
+
+/**
+ * A generous upper bound of the prompt's tokens without a tokenizer: a token is at least one
+ * byte of text, and JSON punctuation only adds to it, so the body size bounds it from above.
+ */
+const inputBound = (bytes: number) => Math.ceil(bytes / 2);
+
+/** Parses and checks an OpenAI request body. Throws OpenAiError (400) with the offending param. */
+export function readInferenceRequest(path: string, raw: Buffer, limits: RequestLimits): InferenceRequest {
+  const endpoint = ENDPOINTS[path];
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw bad('We could not parse the JSON body of your request. The body must be a JSON object.', null);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('The body must be a JSON object.', null);
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model.length === 0 || b.model.length > 200) throw bad("'model' is required: a model id of 1..200 characters.", 'model');
+  const stream = b.stream === true;
+  if (b.stream !== undefined && typeof b.stream !== 'boolean') throw bad("'stream' must be a boolean.", 'stream');
+  const streamOptions = b.stream_options;
+  if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== 'object' || Array.isArray(streamOptions))) throw bad("'stream_options' must be an object.", 'stream_options');
+  const clientWantsUsage = stream && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const n = integerIn(b, 'n', 1, endpoint === 'images.generations' ? limits.maxImages : limits.maxChoices) ?? 1;
+  let maxOutputTokens = 0;
+  let images = 0;
+
+  switch (endpoint) {
+    case 'chat.completions': {
+      if (!Array.isArray(b.messages) || b.messages.length === 0) throw bad("'messages' must be a non-empty array.", 'messages');
+      if (b.messages.length > limits.maxMessages) throw bad(`'messages' has ${b.messages.length} items; at most ${limits.maxMessages} are allowed.`, 'messages');
+      for (const [i, m] of b.messages.entries()) {
+        if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string') throw bad(`'messages[${i}]' must be an object with a 'role'.`, `messages[${i}]`);
+      }
+      const asked = integerIn(b, 'max_completion_tokens', 1, limits.maxOutputTokens) ?? integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
+      maxOutputTokens = (asked ?? limits.defaultOutputTokens) * n;
+      if (asked === undefined) b.max_tokens = limits.defaultOutputTokens;
+      break;
+    }
+    case 'completions': {
+      const prompt = b.prompt;
+      if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length > 0 && prompt.length <= limits.maxMessages)) throw bad("'prompt' must be a string or a non-empty array of strings.", 'prompt');
+      const asked = integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
+      maxOutputTokens = (asked ?? limits.defaultOutputTokens) * n * (Array.isArray(prompt) ? prompt.length : 1);
+      if (asked === undefined) b.max_tokens = limits.defaultOutputTokens;
+      break;
+    }
+    case 'embeddings': {
+      const input = b.input;
+      const ok = (typeof input === 'string' && input.length > 0) || (Array.isArray(input) && input.length > 0 && input.length <= limits.maxEmbeddingInputs);
+      if (!ok) throw bad(`'input' must be a non-empty string or an array of at most ${limits.maxEmbeddingInputs} items.`, 'input');
+      if (stream) throw bad('Embeddings cannot be streamed.', 'stream');
+      break;
+    }
+    case 'images.generations': {
+      if (typeof b.prompt !== 'string' || b.prompt.length === 0 || b.prompt.length > 32_000) throw bad("'prompt' must be a string of 1..32000 characters.", 'prompt');
+      if (stream) throw bad('Image generation cannot be streamed here.', 'stream');
+      images = n;
+      break;
+    }
+    default:
+      throw new OpenAiError(404, `Unknown endpoint ${path}.`, 'invalid_request_error', 'unknown_url');
+  }
+  // Usage is always asked of the node; the client sees that chunk only if it asked too.
+  if (stream) b.stream_options = { ...((streamOptions as object | null | undefined) ?? {}), include_usage: true };
+  return { endpoint, path, model: b.model, stream, clientWantsUsage, maxInputTokens: inputBound(raw.length), maxOutputTokens, images, upstreamBody: Buffer.from(JSON.stringify(b)) };
+}

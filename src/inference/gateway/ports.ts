@@ -1,0 +1,44 @@
+import { Readable } from 'node:stream';
+import { CommandContext } from '../../event-sourcing/decider';
+import { Position } from '../../event-store/event-store.port';
+import { RecordUsage } from '../../metering/usage-charge.decide';
+import { ModelPrice } from './pricing';
+
+/**
+ * What the gateway needs from other capabilities, as small interfaces: the node router
+ * (nodes), the price book (pricing) and the usage recorder (metering) are bound to them in
+ * inference.module.ts, and tests can see exactly what the gateway relies on.
+ */
+export interface RoutedNode {
+  nodeId: string;
+  providerId: string;
+  /** The node agent's base URL. */
+  baseUrl: string;
+  /** The gateway's credentials for the agent. */
+  headers: Record<string, string>;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export interface NodeDispatch {
+  /** Picks a node and sends; fails over to another node while no byte reached the caller. */
+  dispatch(model: string, send: (node: RoutedNode, signal: AbortSignal) => Promise<UpstreamResponse>, options?: { signal?: AbortSignal }): Promise<{ node: RoutedNode; response: UpstreamResponse; attempts: number }>;
+  /** Releases the node's in-flight slot and feeds its latency and error statistics. */
+  finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): void;
+}
+
+export interface PriceLookup {
+  priceAt(model: string, at: Date): Promise<ModelPrice | null>;
+}
+
+export interface UsageRecorderPort {
+  record(command: RecordUsage, context: CommandContext): Promise<{ position: Position }>;
+}
+
+export const NODE_DISPATCH = Symbol('NodeDispatch');
+export const PRICE_LOOKUP = Symbol('PriceLookup');
+export const USAGE_RECORDER = Symbol('UsageRecorder');
