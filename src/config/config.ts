@@ -45,6 +45,21 @@ export interface AppConfig {
   telegramBotToken: string | null;
   telegramAuthMaxAgeSeconds: number;
   ledger: LedgerConfig;
+  inference: InferenceConfig;
+}
+
+export interface InferenceConfig {
+  maxBodyBytes: number;
+  maxResponseBytes: number;
+  maxOutputTokens: number;
+  /** Sent upstream when a request sets no max_tokens, so every charge is bounded. */
+  defaultMaxTokens: number;
+  defaultRequestsPerMinute: number;
+  defaultTokensPerMinute: number;
+  /** Time allowed for a node's response headers before failing over. */
+  upstreamFirstByteTimeoutMs: number;
+  /** Longest silence inside a response before it is cut. */
+  upstreamIdleTimeoutMs: number;
 }
 
 export interface LedgerConfig {
@@ -225,6 +240,16 @@ export function loadConfig(env: Env): AppConfig {
     telegramBotToken: r.optional('TELEGRAM_BOT_TOKEN'),
     telegramAuthMaxAgeSeconds: r.int('TELEGRAM_AUTH_MAX_AGE_SECONDS', 24 * 60 * 60, 60, 7 * 24 * 60 * 60),
     ledger: readLedger(r),
+    inference: {
+      maxBodyBytes: r.int('INFERENCE_MAX_BODY_BYTES', 4 * 1024 * 1024, 1_024, 64 * 1024 * 1024),
+      maxResponseBytes: r.int('INFERENCE_MAX_RESPONSE_BYTES', 32 * 1024 * 1024, 1_024, 256 * 1024 * 1024),
+      maxOutputTokens: r.int('INFERENCE_MAX_OUTPUT_TOKENS', 16_384, 1, 1_000_000),
+      defaultMaxTokens: r.int('INFERENCE_DEFAULT_MAX_TOKENS', 1_024, 1, 1_000_000),
+      defaultRequestsPerMinute: r.int('RATE_LIMIT_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
+      defaultTokensPerMinute: r.int('RATE_LIMIT_TOKENS_PER_MINUTE', 2_000_000, 1, 1_000_000_000),
+      upstreamFirstByteTimeoutMs: r.int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 30_000, 100, 600_000),
+      upstreamIdleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 60_000, 100, 600_000),
+    },
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
@@ -232,6 +257,7 @@ export function loadConfig(env: Env): AppConfig {
   if (config.sessionRefreshTtlSeconds <= config.sessionAccessTtlSeconds) {
     r.problems.push('SESSION_REFRESH_TTL_SECONDS must be longer than SESSION_ACCESS_TTL_SECONDS');
   }
+  if (config.inference.defaultMaxTokens > config.inference.maxOutputTokens) r.problems.push('INFERENCE_DEFAULT_MAX_TOKENS must not exceed INFERENCE_MAX_OUTPUT_TOKENS');
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(config.redisKeyPrefix)) r.problems.push('REDIS_KEY_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
