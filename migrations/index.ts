@@ -2,10 +2,12 @@ import { Migration } from 'kysely';
 import * as m0001 from './0001_event_store';
 import * as m0002 from './0002_projections';
 import * as m0003 from './0003_accounts_and_keys';
+import * as m0005 from './0005_nodes_and_prices';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': m0001,
   '0002_projections': m0002,
   '0003_accounts_and_keys': m0003,
+  '0005_nodes_and_prices': m0005,
 };

@@ -1,7 +1,9 @@
 import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
+import { nodesProjection } from './nodes.projection';
+import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, nodesProjection, pricesProjection];

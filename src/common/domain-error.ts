@@ -2,7 +2,7 @@
  * A refused command or request, with a stable code for clients. The kind decides the HTTP status
  * in the one exception filter; domain code never mentions HTTP.
  */
-export type DomainErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
+export type DomainErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(
@@ -22,3 +22,5 @@ export const notFound = (code: string, message: string) => new DomainError('not_
 export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const unauthorized = (code: string, message: string) => new DomainError('unauthorized', code, message);
+/** Nothing can serve the request right now (e.g. no GPU node has capacity): 503, retry shortly. */
+export const unavailable = (code: string, message: string, retryAfterSeconds = 1) => new DomainError('unavailable', code, message, retryAfterSeconds);
