@@ -13,6 +13,11 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { MeModule } from './me/me.module';
+import { NodesHttpModule } from './nodes/http/nodes-http.module';
+import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
+import { NodesModule } from './nodes/nodes.module';
+import { PricingHttpModule } from './pricing/http/pricing-http.module';
+import { PricingModule } from './pricing/pricing.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -29,6 +34,8 @@ export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule] : [];
     const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, InferenceModule] : [];
+    // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
+    const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {
       module: AppModule,
       imports: [
@@ -44,6 +51,7 @@ export class AppModule {
         ApiKeysModule,
         ...dashboard,
         ...workers,
+        ...nodes,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };
