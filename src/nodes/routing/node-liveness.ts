@@ -7,17 +7,18 @@ import { EWMA_ALPHA, LiveState } from './router';
  * Everything the gateway instances must agree on about nodes, in Redis (never in events):
  *
  *   tollgate:node:hb:{id}        heartbeat JSON, PX = heartbeat TTL: the key existing = the node is live
- *   tollgate:node:lastseen       hash id → ISO time of the last heartbeat (kept for views and the sweep)
+ *   tollgate:node:lastseen:{id}  ISO time of the last heartbeat (for views and the sweep), kept 30 days
  *   tollgate:node:cooldown:{id}  present while the node rests after errors (PX = backoff)
  *   tollgate:node:failures:{id}  consecutive failures (reset by a success), for the backoff
  *   tollgate:node:inflight:{id}  ZSET request id → expiry ms: counted in flight across instances;
  *                                an entry left by a crashed instance expires by itself
  *   tollgate:node:ewma:{id}      latency moving average (ms); expires when unused, so a node that
  *                                got no traffic for a while is tried again with a neutral score
- *   tollgate:node:stats:{id}     hash served / errors counters for the provider's view
+ *   tollgate:node:stats:{id}     hash served / errors counters for the provider's view (30 days after the last
+ *                                change; the durable record of requests is the usage events)
  */
 export const HEARTBEAT_PREFIX = 'tollgate:node:hb:';
-const LASTSEEN = 'tollgate:node:lastseen';
+const LASTSEEN = 'tollgate:node:lastseen:';
 const COOLDOWN = 'tollgate:node:cooldown:';
 const FAILURES = 'tollgate:node:failures:';
 const INFLIGHT = 'tollgate:node:inflight:';
@@ -27,6 +28,7 @@ const STATS = 'tollgate:node:stats:';
 /** A request still "in flight" after this long is assumed lost (its instance died). */
 export const INFLIGHT_ENTRY_MAX_MS = 15 * 60_000;
 const EWMA_TTL_MS = 5 * 60_000;
+const KEEP_MS = 30 * 24 * 60 * 60_000;
 
 export interface Heartbeat {
   at: string;
@@ -67,7 +69,7 @@ export class NodeLiveness {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async recordHeartbeat(nodeId: string, heartbeat: Heartbeat, ttlMs: number): Promise<void> {
-    await this.redis.multi().set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs).hset(LASTSEEN, nodeId, heartbeat.at).exec();
+    await this.redis.multi().set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs).set(LASTSEEN + nodeId, heartbeat.at, 'PX', KEEP_MS).exec();
   }
 
   /** One round trip for the router: liveness, readiness, cooldown, load and latency of each node. */
@@ -111,7 +113,7 @@ export class NodeLiveness {
   async lastSeen(nodeIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (nodeIds.length === 0) return out;
-    const raw = await this.redis.hmget(LASTSEEN, ...nodeIds);
+    const raw = await this.redis.mget(nodeIds.map((id) => LASTSEEN + id));
     nodeIds.forEach((id, i) => raw[i] && out.set(id, raw[i] as string));
     return out;
   }
@@ -137,6 +139,7 @@ export class NodeLiveness {
     m.eval(EWMA_SCRIPT, 1, EWMA + nodeId, String(Math.max(0, sampleMs)), String(EWMA_ALPHA), String(EWMA_TTL_MS));
     m.del(FAILURES + nodeId);
     m.hincrby(STATS + nodeId, 'served', 1);
+    m.pexpire(STATS + nodeId, KEEP_MS);
     await m.exec();
   }
 
@@ -145,6 +148,7 @@ export class NodeLiveness {
     const m = this.redis.multi();
     if (requestId) m.zrem(INFLIGHT + nodeId, requestId);
     m.hincrby(STATS + nodeId, 'errors', 1);
+    m.pexpire(STATS + nodeId, KEEP_MS);
     m.incr(FAILURES + nodeId);
     m.pexpire(FAILURES + nodeId, failureMemoryMs);
     const results = await m.exec();
@@ -161,7 +165,7 @@ export class NodeLiveness {
     const p = this.redis.pipeline();
     p.mget(nodeIds.map((id) => HEARTBEAT_PREFIX + id));
     p.mget(nodeIds.map((id) => COOLDOWN + id));
-    p.hmget(LASTSEEN, ...nodeIds);
+    p.mget(nodeIds.map((id) => LASTSEEN + id));
     for (const id of nodeIds) p.hmget(STATS + id, 'served', 'errors');
     const r = await p.exec();
     if (!r) throw new Error('redis pipeline returned nothing');
