@@ -20,7 +20,8 @@ export interface RoutedNode {
 
 /**
  * The least the dispatcher needs to know of an upstream answer: its status. `discard()`, when
- * present, is called on a response the dispatcher throws away to fail over (free the socket).
+ * present, is called on a response the dispatcher throws away to fail over, to free the socket
+ * (with undici: `() => res.body.dump()`; a bare `destroy()` emits an unhandled 'error').
  */
 export interface UpstreamResponse {
   status: number;
