@@ -27,14 +27,17 @@ export class NodeSweepModule implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     const { queuePrefix: prefix, sweepIntervalMs } = this.config.nodes;
     // BullMQ wants its own connection that retries for ever (its blocking worker connection is duplicated from it).
     this.connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection.on('error', () => undefined);
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix });
     this.queue.on('error', () => undefined);
-    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: sweepIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 50 } });
+    // Not awaited: a worker booting while Redis is away starts anyway (BullMQ retries; readiness reports Redis).
+    this.queue
+      .upsertJobScheduler(SCHEDULER_ID, { every: sweepIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 50 } })
+      .catch((err: Error) => this.logger.error({ err: { name: err.name, message: err.message } }, 'could not schedule the node liveness sweep'));
     this.worker = new Worker(
       QUEUE,
       async () => {
