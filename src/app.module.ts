@@ -16,6 +16,11 @@ import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
+import { NodesHttpModule } from './nodes/http/nodes-http.module';
+import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
+import { NodesModule } from './nodes/nodes.module';
+import { PricingHttpModule } from './pricing/http/pricing-http.module';
+import { PricingModule } from './pricing/pricing.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -32,6 +37,8 @@ export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule] : [];
     const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule] : [];
+    // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
+    const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {
       module: AppModule,
       imports: [
@@ -48,6 +55,7 @@ export class AppModule {
         LedgerModule,
         ...dashboard,
         ...workers,
+        ...nodes,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

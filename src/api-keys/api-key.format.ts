@@ -9,7 +9,7 @@ const PUBLIC_ID_LENGTH = 12;
 const SECRET_LENGTH = 32;
 export const API_KEY_PATTERN = /^tg_live_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
-function base62(length: number): string {
+export function base62(length: number): string {
   // Rejection sampling keeps every character equally likely.
   let out = '';
   while (out.length < length) {

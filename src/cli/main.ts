@@ -5,6 +5,7 @@ import type { CliContext } from './context';
 import { flagUsage, FlagSpec, parseFlags, UsageError } from './flags';
 import { checkGrantFlags } from './money-flags';
 import { assignableRole, knownRole } from './roles';
+import * as nodesFlags from './node-flags';
 
 /**
  * `npm run cli -- <command> [--flag value | --flag=value]`. Commands that change state go
@@ -30,6 +31,8 @@ const role: FlagSpec = { name: 'role', required: true, value: '<role>' };
 const accounts = () => import('./commands/accounts.commands');
 const projections = () => import('./commands/projections.commands');
 const credits = () => import('./commands/credits.commands');
+const nodes = () => import('./commands/nodes.commands');
+const node: FlagSpec = { name: 'node', required: true, value: '<node id>' };
 
 const COMMANDS: Record<string, Command> = {
   migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
@@ -57,6 +60,39 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (await credits()).grantCredits,
   },
   'roles:revoke': { help: 'revoke a role', flags: [email, role], check: (f) => void knownRole(f.role), load: async () => (await accounts()).revokeRole },
+  // GPU nodes and prices
+  'providers:invite': { help: 'invite an email to become a provider; prints the invite token once on stdout', flags: [email], load: async () => (await nodes()).inviteProvider },
+  'nodes:register': {
+    help: "register a node for a provider (pending until approved); prints the node token once on stdout. --models 'id[=contextLength],…'",
+    flags: [
+      { name: 'provider-email', required: true, value: '<email>' },
+      { name: 'name', required: true, value: '<node name>' },
+      { name: 'endpoint', required: true, value: '<node agent URL>' },
+      { name: 'models', required: true, value: '<id[=context],…>' },
+      { name: 'gpu-model', value: '<e.g. RTX 4090>' },
+      { name: 'gpu-memory-gb', value: '<GB>' },
+      { name: 'region', value: '<region>' },
+    ],
+    check: (f) => {
+      void nodesFlags.parseModels(f.models);
+      nodesFlags.gpuMemory(f);
+    },
+    load: async () => (await nodes()).registerNode,
+  },
+  'nodes:approve': { help: 'approve a node (or lift its suspension)', flags: [node], load: async () => (await nodes()).approveNode },
+  'nodes:suspend': { help: 'suspend a node, with a reason', flags: [node, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).suspendNode },
+  'prices:set': {
+    help: 'set a model price as a new version (USD per million tokens, exact to 6 decimals)',
+    flags: [
+      { name: 'model', required: true, value: '<model id>' },
+      { name: 'input-usd-per-mtok', required: true, value: '<USD>' },
+      { name: 'output-usd-per-mtok', required: true, value: '<USD>' },
+      { name: 'per-image-usd', value: '<USD>' },
+      { name: 'effective-at', value: '<ISO-8601 time, default now>' },
+    ],
+    check: (f) => nodesFlags.price(f),
+    load: async () => (await nodes()).setPrice,
+  },
 };
 
 function usage(): string {

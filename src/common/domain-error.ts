@@ -23,5 +23,5 @@ export const conflict = (code: string, message: string) => new DomainError('conf
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const unauthorized = (code: string, message: string) => new DomainError('unauthorized', code, message);
 export const paymentRequired = (code: string, message: string) => new DomainError('payment_required', code, message);
-/** A backing service is down or not ready; the request may succeed when retried. */
+/** Nothing can serve the request right now (a backing service is down, no GPU node has capacity): 503, retry shortly. */
 export const unavailable = (code: string, message: string, retryAfterSeconds = 1) => new DomainError('unavailable', code, message, retryAfterSeconds);

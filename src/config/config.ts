@@ -46,6 +46,8 @@ export interface AppConfig {
   telegramAuthMaxAgeSeconds: number;
   ledger: LedgerConfig;
   inference: InferenceConfig;
+  /** GPU nodes: heartbeats, the liveness sweep, the router and the price cache. */
+  nodes: NodesConfig;
 }
 
 export interface InferenceConfig {
@@ -66,6 +68,28 @@ export interface LedgerConfig {
   /** Credits granted once per account on its first verified sign-in (Google, Telegram); 0 = no free tier. */
   freeTierMicroUsd: bigint;
   revenueSplit: RevenueSplitRules;
+}
+
+export interface NodesConfig {
+  /** A node is live while its last heartbeat is younger than this (the Redis key's TTL). */
+  heartbeatTtlMs: number;
+  /** How often agents are asked to heartbeat (sent back in each heartbeat answer). */
+  heartbeatIntervalMs: number;
+  /** How often the worker's BullMQ sweep records nodes going offline / coming online. */
+  sweepIntervalMs: number;
+  /** Key prefix of BullMQ queues in Redis (tests use a random one per app). */
+  queuePrefix: string;
+  /** Most age of the in-memory node list (approved nodes, models, endpoints) on each instance. */
+  registryRefreshMs: number;
+  /** Most age of the in-memory price book. */
+  priceRefreshMs: number;
+  /** Cooldown after a node's first consecutive failure; doubles with each further one, up to the max. */
+  cooldownBaseMs: number;
+  cooldownMaxMs: number;
+  /** Nodes tried for one request before the caller gets an error (failover happens only before the first byte). */
+  dispatchMaxAttempts: number;
+  /** Time a node has to answer with response headers before the attempt counts as failed. */
+  attemptTimeoutMs: number;
 }
 
 export interface GoogleSignInConfig {
@@ -206,6 +230,25 @@ function readLedger(r: Reader): LedgerConfig {
   };
 }
 
+function readNodes(r: Reader): NodesConfig {
+  const nodes: NodesConfig = {
+    heartbeatTtlMs: r.int('NODE_HEARTBEAT_TTL_MS', 15_000, 100, 600_000),
+    heartbeatIntervalMs: r.int('NODE_HEARTBEAT_INTERVAL_MS', 5_000, 20, 300_000),
+    sweepIntervalMs: r.int('NODE_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
+    queuePrefix: r.string('BULLMQ_PREFIX', 'tollgate:bull'),
+    registryRefreshMs: r.int('NODE_REGISTRY_REFRESH_MS', 2_000, 10, 600_000),
+    priceRefreshMs: r.int('PRICE_REFRESH_MS', 5_000, 10, 600_000),
+    cooldownBaseMs: r.int('NODE_COOLDOWN_BASE_MS', 1_000, 10, 600_000),
+    cooldownMaxMs: r.int('NODE_COOLDOWN_MAX_MS', 60_000, 10, 3_600_000),
+    dispatchMaxAttempts: r.int('NODE_DISPATCH_MAX_ATTEMPTS', 3, 1, 10),
+    attemptTimeoutMs: r.int('NODE_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+  if (nodes.heartbeatIntervalMs >= nodes.heartbeatTtlMs) r.problems.push('NODE_HEARTBEAT_INTERVAL_MS must be shorter than NODE_HEARTBEAT_TTL_MS');
+  if (nodes.cooldownMaxMs < nodes.cooldownBaseMs) r.problems.push('NODE_COOLDOWN_MAX_MS must be at least NODE_COOLDOWN_BASE_MS');
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(nodes.queuePrefix)) r.problems.push('BULLMQ_PREFIX must be 1..64 of A-Z a-z 0-9 : _ -');
+  return nodes;
+}
+
 export function loadConfig(env: Env): AppConfig {
   const r = new Reader(env);
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
@@ -250,6 +293,7 @@ export function loadConfig(env: Env): AppConfig {
       upstreamFirstByteTimeoutMs: r.int('UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 30_000, 100, 600_000),
       upstreamIdleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 60_000, 100, 600_000),
     },
+    nodes: readNodes(r),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');

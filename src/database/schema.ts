@@ -114,6 +114,40 @@ export interface LedgerBalancesTable {
   updated_at: Date;
 }
 
+// --- GPU nodes and prices (migration 0005) ---
+export interface NodesTable {
+  node_id: string;
+  provider_id: string;
+  name: string;
+  gpu_model: string | null;
+  gpu_memory_gb: number | null;
+  region: string | null;
+  endpoint_url: string;
+  /** [{ id, contextLength }] */
+  models: ColumnType<{ id: string; contextLength: number | null }[], string, string>;
+  token_hash: string;
+  status: 'pending' | 'approved' | 'suspended' | 'retired';
+  suspended_reason: string | null;
+  online: boolean;
+  registered_at: Date;
+  approved_at: Date | null;
+  retired_at: Date | null;
+  status_changed_at: Date;
+  online_changed_at: Date | null;
+  revision: string;
+}
+
+export interface ModelPricesTable {
+  model: string;
+  version: number;
+  /** bigint micro-USD; pg returns int8 as a string */
+  input_micro_usd_per_mtok: string;
+  output_micro_usd_per_mtok: string;
+  per_image_micro_usd: string | null;
+  effective_at: Date;
+  set_at: Date;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -125,4 +159,6 @@ export interface Database {
   ledger_transactions: LedgerTransactionsTable;
   ledger_postings: LedgerPostingsTable;
   ledger_balances: LedgerBalancesTable;
+  nodes: NodesTable;
+  model_prices: ModelPricesTable;
 }

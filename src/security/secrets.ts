@@ -1,6 +1,15 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 
-export type SecretPurpose = 'api-key-hash' | 'identity-hash' | 'session-jwt' | 'refresh-token' | 'sign-in-throttle';
+export type SecretPurpose =
+  | 'api-key-hash'
+  | 'identity-hash'
+  | 'session-jwt'
+  | 'refresh-token'
+  | 'sign-in-throttle'
+  // GPU nodes: node tokens and provider invites are stored hashed; the gateway→agent secret is derived, never stored.
+  | 'node-token'
+  | 'node-proxy'
+  | 'provider-invite';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

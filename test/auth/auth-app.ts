@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../../src/config/config';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { startTestApp } from '../support/app';
+import { startTestApp, TestConfigOverrides } from '../support/app';
 import { Browser } from '../support/browser';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
@@ -22,7 +22,7 @@ export interface AuthTestApp {
  * (keyed hashes) apart from other suites and earlier runs on the shared Redis; proxies on
  * loopback are trusted so each test can be "another client IP" through X-Forwarded-For.
  */
-export async function startAuthApp(label: string, overrides: Partial<AppConfig> = {}): Promise<AuthTestApp> {
+export async function startAuthApp(label: string, overrides: TestConfigOverrides = {}): Promise<AuthTestApp> {
   const database = await createTestDatabase(label);
   try {
     const { app, url, config } = await startTestApp(database.url, { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', ...overrides });

@@ -1,24 +1,51 @@
 import { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { ProcessRole } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
-import { AppConfig, loadConfig } from '../../src/config/config';
+import { AppConfig, loadConfig, NodesConfig } from '../../src/config/config';
 import { TEST_REDIS_URL } from './database';
+
+/** Any config field; `nodes` may be given in part. */
+export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes'>> & { nodes?: Partial<NodesConfig> };
 
 /** A real application (real PostgreSQL, Redis, event store) on a random port. */
 export async function startTestApp(
   databaseUrl: string,
-  overrides: Partial<AppConfig> = {},
+  overrides: TestConfigOverrides = {},
   role: ProcessRole = 'all',
 ): Promise<{ app: INestApplication; url: string; config: AppConfig }> {
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' });
   const config: AppConfig = {
-    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' }),
+    ...base,
     port: 0,
     host: '127.0.0.1',
     // Suites run in parallel against one Redis: each database gets its own key space.
     redisKeyPrefix: `tg:${new URL(databaseUrl).pathname.slice(1)}:`,
     ...overrides,
+    // Each app its own BullMQ queues (suites share Redis and run in parallel), removed when it closes.
+    nodes: { ...base.nodes, queuePrefix: `tg-test:${randomUUID().slice(0, 8)}`, ...overrides.nodes },
   };
   const app = await createApp(config, role);
   await app.listen(config.port, '127.0.0.1'); // 0 (a random port) unless the test needs a known one
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    if (!overrides.nodes?.queuePrefix && (role === 'all' || role === 'worker')) await deleteKeys(config.redisUrl, `${config.nodes.queuePrefix}:*`);
+  };
   return { app, url: await app.getUrl(), config };
+}
+
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

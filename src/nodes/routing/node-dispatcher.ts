@@ -1,0 +1,182 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { notFound, unavailable } from '../../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { Logger } from '../../observability/logger';
+import { LOGGER } from '../../observability/tokens';
+import { NodeLiveness } from './node-liveness';
+import { NodeRegistry, RegistryNode } from './node-registry';
+import { afterAttempt, chooseNode, cooldownMs, routableCandidates } from './router';
+
+/** Where and how to send one request: the agent's URL and the gateway's credentials for it. */
+export interface RoutedNode {
+  nodeId: string;
+  providerId: string;
+  /** The node agent's URL, without a trailing slash (append `/v1/chat/completions`, …). */
+  baseUrl: string;
+  /** Send these to the agent; it refuses any request without them. */
+  headers: Record<string, string>;
+}
+
+/**
+ * The least the dispatcher needs to know of an upstream answer: its status. `discard()`, when
+ * present, is called on a response the dispatcher throws away to fail over, to free the socket
+ * (with undici: `() => res.body.dump()`; a bare `destroy()` emits an unhandled 'error').
+ */
+export interface UpstreamResponse {
+  status: number;
+  discard?(): unknown;
+}
+
+export interface DispatchOptions {
+  /** Nodes tried at most (default NODE_DISPATCH_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** The client went away: stop trying, no cooldown for the node. */
+  signal?: AbortSignal;
+}
+
+export interface FinishOutcome {
+  ok: boolean;
+  latencyMs: number;
+  ttftMs: number | null;
+}
+
+/** This instance's in-flight leases per node; `finish(nodeId)` releases any one of them (they are alike). */
+const LEASES_PER_NODE_MAX = 100_000;
+
+/**
+ * Picks a node for a request and fails over before the first byte. All shared state (liveness,
+ * cooldowns, in-flight counts, latency averages) is in Redis, so every instance routes on the
+ * same picture; the node list comes from the in-memory registry.
+ */
+@Injectable()
+export class NodeDispatcher {
+  private readonly leases = new Map<string, string[]>();
+
+  constructor(
+    private readonly registry: NodeRegistry,
+    private readonly liveness: NodeLiveness,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Calls `send` on a chosen node. If it throws (connect error, timeout before response headers)
+   * or answers ≥ 500 or 429, the node rests (cooldown) and another is tried, up to maxAttempts —
+   * all before anything is returned. The first other answer is returned; from then on the caller
+   * owns it and MUST call `finish(node.nodeId, …)` once when done (whatever happens), and no
+   * failover happens any more.
+   */
+  async dispatch<R extends UpstreamResponse = UpstreamResponse>(
+    model: string,
+    send: (node: RoutedNode, signal: AbortSignal) => Promise<R>,
+    options: DispatchOptions = {},
+  ): Promise<{ node: RoutedNode; response: R; attempts: number }> {
+    const snapshot = await this.registry.snapshot();
+    const nodes = snapshot.approvedByModel.get(model);
+    if (!nodes || nodes.length === 0) throw notFound('model_not_found', `The model '${model}' does not exist or no node serves it.`);
+    const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? this.config.nodes.dispatchMaxAttempts, 10));
+    const tried = new Set<string>();
+    let attempts = 0;
+    while (attempts < maxAttempts) {
+      options.signal?.throwIfAborted();
+      const states = await this.liveness.read(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId), Date.now());
+      const choice = chooseNode(routableCandidates(nodes, states, model, tried));
+      if (!choice) break;
+      const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
+      tried.add(node.nodeId);
+      attempts++;
+      const routed = this.routed(node);
+      const leaseId = await this.acquire(node.nodeId);
+      const started = Date.now();
+      const attempt = attemptSignal(this.config.nodes.attemptTimeoutMs, options.signal);
+      let response: R | null = null;
+      try {
+        response = await send(routed, attempt.signal);
+      } catch (err) {
+        if (options.signal?.aborted) {
+          // The caller gave up: not the node's fault.
+          attempt.clear();
+          await this.releaseLease(node.nodeId, leaseId);
+          throw err;
+        }
+      } finally {
+        attempt.clear(); // the timeout covers the wait for headers only; the caller's signal still aborts the body
+      }
+      const next = afterAttempt({ threw: response === null, status: response?.status ?? null }, attempts, maxAttempts);
+      if (next === 'return') return { node: routed, response: response as R, attempts };
+      if (response) await Promise.resolve(response.discard?.()).catch(() => undefined);
+      await this.finishLease(node.nodeId, leaseId, { ok: false, latencyMs: Date.now() - started, ttftMs: null });
+    }
+    if (attempts === 0) throw unavailable('no_capacity', `No node can take a request for '${model}' right now; retry shortly.`);
+    throw unavailable('upstream_failed', `The nodes serving '${model}' failed to answer (${attempts} tried); retry shortly.`);
+  }
+
+  /** After the caller has finished with a dispatched response: releases in flight, feeds latency or backoff. */
+  async finish(nodeId: string, outcome: FinishOutcome): Promise<void> {
+    await this.finishLease(nodeId, this.takeLease(nodeId), outcome);
+  }
+
+  private routed(node: RegistryNode): RoutedNode {
+    return { nodeId: node.nodeId, providerId: node.providerId, baseUrl: node.baseUrl, headers: { authorization: `Bearer ${node.proxySecret}` } };
+  }
+
+  private async acquire(nodeId: string): Promise<string> {
+    const leaseId = randomUUID();
+    await this.liveness.acquire(nodeId, leaseId, Date.now());
+    let list = this.leases.get(nodeId);
+    if (!list) this.leases.set(nodeId, (list = []));
+    if (list.length >= LEASES_PER_NODE_MAX) list.shift(); // a caller that never calls finish(); Redis expires its entry anyway
+    list.push(leaseId);
+    return leaseId;
+  }
+
+  private takeLease(nodeId: string): string | null {
+    const list = this.leases.get(nodeId);
+    const leaseId = list?.pop() ?? null;
+    if (list && list.length === 0) this.leases.delete(nodeId);
+    return leaseId;
+  }
+
+  private dropLease(nodeId: string, leaseId: string): void {
+    const list = this.leases.get(nodeId);
+    if (!list) return;
+    const i = list.lastIndexOf(leaseId);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.leases.delete(nodeId);
+  }
+
+  private async releaseLease(nodeId: string, leaseId: string): Promise<void> {
+    this.dropLease(nodeId, leaseId);
+    await this.liveness.release(nodeId, leaseId).catch(() => undefined);
+  }
+
+  private async finishLease(nodeId: string, leaseId: string | null, outcome: FinishOutcome): Promise<void> {
+    if (leaseId) this.dropLease(nodeId, leaseId);
+    const { cooldownBaseMs, cooldownMaxMs } = this.config.nodes;
+    try {
+      if (outcome.ok) {
+        await this.liveness.recordSuccess(nodeId, leaseId, outcome.ttftMs ?? outcome.latencyMs);
+      } else {
+        // Failures are remembered for a while after the longest cooldown, so a flapping node keeps backing off.
+        const failures = await this.liveness.recordFailure(nodeId, leaseId, cooldownMaxMs * 4);
+        await this.liveness.startCooldown(nodeId, cooldownMs(failures, cooldownBaseMs, cooldownMaxMs));
+      }
+    } catch (err) {
+      // Redis down: the in-flight entry expires by itself; routing already fails closed on reads.
+      this.logger.warn({ nodeId, err: { name: (err as Error).name, message: (err as Error).message } }, 'could not record a node outcome');
+    }
+  }
+}
+
+/** Aborts on the caller's signal, or after `timeoutMs` until cleared (response headers arrived). */
+function attemptSignal(timeoutMs: number, caller: AbortSignal | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no response headers within ${timeoutMs} ms`)), timeoutMs);
+  timer.unref();
+  if (caller) {
+    if (caller.aborted) controller.abort(caller.reason);
+    else caller.addEventListener('abort', () => controller.abort(caller.reason), { once: true });
+  }
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}

@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS } from '../../redis/redis.module';
+import { EWMA_ALPHA, LiveState } from './router';
+
+/**
+ * Everything the gateway instances must agree on about nodes, in Redis (never in events):
+ *
+ *   tollgate:node:hb:{id}        heartbeat JSON, PX = heartbeat TTL: the key existing = the node is live
+ *   tollgate:node:lastseen:{id}  ISO time of the last heartbeat (for views and the sweep), kept 30 days
+ *   tollgate:node:cooldown:{id}  present while the node rests after errors (PX = backoff)
+ *   tollgate:node:failures:{id}  consecutive failures (reset by a success), for the backoff
+ *   tollgate:node:inflight:{id}  ZSET request id → expiry ms: counted in flight across instances;
+ *                                an entry left by a crashed instance expires by itself
+ *   tollgate:node:ewma:{id}      latency moving average (ms); expires when unused, so a node that
+ *                                got no traffic for a while is tried again with a neutral score
+ *   tollgate:node:stats:{id}     hash served / errors counters for the provider's view (30 days after the last
+ *                                change; the durable record of requests is the usage events)
+ */
+export const HEARTBEAT_PREFIX = 'tollgate:node:hb:';
+const LASTSEEN = 'tollgate:node:lastseen:';
+const COOLDOWN = 'tollgate:node:cooldown:';
+const FAILURES = 'tollgate:node:failures:';
+const INFLIGHT = 'tollgate:node:inflight:';
+const EWMA = 'tollgate:node:ewma:';
+const STATS = 'tollgate:node:stats:';
+
+/** A request still "in flight" after this long is assumed lost (its instance died). */
+export const INFLIGHT_ENTRY_MAX_MS = 15 * 60_000;
+const EWMA_TTL_MS = 5 * 60_000;
+const KEEP_MS = 30 * 24 * 60 * 60_000;
+
+export interface Heartbeat {
+  at: string;
+  /** Model ids the engine reported ready. */
+  models: string[];
+  inFlight: number;
+  queueDepth: number;
+}
+
+export interface NodeRuntimeView {
+  live: boolean;
+  lastHeartbeatAt: string | null;
+  heartbeat: Heartbeat | null;
+  inCooldown: boolean;
+  requestsServed: number;
+  errors: number;
+}
+
+const EWMA_SCRIPT = `
+local old = redis.call('GET', KEYS[1])
+local v = tonumber(ARGV[1])
+if old then v = tonumber(ARGV[2]) * v + (1 - tonumber(ARGV[2])) * tonumber(old) end
+redis.call('SET', KEYS[1], tostring(v), 'PX', ARGV[3])
+return tostring(v)`;
+
+function parseHeartbeat(raw: string | null): Heartbeat | null {
+  if (raw === null) return null;
+  try {
+    const hb = JSON.parse(raw) as Heartbeat;
+    return Array.isArray(hb.models) ? hb : null;
+  } catch {
+    return null;
+  }
+}
+
+@Injectable()
+export class NodeLiveness {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async recordHeartbeat(nodeId: string, heartbeat: Heartbeat, ttlMs: number): Promise<void> {
+    await this.redis.multi().set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs).set(LASTSEEN + nodeId, heartbeat.at, 'PX', KEEP_MS).exec();
+  }
+
+  /** One round trip for the router: liveness, readiness, cooldown, load and latency of each node. */
+  async read(nodeIds: readonly string[], nowMs: number): Promise<Map<string, LiveState>> {
+    const states = new Map<string, LiveState>();
+    if (nodeIds.length === 0) return states;
+    const pipeline = this.redis.pipeline();
+    pipeline.mget(nodeIds.map((id) => HEARTBEAT_PREFIX + id));
+    pipeline.mget(nodeIds.map((id) => COOLDOWN + id));
+    pipeline.mget(nodeIds.map((id) => EWMA + id));
+    for (const id of nodeIds) pipeline.zcount(INFLIGHT + id, nowMs, '+inf');
+    const results = await pipeline.exec();
+    if (!results) throw new Error('redis pipeline returned nothing');
+    for (const [err] of results) if (err) throw err;
+    const [heartbeats, cooldowns, ewmas] = results.slice(0, 3).map(([, v]) => v as (string | null)[]);
+    nodeIds.forEach((id, i) => {
+      const hb = parseHeartbeat(heartbeats[i]);
+      states.set(id, {
+        alive: hb !== null,
+        readyModels: hb ? hb.models : null,
+        inCooldown: cooldowns[i] !== null,
+        inFlight: Number(results[3 + i][1]),
+        ewmaMs: ewmas[i] === null ? null : Number(ewmas[i]),
+      });
+    });
+    return states;
+  }
+
+  /** Which of these nodes have a live heartbeat (and what they last reported). */
+  async heartbeats(nodeIds: readonly string[]): Promise<Map<string, Heartbeat>> {
+    const out = new Map<string, Heartbeat>();
+    if (nodeIds.length === 0) return out;
+    const raw = await this.redis.mget(nodeIds.map((id) => HEARTBEAT_PREFIX + id));
+    nodeIds.forEach((id, i) => {
+      const hb = parseHeartbeat(raw[i]);
+      if (hb) out.set(id, hb);
+    });
+    return out;
+  }
+
+  async lastSeen(nodeIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (nodeIds.length === 0) return out;
+    const raw = await this.redis.mget(nodeIds.map((id) => LASTSEEN + id));
+    nodeIds.forEach((id, i) => raw[i] && out.set(id, raw[i] as string));
+    return out;
+  }
+
+  async acquire(nodeId: string, requestId: string, nowMs: number): Promise<void> {
+    const key = INFLIGHT + nodeId;
+    await this.redis
+      .multi()
+      .zadd(key, nowMs + INFLIGHT_ENTRY_MAX_MS, requestId)
+      .zremrangebyscore(key, '-inf', nowMs) // expired entries of crashed instances
+      .pexpire(key, INFLIGHT_ENTRY_MAX_MS)
+      .exec();
+  }
+
+  async release(nodeId: string, requestId: string): Promise<void> {
+    await this.redis.zrem(INFLIGHT + nodeId, requestId);
+  }
+
+  /** A success: latency sample, backoff reset, one more served. */
+  async recordSuccess(nodeId: string, requestId: string | null, sampleMs: number): Promise<void> {
+    const m = this.redis.multi();
+    if (requestId) m.zrem(INFLIGHT + nodeId, requestId);
+    m.eval(EWMA_SCRIPT, 1, EWMA + nodeId, String(Math.max(0, sampleMs)), String(EWMA_ALPHA), String(EWMA_TTL_MS));
+    m.del(FAILURES + nodeId);
+    m.hincrby(STATS + nodeId, 'served', 1);
+    m.pexpire(STATS + nodeId, KEEP_MS);
+    await m.exec();
+  }
+
+  /** A failure: counts toward the backoff; returns the consecutive failures so far. */
+  async recordFailure(nodeId: string, requestId: string | null, failureMemoryMs: number): Promise<number> {
+    const m = this.redis.multi();
+    if (requestId) m.zrem(INFLIGHT + nodeId, requestId);
+    m.hincrby(STATS + nodeId, 'errors', 1);
+    m.pexpire(STATS + nodeId, KEEP_MS);
+    m.incr(FAILURES + nodeId);
+    m.pexpire(FAILURES + nodeId, failureMemoryMs);
+    const results = await m.exec();
+    return Number(results?.[results.length - 2]?.[1] ?? 1);
+  }
+
+  async startCooldown(nodeId: string, ms: number): Promise<void> {
+    if (ms > 0) await this.redis.set(COOLDOWN + nodeId, '1', 'PX', ms);
+  }
+
+  async runtime(nodeIds: readonly string[]): Promise<Map<string, NodeRuntimeView>> {
+    const out = new Map<string, NodeRuntimeView>();
+    if (nodeIds.length === 0) return out;
+    const p = this.redis.pipeline();
+    p.mget(nodeIds.map((id) => HEARTBEAT_PREFIX + id));
+    p.mget(nodeIds.map((id) => COOLDOWN + id));
+    p.mget(nodeIds.map((id) => LASTSEEN + id));
+    for (const id of nodeIds) p.hmget(STATS + id, 'served', 'errors');
+    const r = await p.exec();
+    if (!r) throw new Error('redis pipeline returned nothing');
+    for (const [err] of r) if (err) throw err;
+    const [hbs, cds, seen] = r.slice(0, 3).map(([, v]) => v as (string | null)[]);
+    nodeIds.forEach((id, i) => {
+      const hb = parseHeartbeat(hbs[i]);
+      const [served, errors] = r[3 + i][1] as (string | null)[];
+      out.set(id, { live: hb !== null, lastHeartbeatAt: seen[i], heartbeat: hb, inCooldown: cds[i] !== null, requestsServed: Number(served ?? 0), errors: Number(errors ?? 0) });
+    });
+    return out;
+  }
+}

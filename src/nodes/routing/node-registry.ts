@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Kysely } from 'kysely';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { KYSELY } from '../../database/database.module';
+import { Database } from '../../database/schema';
+import { Logger } from '../../observability/logger';
+import { LOGGER } from '../../observability/tokens';
+import { SECRETS, Secrets } from '../../security/secrets';
+import { proxySecret } from '../node-credentials';
+import { NodeStatus } from '../node.events';
+import { RoutableNode } from './router';
+
+/** More nodes than this is a different system (sharding the registry by model); refuse to load silently. */
+export const REGISTRY_NODES_MAX = 10_000;
+
+export interface RegistryNode extends RoutableNode {
+  providerId: string;
+  name: string;
+  /** The node agent's URL. */
+  baseUrl: string;
+  status: NodeStatus;
+  contextLengths: ReadonlyMap<string, number | null>;
+  tokenHash: string;
+  /** What the gateway sends the agent (Authorization: Bearer …). */
+  proxySecret: string;
+}
+
+export interface RegistrySnapshot {
+  byId: ReadonlyMap<string, RegistryNode>;
+  /** Approved nodes by each model they are registered for. */
+  approvedByModel: ReadonlyMap<string, readonly RegistryNode[]>;
+  loadedAtMs: number;
+}
+
+/**
+ * Every non-retired node, in memory, from the `nodes` read model. Refreshed when older than
+ * NODE_REGISTRY_REFRESH_MS, in the background (a stale list keeps serving while PostgreSQL is
+ * slow or down); only the very first load is awaited. No timers: a process that never routes
+ * (the CLI) never loads it.
+ */
+@Injectable()
+export class NodeRegistry {
+  private current: RegistrySnapshot | null = null;
+  private loading: Promise<RegistrySnapshot> | null = null;
+
+  constructor(
+    @Inject(KYSELY) private readonly db: Kysely<Database>,
+    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async snapshot(): Promise<RegistrySnapshot> {
+    const current = this.current;
+    if (current && Date.now() - current.loadedAtMs < this.config.nodes.registryRefreshMs) return current;
+    const loading = this.reload();
+    if (!current) return loading;
+    loading.catch((err: Error) => this.logger.warn({ err: { name: err.name, message: err.message } }, 'node registry refresh failed; serving the previous list'));
+    return current;
+  }
+
+  /** Loads now (single flight). Tests and the admin paths use it to see a change at once. */
+  reload(): Promise<RegistrySnapshot> {
+    this.loading ??= this.load().finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  private async load(): Promise<RegistrySnapshot> {
+    const rows = await this.db
+      .selectFrom('nodes')
+      .select(['node_id', 'provider_id', 'name', 'endpoint_url', 'status', 'models', 'token_hash'])
+      .where('status', '!=', 'retired')
+      .orderBy('node_id')
+      .limit(REGISTRY_NODES_MAX + 1)
+      .execute();
+    if (rows.length > REGISTRY_NODES_MAX) this.logger.error({ max: REGISTRY_NODES_MAX }, 'more nodes than the registry holds; the rest are not routed');
+    const byId = new Map<string, RegistryNode>();
+    const approvedByModel = new Map<string, RegistryNode[]>();
+    for (const row of rows.slice(0, REGISTRY_NODES_MAX)) {
+      const models = Array.isArray(row.models) ? row.models : [];
+      const node: RegistryNode = {
+        nodeId: row.node_id,
+        providerId: row.provider_id,
+        name: row.name,
+        baseUrl: row.endpoint_url,
+        status: row.status,
+        models: models.map((m) => m.id),
+        contextLengths: new Map(models.map((m) => [m.id, m.contextLength ?? null])),
+        tokenHash: row.token_hash,
+        proxySecret: proxySecret(this.secrets, row.node_id, row.token_hash),
+      };
+      byId.set(node.nodeId, node);
+      if (node.status !== 'approved') continue;
+      for (const model of node.models) {
+        const list = approvedByModel.get(model);
+        if (list) list.push(node);
+        else approvedByModel.set(model, [node]);
+      }
+    }
+    this.current = { byId, approvedByModel, loadedAtMs: Date.now() };
+    return this.current;
+  }
+}

@@ -1,0 +1,169 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../../src/common/domain-error';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/observability/logger';
+import { NodeDispatcher, RoutedNode, UpstreamResponse } from '../../src/nodes/routing/node-dispatcher';
+import { NodeLiveness } from '../../src/nodes/routing/node-liveness';
+import { NodeRegistry, RegistryNode, RegistrySnapshot } from '../../src/nodes/routing/node-registry';
+import { TEST_REDIS_URL } from '../support/database';
+
+/**
+ * The dispatcher against the real Redis (shared state), with the node list given directly and
+ * `send` written by the test: what is retried, what is not, cooldown and backoff, and two
+ * gateway instances seeing each other's in-flight requests.
+ */
+describe('NodeDispatcher', () => {
+  let redis: Redis;
+  let liveness: NodeLiveness;
+  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test' }), nodes: { ...loadConfig({}).nodes, cooldownBaseMs: 200, cooldownMaxMs: 1_000, dispatchMaxAttempts: 3, attemptTimeoutMs: 300 } };
+  const logger = createLogger('silent');
+
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    liveness = new NodeLiveness(redis);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  /** Fresh random node ids per test: suites share Redis. */
+  function cluster(count: number, model = 'm') {
+    const nodes: RegistryNode[] = Array.from({ length: count }, (_, i) => ({
+      nodeId: randomBytes(6).toString('hex'),
+      providerId: `p${i}`,
+      name: `n${i}`,
+      baseUrl: `http://node-${i}.invalid`,
+      status: 'approved',
+      models: [model],
+      contextLengths: new Map([[model, 4096]]),
+      tokenHash: 'h',
+      proxySecret: `secret-${i}`,
+    }));
+    const snapshot: RegistrySnapshot = { byId: new Map(nodes.map((n) => [n.nodeId, n])), approvedByModel: new Map([[model, nodes]]), loadedAtMs: Date.now() };
+    const registry = { snapshot: async () => snapshot } as unknown as NodeRegistry;
+    const dispatcher = () => new NodeDispatcher(registry, liveness, config, logger);
+    const beat = (n: RegistryNode) => liveness.recordHeartbeat(n.nodeId, { at: new Date().toISOString(), models: [model], inFlight: 0, queueDepth: 0 }, 10_000);
+    return { nodes, dispatcher, beat };
+  }
+
+  const ok = (status = 200): UpstreamResponse => ({ status });
+  const cooldownLeft = (nodeId: string) => redis.pttl(`tollgate:node:cooldown:${nodeId}`);
+
+  it('sends with the node’s credentials; a node that does not answer is rested and another takes the request', async () => {
+    const { nodes, dispatcher, beat } = cluster(2);
+    await Promise.all(nodes.map(beat));
+    const d = dispatcher();
+    const seen: RoutedNode[] = [];
+    const result = await d.dispatch('m', async (node) => {
+      seen.push(node);
+      if (seen.length === 1) throw new Error('ECONNREFUSED');
+      return ok();
+    });
+    expect(result.attempts).toBe(2);
+    expect(seen.map((n) => n.nodeId).sort()).toEqual(nodes.map((n) => n.nodeId).sort());
+    const index = nodes.findIndex((n) => n.nodeId === result.node.nodeId);
+    expect(result.node).toEqual({ nodeId: nodes[index].nodeId, providerId: `p${index}`, baseUrl: `http://node-${index}.invalid`, headers: { authorization: `Bearer secret-${index}` } });
+    expect(await cooldownLeft(seen[0].nodeId)).toBeGreaterThan(0);
+    await d.finish(result.node.nodeId, { ok: true, latencyMs: 20, ttftMs: 5 });
+  });
+
+  it('fails over on 5xx and 429 (discarding the body), but returns 4xx answers as they are', async () => {
+    const { nodes, dispatcher, beat } = cluster(3);
+    await Promise.all(nodes.map(beat));
+    const d = dispatcher();
+    const statuses = [503, 429, 200];
+    let discarded = 0;
+    const result = await d.dispatch('m', async () => ({ status: statuses.shift()!, discard: () => discarded++ }));
+    expect(result.attempts).toBe(3);
+    expect(result.response.status).toBe(200);
+    expect(discarded).toBe(2);
+    await d.finish(result.node.nodeId, { ok: true, latencyMs: 1, ttftMs: 1 });
+
+    const { nodes: more, dispatcher: d2, beat: beat2 } = cluster(2);
+    await Promise.all(more.map(beat2));
+    const bad = await d2().dispatch('m', async () => ok(400));
+    expect(bad.attempts).toBe(1);
+    expect(bad.response.status).toBe(400);
+  });
+
+  it('never fails over once the response is handed over: a stream that breaks is reported by finish()', async () => {
+    const { nodes, dispatcher, beat } = cluster(2);
+    await Promise.all(nodes.map(beat));
+    const d = dispatcher();
+    let sends = 0;
+    const result = await d.dispatch('m', async () => {
+      sends++;
+      return ok(200); // headers arrived; the caller now streams the body…
+    });
+    // …and the body breaks after the first bytes: the caller's error, no second node.
+    await d.finish(result.node.nodeId, { ok: false, latencyMs: 50, ttftMs: 10 });
+    expect(sends).toBe(1);
+    expect(result.attempts).toBe(1);
+    expect(await cooldownLeft(result.node.nodeId)).toBeGreaterThan(0);
+    // The resting node gets no traffic while it rests.
+    for (let i = 0; i < 5; i++) {
+      const next = await d.dispatch('m', async () => ok());
+      expect(next.node.nodeId).not.toBe(result.node.nodeId);
+      await d.finish(next.node.nodeId, { ok: true, latencyMs: 1, ttftMs: 1 });
+    }
+  });
+
+  it('backs off exponentially on consecutive failures and forgets them after a success', async () => {
+    const { nodes, dispatcher, beat } = cluster(1);
+    await beat(nodes[0]);
+    const d = dispatcher();
+    const id = nodes[0].nodeId;
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await d.finish(id, { ok: false, latencyMs: 1, ttftMs: null });
+      waits.push(await cooldownLeft(id));
+    }
+    // 200, 400, 800, then capped at 1,000 ms (PTTL rounds down a little)
+    expect(waits[0]).toBeLessThanOrEqual(200);
+    expect(waits[1]).toBeGreaterThan(200);
+    expect(waits[2]).toBeGreaterThan(400);
+    expect(waits[3]).toBeGreaterThan(800);
+    expect(waits[3]).toBeLessThanOrEqual(1_000);
+    await redis.del(`tollgate:node:cooldown:${id}`);
+    await d.finish(id, { ok: true, latencyMs: 1, ttftMs: 1 });
+    await d.finish(id, { ok: false, latencyMs: 1, ttftMs: null });
+    expect(await cooldownLeft(id)).toBeLessThanOrEqual(200);
+  });
+
+  it('times out a node that sends no headers, and gives up after the attempts with upstream_failed', async () => {
+    const { nodes, dispatcher, beat } = cluster(2);
+    await Promise.all(nodes.map(beat));
+    const started = Date.now();
+    const error = await dispatcher()
+      .dispatch('m', (_node, signal) => new Promise<UpstreamResponse>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ kind: 'unavailable', code: 'upstream_failed' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * 300 - 20);
+  });
+
+  it('answers model_not_found for a model no node serves, no_capacity when none is live or rested', async () => {
+    const { nodes, dispatcher } = cluster(1);
+    await expect(dispatcher().dispatch('nobody-serves-this', async () => ok())).rejects.toMatchObject({ kind: 'not_found', code: 'model_not_found' });
+    await expect(dispatcher().dispatch('m', async () => ok())).rejects.toMatchObject({ kind: 'unavailable', code: 'no_capacity' }); // no heartbeat
+    expect(nodes).toHaveLength(1);
+  });
+
+  it('shares in-flight counts between instances: a second gateway avoids the node the first is loading', async () => {
+    const { nodes, dispatcher, beat } = cluster(2);
+    await Promise.all(nodes.map(beat));
+    const a = dispatcher();
+    const b = dispatcher();
+    for (let i = 0; i < 5; i++) {
+      const first = await a.dispatch('m', async () => ok());
+      expect(await redis.zcard(`tollgate:node:inflight:${first.node.nodeId}`)).toBe(1);
+      // B has nothing in flight itself, yet sees A's request through Redis and goes to the other node.
+      const second = await b.dispatch('m', async () => ok());
+      expect(second.node.nodeId).not.toBe(first.node.nodeId);
+      await a.finish(first.node.nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
+      await b.finish(second.node.nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
+    }
+    expect(await Promise.all(nodes.map((n) => redis.zcard(`tollgate:node:inflight:${n.nodeId}`)))).toEqual([0, 0]);
+  });
+});
