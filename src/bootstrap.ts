@@ -7,6 +7,8 @@ import { AppConfig } from './config/config';
 import { createDb, createPool, ensureDatabase } from './database/database';
 import { migrateToLatest } from './database/migrate';
 import { LIFECYCLE, Lifecycle } from './health/lifecycle';
+import { attachGateway } from './inference/gateway/attach';
+import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -26,7 +28,7 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
 
 /** Builds the Nest application for a role; used by main.ts and by the end-to-end tests. */
 export async function createApp(config: AppConfig, role: ProcessRole): Promise<INestApplication> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'tollgate', config.logFile);
   await prepareDatabase(config, logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, role), {
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
@@ -38,6 +40,8 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   // The client IP (per-IP sign-in limits, sign-in records) is taken from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxy);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
+  if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

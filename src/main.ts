@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'tollgate', config.logFile);
   const app = await createApp(config, role);
   installShutdown(app, logger, config.shutdownTimeoutMs);
   await app.listen(config.port, config.host);

@@ -14,6 +14,8 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: LogLevel;
+  /** null = JSON lines on stdout (the default); a path = appended to that file instead. */
+  logFile: string | null;
   databaseUrl: string;
   databasePoolMax: number;
   redisUrl: string;
@@ -261,6 +263,7 @@ export function loadConfig(env: Env): AppConfig {
     host: r.string('HOST', '0.0.0.0'),
     port: r.int('PORT', 3000, 0, 65535),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logFile: r.optional('LOG_FILE'),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/tollgate', ['postgres:', 'postgresql:']),
     databasePoolMax: r.int('DATABASE_POOL_MAX', 10, 1, 200),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),

@@ -1,7 +1,74 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
 import { ApiKeyAuthModule } from '../api-keys/api-key-auth.module';
+import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { LedgerModule } from '../ledger/ledger.module';
+import { CreditSpending } from '../ledger/spending/credit-spending';
+import { recordUsage } from '../metering/usage-recorder';
+import { NodesModule } from '../nodes/nodes.module';
+import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
+import { Logger } from '../observability/logger';
+import { LOGGER } from '../observability/tokens';
+import { PriceBook } from '../pricing/price-book';
+import { PricingModule } from '../pricing/pricing.module';
+import { REDIS } from '../redis/redis.module';
+import { IdempotencyKeys } from './gateway/idempotency';
+import { InferenceGateway } from './gateway/inference-gateway';
+import { USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
+import { RateLimiter } from './gateway/rate-limiter';
+import { Upstream } from './gateway/upstream';
 import { V1MeController } from './v1-me.controller';
 
-/** The OpenAI-compatible /v1 API (API processes only). For now: the key check and GET /v1/me. */
-@Module({ imports: [ApiKeyAuthModule], controllers: [V1MeController] })
-export class InferenceModule {}
+/**
+ * The OpenAI-compatible /v1 API (API processes only). The four inference routes are served by
+ * InferenceGateway on the raw HTTP server (bootstrap attaches it); GET /v1/me and /v1/models are
+ * ordinary controllers.
+ */
+@Module({
+  imports: [ApiKeyAuthModule, LedgerModule, NodesModule, PricingModule],
+  controllers: [V1MeController],
+  providers: [
+    {
+      provide: Upstream,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256 }),
+    },
+    { provide: USAGE_RECORDER, inject: [EVENT_STORE], useFactory: (store: EventStore): UsageRecorderPort => ({ record: (command, context) => recordUsage(store, command, context) }) },
+    {
+      provide: InferenceGateway,
+      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, Upstream],
+      useFactory: (c: AppConfig, redis: Redis, logger: Logger, authenticator: ApiKeyAuthenticator, dispatch: NodeDispatcher, prices: PriceBook, spending: CreditSpending, recorder: UsageRecorderPort, upstream: Upstream) =>
+        new InferenceGateway(
+          {
+            authenticator,
+            rateLimiter: new RateLimiter(redis, c.redisKeyPrefix),
+            prices,
+            dispatch,
+            spending,
+            recorder,
+            idempotency: new IdempotencyKeys(redis, c.redisKeyPrefix),
+            upstream,
+            logger: logger.child({ component: 'inference' }),
+          },
+          {
+            maxBodyBytes: c.inference.maxBodyBytes,
+            maxResponseBytes: c.inference.maxResponseBytes,
+            limits: { maxOutputTokens: c.inference.maxOutputTokens, defaultOutputTokens: c.inference.defaultMaxTokens, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4 },
+            defaultRequestsPerMinute: c.inference.defaultRequestsPerMinute,
+            defaultTokensPerMinute: c.inference.defaultTokensPerMinute,
+            revenueSplit: c.ledger.revenueSplit,
+          },
+        ),
+    },
+  ],
+  exports: [InferenceGateway],
+})
+export class InferenceModule implements OnModuleDestroy {
+  constructor(@Inject(Upstream) private readonly upstream: Upstream) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.upstream.close();
+  }
+}

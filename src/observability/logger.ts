@@ -8,14 +8,18 @@ export type { Logger };
  * Structured JSON logs. Request and event bodies are never logged: log lines carry ids and
  * metadata only, and these paths are redacted as a second line of defence.
  */
-export function createLogger(level: LogLevel, name = 'tollgate'): Logger {
-  return pino({
-    name,
-    level,
-    base: { service: name },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'body', 'data', 'messages', 'prompt'], censor: '[redacted]' },
-  });
+export function createLogger(level: LogLevel, name = 'tollgate', file: string | null = null): Logger {
+  return pino(
+    {
+      name,
+      level,
+      base: { service: name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'body', 'data', 'messages', 'prompt'], censor: '[redacted]' },
+    },
+    // stdout unless LOG_FILE is set; a file is appended synchronously, so no line is lost on exit.
+    file ? pino.destination({ dest: file, sync: true, append: true }) : undefined,
+  );
 }
 
 /** Routes Nest's own log calls into pino. */

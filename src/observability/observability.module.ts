@@ -10,7 +10,7 @@ import { RequestLoggingMiddleware } from './request-logging.middleware';
 @Module({
   controllers: [MetricsController],
   providers: [
-    { provide: LOGGER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createLogger(c.logLevel) },
+    { provide: LOGGER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createLogger(c.logLevel, 'tollgate', c.logFile) },
     { provide: METRICS, useFactory: () => new Metrics() },
   ],
   exports: [LOGGER, METRICS],

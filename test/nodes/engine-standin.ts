@@ -20,6 +20,10 @@ export interface EngineStandin {
   cutAfterChunks: number | null;
   /** Delay between chunks. */
   chunkDelayMs: number;
+  /** Answer with the last user message's text (the canary test: a prompt comes back as completion). */
+  echo: boolean;
+  /** Leave the usage chunk out even when asked (the gateway must then count what it delivered). */
+  omitUsage: boolean;
   kill(): Promise<void>;
   /** Listen again on the same port after kill(). */
   revive(): Promise<void>;
@@ -39,6 +43,8 @@ export async function startEngine(options: { models: string[]; name: string; por
     failWith: null,
     cutAfterChunks: null,
     chunkDelayMs: 0,
+    echo: false,
+    omitUsage: false,
     async kill() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
@@ -57,22 +63,36 @@ export async function startEngine(options: { models: string[]; name: string; por
     if (req.method === 'GET' && path === '/v1/models') {
       return json(res, 200, { object: 'list', data: options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: options.name })) });
     }
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
+    const known = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/images/generations'];
+    if (req.method !== 'POST' || !known.includes(path)) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
     engine.requests++;
     engine.authorizations.push(req.headers.authorization);
-    const body = JSON.parse(await readBody(req)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
+    const body = JSON.parse(await readBody(req)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { content?: unknown }[]; prompt?: unknown; input?: unknown; n?: number };
     if (engine.failWith !== null) return json(res, engine.failWith, { error: { message: 'engine failure', type: 'server_error', code: null } });
     if (!options.models.includes(body.model)) return json(res, 404, { error: { message: `model ${body.model} not found`, type: 'invalid_request_error', code: 'model_not_found' } });
+    const created0 = Math.floor(Date.now() / 1000);
+    if (path === '/v1/embeddings') {
+      const inputs = Array.isArray(body.input) ? body.input : [body.input];
+      return json(res, 200, { object: 'list', model: body.model, data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })), usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length } });
+    }
+    if (path === '/v1/images/generations') {
+      return json(res, 200, { created: created0, data: Array.from({ length: body.n ?? 1 }, () => ({ b64_json: 'aW1hZ2U=' })) });
+    }
+    if (path === '/v1/completions') {
+      return json(res, 200, { id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text: WORDS.join(''), finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } });
+    }
+    const last = body.messages?.[body.messages.length - 1]?.content;
+    const words = engine.echo && typeof last === 'string' ? last.split(/(?= )/) : WORDS;
     const id = `chatcmpl-${options.name}-${engine.requests}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = { prompt_tokens: 7, completion_tokens: WORDS.length, total_tokens: 7 + WORDS.length };
+    const usage = { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length };
     if (!body.stream) {
       return json(res, 200, {
         id,
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: WORDS.join('') }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }],
         usage,
       });
     }
@@ -80,16 +100,16 @@ export async function startEngine(options: { models: string[]; name: string; por
     const chunk = (delta: object, finish: string | null, extra: object = {}) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }, null));
-    for (let i = 0; i < WORDS.length; i++) {
+    for (let i = 0; i < words.length; i++) {
       if (engine.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, engine.chunkDelayMs));
       if (engine.cutAfterChunks !== null && i >= engine.cutAfterChunks) {
         res.socket?.destroy();
         return;
       }
-      res.write(chunk({ content: WORDS[i] }, null));
+      res.write(chunk({ content: words[i] }, null));
     }
     res.write(chunk({}, 'stop'));
-    if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+    if (body.stream_options?.include_usage && !engine.omitUsage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
 

@@ -166,7 +166,7 @@ export class InferenceGateway {
       ok = m.outcome !== 'upstream_failed';
     } finally {
       const latencyMs = performance.now() - m.startedAt;
-      this.deps.dispatch.finish(m.node.nodeId, { ok, latencyMs, ttftMs: m.ttftMs });
+      void this.deps.dispatch.finish(m.node.nodeId, { ok, latencyMs, ttftMs: m.ttftMs }).catch(() => undefined);
     }
   }
 
@@ -228,8 +228,10 @@ export class InferenceGateway {
     } catch {
       parsed = null;
     }
-    const reported = usageOf(parsed);
-    const images = m.request.endpoint === 'images.generations' ? imagesIn(parsed) : 0;
+    const isImages = m.request.endpoint === 'images.generations';
+    // Images are priced per image delivered; their tokens are not charged.
+    const reported = isImages ? { promptTokens: 0, completionTokens: 0 } : usageOf(parsed);
+    const images = isImages ? imagesIn(parsed) : 0;
     m.outcome = clientGone.aborted ? 'client_disconnected' : parsed === null ? 'upstream_failed' : 'completed';
     // Without a body the node's work is unknown: the prompt is estimated, the output is not charged.
     m.usage = reported ?? { promptTokens: Math.ceil(m.request.upstreamBody.length / 4), completionTokens: 0 };

@@ -22,13 +22,15 @@ export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
+  /** Drains a response the router throws away to fail over. */
+  discard(): unknown;
 }
 
 export interface NodeDispatch {
   /** Picks a node and sends; fails over to another node while no byte reached the caller. */
   dispatch(model: string, send: (node: RoutedNode, signal: AbortSignal) => Promise<UpstreamResponse>, options?: { signal?: AbortSignal }): Promise<{ node: RoutedNode; response: UpstreamResponse; attempts: number }>;
   /** Releases the node's in-flight slot and feeds its latency and error statistics. */
-  finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): void;
+  finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): Promise<void>;
 }
 
 export interface PriceLookup {

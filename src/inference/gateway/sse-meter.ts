@@ -6,6 +6,8 @@ export interface ReportedUsage {
 
 const EVENT_END = Buffer.from('\n\n');
 const DONE = 'data: [DONE]';
+/** A chunk that carries generated text (chat `content` or completions `text`), not just a role or a finish reason. */
+const GENERATED_TEXT = /"(?:content|text)":"[^"]/;
 
 /**
  * Relays an upstream SSE stream event by event, reading only what metering needs: the usage
@@ -15,7 +17,7 @@ const DONE = 'data: [DONE]';
  */
 export class SseMeter {
   usage: ReportedUsage | null = null;
-  /** Events with choices relayed to the client: at least one token each. */
+  /** Events with generated text relayed to the client: at least one token each. */
   deliveredChunks = 0;
   sawDone = false;
   private rest: Buffer | null = null;
@@ -58,7 +60,7 @@ export class SseMeter {
         // not JSON: relay as is
       }
     }
-    if (text.includes('"choices"')) this.deliveredChunks++;
+    if (GENERATED_TEXT.test(text)) this.deliveredChunks++;
     return true;
   }
 }

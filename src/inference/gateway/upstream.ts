@@ -21,7 +21,7 @@ export class Upstream {
       signal,
       dispatcher: this.agent,
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+    return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.dump().catch(() => undefined) };
   }
 
   close(): Promise<void> {
