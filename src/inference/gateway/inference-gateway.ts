@@ -202,7 +202,7 @@ export class InferenceGateway {
     }
     m.outcome = clientGone.aborted ? 'client_disconnected' : broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
     const estimated = !meter.usage;
-    m.usage = meter.usage ?? { promptTokens: Math.ceil(m.request.upstreamBody.length / 4), completionTokens: meter.deliveredChunks };
+    m.usage = meter.usage ?? { promptTokens: m.request.estimatedInputTokens, completionTokens: meter.deliveredChunks };
     try {
       await this.charge(m, estimated);
     } catch (err) {
@@ -234,7 +234,7 @@ export class InferenceGateway {
     const images = isImages ? imagesIn(parsed) : 0;
     m.outcome = clientGone.aborted ? 'client_disconnected' : parsed === null ? 'upstream_failed' : 'completed';
     // Without a body the node's work is unknown: the prompt is estimated, the output is not charged.
-    m.usage = reported ?? { promptTokens: Math.ceil(m.request.upstreamBody.length / 4), completionTokens: 0 };
+    m.usage = reported ?? { promptTokens: m.request.estimatedInputTokens, completionTokens: 0 };
     m.request = { ...m.request, images };
     await this.charge(m, reported === null);
     if (clientGone.aborted) return;

@@ -25,6 +25,8 @@ export interface InferenceRequest {
   clientWantsUsage: boolean;
   /** Upper bounds used to reserve credits and count tokens against rate limits. */
   maxInputTokens: number;
+  /** The usual ≈4 characters a token, for charging when a node reports no usage. */
+  estimatedInputTokens: number;
   maxOutputTokens: number;
   images: number;
   /** The JSON sent to the node (with stream_options.include_usage and a max_tokens bound). */
@@ -52,6 +54,15 @@ function integerIn(body: Record<string, unknown>, field: string, min: number, ma
  * byte of text, and JSON punctuation only adds to it, so the body size bounds it from above.
  */
 const inputBound = (bytes: number) => Math.ceil(bytes / 2);
+
+/** Characters of text in the prompt fields (strings and text parts), without reading anything else. */
+function textLength(value: unknown, depth = 0): number {
+  if (typeof value === 'string') return value.length;
+  if (depth > 4 || typeof value !== 'object' || value === null) return 0;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + textLength(v, depth + 1), 0);
+  const v = value as { content?: unknown; text?: unknown };
+  return textLength(v.content, depth + 1) + textLength(v.text, depth + 1);
+}
 
 /** Parses and checks an OpenAI request body. Throws OpenAiError (400) with the offending param. */
 export function readInferenceRequest(path: string, raw: Buffer, limits: RequestLimits): InferenceRequest {
@@ -112,5 +123,17 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
   }
   // Usage is always asked of the node; the client sees that chunk only if it asked too.
   if (stream) b.stream_options = { ...((streamOptions as object | null | undefined) ?? {}), include_usage: true };
-  return { endpoint, path, model: b.model, stream, clientWantsUsage, maxInputTokens: inputBound(raw.length), maxOutputTokens, images, upstreamBody: Buffer.from(JSON.stringify(b)) };
+  const promptChars = textLength(endpoint === 'chat.completions' ? b.messages : endpoint === 'embeddings' ? b.input : endpoint === 'completions' ? b.prompt : '');
+  return {
+    endpoint,
+    path,
+    model: b.model,
+    stream,
+    clientWantsUsage,
+    maxInputTokens: inputBound(raw.length),
+    estimatedInputTokens: Math.ceil(promptChars / 4),
+    maxOutputTokens,
+    images,
+    upstreamBody: Buffer.from(JSON.stringify(b)),
+  };
 }
