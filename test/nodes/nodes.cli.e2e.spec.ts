@@ -79,5 +79,5 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     expect(price.code).toBe(0);
     expect(JSON.parse(price.stdout)).toMatchObject({ model: 'llama3:8b', version: 1, inputMicroUsdPerMTok: '150000', outputMicroUsdPerMTok: '600000', perImageMicroUsd: '40000' });
     expect((await streamEvents('model-price-'))[0]).toMatchObject({ event_type: 'ModelPriceSet', metadata: { actorId: 'operator:cli' } });
-  }, 90_000);
+  }, 240_000);
 });
