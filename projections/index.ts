@@ -2,7 +2,8 @@ import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
 import { ledgerProjection } from './ledger.projection';
+import { paymentsProjection } from './payments.projection';
 import { streamIndexProjection } from './stream-index.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, paymentsProjection];

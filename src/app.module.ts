@@ -17,6 +17,8 @@ import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PaymentsHttpModule } from './payments/http/payments-http.module';
+import { PaymentsWorkerModule } from './payments/payments-worker.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -30,8 +32,8 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
-    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule] : [];
+    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule, PaymentsHttpModule] : [];
     return {
       module: AppModule,
       imports: [
