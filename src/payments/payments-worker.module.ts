@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Job, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
@@ -10,6 +11,7 @@ import { PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, queueConnection, queuePref
 
 /** Jobs processed at once per worker process (each mostly waits on Razorpay and PostgreSQL). */
 export const WORKER_CONCURRENCY = 4;
+const DRAIN_POLL_MS = 20;
 
 /**
  * The payments worker (worker and all roles): processes the queue and keeps the two schedulers
@@ -23,6 +25,7 @@ export const WORKER_CONCURRENCY = 4;
 })
 export class PaymentsWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
   private worker: Worker<PaymentJobData> | null = null;
+  private inFlight = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,7 +37,15 @@ export class PaymentsWorkerModule implements OnApplicationBootstrap, OnModuleDes
   async onApplicationBootstrap(): Promise<void> {
     const payments = this.config.payments;
     if (!payments || !this.jobs) return;
-    this.worker = new Worker<PaymentJobData>(PAYMENTS_QUEUE, (job) => this.processor.process(job), {
+    const run = async (job: Job<PaymentJobData>) => {
+      this.inFlight++;
+      try {
+        return await this.processor.process(job);
+      } finally {
+        this.inFlight--;
+      }
+    };
+    this.worker = new Worker<PaymentJobData>(PAYMENTS_QUEUE, run, {
       connection: queueConnection(this.config),
       prefix: queuePrefix(this.config),
       concurrency: WORKER_CONCURRENCY,
@@ -53,10 +64,12 @@ export class PaymentsWorkerModule implements OnApplicationBootstrap, OnModuleDes
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
-    const drainMs = Math.floor(this.config.shutdownTimeoutMs / 2);
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([worker.close().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), drainMs)))]);
-    clearTimeout(timer);
-    if (!drained) await worker.close(true);
+    // Take no new jobs, give running ones a bounded time, then stop. (A graceful close() cannot be
+    // cut short later: BullMQ's close(true) while close() is pending waits for the same promise.)
+    await worker.pause(true);
+    const deadline = Date.now() + Math.floor(this.config.shutdownTimeoutMs / 2);
+    while (this.inFlight > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+    if (this.inFlight > 0) this.logger.warn({ jobs: this.inFlight }, 'payments worker stopped with jobs running; their locks expire and another worker takes them over');
+    await worker.close(true);
   }
 }
