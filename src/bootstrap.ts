@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { raw } from 'express';
 import { AppModule, ProcessRole } from './app.module';
 import { AppConfig } from './config/config';
 import { createDb, createPool, ensureDatabase } from './database/database';
@@ -10,6 +11,7 @@ import { LIFECYCLE, Lifecycle } from './health/lifecycle';
 import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
+import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
 
 const JSON_BODY_LIMIT = '1mb';
 
@@ -39,6 +41,8 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   app.disable('x-powered-by');
   // The client IP (per-IP sign-in limits, sign-in records) is taken from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxy);
+  // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
+  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
   if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));

@@ -50,6 +50,8 @@ export interface AppConfig {
   inference: InferenceConfig;
   /** GPU nodes: heartbeats, the liveness sweep, the router and the price cache. */
   nodes: NodesConfig;
+  /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
+  payments: PaymentsConfig | null;
 }
 
 export interface InferenceConfig {
@@ -64,6 +66,30 @@ export interface InferenceConfig {
   upstreamFirstByteTimeoutMs: number;
   /** Longest silence inside a response before it is cut. */
   upstreamIdleTimeoutMs: number;
+}
+
+export interface PaymentsConfig {
+  keyId: string;
+  keySecret: string;
+  webhookSecret: string;
+  /** The secret before a rotation; webhooks signed with it are still accepted while it is set. */
+  webhookSecretPrevious: string | null;
+  /** Razorpay's API origin (the SDK's axios baseURL); tests point it at the stand-in. */
+  apiUrl: string;
+  apiTimeoutMs: number;
+  topupMinMicroUsd: bigint;
+  topupMaxMicroUsd: bigint;
+  /** How often the sweep looks up orders that are still pending. */
+  sweepIntervalMs: number;
+  /** Orders older than this are no longer swept (the daily report still covers them). */
+  sweepMaxAgeHours: number;
+  /** Cron pattern (UTC) of the daily reconciliation report of the previous day. */
+  reportCron: string;
+  /** Attempts per job (first + retries, exponential backoff from jobBackoffMs). */
+  jobAttempts: number;
+  jobBackoffMs: number;
+  /** A job whose worker stops renewing its lock for this long is taken over by another worker. */
+  jobLockMs: number;
 }
 
 export interface LedgerConfig {
@@ -251,6 +277,55 @@ function readNodes(r: Reader): NodesConfig {
   return nodes;
 }
 
+const RAZORPAY_API_URL = 'https://api.razorpay.com';
+
+/** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
+function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
+  const keyId = r.optional('RAZORPAY_KEY_ID');
+  const keySecret = r.optional('RAZORPAY_KEY_SECRET');
+  const webhookSecret = r.optional('RAZORPAY_WEBHOOK_SECRET');
+  const webhookSecretPrevious = r.optional('RAZORPAY_WEBHOOK_SECRET_PREVIOUS');
+  const apiUrl = r.url('RAZORPAY_API_URL', RAZORPAY_API_URL, production ? ['https:'] : ['https:', 'http:']);
+  const usd = (name: string, fallback: string): bigint => {
+    const raw = r.string(name, fallback);
+    try {
+      const micro = parseUsd(raw, name);
+      if (micro < 1_000_000n || micro % 10_000n !== 0n) throw new Error('range');
+      return micro;
+    } catch {
+      r.problems.push(`${name} must be a USD amount of at least 1.00 in whole cents (got "${raw}")`);
+      return parseUsd(fallback);
+    }
+  };
+  const config: PaymentsConfig = {
+    keyId: keyId ?? '',
+    keySecret: keySecret ?? '',
+    webhookSecret: webhookSecret ?? '',
+    webhookSecretPrevious,
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    apiTimeoutMs: r.int('RAZORPAY_API_TIMEOUT_MS', 10_000, 100, 120_000),
+    topupMinMicroUsd: usd('TOPUP_MIN_USD', '5.00'),
+    topupMaxMicroUsd: usd('TOPUP_MAX_USD', '1000.00'),
+    sweepIntervalMs: r.int('PAYMENTS_SWEEP_INTERVAL_SECONDS', 300, 5, 86_400) * 1000,
+    sweepMaxAgeHours: r.int('PAYMENTS_SWEEP_MAX_AGE_HOURS', 72, 1, 24 * 30),
+    reportCron: r.string('PAYMENTS_REPORT_CRON', '15 0 * * *'),
+    jobAttempts: r.int('PAYMENTS_JOB_ATTEMPTS', 8, 1, 50),
+    jobBackoffMs: r.int('PAYMENTS_JOB_BACKOFF_MS', 2_000, 10, 600_000),
+    jobLockMs: r.int('PAYMENTS_JOB_LOCK_MS', 30_000, 500, 600_000),
+  };
+  if (!/^(\S+\s+){4}\S+$/.test(config.reportCron)) r.problems.push('PAYMENTS_REPORT_CRON must be a 5-field cron pattern, e.g. "15 0 * * *"');
+  if (config.topupMinMicroUsd > config.topupMaxMicroUsd) r.problems.push('TOPUP_MIN_USD must not exceed TOPUP_MAX_USD');
+  if (!keyId) {
+    for (const [name, value] of [['RAZORPAY_KEY_SECRET', keySecret], ['RAZORPAY_WEBHOOK_SECRET', webhookSecret]] as const) {
+      if (value) r.problems.push(`${name} is set but RAZORPAY_KEY_ID is not`);
+    }
+    return null;
+  }
+  if (!keySecret) r.problems.push('RAZORPAY_KEY_SECRET is required when RAZORPAY_KEY_ID is set');
+  if (!webhookSecret) r.problems.push('RAZORPAY_WEBHOOK_SECRET is required when RAZORPAY_KEY_ID is set');
+  return config;
+}
+
 export function loadConfig(env: Env): AppConfig {
   const r = new Reader(env);
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
@@ -297,6 +372,7 @@ export function loadConfig(env: Env): AppConfig {
       upstreamIdleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 60_000, 100, 600_000),
     },
     nodes: readNodes(r),
+    payments: readPayments(r, nodeEnv === 'production'),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');

@@ -148,6 +148,94 @@ export interface ModelPricesTable {
   set_at: Date;
 }
 
+// ── Payments (migrations/0006_payments.ts) ──────────────────────────────────────────────────
+export interface PaymentOrdersTable {
+  order_id: string;
+  account_id: string;
+  amount_micro_usd: string;
+  amount_cents: number;
+  currency: string;
+  receipt: string;
+  /** created | credited */
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+  revision: string;
+}
+
+export interface PaymentsTable {
+  payment_id: string;
+  order_id: string;
+  account_id: string | null;
+  razorpay_status: string | null;
+  amount_cents: number | null;
+  currency: string | null;
+  error_reason: string | null;
+  checkout_verified: ColumnType<boolean, boolean | undefined, boolean>;
+  /** not_credited | credited */
+  ledger_status: string;
+  credited_micro_usd: string | null;
+  credited_at: Date | null;
+  dispute_id: string | null;
+  /** frozen | released | lost */
+  dispute_status: string | null;
+  disputed_micro_usd: string | null;
+  frozen_micro_usd: string | null;
+  shortfall_micro_usd: string | null;
+  updated_at: Date;
+}
+
+export interface PaymentRefundsTable {
+  refund_id: string;
+  order_id: string;
+  payment_id: string;
+  account_id: string;
+  razorpay_refund_id: string | null;
+  amount_micro_usd: string;
+  /** requested | submitted | settled | failed */
+  status: string;
+  reason: string;
+  requested_by: string | null;
+  failure_reason: string | null;
+  requested_at: Date;
+  updated_at: Date;
+}
+
+export interface PaymentDiscrepanciesTable {
+  event_id: string;
+  kind: string;
+  order_id: string | null;
+  payment_id: string | null;
+  account_id: string | null;
+  expected: string | null;
+  actual: string | null;
+  source: string;
+  run_id: string | null;
+  found_at: Date;
+}
+
+export interface PaymentReconciliationRunsTable {
+  run_id: string;
+  day: string;
+  period_from: Date;
+  period_to: Date;
+  razorpay_captured_count: number;
+  razorpay_captured_cents: string;
+  credited_count: number;
+  credited_micro_usd: string;
+  discrepancy_count: number;
+  reported_at: Date;
+}
+
+export interface PaymentWebhookEventsTable {
+  event_id: string;
+  event: string;
+  entity_id: string | null;
+  first_received_at: Date;
+  last_received_at: Date;
+  deliveries: number;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -161,4 +249,10 @@ export interface Database {
   ledger_balances: LedgerBalancesTable;
   nodes: NodesTable;
   model_prices: ModelPricesTable;
+  payment_orders: PaymentOrdersTable;
+  payments: PaymentsTable;
+  payment_refunds: PaymentRefundsTable;
+  payment_discrepancies: PaymentDiscrepanciesTable;
+  payment_reconciliation_runs: PaymentReconciliationRunsTable;
+  payment_webhook_events: PaymentWebhookEventsTable;
 }

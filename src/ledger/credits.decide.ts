@@ -3,7 +3,7 @@ import { assertNever, Decider } from '../event-sourcing/decider';
 import { CreditsEvent } from './credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from './ledger-accounts';
 import { checkPositiveAmount, formatUsd } from './money';
-import { assertBalanced, transfer } from './postings';
+import { assertBalanced, Posting, transfer } from './postings';
 
 export const REASON_MAX = 500;
 /** Operation ids remembered per account (grants, corrections, refunds): retries with the same id are no-ops. */
@@ -14,11 +14,26 @@ export interface PurchaseState {
   refundedMicroUsd: bigint;
 }
 
+export interface RefundState {
+  paymentId: string;
+  amountMicroUsd: bigint;
+  reversed: boolean;
+}
+
+export interface DisputeState {
+  paymentId: string;
+  disputedMicroUsd: bigint;
+  frozenMicroUsd: bigint;
+  outcome: 'open' | 'released' | 'lost';
+}
+
 export interface CreditsState {
   purchases: Record<string, PurchaseState>;
   freeTierGranted: boolean;
   /** grant/correction/refund ids already recorded. */
   operations: Record<string, true>;
+  refunds: Record<string, RefundState>;
+  disputes: Record<string, DisputeState>;
 }
 
 export type CreditsCommand =
@@ -26,9 +41,14 @@ export type CreditsCommand =
   | { type: 'GrantFreeTier'; accountId: string; amountMicroUsd: bigint; at: string }
   | { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; at: string }
   | { type: 'CorrectCredits'; accountId: string; correctionId: string; amountMicroUsd: bigint; reason: string; at: string }
-  | { type: 'RefundCredits'; accountId: string; refundId: string; paymentId: string; amountMicroUsd: bigint; reason: string; at: string };
+  | { type: 'RefundCredits'; accountId: string; refundId: string; paymentId: string; amountMicroUsd: bigint; reason: string; at: string }
+  | { type: 'ReverseRefund'; accountId: string; refundId: string; reason: string; at: string }
+  /** `frozenMicroUsd`: what the developer had available, at most the disputed amount (the service reads it through a hold). */
+  | { type: 'FreezeDisputedCredits'; accountId: string; disputeId: string; paymentId: string; disputedMicroUsd: bigint; frozenMicroUsd: bigint; at: string }
+  | { type: 'ReleaseDisputedCredits'; accountId: string; disputeId: string; at: string }
+  | { type: 'RecordDisputeLost'; accountId: string; disputeId: string; at: string };
 
-const initialState = (): CreditsState => ({ purchases: {}, freeTierGranted: false, operations: {} });
+const initialState = (): CreditsState => ({ purchases: {}, freeTierGranted: false, operations: {}, refunds: {}, disputes: {} });
 
 function checkReason(reason: string): string {
   const trimmed = typeof reason === 'string' ? reason.trim() : '';
@@ -131,6 +151,86 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
         },
       }];
     }
+    case 'ReverseRefund': {
+      const refund = state.refunds[command.refundId];
+      if (!refund) throw notFound('refund_not_found', 'No refund with this id on this account.');
+      if (refund.reversed) return [];
+      return [{
+        type: 'CreditsRefundReversed',
+        data: {
+          accountId: command.accountId,
+          refundId: command.refundId,
+          paymentId: refund.paymentId,
+          amountMicroUsd: refund.amountMicroUsd.toString(),
+          reason: checkReason(command.reason),
+          reversedAt: command.at,
+          postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.refundsPayable, developer, refund.amountMicroUsd)),
+        },
+      }];
+    }
+    case 'FreezeDisputedCredits': {
+      checkOperationId(command.disputeId, 'disputeId');
+      if (state.disputes[command.disputeId]) return [];
+      if (!state.purchases[command.paymentId]) throw notFound('payment_not_found', 'No purchase with this payment id on this account.');
+      const disputed = checkPositiveAmount(command.disputedMicroUsd);
+      const frozen = command.frozenMicroUsd;
+      if (frozen < 0n || frozen > disputed) throw invalid('invalid_amount', 'The frozen amount must be between zero and the disputed amount.');
+      return [{
+        type: 'DisputeFundsFrozen',
+        data: {
+          accountId: command.accountId,
+          disputeId: command.disputeId,
+          paymentId: command.paymentId,
+          disputedMicroUsd: disputed.toString(),
+          frozenMicroUsd: frozen.toString(),
+          shortfallMicroUsd: (disputed - frozen).toString(),
+          // Freezing spends credits like usage does: through a hold with this id.
+          holdId: frozen > 0n ? command.disputeId : null,
+          frozenAt: command.at,
+          postings: frozen > 0n ? assertBalanced(transfer(developer, PLATFORM_ACCOUNTS.disputesHeld, frozen)) : [],
+        },
+      }];
+    }
+    case 'ReleaseDisputedCredits': {
+      const dispute = state.disputes[command.disputeId];
+      if (!dispute) throw notFound('dispute_not_found', 'No frozen dispute with this id on this account.');
+      if (dispute.outcome !== 'open') return [];
+      return [{
+        type: 'DisputeFundsReleased',
+        data: {
+          accountId: command.accountId,
+          disputeId: command.disputeId,
+          paymentId: dispute.paymentId,
+          amountMicroUsd: dispute.frozenMicroUsd.toString(),
+          releasedAt: command.at,
+          postings: dispute.frozenMicroUsd > 0n ? assertBalanced(transfer(PLATFORM_ACCOUNTS.disputesHeld, developer, dispute.frozenMicroUsd)) : [],
+        },
+      }];
+    }
+    case 'RecordDisputeLost': {
+      const dispute = state.disputes[command.disputeId];
+      if (!dispute) throw notFound('dispute_not_found', 'No frozen dispute with this id on this account.');
+      if (dispute.outcome === 'lost') return [];
+      if (dispute.outcome === 'released') throw conflict('dispute_already_released', 'This dispute was already released to the developer.');
+      const writtenOff = dispute.disputedMicroUsd - dispute.frozenMicroUsd;
+      // The bank took the whole disputed amount out of clearing; frozen credits cover what they can.
+      const postings: Posting[] = [{ account: PLATFORM_ACCOUNTS.paymentClearing, amountMicroUsd: (-dispute.disputedMicroUsd).toString() }];
+      if (dispute.frozenMicroUsd > 0n) postings.push({ account: PLATFORM_ACCOUNTS.disputesHeld, amountMicroUsd: dispute.frozenMicroUsd.toString() });
+      if (writtenOff > 0n) postings.push({ account: PLATFORM_ACCOUNTS.disputeLosses, amountMicroUsd: writtenOff.toString() });
+      return [{
+        type: 'DisputeLost',
+        data: {
+          accountId: command.accountId,
+          disputeId: command.disputeId,
+          paymentId: dispute.paymentId,
+          disputedMicroUsd: dispute.disputedMicroUsd.toString(),
+          frozenMicroUsd: dispute.frozenMicroUsd.toString(),
+          writtenOffMicroUsd: writtenOff.toString(),
+          lostAt: command.at,
+          postings: assertBalanced(postings),
+        },
+      }];
+    }
     default:
       return assertNever(command);
   }
@@ -151,7 +251,26 @@ function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
       const purchases = purchase
         ? { ...state.purchases, [event.data.paymentId]: { ...purchase, refundedMicroUsd: purchase.refundedMicroUsd + BigInt(event.data.amountMicroUsd) } }
         : state.purchases;
-      return { ...state, purchases, operations: { ...state.operations, [event.data.refundId]: true } };
+      const refunds = { ...state.refunds, [event.data.refundId]: { paymentId: event.data.paymentId, amountMicroUsd: BigInt(event.data.amountMicroUsd), reversed: false } };
+      return { ...state, purchases, refunds, operations: { ...state.operations, [event.data.refundId]: true } };
+    }
+    case 'CreditsRefundReversed': {
+      const refund = state.refunds[event.data.refundId];
+      const purchase = state.purchases[event.data.paymentId];
+      const purchases = purchase
+        ? { ...state.purchases, [event.data.paymentId]: { ...purchase, refundedMicroUsd: purchase.refundedMicroUsd - BigInt(event.data.amountMicroUsd) } }
+        : state.purchases;
+      return { ...state, purchases, refunds: refund ? { ...state.refunds, [event.data.refundId]: { ...refund, reversed: true } } : state.refunds };
+    }
+    case 'DisputeFundsFrozen': {
+      const d = event.data;
+      return { ...state, disputes: { ...state.disputes, [d.disputeId]: { paymentId: d.paymentId, disputedMicroUsd: BigInt(d.disputedMicroUsd), frozenMicroUsd: BigInt(d.frozenMicroUsd), outcome: 'open' } } };
+    }
+    case 'DisputeFundsReleased':
+    case 'DisputeLost': {
+      const dispute = state.disputes[event.data.disputeId];
+      if (!dispute) return state;
+      return { ...state, disputes: { ...state.disputes, [event.data.disputeId]: { ...dispute, outcome: event.type === 'DisputeLost' ? 'lost' : 'released' } } };
     }
     default:
       return state;

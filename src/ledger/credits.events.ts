@@ -30,6 +30,39 @@ export type CreditsEvent =
       holdId: string;
       refundedAt: string;
       postings: Posting[];
+    }>
+  /** Razorpay refused or failed a refund: the credits taken for it come back (payments issue). */
+  | DomainEvent<'CreditsRefundReversed', { accountId: string; refundId: string; paymentId: string; amountMicroUsd: string; reason: string; reversedAt: string; postings: Posting[] }>
+  /**
+   * A payment is disputed: what the developer still has available (at most the disputed amount)
+   * is frozen; `shortfallMicroUsd` is what was already spent. postings is empty when nothing was available.
+   */
+  | DomainEvent<'DisputeFundsFrozen', {
+      accountId: string;
+      disputeId: string;
+      paymentId: string;
+      disputedMicroUsd: string;
+      frozenMicroUsd: string;
+      shortfallMicroUsd: string;
+      holdId: string | null;
+      frozenAt: string;
+      postings: Posting[];
+    }>
+  /** The dispute was won (or closed in our favour): the frozen credits go back to the developer. */
+  | DomainEvent<'DisputeFundsReleased', { accountId: string; disputeId: string; paymentId: string; amountMicroUsd: string; releasedAt: string; postings: Posting[] }>
+  /**
+   * The dispute was lost: the bank took the disputed amount out of payment clearing; the frozen
+   * credits cover it and the shortfall is written off to platform:dispute_losses.
+   */
+  | DomainEvent<'DisputeLost', {
+      accountId: string;
+      disputeId: string;
+      paymentId: string;
+      disputedMicroUsd: string;
+      frozenMicroUsd: string;
+      writtenOffMicroUsd: string;
+      lostAt: string;
+      postings: Posting[];
     }>;
 
 export type CreditsEventType = CreditsEvent['type'];

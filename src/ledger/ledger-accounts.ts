@@ -16,6 +16,10 @@ export const PLATFORM_ACCOUNTS = {
   refundsPayable: 'platform:refunds_payable',
   /** Money sent to providers (asset leaving). */
   payouts: 'platform:payouts',
+  /** Credits frozen while a payment is disputed with the bank (liability, until won or lost). */
+  disputesHeld: 'platform:disputes_held',
+  /** Lost disputes the frozen credits did not cover: the platform's loss (expense). */
+  disputeLosses: 'platform:dispute_losses',
 } as const;
 
 export type PlatformAccount = (typeof PLATFORM_ACCOUNTS)[keyof typeof PLATFORM_ACCOUNTS];
@@ -31,6 +35,8 @@ const PLATFORM_NORMAL_SIDE: Record<PlatformAccount, NormalSide> = {
   'platform:revenue': 'credit',
   'platform:refunds_payable': 'credit',
   'platform:payouts': 'debit',
+  'platform:disputes_held': 'credit',
+  'platform:dispute_losses': 'debit',
 };
 
 const OWNER_ID = /^[0-9A-Za-z_-]{1,64}$/;

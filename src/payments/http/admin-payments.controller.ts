@@ -1,0 +1,67 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { commandContext } from '../../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { Roles } from '../../auth/roles.decorator';
+import { RolesGuard } from '../../auth/roles.guard';
+import { SESSION_COOKIE } from '../../auth/session.cookies';
+import { SessionGuard } from '../../auth/session.guard';
+import { invalid, notFound } from '../../common/domain-error';
+import { objectBody, optionalString, requiredString } from '../../common/request-body';
+import { REASON_MAX } from '../../ledger/credits.decide';
+import { parseUsd } from '../../ledger/money';
+import { checkRazorpayId } from '../orders/payment-orders.service';
+import { enabled, PAYMENT_JOBS } from '../payments.tokens';
+import { PaymentJobs } from '../queue/payment-jobs';
+import { PaymentRefundsService, RefundView } from '../refunds/payment-refunds.service';
+
+const OPERATION_ID = /^[A-Za-z0-9_-]{10,64}$/;
+
+/** Admin actions on payments; each is an event naming the admin (P11). */
+@ApiTags('admin')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in.' })
+@ApiResponse({ status: 403, description: 'Admins only.' })
+@UseGuards(SessionGuard, RolesGuard)
+@Roles('admin')
+@Controller('admin/payments')
+export class AdminPaymentsController {
+  constructor(
+    private readonly refunds: PaymentRefundsService,
+    @Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null,
+  ) {}
+
+  @Post(':paymentId/refunds')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Refund a credited payment: { amountUsd? (default: all that is left), reason, operationId? (10..64 chars; makes a retry a no-op) }. Credits are debited first.' })
+  @ApiResponse({ status: 409, description: 'insufficient_credits (already spent), payment_not_credited, refund_exceeds_payment, or Razorpay refused it (credits restored).' })
+  refund(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
+    const body = objectBody(raw, ['amountUsd', 'reason', 'operationId']);
+    const amountUsd = optionalString(body, 'amountUsd', 1, 20);
+    const operationId = optionalString(body, 'operationId', 10, 64) ?? null;
+    if (operationId !== null && !OPERATION_ID.test(operationId)) throw invalid('invalid_body', 'operationId must be 10..64 letters, digits, - or _.');
+    return this.refunds.refund(
+      checkRazorpayId(paymentId, 'paymentId'),
+      { amountMicroUsd: amountUsd ? parseUsd(amountUsd) : null, reason: requiredString(body, 'reason', 1, REASON_MAX), refundId: operationId },
+      commandContext(principal.accountId, req),
+    );
+  }
+
+  @Post('sweep')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Look up every pending order at Razorpay now (the scheduler does it every PAYMENTS_SWEEP_INTERVAL_SECONDS).' })
+  async sweep(): Promise<{ jobId: string }> {
+    const job = await enabled(this.jobs).add({ kind: 'sweep' }, { jobId: `sweep-manual-${Date.now()}` });
+    return { jobId: job.id ?? '' };
+  }
+
+  @Post('jobs/:jobId/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Retry a failed payments job (see GET /finance/payments/jobs/failed).' })
+  async retry(@Param('jobId') jobId: string): Promise<{ jobId: string; retried: true }> {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(jobId) || !(await enabled(this.jobs).retry(jobId))) throw notFound('job_not_found', 'No failed job with this id.');
+    return { jobId, retried: true };
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { SessionsModule } from '../../auth/sessions.module';
+import { PaymentsModule } from '../payments.module';
+import { RazorpayWebhookController } from '../webhooks/razorpay-webhook.controller';
+import { AdminPaymentsController } from './admin-payments.controller';
+import { FinancePaymentsController } from './finance-payments.controller';
+import { MePaymentsController } from './me-payments.controller';
+
+/** Payments' HTTP routes (API processes): they verify, record and enqueue; the worker does the rest. */
+@Module({
+  imports: [PaymentsModule, SessionsModule],
+  controllers: [MePaymentsController, RazorpayWebhookController, AdminPaymentsController, FinancePaymentsController],
+})
+export class PaymentsHttpModule {}

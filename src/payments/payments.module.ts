@@ -1,0 +1,48 @@
+import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { LedgerModule } from '../ledger/ledger.module';
+import { PaymentCredits } from './payment-credits';
+import { PaymentOrdersService } from './orders/payment-orders.service';
+import { PaymentQueries } from './payment.queries';
+import { PAYMENT_JOBS, RAZORPAY } from './payments.tokens';
+import { defaultJobOptions, PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, queueConnection, queuePrefix } from './queue/payment-jobs';
+import { PaymentReconciler } from './reconcile/payment-reconciler';
+import { PaymentSweep } from './reconcile/payment-sweep';
+import { ReconciliationReporter } from './reconcile/reconciliation-report';
+import { RazorpayGateway } from './razorpay/razorpay-gateway';
+import { PaymentRefundsService } from './refunds/payment-refunds.service';
+import { WebhookInbox } from './webhooks/webhook-inbox';
+
+/**
+ * Payments' services and the queue producer, for the API and worker roles. With no Razorpay key
+ * configured the gateway and the queue are null and every payments route answers 404.
+ */
+@Module({
+  imports: [LedgerModule],
+  providers: [
+    { provide: RAZORPAY, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.payments ? new RazorpayGateway(c.payments) : null) },
+    {
+      provide: PAYMENT_JOBS,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) =>
+        c.payments ? new PaymentJobs(new Queue<PaymentJobData>(PAYMENTS_QUEUE, { connection: queueConnection(c), prefix: queuePrefix(c), defaultJobOptions: defaultJobOptions(c.payments) })) : null,
+    },
+    PaymentCredits,
+    PaymentOrdersService,
+    PaymentReconciler,
+    PaymentRefundsService,
+    PaymentSweep,
+    ReconciliationReporter,
+    WebhookInbox,
+    PaymentQueries,
+  ],
+  exports: [RAZORPAY, PAYMENT_JOBS, PaymentCredits, PaymentOrdersService, PaymentReconciler, PaymentRefundsService, PaymentSweep, ReconciliationReporter, WebhookInbox, PaymentQueries],
+})
+export class PaymentsModule implements OnModuleDestroy {
+  constructor(@Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.jobs?.close();
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DomainError } from '../../common/domain-error';
+import { assertNever } from '../../event-sourcing/decider';
+import { Logger } from '../../observability/logger';
+import { LOGGER } from '../../observability/tokens';
+import { PaymentReconciler, workerContext } from '../reconcile/payment-reconciler';
+import { PaymentSweep } from '../reconcile/payment-sweep';
+import { ReconciliationReporter, yesterday } from '../reconcile/reconciliation-report';
+import { PaymentRefundsService } from '../refunds/payment-refunds.service';
+import { PaymentJobData } from './payment-jobs';
+
+/** Runs one job. Returns a short outcome (kept only in logs; completed jobs are removed). */
+@Injectable()
+export class PaymentJobProcessor {
+  constructor(
+    private readonly reconciler: PaymentReconciler,
+    private readonly refunds: PaymentRefundsService,
+    private readonly sweep: PaymentSweep,
+    private readonly reporter: ReconciliationReporter,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async process(job: Job<PaymentJobData>): Promise<string> {
+    const context = workerContext(`job:${job.id ?? job.name}`);
+    try {
+      const data = job.data;
+      switch (data.kind) {
+        case 'payment':
+          return await this.reconciler.reconcilePayment(data, context);
+        case 'refund':
+          return await this.reconciler.reconcileRefund(data, context);
+        case 'refund-submit':
+          await this.refunds.submit(data.orderId, data.refundId, context, true);
+          return 'submitted';
+        case 'dispute':
+          return await this.reconciler.reconcileDispute(data, context);
+        case 'sweep':
+          return JSON.stringify(await this.sweep.sweep());
+        case 'report': {
+          const report = await this.reporter.run(data.day ?? yesterday(), context);
+          return `${report.runId}: ${report.discrepancies.length} discrepancies`;
+        }
+        default:
+          return assertNever(data);
+      }
+    } catch (err) {
+      // A refusal by our own rules will not change on retry (unless a service was unavailable).
+      if (err instanceof DomainError && err.kind !== 'unavailable') throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  onFailed(job: Job<PaymentJobData> | undefined, err: Error): void {
+    this.logger.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, 'payments job failed');
+  }
+}

@@ -1,0 +1,117 @@
+import { Job, JobsOptions, Queue } from 'bullmq';
+import { AppConfig, PaymentsConfig } from '../../config/config';
+
+/**
+ * One BullMQ queue, `payments`, under the deployment's Redis prefix (so parallel test apps and
+ * deployments sharing a Redis never share jobs). Job ids are deterministic, so every signal
+ * about the same thing while a job is waiting collapses into that job; BullMQ refuses ':' in
+ * custom ids, hence `payment-{paymentId}`. Each job re-reads Razorpay, so which signal won the
+ * race never matters.
+ */
+export const PAYMENTS_QUEUE = 'payments';
+export const SWEEP_SCHEDULER = 'payments-sweep';
+export const REPORT_SCHEDULER = 'payments-report';
+
+export type PaymentJobData =
+  /** Fetch the payment, check it against our order, capture if authorized, credit once. */
+  | { kind: 'payment'; paymentId: string; orderId: string | null; source: string }
+  /** Fetch a refund Razorpay told us about and settle it (processed) or restore the credits (failed). */
+  | { kind: 'refund'; razorpayRefundId: string; paymentId: string }
+  /** Submit (again) a refund whose first attempt got no definite answer; same idempotency key. */
+  | { kind: 'refund-submit'; orderId: string; refundId: string }
+  /** Fetch a dispute and freeze, release or settle the credits. */
+  | { kind: 'dispute'; disputeId: string; paymentId: string }
+  /** Look up orders still pending at Razorpay (repairs missed webhooks). */
+  | { kind: 'sweep' }
+  /** The reconciliation report of one UTC day (default: yesterday). */
+  | { kind: 'report'; day: string | null };
+
+export const jobId = (data: PaymentJobData): string | undefined => {
+  switch (data.kind) {
+    case 'payment':
+      return `payment-${data.paymentId}`;
+    case 'refund':
+      return `refund-${data.razorpayRefundId}`;
+    case 'refund-submit':
+      return `refund-submit-${data.refundId}`;
+    case 'dispute':
+      return `dispute-${data.disputeId}`;
+    default:
+      return undefined; // sweeps and reports come from schedulers or carry their own id
+  }
+};
+
+export interface FailedJob {
+  jobId: string;
+  name: string;
+  data: PaymentJobData;
+  failedReason: string;
+  attemptsMade: number;
+  queuedAt: string;
+  failedAt: string | null;
+}
+
+/** Kept for admins: failed jobs stay a week (at most 1,000); completed ones go at once so a later signal makes a new job. */
+export const REMOVE_ON_FAIL = { age: 7 * 24 * 3600, count: 1_000 };
+
+export function defaultJobOptions(config: PaymentsConfig): JobsOptions {
+  return {
+    attempts: config.jobAttempts,
+    backoff: { type: 'exponential', delay: config.jobBackoffMs },
+    removeOnComplete: true,
+    removeOnFail: REMOVE_ON_FAIL,
+  };
+}
+
+export const queuePrefix = (config: AppConfig) => `${config.redisKeyPrefix}bull`;
+export const queueConnection = (config: AppConfig) => ({ url: config.redisUrl });
+
+/** The producer side (every process role that serves HTTP enqueues; only workers process). */
+export class PaymentJobs {
+  constructor(readonly queue: Queue<PaymentJobData>) {}
+
+  /**
+   * Adds the job unless one with its id is already waiting or running (then this signal is
+   * already covered). A job with that id that FAILED is retried: new news about a payment
+   * deserves another look, and the failure stays in the job's history.
+   */
+  async add(data: PaymentJobData, options: JobsOptions = {}): Promise<Job<PaymentJobData>> {
+    const id = options.jobId ?? jobId(data);
+    const job = await this.queue.add(data.kind, data, { ...options, ...(id ? { jobId: id } : {}) });
+    if (id && (await job.isFailed())) await job.retry('failed').catch(() => undefined);
+    return job;
+  }
+
+  async failed(limit: number): Promise<FailedJob[]> {
+    const jobs = (await this.queue.getFailed(0, limit - 1)) as (Job<PaymentJobData> | undefined)[];
+    return jobs.filter((j) => j !== undefined).map((j) => ({
+      jobId: j.id ?? '',
+      name: j.name,
+      data: j.data,
+      failedReason: (j.failedReason ?? '').slice(0, 500),
+      attemptsMade: j.attemptsMade,
+      queuedAt: new Date(j.timestamp).toISOString(),
+      failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+    }));
+  }
+
+  /** false when there is no failed job with this id. */
+  async retry(id: string): Promise<boolean> {
+    const job = await Job.fromId<PaymentJobData>(this.queue, id);
+    if (!job || !(await job.isFailed())) return false;
+    await job.retry('failed');
+    return true;
+  }
+
+  /** Jobs not finished yet, leaving out the schedulers' next runs (tests wait until this is 0). */
+  async pending(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized', 'waiting-children');
+    const delayed = (await this.queue.getDelayed(0, 999)) as (Job<PaymentJobData> | undefined)[];
+    const retrying = delayed.filter((j) => j && j.data.kind !== 'sweep' && j.data.kind !== 'report').length;
+    return Object.values(counts).reduce((a, b) => a + b, 0) + retrying;
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}

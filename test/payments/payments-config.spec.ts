@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { checkoutSignatureValid, hmacHex, webhookSignatureValid } from '../../src/payments/razorpay/signatures';
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+  return [];
+};
+
+describe('payments configuration', () => {
+  it('is off without a Razorpay key', () => expect(loadConfig({}).payments).toBeNull());
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      RAZORPAY_KEY_ID: 'rzp_test_1',
+      RAZORPAY_KEY_SECRET: 'secret',
+      RAZORPAY_WEBHOOK_SECRET: 'wh',
+      RAZORPAY_WEBHOOK_SECRET_PREVIOUS: 'wh-old',
+      RAZORPAY_API_URL: 'http://127.0.0.1:9999/',
+      TOPUP_MIN_USD: '2.50',
+      TOPUP_MAX_USD: '500',
+      PAYMENTS_SWEEP_INTERVAL_SECONDS: '60',
+      PAYMENTS_REPORT_CRON: '0 1 * * *',
+    }).payments;
+    expect(config).toMatchObject({ keyId: 'rzp_test_1', webhookSecretPrevious: 'wh-old', apiUrl: 'http://127.0.0.1:9999', topupMinMicroUsd: 2_500_000n, topupMaxMicroUsd: 500_000_000n, sweepIntervalMs: 60_000, reportCron: '0 1 * * *' });
+  });
+
+  it('lists every problem at once', () => {
+    expect(problems({ RAZORPAY_KEY_ID: 'rzp_test_1', TOPUP_MIN_USD: '0.999', PAYMENTS_REPORT_CRON: 'daily' })).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('TOPUP_MIN_USD'),
+        expect.stringContaining('PAYMENTS_REPORT_CRON'),
+        'RAZORPAY_KEY_SECRET is required when RAZORPAY_KEY_ID is set',
+        'RAZORPAY_WEBHOOK_SECRET is required when RAZORPAY_KEY_ID is set',
+      ]),
+    );
+    expect(problems({ RAZORPAY_KEY_SECRET: 's' })).toEqual(['RAZORPAY_KEY_SECRET is set but RAZORPAY_KEY_ID is not']);
+    expect(problems({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40), RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w', RAZORPAY_API_URL: 'http://api' })).toEqual([
+      expect.stringContaining('RAZORPAY_API_URL must use https:'),
+    ]);
+  });
+});
+
+describe('Razorpay signatures', () => {
+  it('checkout: HMAC of order_id|payment_id under the key secret, over the stored order id', () => {
+    const sig = hmacHex('key-secret', 'order_A|pay_1');
+    expect(checkoutSignatureValid('key-secret', 'order_A', 'pay_1', sig)).toBe(true);
+    expect(checkoutSignatureValid('key-secret', 'order_B', 'pay_1', sig)).toBe(false);
+    expect(checkoutSignatureValid('key-secret', 'order_A', 'pay_1', sig.slice(0, 63))).toBe(false);
+    expect(checkoutSignatureValid('key-secret', 'order_A', 'pay_1', undefined)).toBe(false);
+  });
+
+  it('webhooks: the raw bytes, current or previous secret', () => {
+    const body = Buffer.from('{"event":"payment.captured","x":"a\\/b"}');
+    expect(webhookSignatureValid(['new', 'old'], body, hmacHex('old', body))).toBe(true);
+    expect(webhookSignatureValid(['new'], body, hmacHex('old', body))).toBe(false);
+    // Re-serialising the parsed body changes the bytes: only the raw body verifies.
+    expect(webhookSignatureValid(['new'], Buffer.from(JSON.stringify(JSON.parse(body.toString()))), hmacHex('new', body))).toBe(false);
+  });
+});
