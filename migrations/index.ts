@@ -3,6 +3,7 @@ import * as m0001 from './0001_event_store';
 import * as m0002 from './0002_projections';
 import * as m0003 from './0003_accounts_and_keys';
 import * as m0004 from './0004_ledger';
+import * as m0007 from './0007_append_to_streams';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_projections': m0002,
   '0003_accounts_and_keys': m0003,
   '0004_ledger': m0004,
+  '0007_append_to_streams': m0007,
 };
