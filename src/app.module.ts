@@ -16,6 +16,7 @@ import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
+import { MeteringModule } from './metering/metering.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
@@ -31,7 +32,7 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule] : [];
     return {
       module: AppModule,
       imports: [

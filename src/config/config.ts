@@ -1,3 +1,4 @@
+import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
 import { parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
 
@@ -45,6 +46,15 @@ export interface AppConfig {
   telegramBotToken: string | null;
   telegramAuthMaxAgeSeconds: number;
   ledger: LedgerConfig;
+  metering: MeteringConfig;
+}
+
+/** Group commit of the UsageRecorded charges (src/metering/usage-batcher.ts). */
+export interface MeteringConfig {
+  /** Most charges written in one batch (one event-store transaction on PostgreSQL). */
+  usageBatchMax: number;
+  /** Most charges waiting for a batch; past it a charge is refused at once (503 metering_overloaded). */
+  usageQueueMax: number;
 }
 
 export interface LedgerConfig {
@@ -225,6 +235,10 @@ export function loadConfig(env: Env): AppConfig {
     telegramBotToken: r.optional('TELEGRAM_BOT_TOKEN'),
     telegramAuthMaxAgeSeconds: r.int('TELEGRAM_AUTH_MAX_AGE_SECONDS', 24 * 60 * 60, 60, 7 * 24 * 60 * 60),
     ledger: readLedger(r),
+    metering: {
+      usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
+      usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
+    },
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
