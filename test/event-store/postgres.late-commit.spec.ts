@@ -29,13 +29,8 @@ describe('PostgreSQL event store: late commits', () => {
   }
 
   async function appendManyInOpenTransaction(client: PoolClient, streams: string[], types: string[]): Promise<void> {
-    await client.query(`SELECT * FROM append_to_streams($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [
-      streams,
-      streams.map(() => randomUUID()),
-      types,
-      streams.map(() => '{}'),
-      streams.map(() => '{}'),
-    ]);
+    const items = streams.map((stream, i) => ({ stream, id: randomUUID(), type: types[i], data: {}, metadata: {} }));
+    await client.query('SELECT * FROM append_to_streams($1::jsonb)', [JSON.stringify(items)]);
   }
 
   function collect(prefix: string) {

@@ -4,6 +4,7 @@ import { DomainError } from '../../src/common/domain-error';
 import { EventStoreUnavailableError } from '../../src/event-store/event-store.errors';
 import { comparePositions, EventStore, MultiAppendItem, MultiAppendResult, RecordedEvent } from '../../src/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { EventRow, toRecordedEvent } from '../../src/event-store/postgres/postgres.rows';
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher, UsageBatchReport } from '../../src/metering/usage-batcher';
 import { usageEventId, usageStream } from '../../src/metering/usage.events';
@@ -78,13 +79,16 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
     ...overrides,
   });
   const account = (i: number) => `${tag}${i}`;
+  /**
+   * Everything this test stored, read from the table itself: readAll may stop short while any
+   * other transaction on the shared test server is in flight (the subscription horizon).
+   */
   const stored = async (): Promise<RecordedEvent[]> => {
-    const out: RecordedEvent[] = [];
-    for (;;) {
-      const page = await store.readAll({ after: out[out.length - 1]?.position, maxCount: 10_000, filter: { kind: 'streamPrefix', prefixes: [`usage-${tag}`] } });
-      out.push(...page);
-      if (page.length < 10_000) return out;
-    }
+    const { rows } = await database.pool.query<EventRow>(
+      'SELECT * FROM events WHERE stream LIKE $1 ORDER BY transaction_id, global_position',
+      [`usage-${tag}%`],
+    );
+    return rows.map(toRecordedEvent);
   };
   /** Statements that wrote batches, counted at the pool. */
   const countBatchStatements = () => {

@@ -110,24 +110,20 @@ export class PostgresEventStore implements EventStore {
    */
   async appendToStreams(items: readonly MultiAppendItem[]): Promise<MultiAppendResult[]> {
     checkMultiAppend(items);
-    const params = [
-      items.map((i) => i.stream),
-      items.map((i) => i.event.id),
-      items.map((i) => i.event.type),
-      items.map((i) => JSON.stringify(i.event.data)),
-      items.map((i) => JSON.stringify(i.event.metadata ?? {})),
-    ];
+    // One JSON text: node-postgres encodes text arrays of JSON far slower than JSON.stringify.
+    const params = [JSON.stringify(items.map((i) => ({ stream: i.stream, id: i.event.id, type: i.event.type, data: i.event.data, metadata: i.event.metadata ?? {} })))];
     for (let attempt = 0; ; attempt++) {
       try {
         const { rows } = await this.query<MultiAppendRow>(
           'tg_append_multi',
-          'SELECT item, outcome, revision, commit_position, prepare_position FROM append_to_streams($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])',
+          'SELECT event_id, outcome, revision, commit_position, prepare_position FROM append_to_streams($1::jsonb)',
           params,
         );
+        const indexOf = new Map(items.map((item, index) => [item.event.id.toLowerCase(), index]));
         const results: MultiAppendResult[] = new Array(items.length);
         let appended = false;
         for (const row of rows) {
-          const index = Number(row.item) - 1;
+          const index = indexOf.get(row.event_id) as number;
           if (row.outcome === 'duplicate') {
             results[index] = { ok: false, error: new DuplicateEventIdError(items[index].event.id) };
             continue;
@@ -141,6 +137,7 @@ export class PostgresEventStore implements EventStore {
           };
         }
         if (appended) this.appended.emit('append');
+        if (rows.length !== items.length) throw new Error(`append_to_streams answered ${rows.length} rows for ${items.length} items`);
         return results;
       } catch (err) {
         if ((isUniqueViolation(err) || isDeadlock(err)) && attempt < MAX_MULTI_RETRIES) continue;
@@ -271,7 +268,7 @@ interface AppendRow {
 }
 
 interface MultiAppendRow {
-  item: string;
+  event_id: string;
   outcome: 'appended' | 'idempotent' | 'duplicate';
   revision: string | null;
   commit_position: string | null;
