@@ -153,6 +153,7 @@ describe('PostgreSQL event store: late commits', () => {
       const prefix = `wait-${randomUUID().slice(0, 6)}-`;
       const open = await database.pool.connect();
       let second: Promise<unknown> | undefined;
+      const calls = jest.spyOn(database.pool, 'query');
       try {
         await open.query('BEGIN');
         await appendManyInOpenTransaction(open, [`${prefix}a`, `${prefix}a`], ['First0', 'First1']);
@@ -166,6 +167,10 @@ describe('PostgreSQL event store: late commits', () => {
       }
       const [result] = (await second) as Awaited<ReturnType<typeof store.appendToStreams>>;
       expect(result.ok && result.revision).toBe(2n);
+      // In one attempt: after the lock, the function's next statement sees the commit it waited for.
+      const attempts = calls.mock.calls.filter(([q]) => (q as unknown as { name?: string }).name === 'tg_append_multi');
+      calls.mockRestore();
+      expect(attempts).toHaveLength(1);
       const events = await store.readStream(`${prefix}a`);
       expect(events.map((e) => e.type)).toEqual(['First0', 'First1', 'Second']);
       expect(events[2].position.commit > events[1].position.commit).toBe(true);
