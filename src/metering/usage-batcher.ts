@@ -1,4 +1,4 @@
-import { unavailable } from '../common/domain-error';
+import { invalid, unavailable } from '../common/domain-error';
 import { CommandContext } from '../event-sourcing/decider';
 import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, NewEvent, Position } from '../event-store/event-store.port';
 import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
@@ -32,6 +32,19 @@ export interface UsageBatcherStats {
   /** record() calls refused because the queue was full. */
   refused: number;
   waiting: number;
+}
+
+/**
+ * What jsonb cannot hold (NUL, unpaired UTF-16 surrogates). One such charge would fail its
+ * whole batch on PostgreSQL, so it is refused alone, before it joins one.
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function assertStorable(command: RecordUsage, context: CommandContext): void {
+  const texts = [command.accountId, command.keyId, command.model, command.nodeId, command.providerId, ...Object.values(context)];
+  if (texts.some((t) => typeof t === 'string' && UNSTORABLE.test(t))) {
+    throw invalid('invalid_usage', 'Usage text fields must not contain NUL characters or unpaired surrogates.');
+  }
 }
 
 interface Waiter {
@@ -81,6 +94,7 @@ export class UsageBatcher {
     let event: NewEvent;
     try {
       const [decided] = usageChargeDecider.decide(command, usageChargeDecider.initialState());
+      assertStorable(command, context);
       event = { id: usageEventId(command.requestId), type: decided.type, data: decided.data, metadata: { ...context } };
     } catch (err) {
       return Promise.reject(err);

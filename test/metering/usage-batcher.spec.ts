@@ -198,13 +198,20 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
     expect(await stored()).toHaveLength(3);
   });
 
-  it('stores nothing of a batch PostgreSQL refuses (one transaction), and refuses all its waiters', async () => {
-    const batcher = new UsageBatcher(store, { maxBatch: 500, maxQueue: 10_000 });
-    // jsonb refuses a NUL character: the whole statement fails after other rows were inserted.
-    const poisoned = [usage(account(1)), usage(account(2), { model: 'bad\u0000model' }), usage(account(3))];
-    const settled = await Promise.allSettled(poisoned.map((c) => batcher.record(c, ctx())));
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  it('stores nothing of a batch PostgreSQL refuses: the batch is one transaction', async () => {
+    // jsonb refuses a NUL character: the statement fails after earlier rows were inserted.
+    const items = [1, 2, 3].map((i) => ({ stream: usageStream(account(i), new Date().toISOString()), event: { id: randomUUID(), type: 'UsageRecorded', data: { model: i === 2 ? 'bad\u0000model' : 'ok' } } }));
+    await expect(store.appendToStreams(items)).rejects.toThrow(/unsupported Unicode escape sequence/);
     expect(await stored()).toHaveLength(0);
+  });
+
+  it('refuses alone a charge jsonb cannot hold, so it cannot fail the batch it would join', async () => {
+    const batcher = new UsageBatcher(store, { maxBatch: 500, maxQueue: 10_000 });
+    const charges = [usage(account(1)), usage(account(2), { model: 'bad\u0000model' }), usage(account(3), { keyId: 'k\ud800' }), usage(account(4), { model: 'emoji \u{1F600}' })];
+    const settled = await Promise.allSettled(charges.map((c) => batcher.record(c, ctx())));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(settled[1].status === 'rejected' && settled[1].reason).toMatchObject({ code: 'invalid_usage' });
+    expect((await stored()).map((e) => e.data.model)).toEqual(['llama-3-70b', 'emoji \u{1F600}']);
   });
 
   it('refuses at once, with 503 metering_overloaded, when the queue is full', async () => {
