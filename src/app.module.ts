@@ -21,6 +21,7 @@ import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
+import { MeteringModule } from './metering/metering.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
@@ -38,7 +39,7 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, InferenceModule, PaymentsHttpModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule] : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {

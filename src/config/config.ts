@@ -1,3 +1,4 @@
+import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
 import { parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
 
@@ -52,6 +53,7 @@ export interface AppConfig {
   nodes: NodesConfig;
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
+  metering: MeteringConfig;
 }
 
 export interface InferenceConfig {
@@ -90,6 +92,14 @@ export interface PaymentsConfig {
   jobBackoffMs: number;
   /** A job whose worker stops renewing its lock for this long is taken over by another worker. */
   jobLockMs: number;
+}
+
+/** Group commit of the UsageRecorded charges (src/metering/usage-batcher.ts). */
+export interface MeteringConfig {
+  /** Most charges written in one batch (one event-store transaction on PostgreSQL). */
+  usageBatchMax: number;
+  /** Most charges waiting for a batch; past it a charge is refused at once (503 metering_overloaded). */
+  usageQueueMax: number;
 }
 
 export interface LedgerConfig {
@@ -373,6 +383,10 @@ export function loadConfig(env: Env): AppConfig {
     },
     nodes: readNodes(r),
     payments: readPayments(r, nodeEnv === 'production'),
+    metering: {
+      usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
+      usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
+    },
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');

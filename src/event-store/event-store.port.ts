@@ -59,6 +59,25 @@ export interface AppendResult {
   position: Position;
 }
 
+/** One item of appendToStreams: an event for a stream, appended with expected revision 'any'. */
+export interface MultiAppendItem {
+  stream: string;
+  event: NewEvent;
+}
+
+/**
+ * The outcome of one item of appendToStreams.
+ * - appended: written by this call.
+ * - idempotent: the same event id was already in this stream; position and revision are that event's.
+ * - stored: in the stream at this position, but the adapter cannot tell whether this call wrote it
+ *   (EventStoreDB answers a repeat like a write).
+ * A failed item carries its error (DuplicateEventIdError: the id is in another stream;
+ * EventStoreUnavailableError on adapters without one transaction for the whole call).
+ */
+export type MultiAppendResult =
+  | { ok: true; outcome: 'appended' | 'idempotent' | 'stored'; revision: bigint; position: Position }
+  | { ok: false; error: Error };
+
 export type Direction = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -99,6 +118,15 @@ export interface AllSubscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   append(stream: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Group commit: one event per item, to any streams, each with expected revision 'any' and in
+   * the items' order within each stream; idempotent by event id like append. Returns one result
+   * per item, in the items' order; one item's failure (an id already in another stream) does not
+   * fail the others. At most MAX_EVENTS_PER_APPEND items, event ids distinct within the call.
+   * PostgreSQL writes the whole call in one transaction (all or nothing, one round trip);
+   * EventStoreDB has no multi-stream transaction, so there each item is its own append.
+   */
+  appendToStreams(items: readonly MultiAppendItem[]): Promise<MultiAppendResult[]>;
   /** Throws StreamNotFoundError when the stream has no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -3,10 +3,10 @@ import Redis from 'ioredis';
 import { ApiKeyAuthModule } from '../api-keys/api-key-auth.module';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { LedgerModule } from '../ledger/ledger.module';
 import { CreditSpending } from '../ledger/spending/credit-spending';
-import { recordUsage } from '../metering/usage-recorder';
+import { MeteringModule } from '../metering/metering.module';
+import { UsageBatcher } from '../metering/usage-batcher';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
 import { Logger } from '../observability/logger';
@@ -27,7 +27,7 @@ import { V1MeController } from './v1-me.controller';
  * ordinary controllers.
  */
 @Module({
-  imports: [ApiKeyAuthModule, LedgerModule, NodesModule, PricingModule],
+  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule],
   controllers: [V1MeController],
   providers: [
     {
@@ -35,7 +35,8 @@ import { V1MeController } from './v1-me.controller';
       inject: [APP_CONFIG],
       useFactory: (c: AppConfig) => new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256 }),
     },
-    { provide: USAGE_RECORDER, inject: [EVENT_STORE], useFactory: (store: EventStore): UsageRecorderPort => ({ record: (command, context) => recordUsage(store, command, context) }) },
+    // Charges are group-committed: concurrent requests share one event-store transaction.
+    { provide: USAGE_RECORDER, useExisting: UsageBatcher },
     {
       provide: InferenceGateway,
       inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, Upstream],

@@ -4,7 +4,9 @@ import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
 import { usageEventId, usageStream } from './usage.events';
 
 /**
- * Stores one request's UsageRecorded (the charge). No stream state is loaded: the event id is
+ * Stores one request's UsageRecorded (the charge) in a transaction of its own. The /v1 hot path
+ * uses UsageBatcher (usage-batcher.ts: the same event, group-committed); this stays as the plain
+ * single-event path (operators' tools, the benchmark's baseline). No stream state is loaded: the event id is
  * derived from the request id, so the event store itself makes a repeat a no-op, and 'any' lets
  * concurrent requests of one account append to the day's stream without conflicts — the
  * spending check already happened in Redis.

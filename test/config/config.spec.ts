@@ -9,7 +9,14 @@ describe('config', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       eventStoreConnectionString: null,
       logLevel: 'info',
+      metering: { usageBatchMax: 500, usageQueueMax: 10_000 },
     });
+  });
+
+  it('bounds the metering batch by the event store\'s per-append limit', () => {
+    expect(loadConfig({ USAGE_BATCH_MAX: '1000', USAGE_QUEUE_MAX: '50' }).metering).toEqual({ usageBatchMax: 1000, usageQueueMax: 50 });
+    expect(() => loadConfig({ USAGE_BATCH_MAX: '1001' })).toThrow('USAGE_BATCH_MAX must be an integer in 1..1000');
+    expect(() => loadConfig({ USAGE_QUEUE_MAX: '0' })).toThrow('USAGE_QUEUE_MAX must be an integer in 1..1000000');
   });
 
   it('reads the conventional variable names', () => {

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreArgumentError, StreamNotFoundError, StreamVersionConflictError } from '../../src/event-store/event-store.errors';
-import { comparePositions, EventStore, NewEvent, Position, RecordedEvent } from '../../src/event-store/event-store.port';
+import { DuplicateEventIdError, EventStoreArgumentError, StreamNotFoundError, StreamVersionConflictError } from '../../src/event-store/event-store.errors';
+import {
+  comparePositions,
+  EventStore,
+  MAX_EVENTS_PER_APPEND,
+  MultiAppendItem,
+  MultiAppendResult,
+  NewEvent,
+  Position,
+  RecordedEvent,
+} from '../../src/event-store/event-store.port';
 
 /**
  * The one contract both adapters keep. Every test uses fresh stream names and a unique
@@ -10,6 +19,12 @@ export interface ContractTarget {
   open(): Promise<EventStore>;
   /** Called once after the suite. */
   teardown?(): Promise<void>;
+  /**
+   * Whether the adapter refuses an event id already stored in another stream and tells a repeat
+   * from a write (PostgreSQL). EventStoreDB keeps ids unique per stream only and answers a
+   * repeat like a write ('stored').
+   */
+  globalEventIds: boolean;
 }
 
 const ev = (type: string, data: Record<string, string | number> = {}): NewEvent => ({
@@ -36,6 +51,13 @@ async function take(sub: AsyncIterable<RecordedEvent>, n: number, timeoutMs = 50
     out.push(next.value);
   }
   return out;
+}
+
+type Stored = Extract<MultiAppendResult, { ok: true }>;
+
+function stored(result: MultiAppendResult): Stored {
+  if (!result.ok) throw result.error;
+  return result;
 }
 
 export function eventStoreContract(name: string, target: ContractTarget): void {
@@ -214,6 +236,129 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
       } finally {
         await sub2.close();
       }
+    });
+    describe('appendToStreams (group commit)', () => {
+      const item = (s: string, type: string): MultiAppendItem => ({ stream: s, event: ev(type) });
+      const appended = target.globalEventIds ? ['appended'] : ['stored'];
+      const repeated = target.globalEventIds ? ['idempotent'] : ['stored'];
+
+      it('appends to several streams in one call, in order within each stream, one result per item', async () => {
+        const [a, b, c] = [stream('a'), stream('b'), stream('c')];
+        const before = await store.append(b, [ev('B0'), ev('B1')], 'no_stream');
+        const items = [item(a, 'A0'), item(b, 'B2'), item(a, 'A1'), item(c, 'C0'), item(b, 'B3'), item(a, 'A2')];
+        const results = (await store.appendToStreams(items)).map(stored);
+        expect(results.map((r) => r.revision)).toEqual([0n, 2n, 1n, 0n, 3n, 2n]);
+        for (const r of results) expect(appended).toContain(r.outcome);
+
+        expect((await store.readStream(a)).map((e) => e.type)).toEqual(['A0', 'A1', 'A2']);
+        expect((await store.readStream(b)).map((e) => e.type)).toEqual(['B0', 'B1', 'B2', 'B3']);
+        expect((await store.readStream(c)).map((e) => e.type)).toEqual(['C0']);
+        // Each result's position is where the event is stored, after everything appended before the call.
+        for (const [i, r] of results.entries()) {
+          const [event] = await store.readStream(items[i].stream, { fromRevision: r.revision, maxCount: 1 });
+          expect(event.id).toBe(items[i].event.id);
+          expect(comparePositions(event.position, r.position)).toBe(0);
+          expect(comparePositions(r.position, before.position)).toBe(1);
+        }
+        // Within a stream, positions follow revisions.
+        expect(comparePositions(results[0].position, results[2].position)).toBe(-1);
+        expect(comparePositions(results[2].position, results[5].position)).toBe(-1);
+        expect(comparePositions(results[1].position, results[4].position)).toBe(-1);
+
+        // A later call lands after every event of an earlier one.
+        const later = stored((await store.appendToStreams([item(c, 'C1')]))[0]);
+        for (const r of results) expect(comparePositions(r.position, later.position)).toBe(-1);
+      });
+
+      it('is idempotent per event id: a repeated item returns the stored event and writes nothing', async () => {
+        const [a, b] = [stream('a'), stream('b')];
+        const earlier = ev('ByAppend');
+        await store.append(a, [earlier], 'no_stream');
+        const items = [item(a, 'A1'), item(b, 'B0')];
+        const first = (await store.appendToStreams(items)).map(stored);
+        const fresh = item(b, 'B1');
+        const again = (await store.appendToStreams([items[1], { stream: a, event: earlier }, fresh, items[0]])).map(stored);
+        expect(again.map((r) => r.revision)).toEqual([0n, 0n, 1n, 1n]);
+        for (const r of [again[0], again[1], again[3]]) expect(repeated).toContain(r.outcome);
+        expect(appended).toContain(again[2].outcome);
+        expect(comparePositions(again[0].position, first[1].position)).toBe(0);
+        expect(comparePositions(again[3].position, first[0].position)).toBe(0);
+        expect((await store.readStream(a)).map((e) => e.type)).toEqual(['ByAppend', 'A1']);
+        expect((await store.readStream(b)).map((e) => e.type)).toEqual(['B0', 'B1']);
+        // And append sees the items' ids as already appended.
+        const viaAppend = await store.append(b, [items[1].event], 'any');
+        expect(comparePositions(viaAppend.position, first[1].position)).toBe(0);
+      });
+
+      if (target.globalEventIds) {
+        it('fails only the item whose event id is already in another stream, with DuplicateEventIdError', async () => {
+          const [a, b] = [stream('a'), stream('b')];
+          const taken = ev('Taken');
+          await store.append(a, [taken], 'no_stream');
+          const results = await store.appendToStreams([item(b, 'B0'), { stream: b, event: taken }, item(b, 'B1')]);
+          expect(results[1].ok).toBe(false);
+          expect(!results[1].ok && results[1].error).toBeInstanceOf(DuplicateEventIdError);
+          expect([results[0], results[2]].map((r) => stored(r).revision)).toEqual([0n, 1n]);
+          expect((await store.readStream(b)).map((e) => e.type)).toEqual(['B0', 'B1']);
+          expect((await store.readStream(a)).map((e) => e.type)).toEqual(['Taken']);
+        });
+      }
+
+      it('lets concurrent calls append to the same streams without failing or losing an event', async () => {
+        const shared = [stream('s0'), stream('s1'), stream('s2')];
+        const calls = Array.from({ length: 8 }, (_, c) =>
+          store.appendToStreams(Array.from({ length: 12 }, (_, i) => item(shared[(c + i) % 3], `C${c}E${i}`))),
+        );
+        const results = (await Promise.all(calls)).flat().map(stored);
+        expect(results).toHaveLength(96);
+        for (const s of shared) {
+          const events = await store.readStream(s);
+          expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 32 }, (_, i) => BigInt(i)));
+          // Each call's events keep their order within the stream.
+          for (let c = 0; c < 8; c++) {
+            const mine = events.filter((e) => e.type.startsWith(`C${c}E`)).map((e) => Number(e.type.slice(`C${c}E`.length)));
+            expect(mine).toEqual([...mine].sort((x, y) => x - y));
+          }
+        }
+      });
+
+      it('delivers every event of every call to subscribers, once, in each stream\'s order', async () => {
+        const filter = { kind: 'streamPrefix' as const, prefixes: [prefix] };
+        const start = await store.headPosition();
+        const sub = store.subscribeAll({ after: start ?? undefined, filter });
+        try {
+          const streams = Array.from({ length: 5 }, (_, i) => stream(`sub${i}`));
+          const writes = Array.from({ length: 4 }, (_, c) =>
+            store.appendToStreams(Array.from({ length: 25 }, (_, i) => item(streams[i % 5], `W${c}-${i}`))),
+          );
+          await Promise.all(writes);
+          const seen = await take(sub, 100);
+          expect(new Set(seen.map((e) => e.id)).size).toBe(100);
+          for (let i = 1; i < seen.length; i++) expect(comparePositions(seen[i - 1].position, seen[i].position)).toBe(-1);
+          for (const s of streams) {
+            const revisions = seen.filter((e) => e.stream === s).map((e) => e.revision);
+            expect(revisions).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
+          }
+        } finally {
+          await sub.close();
+        }
+      });
+
+      it('rejects out-of-limit calls with EventStoreArgumentError', async () => {
+        const s = stream('x');
+        await expect(store.appendToStreams([])).rejects.toBeInstanceOf(EventStoreArgumentError);
+        const tooMany = Array.from({ length: MAX_EVENTS_PER_APPEND + 1 }, () => item(s, 'X'));
+        await expect(store.appendToStreams(tooMany)).rejects.toBeInstanceOf(EventStoreArgumentError);
+        const twice = ev('Twice');
+        await expect(store.appendToStreams([{ stream: s, event: twice }, { stream: stream('y'), event: twice }])).rejects.toBeInstanceOf(
+          EventStoreArgumentError,
+        );
+        await expect(store.appendToStreams([item('bad stream name!', 'X')])).rejects.toBeInstanceOf(EventStoreArgumentError);
+        await expect(store.appendToStreams([{ stream: s, event: { ...ev('X'), type: '$system' } }])).rejects.toBeInstanceOf(
+          EventStoreArgumentError,
+        );
+        await expect(store.readStream(s)).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
     });
   });
 }

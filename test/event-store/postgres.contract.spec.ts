@@ -12,4 +12,5 @@ eventStoreContract('PostgreSQL', {
   async teardown() {
     await database.drop();
   },
+  globalEventIds: true,
 });

@@ -28,6 +28,11 @@ describe('PostgreSQL event store: late commits', () => {
     );
   }
 
+  async function appendManyInOpenTransaction(client: PoolClient, streams: string[], types: string[]): Promise<void> {
+    const items = streams.map((stream, i) => ({ stream, id: randomUUID(), type: types[i], data: {}, metadata: {} }));
+    await client.query('SELECT * FROM append_to_streams($1::jsonb)', [JSON.stringify(items)]);
+  }
+
   function collect(prefix: string) {
     const seen: RecordedEvent[] = [];
     const sub = store.subscribeAll({ filter: { kind: 'streamPrefix', prefixes: [prefix] } });
@@ -122,5 +127,113 @@ describe('PostgreSQL event store: late commits', () => {
     const types = sub.seen.map((e) => e.type);
     expect(new Set(types).size).toBe(200);
     expect(types).toHaveLength(200);
+  });
+
+  describe('group commit (appendToStreams)', () => {
+    it('delivers a batch whose transaction took its sequence numbers first but committed last', async () => {
+      const prefix = `gap4-${randomUUID().slice(0, 6)}-`;
+      const sub = collect(prefix);
+      const slow = await database.pool.connect();
+      try {
+        await slow.query('BEGIN');
+        await appendManyInOpenTransaction(slow, [`${prefix}a`, `${prefix}b`, `${prefix}a`], ['Slow1', 'Slow2', 'Slow3']);
+        await store.appendToStreams([{ stream: `${prefix}c`, event: { id: randomUUID(), type: 'Fast', data: {} } }]);
+        await settle(150);
+        expect(sub.seen.map((e) => e.type)).toEqual([]);
+        await slow.query('COMMIT');
+      } finally {
+        slow.release();
+      }
+      await sub.stopAfter(4);
+      expect(sub.seen.map((e) => e.type)).toEqual(['Slow1', 'Slow2', 'Slow3', 'Fast']);
+      expect(sub.seen.filter((e) => e.stream === `${prefix}a`).map((e) => e.revision)).toEqual([0n, 1n]);
+    });
+
+    it('makes a batch on a stream wait for an open batch on it, then take the next revisions after its commit', async () => {
+      const prefix = `wait-${randomUUID().slice(0, 6)}-`;
+      const open = await database.pool.connect();
+      let second: Promise<unknown> | undefined;
+      const calls = jest.spyOn(database.pool, 'query');
+      try {
+        await open.query('BEGIN');
+        await appendManyInOpenTransaction(open, [`${prefix}a`, `${prefix}a`], ['First0', 'First1']);
+        let settled = false;
+        second = store.appendToStreams([{ stream: `${prefix}a`, event: { id: randomUUID(), type: 'Second', data: {} } }]).finally(() => (settled = true));
+        await settle(100);
+        expect(settled).toBe(false); // waiting on the stream's lock, not failing
+        await open.query('COMMIT');
+      } finally {
+        open.release();
+      }
+      const [result] = (await second) as Awaited<ReturnType<typeof store.appendToStreams>>;
+      expect(result.ok && result.revision).toBe(2n);
+      // In one attempt: after the lock, the function's next statement sees the commit it waited for.
+      const attempts = calls.mock.calls.filter(([q]) => (q as unknown as { name?: string }).name === 'tg_append_multi');
+      calls.mockRestore();
+      expect(attempts).toHaveLength(1);
+      const events = await store.readStream(`${prefix}a`);
+      expect(events.map((e) => e.type)).toEqual(['First0', 'First1', 'Second']);
+      expect(events[2].position.commit > events[1].position.commit).toBe(true);
+    });
+
+    it('refuses a batch that is not the first write of its transaction', async () => {
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_current_xact_id()');
+        await expect(appendManyInOpenTransaction(client, [`late-${randomUUID()}`], ['X'])).rejects.toThrow(/first write of its transaction/);
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    });
+
+    it('writes a whole batch or nothing', async () => {
+      const prefix = `atomic-${randomUUID().slice(0, 6)}-`;
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await appendManyInOpenTransaction(client, [`${prefix}a`, `${prefix}b`], ['A', 'B']);
+        await client.query('ROLLBACK');
+      } finally {
+        client.release();
+      }
+      expect(await store.readAll({ filter: { kind: 'streamPrefix', prefixes: [prefix] } })).toEqual([]);
+    });
+
+    it('never loses or repeats events under concurrent batches and single appends on the same streams', async () => {
+      const prefix = `gap5-${randomUUID().slice(0, 6)}-`;
+      const sub = collect(prefix);
+      const streams = Array.from({ length: 10 }, (_, i) => `${prefix}${i}`);
+      const calls = jest.spyOn(database.pool, 'query');
+      const batches = Array.from({ length: 20 }, (_, b) =>
+        // Half the batches walk the streams backwards: concurrent writers meet in both orders.
+        store.appendToStreams(
+          Array.from({ length: 50 }, (_, i) => ({
+            stream: streams[b % 2 ? 9 - (i % 10) : i % 10],
+            event: { id: randomUUID(), type: `B${b}-${i}`, data: {} },
+          })),
+        ),
+      );
+      const singles = Array.from({ length: 100 }, (_, i) =>
+        store.append(streams[i % 10], [{ id: randomUUID(), type: `S${i}`, data: {} }], 'any'),
+      );
+      const started = Date.now();
+      const results = (await Promise.all(batches)).flat();
+      await Promise.all(singles);
+      const elapsedMs = Date.now() - started;
+      const attempts = calls.mock.calls.filter(([q]) => (q as unknown as { name?: string }).name === 'tg_append_multi').length;
+      calls.mockRestore();
+      expect(results.every((r) => r.ok)).toBe(true);
+      await sub.stopAfter(1_100);
+      expect(new Set(sub.seen.map((e) => e.id)).size).toBe(1_100);
+      expect(sub.seen).toHaveLength(1_100);
+      for (const s of streams) {
+        expect(sub.seen.filter((e) => e.stream === s).map((e) => e.revision)).toEqual(Array.from({ length: 110 }, (_, i) => BigInt(i)));
+      }
+      // Lost races were re-run (not failed), and no deadlock stalled anyone for deadlock_timeout (1 s).
+      expect(attempts).toBeGreaterThanOrEqual(20);
+      expect(elapsedMs).toBeLessThan(5_000);
+    });
   });
 });

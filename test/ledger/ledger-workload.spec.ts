@@ -9,7 +9,7 @@ import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
-import { recordUsage } from '../../src/metering/usage-recorder';
+import { UsageBatcher } from '../../src/metering/usage-batcher';
 import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
@@ -85,6 +85,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const credits = app.get(CreditsService);
     const spending = app.get(CreditSpending);
     const store = app.get<EventStore>(EVENT_STORE);
+    const batcher = app.get(UsageBatcher); // charges go through group commit, as on /v1
     const redis = app.get<Redis>(REDIS);
     const feeder = app.get(BalanceFeeder);
     const accounts = await Promise.all(
@@ -173,8 +174,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         }
         const cost = (reserved * BigInt(random.int(0, 100))) / 100n;
         const providerId = random.next() < 0.8 ? random.pick(providerIds) : null;
-        const { position } = await recordUsage(
-          store,
+        const { position } = await batcher.record(
           { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'm', endpoint: 'chat.completions', nodeId: null, providerId, status: 'completed', inputTokens: 10, outputTokens: 20, images: 0, estimated: false, ttftMs: 5, latencyMs: 9, costMicroUsd: cost, providerShareBps: 7_000, at: new Date().toISOString() },
           ctx(),
         );

@@ -31,7 +31,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { Readable } from 'node:stream';
-import { checkAppend, checkStreamName, readCount } from '../event-store.arguments';
+import { checkAppend, checkMultiAppend, checkStreamName, readCount } from '../event-store.arguments';
 import {
   EventStoreArgumentError,
   EventStoreUnavailableError,
@@ -48,6 +48,8 @@ import {
   ExpectedRevision,
   JsonObject,
   matchesFilter,
+  MultiAppendItem,
+  MultiAppendResult,
   NewEvent,
   Position,
   ReadAllOptions,
@@ -68,6 +70,9 @@ export interface EventStoreDbOptions {
   /** ping() fails after this long even if the server never answers. */
   pingTimeoutMs?: number;
 }
+
+/** appendToStreams: streams written at once (each stream's items go one after another). */
+const MULTI_APPEND_STREAMS_IN_FLIGHT = 32;
 
 const DEFAULTS: Required<EventStoreDbOptions> = {
   readAllPageSize: 1_000,
@@ -125,6 +130,51 @@ export class EventStoreDbEventStore implements EventStore {
     } catch (err) {
       throw translateError(err, { stream, expectedRevision });
     }
+  }
+
+  /**
+   * EventStoreDB has no transaction across streams: atomicity is per item here, not per call.
+   * Streams are written concurrently; a stream's items one append each, in order. Not one
+   * append per stream: with 'any' the server checks idempotency on an append's first event
+   * only, so a group mixing a repeat with new events would write the repeat again (or fail).
+   * After an item fails, that stream's later items are not attempted (they keep their order)
+   * and carry the same error. The server cannot say whether an append was a repeat ('stored'),
+   * and it keeps event ids unique per stream only, so an id already in another stream is
+   * written again rather than refused (as with append).
+   */
+  async appendToStreams(items: readonly MultiAppendItem[]): Promise<MultiAppendResult[]> {
+    checkMultiAppend(items);
+    const byStream = new Map<string, number[]>();
+    items.forEach((item, index) => {
+      const indexes = byStream.get(item.stream);
+      if (indexes) indexes.push(index);
+      else byStream.set(item.stream, [index]);
+    });
+    const results: MultiAppendResult[] = new Array(items.length);
+    const streams = [...byStream.values()];
+    const writeStream = async (indexes: number[]) => {
+      let failure: Error | undefined;
+      for (const index of indexes) {
+        if (failure) {
+          results[index] = { ok: false, error: failure };
+          continue;
+        }
+        try {
+          const { nextExpectedRevision, position } = await this.append(items[index].stream, [items[index].event], 'any');
+          results[index] = { ok: true, outcome: 'stored', revision: nextExpectedRevision, position };
+        } catch (err) {
+          failure = err instanceof Error ? err : new Error(String(err));
+          results[index] = { ok: false, error: failure };
+        }
+      }
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(MULTI_APPEND_STREAMS_IN_FLIGHT, streams.length) }, async () => {
+        while (next < streams.length) await writeStream(streams[next++]);
+      }),
+    );
+    return results;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

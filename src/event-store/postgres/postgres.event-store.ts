@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
-import { checkAppend, checkStreamName, readCount } from '../event-store.arguments';
+import { checkAppend, checkMultiAppend, checkStreamName, readCount } from '../event-store.arguments';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
@@ -13,6 +13,8 @@ import {
   EventFilter,
   EventStore,
   ExpectedRevision,
+  MultiAppendItem,
+  MultiAppendResult,
   NewEvent,
   Position,
   ReadAllOptions,
@@ -24,6 +26,12 @@ import { PostgresAllSubscription } from './postgres.subscription';
 import { EventRow, toRecordedEvent } from './postgres.rows';
 
 const MAX_ANY_RETRIES = 5;
+/**
+ * appendToStreams re-runs a whole batch that lost a race (each loss means a concurrent writer
+ * committed to one of its streams, so every attempt makes progress somewhere).
+ */
+const MAX_MULTI_RETRIES = 10;
+const DEADLOCK_DETECTED = '40P01';
 const HORIZON_WAIT_MAX_MS = 2_000;
 const HORIZON_POLL_MS = 5;
 const UNIQUE_VIOLATION = '23505';
@@ -40,8 +48,8 @@ export interface PostgresEventStoreOptions {
 }
 
 /**
- * The event store on PostgreSQL. Note for anyone batching appends into one transaction
- * (group commit): every stream's current revision must be read before the transaction's
+ * The event store on PostgreSQL. Group commit is appendToStreams (append_to_streams, migration
+ * 0007): like append_to_stream it reads every stream's current revision before the transaction's
  * first write, or its transaction id could sort before an event it depends on.
  */
 export class PostgresEventStore implements EventStore {
@@ -90,6 +98,52 @@ export class PostgresEventStore implements EventStore {
         // Re-running lets the function report idempotent success or a precise conflict.
         if (isUniqueViolation(err) && attempt < MAX_ANY_RETRIES) continue;
         if (isUniqueViolation(err)) throw new StreamVersionConflictError(stream, describe(expectedRevision), 'unknown (concurrent writers)');
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Group commit: the whole call is one statement (append_to_streams, migration 0007), so one
+   * transaction and one WAL flush for every item; all or nothing. A race lost to a concurrent
+   * writer (unique violation; a deadlock with a writer inserting in another order) re-runs it.
+   */
+  async appendToStreams(items: readonly MultiAppendItem[]): Promise<MultiAppendResult[]> {
+    checkMultiAppend(items);
+    // One JSON text: node-postgres encodes text arrays of JSON far slower than JSON.stringify.
+    const params = [JSON.stringify(items.map((i) => ({ stream: i.stream, id: i.event.id, type: i.event.type, data: i.event.data, metadata: i.event.metadata ?? {} })))];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.query<MultiAppendRow>(
+          'tg_append_multi',
+          'SELECT event_id, outcome, revision, commit_position, prepare_position FROM append_to_streams($1::jsonb)',
+          params,
+        );
+        const indexOf = new Map(items.map((item, index) => [item.event.id.toLowerCase(), index]));
+        const results: MultiAppendResult[] = new Array(items.length);
+        let appended = false;
+        for (const row of rows) {
+          const index = indexOf.get(row.event_id) as number;
+          if (row.outcome === 'duplicate') {
+            results[index] = { ok: false, error: new DuplicateEventIdError(items[index].event.id) };
+            continue;
+          }
+          appended ||= row.outcome === 'appended';
+          results[index] = {
+            ok: true,
+            outcome: row.outcome,
+            revision: BigInt(row.revision as string),
+            position: { commit: BigInt(row.commit_position as string), prepare: BigInt(row.prepare_position as string) },
+          };
+        }
+        if (appended) this.appended.emit('append');
+        if (rows.length !== items.length) throw new Error(`append_to_streams answered ${rows.length} rows for ${items.length} items`);
+        return results;
+      } catch (err) {
+        if ((isUniqueViolation(err) || isDeadlock(err)) && attempt < MAX_MULTI_RETRIES) continue;
+        if (isUniqueViolation(err) || isDeadlock(err)) {
+          throw new EventStoreUnavailableError(`appendToStreams lost ${attempt + 1} races to concurrent writers; retry`, { cause: err });
+        }
         throw err;
       }
     }
@@ -213,6 +267,14 @@ interface AppendRow {
   prepare_position: string | null;
 }
 
+interface MultiAppendRow {
+  event_id: string;
+  outcome: 'appended' | 'idempotent' | 'duplicate';
+  revision: string | null;
+  commit_position: string | null;
+  prepare_position: string | null;
+}
+
 function describe(expected: ExpectedRevision): string {
   return typeof expected === 'bigint' ? expected.toString() : expected;
 }
@@ -227,6 +289,10 @@ function escapeLike(s: string): string {
 
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string })?.code === UNIQUE_VIOLATION;
+}
+
+function isDeadlock(err: unknown): boolean {
+  return (err as { code?: string })?.code === DEADLOCK_DETECTED;
 }
 
 function isConnectionError(err: unknown): boolean {

@@ -1,0 +1,59 @@
+import { Inject, Module, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { Metrics } from '../observability/metrics';
+import { METRICS } from '../observability/tokens';
+import { UsageBatcher } from './usage-batcher';
+
+/**
+ * Metering for the processes that serve /v1 (roles api and all): the UsageBatcher that stores
+ * every request's charge by group commit. Shutdown writes every waiting charge: once when
+ * shutdown starts, and again after the HTTP server has drained (requests finishing meanwhile
+ * still record), after which it refuses new ones.
+ */
+@Module({
+  providers: [
+    {
+      provide: UsageBatcher,
+      inject: [EVENT_STORE, APP_CONFIG],
+      useFactory: (store: EventStore, config: AppConfig) =>
+        new UsageBatcher(store, { maxBatch: config.metering.usageBatchMax, maxQueue: config.metering.usageQueueMax }),
+    },
+  ],
+  exports: [UsageBatcher],
+})
+export class MeteringModule implements OnModuleDestroy, OnApplicationShutdown {
+  constructor(
+    private readonly batcher: UsageBatcher,
+    @Inject(METRICS) metrics: Metrics,
+  ) {
+    registerMetrics(metrics, batcher);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.batcher.flush();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.batcher.stop();
+  }
+}
+
+function registerMetrics(metrics: Metrics, batcher: UsageBatcher): void {
+  const registers = [metrics.registry];
+  const gauge = (name: string, help: string, read: (s: ReturnType<UsageBatcher['stats']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(batcher.stats()));
+      },
+    });
+  gauge('tollgate_usage_charges_waiting', 'Charges waiting for the next batch', (s) => s.waiting);
+  gauge('tollgate_usage_charges_recorded', 'Charges stored by group commit since start', (s) => s.recorded);
+  gauge('tollgate_usage_batches', 'Batches written since start (one event-store transaction each on PostgreSQL)', (s) => s.batches);
+  gauge('tollgate_usage_batches_failed', 'Batches that failed since start (every charge in them was refused)', (s) => s.failedBatches);
+  gauge('tollgate_usage_charges_refused', 'Charges refused at once because the queue was full (503 metering_overloaded)', (s) => s.refused);
+}
