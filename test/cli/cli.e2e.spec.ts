@@ -1,29 +1,10 @@
-import { spawn } from 'node:child_process';
-import { TEST_REDIS_URL, createTestDatabase, TestDatabase } from '../support/database';
+import { cli } from '../support/cli';
+import { createTestDatabase, TestDatabase } from '../support/database';
 
 const KEY = /^tg_live_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/;
 const PASSWORD = 'correct horse battery staple';
 /** Each child process transpiles the CLI (≈ 4 s, several times that on a loaded 2-core machine). */
 const CLI_TIMEOUT_MS = 120_000;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI entry point (`npm run cli -- …`) in a child process. */
-function cli(env: Record<string, string>, args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe('the CLI (src/cli/main.ts) goes through the same services', () => {
   let database: TestDatabase;

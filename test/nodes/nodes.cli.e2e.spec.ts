@@ -1,29 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { startTestApp } from '../support/app';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase } from '../support/database';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI entry point in a child process (each costs a few seconds: runs are kept few and parallel). */
-function cli(env: Record<string, string>, args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+import { cli } from '../support/cli';
+import { createTestDatabase, TestDatabase } from '../support/database';
 
 describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () => {
   let database: TestDatabase;
