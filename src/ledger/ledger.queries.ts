@@ -149,7 +149,7 @@ export class LedgerQueries {
       const name = checkAccount(filter.account).name;
       query = query.where((eb) => eb.exists(eb.selectFrom('ledger_postings as p').select('p.tx_no').whereRef('p.tx_no', '=', 't.tx_no').where('p.ledger_account', '=', name)));
     }
-    const rows = (await query.execute()).slice(0, limit + 1);
+    const rows = await query.execute();
     const page = rows.slice(0, limit);
     const postings = page.length
       ? await this.db.selectFrom('ledger_postings').select(['tx_no', 'ledger_account', 'amount_micro_usd']).where('tx_no', 'in', page.map((r) => r.tx_no)).orderBy('tx_no').orderBy('posting_no').execute()
