@@ -9,7 +9,8 @@ export const MICRO_PER_USD = 1_000_000n;
  */
 export const MAX_AMOUNT_MICRO_USD = 1_000_000n * MICRO_PER_USD; // 1,000,000 USD
 
-const USD_PATTERN = /^(-)?(\d{1,9})(?:\.(\d{1,6}))?$/;
+/** Up to 12 integer digits (prices per million tokens can be large); limits on amounts are checked apart. */
+const USD_PATTERN = /^(-)?(\d{1,12})(?:\.(\d{1,6}))?$/;
 
 /** "12.5" → 12_500_000n. Up to 6 decimals; anything else is refused rather than rounded. */
 export function parseUsd(text: string, field = 'amountUsd'): bigint {

@@ -1,14 +1,13 @@
-/**
- * USD amounts typed by people ("0.15", "2", "0.000125") to integer micro-USD, exactly: the
- * digits are read as a string and never pass through a float. More than 6 decimals (below one
- * micro-USD) is refused rather than rounded.
- */
-const USD_DECIMAL = /^(\d{1,12})(?:\.(\d{1,6}))?$/;
+import { parseUsd } from '../ledger/money';
 
+/** A non-negative USD amount typed by people, exactly (ledger/money.ts parses); null when malformed or negative. */
 export function parseUsdToMicro(value: string): bigint | null {
-  const match = USD_DECIMAL.exec(value.trim());
-  if (!match) return null;
-  return BigInt(match[1]) * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0'));
+  try {
+    const micro = parseUsd(value);
+    return micro < 0n ? null : micro;
+  } catch {
+    return null;
+  }
 }
 
 /** 150000n → "0.15"; for display only. */

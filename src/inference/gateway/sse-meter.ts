@@ -5,9 +5,27 @@ export interface ReportedUsage {
 }
 
 const EVENT_END = Buffer.from('\n\n');
-const DONE = 'data: [DONE]';
-/** A chunk that carries generated text (chat `content` or completions `text`), not just a role or a finish reason. */
-const GENERATED_TEXT = /"(?:content|text)":"[^"]/;
+const DATA = Buffer.from('data:');
+const DONE = Buffer.from('data: [DONE]');
+const USAGE = Buffer.from('"usage"');
+/** Fields that carry generated text (chat `content`, completions `text`); a role or finish-only chunk has none. */
+const TEXT_FIELDS = [Buffer.from('"content":"'), Buffer.from('"text":"')];
+const QUOTE = 0x22;
+
+function startsWith(buf: Buffer, prefix: Buffer): boolean {
+  return buf.length >= prefix.length && buf.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+/** A non-empty string value in a text field: at least one generated token. */
+function carriesText(event: Buffer): boolean {
+  for (const field of TEXT_FIELDS) {
+    for (let at = event.indexOf(field); at !== -1; at = event.indexOf(field, at + 1)) {
+      const next = at + field.length;
+      if (next < event.length && event[next] !== QUOTE) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Relays an upstream SSE stream event by event, reading only what metering needs: the usage
@@ -40,17 +58,16 @@ export class SseMeter {
     return out;
   }
 
+  /** Byte searches only: an event becomes a string just when it mentions usage (once per stream). */
   private keep(event: Buffer): boolean {
-    const text = event.toString('utf8');
-    if (text.startsWith(DONE)) {
+    if (startsWith(event, DONE)) {
       this.sawDone = true;
       return false;
     }
-    if (!text.startsWith('data:')) return true; // comments and keep-alives pass through
-    // Cheap test first: only a chunk that mentions usage is parsed.
-    if (text.includes('"usage"')) {
+    if (!startsWith(event, DATA)) return true; // comments and keep-alives pass through
+    if (event.indexOf(USAGE) !== -1) {
       try {
-        const parsed = JSON.parse(text.slice(5)) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null; choices?: unknown[] };
+        const parsed = JSON.parse(event.toString('utf8', DATA.length)) as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null; choices?: unknown[] };
         const u = parsed.usage;
         if (u && typeof u.prompt_tokens === 'number' && typeof u.completion_tokens === 'number') {
           this.usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens };
@@ -60,7 +77,7 @@ export class SseMeter {
         // not JSON: relay as is
       }
     }
-    if (GENERATED_TEXT.test(text)) this.deliveredChunks++;
+    if (carriesText(event)) this.deliveredChunks++;
     return true;
   }
 }
