@@ -5,12 +5,22 @@ import { checkPositiveAmount, formatUsd } from '../ledger/money';
 import { assertBalanced, transfer } from '../ledger/postings';
 import { PayoutEvent } from './payout.events';
 
-type PayoutStatus = 'requested' | 'approved' | 'rejected' | 'paid';
+export type PayoutStatus = 'requested' | 'approved' | 'rejected' | 'paid';
+
+/** Payout ids come from clients (idempotency keys): the same shape as other operation ids. */
+export const PAYOUT_ID = /^[0-9A-Za-z_-]{1,64}$/;
+/** Requested or approved payouts a provider may have waiting at once: finance's queue stays short. */
+export const MAX_OPEN_PAYOUTS = 10;
+export const PAYOUT_REASON_MAX = 500;
+export const PAYOUT_REFERENCE_MAX = 200;
 
 export interface PayoutState {
   payouts: Record<string, { amountMicroUsd: bigint; status: PayoutStatus }>;
   /** Requested or approved, not yet paid: already promised out of the earnings. */
   openMicroUsd: bigint;
+  openCount: number;
+  /** Paid out for good. The stream itself is the authority on this, not the (lagging) ledger balance. */
+  paidMicroUsd: bigint;
 }
 
 export type PayoutCommand =
@@ -19,8 +29,12 @@ export type PayoutCommand =
       providerId: string;
       payoutId: string;
       amountMicroUsd: bigint;
-      /** The provider's payable balance minus the holdback, read from the ledger by the caller. */
-      earnedAvailableMicroUsd: bigint;
+      /**
+       * Everything ever earned on the provider's ledger account that is older than the holdback,
+       * payouts not subtracted (read from ledger_postings by the caller). Read models lag, so this
+       * can only be too low, never too high; open and paid amounts come from this stream's state.
+       */
+      maturedEarningsMicroUsd: bigint;
       minimumMicroUsd: bigint;
       at: string;
     }
@@ -28,7 +42,13 @@ export type PayoutCommand =
   | { type: 'RejectPayout'; providerId: string; payoutId: string; reason: string; at: string }
   | { type: 'MarkPayoutPaid'; providerId: string; payoutId: string; reference: string; at: string };
 
-const initialState = (): PayoutState => ({ payouts: {}, openMicroUsd: 0n });
+const initialState = (): PayoutState => ({ payouts: {}, openMicroUsd: 0n, openCount: 0, paidMicroUsd: 0n });
+
+/** Invariant 7: what may still be requested. Never negative. */
+export function availableForPayout(state: PayoutState, maturedEarningsMicroUsd: bigint): bigint {
+  const available = maturedEarningsMicroUsd - state.openMicroUsd - state.paidMicroUsd;
+  return available > 0n ? available : 0n;
+}
 
 function existing(state: PayoutState, payoutId: string) {
   const payout = state.payouts[payoutId];
@@ -40,12 +60,18 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
   const providerId = command.providerId;
   switch (command.type) {
     case 'RequestPayout': {
-      if (state.payouts[command.payoutId]) return [];
+      if (!PAYOUT_ID.test(command.payoutId)) throw invalid('invalid_id', "payoutId must be 1..64 letters, digits, '-' or '_'.");
+      const seen = state.payouts[command.payoutId];
+      if (seen) {
+        // A retry with the same id is a no-op; the same id for another amount is a client bug.
+        if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payout_id_reused', 'This payoutId was already used for a different amount.');
+        return [];
+      }
       const amount = checkPositiveAmount(command.amountMicroUsd);
       if (amount < command.minimumMicroUsd) throw invalid('payout_below_minimum', `The minimum payout is ${formatUsd(command.minimumMicroUsd)} USD.`);
-      // Invariant 7: payouts never exceed the earned share, counting payouts still open.
-      const available = command.earnedAvailableMicroUsd - state.openMicroUsd;
-      if (amount > available) throw conflict('payout_exceeds_earnings', `At most ${formatUsd(available > 0n ? available : 0n)} USD is available for payout.`);
+      if (state.openCount >= MAX_OPEN_PAYOUTS) throw conflict('too_many_open_payouts', `At most ${MAX_OPEN_PAYOUTS} payouts can wait for finance at once.`);
+      const available = availableForPayout(state, command.maturedEarningsMicroUsd);
+      if (amount > available) throw conflict('payout_exceeds_earnings', `At most ${formatUsd(available)} USD is available for payout.`);
       return [{ type: 'PayoutRequested', data: { providerId, payoutId: command.payoutId, amountMicroUsd: amount.toString(), requestedAt: command.at } }];
     }
     case 'ApprovePayout': {
@@ -58,16 +84,16 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
       const payout = existing(state, command.payoutId);
       if (payout.status === 'rejected') return [];
       if (payout.status === 'paid') throw conflict('payout_not_open', 'This payout is already paid.');
-      const reason = command.reason.trim();
-      if (!reason || reason.length > 500) throw invalid('invalid_reason', 'A reason of 1..500 characters is required.');
+      const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
+      if (!reason || reason.length > PAYOUT_REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${PAYOUT_REASON_MAX} characters is required.`);
       return [{ type: 'PayoutRejected', data: { providerId, payoutId: command.payoutId, reason, rejectedAt: command.at } }];
     }
     case 'MarkPayoutPaid': {
       const payout = existing(state, command.payoutId);
       if (payout.status === 'paid') return [];
       if (payout.status !== 'approved') throw conflict('payout_not_approved', 'Only an approved payout can be paid.');
-      const reference = command.reference.trim();
-      if (!reference || reference.length > 200) throw invalid('invalid_reference', 'A payment reference of 1..200 characters is required.');
+      const reference = typeof command.reference === 'string' ? command.reference.trim() : '';
+      if (!reference || reference.length > PAYOUT_REFERENCE_MAX) throw invalid('invalid_reference', `A payment reference of 1..${PAYOUT_REFERENCE_MAX} characters is required.`);
       return [{ type: 'PayoutPaid', data: {
           providerId,
           payoutId: command.payoutId,
@@ -88,7 +114,7 @@ function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
   switch (event.type) {
     case 'PayoutRequested': {
       const amount = BigInt(event.data.amountMicroUsd);
-      return { payouts: set(event.data.payoutId, amount, 'requested'), openMicroUsd: state.openMicroUsd + amount };
+      return { ...state, payouts: set(event.data.payoutId, amount, 'requested'), openMicroUsd: state.openMicroUsd + amount, openCount: state.openCount + 1 };
     }
     case 'PayoutApproved': {
       const payout = state.payouts[event.data.payoutId];
@@ -97,10 +123,10 @@ function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
     case 'PayoutRejected':
     case 'PayoutPaid': {
       const payout = state.payouts[event.data.payoutId];
-      if (!payout) return state;
-      const status = event.type === 'PayoutPaid' ? 'paid' : 'rejected';
-      // Paid money leaves the earnings through the ledger; either way it is no longer "open".
-      return { payouts: set(event.data.payoutId, payout.amountMicroUsd, status), openMicroUsd: state.openMicroUsd - payout.amountMicroUsd };
+      if (!payout || payout.status === 'paid' || payout.status === 'rejected') return state;
+      const closed = { ...state, openMicroUsd: state.openMicroUsd - payout.amountMicroUsd, openCount: state.openCount - 1 };
+      if (event.type === 'PayoutRejected') return { ...closed, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'rejected') };
+      return { ...closed, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'paid'), paidMicroUsd: state.paidMicroUsd + payout.amountMicroUsd };
     }
     default:
       return state;

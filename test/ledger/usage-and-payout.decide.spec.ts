@@ -94,7 +94,7 @@ describe('money parsing', () => {
 
 describe('payout decider', () => {
   const requested: PayoutEvent = { type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po1', amountMicroUsd: '60000000', requestedAt: at } };
-  const request = (amount: bigint, payoutId = 'po2') => ({ type: 'RequestPayout' as const, providerId: 'prov1', payoutId, amountMicroUsd: amount, earnedAvailableMicroUsd: 100_000_000n, minimumMicroUsd: 10_000_000n, at });
+  const request = (amount: bigint, payoutId = 'po2') => ({ type: 'RequestPayout' as const, providerId: 'prov1', payoutId, amountMicroUsd: amount, maturedEarningsMicroUsd: 100_000_000n, minimumMicroUsd: 10_000_000n, at });
   it('a payout above available earnings is refused, counting open payouts', () => {
     given(payoutDecider, [requested]).when(request(40_000_001n)).thenRefuses('payout_exceeds_earnings');
     given(payoutDecider, [requested]).when(request(40_000_000n)).then([{ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po2', amountMicroUsd: '40000000', requestedAt: at } }]);
