@@ -4,8 +4,9 @@ import { apiKeysProjection } from './api-keys.projection';
 import { ledgerProjection } from './ledger.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
+import { payoutsProjection } from './payouts.projection';
 import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection, payoutsProjection];

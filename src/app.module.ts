@@ -25,6 +25,8 @@ import { MeteringModule } from './metering/metering.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
+import { PayoutsHttpModule } from './payouts/http/payouts-http.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -39,7 +41,7 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule, PayoutsHttpModule] : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {
@@ -56,6 +58,7 @@ export class AppModule {
         AccountsModule,
         ApiKeysModule,
         LedgerModule,
+        PayoutsModule,
         ...dashboard,
         ...workers,
         ...nodes,

@@ -1,5 +1,5 @@
 import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
-import { parseUsd } from '../ledger/money';
+import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
 
 /**
@@ -54,6 +54,15 @@ export interface AppConfig {
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
   metering: MeteringConfig;
+  payouts: PayoutsConfig;
+}
+
+/** Provider payouts (src/payouts). */
+export interface PayoutsConfig {
+  /** Smallest payout a provider may request. */
+  minimumMicroUsd: bigint;
+  /** Earnings younger than this are held back (they may still be disputed) and cannot be paid out yet. */
+  holdbackMs: number;
 }
 
 export interface InferenceConfig {
@@ -287,6 +296,20 @@ function readNodes(r: Reader): NodesConfig {
   return nodes;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function readPayouts(r: Reader): PayoutsConfig {
+  const raw = r.string('PAYOUT_MINIMUM_USD', '10.00');
+  let minimumMicroUsd = 10_000_000n;
+  try {
+    minimumMicroUsd = parseUsd(raw, 'PAYOUT_MINIMUM_USD');
+    if (minimumMicroUsd <= 0n || minimumMicroUsd > MAX_AMOUNT_MICRO_USD) throw new Error('range');
+  } catch {
+    r.problems.push(`PAYOUT_MINIMUM_USD must be a USD amount above 0 and at most ${formatUsd(MAX_AMOUNT_MICRO_USD)}, e.g. "10.00" (got "${raw}")`);
+  }
+  return { minimumMicroUsd, holdbackMs: r.int('PAYOUT_HOLDBACK_DAYS', 7, 0, 365) * DAY_MS };
+}
+
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
 
 /** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
@@ -387,6 +410,7 @@ export function loadConfig(env: Env): AppConfig {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
     },
+    payouts: readPayouts(r),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');

@@ -236,6 +236,26 @@ export interface PaymentWebhookEventsTable {
   deliveries: number;
 }
 
+export interface PayoutsTable {
+  provider_id: string;
+  payout_id: string;
+  amount_micro_usd: string;
+  /** requested | approved | rejected | paid */
+  status: string;
+  requested_at: Date;
+  requested_by: string | null;
+  approved_at: Date | null;
+  approved_by: string | null;
+  rejected_at: Date | null;
+  rejected_by: string | null;
+  reject_reason: string | null;
+  paid_at: Date | null;
+  paid_by: string | null;
+  reference: string | null;
+  updated_at: Date;
+  revision: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -255,4 +275,5 @@ export interface Database {
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;
+  payouts: PayoutsTable;
 }

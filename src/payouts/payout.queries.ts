@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Kysely, sql } from 'kysely';
+import { invalid } from '../common/domain-error';
+import { KYSELY } from '../database/database.module';
+import { Database, PayoutsTable } from '../database/schema';
+import { providerAccount } from '../ledger/ledger-accounts';
+import { pageSize } from '../ledger/ledger.queries';
+import { formatUsd } from '../ledger/money';
+import { PayoutStatus } from './payout.decide';
+
+export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['requested', 'approved', 'rejected', 'paid'];
+
+export interface PayoutView {
+  providerId: string;
+  payoutId: string;
+  amountMicroUsd: string;
+  amountUsd: string;
+  status: string;
+  requestedAt: string;
+  approvedAt: string | null;
+  rejectedAt: string | null;
+  rejectReason: string | null;
+  paidAt: string | null;
+  reference: string | null;
+  /** Finance views only: who took each step (P11). */
+  requestedBy?: string | null;
+  approvedBy?: string | null;
+  rejectedBy?: string | null;
+  paidBy?: string | null;
+}
+
+export interface PayoutPage {
+  items: PayoutView[];
+  /** Pass back as `cursor` for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+/** Earnings on the provider's ledger account split at the holdback cutoff (payouts left out). */
+export interface Earnings {
+  maturedMicroUsd: bigint;
+  heldBackMicroUsd: bigint;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function view(r: PayoutsTable, withActors: boolean): PayoutView {
+  return {
+    providerId: r.provider_id,
+    payoutId: r.payout_id,
+    amountMicroUsd: String(r.amount_micro_usd),
+    amountUsd: formatUsd(BigInt(r.amount_micro_usd)),
+    status: r.status,
+    requestedAt: r.requested_at.toISOString(),
+    approvedAt: iso(r.approved_at),
+    rejectedAt: iso(r.rejected_at),
+    rejectReason: r.reject_reason,
+    paidAt: iso(r.paid_at),
+    reference: r.reference,
+    ...(withActors ? { requestedBy: r.requested_by, approvedBy: r.approved_by, rejectedBy: r.rejected_by, paidBy: r.paid_by } : {}),
+  };
+}
+
+/** Cursor: `<requestedAt ISO>|<providerId>|<payoutId>` of the last row of the previous page. */
+function cursorOf(cursor: string | undefined): [Date, string, string] | null {
+  if (!cursor) return null;
+  const [at, providerId, payoutId] = cursor.split('|');
+  const ms = Date.parse(at ?? '');
+  if (Number.isNaN(ms) || !providerId || !payoutId) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+  return [new Date(ms), providerId, payoutId];
+}
+
+/** Read side of payouts: the list (projection) and the earnings that bound them (ledger postings). */
+@Injectable()
+export class PayoutQueries {
+  constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
+
+  async list(filter: { providerId?: string; status?: string; limit?: number; cursor?: string; withActors?: boolean }): Promise<PayoutPage> {
+    if (filter.status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(filter.status)) {
+      throw invalid('invalid_query', `status must be one of ${PAYOUT_STATUSES.join(', ')}.`);
+    }
+    const limit = pageSize(filter.limit);
+    const cursor = cursorOf(filter.cursor);
+    let query = this.db.selectFrom('payouts').selectAll().orderBy('requested_at', 'desc').orderBy('provider_id', 'desc').orderBy('payout_id', 'desc').limit(limit + 1);
+    if (filter.providerId) query = query.where('provider_id', '=', filter.providerId);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (cursor) query = query.where(sql<boolean>`(requested_at, provider_id, payout_id) < (${cursor[0]}, ${cursor[1]}, ${cursor[2]})`);
+    const rows = await query.execute();
+    const items = rows.slice(0, limit).map((r) => view(r, filter.withActors ?? false));
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit ? `${last.requestedAt}|${last.providerId}|${last.payoutId}` : null };
+  }
+
+  async get(providerId: string, payoutId: string): Promise<PayoutView | null> {
+    const row = await this.db.selectFrom('payouts').selectAll().where('provider_id', '=', providerId).where('payout_id', '=', payoutId).executeTakeFirst();
+    return row ? view(row, false) : null;
+  }
+
+  /**
+   * Every amount the provider's account was credited with, minus any non-payout debits, split
+   * at `cutoff` by when it was recorded. PayoutPaid is left out: paid amounts come from the
+   * payout stream, which is never behind. The postings projection lags only by events not yet
+   * applied, so this can only under-state the earnings (no posting debits a provider today
+   * except PayoutPaid; see the README's adjustment rule).
+   */
+  async earnings(providerId: string, cutoff: Date): Promise<Earnings> {
+    const { rows } = await sql<{ matured: string | null; held: string | null }>`
+      SELECT -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at <= ${cutoff}) AS matured,
+             -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at > ${cutoff}) AS held
+        FROM ledger_postings p JOIN ledger_transactions t ON t.tx_no = p.tx_no
+       WHERE p.ledger_account = ${providerAccount(providerId)} AND t.type <> 'PayoutPaid'`.execute(this.db);
+    return { maturedMicroUsd: BigInt(rows[0]?.matured ?? 0), heldBackMicroUsd: BigInt(rows[0]?.held ?? 0) };
+  }
+}
