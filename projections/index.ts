@@ -6,6 +6,7 @@ import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
 import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
+import { usageProjection } from './usage.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection, usageProjection];
