@@ -7,6 +7,17 @@ import { paymentsProjection } from './payments.projection';
 import { payoutsProjection } from './payouts.projection';
 import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
+import { usageProjection } from './usage.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection, payoutsProjection];
+export const projectors: readonly Projector[] = [
+  streamIndexProjection,
+  accountsProjection,
+  apiKeysProjection,
+  ledgerProjection,
+  nodesProjection,
+  pricesProjection,
+  paymentsProjection,
+  payoutsProjection,
+  usageProjection,
+];

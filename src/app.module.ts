@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { DashboardsModule } from './dashboards/dashboards.module';
 import { DatabaseModule } from './database/database.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
@@ -41,7 +42,20 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule, PayoutsHttpModule] : [];
+    const dashboard =
+      role === 'all' || role === 'api'
+        ? [
+            AuthModule.register(config),
+            MeModule,
+            AdminModule,
+            LedgerHttpModule,
+            MeteringModule,
+            InferenceModule,
+            PaymentsHttpModule,
+            PayoutsHttpModule,
+            DashboardsModule,
+          ]
+        : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {

@@ -256,6 +256,45 @@ export interface PayoutsTable {
   revision: string;
 }
 
+// ── Usage dashboards (migrations/0008_usage_dashboards.ts) ──────────────────────────────────
+export interface UsageDailyTable {
+  account_id: string;
+  /** UTC day; read it as text (day::text) to stay clear of time zones. */
+  day: ColumnType<string, string, string>;
+  key_id: string;
+  model: string;
+  endpoint: string;
+  /** '' when no node served the request. */
+  node_id: string;
+  provider_id: string | null;
+  requests: string;
+  completed: string;
+  client_disconnected: string;
+  upstream_failed: string;
+  estimated: string;
+  input_tokens: string;
+  output_tokens: string;
+  images: string;
+  cost_micro_usd: string;
+  provider_share_micro_usd: string;
+  /** Dense, LATENCY_BUCKETS counts (pg returns int8[] as strings). */
+  latency_hist: string[];
+  ttft_hist: string[];
+}
+
+export interface UsageDaysTable {
+  account_id: string;
+  day: ColumnType<string, string, string>;
+  revision: string;
+}
+
+export interface NetworkMinutesTable {
+  minute: Date;
+  requests: string;
+  upstream_failed: string;
+  cost_micro_usd: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -276,4 +315,7 @@ export interface Database {
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;
   payouts: PayoutsTable;
+  usage_daily: UsageDailyTable;
+  usage_days: UsageDaysTable;
+  network_minutes: NetworkMinutesTable;
 }

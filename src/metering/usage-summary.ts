@@ -151,3 +151,30 @@ export function netPostings(postings: Iterable<Posting>): Posting[] {
   for (const p of postings) net.set(p.account, (net.get(p.account) ?? 0n) + BigInt(p.amountMicroUsd));
   return [...net].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([account, v]) => ({ account, amountMicroUsd: v.toString() }));
 }
+
+/**
+ * Adds groups at the same grain (a day summary's groups and details recorded after it): counts,
+ * tokens and money add, histograms add bucket by bucket, the first provider seen is kept (as in
+ * aggregateUsage).
+ */
+export function mergeUsageGroups(...lists: readonly (readonly UsageGroup[])[]): UsageGroup[] {
+  const merged = new Map<string, MutableGroup>();
+  for (const list of lists) {
+    for (const g of list) {
+      const k = usageGroupKey(g);
+      const m = merged.get(k);
+      if (!m) {
+        const { costMicroUsd, providerShareMicroUsd, latency, ttft, ...rest } = g;
+        merged.set(k, { ...rest, cost: BigInt(costMicroUsd), share: BigInt(providerShareMicroUsd), latencyH: fromSparse(latency), ttftH: fromSparse(ttft) });
+        continue;
+      }
+      m.providerId ??= g.providerId;
+      for (const f of ['requests', 'completed', 'clientDisconnected', 'upstreamFailed', 'estimated', 'inputTokens', 'outputTokens', 'images'] as const) m[f] += g[f];
+      m.cost += BigInt(g.costMicroUsd);
+      m.share += BigInt(g.providerShareMicroUsd);
+      mergeHistogram(m.latencyH, fromSparse(g.latency));
+      mergeHistogram(m.ttftH, fromSparse(g.ttft));
+    }
+  }
+  return [...merged.values()].map(({ cost, share, latencyH, ttftH, ...rest }) => ({ ...rest, costMicroUsd: cost.toString(), providerShareMicroUsd: share.toString(), latency: toSparse(latencyH), ttft: toSparse(ttftH) }));
+}

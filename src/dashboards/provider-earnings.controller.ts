@@ -1,0 +1,34 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
+import { Roles } from '../auth/roles.decorator';
+import { RolesGuard } from '../auth/roles.guard';
+import { SESSION_COOKIE } from '../auth/session.cookies';
+import { SessionGuard } from '../auth/session.guard';
+import { PERIOD_QUERY_DOC } from './me-dashboard.controller';
+import { parseGroupBy, parsePeriod } from './period';
+import { PROVIDER_GROUPINGS, ProviderEarningsService } from './provider-earnings.service';
+
+/** A provider's earnings from their own nodes only. */
+@ApiTags('provider')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 400, description: 'invalid_period or invalid_group_by.' })
+@ApiResponse({ status: 401, description: 'Not signed in.' })
+@ApiResponse({ status: 403, description: 'Not a provider (providers join by invite).' })
+@UseGuards(SessionGuard, RolesGuard)
+@Roles('provider')
+@Controller('provider')
+export class ProviderEarningsController {
+  constructor(private readonly earnings: ProviderEarningsService) {}
+
+  @Get('earnings')
+  @ApiOperation({ summary: 'Earnings (the provider share of each charge) per day or per node, with requests, tokens, latency p50/p95 and error rate, and totals.' })
+  @ApiQuery(PERIOD_QUERY_DOC.from)
+  @ApiQuery(PERIOD_QUERY_DOC.to)
+  @ApiQuery({ name: 'groupBy', required: false, enum: PROVIDER_GROUPINGS, description: 'default day' })
+  @ApiOkResponse({ description: '{ period, groupBy, groups[], truncated, totals }' })
+  view(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>) {
+    return this.earnings.earnings(principal.accountId, parsePeriod(query, new Date()), parseGroupBy(query.groupBy, PROVIDER_GROUPINGS, 'day'));
+  }
+}
