@@ -25,6 +25,9 @@ import { MeteringModule } from './metering/metering.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
+import { DeletionSweepModule } from './privacy/deletion/deletion-sweep.module';
+import { PrivacyHttpModule } from './privacy/http/privacy-http.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -38,8 +41,8 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
-    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule] : [];
+    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule, DeletionSweepModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule, PrivacyHttpModule] : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {
@@ -56,6 +59,7 @@ export class AppModule {
         AccountsModule,
         ApiKeysModule,
         LedgerModule,
+        PrivacyModule,
         ...dashboard,
         ...workers,
         ...nodes,

@@ -54,6 +54,15 @@ export interface AppConfig {
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
   metering: MeteringConfig;
+  privacy: PrivacyConfig;
+}
+
+/** Data rights (P7, P9, P10). */
+export interface PrivacyConfig {
+  /** Days between a deletion request and its completion; the request can be cancelled meanwhile. */
+  deletionGraceDays: number;
+  /** How often the worker's BullMQ job completes deletions that are due. */
+  deletionSweepIntervalMs: number;
 }
 
 export interface InferenceConfig {
@@ -383,6 +392,10 @@ export function loadConfig(env: Env): AppConfig {
     },
     nodes: readNodes(r),
     payments: readPayments(r, nodeEnv === 'production'),
+    privacy: {
+      deletionGraceDays: r.int('PRIVACY_DELETION_GRACE_DAYS', 30, 0, 3_650),
+      deletionSweepIntervalMs: r.int('PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS', 3_600, 1, 86_400) * 1000,
+    },
     metering: {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
