@@ -38,6 +38,7 @@ describe('P10: users can restrict processing', () => {
     }, 1_000, 5);
     expect(refused.body).toEqual({ error: { message: expect.stringContaining('restricted'), type: 'request_forbidden', param: null, code: 'account_restricted' } });
     expect(refused.ms).toBeLessThan(1_000);
+    console.log(`restricted key refused ${refused.ms} ms after POST /me/restriction was sent`);
     // Through the SDK too: the OpenAI error shape the SDK understands.
     await expect(dev.openai.models.list()).rejects.toMatchObject({ status: 403, code: 'account_restricted' });
 
