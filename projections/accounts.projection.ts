@@ -44,6 +44,9 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
           registered_via: event.data.via,
           registered_at: new Date(event.data.registeredAt),
           deletion_requested_at: null,
+          deletion_due_at: null,
+          deleted_at: null,
+          restricted_at: null,
           revision,
         })
         .onConflict((oc) => oc.column('account_id').doNothing())
@@ -72,7 +75,35 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
       return;
     case 'DeletionRequested':
       if (!hasStrings(event.data, 'requestedAt')) return;
-      await update({ deletion_requested_at: new Date(event.data.requestedAt) });
+      // Early events carry no due time; the sweep then applies the current grace period.
+      await update({
+        deletion_requested_at: new Date(event.data.requestedAt),
+        deletion_due_at: typeof event.data.dueAt === 'string' ? new Date(event.data.dueAt) : null,
+      });
+      return;
+    case 'DeletionCancelled':
+      await update({ deletion_requested_at: null, deletion_due_at: null });
+      return;
+    case 'AccountDeleted':
+      if (!hasStrings(event.data, 'deletedAt')) return;
+      // Anonymised: the sealed fields go (their key is shredded too), and the email's keyed hash is
+      // replaced by a value no email hashes to, so a lookup by email never finds the old row.
+      await update({
+        email_hash: `deleted:${accountId}`,
+        email_sealed: null,
+        display_name_sealed: null,
+        picture_sealed: null,
+        roles: [],
+        restricted_at: null,
+        deleted_at: new Date(event.data.deletedAt),
+      });
+      return;
+    case 'ProcessingRestricted':
+      if (!hasStrings(event.data, 'restrictedAt')) return;
+      await update({ restricted_at: new Date(event.data.restrictedAt) });
+      return;
+    case 'ProcessingRestrictionLifted':
+      await update({ restricted_at: null });
       return;
     default:
       await update({}); // PasswordChanged and unknown events only move the revision

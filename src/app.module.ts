@@ -28,6 +28,9 @@ import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
 import { PayoutsHttpModule } from './payouts/http/payouts-http.module';
 import { PayoutsModule } from './payouts/payouts.module';
+import { DeletionSweepModule } from './privacy/deletion/deletion-sweep.module';
+import { PrivacyHttpModule } from './privacy/http/privacy-http.module';
+import { PrivacyModule } from './privacy/privacy.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -41,7 +44,6 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
-    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
     const dashboard =
       role === 'all' || role === 'api'
         ? [
@@ -54,6 +56,16 @@ export class AppModule {
             PaymentsHttpModule,
             PayoutsHttpModule,
             DashboardsModule,
+            PrivacyHttpModule,
+          ]
+        : [];
+    const workers =
+      role === 'all' || role === 'worker'
+        ? [
+            ProjectionRuntimeModule,
+            LedgerWorkerModule,
+            PaymentsWorkerModule,
+            DeletionSweepModule,
           ]
         : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
@@ -73,6 +85,7 @@ export class AppModule {
         ApiKeysModule,
         LedgerModule,
         PayoutsModule,
+        PrivacyModule,
         ...dashboard,
         ...workers,
         ...nodes,

@@ -1,6 +1,6 @@
 import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { assertNever, Decider } from '../event-sourcing/decider';
-import { AccountEvent, Role, ROLES, SignInMethod } from './account.events';
+import { AccountEvent, DeletionChannel, Role, ROLES, SignInMethod } from './account.events';
 
 export interface AccountState {
   exists: boolean;
@@ -8,6 +8,11 @@ export interface AccountState {
   roles: Role[];
   passwordHash: string | null;
   deletionRequestedAt: string | null;
+  /** null on requests recorded before due times were (the caller applies the current grace period). */
+  deletionDueAt: string | null;
+  /** Final: every command but CompleteDeletion is refused as if the account did not exist. */
+  deleted: boolean;
+  restricted: boolean;
 }
 
 export type AccountCommand =
@@ -30,9 +35,31 @@ export type AccountCommand =
   | { type: 'RevokeRole'; role: Role; at: string }
   | { type: 'SuspendAccount'; reason: string; at: string }
   | { type: 'ReinstateAccount'; at: string }
-  | { type: 'RequestDeletion'; at: string };
+  | { type: 'RequestDeletion'; dueAt: string; channel: DeletionChannel; note: string | null; at: string }
+  | { type: 'CancelDeletion'; at: string }
+  /** `graceDays` applies to requests recorded without a due time. */
+  | { type: 'CompleteDeletion'; graceDays: number; at: string }
+  | { type: 'RestrictProcessing'; at: string }
+  | { type: 'LiftRestriction'; at: string };
 
-const initialState = (): AccountState => ({ exists: false, status: 'active', roles: [], passwordHash: null, deletionRequestedAt: null });
+const initialState = (): AccountState => ({
+  exists: false,
+  status: 'active',
+  roles: [],
+  passwordHash: null,
+  deletionRequestedAt: null,
+  deletionDueAt: null,
+  deleted: false,
+  restricted: false,
+});
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When a pending deletion completes. */
+export function deletionDueAt(state: AccountState, graceDays: number): string | null {
+  if (!state.deletionRequestedAt) return null;
+  return state.deletionDueAt ?? new Date(Date.parse(state.deletionRequestedAt) + graceDays * DAY_MS).toISOString();
+}
 
 function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
   if (command.type === 'RegisterAccount') {
@@ -55,6 +82,10 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
     return command.passwordHash ? [registered, { type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }] : [registered];
   }
   if (!state.exists) throw notFound('account_not_found', 'No such account.');
+  if (state.deleted) {
+    if (command.type === 'CompleteDeletion') return []; // a re-run of the deletion job
+    throw notFound('account_not_found', 'No such account.');
+  }
   switch (command.type) {
     case 'ChangePassword':
       return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }];
@@ -76,8 +107,24 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       return state.status === 'suspended' ? [] : [{ type: 'AccountSuspended', data: { reason: command.reason, suspendedAt: command.at } }];
     case 'ReinstateAccount':
       return state.status === 'active' ? [] : [{ type: 'AccountReinstated', data: { reinstatedAt: command.at } }];
-    case 'RequestDeletion':
-      return state.deletionRequestedAt ? [] : [{ type: 'DeletionRequested', data: { requestedAt: command.at } }];
+    case 'RequestDeletion': {
+      if (state.deletionRequestedAt) return [];
+      if (!(Date.parse(command.dueAt) >= Date.parse(command.at))) throw invalid('invalid_due_time', 'A deletion cannot be due before it was requested.');
+      const note = command.note === null ? {} : { note: command.note };
+      return [{ type: 'DeletionRequested', data: { requestedAt: command.at, dueAt: command.dueAt, channel: command.channel, ...note } }];
+    }
+    case 'CancelDeletion':
+      return state.deletionRequestedAt ? [{ type: 'DeletionCancelled', data: { cancelledAt: command.at } }] : [];
+    case 'CompleteDeletion': {
+      const due = deletionDueAt(state, command.graceDays);
+      if (!state.deletionRequestedAt || due === null) throw conflict('no_deletion_request', 'No deletion was requested (or it was cancelled).');
+      if (Date.parse(command.at) < Date.parse(due)) throw conflict('grace_period_running', `The deletion is due at ${due}.`);
+      return [{ type: 'AccountDeleted', data: { requestedAt: state.deletionRequestedAt, deletedAt: command.at } }];
+    }
+    case 'RestrictProcessing':
+      return state.restricted ? [] : [{ type: 'ProcessingRestricted', data: { restrictedAt: command.at } }];
+    case 'LiftRestriction':
+      return state.restricted ? [{ type: 'ProcessingRestrictionLifted', data: { liftedAt: command.at } }] : [];
     default:
       return assertNever(command);
   }
@@ -100,7 +147,15 @@ function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'AccountReinstated':
       return { ...state, status: 'active' };
     case 'DeletionRequested':
-      return { ...state, deletionRequestedAt: event.data.requestedAt };
+      return { ...state, deletionRequestedAt: event.data.requestedAt, deletionDueAt: event.data.dueAt ?? null };
+    case 'DeletionCancelled':
+      return { ...state, deletionRequestedAt: null, deletionDueAt: null };
+    case 'AccountDeleted':
+      return { ...state, deleted: true, passwordHash: null, roles: [], restricted: false };
+    case 'ProcessingRestricted':
+      return { ...state, restricted: true };
+    case 'ProcessingRestrictionLifted':
+      return { ...state, restricted: false };
     default:
       return state; // events from later versions are ignored, never fatal
   }

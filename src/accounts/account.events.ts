@@ -24,6 +24,19 @@ export type AccountEvent =
   | DomainEvent<'RoleRevoked', { role: Role; revokedAt: string }>
   | DomainEvent<'AccountSuspended', { reason: string; suspendedAt: string }>
   | DomainEvent<'AccountReinstated', { reinstatedAt: string }>
-  | DomainEvent<'DeletionRequested', { requestedAt: string }>;
+  /**
+   * P9. `dueAt`: when the deletion completes (requestedAt + the grace period in force then; absent
+   * on early events, which complete after the current grace period). `channel`: the person
+   * themselves, or staff acting on a request received by email (`note` sealed: it may quote them).
+   */
+  | DomainEvent<'DeletionRequested', { requestedAt: string; dueAt?: string; channel?: DeletionChannel; note?: string | null }>
+  | DomainEvent<'DeletionCancelled', { cancelledAt: string }>
+  /** The person's key is shredded right after this event; the read models drop the sealed fields. */
+  | DomainEvent<'AccountDeleted', { requestedAt: string; deletedAt: string }>
+  /** P10: API keys refused, data kept; the person can still sign in and lift it. */
+  | DomainEvent<'ProcessingRestricted', { restrictedAt: string }>
+  | DomainEvent<'ProcessingRestrictionLifted', { liftedAt: string }>;
+
+export type DeletionChannel = 'self' | 'email';
 
 export const accountStream = (accountId: string) => `account-${accountId}`;

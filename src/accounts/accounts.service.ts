@@ -13,7 +13,7 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/persona
 import { REDIS } from '../redis/redis.module';
 import { SECRETS, Secrets } from '../security/secrets';
 import { AccountCommand, accountDecider, AccountState } from './account.decide';
-import { accountStream, Role, SignInMethod } from './account.events';
+import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
 import { claimIdentity, IdentityKind, identityOwner } from './identity';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
 
@@ -42,6 +42,8 @@ export interface AccountView {
   registeredVia: string;
   registeredAt: string;
   deletionRequestedAt: string | null;
+  deletionDueAt: string | null;
+  restrictedAt: string | null;
 }
 
 export const now = () => new Date().toISOString();
@@ -97,7 +99,7 @@ export class AccountsService {
     const accountId = await identityOwner(this.store, this.identityHash('email', email));
     const state = accountId ? (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state : null;
     const ok = await verifyPassword(password.slice(0, PASSWORD_MAX_LENGTH), state?.passwordHash ?? (await decoyPasswordHash()));
-    if (!accountId || !state?.passwordHash || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
+    if (!accountId || !state?.passwordHash || state.deleted || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
     this.assertActive(state);
     return { accountId };
   }
@@ -133,8 +135,10 @@ export class AccountsService {
     return (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state;
   }
 
+  /** A deleted account no longer exists: its email and sign-in identities may be claimed anew. */
   async exists(accountId: string): Promise<boolean> {
-    return (await this.state(accountId)).exists;
+    const state = await this.state(accountId);
+    return state.exists && !state.deleted;
   }
 
   async changePassword(accountId: string, password: string, context: CommandContext): Promise<void> {
@@ -172,8 +176,30 @@ export class AccountsService {
     await publishKeyInvalidation(this.redis, { kind: 'account', accountId, suspended: false });
   }
 
-  async requestDeletion(accountId: string, context: CommandContext): Promise<void> {
-    await this.execute(accountId, { type: 'RequestDeletion', at: context.occurredAt }, context);
+  /** P9. Call through DataRightsService, which also revokes the keys and ends the sessions. */
+  async requestDeletion(accountId: string, request: { dueAt: string; channel: DeletionChannel; note: string | null }, context: CommandContext): Promise<void> {
+    const note = await this.vault.sealOptional(accountId, request.note);
+    await this.execute(accountId, { type: 'RequestDeletion', dueAt: request.dueAt, channel: request.channel, note, at: context.occurredAt }, context);
+  }
+
+  async cancelDeletion(accountId: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'CancelDeletion', at: context.occurredAt }, context);
+  }
+
+  /** Appends AccountDeleted once (a re-run appends nothing); refused before the due time. */
+  async completeDeletion(accountId: string, graceDays: number, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'CompleteDeletion', graceDays, at: context.occurredAt }, context);
+  }
+
+  /** P10: takes effect on the hot path at once, through the same channel and denylist as a suspension. */
+  async restrictProcessing(accountId: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'RestrictProcessing', at: context.occurredAt }, context);
+    await publishKeyInvalidation(this.redis, { kind: 'restriction', accountId, restricted: true });
+  }
+
+  async liftRestriction(accountId: string, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'LiftRestriction', at: context.occurredAt }, context);
+    await publishKeyInvalidation(this.redis, { kind: 'restriction', accountId, restricted: false });
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
@@ -194,6 +220,8 @@ export class AccountsService {
       registeredVia: row.registered_via,
       registeredAt: row.registered_at.toISOString(),
       deletionRequestedAt: row.deletion_requested_at?.toISOString() ?? null,
+      deletionDueAt: row.deletion_due_at?.toISOString() ?? null,
+      restrictedAt: row.restricted_at?.toISOString() ?? null,
     };
   }
 

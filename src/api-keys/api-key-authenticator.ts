@@ -24,6 +24,7 @@ export type KeyRefusalCode =
   | 'revoked_api_key'
   | 'expired_api_key'
   | 'account_suspended'
+  | 'account_restricted'
   | 'key_check_unavailable';
 
 /** A refused key. One shared instance per code, so refusing allocates nothing. */
@@ -40,6 +41,8 @@ export const REFUSED = Object.freeze({
   revoked: new KeyRefusal('revoked_api_key'),
   expired: new KeyRefusal('expired_api_key'),
   suspended: new KeyRefusal('account_suspended'),
+  /** P10: the person restricted processing of their account; lifted by them. */
+  restricted: new KeyRefusal('account_restricted'),
   /** The database or Redis did not answer (or too many lookups are in flight): fail closed. */
   unavailable: new KeyRefusal('key_check_unavailable'),
 });
@@ -55,7 +58,7 @@ export interface AuthenticatorOptions extends ListenerOptions {
   refreshAfterMs: number;
   /** How long a verified key is trusted while they are not (subscriber down): fail safe. */
   degradedTtlMs: number;
-  /** How long "this account is suspended" is trusted; short, as reinstatement reaches the read model late. */
+  /** How long "this account is suspended" (or restricted) is trusted; short, as reinstatement reaches the read model late. */
   suspendedTtlMs: number;
   /** Unknown, revoked and expired keys remembered by digest (final answers), so a retry loop costs no I/O. */
   refusalCapacity: number;
@@ -107,7 +110,7 @@ interface Entry extends KeyCacheEntry, UsageSlot {
   /** Infinity when the key never expires. */
   readonly expiresAtMs: number;
   readonly ttlMs: number;
-  /** Set when the key is fine but its account is suspended. */
+  /** Set when the key is fine but its account is suspended or restricted. */
   readonly refusal: KeyRefusal | null;
 }
 
@@ -140,6 +143,9 @@ export class ApiKeyAuthenticator {
   private readonly revokedHashes: BoundedTtlMap<string, true>;
   private readonly suspendedAccounts: BoundedTtlMap<string, true>;
   private readonly reinstatedAccounts: BoundedTtlMap<string, true>;
+  /** Restrictions of processing (P10) heard on the channel, and lifted ones: the same mechanism as suspension. */
+  private readonly restrictedAccounts: BoundedTtlMap<string, true>;
+  private readonly liftedAccounts: BoundedTtlMap<string, true>;
   private readonly inflight = new Map<string, Promise<KeyCheck>>();
   private readonly usage: KeyUsageRecorder;
   private readonly listener: KeyInvalidationListener;
@@ -166,6 +172,8 @@ export class ApiKeyAuthenticator {
     this.revokedHashes = new BoundedTtlMap(o.denyMemoryCapacity, o.denyMemoryTtlMs);
     this.suspendedAccounts = new BoundedTtlMap(o.denyMemoryCapacity, o.denyMemoryTtlMs);
     this.reinstatedAccounts = new BoundedTtlMap(o.denyMemoryCapacity, o.reinstatementMemoryTtlMs);
+    this.restrictedAccounts = new BoundedTtlMap(o.denyMemoryCapacity, o.denyMemoryTtlMs);
+    this.liftedAccounts = new BoundedTtlMap(o.denyMemoryCapacity, o.reinstatementMemoryTtlMs);
     this.usage = new KeyUsageRecorder(deps.writeLastUsed, o.usageMaxPending);
     const handlers: InvalidationHandlers = {
       message: (m) => this.invalidate(m),
@@ -288,14 +296,19 @@ export class ApiKeyAuthenticator {
       record.suspendedMarker ||
       this.suspendedAccounts.has(accountId, nowMs) ||
       (record.suspendedInReadModel && !this.reinstatedAccounts.has(accountId, nowMs));
+    const restricted =
+      record.restrictedMarker ||
+      this.restrictedAccounts.has(accountId, nowMs) ||
+      (record.restrictedInReadModel && !this.liftedAccounts.has(accountId, nowMs));
+    const refusal = suspended ? REFUSED.suspended : restricted ? REFUSED.restricted : null;
     const entry: Entry = {
       keyHash,
       accountId: record.accountId,
       keyId: record.keyId,
       verifiedAtMs: nowMs,
       expiresAtMs,
-      ttlMs: suspended ? this.options.suspendedTtlMs : this.options.positiveTtlMs,
-      refusal: suspended ? REFUSED.suspended : null,
+      ttlMs: refusal !== null ? this.options.suspendedTtlMs : this.options.positiveTtlMs,
+      refusal,
       lastUsedMs: 0,
       pending: false,
       key: Object.freeze({
@@ -325,6 +338,15 @@ export class ApiKeyAuthenticator {
     } else if (message.kind === 'key') {
       this.revokedHashes.set(message.keyHash, true, nowMs);
       this.keys.evictKeyHash(message.keyHash);
+    } else if (message.kind === 'restriction') {
+      if (message.restricted) {
+        this.restrictedAccounts.set(message.accountId, true, nowMs);
+        this.liftedAccounts.delete(message.accountId);
+      } else {
+        this.restrictedAccounts.delete(message.accountId);
+        this.liftedAccounts.set(message.accountId, true, nowMs);
+      }
+      this.keys.evictAccount(message.accountId);
     } else {
       if (message.suspended) {
         this.suspendedAccounts.set(message.accountId, true, nowMs);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { AccountsService } from '../accounts/accounts.service';
-import { forbidden, invalid, notFound } from '../common/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
 import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
@@ -55,7 +55,9 @@ export class ApiKeysService {
   /** Returns the full key: the only time it exists outside the caller's hands. */
   async issue(accountId: string, input: IssueKeyInput, context: CommandContext, rotatedFrom: string | null = null): Promise<{ key: string; apiKey: ApiKeyView }> {
     const account = await this.accounts.state(accountId);
-    if (!account.exists) throw notFound('account_not_found', 'No such account.');
+    if (!account.exists || account.deleted) throw notFound('account_not_found', 'No such account.');
+    // A deletion request revoked every key; a new one would outlive the promise made to the person.
+    if (account.deletionRequestedAt) throw conflict('deletion_pending', 'The account is being deleted; cancel the deletion request to create keys again.');
     if (account.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
     const active = await this.db
       .selectFrom('api_keys')
@@ -131,6 +133,13 @@ export class ApiKeysService {
     if (!state.exists || (ownerId !== null && state.accountId !== ownerId)) throw notFound('api_key_not_found', 'No such API key.');
     await handleCommand(this.store, apiKeyStream(keyId), apiKeyDecider, { type: 'RevokeApiKey', reason: replacedBy ? 'rotated' : 'revoked', replacedBy, at: context.occurredAt }, context);
     await publishKeyInvalidation(this.redis, { kind: 'key', keyHash: state.keyHash as string, accountId: state.accountId as string });
+  }
+
+  /** Revokes every key of the account the read model lists (audited: one ApiKeyRevoked per key). Returns how many. */
+  async revokeAll(accountId: string, context: CommandContext): Promise<number> {
+    const rows = await this.db.selectFrom('api_keys').select('key_id').where('account_id', '=', accountId).where('revoked_at', 'is', null).limit(MAX_ACTIVE_KEYS_PER_ACCOUNT * 20).execute();
+    for (const row of rows) await this.revoke(accountId, row.key_id, context);
+    return rows.length;
   }
 
   /** A new key with the same name and limits, then the old one revoked: the new key is shown once. */

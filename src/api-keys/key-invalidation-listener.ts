@@ -129,5 +129,6 @@ export function parseInvalidation(text: string): KeyInvalidation | null {
   if (typeof m !== 'object' || m === null || typeof m.accountId !== 'string') return null;
   if (m.kind === 'key' && typeof m.keyHash === 'string') return { kind: 'key', keyHash: m.keyHash, accountId: m.accountId };
   if (m.kind === 'account' && typeof m.suspended === 'boolean') return { kind: 'account', accountId: m.accountId, suspended: m.suspended };
+  if (m.kind === 'restriction' && typeof m.restricted === 'boolean') return { kind: 'restriction', accountId: m.accountId, restricted: m.restricted };
   return null;
 }

@@ -5,7 +5,7 @@ import { loadAggregate } from '../event-sourcing/command-handler';
 import { EventStore } from '../event-store/event-store.port';
 import { apiKeyDecider } from './api-key.decide';
 import { apiKeyStream } from './api-key.events';
-import { REVOKED_KEY_PREFIX, SUSPENDED_ACCOUNT_PREFIX } from './key-invalidation';
+import { RESTRICTED_ACCOUNT_PREFIX, REVOKED_KEY_PREFIX, SUSPENDED_ACCOUNT_PREFIX } from './key-invalidation';
 
 /** What the hot path needs to know of a key, merged from the read model and the Redis denylist. */
 export interface KeyRecord {
@@ -20,6 +20,9 @@ export interface KeyRecord {
   suspendedMarker: boolean;
   /** The read model's account status, which trails a reinstatement by the projection lag. */
   suspendedInReadModel: boolean;
+  /** The denylist entry set by a restriction of processing (P10); like `suspendedMarker`. */
+  restrictedMarker: boolean;
+  restrictedInReadModel: boolean;
 }
 
 /** The I/O behind a cache miss: the authenticator's only way to the database and Redis. */
@@ -36,6 +39,7 @@ interface KeyRow {
   requests_per_minute: number | null;
   tokens_per_minute: number | null;
   account_suspended: boolean | null;
+  account_restricted: boolean | null;
 }
 
 // A named (prepared) statement on the raw pool: a miss is on the request path, and building the
@@ -43,11 +47,15 @@ interface KeyRow {
 const KEY_BY_HASH = {
   name: 'tollgate_api_key_by_hash',
   text: `SELECT k.key_id, k.account_id, k.expires_at, k.revoked_at IS NOT NULL AS revoked,
-                k.requests_per_minute, k.tokens_per_minute, a.status = 'suspended' AS account_suspended
+                k.requests_per_minute, k.tokens_per_minute, a.status = 'suspended' AS account_suspended,
+                a.restricted_at IS NOT NULL AS account_restricted
            FROM api_keys k LEFT JOIN accounts a ON a.account_id = k.account_id
           WHERE k.key_hash = $1`,
 };
-const ACCOUNT_SUSPENDED = { name: 'tollgate_account_suspended', text: `SELECT status = 'suspended' AS account_suspended FROM accounts WHERE account_id = $1` };
+const ACCOUNT_SUSPENDED = {
+  name: 'tollgate_account_suspended',
+  text: `SELECT status = 'suspended' AS account_suspended, restricted_at IS NOT NULL AS account_restricted FROM accounts WHERE account_id = $1`,
+};
 
 /**
  * Miss path: one query joining `api_keys` and `accounts` by key hash, then one MGET of the two
@@ -66,11 +74,15 @@ export class StoredKeyLookup implements KeyLookup {
   async find(keyHash: string, keyId: string): Promise<KeyRecord | null> {
     const found = (await this.fromReadModel(keyHash)) ?? (await this.fromEvents(keyHash, keyId));
     if (found === null) return null;
-    const [revoked, suspended] = await this.redis.mget(REVOKED_KEY_PREFIX + keyHash, SUSPENDED_ACCOUNT_PREFIX + found.accountId);
-    return { ...found, revoked: found.revoked || revoked !== null, suspendedMarker: suspended !== null };
+    const [revoked, suspended, restricted] = await this.redis.mget(
+      REVOKED_KEY_PREFIX + keyHash,
+      SUSPENDED_ACCOUNT_PREFIX + found.accountId,
+      RESTRICTED_ACCOUNT_PREFIX + found.accountId,
+    );
+    return { ...found, revoked: found.revoked || revoked !== null, suspendedMarker: suspended !== null, restrictedMarker: restricted !== null };
   }
 
-  private async fromReadModel(keyHash: string): Promise<Omit<KeyRecord, 'suspendedMarker'> | null> {
+  private async fromReadModel(keyHash: string): Promise<Omit<KeyRecord, 'suspendedMarker' | 'restrictedMarker'> | null> {
     const { rows } = await this.pool.query<KeyRow>({ ...KEY_BY_HASH, values: [keyHash] });
     const row = rows[0];
     if (row === undefined) return null;
@@ -82,13 +94,14 @@ export class StoredKeyLookup implements KeyLookup {
       tokensPerMinute: row.tokens_per_minute,
       revoked: row.revoked,
       suspendedInReadModel: row.account_suspended === true,
+      restrictedInReadModel: row.account_restricted === true,
     };
   }
 
-  private async fromEvents(keyHash: string, keyId: string): Promise<Omit<KeyRecord, 'suspendedMarker'> | null> {
+  private async fromEvents(keyHash: string, keyId: string): Promise<Omit<KeyRecord, 'suspendedMarker' | 'restrictedMarker'> | null> {
     const { state } = await loadAggregate(this.store, apiKeyStream(keyId), apiKeyDecider);
     if (!state.exists || state.keyHash === null || state.accountId === null || !sameHash(state.keyHash, keyHash)) return null;
-    const { rows } = await this.pool.query<{ account_suspended: boolean }>({ ...ACCOUNT_SUSPENDED, values: [state.accountId] });
+    const { rows } = await this.pool.query<{ account_suspended: boolean; account_restricted: boolean }>({ ...ACCOUNT_SUSPENDED, values: [state.accountId] });
     return {
       keyId,
       accountId: state.accountId,
@@ -97,6 +110,7 @@ export class StoredKeyLookup implements KeyLookup {
       tokensPerMinute: state.limits.tokensPerMinute,
       revoked: state.revoked,
       suspendedInReadModel: rows[0]?.account_suspended === true,
+      restrictedInReadModel: rows[0]?.account_restricted === true,
     };
   }
 }

@@ -10,6 +10,8 @@ import { REDIS } from '../redis/redis.module';
  *   tollgate:session:{sid}:retired  keyed hashes of the refresh tokens already rotated away
  * The braces are a Redis Cluster hash tag: both keys of a session live on one shard, so the
  * rotation script can touch both. No IP, user agent or token in clear is kept here.
+ *   tollgate:account-sessions:{accountId}  the account's session ids, so all of them can be ended
+ *                                   at once (a deletion request); as long-lived as its newest session.
  */
 export const SESSION_KEY_PREFIX = 'tollgate:session:';
 /** Enough to recognise a stolen token replayed long after the rotation that retired it. */
@@ -17,6 +19,10 @@ export const RETIRED_REFRESH_HASHES_MAX = 100;
 
 const sessionKey = (sid: string) => `${SESSION_KEY_PREFIX}{${sid}}`;
 const retiredKey = (sid: string) => `${SESSION_KEY_PREFIX}{${sid}}:retired`;
+export const ACCOUNT_SESSIONS_PREFIX = 'tollgate:account-sessions:';
+const accountSessionsKey = (accountId: string) => `${ACCOUNT_SESSIONS_PREFIX}${accountId}`;
+/** Ending every session of an account reads at most this many ids per round. */
+const END_ALL_BATCH = 500;
 
 /**
  * Compare-and-rotate in one atomic step, so two concurrent refreshes with the same token cannot
@@ -56,6 +62,8 @@ export class SessionStore {
       .multi()
       .hset(sessionKey(sid), { account_id: record.accountId, refresh_hash: record.refreshHash, method: record.method, created_at: record.createdAt })
       .expire(sessionKey(sid), ttlSeconds)
+      .sadd(accountSessionsKey(record.accountId), sid)
+      .expire(accountSessionsKey(record.accountId), ttlSeconds)
       .exec();
   }
 
@@ -77,5 +85,19 @@ export class SessionStore {
 
   async end(sid: string): Promise<void> {
     await this.redis.del(sessionKey(sid), retiredKey(sid));
+  }
+
+  /**
+   * Ends every session of the account (the index may name sessions that already expired: deleting
+   * them is harmless). Returns how many ids were in the index. Safe to repeat.
+   */
+  async endAll(accountId: string): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      const sids = await this.redis.spop(accountSessionsKey(accountId), END_ALL_BATCH);
+      if (sids.length === 0) return ended;
+      await this.redis.del(...sids.flatMap((sid) => [sessionKey(sid), retiredKey(sid)]));
+      ended += sids.length;
+    }
   }
 }

@@ -62,7 +62,7 @@ export class SessionsService {
     }
     if (rotated.kind !== 'rotated') throw unauthorized('refresh_token_invalid', 'No valid refresh token; sign in again.');
     const state = await this.accounts.state(rotated.accountId);
-    if (!state.exists || state.status === 'suspended') {
+    if (!state.exists || state.deleted || state.status === 'suspended') {
       await this.store.end(sessionId);
       throw forbidden('account_suspended', 'This account is suspended.');
     }
@@ -101,7 +101,7 @@ export class SessionsService {
     const accountId = await this.store.accountOf(claims.sid);
     if (accountId === null || accountId !== claims.sub) throw unauthorized('session_ended', 'This session has ended; sign in again.');
     const state = await this.accounts.state(accountId);
-    if (!state.exists) throw unauthorized('session_ended', 'This session has ended; sign in again.');
+    if (!state.exists || state.deleted) throw unauthorized('session_ended', 'This session has ended; sign in again.');
     if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
     return { accountId, sessionId: claims.sid, roles: state.roles, status: state.status };
   }

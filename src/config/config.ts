@@ -55,6 +55,7 @@ export interface AppConfig {
   payments: PaymentsConfig | null;
   metering: MeteringConfig;
   payouts: PayoutsConfig;
+  privacy: PrivacyConfig;
 }
 
 /** Provider payouts (src/payouts). */
@@ -63,6 +64,14 @@ export interface PayoutsConfig {
   minimumMicroUsd: bigint;
   /** Earnings younger than this are held back (they may still be disputed) and cannot be paid out yet. */
   holdbackMs: number;
+}
+
+/** Data rights (P7, P9, P10). */
+export interface PrivacyConfig {
+  /** Days between a deletion request and its completion; the request can be cancelled meanwhile. */
+  deletionGraceDays: number;
+  /** How often the worker's BullMQ job completes deletions that are due. */
+  deletionSweepIntervalMs: number;
 }
 
 export interface InferenceConfig {
@@ -406,6 +415,10 @@ export function loadConfig(env: Env): AppConfig {
     },
     nodes: readNodes(r),
     payments: readPayments(r, nodeEnv === 'production'),
+    privacy: {
+      deletionGraceDays: r.int('PRIVACY_DELETION_GRACE_DAYS', 30, 0, 3_650),
+      deletionSweepIntervalMs: r.int('PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS', 3_600, 1, 86_400) * 1000,
+    },
     metering: {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),

@@ -52,6 +52,12 @@ export interface AccountsTable {
   registered_via: string;
   registered_at: Date;
   deletion_requested_at: Date | null;
+  /** When the pending deletion completes (P9). */
+  deletion_due_at: Date | null;
+  /** Set by AccountDeleted: the sealed fields are null and email_hash no longer the email's. */
+  deleted_at: Date | null;
+  /** Processing restricted by the person (P10): API keys refused. */
+  restricted_at: Date | null;
   revision: string;
 }
 

@@ -60,6 +60,12 @@ export const KEY_REFUSAL_ERRORS: Readonly<Record<KeyRefusalCode, OpenAiError>> =
   revoked_api_key: invalidKey('This API key has been revoked. Create a new key in your Tollgate dashboard.'),
   expired_api_key: invalidKey('This API key has expired. Create a new key in your Tollgate dashboard.'),
   account_suspended: new OpenAiError(403, 'The account this API key belongs to is suspended.', 'request_forbidden', 'account_suspended'),
+  account_restricted: new OpenAiError(
+    403,
+    'Processing is restricted on the account this API key belongs to. Lift the restriction in your Tollgate dashboard to use the API again.',
+    'request_forbidden',
+    'account_restricted',
+  ),
   key_check_unavailable: new OpenAiError(503, 'The API key could not be checked right now. Please retry shortly.', 'server_error', 'service_unavailable', null, 1),
 });
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
@@ -61,13 +61,5 @@ export class MeController {
     const currentPassword = optionalString(body, 'currentPassword', 1, PASSWORD_MAX_LENGTH) ?? undefined;
     const newPassword = requiredString(body, 'newPassword', 1, PASSWORD_MAX_LENGTH); // the service checks the policy
     await this.me.changePassword(principal, currentPassword, newPassword, clientInfo(req).ip, commandContext(principal.accountId, req));
-  }
-
-  @Post('deletion-request')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Ask for the account to be deleted (policy P9): personal data goes after the grace period.' })
-  @ApiAcceptedResponse()
-  async requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<void> {
-    await this.accounts.requestDeletion(principal.accountId, commandContext(principal.accountId, req));
   }
 }

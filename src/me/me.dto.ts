@@ -14,6 +14,8 @@ export class AccountViewDto {
   @ApiProperty() registeredVia!: string;
   @ApiProperty({ format: 'date-time' }) registeredAt!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) deletionRequestedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the requested deletion completes.' }) deletionDueAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'Set while processing is restricted (P10).' }) restrictedAt!: string | null;
 }
 
 export class UpdateProfileBody {

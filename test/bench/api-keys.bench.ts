@@ -160,7 +160,7 @@ async function authenticatorFor(env: Env, track: (close: () => Promise<unknown>)
 /** Invents a record for any key: measures the in-memory side at full size, no I/O. */
 const inventedLookup: KeyLookup = {
   async find(keyHash, keyId): Promise<KeyRecord> {
-    return { keyId, accountId: `acct-${keyHash.slice(0, 8)}`, expiresAtMs: null, requestsPerMinute: 600, tokensPerMinute: 100_000, revoked: false, suspendedMarker: false, suspendedInReadModel: false };
+    return { keyId, accountId: `acct-${keyHash.slice(0, 8)}`, expiresAtMs: null, requestsPerMinute: 600, tokensPerMinute: 100_000, revoked: false, suspendedMarker: false, suspendedInReadModel: false, restrictedMarker: false, restrictedInReadModel: false };
   },
 };
 

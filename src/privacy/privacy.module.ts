@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { SessionStore } from '../auth/session-store';
+import { DataRightsService } from './data-rights.service';
+import { AccountDeletion } from './deletion/account-deletion';
+import { DeletionSweep } from './deletion/deletion-sweep';
+import { DataExport } from './export/data-export';
+
+/** Data rights services (P7, P9, P10), everywhere; routes in PrivacyHttpModule, the sweep in DeletionSweepModule. */
+@Module({
+  imports: [AccountsModule, ApiKeysModule],
+  providers: [SessionStore, DataRightsService, AccountDeletion, DeletionSweep, DataExport],
+  exports: [DataRightsService, AccountDeletion, DeletionSweep, DataExport],
+})
+export class PrivacyModule {}
