@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
@@ -28,6 +29,7 @@ import { PaymentsWorkerModule } from './payments/payments-worker.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
+import { SupportModule } from './support/support.module';
 
 /**
  * api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`).
@@ -39,7 +41,7 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
     const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule, AuditModule, SupportModule] : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {

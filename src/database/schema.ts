@@ -236,6 +236,25 @@ export interface PaymentWebhookEventsTable {
   deliveries: number;
 }
 
+export interface AuditLogTable {
+  event_id: string;
+  stream: string;
+  revision: string;
+  at: Date;
+  actor_id: string;
+  actor_roles: string[];
+  action: string;
+  channel: string;
+  /** jsonb: written as JSON text. */
+  target: ColumnType<Record<string, string>, string, string>;
+  target_ids: string[];
+  query: ColumnType<Record<string, string | null>, string, string>;
+  outcome_status: number | null;
+  outcome_exit_code: number | null;
+  outcome_code: string;
+  request_id: string | null;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -255,4 +274,5 @@ export interface Database {
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;
+  audit_log: AuditLogTable;
 }
