@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { invalid } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -49,7 +49,7 @@ export class AuditLogQueries {
     const cursor = readCursor(filter.before);
     let query = this.db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('event_id', 'desc').limit(limit + 1);
     if (filter.actor) query = query.where('actor_id', '=', filter.actor);
-    if (filter.target) query = query.where('target_ids', '@>', [filter.target]);
+    if (filter.target) query = query.where(sql<boolean>`target_ids @> ARRAY[${filter.target}]::text[]`);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.from) query = query.where('at', '>=', filter.from);
     if (filter.to) query = query.where('at', '<', filter.to);
