@@ -136,6 +136,17 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     expect(t2.lines[0]).toMatchObject({ type: 'CreditsCorrected', amountMicroUsd: '-1250000', actorId: finance.accountId });
   });
 
+  it("finance's journal filters by owner (the gap filled), in JSON and CSV", async () => {
+    const journal = (await finance.browser.get(`${url}/finance/journal?owner=${devId}&limit=500`)).body.items as { type: string; ownerId: string }[];
+    expect(new Set(journal.map((e) => e.type))).toEqual(new Set(['CreditsGranted', 'CreditsCorrected', 'UsageRecorded']));
+    expect(journal.every((e) => e.ownerId === devId)).toBe(true);
+    expect(journal.filter((e) => e.type === 'UsageRecorded')).toHaveLength(3);
+    expect((await finance.browser.get(`${url}/finance/journal?owner=00000000-0000-4000-8000-000000000000`)).body.items).toEqual([]);
+    const csv = (await finance.browser.get(`${url}/finance/journal.csv?owner=${devId}&type=CreditsCorrected`)).text.trim().split('\r\n');
+    expect(csv).toHaveLength(3); // header + two postings
+    expect(csv[1]).toContain(devId);
+  });
+
   it('the timeline spans every stream of the account, newest first, pages without overlap, and holds no personal data', async () => {
     const all = (await support.browser.get(`${url}/support/accounts/${devId}/timeline?limit=500`)).body;
     const types = all.items.map((e: { type: string }) => e.type);
