@@ -8,6 +8,7 @@ import * as m0006 from './0006_payments';
 import * as m0007 from './0007_append_to_streams';
 import * as m0008 from './0008_usage_dashboards';
 import * as m0009 from './0009_payouts';
+import * as m0010 from './0010_audit_log';
 import * as m0011 from './0011_data_rights';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007_append_to_streams': m0007,
   '0008_usage_dashboards': m0008,
   '0009_payouts': m0009,
+  '0010_audit_log': m0010,
   '0011_data_rights': m0011,
 };

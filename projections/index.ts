@@ -1,6 +1,7 @@
 import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
+import { auditLogProjection } from './audit-log.projection';
 import { ledgerProjection } from './ledger.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
@@ -20,4 +21,5 @@ export const projectors: readonly Projector[] = [
   paymentsProjection,
   payoutsProjection,
   usageProjection,
+  auditLogProjection,
 ];

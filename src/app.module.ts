@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
@@ -34,6 +35,7 @@ import { PrivacyModule } from './privacy/privacy.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
+import { SupportModule } from './support/support.module';
 
 /**
  * api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`).
@@ -57,6 +59,8 @@ export class AppModule {
             PayoutsHttpModule,
             DashboardsModule,
             PrivacyHttpModule,
+            AuditModule,
+            SupportModule,
           ]
         : [];
     const workers =

@@ -79,6 +79,15 @@ const COMMANDS: Record<string, Command> = {
     },
     load: async () => (await nodes()).registerNode,
   },
+  'account:replay': {
+    help: "support: an account's timeline (newest first, metadata only) and its state at --at (default now), found by email",
+    flags: [email, { name: 'at', value: '<ISO-8601 time>' }, { name: 'limit', value: '<1..500>' }],
+    check: (f) => {
+      if (f.at !== undefined && Number.isNaN(Date.parse(f.at))) throw new UsageError('--at must be an ISO-8601 time');
+      if (f.limit !== undefined && !/^\d{1,3}$/.test(f.limit)) throw new UsageError('--limit must be 1..500');
+    },
+    load: async () => (await import('./commands/support.commands')).replayAccount,
+  },
   'nodes:approve': { help: 'approve a node (or lift its suspension)', flags: [node], load: async () => (await nodes()).approveNode },
   'nodes:suspend': { help: 'suspend a node, with a reason', flags: [node, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).suspendNode },
   'prices:set': {
@@ -122,22 +131,41 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = await command.load();
   const ctx = await (await import('./context')).openContext(); // migrates on open, which is all `migrate` needs
+  let exitCode = 1;
+  let code = 'internal_error';
   try {
-    return await run(ctx, flags);
+    exitCode = await run(ctx, flags);
+    code = exitCode === 0 ? 'ok' : 'failed';
+    return exitCode;
   } catch (err) {
-    if (err instanceof UsageError) return usageError(err);
+    if (err instanceof UsageError) {
+      code = 'usage_error';
+      return (exitCode = usageError(err));
+    }
     if (err instanceof DomainError) {
       console.error(`error: ${err.code}: ${err.message}`);
-      return 1;
+      code = err.code;
+      return (exitCode = 1);
     }
     throw err;
   } finally {
+    await audit(ctx, commandName, flags, exitCode, code);
     await ctx.close();
   }
 }
 
+/** Every command is in the audit log (P11); a command whose record cannot be written fails loudly. */
+async function audit(ctx: import('./context').CliContext, commandName: string, flags: Record<string, string>, exitCode: number, code: string): Promise<void> {
+  try {
+    await (await import('./audit')).recordCliCommand(ctx, commandName, flags, exitCode, code);
+  } catch (err) {
+    console.error(`error: the command could not be recorded in the audit log: ${(err as Error).message}`);
+    process.exitCode = 3;
+  }
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => process.exit(process.exitCode === 3 ? 3 : code),
   (err: Error) => {
     console.error(err instanceof ConfigError ? err.message : `${err.name}: ${err.message}`);
     process.exit(1);

@@ -25,7 +25,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const mapped = this.map(exception);
+    const mapped = mapError(exception);
     if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (mapped.status >= 500) {
       this.logger.error({ err: { name: (exception as Error)?.name, message: (exception as Error)?.message }, route: req.route?.path }, 'request failed');
@@ -35,21 +35,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       .type('application/problem+json')
       .json({ type: `https://tollgate.dev/problems/${mapped.code}`, title: title(mapped.status), status: mapped.status, code: mapped.code, detail: mapped.detail, instance: req.path });
   }
+}
 
-  private map(e: unknown): Mapped {
-    if (e instanceof HttpException) {
-      const body = e.getResponse();
-      const detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? e.message);
-      return { status: e.getStatus(), code: snake(HttpStatus[e.getStatus()] ?? 'error'), detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
-    }
-    if (e instanceof DomainError) return { status: STATUS_BY_KIND[e.kind], code: e.code, detail: e.message };
-    if (isClientHttpError(e)) return { status: e.status, code: (e.type ?? snake(HttpStatus[e.status] ?? 'bad_request')).replace(/\./g, '_'), detail: e.message };
-    if (e instanceof StreamVersionConflictError) return { status: 409, code: e.code, detail: 'The resource was changed concurrently; reload and retry.' };
-    if (e instanceof StreamNotFoundError) return { status: 404, code: e.code, detail: 'Not found.' };
-    if (e instanceof EventStoreArgumentError) return { status: 400, code: e.code, detail: e.message };
-    if (e instanceof EventStoreUnavailableError) return { status: 503, code: e.code, detail: 'A backing service is unavailable; retry shortly.' };
-    return { status: 500, code: 'internal_error', detail: 'Internal error.' };
+/** An error's HTTP status and code, as the filter answers it (the audit log records the same). */
+export function mapError(e: unknown): Mapped {
+  if (e instanceof HttpException) {
+    const body = e.getResponse();
+    const detail = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? e.message);
+    return { status: e.getStatus(), code: snake(HttpStatus[e.getStatus()] ?? 'error'), detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
   }
+  if (e instanceof DomainError) return { status: STATUS_BY_KIND[e.kind], code: e.code, detail: e.message };
+  if (isClientHttpError(e)) return { status: e.status, code: (e.type ?? snake(HttpStatus[e.status] ?? 'bad_request')).replace(/\./g, '_'), detail: e.message };
+  if (e instanceof StreamVersionConflictError) return { status: 409, code: e.code, detail: 'The resource was changed concurrently; reload and retry.' };
+  if (e instanceof StreamNotFoundError) return { status: 404, code: e.code, detail: 'Not found.' };
+  if (e instanceof EventStoreArgumentError) return { status: 400, code: e.code, detail: e.message };
+  if (e instanceof EventStoreUnavailableError) return { status: 503, code: e.code, detail: 'A backing service is unavailable; retry shortly.' };
+  return { status: 500, code: 'internal_error', detail: 'Internal error.' };
 }
 
 /** Errors from Express's body parser (http-errors): too large, malformed JSON, wrong charset. */

@@ -301,6 +301,25 @@ export interface NetworkMinutesTable {
   cost_micro_usd: string;
 }
 
+export interface AuditLogTable {
+  event_id: string;
+  stream: string;
+  revision: string;
+  at: Date;
+  actor_id: string;
+  actor_roles: string[];
+  action: string;
+  channel: string;
+  /** jsonb: written as JSON text. */
+  target: ColumnType<Record<string, string>, string, string>;
+  target_ids: string[];
+  query: ColumnType<Record<string, string | null>, string, string>;
+  outcome_status: number | null;
+  outcome_exit_code: number | null;
+  outcome_code: string;
+  request_id: string | null;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -324,4 +343,5 @@ export interface Database {
   usage_daily: UsageDailyTable;
   usage_days: UsageDaysTable;
   network_minutes: NetworkMinutesTable;
+  audit_log: AuditLogTable;
 }

@@ -36,6 +36,8 @@ export interface Page<T> {
 export interface JournalFilter extends TimeRange {
   account?: string;
   type?: string;
+  /** The person the transaction is about (a developer or provider account id). */
+  owner?: string;
 }
 
 export interface JournalEntry {
@@ -143,6 +145,7 @@ export class LedgerQueries {
     let query = this.db.selectFrom('ledger_transactions as t').selectAll().orderBy('t.tx_no', 'desc').limit(limit + 1);
     if (cursor !== null) query = query.where('t.tx_no', '<', cursor.toString());
     if (filter.type) query = query.where('t.type', '=', filter.type);
+    if (filter.owner) query = query.where('t.owner_id', '=', filter.owner);
     if (filter.from) query = query.where('t.occurred_at', '>=', filter.from);
     if (filter.to) query = query.where('t.occurred_at', '<', filter.to);
     if (filter.account) {

@@ -13,7 +13,7 @@ import { queryInt, queryRange, queryString, queryTime } from './query-params';
 const KINDS = ['developer', 'provider', 'platform'];
 
 function journalFilter(query: Record<string, unknown>): JournalFilter {
-  return { ...queryRange(query), account: queryString(query.account, 'account', 100), type: queryString(query.type, 'type', 64) };
+  return { ...queryRange(query), account: queryString(query.account, 'account', 100), type: queryString(query.type, 'type', 64), owner: queryString(query.owner, 'owner', 64) };
 }
 
 /** Finance's audit of the ledger: journal, trial balance, any ledger account. Read-only. */
@@ -32,6 +32,7 @@ export class FinanceLedgerController {
   @ApiOperation({ summary: 'Ledger transactions with their postings, newest first; filter by ledger account, event type and time.' })
   @ApiQuery({ name: 'account', required: false, description: 'e.g. developer:<accountId>, platform:revenue' })
   @ApiQuery({ name: 'type', required: false, description: 'e.g. CreditsPurchased, UsageRecorded' })
+  @ApiQuery({ name: 'owner', required: false, description: 'an account id: the transactions about that developer or provider' })
   @ApiQuery({ name: 'from', required: false })
   @ApiQuery({ name: 'to', required: false })
   @ApiQuery({ name: 'limit', required: false })
