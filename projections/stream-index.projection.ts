@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
+import { RecordedEvent } from '../src/event-store/event-store.port';
 import { Projector } from '../src/projection-runtime/projector';
+
+/**
+ * Events that replace everything before them in their stream (retention removes what they
+ * replace): the row then counts from them, so live and rebuilt-after-removal rows agree.
+ */
+const RESETTING_TYPES = new Set(['UsageDaySummarized']);
 
 /**
  * Every stream with its category, revision, size and last activity: support's and tooling's map
@@ -10,6 +17,21 @@ export const streamIndexProjection: Projector = {
   name: 'stream-index',
   tables: ['stream_index'],
   async apply(trx, events) {
+    // A resetting event in the batch: only it and what follows it in its stream count.
+    const resetAt = new Map<string, RecordedEvent>();
+    for (const e of events) if (RESETTING_TYPES.has(e.type)) resetAt.set(e.stream, e);
+    if (resetAt.size > 0) {
+      const resets = [...resetAt.values()];
+      await sql`
+        UPDATE stream_index s SET event_count = 0, first_event_at = r.created_at
+          FROM unnest(${resets.map((e) => e.stream)}::text[], ${resets.map((e) => e.revision.toString())}::bigint[], ${resets.map((e) => e.createdAt.toISOString())}::timestamptz[])
+               AS r(stream, revision, created_at)
+         WHERE s.stream = r.stream AND s.revision < r.revision`.execute(trx);
+      events = events.filter((e) => {
+        const reset = resetAt.get(e.stream);
+        return !reset || e.revision >= reset.revision;
+      });
+    }
     await sql`
       INSERT INTO stream_index AS s (stream, category, revision, event_count, first_event_at, last_event_at, last_event_type)
       SELECT b.stream, split_part(b.stream, '-', 1), max(b.revision), count(*), min(b.created_at), max(b.created_at),

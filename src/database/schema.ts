@@ -96,8 +96,6 @@ export interface LedgerPostingsTable {
   posting_no: number;
   ledger_account: string;
   amount_micro_usd: string;
-  balance_after_micro_usd: string;
-  entry_no: string;
   occurred_at: Date;
 }
 
@@ -236,6 +234,18 @@ export interface PaymentWebhookEventsTable {
   deliveries: number;
 }
 
+// --- Retention sweep bookkeeping (migration 0012) ---
+export interface RetentionPendingTruncationsTable {
+  stream: string;
+  created_at: Generated<Date>;
+}
+
+export interface RetentionSigninsTable {
+  stream: string;
+  last_revision: string;
+  oldest_kept_at: Date | null;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -255,4 +265,6 @@ export interface Database {
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;
+  retention_pending_truncations: RetentionPendingTruncationsTable;
+  retention_signins: RetentionSigninsTable;
 }
