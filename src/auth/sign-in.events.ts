@@ -15,3 +15,15 @@ export type SignInEvent = DomainEvent<'SignedIn', {
 }>;
 
 export const signInStream = (accountId: string) => `signins-${accountId}`;
+
+/**
+ * Stream `signins-{accountId}`: appended by the retention sweep when every sign-in in the
+ * stream is past SIGNIN_RETENTION_DAYS, so they can all be removed (a stream keeps its last
+ * event, which carries its revision on). Holds no personal data.
+ */
+export type SignInRecordsRemoved = DomainEvent<'SignInRecordsRemoved', {
+  /** The sign-ins before this event (revisions 0..this) are removed. */
+  throughRevision: string;
+  olderThan: string;
+  removedAt: string;
+}>;
