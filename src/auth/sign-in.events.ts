@@ -17,13 +17,16 @@ export type SignInEvent = DomainEvent<'SignedIn', {
 export const signInStream = (accountId: string) => `signins-${accountId}`;
 
 /**
- * Stream `signins-{accountId}`: appended by the retention sweep when every sign-in in the
- * stream is past SIGNIN_RETENTION_DAYS, so they can all be removed (a stream keeps its last
- * event, which carries its revision on). Holds no personal data.
+ * Stream `signins-{accountId}`: appended by the retention sweep before it removes the sign-ins
+ * past SIGNIN_RETENTION_DAYS (revisions 0..throughRevision). It says what the stream holds from
+ * then on, so read models (the stream index) come out the same built live or rebuilt after the
+ * removal; when every sign-in is old it is the one event left. Holds no personal data.
  */
 export type SignInRecordsRemoved = DomainEvent<'SignInRecordsRemoved', {
-  /** The sign-ins before this event (revisions 0..this) are removed. */
   throughRevision: string;
+  /** The first event kept and its store time; null: this event (nothing else is kept). */
+  keptFromRevision: string | null;
+  keptFromCreatedAt: string | null;
   olderThan: string;
   removedAt: string;
 }>;

@@ -87,6 +87,7 @@ describe('P5: usage detail older than the retention window is gone; aggregates a
     expect(before.statement.items.filter((l) => l.type === 'UsageRecorded')).toHaveLength(4);
     const lines = after.statement.items.filter((l) => l.type.startsWith('Usage'));
     expect(lines.map((l) => [l.type, l.reference, l.amountMicroUsd])).toEqual([['UsageDaySummarized', day.slice(-10), (-detailCost).toString()]]);
+    expect(before.redis).not.toBeNull();
     expect(after.redis?.balanceMicroUsd).toBe(before.redis?.balanceMicroUsd);
     expect(after.totals.entries).toBe(String(after.statement.items.length));
     const index = await db.selectFrom('stream_index').selectAll().where('stream', '=', day).executeTakeFirstOrThrow();

@@ -39,7 +39,9 @@ export interface RetentionReport {
  *   and the day waits for the next run; a repeat is a no-op), then its details are removed. The
  *   stream is noted in retention_pending_truncations before the append and forgotten after the
  *   removal, so a crash in between is finished by the next run;
- * - old sign-ins are removed by truncating their stream before the first sign-in still kept.
+ * - old sign-ins are removed by truncating their stream before the first sign-in still kept,
+ *   after a SignInRecordsRemoved marker that says what is kept (appended at exactly the last
+ *   revision read, so a sign-in meanwhile makes the stream wait for the next run).
  * It never touches credits-, payment- or payout- streams: ledger records other than per-request
  * charges (which the summary keeps, netted per ledger account) are kept for good.
  */
@@ -151,20 +153,26 @@ export class RetentionSweep {
       if (!events || events.length === 0) continue;
       const kept = events.find((e) => e.type === 'SignedIn' && !(Date.parse(String((e.data as SignInEvent['data']).signedInAt)) < keptFrom.getTime()));
       let lastRevision = events[events.length - 1].revision;
-      let removed = events.filter((e) => e.type === 'SignedIn' && (!kept || e.revision < kept.revision)).length;
-      if (kept) {
-        if (kept.revision > events[0].revision) await this.store.truncateStreamBefore(stream, kept.revision);
-      } else if (removed > 0) {
-        // Every sign-in is old: a marker without personal data keeps the stream's revision going.
+      const removed = events.filter((e) => e.type === 'SignedIn' && (!kept || e.revision < kept.revision)).length;
+      let removedNow = 0;
+      if (removed > 0) {
+        // A marker without personal data first (it tells the read models what is kept), then the removal.
         const last = events[events.length - 1];
-        const data: SignInRecordsRemoved['data'] = { throughRevision: last.revision.toString(), olderThan: keptFrom.toISOString(), removedAt: now.toISOString() };
+        const data: SignInRecordsRemoved['data'] = {
+          throughRevision: (kept ? kept.revision - 1n : last.revision).toString(),
+          keptFromRevision: kept ? kept.revision.toString() : null,
+          keptFromCreatedAt: kept ? kept.createdAt.toISOString() : null,
+          olderThan: keptFrom.toISOString(),
+          removedAt: now.toISOString(),
+        };
         try {
           const result = await this.store.append(stream, [{ id: markerId(stream, last.revision), type: SIGNINS_REMOVED, data, metadata: { actorId: RETENTION_ACTOR, occurredAt: now.toISOString() } }], last.revision);
           lastRevision = result.nextExpectedRevision;
-          await this.store.truncateStreamBefore(stream, lastRevision);
+          await this.store.truncateStreamBefore(stream, kept ? kept.revision : lastRevision);
+          removedNow = removed;
         } catch (err) {
           if (!(err instanceof StreamVersionConflictError)) throw err;
-          removed = 0; // signed in meanwhile: the next run looks again
+          // Signed in meanwhile: the next run looks again.
         }
       }
       const oldestKept = kept ? new Date(String((kept.data as SignInEvent['data']).signedInAt)) : null;
@@ -174,7 +182,7 @@ export class RetentionSweep {
         .onConflict((oc) => oc.column('stream').doUpdateSet({ last_revision: lastRevision.toString(), oldest_kept_at: oldestKept }))
         .execute();
       report.signInStreamsSwept++;
-      report.signInsRemoved += removed;
+      report.signInsRemoved += removedNow;
     }
   }
 
