@@ -26,7 +26,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX ledger_postings_account_time_idx`.execute(db);
   await sql`CREATE INDEX ledger_postings_statement_idx ON ledger_postings (ledger_account, occurred_at, tx_no, posting_no) INCLUDE (amount_micro_usd)`.execute(db);
   await sql`CREATE INDEX ledger_transactions_stream_idx ON ledger_transactions (stream, revision)`.execute(db);
-  // The sweep's candidates: usage days not yet summarised, by the day in the stream name.
+  // The sweep's candidates: usage days not yet summarised, by the day in the stream name (the
+  // query names the type as a literal, so the planner can use this partial index).
   await sql`CREATE INDEX stream_index_usage_open_idx ON stream_index (right(stream, 10), stream) WHERE category = 'usage' AND last_event_type <> 'UsageDaySummarized'`.execute(db);
   await sql`
     CREATE TABLE retention_pending_truncations (

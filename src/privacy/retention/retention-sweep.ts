@@ -98,7 +98,7 @@ export class RetentionSweep {
   private async sweepUsage(keptFromDay: string, now: Date, report: RetentionReport): Promise<void> {
     const { rows } = await sql<{ stream: string }>`
       SELECT stream FROM stream_index
-       WHERE category = 'usage' AND last_event_type <> ${USAGE_DAY_SUMMARIZED} AND right(stream, 10) < ${keptFromDay}
+       WHERE category = 'usage' AND last_event_type <> ${sql.lit(USAGE_DAY_SUMMARIZED)} AND right(stream, 10) < ${keptFromDay}
        ORDER BY right(stream, 10), stream LIMIT ${this.config.retention.streamsPerSweep}`.execute(this.db);
     for (const { stream } of rows) {
       const events = await this.readWhole(stream, this.config.retention.maxEventsPerDay);
