@@ -10,6 +10,7 @@ import * as m0008 from './0008_usage_dashboards';
 import * as m0009 from './0009_payouts';
 import * as m0010 from './0010_audit_log';
 import * as m0011 from './0011_data_rights';
+import * as m0012 from './0012_retention';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_payouts': m0009,
   '0010_audit_log': m0010,
   '0011_data_rights': m0011,
+  '0012_retention': m0012,
 };

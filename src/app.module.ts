@@ -20,6 +20,8 @@ import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { NodesHttpModule } from './nodes/http/nodes-http.module';
 import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
+import { RetentionSweepModule } from './privacy/retention/retention-sweep.module';
+import { RetentionModule } from './privacy/retention/retention.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
@@ -74,6 +76,8 @@ export class AppModule {
         : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
+    // Retention: the sweep everywhere (the CLI runs one on demand), its schedule in workers.
+    const retention = [RetentionModule, ...(role === 'all' || role === 'worker' ? [RetentionSweepModule] : [])];
     return {
       module: AppModule,
       imports: [
@@ -93,6 +97,7 @@ export class AppModule {
         ...dashboard,
         ...workers,
         ...nodes,
+        ...retention,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

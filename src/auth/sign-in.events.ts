@@ -15,3 +15,18 @@ export type SignInEvent = DomainEvent<'SignedIn', {
 }>;
 
 export const signInStream = (accountId: string) => `signins-${accountId}`;
+
+/**
+ * Stream `signins-{accountId}`: appended by the retention sweep before it removes the sign-ins
+ * past SIGNIN_RETENTION_DAYS (revisions 0..throughRevision). It says what the stream holds from
+ * then on, so read models (the stream index) come out the same built live or rebuilt after the
+ * removal; when every sign-in is old it is the one event left. Holds no personal data.
+ */
+export type SignInRecordsRemoved = DomainEvent<'SignInRecordsRemoved', {
+  throughRevision: string;
+  /** The first event kept and its store time; null: this event (nothing else is kept). */
+  keptFromRevision: string | null;
+  keptFromCreatedAt: string | null;
+  olderThan: string;
+  removedAt: string;
+}>;

@@ -38,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
   'projections:rebuild': { help: 'truncate every read model and replay all events', flags: [], load: async () => (await projections()).rebuildProjections },
   'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', flags: [], load: async () => (await projections()).verifyProjectionsCommand },
+  'retention:run': { help: 'run one retention sweep now: summarise and remove old usage detail, remove old sign-ins', flags: [], load: async () => (await import('./commands/retention.commands')).runRetention },
   'admin:create': { help: 'register an account with the admin role', flags: [email, password, displayName], load: async () => (await accounts()).createAdmin },
   'users:create': {
     help: 'register an account (role: developer, finance, support or admin; provider is invite-only)',

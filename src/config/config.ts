@@ -56,6 +56,7 @@ export interface AppConfig {
   metering: MeteringConfig;
   payouts: PayoutsConfig;
   privacy: PrivacyConfig;
+  retention: RetentionConfig;
 }
 
 /** Provider payouts (src/payouts). */
@@ -72,6 +73,21 @@ export interface PrivacyConfig {
   deletionGraceDays: number;
   /** How often the worker's BullMQ job completes deletions that are due. */
   deletionSweepIntervalMs: number;
+}
+
+export interface RetentionConfig {
+  /** Request-level usage detail is rolled up into a day summary, then removed, after this many days (P5). */
+  usageDetailDays: number;
+  /** Sign-in records (sealed IP and user agent) are removed after this many days (P16). */
+  signInDays: number;
+  /** Payment and ledger records are never removed by the sweep; older ones are only counted and reported (P6). */
+  paymentRecordYears: number;
+  /** BullMQ schedule of the sweep: an interval in ms, or a cron pattern. */
+  sweep: { everyMs: number } | { pattern: string };
+  /** Streams of each kind one sweep handles at most; the next run continues. */
+  streamsPerSweep: number;
+  /** A usage day with more events than this is left alone (and logged): it would not fit one roll-up in memory. */
+  maxEventsPerDay: number;
 }
 
 export interface InferenceConfig {
@@ -424,6 +440,7 @@ export function loadConfig(env: Env): AppConfig {
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
     },
     payouts: readPayouts(r),
+    retention: readRetention(r),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
@@ -436,6 +453,31 @@ export function loadConfig(env: Env): AppConfig {
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function readRetention(r: Reader): RetentionConfig {
+  const every = (r.string('RETENTION_SWEEP_EVERY', '1h') ?? '1h').trim();
+  let sweep: RetentionConfig['sweep'] = { everyMs: 3_600_000 };
+  const duration = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(every);
+  if (duration) {
+    const everyMs = Number(duration[1]) * DURATION_UNITS_MS[duration[2] ?? 'ms'];
+    if (everyMs < 1_000 || everyMs > 7 * 86_400_000) r.problems.push('RETENTION_SWEEP_EVERY must be between 1s and 7d (e.g. 1h), or a cron pattern');
+    else sweep = { everyMs };
+  } else if (/^[\d*/,-]+( [\d*/,-]+){4,5}$/.test(every)) {
+    sweep = { pattern: every };
+  } else {
+    r.problems.push('RETENTION_SWEEP_EVERY must be an interval (e.g. 1h, 30m, 3600000) or a cron pattern (e.g. "15 3 * * *")');
+  }
+  return {
+    usageDetailDays: r.int('USAGE_DETAIL_RETENTION_DAYS', 90, 1, 3_650),
+    signInDays: r.int('SIGNIN_RETENTION_DAYS', 180, 1, 3_650),
+    paymentRecordYears: r.int('PAYMENT_RECORD_RETENTION_YEARS', 7, 1, 100),
+    sweep,
+    streamsPerSweep: r.int('RETENTION_STREAMS_PER_SWEEP', 500, 1, 100_000),
+    maxEventsPerDay: r.int('RETENTION_MAX_EVENTS_PER_DAY', 200_000, 1, 5_000_000),
+  };
 }
 
 export const APP_CONFIG = Symbol('AppConfig');

@@ -102,8 +102,6 @@ export interface LedgerPostingsTable {
   posting_no: number;
   ledger_account: string;
   amount_micro_usd: string;
-  balance_after_micro_usd: string;
-  entry_no: string;
   occurred_at: Date;
 }
 
@@ -320,6 +318,18 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+// --- Retention sweep bookkeeping (migration 0012) ---
+export interface RetentionPendingTruncationsTable {
+  stream: string;
+  created_at: Generated<Date>;
+}
+
+export interface RetentionSigninsTable {
+  stream: string;
+  last_revision: string;
+  oldest_kept_at: Date | null;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -344,4 +354,6 @@ export interface Database {
   usage_days: UsageDaysTable;
   network_minutes: NetworkMinutesTable;
   audit_log: AuditLogTable;
+  retention_pending_truncations: RetentionPendingTruncationsTable;
+  retention_signins: RetentionSigninsTable;
 }

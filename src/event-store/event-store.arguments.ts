@@ -40,6 +40,11 @@ export function checkStreamName(stream: string): void {
   if (!STREAM_NAME.test(stream)) throw new EventStoreArgumentError(`invalid stream name ${JSON.stringify(stream)}`);
 }
 
+export function checkTruncation(stream: string, before: bigint): void {
+  checkStreamName(stream);
+  if (typeof before !== 'bigint' || before < 0n) throw new EventStoreArgumentError(`truncateStreamBefore needs a revision >= 0, got ${String(before)}`);
+}
+
 export function readCount(maxCount: number | undefined): number {
   const count = maxCount ?? DEFAULT_READ_COUNT;
   if (!Number.isInteger(count) || count < 1 || count > MAX_READ_COUNT) {

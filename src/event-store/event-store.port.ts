@@ -130,6 +130,17 @@ export interface EventStore {
   /** Throws StreamNotFoundError when the stream has no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Retention: events of `stream` with a revision below `before` are removed from stream reads
+   * for good. The stream's later events, its revision and its next append are unchanged.
+   * `before` is at most the last revision: the last event always stays, so a stream never
+   * becomes empty and its revisions never restart. Idempotent; a lower `before` than an earlier
+   * truncation changes nothing. PostgreSQL deletes the rows (they leave $all too); EventStoreDB
+   * sets the stream's truncate-before ($tb) metadata, and the events stay in $all until the
+   * server's next scavenge — read models must therefore come out the same with or without them.
+   * Throws StreamNotFoundError for a stream with no events, EventStoreArgumentError for a bad `before`.
+   */
+  truncateStreamBefore(stream: string, before: bigint): Promise<void>;
   subscribeAll(options?: SubscribeAllOptions): AllSubscription;
   /** The position of the last event in $all (null when empty); used for lag and verification. */
   headPosition(): Promise<Position | null>;

@@ -81,6 +81,16 @@ export function pageSize(limit: number | undefined): number {
   return limit;
 }
 
+/** A statement cursor: the last line's (occurred_at in ms, tx_no, posting_no). */
+export const STATEMENT_CURSOR_MAX = 48;
+
+export function statementCursorOf(cursor: string | undefined): { at: Date; txNo: string; postingNo: number } | null {
+  if (cursor === undefined || cursor === '') return null;
+  const m = /^(\d{1,15})-(\d{1,19})-(\d{1,5})$/.exec(cursor);
+  if (!m) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+  return { at: new Date(Number(m[1])), txNo: m[2], postingNo: Number(m[3]) };
+}
+
 export function cursorOf(cursor: string | undefined): bigint | null {
   if (cursor === undefined || cursor === '') return null;
   if (!/^\d{1,19}$/.test(cursor)) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
@@ -92,21 +102,42 @@ export function cursorOf(cursor: string | undefined): bigint | null {
 export class LedgerQueries {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
+  /**
+   * Newest first, in (occurred_at, tx_no, posting_no) order. Running balances and entry numbers
+   * are not stored (a usage day summary replaces many postings with one, which would shift every
+   * later stored value): each page computes them from the account's totals, less what comes
+   * after the page, in one statement so they agree with each other. Cost grows with the depth of
+   * the page in the account's history, not with the account's size.
+   */
   async statement(ledgerAccount: string, options: TimeRange & { limit?: number; cursor?: string; withAudit?: boolean }): Promise<Page<StatementLine>> {
     const account = checkAccount(ledgerAccount);
     const limit = pageSize(options.limit);
-    const cursor = cursorOf(options.cursor);
-    let query = this.db
-      .selectFrom('ledger_postings as p')
-      .innerJoin('ledger_transactions as t', 't.tx_no', 'p.tx_no')
-      .select(['p.entry_no', 'p.tx_no', 'p.occurred_at', 'p.amount_micro_usd', 'p.balance_after_micro_usd', 't.type', 't.reference', 't.reason', 't.actor_id'])
-      .where('p.ledger_account', '=', account.name)
-      .orderBy('p.entry_no', 'desc')
-      .limit(limit + 1);
-    if (cursor !== null) query = query.where('p.entry_no', '<', cursor.toString());
-    if (options.from) query = query.where('p.occurred_at', '>=', options.from);
-    if (options.to) query = query.where('p.occurred_at', '<', options.to);
-    const rows = await query.execute();
+    const cursor = statementCursorOf(options.cursor);
+    // Rows above the page: after the cursor or at/after `to`. `from` only cuts the bottom.
+    const below = sql.join(
+      [
+        sql`TRUE`,
+        ...(cursor ? [sql`(p.occurred_at, p.tx_no, p.posting_no) < (${cursor.at}::timestamptz, ${cursor.txNo}::bigint, ${cursor.postingNo}::int)`] : []),
+        ...(options.to ? [sql`p.occurred_at < ${options.to}`] : []),
+      ],
+      sql` AND `,
+    );
+    const { rows } = await sql<{ tx_no: string; posting_no: number; occurred_at: Date; amount_micro_usd: string; type: string; reference: string | null; reason: string | null; actor_id: string | null; balance_after: string; entry_no: string }>`
+      WITH above AS (
+        SELECT coalesce(sum(p.amount_micro_usd), 0) AS amount, count(*) AS entries FROM ledger_postings p WHERE p.ledger_account = ${account.name} AND NOT (${below})
+      ), page AS (
+        SELECT p.tx_no, p.posting_no, p.occurred_at, p.amount_micro_usd, t.type, t.reference, t.reason, t.actor_id
+          FROM ledger_postings p JOIN ledger_transactions t ON t.tx_no = p.tx_no
+         WHERE p.ledger_account = ${account.name} AND ${below} ${options.from ? sql`AND p.occurred_at >= ${options.from}` : sql``}
+         ORDER BY p.occurred_at DESC, p.tx_no DESC, p.posting_no DESC LIMIT ${limit + 1}
+      )
+      SELECT page.*,
+             (coalesce(b.balance_micro_usd, 0) - above.amount
+               - coalesce(sum(page.amount_micro_usd) OVER (ORDER BY page.occurred_at DESC, page.tx_no DESC, page.posting_no DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::text AS balance_after,
+             (coalesce(b.entries, 0) - above.entries + 1
+               - row_number() OVER (ORDER BY page.occurred_at DESC, page.tx_no DESC, page.posting_no DESC))::text AS entry_no
+        FROM page CROSS JOIN above LEFT JOIN ledger_balances b ON b.ledger_account = ${account.name}
+       ORDER BY page.occurred_at DESC, page.tx_no DESC, page.posting_no DESC`.execute(this.db);
     const items = rows.slice(0, limit).map((r): StatementLine => ({
       entryNo: r.entry_no,
       txNo: r.tx_no,
@@ -114,10 +145,11 @@ export class LedgerQueries {
       type: r.type,
       reference: r.reference,
       amountMicroUsd: normalBalance(account.normalSide, BigInt(r.amount_micro_usd)).toString(),
-      balanceAfterMicroUsd: normalBalance(account.normalSide, BigInt(r.balance_after_micro_usd)).toString(),
+      balanceAfterMicroUsd: normalBalance(account.normalSide, BigInt(r.balance_after)).toString(),
       ...(options.withAudit ? { reason: r.reason, actorId: r.actor_id } : {}),
     }));
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1].entryNo : null };
+    const last = rows[limit - 1];
+    return { items, nextCursor: rows.length > limit ? `${last.occurred_at.getTime()}-${last.tx_no}-${last.posting_no}` : null };
   }
 
   async accountTotals(ledgerAccount: string): Promise<AccountTotals> {

@@ -30,14 +30,19 @@ export function assertBalanced(postings: readonly Posting[]): Posting[] {
 }
 
 export const MAX_POSTINGS = 16;
+/**
+ * A usage day summary nets a whole day of charges: one line per ledger account they touched
+ * (the developer, the platform, every provider that served the day), so it may need more.
+ */
+export const MAX_SUMMARY_POSTINGS = 4_096;
 
 /**
  * Reads postings from a recorded event without trusting it: null when absent, malformed,
  * unbalanced or naming an unknown account. Projectors skip such events rather than throw.
  */
-export function readPostings(data: JsonObject): Posting[] | null {
+export function readPostings(data: JsonObject, maxPostings = MAX_POSTINGS): Posting[] | null {
   const raw: JsonValue | undefined = data.postings;
-  if (!Array.isArray(raw) || raw.length < 2 || raw.length > MAX_POSTINGS) return null;
+  if (!Array.isArray(raw) || raw.length < 2 || raw.length > maxPostings) return null;
   let sum = 0n;
   const postings: Posting[] = [];
   for (const item of raw) {

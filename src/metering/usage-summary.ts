@@ -114,6 +114,8 @@ export type UsageDaySummarized = DomainEvent<'UsageDaySummarized', {
   summarizedAt: string;
 }>;
 
+export const USAGE_DAY_SUMMARIZED: UsageDaySummarized['type'] = 'UsageDaySummarized';
+
 interface MutableGroup extends Omit<UsageGroupFields, 'costMicroUsd' | 'providerShareMicroUsd' | 'latency' | 'ttft'> {
   cost: bigint;
   share: bigint;

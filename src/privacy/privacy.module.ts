@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { SessionStore } from '../auth/session-store';
+import { LedgerModule } from '../ledger/ledger.module';
 import { DataRightsService } from './data-rights.service';
 import { AccountDeletion } from './deletion/account-deletion';
 import { DeletionSweep } from './deletion/deletion-sweep';
@@ -9,7 +10,7 @@ import { DataExport } from './export/data-export';
 
 /** Data rights services (P7, P9, P10), everywhere; routes in PrivacyHttpModule, the sweep in DeletionSweepModule. */
 @Module({
-  imports: [AccountsModule, ApiKeysModule],
+  imports: [AccountsModule, ApiKeysModule, LedgerModule],
   providers: [SessionStore, DataRightsService, AccountDeletion, DeletionSweep, DataExport],
   exports: [DataRightsService, AccountDeletion, DeletionSweep, DataExport],
 })

@@ -150,6 +150,46 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
       expect(backFrom.map((e) => e.revision)).toEqual([2n, 1n, 0n]);
     });
 
+    describe('truncateStreamBefore (retention)', () => {
+      it('removes the events below a revision from stream reads; the rest, the revision and the next append are unchanged', async () => {
+        const s = stream('trunc');
+        const events = Array.from({ length: 6 }, (_, i) => ev(`E${i}`));
+        await store.append(s, events, 'no_stream');
+        await store.truncateStreamBefore(s, 4n);
+        expect((await store.readStream(s)).map((e) => [e.revision, e.id])).toEqual([
+          [4n, events[4].id],
+          [5n, events[5].id],
+        ]);
+        expect((await store.readStream(s, { fromRevision: 1n })).map((e) => e.revision)).toEqual([4n, 5n]);
+        expect((await store.readStream(s, { direction: 'backwards' })).map((e) => e.revision)).toEqual([5n, 4n]);
+        expect(await store.readStream(s, { direction: 'backwards', fromRevision: 3n }).catch(() => [])).toEqual([]);
+        // The stream goes on where it was: an append expecting revision 5 succeeds, one expecting 3 conflicts.
+        await expect(store.append(s, [ev('Late')], 3n)).rejects.toBeInstanceOf(StreamVersionConflictError);
+        expect((await store.append(s, [ev('Next')], 5n)).nextExpectedRevision).toBe(6n);
+        expect((await store.readStream(s)).map((e) => e.type)).toEqual(['E4', 'E5', 'Next']);
+      });
+
+      it('is idempotent and never lowers: a repeat or a smaller revision changes nothing', async () => {
+        const s = stream('trunc2');
+        await store.append(s, Array.from({ length: 5 }, (_, i) => ev(`E${i}`)), 'no_stream');
+        await store.truncateStreamBefore(s, 3n);
+        await store.truncateStreamBefore(s, 3n);
+        await store.truncateStreamBefore(s, 1n);
+        expect((await store.readStream(s)).map((e) => e.revision)).toEqual([3n, 4n]);
+        await store.truncateStreamBefore(s, 4n);
+        expect((await store.readStream(s)).map((e) => e.revision)).toEqual([4n]);
+      });
+
+      it('keeps the last event: truncating past it is refused, as is a missing stream', async () => {
+        const s = stream('trunc3');
+        await store.append(s, [ev('A'), ev('B')], 'no_stream');
+        await expect(store.truncateStreamBefore(s, 2n)).rejects.toBeInstanceOf(EventStoreArgumentError);
+        await expect(store.truncateStreamBefore(s, -1n)).rejects.toBeInstanceOf(EventStoreArgumentError);
+        await expect(store.truncateStreamBefore(stream('ghost'), 0n)).rejects.toBeInstanceOf(StreamNotFoundError);
+        expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A', 'B']);
+      });
+    });
+
     it('throws StreamNotFoundError for a stream with no events', async () => {
       await expect(store.readStream(stream('ghost'))).rejects.toBeInstanceOf(StreamNotFoundError);
     });

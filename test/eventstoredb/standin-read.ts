@@ -51,12 +51,14 @@ function readStream(
     return null;
   }
   const last = events.length - 1;
+  // Truncate-before ($tb) hides the earlier events from stream reads, as the server does.
+  const first = Math.min(truncateBefore(log, name), last);
   if (backwards) {
-    const from = options.hasStart() ? 0 : options.hasEnd() ? last : clampIndex(options.getRevision(), last);
-    return walk(events, from, -1);
+    const from = options.hasStart() ? first : options.hasEnd() ? last : clampIndex(options.getRevision(), last);
+    return walk(events.slice(first), from - first, -1);
   }
   const from = options.hasEnd() ? events.length : options.hasRevision() ? clampIndex(options.getRevision(), events.length) : 0;
-  return walk(events, from, +1);
+  return walk(events, Math.max(from, first), +1);
 }
 
 function readAll(log: StandInLog, options: ReadReq.Options.AllOptions, backwards: boolean): Iterable<StoredEvent> {
@@ -103,6 +105,20 @@ function subscribe(log: StandInLog, call: ReadCall, options: ReadReq.Options, pr
   call.on('cancelled', stopListening);
   call.on('close', stopListening);
   call.on('error', stopListening);
+}
+
+/** The `$tb` of the stream's latest metadata event (stream `$$name`), or 0. */
+function truncateBefore(log: StandInLog, name: string): number {
+  if (name.startsWith('$$')) return 0;
+  const meta = log.stream(`$$${name}`);
+  const latest = meta?.[meta.length - 1];
+  if (!latest || latest.type !== '$metadata') return 0;
+  try {
+    const tb = (JSON.parse(Buffer.from(latest.data).toString('utf8')) as { $tb?: unknown }).$tb;
+    return typeof tb === 'number' && Number.isInteger(tb) && tb > 0 ? tb : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function* walk(events: readonly StoredEvent[], from: number, step: 1 | -1): Generator<StoredEvent> {

@@ -6,11 +6,12 @@
  * Implemented: Streams.Append (expected revision any / no_stream / stream_exists / revision,
  * wrong expected version in-band, idempotency by event id), Streams.Read (stream reads and
  * $all reads in both directions, stream and $all catch-up subscriptions with stream-name /
- * event-type filters by prefix or regex, caught_up).
+ * event-type filters by prefix or regex, caught_up), stream metadata's truncate-before ($tb)
+ * on stream reads (metadata is an ordinary `$metadata` event in `$$stream`, as on the server).
  * Not implemented: BatchAppend, Delete, Tombstone (UNIMPLEMENTED), ServerFeatures (not
  * registered: grpc answers UNIMPLEMENTED, which the client takes as "no optional features",
  * so it appends with Streams.Append), checkpoints and fell_behind in subscriptions,
- * link resolution, stream metadata/ACLs, authentication, TLS, gossip, persistent subscriptions,
+ * link resolution, other stream metadata ($maxAge, $maxCount, ACLs), authentication, TLS, gossip, persistent subscriptions,
  * projections.
  */
 import { Server, ServerCredentials, UntypedServiceImplementation } from '@grpc/grpc-js';

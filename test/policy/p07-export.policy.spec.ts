@@ -70,12 +70,13 @@ describe('P7: users can access and export their data', () => {
       expect(r).toMatchObject({ keyId: dev.keyId, model: MODEL, costMicroUsd: event.data.costMicroUsd, inputTokens: event.data.inputTokens, outputTokens: event.data.outputTokens });
     }
 
-    // Ledger lines: the grant and the three charges, with the amounts the events posted.
-    const lines = doc.ledgerLines as { type: string; amountMicroUsd: string; ledgerAccount: string }[];
+    // Ledger lines (the statement, newest first, signed as the owner reads them): the grant and
+    // the three charges, with the amounts the events posted.
+    const lines = (doc.ledgerLines as { type: string; amountMicroUsd: string; balanceAfterMicroUsd: string; ledgerAccount: string }[]).slice().reverse();
     expect(lines.map((l) => l.type)).toEqual(['CreditsGranted', 'UsageRecorded', 'UsageRecorded', 'UsageRecorded']);
-    expect(lines[0].amountMicroUsd).toBe('-3000000'); // credit side of the developer's liability
+    expect(lines[0]).toMatchObject({ amountMicroUsd: '3000000', balanceAfterMicroUsd: '3000000' });
     const charged = recorded.map((e) => (e.data.postings as { account: string; amountMicroUsd: string }[]).find((p) => p.account === `developer:${dev.accountId}`)!.amountMicroUsd);
-    expect(lines.slice(1).map((l) => l.amountMicroUsd).sort()).toEqual(charged.sort());
+    expect(lines.slice(1).map((l) => (-BigInt(l.amountMicroUsd)).toString()).sort()).toEqual(charged.sort());
     expect(doc.paymentOrders).toEqual([]); // payments are off in this app; grants are the credits here
 
     // Another person's export holds none of this one's data.

@@ -31,7 +31,7 @@ import {
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { Readable } from 'node:stream';
-import { checkAppend, checkMultiAppend, checkStreamName, readCount } from '../event-store.arguments';
+import { checkAppend, checkMultiAppend, checkStreamName, checkTruncation, readCount } from '../event-store.arguments';
 import {
   EventStoreArgumentError,
   EventStoreUnavailableError,
@@ -192,6 +192,37 @@ export class EventStoreDbEventStore implements EventStore {
       return mapEvents(resolved);
     } catch (err) {
       throw translateError(err, { stream });
+    }
+  }
+
+  /**
+   * Sets the stream's truncate-before ($tb) metadata, keeping any other metadata; never lowers it.
+   * The server hides the events from stream reads at once and drops them at its next scavenge.
+   */
+  async truncateStreamBefore(stream: string, before: bigint): Promise<void> {
+    checkTruncation(stream, before);
+    const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    if (before > last.revision) throw new EventStoreArgumentError(`truncateStreamBefore(${stream}, ${before}): the last event (${last.revision}) always stays`);
+    const metastream = `$$${stream}`;
+    try {
+      // The client's getStreamMetadata reports a commit position as the metastream's revision, so read it here.
+      let raw: Record<string, unknown> = {};
+      let revision: bigint | typeof NO_STREAM = NO_STREAM;
+      try {
+        const [latest] = await collect(this.client.readStream(metastream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+        if (latest?.event) {
+          revision = latest.event.revision;
+          if (latest.event.isJson && isPlainObject(latest.event.data)) raw = latest.event.data;
+        }
+      } catch (err) {
+        if (!(err instanceof EsdbStreamNotFoundError)) throw err;
+      }
+      const current = raw.$tb;
+      if (typeof current === 'number' && BigInt(current) >= before) return;
+      // A concurrent metadata write makes this append fail rather than be lost; the caller's retry re-reads.
+      await this.client.appendToStream(metastream, jsonEvent({ type: '$metadata', data: { ...raw, $tb: Number(before) } }), { expectedRevision: revision });
+    } catch (err) {
+      throw translateError(err, { stream: metastream });
     }
   }
 

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
-import { checkAppend, checkMultiAppend, checkStreamName, readCount } from '../event-store.arguments';
+import { checkAppend, checkMultiAppend, checkStreamName, checkTruncation, readCount } from '../event-store.arguments';
 import {
   DuplicateEventIdError,
+  EventStoreArgumentError,
   EventStoreUnavailableError,
   StreamNotFoundError,
   StreamVersionConflictError,
@@ -170,6 +171,16 @@ export class PostgresEventStore implements EventStore {
    * after every readable one, so a full page is complete; only a short page waits (briefly)
    * for those transactions, so a caller sees what was appended before it called.
    */
+  /** Deletes the rows (one statement, by the (stream, revision) index); the last event always stays. */
+  async truncateStreamBefore(stream: string, before: bigint): Promise<void> {
+    checkTruncation(stream, before);
+    const { rows } = await this.query<{ last: string | null }>('tg_stream_last', 'SELECT max(revision)::text AS last FROM events WHERE stream = $1', [stream]);
+    const last = rows[0]?.last;
+    if (last === null || last === undefined) throw new StreamNotFoundError(stream);
+    if (before > BigInt(last)) throw new EventStoreArgumentError(`truncateStreamBefore(${stream}, ${before}): the last event (${last}) always stays`);
+    await this.query('tg_truncate_stream', 'DELETE FROM events WHERE stream = $1 AND revision < $2', [stream, before.toString()]);
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const count = readCount(options.maxCount);
     const deadline = Date.now() + HORIZON_WAIT_MAX_MS;

@@ -6,7 +6,7 @@ import { RolesGuard } from '../../auth/roles.guard';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
 import { invalid } from '../../common/domain-error';
-import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, StatementLine, TrialBalance } from '../ledger.queries';
+import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine, TrialBalance } from '../ledger.queries';
 import { sendCsv } from './csv-export';
 import { queryInt, queryRange, queryString, queryTime } from './query-params';
 
@@ -78,7 +78,7 @@ export class FinanceLedgerController {
   @Get('ledger-accounts/:account')
   @ApiOperation({ summary: "One ledger account: totals and its lines with running balance, reasons and actors." })
   async account(@Param('account') account: string, @Query() query: Record<string, unknown>): Promise<{ totals: AccountTotals; lines: Page<StatementLine> }> {
-    const lines = await this.ledger.statement(account, { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', 20), withAudit: true });
+    const lines = await this.ledger.statement(account, { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX), withAudit: true });
     return { totals: await this.ledger.accountTotals(account), lines };
   }
 }

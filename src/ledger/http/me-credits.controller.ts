@@ -5,7 +5,7 @@ import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
 import { developerAccount } from '../ledger-accounts';
-import { LedgerQueries, Page, StatementLine } from '../ledger.queries';
+import { LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine } from '../ledger.queries';
 import { formatUsd } from '../money';
 import { CreditSpending } from '../spending/credit-spending';
 import { sendCsv } from './csv-export';
@@ -58,7 +58,7 @@ export class MeCreditsController {
   @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive' })
   @ApiOkResponse({ description: '{ items: StatementLine[], nextCursor }' })
   statement(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>): Promise<Page<StatementLine>> {
-    return this.ledger.statement(developerAccount(principal.accountId), { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', 20) });
+    return this.ledger.statement(developerAccount(principal.accountId), { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX) });
   }
 
   @Get('statement.csv')

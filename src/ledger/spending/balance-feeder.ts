@@ -4,6 +4,7 @@ import { Kysely } from 'kysely';
 import { Pool, PoolClient } from 'pg';
 import { Database } from '../../database/schema';
 import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../event-store/event-store.port';
+import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { Logger } from '../../observability/logger';
 import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../projection-runtime/checkpoint';
@@ -124,6 +125,9 @@ export class BalanceFeeder {
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
+    // A usage day summary nets charges this feeder already applied one by one (it replaces them
+    // only in the store and the read models), so it moves no cached balance.
+    if (event.type === USAGE_DAY_SUMMARIZED) return;
     const holdId = typeof event.data.holdId === 'string' && event.data.holdId ? event.data.holdId : null;
     const deltas = new Map<string, bigint>();
     for (const posting of readPostings(event.data) ?? []) {

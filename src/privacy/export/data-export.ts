@@ -8,6 +8,8 @@ import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
 import { StreamNotFoundError } from '../../event-store/event-store.errors';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
+import { developerAccount, providerAccount } from '../../ledger/ledger-accounts';
+import { LedgerQueries } from '../../ledger/ledger.queries';
 import { formatUsd } from '../../ledger/money';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
@@ -38,6 +40,7 @@ export class DataExport {
     private readonly accounts: AccountsService,
     private readonly keys: ApiKeysService,
     private readonly rights: DataRightsService,
+    private readonly ledger: LedgerQueries,
   ) {}
 
   async write(accountId: string, sink: ExportSink, generatedAt: string): Promise<void> {
@@ -148,36 +151,15 @@ export class DataExport {
     }
   }
 
-  /** Every line of the person's ledger accounts (credits as a developer, earnings as a provider). */
+  /** Every line of the person's ledger accounts (credits as a developer, earnings as a provider), newest first. */
   private async *ledgerLines(accountId: string): AsyncGenerator<object> {
-    for (const ledgerAccount of [`developer:${accountId}`, `provider:${accountId}`]) {
-      let after = '-1';
-      for (;;) {
-        const rows = await this.db
-          .selectFrom('ledger_postings as p')
-          .innerJoin('ledger_transactions as t', 't.tx_no', 'p.tx_no')
-          .select(['p.entry_no', 'p.amount_micro_usd', 'p.balance_after_micro_usd', 'p.occurred_at', 't.type', 't.reference', 't.reason', 't.tx_no'])
-          .where('p.ledger_account', '=', ledgerAccount)
-          .where('p.entry_no', '>', after)
-          .orderBy('p.entry_no')
-          .limit(EXPORT_PAGE)
-          .execute();
-        for (const r of rows) {
-          yield {
-            ledgerAccount,
-            entryNo: String(r.entry_no),
-            txNo: String(r.tx_no),
-            type: r.type,
-            amountMicroUsd: String(r.amount_micro_usd),
-            balanceAfterMicroUsd: String(r.balance_after_micro_usd),
-            reference: r.reference,
-            reason: r.reason,
-            occurredAt: r.occurred_at.toISOString(),
-          };
-        }
-        if (rows.length < EXPORT_PAGE) break;
-        after = String(rows[rows.length - 1].entry_no);
-      }
+    for (const ledgerAccount of [developerAccount(accountId), providerAccount(accountId)]) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.ledger.statement(ledgerAccount, { limit: EXPORT_PAGE, cursor });
+        for (const line of page.items) yield { ledgerAccount, ...line };
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
     }
   }
 }
