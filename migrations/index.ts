@@ -6,6 +6,7 @@ import * as m0004 from './0004_ledger';
 import * as m0005 from './0005_nodes_and_prices';
 import * as m0006 from './0006_payments';
 import * as m0007 from './0007_append_to_streams';
+import * as m0013 from './0013_kyc';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_nodes_and_prices': m0005,
   '0006_payments': m0006,
   '0007_append_to_streams': m0007,
+  '0013_kyc': m0013,
 };

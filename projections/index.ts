@@ -1,6 +1,7 @@
 import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
+import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
@@ -8,4 +9,4 @@ import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
-export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection];
+export const projectors: readonly Projector[] = [streamIndexProjection, accountsProjection, apiKeysProjection, ledgerProjection, nodesProjection, pricesProjection, paymentsProjection, kycProjection];

@@ -25,6 +25,8 @@ import { MeteringModule } from './metering/metering.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
+import { KycHttpModule } from './privacy/kyc/kyc-http.module';
+import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -38,8 +40,8 @@ export type ProcessRole = 'all' | 'api' | 'worker' | 'cli';
 @Module({})
 export class AppModule {
   static register(config: AppConfig, role: ProcessRole): DynamicModule {
-    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule] : [];
-    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule] : [];
+    const workers = role === 'all' || role === 'worker' ? [ProjectionRuntimeModule, LedgerWorkerModule, PaymentsWorkerModule, KycSweepModule] : [];
+    const dashboard = role === 'all' || role === 'api' ? [AuthModule.register(config), MeModule, AdminModule, LedgerHttpModule, MeteringModule, InferenceModule, PaymentsHttpModule, KycHttpModule] : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     return {

@@ -54,6 +54,17 @@ export interface AppConfig {
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
   metering: MeteringConfig;
+  kyc: KycConfig;
+}
+
+/** Optional identity verification (P17). */
+export interface KycConfig {
+  /** true → payment orders and new API keys are refused until the account's KYC is verified. */
+  required: boolean;
+  /** How long after the last decision (verified or rejected) the numbers are kept before their key is shredded. */
+  retentionMs: number;
+  /** How often the worker's BullMQ sweep shreds numbers whose window ended. */
+  sweepIntervalMs: number;
 }
 
 export interface InferenceConfig {
@@ -287,6 +298,8 @@ function readNodes(r: Reader): NodesConfig {
   return nodes;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
 
 /** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
@@ -383,6 +396,11 @@ export function loadConfig(env: Env): AppConfig {
     },
     nodes: readNodes(r),
     payments: readPayments(r, nodeEnv === 'production'),
+    kyc: {
+      required: r.oneOf('KYC_REQUIRED', ['true', 'false'], 'false') === 'true',
+      retentionMs: r.int('KYC_RETENTION_DAYS', 5 * 365, 1, 100 * 365) * DAY_MS,
+      sweepIntervalMs: r.int('KYC_SWEEP_INTERVAL_SECONDS', 3_600, 1, 7 * 24 * 3_600) * 1000,
+    },
     metering: {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),

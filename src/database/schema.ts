@@ -236,6 +236,21 @@ export interface PaymentWebhookEventsTable {
   deliveries: number;
 }
 
+/** KYC (P17): masked numbers sealed with the profile key; see migrations/0013_kyc.ts. */
+export interface KycVerificationsTable {
+  account_id: string;
+  status: 'submitted' | 'verified' | 'rejected';
+  submission_id: string;
+  pan_masked_sealed: string;
+  aadhaar_masked_sealed: string;
+  submitted_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  rejection_reason: string | null;
+  numbers_shredded_at: Date | null;
+  revision: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -255,4 +270,5 @@ export interface Database {
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;
+  kyc_verifications: KycVerificationsTable;
 }

@@ -44,6 +44,21 @@ export class PersonalDataVault {
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
 
+  /**
+   * Crypto-shredding: destroys the subject's key (a row is kept, marked shredded, so the subject
+   * can never be given a new key that would seal under the old name). Idempotent. Other
+   * processes may still hold the key in memory; they only ever need it to open, and nothing
+   * opens a shredded subject's data in normal operation.
+   */
+  async shred(subjectId: string): Promise<void> {
+    await this.db
+      .insertInto('personal_data_keys')
+      .values({ subject_id: subjectId, key: null, shredded_at: new Date() })
+      .onConflict((oc) => oc.column('subject_id').doUpdateSet({ key: null, shredded_at: new Date() }).where('personal_data_keys.shredded_at', 'is', null))
+      .execute();
+    this.cache.set(subjectId, null);
+  }
+
   private async keyFor(subjectId: string, create: boolean): Promise<Buffer | null> {
     const cached = this.cache.get(subjectId);
     if (cached !== undefined && (cached !== null || !create)) return cached;
