@@ -32,6 +32,8 @@ export interface AppConfig {
   appSecret: string;
   /** Express `trust proxy`: a hop count (0 = the socket address is the client) or a list of proxy addresses/subnets. */
   trustProxy: number | string;
+  /** Strict-Transport-Security max-age on responses that came over TLS; 0 = no header. */
+  hstsMaxAgeSeconds: number;
   /** Where the dashboard lives; Google sign-in redirects there. null → the callback answers JSON. */
   appUrl: string | null;
   /** Lifetime of an access JWT (the `tg_session` cookie). */
@@ -373,6 +375,7 @@ export function loadConfig(env: Env): AppConfig {
     // Secrets have no default in production: a deployment that forgets one must not boot.
     appSecret: r.string('APP_SECRET', nodeEnv === 'production' ? null : DEV_APP_SECRET),
     trustProxy: r.trustProxy('TRUST_PROXY'),
+    hstsMaxAgeSeconds: r.int('HSTS_MAX_AGE_SECONDS', 365 * 24 * 60 * 60, 0, 2 * 365 * 24 * 60 * 60),
     appUrl: r.optionalUrl('APP_URL', nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']),
     sessionAccessTtlSeconds: r.int('SESSION_ACCESS_TTL_SECONDS', 15 * 60, 60, 24 * 60 * 60),
     sessionRefreshTtlSeconds: r.int('SESSION_REFRESH_TTL_SECONDS', 30 * 24 * 60 * 60, 5 * 60, 365 * 24 * 60 * 60),
