@@ -3,6 +3,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { projectors } from '../../projections';
+import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/projection-runtime/verify';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/personal-data/personal-data.vault';
 import { maskAadhaar, maskPan, normaliseAadhaar, normalisePan } from '../../src/privacy/kyc/kyc-numbers';
@@ -184,6 +187,15 @@ describe('P17: identity numbers are protected and kept only as long as required'
       // A pending submission is never shredded, however old the previous decision.
       expect((await t.app.get(KycRetention).sweep(Date.now() + 10 * RETENTION_MS)).shredded).not.toContain(dev.accountId);
       expect((await events(`kyc-${dev.accountId}`)).some((e) => e.type === 'KycNumbersShredded')).toBe(false);
+    });
+
+    it('rebuilds the KYC read model from the events row for row', async () => {
+      await t.caughtUp();
+      const { rows } = await t.database.pool.query(`SELECT count(*)::int AS n FROM kyc_verifications WHERE numbers_shredded_at IS NOT NULL`);
+      expect(rows[0].n).toBeGreaterThan(0);
+      const report = await verifyProjections(t.database.db, t.app.get<EventStore>(EVENT_STORE), projectors, { checkpointName: READ_MODELS_CHECKPOINT, batchSize: 3 });
+      expect(report.tables.find((x) => x.table === 'kyc_verifications')).toBeDefined();
+      expect(report.ok).toBe(true);
     });
   });
 });
