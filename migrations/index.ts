@@ -11,6 +11,7 @@ import * as m0009 from './0009_payouts';
 import * as m0010 from './0010_audit_log';
 import * as m0011 from './0011_data_rights';
 import * as m0012 from './0012_retention';
+import * as m0013 from './0013_kyc';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_audit_log': m0010,
   '0011_data_rights': m0011,
   '0012_retention': m0012,
+  '0013_kyc': m0013,
 };

@@ -2,6 +2,7 @@ import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
 import { auditLogProjection } from './audit-log.projection';
+import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
@@ -22,4 +23,5 @@ export const projectors: readonly Projector[] = [
   payoutsProjection,
   usageProjection,
   auditLogProjection,
+  kycProjection,
 ];

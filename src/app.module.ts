@@ -34,6 +34,8 @@ import { PayoutsModule } from './payouts/payouts.module';
 import { DeletionSweepModule } from './privacy/deletion/deletion-sweep.module';
 import { PrivacyHttpModule } from './privacy/http/privacy-http.module';
 import { PrivacyModule } from './privacy/privacy.module';
+import { KycHttpModule } from './privacy/kyc/kyc-http.module';
+import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -63,6 +65,7 @@ export class AppModule {
             PrivacyHttpModule,
             AuditModule,
             SupportModule,
+            KycHttpModule,
           ]
         : [];
     const workers =
@@ -72,6 +75,7 @@ export class AppModule {
             LedgerWorkerModule,
             PaymentsWorkerModule,
             DeletionSweepModule,
+            KycSweepModule,
           ]
         : [];
     // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.

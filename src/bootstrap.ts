@@ -11,6 +11,7 @@ import { LIFECYCLE, Lifecycle } from './health/lifecycle';
 import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
+import { hsts } from './security/hsts';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -41,6 +42,8 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   app.disable('x-powered-by');
   // The client IP (per-IP sign-in limits, sign-in records) is taken from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxy);
+  // Data in transit (P20): browsers that reached us over TLS keep to TLS.
+  if (config.hstsMaxAgeSeconds > 0) app.use(hsts(config.hstsMaxAgeSeconds));
   // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
-import { conflict, forbidden, invalid, notFound, unauthorized } from '../common/domain-error';
+import { conflict, DomainError, forbidden, invalid, notFound, unauthorized } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
 import { CommandContext } from '../event-sourcing/decider';
@@ -20,6 +20,9 @@ import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENG
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
 const DISPLAY_NAME_MAX = 100;
 const PICTURE_URL_MAX = 2_000;
+/** A racing first sign-in waits this many times this long for the winner's account (≤ 3 s). */
+const IN_FLIGHT_POLLS = 30;
+const IN_FLIGHT_POLL_MS = 100;
 
 export interface RegisterInput {
   email: string | null;
@@ -124,11 +127,25 @@ export class AccountsService {
       this.assertActive(await this.state(accountId));
       return { accountId, created: false };
     }
-    const created = await this.register(
-      { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject } },
-      { ...context, actorId: 'self' },
-    );
-    return { accountId: created.accountId, created: true };
+    try {
+      const created = await this.register(
+        { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject } },
+        { ...context, actorId: 'self' },
+      );
+      return { accountId: created.accountId, created: true };
+    } catch (err) {
+      // A concurrent first sign-in of the same identity is registering it: sign in to that account once it exists.
+      if (!(err instanceof DomainError && err.code === `${kind}_taken`)) throw err;
+      for (let attempt = 0; attempt < IN_FLIGHT_POLLS; attempt++) {
+        const owner = await identityOwner(this.store, this.identityHash(kind, subject));
+        if (owner && (await this.exists(owner))) {
+          this.assertActive(await this.state(owner));
+          return { accountId: owner, created: false };
+        }
+        await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+      }
+      throw err;
+    }
   }
 
   async state(accountId: string): Promise<AccountState> {

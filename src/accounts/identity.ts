@@ -22,8 +22,15 @@ export async function identityOwner(store: EventStore, identityHash: string): Pr
 }
 
 /**
- * Claims the identity for `accountId`. A claim whose account was never created (a registration
- * that failed half-way) may be taken over; an owner that exists keeps it.
+ * A claim whose account does not exist yet is a registration in flight, or one that failed
+ * half-way. Only after this long is it abandoned and may be taken over: taking over an in-flight
+ * claim let racing sign-ins of one identity each create an account (and each get the free tier, P15).
+ */
+export const CLAIM_ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * Claims the identity for `accountId` at time `at`. An owner that exists keeps it; so does a claim
+ * younger than CLAIM_ABANDONED_AFTER_MS; an older claim whose account was never created is taken over.
  */
 export async function claimIdentity(
   store: EventStore,
@@ -45,6 +52,8 @@ export async function claimIdentity(
   const owner = last.data.accountId as string;
   if (owner === accountId) return 'claimed';
   if (await ownerExists(owner)) return { ownedBy: owner };
+  const claimedAt = Date.parse(String(last.data.claimedAt));
+  if (!(Date.parse(at) - claimedAt >= CLAIM_ABANDONED_AFTER_MS)) return { ownedBy: owner }; // still being registered
   await store.append(stream, [claim], last.revision); // a concurrent takeover makes this throw a conflict
   return 'claimed';
 }

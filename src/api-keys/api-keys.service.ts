@@ -8,6 +8,7 @@ import { Database } from '../database/schema';
 import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
 import { CommandContext } from '../event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { KycGate } from '../privacy/kyc/kyc-gate';
 import { REDIS } from '../redis/redis.module';
 import { SECRETS, Secrets } from '../security/secrets';
 import { apiKeyDecider } from './api-key.decide';
@@ -46,6 +47,7 @@ export class ApiKeysService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly accounts: AccountsService,
+    private readonly kyc: KycGate,
   ) {}
 
   hashKey(fullKey: string): string {
@@ -59,6 +61,7 @@ export class ApiKeysService {
     // A deletion request revoked every key; a new one would outlive the promise made to the person.
     if (account.deletionRequestedAt) throw conflict('deletion_pending', 'The account is being deleted; cancel the deletion request to create keys again.');
     if (account.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
+    await this.kyc.assertAllowed(accountId, 'API keys'); // KYC_REQUIRED (P17)
     const active = await this.db
       .selectFrom('api_keys')
       .select((eb) => eb.fn.countAll<string>().as('n'))

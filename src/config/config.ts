@@ -32,6 +32,8 @@ export interface AppConfig {
   appSecret: string;
   /** Express `trust proxy`: a hop count (0 = the socket address is the client) or a list of proxy addresses/subnets. */
   trustProxy: number | string;
+  /** Strict-Transport-Security max-age on responses that came over TLS; 0 = no header. */
+  hstsMaxAgeSeconds: number;
   /** Where the dashboard lives; Google sign-in redirects there. null → the callback answers JSON. */
   appUrl: string | null;
   /** Lifetime of an access JWT (the `tg_session` cookie). */
@@ -57,6 +59,7 @@ export interface AppConfig {
   payouts: PayoutsConfig;
   privacy: PrivacyConfig;
   retention: RetentionConfig;
+  kyc: KycConfig;
 }
 
 /** Provider payouts (src/payouts). */
@@ -88,6 +91,16 @@ export interface RetentionConfig {
   streamsPerSweep: number;
   /** A usage day with more events than this is left alone (and logged): it would not fit one roll-up in memory. */
   maxEventsPerDay: number;
+}
+
+/** Optional identity verification (P17). */
+export interface KycConfig {
+  /** true → payment orders and new API keys are refused until the account's KYC is verified. */
+  required: boolean;
+  /** How long after the last decision (verified or rejected) the numbers are kept before their key is shredded. */
+  retentionMs: number;
+  /** How often the worker's BullMQ sweep shreds numbers whose window ended. */
+  sweepIntervalMs: number;
 }
 
 export interface InferenceConfig {
@@ -408,6 +421,7 @@ export function loadConfig(env: Env): AppConfig {
     // Secrets have no default in production: a deployment that forgets one must not boot.
     appSecret: r.string('APP_SECRET', nodeEnv === 'production' ? null : DEV_APP_SECRET),
     trustProxy: r.trustProxy('TRUST_PROXY'),
+    hstsMaxAgeSeconds: r.int('HSTS_MAX_AGE_SECONDS', 365 * 24 * 60 * 60, 0, 2 * 365 * 24 * 60 * 60),
     appUrl: r.optionalUrl('APP_URL', nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']),
     sessionAccessTtlSeconds: r.int('SESSION_ACCESS_TTL_SECONDS', 15 * 60, 60, 24 * 60 * 60),
     sessionRefreshTtlSeconds: r.int('SESSION_REFRESH_TTL_SECONDS', 30 * 24 * 60 * 60, 5 * 60, 365 * 24 * 60 * 60),
@@ -434,6 +448,11 @@ export function loadConfig(env: Env): AppConfig {
     privacy: {
       deletionGraceDays: r.int('PRIVACY_DELETION_GRACE_DAYS', 30, 0, 3_650),
       deletionSweepIntervalMs: r.int('PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS', 3_600, 1, 86_400) * 1000,
+    },
+    kyc: {
+      required: r.oneOf('KYC_REQUIRED', ['true', 'false'], 'false') === 'true',
+      retentionMs: r.int('KYC_RETENTION_DAYS', 5 * 365, 1, 100 * 365) * DAY_MS,
+      sweepIntervalMs: r.int('KYC_SWEEP_INTERVAL_SECONDS', 3_600, 1, 7 * 24 * 3_600) * 1000,
     },
     metering: {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),

@@ -330,6 +330,21 @@ export interface RetentionSigninsTable {
   oldest_kept_at: Date | null;
 }
 
+/** KYC (P17): masked numbers sealed with the profile key; see migrations/0013_kyc.ts. */
+export interface KycVerificationsTable {
+  account_id: string;
+  status: 'submitted' | 'verified' | 'rejected';
+  submission_id: string;
+  pan_masked_sealed: string;
+  aadhaar_masked_sealed: string;
+  submitted_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  rejection_reason: string | null;
+  numbers_shredded_at: Date | null;
+  revision: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -356,4 +371,5 @@ export interface Database {
   audit_log: AuditLogTable;
   retention_pending_truncations: RetentionPendingTruncationsTable;
   retention_signins: RetentionSigninsTable;
+  kyc_verifications: KycVerificationsTable;
 }

@@ -2,6 +2,7 @@ import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LedgerModule } from '../ledger/ledger.module';
+import { KycModule } from '../privacy/kyc/kyc.module';
 import { PaymentCredits } from './payment-credits';
 import { PaymentOrdersService } from './orders/payment-orders.service';
 import { PaymentQueries } from './payment.queries';
@@ -19,7 +20,7 @@ import { WebhookInbox } from './webhooks/webhook-inbox';
  * configured the gateway and the queue are null and every payments route answers 404.
  */
 @Module({
-  imports: [LedgerModule],
+  imports: [LedgerModule, KycModule],
   providers: [
     { provide: RAZORPAY, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.payments ? new RazorpayGateway(c.payments) : null) },
     {

@@ -18,11 +18,6 @@ describe('account decider', () => {
     given(accountDecider, [registered]).when(register).thenRefuses('account_exists');
     given(accountDecider, []).when({ type: 'SuspendAccount', reason: 'spam', at }).thenRefuses('account_not_found');
   });
-  it('grants the provider role only through an invite', () => {
-    given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', at }).thenRefuses('provider_invite_only');
-    given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', viaInvite: true, at }).then([{ type: 'RoleGranted', data: { role: 'provider', grantedAt: at } }]);
-    given(accountDecider, []).when({ ...register, roles: ['provider'] }).thenRefuses('provider_invite_only');
-  });
   it('makes role changes idempotent and keeps developer for everyone', () => {
     const granted: AccountEvent = { type: 'RoleGranted', data: { role: 'finance', grantedAt: at } };
     given(accountDecider, [registered, granted]).when({ type: 'GrantRole', role: 'finance', at }).then([]);

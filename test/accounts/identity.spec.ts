@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { claimIdentity, identityOwner } from '../../src/accounts/identity';
+import { CLAIM_ABANDONED_AFTER_MS, claimIdentity, identityOwner } from '../../src/accounts/identity';
 import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
@@ -26,10 +26,14 @@ describe('identity claims (uniqueness without a unique index)', () => {
     for (const r of results) if (r !== 'claimed') expect(r).toEqual({ ownedBy: owner });
   });
 
-  it('lets a claim whose account was never created be taken over, but not one whose account exists', async () => {
+  it('lets a claim whose account was never created be taken over once abandoned, but not one whose account exists', async () => {
     const hash = randomUUID();
     await claimIdentity(store, hash, 'email', 'ghost', at, async () => false);
-    expect(await claimIdentity(store, hash, 'email', 'real', at, async (owner) => owner !== 'ghost')).toBe('claimed');
+    // Within the window the ghost may be a registration still in flight: it keeps the claim.
+    const soon = new Date(Date.parse(at) + CLAIM_ABANDONED_AFTER_MS - 1).toISOString();
+    expect(await claimIdentity(store, hash, 'email', 'racer', soon, async () => false)).toEqual({ ownedBy: 'ghost' });
+    const later = new Date(Date.parse(at) + CLAIM_ABANDONED_AFTER_MS).toISOString();
+    expect(await claimIdentity(store, hash, 'email', 'real', later, async (owner) => owner !== 'ghost')).toBe('claimed');
     expect(await identityOwner(store, hash)).toBe('real');
     expect(await claimIdentity(store, hash, 'email', 'late', at, async () => true)).toEqual({ ownedBy: 'real' });
   });

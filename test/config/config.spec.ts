@@ -10,7 +10,13 @@ describe('config', () => {
       eventStoreConnectionString: null,
       logLevel: 'info',
       metering: { usageBatchMax: 500, usageQueueMax: 10_000 },
+      kyc: { required: false, retentionMs: 5 * 365 * 86_400_000, sweepIntervalMs: 3_600_000 },
     });
+  });
+
+  it('reads KYC settings: off unless KYC_REQUIRED=true, retention in days', () => {
+    expect(loadConfig({ KYC_REQUIRED: 'true', KYC_RETENTION_DAYS: '30', KYC_SWEEP_INTERVAL_SECONDS: '60' }).kyc).toEqual({ required: true, retentionMs: 30 * 86_400_000, sweepIntervalMs: 60_000 });
+    expect(() => loadConfig({ KYC_REQUIRED: 'yes', KYC_RETENTION_DAYS: '0' })).toThrow(/KYC_REQUIRED must be one of true, false[\s\S]*KYC_RETENTION_DAYS must be an integer/);
   });
 
   it('bounds the metering batch by the event store\'s per-append limit', () => {

@@ -32,16 +32,6 @@ describe('credits decider', () => {
     it('refuses a zero amount', () => given(creditsDecider, []).when({ type: 'RecordPurchase', accountId, paymentId: 'pay_2', orderId: null, amountMicroUsd: 0n, at }).thenRefuses('invalid_amount'));
   });
 
-  describe('free-tier grant', () => {
-    const granted: CreditsEvent = {
-      type: 'FreeTierGranted',
-      data: { accountId, amountMicroUsd: '1000000', grantedAt: at, postings: [{ account: 'platform:promotions', amountMicroUsd: '1000000' }, { account: dev, amountMicroUsd: '-1000000' }] },
-    };
-    it('grants the configured amount once', () => given(creditsDecider, []).when({ type: 'GrantFreeTier', accountId, amountMicroUsd: 1_000_000n, at }).then([granted]));
-    it('never twice for one account', () => given(creditsDecider, [granted]).when({ type: 'GrantFreeTier', accountId, amountMicroUsd: 1_000_000n, at }).then([]));
-    it('does nothing when the free tier is 0', () => given(creditsDecider, []).when({ type: 'GrantFreeTier', accountId, amountMicroUsd: 0n, at }).then([]));
-  });
-
   describe('admin grant and correction', () => {
     it('records a grant with its reason', () =>
       given(creditsDecider, []).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5_000_000n, reason: ' goodwill ', at }).then([

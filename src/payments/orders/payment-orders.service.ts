@@ -10,6 +10,7 @@ import { CommandContext } from '../../event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { formatUsd, parseUsd } from '../../ledger/money';
 import { Logger } from '../../observability/logger';
+import { KycGate } from '../../privacy/kyc/kyc-gate';
 import { LOGGER } from '../../observability/tokens';
 import { PaymentOrderState, paymentDecider } from '../payment.decide';
 import { MICRO_USD_PER_CENT, paymentStream } from '../payment.events';
@@ -56,11 +57,13 @@ export class PaymentOrdersService {
     @Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null,
     @Inject(KYSELY) private readonly db: Kysely<Database>,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly kyc: KycGate,
   ) {}
 
   async createOrder(accountId: string, amountUsd: string, context: CommandContext): Promise<CheckoutOrder> {
     const payments = paymentsConfig(this.config);
     const razorpay = enabled(this.razorpay);
+    await this.kyc.assertAllowed(accountId, 'payment orders'); // KYC_REQUIRED (P17)
     const amountMicroUsd = parseUsd(amountUsd);
     if (amountMicroUsd < payments.topupMinMicroUsd || amountMicroUsd > payments.topupMaxMicroUsd) {
       throw invalid('amount_out_of_range', `A top-up is between ${formatUsd(payments.topupMinMicroUsd)} and ${formatUsd(payments.topupMaxMicroUsd)} USD.`);

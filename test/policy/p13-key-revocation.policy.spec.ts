@@ -6,10 +6,10 @@ import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { bearer, ctx, registerDeveloper, startApp, waitFor } from './support';
+import { bearer, ctx, registerDeveloper, startApp, waitFor } from '../api-keys/support';
 
 /** Invariant 6: a revoked key is refused by every instance within 1 s. */
-describe('revocation across two API instances', () => {
+describe('P13: a compromised key can be revoked at once and a new one generated (refused by every instance within 1 s)', () => {
   let database: TestDatabase;
   const apps: INestApplication[] = [];
   let a: { app: INestApplication; url: string };
@@ -73,5 +73,19 @@ describe('revocation across two API instances', () => {
     } finally {
       runner.start();
     }
+  });
+
+  it('rotation (the dashboard\'s "new key for a compromised one") admits the new key on both instances and refuses the old one on B within 1 s', async () => {
+    const accountId = await registerDeveloper(a.app.get(AccountsService), 'rotate');
+    const keys = a.app.get(ApiKeysService);
+    const old = await keys.issue(accountId, { name: 'leaked' }, ctx());
+    expect(await status(b.url, old.key)).toBe(200);
+    const next = await keys.rotate(accountId, old.apiKey.id, ctx());
+    const rotatedAt = performance.now();
+    await waitFor(async () => (await status(b.url, old.key)) === 401, 1_000, 'instance B to refuse the rotated-away key', 0);
+    expect(performance.now() - rotatedAt).toBeLessThan(1_000);
+    expect(next.key).not.toBe(old.key);
+    expect(await status(a.url, next.key)).toBe(200);
+    expect(await status(b.url, next.key)).toBe(200);
   });
 });

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { checkAccountId } from '../../admin/admin-accounts.service';
+import { commandContext } from '../../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { Roles } from '../../auth/roles.decorator';
+import { RolesGuard } from '../../auth/roles.guard';
+import { SESSION_COOKIE } from '../../auth/session.cookies';
+import { SessionGuard } from '../../auth/session.guard';
+import { objectBody, requiredString } from '../../common/request-body';
+import { KYC_REASON_MAX } from './kyc.decide';
+import { KycService, KycView } from './kyc.service';
+
+/** Staff decisions on a KYC; the admin is each event's actor (P11). Support may read. */
+@ApiTags('admin')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
+@ApiResponse({ status: 403, description: 'The caller lacks the role.' })
+@ApiResponse({ status: 404, description: 'No such account, or no KYC submitted.' })
+@UseGuards(SessionGuard, RolesGuard)
+@Roles('admin')
+@Controller('admin/accounts/:id/kyc')
+export class AdminKycController {
+  constructor(private readonly kyc: KycService) {}
+
+  @Get()
+  @Roles('admin', 'support')
+  @ApiOperation({ summary: 'Status, masked numbers, who decided (admin, support).' })
+  view(@Param('id') accountId: string): Promise<KycView> {
+    return this.kyc.view(checkAccountId(accountId), true);
+  }
+
+  @Post('verify')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Mark the submitted KYC verified.' })
+  @ApiNoContentResponse()
+  @ApiResponse({ status: 409, description: 'kyc_not_pending (it was rejected; the person submits again)' })
+  async verify(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Req() req: Request): Promise<void> {
+    await this.kyc.verify(checkAccountId(accountId), commandContext(principal.accountId, req));
+  }
+
+  @Post('reject')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Reject the submitted KYC { reason }; the person may submit again.' })
+  @ApiNoContentResponse()
+  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, KYC_REASON_MAX);
+    await this.kyc.reject(checkAccountId(accountId), reason, commandContext(principal.accountId, req));
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
+import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { createTestDatabase, TEST_REDIS_URL, TestDatabase } from '../support/database';
+import { bearer, ctx, registerDeveloper, startApp } from '../api-keys/support';
+import { redisContaining, tablesContaining } from '../support/privacy-scan';
+
+/** Invariant 6: only keyed hashes are stored. The full key, or its secret part, is nowhere at rest (nor in the logs: pino redacts auth headers, test/e2e). */
+describe('P2: API keys are stored only as hashes', () => {
+  let database: TestDatabase;
+  let app: INestApplication;
+  let url: string;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('apikey_privacy');
+    ({ app, url } = await startApp(database.url));
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('appear in no table, no event and no Redis key or value after being issued, used, rotated and revoked', async () => {
+    const keys = app.get(ApiKeysService);
+    const accountId = await registerDeveloper(app.get(AccountsService), 'privacy');
+    const used = await keys.issue(accountId, { name: 'used' }, ctx());
+    const rotated = await keys.issue(accountId, { name: 'rotated' }, ctx());
+    const revoked = await keys.issue(accountId, { name: 'revoked' }, ctx());
+    for (const k of [used, rotated, revoked]) await request(url).get('/v1/me').set('authorization', bearer(k.key)).expect(200);
+    const replacement = await keys.rotate(accountId, rotated.apiKey.id, ctx());
+    await keys.revoke(accountId, revoked.apiKey.id, ctx());
+    await request(url).get('/v1/me').set('authorization', bearer(replacement.key)).expect(200);
+    await app.get(ApiKeyAuthenticator).flushUsage();
+    await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
+
+    // The secret part alone is enough to look for: it is in every copy of the key.
+    const secrets = [used, rotated, revoked, replacement].map((k) => k.key.slice(-32));
+    // The search must be able to find what it looks for.
+    expect(await tablesContaining(database.pool, [used.apiKey.prefix])).toEqual(expect.arrayContaining([expect.stringMatching(/^api_keys: /), expect.stringMatching(/^events: /)]));
+    expect(await tablesContaining(database.pool, secrets)).toEqual([]);
+    // Only the keyed hash: not a plain SHA-256 of the key either (that would let a leaked table be checked against guesses).
+    const plain = [used, replacement].map((k) => createHash('sha256').update(k.key).digest('hex'));
+    expect(await tablesContaining(database.pool, plain)).toEqual([]);
+
+    const probe = `tollgate:test:probe:${secrets[0]}`;
+    await redis.set(probe, '1', 'EX', 60);
+    expect(await redisContaining(redis, secrets)).toEqual([probe]);
+    await redis.del(probe);
+    expect(await redisContaining(redis, secrets)).toEqual([]);
+  });
+});
