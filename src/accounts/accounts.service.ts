@@ -14,7 +14,7 @@ import { REDIS } from '../redis/redis.module';
 import { SECRETS, Secrets } from '../security/secrets';
 import { AccountCommand, accountDecider, AccountState } from './account.decide';
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
-import { claimIdentity, IdentityKind, identityOwner } from './identity';
+import { claimIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
@@ -79,7 +79,7 @@ export class AccountsService {
     if (input.external) identities.push([input.external.kind, input.external.subject]);
     if (identities.length === 0) throw invalid('identity_required', 'An account needs an email or an external identity.');
     for (const [kind, value] of identities) {
-      const claimed = await claimIdentity(this.store, this.identityHash(kind, value), kind, accountId, at, (owner) => this.exists(owner));
+      const claimed = await claimIdentity(this.store, this.identityHash(kind, value), kind, accountId, at, (owner) => this.claimOwnerStatus(owner));
       if (claimed !== 'claimed') throw conflict(`${kind}_taken`, kind === 'email' ? 'An account with this email already exists.' : 'This identity already has an account.');
     }
     await this.execute(accountId, {
@@ -119,7 +119,7 @@ export class AccountsService {
     if (!accountId && profile.email && profile.emailVerified) {
       accountId = await identityOwner(this.store, this.identityHash('email', profile.email));
       if (accountId) {
-        const linked = await claimIdentity(this.store, this.identityHash(kind, subject), kind, accountId, context.occurredAt, (o) => this.exists(o));
+        const linked = await claimIdentity(this.store, this.identityHash(kind, subject), kind, accountId, context.occurredAt, (o) => this.claimOwnerStatus(o));
         if (linked !== 'claimed') accountId = linked.ownedBy;
       }
     }
@@ -153,6 +153,11 @@ export class AccountsService {
   }
 
   /** A deleted account no longer exists: its email and sign-in identities may be claimed anew. */
+  private async claimOwnerStatus(accountId: string): Promise<ClaimOwnerStatus> {
+    const state = await this.state(accountId);
+    return !state.exists ? 'absent' : state.deleted ? 'deleted' : 'active';
+  }
+
   async exists(accountId: string): Promise<boolean> {
     const state = await this.state(accountId);
     return state.exists && !state.deleted;

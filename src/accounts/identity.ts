@@ -28,9 +28,13 @@ export async function identityOwner(store: EventStore, identityHash: string): Pr
  */
 export const CLAIM_ABANDONED_AFTER_MS = 60_000;
 
+/** What became of the account a claim names: a deleted account releases its identities (P9). */
+export type ClaimOwnerStatus = 'active' | 'deleted' | 'absent';
+
 /**
- * Claims the identity for `accountId` at time `at`. An owner that exists keeps it; so does a claim
- * younger than CLAIM_ABANDONED_AFTER_MS; an older claim whose account was never created is taken over.
+ * Claims the identity for `accountId` at time `at`. An active owner keeps it; a deleted one has
+ * released it; a claim whose account does not exist is kept while younger than
+ * CLAIM_ABANDONED_AFTER_MS (a registration in flight) and taken over after.
  */
 export async function claimIdentity(
   store: EventStore,
@@ -38,7 +42,7 @@ export async function claimIdentity(
   kind: IdentityKind,
   accountId: string,
   at: string,
-  ownerExists: (ownerId: string) => Promise<boolean>,
+  ownerStatus: (ownerId: string) => Promise<ClaimOwnerStatus>,
 ): Promise<'claimed' | { ownedBy: string }> {
   const claim = { id: randomUUID(), type: 'IdentityClaimed', data: { accountId, kind, claimedAt: at } };
   const stream = identityStream(identityHash);
@@ -51,9 +55,10 @@ export async function claimIdentity(
   const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
   const owner = last.data.accountId as string;
   if (owner === accountId) return 'claimed';
-  if (await ownerExists(owner)) return { ownedBy: owner };
+  const status = await ownerStatus(owner);
+  if (status === 'active') return { ownedBy: owner };
   const claimedAt = Date.parse(String(last.data.claimedAt));
-  if (!(Date.parse(at) - claimedAt >= CLAIM_ABANDONED_AFTER_MS)) return { ownedBy: owner }; // still being registered
+  if (status === 'absent' && !(Date.parse(at) - claimedAt >= CLAIM_ABANDONED_AFTER_MS)) return { ownedBy: owner }; // still being registered
   await store.append(stream, [claim], last.revision); // a concurrent takeover makes this throw a conflict
   return 'claimed';
 }
