@@ -8,6 +8,7 @@ import { USAGE_STREAM_PREFIX } from '../metering/usage.events';
 import { nodeStream } from '../nodes/node.events';
 import { paymentStream } from '../payments/payment.events';
 import { payoutStream } from '../payouts/payout.events';
+import { kycStream } from '../privacy/kyc/kyc.events';
 
 /** Limits: an account's streams to read for one look-up (usage has one stream per active day). */
 export const MAX_STREAMS = 2_000;
@@ -17,6 +18,7 @@ export interface AccountStreams {
   signIns: string;
   credits: string;
   payout: string;
+  kyc: string;
   apiKeys: string[];
   payments: string[];
   nodes: string[];
@@ -49,6 +51,7 @@ export async function accountStreams(db: Kysely<Database>, accountId: string): P
     signIns: signInStream(accountId),
     credits: creditsStream(accountId),
     payout: payoutStream(accountId),
+    kyc: kycStream(accountId),
     apiKeys: keys.map((k) => apiKeyStream(k.key_id)),
     payments: orders.map((o) => paymentStream(o.order_id)),
     nodes: nodes.map((n) => nodeStream(n.node_id)),
@@ -57,5 +60,5 @@ export async function accountStreams(db: Kysely<Database>, accountId: string): P
 }
 
 export function allStreams(s: AccountStreams): string[] {
-  return [s.account, s.signIns, s.credits, s.payout, ...s.apiKeys, ...s.payments, ...s.nodes, ...s.usage.map((u) => u.stream)];
+  return [s.account, s.signIns, s.credits, s.payout, s.kyc, ...s.apiKeys, ...s.payments, ...s.nodes, ...s.usage.map((u) => u.stream)];
 }

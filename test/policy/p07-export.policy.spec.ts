@@ -33,6 +33,8 @@ describe('P7: users can access and export their data', () => {
     expect((await browser.request('PATCH', `${h.t.url}/me`, { displayName: `Export ${u}` })).status).toBe(204);
     const second = await browser.post(`${h.t.url}/me/keys`, { name: 'second key' });
     expect(second.status).toBe(201);
+    // KYC (optional; its routes work even when not required): exported masked, never in clear.
+    expect((await browser.request('PUT', `${h.t.url}/me/kyc`, { pan: 'ABCPE1234F', aadhaar: '234123412346' })).status).toBe(200);
 
     // Real /v1 traffic: two plain completions and a streamed one.
     await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'one' }] });
@@ -77,6 +79,9 @@ describe('P7: users can access and export their data', () => {
     expect(lines[0]).toMatchObject({ amountMicroUsd: '3000000', balanceAfterMicroUsd: '3000000' });
     const charged = recorded.map((e) => (e.data.postings as { account: string; amountMicroUsd: string }[]).find((p) => p.account === `developer:${dev.accountId}`)!.amountMicroUsd);
     expect(lines.slice(1).map((l) => (-BigInt(l.amountMicroUsd)).toString()).sort()).toEqual(charged.sort());
+    expect(doc.kyc).toMatchObject({ status: 'submitted', pan: 'ABCPE****F', aadhaar: 'XXXX XXXX 2346' });
+    expect(res.text).not.toContain('ABCPE1234F');
+    expect(res.text).not.toContain('234123412346');
     expect(doc.paymentOrders).toEqual([]); // payments are off in this app; grants are the credits here
 
     // Another person's export holds none of this one's data.

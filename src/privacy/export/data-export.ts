@@ -3,7 +3,7 @@ import { Kysely } from 'kysely';
 import { AccountsService } from '../../accounts/accounts.service';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { signInStream } from '../../auth/sign-in.events';
-import { notFound } from '../../common/domain-error';
+import { DomainError, notFound } from '../../common/domain-error';
 import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
 import { StreamNotFoundError } from '../../event-store/event-store.errors';
@@ -14,6 +14,7 @@ import { formatUsd } from '../../ledger/money';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
 import { DataRightsService } from '../data-rights.service';
+import { KycService } from '../kyc/kyc.service';
 
 /** Rows or events read per round trip: what one export holds in memory at a time. */
 export const EXPORT_PAGE = 500;
@@ -41,6 +42,7 @@ export class DataExport {
     private readonly keys: ApiKeysService,
     private readonly rights: DataRightsService,
     private readonly ledger: LedgerQueries,
+    private readonly kyc: KycService,
   ) {}
 
   async write(accountId: string, sink: ExportSink, generatedAt: string): Promise<void> {
@@ -55,11 +57,22 @@ export class DataExport {
       restriction: { restricted: state.restricted, restrictedAt: profile.restrictedAt },
     });
     await field(sink, 'apiKeys', await this.keys.list(accountId));
+    await field(sink, 'kyc', await this.kycView(accountId));
     await arrayField(sink, 'signIns', this.signIns(accountId));
     await arrayField(sink, 'usage', this.usage(accountId));
     await arrayField(sink, 'paymentOrders', this.paymentOrders(accountId));
     await arrayField(sink, 'ledgerLines', this.ledgerLines(accountId));
     await sink.write(',"complete":true}\n');
+  }
+
+  /** Masked numbers and status (the numbers themselves are never opened); null when never submitted. */
+  private async kycView(accountId: string): Promise<object | null> {
+    try {
+      return await this.kyc.view(accountId, false);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'kyc_not_submitted') return null;
+      throw err;
+    }
   }
 
   private async *signIns(accountId: string): AsyncGenerator<object> {
