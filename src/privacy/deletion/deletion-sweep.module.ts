@@ -1,25 +1,18 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import { RepeatableJob } from '../../common/repeatable-job';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { PrivacyModule } from '../privacy.module';
 import { DeletionSweep } from './deletion-sweep';
 
-const QUEUE = 'account-deletion-sweep';
-/** One scheduler id: however many workers upsert it, one job runs per interval. */
-const SCHEDULER_ID = 'account-deletion-sweep';
-
 /**
- * Worker processes only (`worker`, `all`): a BullMQ repeatable job completes due deletions every
- * PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS on one worker at a time (as the node liveness sweep).
+ * Worker processes only (`worker`, `all`): completes due deletions every
+ * PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS, one worker at a time.
  */
 @Module({ imports: [PrivacyModule] })
 export class DeletionSweepModule implements OnApplicationBootstrap, OnModuleDestroy {
-  private connection: Redis | null = null;
-  private queue: Queue | null = null;
-  private worker: Worker | null = null;
+  private job: RepeatableJob | null = null;
 
   constructor(
     private readonly sweep: DeletionSweep,
@@ -28,23 +21,15 @@ export class DeletionSweepModule implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   onApplicationBootstrap(): void {
-    const prefix = this.config.nodes.queuePrefix;
-    this.connection = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.connection.on('error', () => undefined);
-    this.queue = new Queue(QUEUE, { connection: this.connection, prefix });
-    this.queue.on('error', () => undefined);
-    this.queue
-      .upsertJobScheduler(SCHEDULER_ID, { every: this.config.privacy.deletionSweepIntervalMs }, { name: 'sweep', opts: { removeOnComplete: 10, removeOnFail: 50 } })
-      .catch((err: Error) => this.logger.error({ err: { name: err.name, message: err.message } }, 'could not schedule the account deletion sweep'));
-    this.worker = new Worker(QUEUE, async () => this.sweep.sweep(new Date()), { connection: this.connection, prefix, concurrency: 1 });
-    this.worker.on('error', (err) => this.logger.warn({ err: { name: err.name, message: err.message } }, 'account deletion worker error'));
-    this.worker.on('failed', (_job, err) => this.logger.warn({ err: { name: err.name, message: err.message } }, 'account deletion sweep failed; the next run retries'));
+    this.job = new RepeatableJob(this.config, this.logger, {
+      name: 'account-deletion-sweep',
+      label: 'account deletion sweep',
+      schedule: { everyMs: this.config.privacy.deletionSweepIntervalMs },
+      run: () => this.sweep.sweep(new Date()),
+    });
   }
 
-  /** Before the database closes: a running sweep finishes first. */
   async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
-    await this.queue?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
+    await this.job?.stop();
   }
 }
