@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
 import { AuthTestApp, startAuthApp } from './auth-app';
+import { redisContaining } from '../support/privacy-scan';
 
 /**
  * Policies P2, P4, P16: after a password sign-up, a sign-in and key issuance, none of the
@@ -37,27 +38,7 @@ describe('privacy: what sign-in and key issuance leave behind', () => {
     return hits;
   }
 
-  async function redisHits(needles: string[]): Promise<string[]> {
-    const hits: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        const values =
-          type === 'string' ? [(await redis.get(key)) ?? '']
-          : type === 'hash' ? Object.entries(await redis.hgetall(key)).flat()
-          : type === 'list' ? await redis.lrange(key, 0, -1)
-          : type === 'set' ? await redis.smembers(key)
-          : type === 'zset' ? await redis.zrange(key, '0', '-1')
-          : [];
-        const haystack = [key, ...values].join('\n').toLowerCase();
-        for (const needle of needles) if (haystack.includes(needle.toLowerCase())) hits.push(`${key} (${type}) contains ${needle.slice(0, 12)}…`);
-      }
-    } while (cursor !== '0');
-    return hits;
-  }
+  const redisHits = (needles: string[]) => redisContaining(redis, needles);
 
   it('stores no password, API key, token, email, IP or user agent in clear', async () => {
     const unique = randomBytes(4).toString('hex');

@@ -9,7 +9,7 @@ import { DeletionSweep } from '../../src/privacy/deletion/deletion-sweep';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
-import { clearTextHits, collectStoredText, sealedTokens } from './personal-data-scan';
+import { clearTextHits, collectStoredText, sealedTokens } from '../support/personal-data-scan';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY_MS = 24 * 60 * 60 * 1000;

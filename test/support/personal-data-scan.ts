@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { redisValue } from './privacy-scan';
 
 /**
  * Everything stored, as text, for the privacy policy tests: every event's data and metadata (read
@@ -36,16 +37,7 @@ export async function collectStoredText(store: EventStore, pool: Pool, redis: Re
     const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      const type = await redis.type(key);
-      const values =
-        type === 'string' ? [(await redis.get(key)) ?? '']
-        : type === 'hash' ? Object.entries(await redis.hgetall(key)).flat()
-        : type === 'list' ? await redis.lrange(key, 0, -1)
-        : type === 'set' ? await redis.smembers(key)
-        : type === 'zset' ? await redis.zrange(key, '0', '-1')
-        : type === 'stream' ? (await redis.xrange(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields])
-        : [];
-      items.push({ where: `redis ${key} (${type})`, text: [key, ...values].join('\n') });
+      items.push({ where: `redis ${key}`, text: `${key}\n${await redisValue(redis, key)}` });
     }
   } while (cursor !== '0');
   return { items };
