@@ -5,8 +5,11 @@ import { applyBatch } from './apply-batch';
 import { ensureCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { Projector } from './projector';
 
-/** Events per page (and per transaction) for rebuilds and verification. */
-export const REPLAY_BATCH_SIZE = 1_000;
+/**
+ * Events per page (and per transaction) for rebuilds and verification. 5,000 costs ≈ 10% less
+ * CPU per event than 1,000 (fewer statements to plan, fewer commits); see README "Rebuild".
+ */
+export const REPLAY_BATCH_SIZE = 5_000;
 
 export interface ReplayOptions {
   /** Exclusive start; null = from the start of $all. */

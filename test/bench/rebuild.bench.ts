@@ -31,6 +31,7 @@ import { createTestDatabase, TestDatabase } from '../support/database';
 import { HistoryGenerator } from '../support/history/history.generator';
 import { writeHistory } from '../support/history/history.writer';
 import { alignTable, fmtInt, intSetting, msSince, now, pct, Stopwatch } from './bench-helpers';
+import { ownBackendsCpuSnapshot, postgresCpuSeconds } from './proc-cpu';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -50,24 +51,34 @@ function timed(projector: Projector, spent: Map<string, number>): Projector {
   };
 }
 
-/** The same store, with the time spent in readAll (the replay's read path) added up. */
-function timedReads(store: EventStore, spent: { ms: number }): EventStore {
+/**
+ * The same store, noting when each readAll (the replay's read path) returns. replay() reads the
+ * next page while it applies the current one, so what a read costs the rebuild is only the time
+ * spent waiting for it after the previous batch was applied (see readWaitMs).
+ */
+function timedReads(store: EventStore, readEnds: number[]): EventStore {
   return new Proxy(store, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown;
       if (prop === 'readAll') {
         return async (...args: Parameters<EventStore['readAll']>) => {
-          const t0 = now();
           try {
             return await target.readAll(...args);
           } finally {
-            spent.ms += msSince(t0);
+            readEnds.push(performance.now());
           }
         };
       }
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** Page k is awaited right after batch k-1 was applied: the wait is how much later it arrived. */
+function readWaitMs(startedAt: number, readEnds: readonly number[], appliedAt: readonly number[]): number {
+  let wait = 0;
+  readEnds.forEach((end, k) => (wait += Math.max(0, end - (k === 0 ? startedAt : (appliedAt[k - 1] ?? end)))));
+  return wait;
 }
 
 /** Peak heap, sampled; peak RSS comes from the kernel (resourceUsage().maxRSS). */
@@ -77,6 +88,24 @@ function heapSampler(): { peakMb(): number; stop(): void } {
   const timer = setInterval(sample, 100);
   return { peakMb: () => (sample(), peak / 2 ** 20), stop: () => clearInterval(timer) };
 }
+
+/**
+ * CPU seconds of this process and of this database's own PostgreSQL backends over a phase: unlike
+ * wall time, not inflated when other work shares the machine.
+ */
+async function cpuMeter(database: TestDatabase): Promise<() => Promise<{ nodeS: number; pgS: number | undefined }>> {
+  const pg0 = await ownBackendsCpuSnapshot(database.pool);
+  const node0 = process.cpuUsage();
+  return async () => {
+    const node = process.cpuUsage(node0);
+    return { nodeS: (node.user + node.system) / 1e6, pgS: postgresCpuSeconds(pg0, await ownBackendsCpuSnapshot(database.pool)) };
+  };
+}
+
+const cpuNote = (c: { nodeS: number; pgS: number | undefined }, events: number) =>
+  c.pgS === undefined
+    ? `node ${c.nodeS.toFixed(1)} s CPU`
+    : `CPU: node ${c.nodeS.toFixed(1)} s + own PostgreSQL backends ${c.pgS.toFixed(1)} s = ${((1e6 * (c.nodeS + c.pgS)) / Math.max(1, events)).toFixed(0)} µs/event`;
 
 async function sizes(database: TestDatabase): Promise<{ events: number; eventsMb: number; readModelsMb: number }> {
   const tables = [...new Set(projectors.flatMap((p) => p.tables))];
@@ -107,6 +136,7 @@ async function main(): Promise<void> {
     log(`generating ${fmtInt(total)} events (seed ${seed})…`);
     const generator = new HistoryGenerator({ events: total, seed, vault: new PersonalDataVault(database.db), secrets: new Secrets('bench-rebuild-secret'), passwordHash: await hashPassword('bench-password-1') });
     let sw = new Stopwatch();
+    let cpu = await cpuMeter(database);
     let reported = 0;
     const written = await writeHistory(database.pool, generator.chunks(), () => {
       if (generator.stats.events - reported >= 100_000) {
@@ -116,24 +146,31 @@ async function main(): Promise<void> {
     });
     const genMs = sw.elapsedMs();
     const genCpu = [sw.cpuShare(), sw.pgCpuShare()];
+    const genOwn = await cpu();
     const stored = await sizes(database);
     const stats = generator.stats;
 
     // 2. Rebuild, as projections:rebuild does.
     log(`rebuilding ${projectors.length} projector(s): ${projectors.map((p) => p.name).join(', ')}…`);
     const spent = new Map<string, number>();
-    const reads = { ms: 0 };
+    const readEnds: number[] = [];
+    const appliedAt: number[] = [];
     const instrumented = projectors.map((p) => timed(p, spent));
+    // Open the pool's connections first, so the rebuild's backends are all there to be measured.
+    await Promise.all(Array.from({ length: 4 }, () => database.pool.query('SELECT 1')));
     sw = new Stopwatch();
+    cpu = await cpuMeter(database);
     const t0 = now();
     await resetReadModels(database.db, instrumented, READ_MODELS_CHECKPOINT);
     const resetMs = msSince(t0);
+    const replayStartedAt = performance.now();
     let progress = 0;
-    const rebuilt = await replay(database.db, timedReads(store, reads), instrumented, {
+    const rebuilt = await replay(database.db, timedReads(store, readEnds), instrumented, {
       from: null,
       batchSize,
       checkpointName: READ_MODELS_CHECKPOINT,
       onProgress: (n) => {
+        appliedAt.push(performance.now());
         if (n - progress >= 100_000) {
           progress = n;
           log(`  ${fmtInt(n)} replayed (${fmtInt(n / (sw.elapsedMs() / 1000))}/s)`);
@@ -142,6 +179,7 @@ async function main(): Promise<void> {
     });
     const rebuildMs = sw.elapsedMs();
     const rebuildCpu = [sw.cpuShare(), sw.pgCpuShare()];
+    const rebuildOwn = await cpu();
     const afterRebuild = await sizes(database);
 
     // 3. Verify, as projections:verify does.
@@ -165,7 +203,8 @@ async function main(): Promise<void> {
     // Report.
     const cpus = os.cpus();
     const projected = [...spent.values()].reduce((a, b) => a + b, 0);
-    const rest = rebuildMs - resetMs - reads.ms - projected;
+    const readWait = readWaitMs(replayStartedAt, readEnds, appliedAt);
+    const rest = rebuildMs - resetMs - readWait - projected;
     const row = (name: string, ms: number, note = '') => [name, (ms / 1000).toFixed(2), pct(ms / rebuildMs), `${((ms * 1000) / Math.max(1, rebuilt.events)).toFixed(1)}`, note];
     const mix = [...stats.byType.entries()].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((n * 100) / stats.events).toFixed(n * 100 < stats.events ? 2 : 1)}%`);
     lines.push(
@@ -174,14 +213,15 @@ async function main(): Promise<void> {
       `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; load before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
       `history: ${fmtInt(stats.events)} events, ${fmtInt(stats.accounts)} accounts (${stats.providers} providers, ${stats.nodes} nodes), ${fmtInt(stats.apiKeys)} API keys, ${fmtInt(stats.purchases)} top-ups; seed ${seed}`,
       `mix: ${mix.join(', ')}`,
-      `generate + write: ${(genMs / 1000).toFixed(1)} s = ${fmtInt(written.events / (genMs / 1000))} events/s (node ${pct(genCpu[0])}, pg ${pct(genCpu[1])}); events table ${stored.eventsMb.toFixed(0)} MB with indexes`,
+      `generate + write: ${(genMs / 1000).toFixed(1)} s = ${fmtInt(written.events / (genMs / 1000))} events/s (node ${pct(genCpu[0])}, pg ${pct(genCpu[1])}); events table ${stored.eventsMb.toFixed(0)} MB with indexes; ${cpuNote(genOwn, written.events)}`,
       '',
       `REBUILD: ${fmtInt(rebuilt.events)} events in ${(rebuildMs / 1000).toFixed(1)} s = ${fmtInt(rebuilt.events / (rebuildMs / 1000))} events/s (page ${fmtInt(batchSize)}; node ${pct(rebuildCpu[0])}, pg ${pct(rebuildCpu[1])}); read models ${afterRebuild.readModelsMb.toFixed(0)} MB`,
+      `  ${cpuNote(rebuildOwn, rebuilt.events)} (node / pg percentages above are of wall time; pg there is server-wide)`,
       alignTable(
         ['part', 'time s', 'share', 'µs/event', 'note'],
         [
           row('reset (truncate)', resetMs),
-          row('read $all (readAll)', reads.ms, 'query + row decoding'),
+          row('waiting for $all pages', readWait, 'readAll runs while the previous batch is applied; this is what it adds'),
           ...projectors.map((p) => row(`projector ${p.name}`, spent.get(p.name) ?? 0, p.tables.join(', '))),
           row('batch transaction rest', rest, 'begin, checkpoint check/write, commit'),
         ],
