@@ -38,7 +38,7 @@ function toLedgerTx(event: RecordedEvent): LedgerTx | null {
 /**
  * The double-entry ledger: transactions, postings with running balances, account totals.
  * Running balances need $all order within the batch, so the batch is numbered in memory and
- * written with three statements (transactions and postings as one JSON text each).
+ * written with three unnest statements.
  */
 export const ledgerProjection: Projector = {
   name: 'ledger',
@@ -46,7 +46,7 @@ export const ledgerProjection: Projector = {
   async apply(trx, events) {
     let txs = events.map(toLedgerTx).filter((t): t is LedgerTx => t !== null);
     if (txs.length === 0) return;
-    // One array parameter, not an IN list of a thousand: parsing and planning that list cost more than the lookup.
+    // One array parameter, not an IN list of thousands of placeholders to bind, parse and plan.
     const seen = (await sql<{ event_id: string }>`SELECT event_id FROM ledger_transactions WHERE event_id = ANY(${txs.map((t) => t.event.id)}::uuid[])`.execute(trx)).rows;
     if (seen.length > 0) {
       const skip = new Set(seen.map((r) => r.event_id));
@@ -62,9 +62,8 @@ export const ledgerProjection: Projector = {
     const { max } = await trx.selectFrom('ledger_transactions').select((eb) => eb.fn.max('tx_no').as('max')).executeTakeFirstOrThrow();
     let txNo = max === null ? 0n : BigInt(max);
 
-    const t: { t: string; id: string; s: string; r: string; ty: string; o: string | null; ref: string | null; why: string | null; by: string | null; m: string; at: string }[] = [];
-    // Postings go as one JSON text (three rows per charge): node-postgres encodes large text arrays element by element, far slower than JSON.stringify.
-    const p: { t: string; n: number; a: string; m: string; b: string; e: string; at: string }[] = [];
+    const t = { txNo: [] as string[], eventId: [] as string[], stream: [] as string[], revision: [] as string[], type: [] as string[], owner: [] as (string | null)[], reference: [] as (string | null)[], reason: [] as (string | null)[], actor: [] as (string | null)[], amount: [] as string[], at: [] as string[] };
+    const p = { txNo: [] as string[], postingNo: [] as number[], account: [] as string[], amount: [] as string[], balanceAfter: [] as string[], entryNo: [] as string[], at: [] as string[] };
     for (const tx of txs) {
       txNo++;
       const d = tx.event.data;
@@ -81,30 +80,35 @@ export const ledgerProjection: Projector = {
         row.lastTxNo = txNo;
         row.updatedAt = tx.occurredAt;
         accounts.set(posting.account, row);
-        p.push({ t: txNo.toString(), n: index + 1, a: posting.account, m: posting.amountMicroUsd, b: row.balance.toString(), e: row.entries.toString(), at });
+        p.txNo.push(txNo.toString());
+        p.postingNo.push(index + 1);
+        p.account.push(posting.account);
+        p.amount.push(posting.amountMicroUsd);
+        p.balanceAfter.push(row.balance.toString());
+        p.entryNo.push(row.entries.toString());
+        p.at.push(at);
       });
-      t.push({
-        t: txNo.toString(),
-        id: tx.event.id,
-        s: tx.event.stream,
-        r: tx.event.revision.toString(),
-        ty: tx.event.type,
-        o: text(d.accountId, 64) ?? text(d.providerId, 64),
-        ref: REFERENCE_FIELDS.map((f) => text(d[f], 128)).find((v) => v !== null) ?? null,
-        why: text(d.reason, 500),
-        by: text(tx.event.metadata.actorId, 64),
-        m: size.toString(),
-        at,
-      });
+      t.txNo.push(txNo.toString());
+      t.eventId.push(tx.event.id);
+      t.stream.push(tx.event.stream);
+      t.revision.push(tx.event.revision.toString());
+      t.type.push(tx.event.type);
+      t.owner.push(text(d.accountId, 64) ?? text(d.providerId, 64));
+      t.reference.push(REFERENCE_FIELDS.map((f) => text(d[f], 128)).find((v) => v !== null) ?? null);
+      t.reason.push(text(d.reason, 500));
+      t.actor.push(text(tx.event.metadata.actorId, 64));
+      t.amount.push(size.toString());
+      t.at.push(at);
     }
 
     await sql`
       INSERT INTO ledger_transactions (tx_no, event_id, stream, revision, type, owner_id, reference, reason, actor_id, amount_micro_usd, occurred_at)
-      SELECT t, id, s, r, ty, o, ref, why, by, m, at
-        FROM json_to_recordset(${JSON.stringify(t)}::json) AS x(t bigint, id uuid, s text, r bigint, ty text, o text, ref text, why text, by text, m bigint, at timestamptz)`.execute(trx);
+      SELECT * FROM unnest(${t.txNo}::bigint[], ${t.eventId}::uuid[], ${t.stream}::text[], ${t.revision}::bigint[], ${t.type}::text[], ${t.owner}::text[],
+                           ${t.reference}::text[], ${t.reason}::text[], ${t.actor}::text[], ${t.amount}::bigint[], ${t.at}::timestamptz[])`.execute(trx);
     await sql`
       INSERT INTO ledger_postings (tx_no, posting_no, ledger_account, amount_micro_usd, balance_after_micro_usd, entry_no, occurred_at)
-      SELECT t, n, a, m, b, e, at FROM json_to_recordset(${JSON.stringify(p)}::json) AS r(t bigint, n smallint, a text, m bigint, b bigint, e bigint, at timestamptz)`.execute(trx);
+      SELECT * FROM unnest(${p.txNo}::bigint[], ${p.postingNo}::smallint[], ${p.account}::text[], ${p.amount}::bigint[], ${p.balanceAfter}::bigint[],
+                           ${p.entryNo}::bigint[], ${p.at}::timestamptz[])`.execute(trx);
     const b = { account: [] as string[], kind: [] as string[], owner: [] as (string | null)[], side: [] as string[], balance: [] as string[], debits: [] as string[], credits: [] as string[], entries: [] as string[], lastTx: [] as string[], at: [] as string[] };
     for (const [name, row] of accounts) {
       if (row.lastTxNo === 0n) continue;
