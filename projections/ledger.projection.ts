@@ -1,5 +1,5 @@
-import { sql, Transaction } from 'kysely';
-import { Database } from '../src/database/schema';
+import { Selectable, sql, Transaction } from 'kysely';
+import { Database, LedgerBalancesTable } from '../src/database/schema';
 import { RecordedEvent } from '../src/event-store/event-store.port';
 import { parseLedgerAccount } from '../src/ledger/ledger-accounts';
 import { MAX_SUMMARY_POSTINGS, Posting, readPostings } from '../src/ledger/postings';
@@ -54,7 +54,8 @@ export const ledgerProjection: Projector = {
   async apply(trx, events) {
     let txs = events.map(toLedgerTx).filter((t): t is LedgerTx => t !== null);
     if (txs.length === 0) return;
-    const seen = await trx.selectFrom('ledger_transactions').select('event_id').where('event_id', 'in', txs.map((t) => t.event.id)).execute();
+    // One array parameter, not an IN list of thousands of placeholders to bind, parse and plan.
+    const seen = (await sql<{ event_id: string }>`SELECT event_id FROM ledger_transactions WHERE event_id = ANY(${txs.map((t) => t.event.id)}::uuid[])`.execute(trx)).rows;
     if (seen.length > 0) {
       const skip = new Set(seen.map((r) => r.event_id));
       txs = txs.filter((t) => !skip.has(t.event.id));
@@ -78,7 +79,7 @@ export const ledgerProjection: Projector = {
 async function insertTransactions(trx: Transaction<Database>, txs: LedgerTx[], removed: Map<string, AccountRow>): Promise<void> {
   if (txs.length === 0 && removed.size === 0) return;
   const names = [...new Set([...txs.flatMap((t) => t.postings.map((p) => p.account)), ...removed.keys()])];
-  const current = await trx.selectFrom('ledger_balances').selectAll().where('ledger_account', 'in', names).execute();
+  const current = (await sql<Selectable<LedgerBalancesTable>>`SELECT * FROM ledger_balances WHERE ledger_account = ANY(${names}::text[])`.execute(trx)).rows;
   const accounts = new Map<string, AccountRow>(
     current.map((r) => [r.ledger_account, { balance: BigInt(r.balance_micro_usd), debits: BigInt(r.debits_micro_usd), credits: BigInt(r.credits_micro_usd), entries: BigInt(r.entries), lastTxNo: BigInt(r.last_tx_no), updatedAt: r.updated_at }]),
   );

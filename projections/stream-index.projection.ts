@@ -18,7 +18,9 @@ function keptFrom(e: RecordedEvent): { revision: bigint; createdAt: Date } | nul
 /**
  * Every stream with its category, revision, size and last activity: support's and tooling's map
  * of the store. One statement per batch; the row keeps the revision it reflects, so events at or
- * below it (a replay) are left out and change nothing.
+ * below it (a replay) are left out and change nothing. The current revision is looked up per
+ * event through the primary key (a correlated subquery): a join let the planner hash the whole
+ * table for every batch, a cost that grew with the number of streams.
  */
 export const streamIndexProjection: Projector = {
   name: 'stream-index',
@@ -39,8 +41,7 @@ export const streamIndexProjection: Projector = {
         FROM unnest(${events.map((e) => e.stream)}::text[], ${events.map((e) => e.revision.toString())}::bigint[],
                     ${events.map((e) => e.type)}::text[], ${events.map((e) => e.createdAt.toISOString())}::timestamptz[])
              AS b(stream, revision, event_type, created_at)
-        LEFT JOIN stream_index cur ON cur.stream = b.stream
-       WHERE cur.revision IS NULL OR b.revision > cur.revision
+       WHERE b.revision > coalesce((SELECT cur.revision FROM stream_index cur WHERE cur.stream = b.stream), -1)
        GROUP BY b.stream
       ON CONFLICT (stream) DO UPDATE SET
         revision = excluded.revision,

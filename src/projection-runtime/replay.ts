@@ -5,6 +5,12 @@ import { applyBatch } from './apply-batch';
 import { ensureCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { Projector } from './projector';
 
+/**
+ * Events per page (and per transaction) for rebuilds and verification. 5,000 costs ≈ 10% less
+ * CPU per event than 1,000 (fewer statements to plan, fewer commits); see README "Rebuild".
+ */
+export const REPLAY_BATCH_SIZE = 5_000;
+
 export interface ReplayOptions {
   /** Exclusive start; null = from the start of $all. */
   from: Position | null;
@@ -17,7 +23,10 @@ export interface ReplayOptions {
   onProgress?: (eventsReplayed: number, position: Position) => void;
 }
 
-/** Replays $all through the projectors page by page, each page in one transaction. */
+/**
+ * Replays $all through the projectors page by page, each page in one transaction. The next page
+ * is read while the current one is applied (another connection), so reading and writing overlap.
+ */
 export async function replay(
   db: Kysely<Database>,
   store: EventStore,
@@ -27,20 +36,29 @@ export async function replay(
   let position = options.from;
   let events = 0;
   if (options.until === null) return { events, position };
+  const until = options.until;
+  const read = (after: Position | null) => {
+    const page = store.readAll({ after: after ?? undefined, maxCount: options.batchSize });
+    page.catch(() => undefined); // awaited below; a failed apply must not leave it unhandled
+    return page;
+  };
+  let next = read(position);
   for (;;) {
-    let page = await store.readAll({ after: position ?? undefined, maxCount: options.batchSize });
+    let page = await next;
     const full = page.length === options.batchSize;
-    const until = options.until;
     if (until) page = page.filter((e) => comparePositions(e.position, until) <= 0);
     if (page.length === 0) return { events, position };
+    const last = page[page.length - 1].position;
+    const more = full && !(until && comparePositions(last, until) >= 0);
+    if (more) next = read(last);
     await applyBatch(db, projectors, page, {
       checkpoint: options.checkpointName ? { name: options.checkpointName, expected: position } : undefined,
       searchPath: options.searchPath,
     });
-    position = page[page.length - 1].position;
+    position = last;
     events += page.length;
     options.onProgress?.(events, position);
-    if (!full || (until && comparePositions(position, until) >= 0)) return { events, position };
+    if (!more) return { events, position };
   }
 }
 

@@ -41,3 +41,16 @@ export function postgresCpuSeconds(before: CpuSnapshot | null, after: CpuSnapsho
   for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
+
+/**
+ * CPU ticks of this database's own backends (on a machine other sessions share, the server-wide
+ * figure counts their work too). The bench's database is its own, so every backend on it is ours.
+ */
+export async function ownBackendsCpuSnapshot(pool: { query: (text: string) => Promise<{ rows: { pid: number }[] }> }): Promise<CpuSnapshot | null> {
+  const { rows } = await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const all = postgresCpuSnapshot();
+  if (!all) return null;
+  const own: CpuSnapshot = new Map();
+  for (const { pid } of rows) if (all.has(pid)) own.set(pid, all.get(pid) as number);
+  return own;
+}

@@ -1,11 +1,10 @@
 import { projectors } from '../../../projections';
 import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
 import { tryLeaderLock } from '../../projection-runtime/leader-lock';
-import { replay, resetReadModels } from '../../projection-runtime/replay';
+import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../projection-runtime/replay';
 import { verifyProjections } from '../../projection-runtime/verify';
 import { CliContext } from '../context';
 
-const REPLAY_BATCH = 1_000;
 const PROGRESS_EVERY = 10_000;
 
 /**
@@ -25,7 +24,7 @@ export async function rebuildProjections(ctx: CliContext): Promise<number> {
     let reported = 0;
     const { events } = await replay(ctx.db, ctx.store, projectors, {
       from: null,
-      batchSize: REPLAY_BATCH,
+      batchSize: REPLAY_BATCH_SIZE,
       checkpointName: READ_MODELS_CHECKPOINT,
       onProgress: (n) => {
         if (n - reported >= PROGRESS_EVERY) {
@@ -47,7 +46,7 @@ export async function verifyProjectionsCommand(ctx: CliContext): Promise<number>
   let reported = 0;
   const report = await verifyProjections(ctx.db, ctx.store, projectors, {
     checkpointName: READ_MODELS_CHECKPOINT,
-    batchSize: REPLAY_BATCH,
+    batchSize: REPLAY_BATCH_SIZE,
     onProgress: (n) => {
       if (n - reported >= PROGRESS_EVERY) {
         reported = n;
