@@ -49,6 +49,9 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
   if (!/^[0-9A-Za-z_-]{8,64}$/.test(command.requestId)) throw invalid('invalid_usage', 'requestId must be 8..64 letters, digits, - or _.');
   for (const [name, value] of [['inputTokens', command.inputTokens], ['outputTokens', command.outputTokens], ['images', command.images], ['latencyMs', command.latencyMs]] as const) checkCount(name, value);
   checkCount('ttftMs', command.ttftMs, true);
+  // A share is earned by the node that served: a provider without its node could not be attributed
+  // (usage read models group by node, and a node belongs to one provider).
+  if (command.providerId !== null && command.nodeId === null) throw invalid('invalid_usage', 'providerId needs the nodeId of the node that served the request.');
   const cost = command.costMicroUsd;
   if (cost < 0n || cost > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_usage', 'costMicroUsd is out of range.');
   const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, command.providerId === null ? 0 : command.providerShareBps);

@@ -112,7 +112,7 @@ async function endToEndRow(app: INestApplication, charges: number, workers: numb
     reserve.add(msSince(t));
     const { position } = await recordUsage(
       store,
-      { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'bench', endpoint: 'chat.completions', nodeId: null, providerId: 'prov', status: 'completed', inputTokens: 100, outputTokens: 200, images: 0, estimated: false, ttftMs: 50, latencyMs: 400, costMicroUsd: 1_234n, providerShareBps: 7_000, at: new Date().toISOString() },
+      { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'bench', endpoint: 'chat.completions', nodeId: 'node-prov', providerId: 'prov', status: 'completed', inputTokens: 100, outputTokens: 200, images: 0, estimated: false, ttftMs: 50, latencyMs: 400, costMicroUsd: 1_234n, providerShareBps: 7_000, at: new Date().toISOString() },
       ctx(),
     );
     await spending.settle(accountId, requestId, 1_234n, position);

@@ -175,7 +175,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         const cost = (reserved * BigInt(random.int(0, 100))) / 100n;
         const providerId = random.next() < 0.8 ? random.pick(providerIds) : null;
         const { position } = await batcher.record(
-          { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'm', endpoint: 'chat.completions', nodeId: null, providerId, status: 'completed', inputTokens: 10, outputTokens: 20, images: 0, estimated: false, ttftMs: 5, latencyMs: 9, costMicroUsd: cost, providerShareBps: 7_000, at: new Date().toISOString() },
+          { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'm', endpoint: 'chat.completions', nodeId: providerId ? `node-${providerId}` : null, providerId, status: 'completed', inputTokens: 10, outputTokens: 20, images: 0, estimated: false, ttftMs: 5, latencyMs: 9, costMicroUsd: cost, providerShareBps: 7_000, at: new Date().toISOString() },
           ctx(),
         );
         saw(position);

@@ -50,6 +50,8 @@ describe('usage charge decider', () => {
       { account: 'developer:dev1', amountMicroUsd: '1001' },
       { account: 'platform:revenue', amountMicroUsd: '-1001' },
     ]));
+  it('refuses a provider share without the node that served it', () =>
+    given(usageChargeDecider, []).when(usage({ nodeId: null })).thenRefuses('invalid_usage'));
   it('refuses negative counts and costs', () => {
     given(usageChargeDecider, []).when(usage({ outputTokens: -1 })).thenRefuses('invalid_usage');
     given(usageChargeDecider, []).when(usage({ costMicroUsd: -1n })).thenRefuses('invalid_usage');
