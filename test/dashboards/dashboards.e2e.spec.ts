@@ -75,7 +75,7 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
   let providerABrowser: Browser;
   let providerBBrowser: Browser;
   let admin: Browser;
-  const today = new Date().toISOString().slice(0, 10);
+  let today: string;
 
   async function signIn(email: string) {
     const browser = newBrowser();
@@ -106,6 +106,10 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
   };
 
   beforeAll(async () => {
+    // The checks read one UTC day: near midnight, wait for the next day rather than straddle two.
+    const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (toMidnight < 90_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
+    today = new Date().toISOString().slice(0, 10);
     h = await startInferenceHarness('dashboards', { engines: 2 });
     url = h.t.url;
     const app = h.t.app;
@@ -158,7 +162,7 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     await h.t.caughtUp();
     const { rows } = await h.t.database.pool.query<{ data: Usage }>(`SELECT data FROM events WHERE event_type = 'UsageRecorded' ORDER BY global_position`);
     events = rows.map((r) => r.data);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await agentB?.stop();

@@ -6,6 +6,7 @@ import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { netPostings, UsageDaySummarized } from '../../src/metering/usage-summary';
 import { UsageEvent, usageStream } from '../../src/metering/usage.events';
+import { DataExport } from '../../src/privacy/export/data-export';
 import { rollUpDay, summaryEventId } from '../../src/privacy/retention/usage-rollup';
 import { recordUsage } from '../../src/metering/usage-recorder';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
@@ -75,6 +76,11 @@ describe('P5: usage detail older than the retention window is gone; aggregates a
     expect(summary.groups.reduce((s, g) => s + g.inputTokens, 0)).toBe(detailData.reduce((s, d) => s + d.inputTokens, 0));
     // No detail event is readable any more, by id or from the start.
     expect(left.some((e) => details.some((d) => d.id === e.id))).toBe(false);
+    // The person's export (P7) now shows the day as its summary.
+    const chunks: string[] = [];
+    await h.t.app.get(DataExport).write(dev.accountId, { write: async (chunk) => void chunks.push(chunk) }, now.toISOString());
+    const exported = JSON.parse(chunks.join('')) as { usage: { kind: string }[] };
+    expect(exported.usage).toEqual([expect.objectContaining({ kind: 'daySummary', day: day.slice(-10), requests: 4, costMicroUsd: detailCost.toString() })]);
 
     await settled();
     const after = await snapshot(dev.accountId);
