@@ -29,8 +29,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       images bigint NOT NULL,
       cost_micro_usd bigint NOT NULL,
       provider_share_micro_usd bigint NOT NULL,
-      latency_hist bigint[] NOT NULL,
-      ttft_hist bigint[] NOT NULL,
+      latency_hist integer[] NOT NULL,
+      ttft_hist integer[] NOT NULL,
       PRIMARY KEY (account_id, day, key_id, model, endpoint, node_id)
     )`.execute(db);
   await sql`CREATE INDEX usage_daily_provider_idx ON usage_daily (provider_id, day) WHERE provider_id IS NOT NULL`.execute(db);

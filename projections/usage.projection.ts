@@ -153,7 +153,7 @@ async function writeDays(trx: Transaction<Database>, work: DayWork[]): Promise<v
     await sql`
       INSERT INTO usage_daily AS u (account_id, day, key_id, model, endpoint, node_id, provider_id, requests, completed, client_disconnected, upstream_failed,
                                     estimated, input_tokens, output_tokens, images, cost_micro_usd, provider_share_micro_usd, latency_hist, ttft_hist)
-      SELECT a, d, k, m, e, n, p, r, c, cd, uf, est, it, ot, im, cost, share, lh::bigint[], th::bigint[]
+      SELECT a, d, k, m, e, n, p, r, c, cd, uf, est, it, ot, im, cost, share, lh::int[], th::int[]
         FROM unnest(${c.account}::text[], ${c.day}::date[], ${c.key}::text[], ${c.model}::text[], ${c.endpoint}::text[], ${c.node}::text[], ${c.provider}::text[],
                     ${c.requests}::bigint[], ${c.completed}::bigint[], ${c.disconnected}::bigint[], ${c.failed}::bigint[], ${c.estimated}::bigint[],
                     ${c.input}::bigint[], ${c.output}::bigint[], ${c.images}::bigint[], ${c.cost}::bigint[], ${c.share}::bigint[], ${c.latency}::text[], ${c.ttft}::text[])

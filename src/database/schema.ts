@@ -281,9 +281,9 @@ export interface UsageDailyTable {
   images: string;
   cost_micro_usd: string;
   provider_share_micro_usd: string;
-  /** Dense, LATENCY_BUCKETS counts (pg returns int8[] as strings). */
-  latency_hist: string[];
-  ttft_hist: string[];
+  /** Dense, LATENCY_BUCKETS counts (int4: a bucket of one group in one day stays far below 2^31). */
+  latency_hist: number[];
+  ttft_hist: number[];
 }
 
 export interface UsageDaysTable {

@@ -64,7 +64,7 @@ describe('usage projection: details and day summaries give the same rows', () =>
   async function build(...batches: RecordedEvent[][]) {
     await sql`TRUNCATE usage_daily, usage_days, network_minutes`.execute(database.db);
     for (const batch of batches) await applyBatch(database.db, [usageProjection], batch);
-    const rows = (await sql<Record<string, string | string[] | null>>`SELECT account_id, day::text AS day, key_id, model, endpoint, node_id, provider_id, requests, completed, client_disconnected, upstream_failed, estimated, input_tokens, output_tokens, images, cost_micro_usd, provider_share_micro_usd, latency_hist, ttft_hist FROM usage_daily ORDER BY key_id, model, endpoint, node_id`.execute(database.db)).rows;
+    const rows = (await sql<Record<string, string | number[] | null>>`SELECT account_id, day::text AS day, key_id, model, endpoint, node_id, provider_id, requests, completed, client_disconnected, upstream_failed, estimated, input_tokens, output_tokens, images, cost_micro_usd, provider_share_micro_usd, latency_hist, ttft_hist FROM usage_daily ORDER BY key_id, model, endpoint, node_id`.execute(database.db)).rows;
     const days = (await sql`SELECT account_id, day::text AS day, revision FROM usage_days`.execute(database.db)).rows;
     return { rows, days };
   }
@@ -81,8 +81,8 @@ describe('usage projection: details and day summaries give the same rows', () =>
     const k1m1 = data.filter((u) => u.keyId === 'k1' && u.model === 'm1' && u.endpoint === 'embeddings' && u.nodeId === null);
     const row = rows.find((r) => r.key_id === 'k1' && r.model === 'm1' && r.endpoint === 'embeddings' && r.node_id === '');
     expect(row).toMatchObject({ requests: String(k1m1.length), provider_id: null, input_tokens: String(k1m1.reduce((s, u) => s + u.inputTokens, 0)) });
-    expect((row!.latency_hist as string[]).length).toBe(82);
-    expect((row!.latency_hist as string[]).reduce((s, v) => s + Number(v), 0)).toBe(k1m1.length);
+    expect((row!.latency_hist as number[]).length).toBe(82);
+    expect((row!.latency_hist as number[]).reduce((s, v) => s + Number(v), 0)).toBe(k1m1.length);
     for (const size of [1, 17, 100]) expect(await build(...chunks(all, size))).toEqual({ rows, days });
   });
 
