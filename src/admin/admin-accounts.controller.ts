@@ -1,14 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
+import { RoleRoutes } from '../auth/role-routes.decorator';
 import { Roles } from '../auth/roles.decorator';
-import { RolesGuard } from '../auth/roles.guard';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
 import { objectBody, requiredString } from '../common/request-body';
 import { AccountViewDto } from '../me/me.dto';
 import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
@@ -21,13 +19,8 @@ const REASON_MAX = 500;
  * Every write passes the admin's own account id as the actor: the events are the audit trail (P11).
  */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
-@ApiResponse({ status: 403, description: 'The caller lacks the role (checked against current roles), or is suspended.' })
 @ApiNotFoundResponse({ description: 'No such account (or key on that account).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'], 'The caller lacks the role (checked against current roles), or is suspended.')
 @Controller('admin/accounts/:id')
 export class AdminAccountsController {
   constructor(

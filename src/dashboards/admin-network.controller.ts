@@ -1,22 +1,14 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles.decorator';
-import { RolesGuard } from '../auth/roles.guard';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RoleRoutes } from '../auth/role-routes.decorator';
 import { PERIOD_QUERY_DOC } from './me-dashboard.controller';
 import { NetworkDashboardService } from './network-dashboard.service';
 import { parsePeriod } from './period';
 
 /** The network at a glance, for admins and finance. Read-only. */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
 @ApiResponse({ status: 400, description: 'invalid_period.' })
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Admins and finance only.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin', 'finance')
+@RoleRoutes(['admin', 'finance'], 'Admins and finance only.')
 @Controller('admin/network')
 export class AdminNetworkController {
   constructor(private readonly network: NetworkDashboardService) {}

@@ -1,23 +1,15 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
-import { Roles } from '../auth/roles.decorator';
-import { RolesGuard } from '../auth/roles.guard';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
+import { RoleRoutes } from '../auth/role-routes.decorator';
 import { PERIOD_QUERY_DOC } from './me-dashboard.controller';
 import { parseGroupBy, parsePeriod } from './period';
 import { PROVIDER_GROUPINGS, ProviderEarningsService } from './provider-earnings.service';
 
 /** A provider's earnings from their own nodes only. */
 @ApiTags('provider')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
 @ApiResponse({ status: 400, description: 'invalid_period or invalid_group_by.' })
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Not a provider (providers join by invite).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('provider')
+@RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider')
 export class ProviderEarningsController {
   constructor(private readonly earnings: ProviderEarningsService) {}

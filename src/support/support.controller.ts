@@ -1,10 +1,7 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { checkAccountId } from '../admin/admin-accounts.service';
-import { Roles } from '../auth/roles.decorator';
-import { RolesGuard } from '../auth/roles.guard';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
+import { RoleRoutes } from '../auth/role-routes.decorator';
 import { invalid } from '../common/domain-error';
 import { queryInt, queryRange, queryString, queryTime } from '../ledger/http/query-params';
 import { AccountHistory, AccountStateAt } from './account-history';
@@ -24,13 +21,8 @@ function atOf(q: Record<string, unknown>): Date {
  * is itself in the audit log (the staff audit interceptor records it with the caller).
  */
 @ApiTags('support')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Support and admins only.' })
 @ApiResponse({ status: 404, description: 'No such account.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('support', 'admin')
+@RoleRoutes(['support', 'admin'], 'Support and admins only.')
 @Controller('support/accounts/:id')
 export class SupportController {
   constructor(

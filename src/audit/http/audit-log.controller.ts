@@ -1,10 +1,7 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { sendCsv } from '../../ledger/http/csv-export';
 import { queryInt, queryRange, queryString } from '../../ledger/http/query-params';
 import { AuditLogEntry, AuditLogFilter, AuditLogQueries } from '../audit-log.queries';
@@ -16,12 +13,7 @@ function filterOf(q: Record<string, unknown>): AuditLogFilter {
 
 /** The audit log (P11): every staff action and operator command, newest first. Read-only: no route writes or edits it. */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Admins only.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'], 'Admins only.')
 @Controller('admin')
 export class AuditLogController {
   constructor(private readonly audit: AuditLogQueries) {}

@@ -1,13 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
 import { objectBody, optionalString, requiredString } from '../../common/request-body';
 import { REASON_MAX } from '../credits.decide';
 import { CreditsService, RecordedMoney } from '../credits.service';
@@ -41,12 +39,7 @@ function readMoneyBody(raw: unknown): { amountUsd: string; reason: string; opera
 
 /** Staff money actions on one developer's credits; each is an event naming the staff member (P11). */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Admins and finance only (support may read).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin', 'finance')
+@RoleRoutes(['admin', 'finance'], 'Admins and finance only (support may read).')
 @Controller('admin/accounts/:id/credits')
 export class AdminCreditsController {
   constructor(

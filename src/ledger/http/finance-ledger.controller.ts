@@ -1,10 +1,7 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { invalid } from '../../common/domain-error';
 import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine, TrialBalance } from '../ledger.queries';
 import { sendCsv } from './csv-export';
@@ -18,12 +15,7 @@ function journalFilter(query: Record<string, unknown>): JournalFilter {
 
 /** Finance's audit of the ledger: journal, trial balance, any ledger account. Read-only. */
 @ApiTags('finance')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Finance and admins only.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('finance', 'admin')
+@RoleRoutes(['finance', 'admin'], 'Finance and admins only.')
 @Controller('finance')
 export class FinanceLedgerController {
   constructor(private readonly ledger: LedgerQueries) {}

@@ -1,12 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
 import { objectBody, requiredString } from '../../common/request-body';
 import { ProviderInvitesService } from '../invites/provider-invites.service';
 import { SUSPEND_REASON_MAX } from '../node.decide';
@@ -14,12 +12,7 @@ import { NodesService, NodeView } from '../nodes.service';
 
 /** Staff actions on nodes and provider invites; every write records the admin as the actor (P11). */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Lacks the role.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'], 'Lacks the role.')
 @Controller('admin')
 export class AdminNodesController {
   constructor(

@@ -1,12 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { objectBody } from '../../common/request-body';
 import { NodesService, NodeView } from '../nodes.service';
 import { readModels, readRegisterNodeBody } from './node-requests';
@@ -16,12 +13,7 @@ import { readModels, readRegisterNodeBody } from './node-requests';
  * (404, same body), so node ids cannot be probed across tenants.
  */
 @ApiTags('provider')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Not a provider (providers join by invite).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('provider')
+@RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider/nodes')
 export class ProviderNodesController {
   constructor(private readonly nodes: NodesService) {}

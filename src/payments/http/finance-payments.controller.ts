@@ -1,9 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { invalid } from '../../common/domain-error';
 import { objectBody, optionalString } from '../../common/request-body';
 import { queryInt, queryString, queryTime } from '../../ledger/http/query-params';
@@ -15,12 +12,7 @@ import { WebhookInbox, WebhookRejection } from '../webhooks/webhook-inbox';
 
 /** Finance's view of payments: Razorpay next to the ledger, discrepancies, refunds, failed jobs, refused webhooks. */
 @ApiTags('finance')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Finance and admins only.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('finance', 'admin')
+@RoleRoutes(['finance', 'admin'], 'Finance and admins only.')
 @Controller('finance/payments')
 export class FinancePaymentsController {
   constructor(

@@ -1,12 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
 import { objectBody, requiredString } from '../../common/request-body';
 import { queryInt, queryString } from '../../ledger/http/query-params';
 import { PAYOUT_REASON_MAX, PAYOUT_REFERENCE_MAX } from '../payout.decide';
@@ -19,12 +17,7 @@ import { PayoutActionView, resultView } from './payout-views';
  * reference. Each step is an event whose metadata names the finance account (P11). Admins read.
  */
 @ApiTags('finance')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Finance only (admins may read).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('finance')
+@RoleRoutes(['finance'], 'Finance only (admins may read).')
 @Controller('finance/payouts')
 export class FinancePayoutsController {
   constructor(

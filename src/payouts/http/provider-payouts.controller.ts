@@ -1,12 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { notFound } from '../../common/domain-error';
 import { objectBody, optionalString, requiredString } from '../../common/request-body';
 import { sendCsv } from '../../ledger/http/csv-export';
@@ -24,12 +21,7 @@ import { PayoutActionView, resultView } from './payout-views';
  * provider: another provider's payout id is answered exactly like a missing one (404).
  */
 @ApiTags('provider')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in.' })
-@ApiResponse({ status: 403, description: 'Not a provider (providers join by invite).' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('provider')
+@RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider/payouts')
 export class ProviderPayoutsController {
   constructor(

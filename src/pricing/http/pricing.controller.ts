@@ -1,12 +1,9 @@
-import { Body, Controller, Get, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { invalid } from '../../common/domain-error';
 import { JsonBody, objectBody, optionalString, requiredString } from '../../common/request-body';
 import { ModelPrice, PriceBook } from '../price-book';
@@ -51,10 +48,7 @@ function amount(body: JsonBody, field: string, required: boolean): bigint | null
 }
 
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'])
 @Controller('admin/prices')
 export class AdminPricesController {
   constructor(private readonly prices: PricesService) {}

@@ -1,13 +1,10 @@
-import { Body, Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { invalid } from '../../common/domain-error';
 import { objectBody, optionalString } from '../../common/request-body';
 import { DataRightsService, DELETION_NOTE_MAX } from '../data-rights.service';
@@ -22,11 +19,7 @@ class AdminDeletionBody {
  * person. Same effects as the person's own request; the admin is the actor of every event (P11).
  */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 403, description: 'The caller is not an admin.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'], 'The caller is not an admin.')
 @Controller('admin/accounts/:id')
 export class AdminDeletionController {
   constructor(private readonly rights: DataRightsService) {}

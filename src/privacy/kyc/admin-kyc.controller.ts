@@ -1,26 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { RolesGuard } from '../../auth/roles.guard';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
 import { objectBody, requiredString } from '../../common/request-body';
 import { KYC_REASON_MAX } from './kyc.decide';
 import { KycService, KycView } from './kyc.service';
 
 /** Staff decisions on a KYC; the admin is each event's actor (P11). Support may read. */
 @ApiTags('admin')
-@ApiCookieAuth(SESSION_COOKIE)
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
-@ApiResponse({ status: 403, description: 'The caller lacks the role.' })
 @ApiResponse({ status: 404, description: 'No such account, or no KYC submitted.' })
-@UseGuards(SessionGuard, RolesGuard)
-@Roles('admin')
+@RoleRoutes(['admin'], 'The caller lacks the role.')
 @Controller('admin/accounts/:id/kyc')
 export class AdminKycController {
   constructor(private readonly kyc: KycService) {}
