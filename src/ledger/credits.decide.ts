@@ -171,8 +171,12 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
     case 'FreezeDisputedCredits': {
       checkOperationId(command.disputeId, 'disputeId');
       if (state.disputes[command.disputeId]) return [];
-      if (!state.purchases[command.paymentId]) throw notFound('payment_not_found', 'No purchase with this payment id on this account.');
+      const purchase = state.purchases[command.paymentId];
+      if (!purchase) throw notFound('payment_not_found', 'No purchase with this payment id on this account.');
       const disputed = checkPositiveAmount(command.disputedMicroUsd);
+      // A bank reverses at most what was paid. (A dispute over a part already refunded is a real
+      // loss if lost — the refund went out too — which finance contests with the refund's proof.)
+      if (disputed > purchase.amountMicroUsd) throw invalid('invalid_amount', 'The disputed amount exceeds the payment.');
       const frozen = command.frozenMicroUsd;
       if (frozen < 0n || frozen > disputed) throw invalid('invalid_amount', 'The frozen amount must be between zero and the disputed amount.');
       return [{

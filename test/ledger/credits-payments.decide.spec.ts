@@ -93,6 +93,7 @@ describe('credits decider: payments (refund reversals and disputes)', () => {
     it('freezes nothing (no postings, no hold) when nothing is available', () => given(creditsDecider, [purchased]).when(freeze(0n)).then([frozen(0n)]));
     it('once per dispute', () => given(creditsDecider, [purchased, frozen(1n)]).when(freeze(20_000_000n)).then([]));
     it('refuses more than the disputed amount', () => given(creditsDecider, [purchased]).when(freeze(30_000_000n)).thenRefuses('invalid_amount'));
+    it('refuses a dispute larger than the payment', () => given(creditsDecider, [purchased]).when(freeze(0n, 25_000_001n)).thenRefuses('invalid_amount'));
     it('refuses a payment this account never bought', () =>
       given(creditsDecider, []).when(freeze(1n)).thenRefuses('payment_not_found'));
   });
