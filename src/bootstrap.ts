@@ -12,6 +12,7 @@ import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
 import { hsts } from './security/hsts';
+import { answerClientErrors } from './common/client-errors';
 import { requestTextGuard } from './common/request-text';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
 
@@ -52,6 +53,7 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   app.use(requestTextGuard(config.requests.jsonMaxDepth));
   // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
   if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));
+  answerClientErrors(app.getHttpServer());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
