@@ -150,4 +150,46 @@ describe('bad input found by fuzzing: refused with a 4xx, nothing written', () =
     // The dashboard's JSON bodies have the same bound.
     expectProblem(await as.developer.browser.request('POST', `${t.url}/me/keys`, JSON.parse(deep(100))), 400, 'too_deep');
   });
+
+  // Found by the route fuzz suite (test/fuzz), each refused in the wrong shape or not at all.
+  it('answers every /v1 refusal in OpenAI\'s shape, also those Nest makes (a wrong method, a bad query)', async () => {
+    const issued = await as.developer.browser.post(`${t.url}/me/keys`, { name: 'shape' });
+    const auth = { authorization: `Bearer ${issued.body.key}` };
+    for (const [method, path, status] of [['PATCH', '/v1/models', 404], ['GET', '/v1/models?x=a%00b', 400], ['GET', '/v1/no-such-thing', 404], ['DELETE', '/v1/me', 404]] as const) {
+      const res = await fetch(`${t.url}${path}`, { method, headers: auth });
+      expect({ path, status: res.status, type: res.headers.get('content-type'), body: await res.json() }).toEqual({
+        path,
+        status,
+        type: expect.stringMatching(/^application\/json/),
+        body: { error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: expect.any(String) } },
+      });
+    }
+  });
+
+  it('answers requests the HTTP parser refuses (headers over 16 KB) in the route\'s shape, and HEAD without a body', async () => {
+    const { request } = await import('node:http');
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        const u = new URL(t.url);
+        const req = request({ host: u.hostname, port: u.port, method, path: `${path}?x=${'y'.repeat(20_000)}` }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const dashboard = await raw('GET', '/me/keys');
+    expect({ status: dashboard.status, type: dashboard.type }).toEqual({ status: 431, type: 'application/problem+json; charset=utf-8' });
+    expect(JSON.parse(dashboard.body)).toMatchObject({ status: 431, code: 'request_header_fields_too_large', title: 'Request Header Fields Too Large', instance: '/me/keys' });
+    const v1 = await raw('POST', '/v1/chat/completions');
+    expect({ status: v1.status, body: JSON.parse(v1.body) }).toEqual({ status: 431, body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'request_header_fields_too_large' }) } });
+    expect(await raw('HEAD', '/me/keys')).toEqual({ status: 431, type: 'application/problem+json; charset=utf-8', body: '' });
+  });
+
+  it('refuses a CSV export\'s bad filter with an error, never a 200 cut off after its first line', async () => {
+    const res = await as.finance.browser.get(`${t.url}/finance/journal.csv?account=no-such-account`);
+    expectProblem(res, 404, 'ledger_account_not_found');
+    expect(res.headers.get('content-disposition')).toBeNull();
+  });
 });
