@@ -63,7 +63,35 @@ const FIELDS: [RegExp, string[]][] = [
   [/^POST \/v1\//, ['model', 'messages', 'prompt', 'input', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'n', 'temperature', 'tools', 'user', 'size']],
 ];
 const ALL_FIELDS = [...new Set(FIELDS.flatMap(([, f]) => f))];
-const fieldsOf = (r: Route) => FIELDS.find(([re]) => re.test(`${r.method} ${r.path}`))?.[1] ?? ALL_FIELDS;
+
+/** One body each of these routes accepts, so mutations of it reach the checks and writes behind the reader. */
+const VALID: [RegExp, Record<string, unknown>][] = [
+  [/^POST \/me\/keys$/, { name: 'fuzz key' }],
+  [/^PATCH \/me$/, { displayName: 'Fuzz' }],
+  [/^POST \/provider\/nodes$/, { name: 'n', endpointUrl: 'http://127.0.0.1:1', models: ['fuzz-model'] }],
+  [/\/models$/, { models: ['fuzz-model'] }],
+  [/credits\/grants$/, { amountUsd: '1.00', reason: 'fuzz' }],
+  [/credits\/corrections$/, { amountUsd: '-0.50', reason: 'fuzz' }],
+  [/^POST \/me\/payments\/orders$/, { amountUsd: '10.00' }],
+  [/refunds$/, { reason: 'fuzz' }],
+  [/^POST \/provider\/payouts$/, { amountUsd: '10.00' }],
+  [/^POST \/admin\/prices$/, { model: 'fuzz-model', inputMicroUsdPerMTok: '1000000', outputMicroUsdPerMTok: '2000000' }],
+  [/provider-invites$/, { email: 'invitee@example.com' }],
+  [/suspend$|\/reject$/, { reason: 'fuzz' }],
+  [/\/paid$/, { reference: 'UTR-1' }],
+  [/\/roles$/, { role: 'support' }],
+  [/^POST \/admin\/accounts\/:id\/deletion-request$/, { channel: 'email', note: 'asked by email' }],
+  [/^PUT \/me\/kyc$/, { pan: 'ABCDE1234F', aadhaar: '234123412346' }],
+  [/heartbeat$/, { models: ['fuzz-model'], inFlight: 0, queueDepth: 0 }],
+  [/^POST \/v1\/chat\/completions$/, { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }],
+  [/^POST \/v1\/completions$/, { model: MODEL, prompt: 'hi', max_tokens: 8 }],
+  [/^POST \/v1\/embeddings$/, { model: MODEL, input: 'hi' }],
+  [/^POST \/v1\/images\/generations$/, { model: MODEL, prompt: 'a lighthouse' }],
+];
+const bodyOf = (r: Route) => {
+  const key = `${r.method} ${r.path}`;
+  return { fields: FIELDS.find(([re]) => re.test(key))?.[1] ?? ALL_FIELDS, valid: VALID.find(([re]) => re.test(key))?.[1] ?? null };
+};
 
 /** Every route Express serves (Nest's controllers, the docs), and the four inference routes the raw gateway serves ahead of it. */
 function servedRoutes(h: InferenceHarness): Route[] {
@@ -170,11 +198,11 @@ describe('fuzz: every route, with every role and without', () => {
 
   it(`sends ${RUNS} random and malformed requests: never a 5xx, every refusal in the route's own error shape`, async () => {
     const base = new URL(h.t.url);
-    const arbitrary = fuzzCase(routes, fieldsOf, pools);
+    const arbitrary = fuzzCase(routes, bodyOf, pools);
     // First one case per route (every route is tried whatever the count), then any route at random.
     const batch = (chunk: number, n: number): FuzzCase[] =>
       chunk * CHUNK < routes.length
-        ? routes.slice(chunk * CHUNK, chunk * CHUNK + n).map((r, i) => fc.sample(fuzzCase([r], fieldsOf, pools), { seed: SEED * 100_003 + chunk * CHUNK + i, numRuns: 1 })[0])
+        ? routes.slice(chunk * CHUNK, chunk * CHUNK + n).map((r, i) => fc.sample(fuzzCase([r], bodyOf, pools), { seed: SEED * 100_003 + chunk * CHUNK + i, numRuns: 1 })[0])
         : fc.sample(arbitrary, { seed: SEED * 100_003 + chunk, numRuns: n });
     const served = new Set(routes.map((r) => `${r.method} ${r.path}`));
     const covered = new Set<string>();

@@ -162,8 +162,28 @@ function structured(name: string, pools: Pools): Arbitrary<string> | null {
   }
 }
 
-/** A body for a route: mostly an object of the fields its reader knows (some valid, some not), else anything. */
-function jsonBody(fields: string[], pools: Pools): Arbitrary<string> {
+/** What a route's body reader knows: its fields, and (for many routes) one body it accepts. */
+export interface RouteBody {
+  fields: string[];
+  valid: Record<string, unknown> | null;
+}
+
+/** A valid body with one thing wrong (a field's value, a field missing, one too many, one twice), or as it is. */
+function mutated(valid: Record<string, unknown>, fields: string[], named: (name: string) => Arbitrary<string>): Arbitrary<string> {
+  const entries = Object.entries(valid).map(([k, v]): [string, string] => [k, JSON.stringify(v)]);
+  const at = fc.nat(entries.length - 1);
+  const someField = fc.oneof(fc.constantFrom(...fields), fc.constantFrom('__proto__', 'constructor'), text);
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant(object(entries)) },
+    { weight: 4, arbitrary: at.chain((i) => named(entries[i][0]).map((v) => object(entries.map((e, j): [string, string] => (j === i ? [e[0], v] : e))))) },
+    { weight: 1, arbitrary: at.map((i) => object(entries.filter((_, j) => j !== i))) },
+    { weight: 1, arbitrary: someField.chain((f) => named(f).map((v) => object([...entries, [f, v]]))) },
+    { weight: 1, arbitrary: at.chain((i) => named(entries[i][0]).map((v) => object([...entries, [entries[i][0], v]]))) },
+  );
+}
+
+/** A body for a route: a valid one slightly wrong, an object of the fields its reader knows (some valid, some not), or anything. */
+function jsonBody({ fields, valid }: RouteBody, pools: Pools): Arbitrary<string> {
   const named = (name: string) =>
     fc.oneof({ weight: 4, arbitrary: structured(name, pools) ?? plausible(name, pools).map(str) }, { weight: 2, arbitrary: jsonValue(pools, 2) }, { weight: 1, arbitrary: deep });
   const entries = fc
@@ -178,6 +198,7 @@ function jsonBody(fields: string[], pools: Pools): Arbitrary<string> {
     })
     .map((e) => object(e));
   return fc.oneof(
+    { weight: valid ? 16 : 0, arbitrary: valid ? mutated(valid, fields, named) : fc.constant('{}') },
     { weight: 8, arbitrary: entries },
     { weight: 1, arbitrary: jsonValue(pools, 3) },
     { weight: 1, arbitrary: deep },
@@ -259,7 +280,7 @@ function identityFor(route: Route): Arbitrary<Identity> {
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** One request to one of `routes` (plus, now and then, to a path no route serves). */
-export function fuzzCase(routes: readonly Route[], fieldsOf: (route: Route) => string[], pools: Pools): Arbitrary<FuzzCase> {
+export function fuzzCase(routes: readonly Route[], bodyOf: (route: Route) => RouteBody, pools: Pools): Arbitrary<FuzzCase> {
   const unknownRoute = fc.array(text.map(encode).filter((s) => s.length > 0 && s.length < 200), { minLength: 1, maxLength: 3 }).map((segments) => ({ method: 'GET', path: `/${segments.join('/')}` }));
   const route = fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...routes) }, { weight: 1, arbitrary: unknownRoute });
   return route.chain((r) => {
@@ -272,7 +293,7 @@ export function fuzzCase(routes: readonly Route[], fieldsOf: (route: Route) => s
         params: fc.tuple(...names.map((n) => paramValue(n, pools))),
         query: queryString(pools),
         body: fc.oneof(
-          { weight: hasBody ? 300 : 30, arbitrary: jsonBody(fieldsOf(r), pools) },
+          { weight: hasBody ? 300 : 30, arbitrary: jsonBody(bodyOf(r), pools) },
           { weight: hasBody ? 30 : 180, arbitrary: fc.constant(null) },
           { weight: 1, arbitrary: fc.constantFrom(1_100_000, 4_300_000).map((n) => oversized(r, n)) },
         ),
