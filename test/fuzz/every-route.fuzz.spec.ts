@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { projectors } from '../../projections';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
+import { AppConfig } from '../../src/config/config';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { ENDPOINTS } from '../../src/inference/gateway/openai-request';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
@@ -126,6 +127,8 @@ describe('fuzz: every route, with every role and without', () => {
         google: { clientId: 'fuzz-client', clientSecret: 'fuzz-secret', callbackUrl: 'http://127.0.0.1:1/auth/google/callback', authUrl: 'http://127.0.0.1:1/auth', tokenUrl: 'http://127.0.0.1:1/token', userInfoUrl: 'http://127.0.0.1:1/userinfo' },
         logLevel: 'error',
         logFile,
+        // Heartbeats as in production: a slow moment on a shared machine must not take the only node offline (an honest 503).
+        nodes: { heartbeatIntervalMs: 1_000, heartbeatTtlMs: 15_000, registryRefreshMs: 50, priceRefreshMs: 50 } as AppConfig['nodes'],
       },
     });
     const { app, url } = h.t;
