@@ -28,12 +28,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const mapped = mapError(exception);
-    if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (mapped.status >= 500 || res.headersSent) {
       this.logger.error({ err: { name: (exception as Error)?.name, message: (exception as Error)?.message }, route: req.route?.path }, 'request failed');
     }
     // A response already under way (a CSV export) cannot become an error: cut it, so it is not taken for complete.
     if (res.headersSent) return void res.destroy();
+    if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     // Under /v1 every answer is OpenAI's shape, also from Nest (a wrong method, an unknown path, a bad query).
     if (isOpenAiPath(req.path)) return sendOpenAiError(res, openAiErrorOf(mapped));
     res.status(mapped.status).type('application/problem+json').json(problem(mapped, req.path));
