@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
+import { auditEvents } from '../support/audit-events';
 import { Browser } from '../support/browser';
 
 const PASSWORD = 'correct horse battery staple';
 const CONCURRENT = 256;
-
-async function auditEvents(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll({ after: events[events.length - 1]?.position, maxCount: 1_000, filter: { kind: 'streamPrefix', prefixes: ['audit-'] } });
-    events.push(...page);
-    if (page.length < 1_000) return events;
-  }
-}
 
 /**
  * Every staff request appends one record to the day's audit stream and waits for it (fail closed).
