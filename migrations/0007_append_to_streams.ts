@@ -28,7 +28,7 @@ import { Kysely, sql } from 'kysely';
  * stream: that event's revision and position) or duplicate (the id is in another stream).
  */
 /** 'TG' 0001: the advisory-lock class of event-store streams. */
-const STREAM_LOCK_CLASS = 0x54470001;
+export const STREAM_LOCK_CLASS = 0x54470001;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

@@ -12,6 +12,8 @@ import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
 import { hsts } from './security/hsts';
+import { answerClientErrors } from './common/client-errors';
+import { requestTextGuard } from './common/request-text';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -47,8 +49,11 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // NUL, lone surrogates and deep nesting are refused here, for every body and query string.
+  app.use(requestTextGuard(config.requests.jsonMaxDepth));
   // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
   if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));
+  answerClientErrors(app.getHttpServer());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

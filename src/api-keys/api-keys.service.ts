@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { AccountsService } from '../accounts/accounts.service';
+import { parseInstant } from '../common/dates';
 import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -161,7 +162,5 @@ function safeKeyId(keyId: string): string {
 }
 
 function parseTime(value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw invalid('invalid_expiry', 'expiresAt must be an ISO-8601 time.');
-  return new Date(ms).toISOString();
+  return parseInstant(value, 'expiresAt', 'invalid_expiry').toISOString();
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
+import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
 import { invalid } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -34,9 +35,9 @@ export interface AuditLogEntry {
 function readCursor(before: string | undefined): { at: Date; eventId: string | null } | null {
   if (!before) return null;
   const [time, eventId] = before.split('~');
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms) || (eventId !== undefined && !/^[0-9a-f-]{36}$/i.test(eventId))) throw invalid('invalid_cursor', 'before must be an ISO-8601 time or the nextCursor of a previous page.');
-  return { at: new Date(ms), eventId: eventId ?? null };
+  const at = instantOf(time);
+  if (!at || (eventId !== undefined && !/^[0-9a-f-]{36}$/i.test(eventId))) throw invalid('invalid_cursor', `before must be an ISO-8601 time in ${DATE_RANGE_TEXT} or the nextCursor of a previous page.`);
+  return { at, eventId: eventId ?? null };
 }
 
 /** Read side of the audit log, newest first. */

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
 import { DomainError } from '../common/domain-error';
 import { ConfigError } from '../config/config';
 import type { CliContext } from './context';
@@ -84,7 +85,7 @@ const COMMANDS: Record<string, Command> = {
     help: "support: an account's timeline (newest first, metadata only) and its state at --at (default now), found by email",
     flags: [email, { name: 'at', value: '<ISO-8601 time>' }, { name: 'limit', value: '<1..500>' }],
     check: (f) => {
-      if (f.at !== undefined && Number.isNaN(Date.parse(f.at))) throw new UsageError('--at must be an ISO-8601 time');
+      if (f.at !== undefined && !instantOf(f.at)) throw new UsageError(`--at must be an ISO-8601 time with a zone in ${DATE_RANGE_TEXT}`);
       if (f.limit !== undefined && !/^\d{1,3}$/.test(f.limit)) throw new UsageError('--limit must be 1..500');
     },
     load: async () => (await import('./commands/support.commands')).replayAccount,

@@ -1,3 +1,4 @@
+import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
 import type { ServedModel } from '../nodes/node.events';
 import { parseUsdToMicro } from '../pricing/usd';
 import { UsageError } from './flags';
@@ -30,7 +31,7 @@ export function price(flags: Record<string, string>): void {
   usd(flags, 'input-usd-per-mtok');
   usd(flags, 'output-usd-per-mtok');
   if (flags['per-image-usd'] !== undefined) usd(flags, 'per-image-usd');
-  if (flags['effective-at'] !== undefined && Number.isNaN(Date.parse(flags['effective-at']))) throw new UsageError('--effective-at must be an ISO-8601 time');
+  if (flags['effective-at'] !== undefined && !instantOf(flags['effective-at'])) throw new UsageError(`--effective-at must be an ISO-8601 time with a zone in ${DATE_RANGE_TEXT}`);
 }
 
 export function gpuMemory(flags: Record<string, string>): void {

@@ -1,12 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
 import { DomainError } from './domain-error';
 import { STATUS_BY_KIND } from './error-status';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
+import { openAiErrorOf, sendOpenAiError } from '../inference/openai-errors';
 
-interface Mapped {
+export interface Mapped {
   status: number;
   code: string;
   detail: string;
@@ -26,16 +28,24 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const mapped = mapError(exception);
-    if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    if (mapped.status >= 500) {
+    if (mapped.status >= 500 || res.headersSent) {
       this.logger.error({ err: { name: (exception as Error)?.name, message: (exception as Error)?.message }, route: req.route?.path }, 'request failed');
     }
-    res
-      .status(mapped.status)
-      .type('application/problem+json')
-      .json({ type: `https://tollgate.dev/problems/${mapped.code}`, title: title(mapped.status), status: mapped.status, code: mapped.code, detail: mapped.detail, instance: req.path });
+    // A response already under way (a CSV export) cannot become an error: cut it, so it is not taken for complete.
+    if (res.headersSent) return void res.destroy();
+    if (exception instanceof DomainError && exception.retryAfterSeconds) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    // Under /v1 every answer is OpenAI's shape, also from Nest (a wrong method, an unknown path, a bad query).
+    if (isOpenAiPath(req.path)) return sendOpenAiError(res, openAiErrorOf(mapped));
+    res.status(mapped.status).type('application/problem+json').json(problem(mapped, req.path));
   }
 }
+
+/** RFC 9457 problem details. */
+export function problem(mapped: Mapped, instance: string) {
+  return { type: `https://tollgate.dev/problems/${mapped.code}`, title: title(mapped.status), status: mapped.status, code: mapped.code, detail: mapped.detail, instance };
+}
+
+export const isOpenAiPath = (path: string) => path === '/v1' || path.startsWith('/v1/');
 
 /** An error's HTTP status and code, as the filter answers it (the audit log records the same). */
 export function mapError(e: unknown): Mapped {
@@ -65,6 +75,7 @@ function snake(s: string): string {
 
 /** NOT_FOUND → "Not Found". */
 function title(status: number): string {
-  const name = HttpStatus[status] ?? 'ERROR';
+  const name = HttpStatus[status];
+  if (!name) return STATUS_CODES[status] ?? 'Error';
   return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, sep: string, c: string) => `${sep ? ' ' : ''}${c.toUpperCase()}`);
 }

@@ -60,6 +60,13 @@ export interface AppConfig {
   privacy: PrivacyConfig;
   retention: RetentionConfig;
   kyc: KycConfig;
+  requests: RequestsConfig;
+}
+
+/** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
+export interface RequestsConfig {
+  /** Deepest nesting of arrays and objects accepted in a JSON body (and query string). */
+  jsonMaxDepth: number;
 }
 
 /** Provider payouts (src/payouts). */
@@ -460,6 +467,9 @@ export function loadConfig(env: Env): AppConfig {
     },
     payouts: readPayouts(r),
     retention: readRetention(r),
+    requests: {
+      jsonMaxDepth: r.int('REQUEST_JSON_MAX_DEPTH', 64, 8, 1_000),
+    },
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');

@@ -1,3 +1,4 @@
+import { parseDay } from '../common/dates';
 import { invalid } from '../common/domain-error';
 
 /** The longest period a dashboard sums over (a year, leap day included). */
@@ -13,11 +14,7 @@ export interface Period {
 }
 
 function readDay(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw invalid('invalid_period', `${name} must be a calendar day YYYY-MM-DD (UTC), e.g. 2026-03-01.`);
-  }
-  return value;
+  return value === undefined || value === '' ? undefined : parseDay(value, name, 'invalid_period');
 }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -56,7 +56,7 @@ import { V1MeController } from './v1-me.controller';
           {
             maxBodyBytes: c.inference.maxBodyBytes,
             maxResponseBytes: c.inference.maxResponseBytes,
-            limits: { maxOutputTokens: c.inference.maxOutputTokens, defaultOutputTokens: c.inference.defaultMaxTokens, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4 },
+            limits: { maxOutputTokens: c.inference.maxOutputTokens, defaultOutputTokens: c.inference.defaultMaxTokens, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: c.requests.jsonMaxDepth },
             defaultRequestsPerMinute: c.inference.defaultRequestsPerMinute,
             defaultTokensPerMinute: c.inference.defaultTokensPerMinute,
             revenueSplit: c.ledger.revenueSplit,

@@ -80,6 +80,13 @@ const TYPE_BY_KIND: Record<DomainErrorKind, OpenAiErrorType> = {
   unavailable: 'server_error',
 };
 
+const TYPE_BY_STATUS: Readonly<Record<number, OpenAiErrorType>> = { 402: 'insufficient_quota', 403: 'request_forbidden', 429: 'rate_limit_error' };
+
+/** Any error, already mapped to a status and code (the problem-details filter's mapping), in OpenAI's shape. */
+export function openAiErrorOf(mapped: { status: number; code: string; detail: string }): OpenAiError {
+  return new OpenAiError(mapped.status, mapped.detail, mapped.status >= 500 ? 'server_error' : (TYPE_BY_STATUS[mapped.status] ?? 'invalid_request_error'), mapped.code);
+}
+
 /**
  * A domain refusal in OpenAI's shape, same status as everywhere else. Running out of credits is
  * 402 with code `insufficient_quota`, the code OpenAI's SDKs and clients already recognise.

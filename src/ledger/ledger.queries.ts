@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
+import { DATE_LIMIT_MS } from '../common/dates';
 import { invalid, notFound } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -87,7 +88,7 @@ export const STATEMENT_CURSOR_MAX = 48;
 export function statementCursorOf(cursor: string | undefined): { at: Date; txNo: string; postingNo: number } | null {
   if (cursor === undefined || cursor === '') return null;
   const m = /^(\d{1,15})-(\d{1,19})-(\d{1,5})$/.exec(cursor);
-  if (!m) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+  if (!m || Number(m[1]) >= DATE_LIMIT_MS) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
   return { at: new Date(Number(m[1])), txNo: m[2], postingNo: Number(m[3]) };
 }
 

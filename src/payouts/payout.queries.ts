@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
+import { instantOf } from '../common/dates';
 import { invalid } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database, PayoutsTable } from '../database/schema';
@@ -64,9 +65,9 @@ function view(r: PayoutsTable, withActors: boolean): PayoutView {
 function cursorOf(cursor: string | undefined): [Date, string, string] | null {
   if (!cursor) return null;
   const [at, providerId, payoutId] = cursor.split('|');
-  const ms = Date.parse(at ?? '');
-  if (Number.isNaN(ms) || !providerId || !payoutId) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
-  return [new Date(ms), providerId, payoutId];
+  const time = instantOf(at ?? '');
+  if (!time || !providerId || !payoutId) throw invalid('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+  return [time, providerId, payoutId];
 }
 
 /** Read side of payouts: the list (projection) and the earnings that bound them (ledger postings). */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { parseInstant } from '../common/dates';
 import { invalid } from '../common/domain-error';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { handleCommand } from '../event-sourcing/command-handler';
@@ -38,7 +39,7 @@ export class PricesService {
       inputMicroUsdPerMTok: input.inputMicroUsdPerMTok,
       outputMicroUsdPerMTok: input.outputMicroUsdPerMTok,
       perImageMicroUsd: input.perImageMicroUsd ?? null,
-      effectiveAt: input.effectiveAt ?? context.occurredAt,
+      effectiveAt: input.effectiveAt ? parseInstant(input.effectiveAt, 'effectiveAt', 'invalid_effective_time').toISOString() : context.occurredAt,
       at: context.occurredAt,
     }, context);
     const d = events[0].data;

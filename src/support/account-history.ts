@@ -4,6 +4,7 @@ import { accountDecider, AccountState } from '../accounts/account.decide';
 import { AccountEvent } from '../accounts/account.events';
 import { apiKeyDecider, ApiKeyState } from '../api-keys/api-key.decide';
 import { ApiKeyEvent } from '../api-keys/api-key.events';
+import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
 import { invalid, notFound } from '../common/domain-error';
 import { KYSELY } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -43,8 +44,8 @@ const cursorOf = (e: RecordedEvent) => `${e.createdAt.toISOString()}~${e.stream}
 function readCursor(cursor: string | undefined): Key | null {
   if (!cursor) return null;
   const [time, stream, revision] = cursor.split('~');
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms)) throw invalid('invalid_cursor', 'before must be an ISO-8601 time or the nextCursor of a previous page.');
+  const ms = instantOf(time)?.getTime();
+  if (ms === undefined) throw invalid('invalid_cursor', `before must be an ISO-8601 time in ${DATE_RANGE_TEXT} or the nextCursor of a previous page.`);
   if (stream === undefined) return [ms + 1, '', -1n]; // a bare time: everything recorded before or at it
   if (!/^\d{1,19}$/.test(revision ?? '')) throw invalid('invalid_cursor', 'before must be the nextCursor of a previous page.');
   return [ms, stream, BigInt(revision)];

@@ -3,6 +3,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { listStaffRoutes, StaffRoute } from '../../src/audit/staff-routes';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
+import { auditEvents } from '../support/audit-events';
 import { Browser, BrowserResponse } from '../support/browser';
 
 const PASSWORD = 'correct horse battery staple';
@@ -21,15 +22,6 @@ function expressRoutes(t: AuthTestApp): { method: string; path: string }[] {
     const route = (layer as { route?: { path: string; methods: Record<string, boolean> } }).route;
     return route ? Object.keys(route.methods).map((m) => ({ method: m.toUpperCase(), path: route.path })) : [];
   });
-}
-
-async function auditEvents(store: EventStore): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll({ after: events[events.length - 1]?.position, maxCount: 1_000, filter: { kind: 'streamPrefix', prefixes: ['audit-'] } });
-    events.push(...page);
-    if (page.length < 1_000) return events;
-  }
 }
 
 describe('P11: every administrative action is in an immutable audit log', () => {

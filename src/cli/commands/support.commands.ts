@@ -1,3 +1,4 @@
+import { instantOf } from '../../common/dates';
 import { notFound } from '../../common/domain-error';
 import { AccountHistory } from '../../support/account-history';
 import { emailOwner } from '../audit';
@@ -8,7 +9,7 @@ export async function replayAccount(ctx: CliContext, flags: Record<string, strin
   const accountId = await emailOwner(ctx, flags.email);
   if (!accountId) throw notFound('account_not_found', 'No account has that email.');
   const history = new AccountHistory(ctx.store, ctx.db);
-  const at = flags.at ? new Date(Date.parse(flags.at)) : new Date();
+  const at = (flags.at ? instantOf(flags.at) : null) ?? new Date(); // --at was checked by the CLI
   const timeline = await history.timeline(accountId, { to: new Date(at.getTime() + 1), limit: flags.limit ? Number(flags.limit) : 100 });
   const state = await history.stateAt(accountId, at);
   console.log(JSON.stringify({ accountId, at: at.toISOString(), state, timeline }, null, 2));

@@ -26,7 +26,12 @@ import {
 import { PostgresAllSubscription } from './postgres.subscription';
 import { EventRow, toRecordedEvent } from './postgres.rows';
 
-const MAX_ANY_RETRIES = 5;
+/**
+ * append re-runs after a unique violation. Appends to one stream wait for each other on the
+ * stream's lock (migration 0016), so none loses a revision race; what is left is an event id
+ * committed meanwhile in another stream, and the re-run then answers it (duplicate, idempotent).
+ */
+const MAX_APPEND_RETRIES = 5;
 /**
  * appendToStreams re-runs a whole batch that lost a race (each loss means a concurrent writer
  * committed to one of its streams, so every attempt makes progress somewhere).
@@ -95,9 +100,9 @@ export class PostgresEventStore implements EventStore {
           position: { commit: BigInt(last.commit_position as string), prepare: BigInt(last.prepare_position as string) },
         };
       } catch (err) {
-        // A concurrent append won the race for the same revision or the same event ids.
-        // Re-running lets the function report idempotent success or a precise conflict.
-        if (isUniqueViolation(err) && attempt < MAX_ANY_RETRIES) continue;
+        // A concurrent append to another stream took the same event ids first: re-running
+        // lets the function report it (duplicate) or an idempotent success.
+        if (isUniqueViolation(err) && attempt < MAX_APPEND_RETRIES) continue;
         if (isUniqueViolation(err)) throw new StreamVersionConflictError(stream, describe(expectedRevision), 'unknown (concurrent writers)');
         throw err;
       }

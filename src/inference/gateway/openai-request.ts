@@ -1,5 +1,6 @@
 import { UsageEndpoint } from '../../metering/usage.events';
 import { OpenAiError } from '../openai-errors';
+import { nestsDeeperThan } from './body';
 
 /** Limits on what a request may ask for; each refusal names the field and the limit. */
 export interface RequestLimits {
@@ -10,9 +11,11 @@ export interface RequestLimits {
   maxChoices: number;
   maxEmbeddingInputs: number;
   maxImages: number;
+  /** Deepest nesting of arrays and objects in the body (REQUEST_JSON_MAX_DEPTH). */
+  maxJsonDepth: number;
 }
 
-export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: 64 };
 
 /** What the gateway needs to know about a request; the body itself is forwarded, never kept. */
 export interface InferenceRequest {
@@ -67,6 +70,7 @@ function textLength(value: unknown, depth = 0): number {
 /** Parses and checks an OpenAI request body. Throws OpenAiError (400) with the offending param. */
 export function readInferenceRequest(path: string, raw: Buffer, limits: RequestLimits): InferenceRequest {
   const endpoint = ENDPOINTS[path];
+  if (nestsDeeperThan(raw, limits.maxJsonDepth)) throw bad(`The JSON body is nested deeper than ${limits.maxJsonDepth} levels.`, null, 'too_deep');
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

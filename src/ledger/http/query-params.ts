@@ -1,3 +1,4 @@
+import { parseInstant } from '../../common/dates';
 import { invalid } from '../../common/domain-error';
 import { TimeRange } from '../ledger.queries';
 
@@ -17,10 +18,7 @@ export function queryInt(value: unknown, name: string): number | undefined {
 
 export function queryTime(value: unknown, name: string): Date | undefined {
   const text = queryString(value, name, 40);
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw invalid('invalid_query', `${name} must be an ISO-8601 time, e.g. 2026-11-01T00:00:00Z.`);
-  return new Date(ms);
+  return text === undefined ? undefined : parseInstant(text, name, 'invalid_query');
 }
 
 export function queryRange(query: Record<string, unknown>): TimeRange {

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { parseDay } from '../../common/dates';
 import { invalid } from '../../common/domain-error';
 import { objectBody, optionalString } from '../../common/request-body';
 import { queryInt, queryString, queryTime } from '../../ledger/http/query-params';
@@ -80,8 +81,7 @@ export class FinancePaymentsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the reconciliation report for a UTC day now: { day?: "2026-11-21" } (default yesterday).' })
   async run(@Body() raw: unknown): Promise<{ jobId: string; day: string }> {
-    const day = optionalString(objectBody(raw ?? {}, ['day']), 'day', 10, 10) ?? yesterday();
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw invalid('invalid_body', 'day must be a date like 2026-11-21.');
+    const day = parseDay(optionalString(objectBody(raw ?? {}, ['day']), 'day', 10, 10) ?? yesterday(), 'day', 'invalid_body');
     const job = await enabled(this.jobs).add({ kind: 'report', day }, { jobId: `report-${day}-${Date.now()}` });
     return { jobId: job.id ?? '', day };
   }
