@@ -49,7 +49,7 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
     }
     case 'PaymentObserved':
       if (!hasStrings(d, 'orderId', 'paymentId', 'status')) return;
-      await upsertPayment(trx, d, event, { razorpay_status: text(d.status), amount_cents: int(d.amountCents), currency: text(d.currency, 8), error_reason: text(d.errorReason) });
+      await upsertPayment(trx, d, event, { razorpay_status: text(d.status), captured: typeof d.captured === 'boolean' ? d.captured : null, amount_cents: int(d.amountCents), currency: text(d.currency, 8), error_reason: text(d.errorReason) });
       return;
     case 'CheckoutSignatureVerified':
       if (!hasStrings(d, 'orderId', 'paymentId')) return;

@@ -172,6 +172,8 @@ export interface PaymentsTable {
   order_id: string;
   account_id: string | null;
   razorpay_status: string | null;
+  /** Razorpay's `captured` flag as last observed; null on rows from before it was recorded. */
+  captured: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   amount_cents: number | null;
   currency: string | null;
   error_reason: string | null;

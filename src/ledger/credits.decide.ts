@@ -29,6 +29,8 @@ export interface DisputeState {
 
 export interface CreditsState {
   purchases: Record<string, PurchaseState>;
+  /** Razorpay order id → the one payment credited for it: an order is paid for once. */
+  orders: Record<string, string>;
   freeTierGranted: boolean;
   /** grant/correction/refund ids already recorded. */
   operations: Record<string, true>;
@@ -48,7 +50,7 @@ export type CreditsCommand =
   | { type: 'ReleaseDisputedCredits'; accountId: string; disputeId: string; at: string }
   | { type: 'RecordDisputeLost'; accountId: string; disputeId: string; at: string };
 
-const initialState = (): CreditsState => ({ purchases: {}, freeTierGranted: false, operations: {}, refunds: {}, disputes: {} });
+const initialState = (): CreditsState => ({ purchases: {}, orders: {}, freeTierGranted: false, operations: {}, refunds: {}, disputes: {} });
 
 function checkReason(reason: string): string {
   const trimmed = typeof reason === 'string' ? reason.trim() : '';
@@ -71,6 +73,9 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
         if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payment_amount_mismatch', 'This payment was already credited with a different amount.');
         return [];
       }
+      // A second payment for the same order (two Checkout tabs) is a duplicate to give back, not more credit.
+      const creditedFor = command.orderId === null ? undefined : state.orders[command.orderId];
+      if (creditedFor !== undefined) throw conflict('order_already_credited', `This order was already credited by payment ${creditedFor}.`);
       const amount = checkPositiveAmount(command.amountMicroUsd);
       return [{
         type: 'CreditsPurchased',
@@ -242,8 +247,11 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
 
 function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
   switch (event.type) {
-    case 'CreditsPurchased':
-      return { ...state, purchases: { ...state.purchases, [event.data.paymentId]: { amountMicroUsd: BigInt(event.data.amountMicroUsd), refundedMicroUsd: 0n } } };
+    case 'CreditsPurchased': {
+      const { orderId, paymentId } = event.data;
+      const purchases = { ...state.purchases, [paymentId]: { amountMicroUsd: BigInt(event.data.amountMicroUsd), refundedMicroUsd: 0n } };
+      return { ...state, purchases, orders: orderId ? { ...state.orders, [orderId]: paymentId } : state.orders };
+    }
     case 'FreeTierGranted':
       return { ...state, freeTierGranted: true };
     case 'CreditsGranted':

@@ -47,7 +47,7 @@ export interface PaymentOrderState {
 export type PaymentCommand =
   | { type: 'CreateOrder'; orderId: string; accountId: string; amountMicroUsd: bigint; amountCents: number; currency: string; receipt: string; at: string }
   | { type: 'VerifyCheckout'; orderId: string; paymentId: string; at: string }
-  | { type: 'ObservePayment'; orderId: string; paymentId: string; status: string; amountCents: number; currency: string; errorReason: string | null; at: string }
+  | { type: 'ObservePayment'; orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; at: string }
   | { type: 'RecordCredit'; orderId: string; paymentId: string; amountMicroUsd: bigint; at: string }
   | { type: 'RecordDiscrepancy'; discrepancy: Omit<DiscrepancyData, 'foundAt'>; at: string }
   | { type: 'RequestRefund'; orderId: string; paymentId: string; refundId: string; amountMicroUsd: bigint; reason: string; at: string }
@@ -109,6 +109,7 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
           orderId: command.orderId,
           paymentId: command.paymentId,
           status: short(command.status) as string,
+          captured: command.captured === true,
           amountCents: command.amountCents,
           currency: short(command.currency) as string,
           errorReason: short(command.errorReason),
@@ -120,6 +121,7 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
       const order = mustOrder(state);
       const payment = paymentSlot(state, checkId(command.paymentId, 'paymentId'));
       if (payment.credited) return [];
+      if (creditedPaymentOf(state) !== null) throw conflict('order_already_credited', 'Another payment of this order was already credited.');
       return [{ type: 'PaymentCredited', data: { orderId: command.orderId, paymentId: command.paymentId, accountId: order.accountId, amountMicroUsd: checkPositiveAmount(command.amountMicroUsd).toString(), creditedAt: command.at } }];
     }
     case 'RecordDiscrepancy': {
@@ -192,6 +194,11 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
     default:
       return assertNever(command);
   }
+}
+
+/** The payment this order was credited for, if any: an order is paid for once. */
+export function creditedPaymentOf(state: PaymentOrderState): string | null {
+  return Object.entries(state.payments).find(([, p]) => p.credited)?.[0] ?? null;
 }
 
 /** Refund commands name only the refund; the order id is the stream's, remembered from its creation. */

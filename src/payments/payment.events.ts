@@ -21,6 +21,12 @@ export type DiscrepancyKind =
   | 'credited_not_captured'
   /** Report: credited with another amount than Razorpay captured. */
   | 'credited_amount_differs'
+  /** Another payment of an order that was already credited (e.g. Checkout open in two tabs): never credited; a captured one is finance's to refund. */
+  | 'duplicate_payment'
+  /** Razorpay refunded a payment that was never captured (auto-refund at the capture timeout): nothing to credit. */
+  | 'not_captured'
+  /** Captured, then refunded (outside Tollgate) before it was credited: nothing to credit. */
+  | 'refunded_before_credit'
   /** A refund or dispute webhook about a payment or refund we have no record of. */
   | 'unknown_refund'
   | 'unknown_dispute';
@@ -45,7 +51,7 @@ export type PaymentEvent =
   /** The Checkout callback's signature matched the order we stored (the payment is then reconciled like any other signal). */
   | DomainEvent<'CheckoutSignatureVerified', { orderId: string; paymentId: string; verifiedAt: string }>
   /** Razorpay's status of a payment changed, as fetched from its API (never from a webhook body alone). */
-  | DomainEvent<'PaymentObserved', { orderId: string; paymentId: string; status: string; amountCents: number; currency: string; errorReason: string | null; observedAt: string }>
+  | DomainEvent<'PaymentObserved', { orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; observedAt: string }>
   /** The payment was captured, checked, and credited (CreditsPurchased in the developer's credits stream). */
   | DomainEvent<'PaymentCredited', { orderId: string; paymentId: string; accountId: string; amountMicroUsd: string; creditedAt: string }>
   | DomainEvent<'PaymentDiscrepancyFound', DiscrepancyData>

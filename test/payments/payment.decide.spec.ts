@@ -22,9 +22,9 @@ describe('payment order decider', () => {
   });
 
   it('records a Razorpay status only when it changes', () => {
-    const observe = { type: 'ObservePayment', orderId, paymentId: 'pay_1', status: 'captured', amountCents: 2500, currency: 'USD', errorReason: null, at } as const;
-    given(paymentDecider, [created]).when(observe).then([{ type: 'PaymentObserved', data: { orderId, paymentId: 'pay_1', status: 'captured', amountCents: 2500, currency: 'USD', errorReason: null, observedAt: at } }]);
-    const seen: PaymentEvent = { type: 'PaymentObserved', data: { orderId, paymentId: 'pay_1', status: 'captured', amountCents: 2500, currency: 'USD', errorReason: null, observedAt: at } };
+    const observe = { type: 'ObservePayment', orderId, paymentId: 'pay_1', status: 'captured', captured: true, amountCents: 2500, currency: 'USD', errorReason: null, at } as const;
+    given(paymentDecider, [created]).when(observe).then([{ type: 'PaymentObserved', data: { orderId, paymentId: 'pay_1', status: 'captured', captured: true, amountCents: 2500, currency: 'USD', errorReason: null, observedAt: at } }]);
+    const seen: PaymentEvent = { type: 'PaymentObserved', data: { orderId, paymentId: 'pay_1', status: 'captured', captured: true, amountCents: 2500, currency: 'USD', errorReason: null, observedAt: at } };
     given(paymentDecider, [created, seen]).when(observe).then([]);
   });
 
@@ -32,6 +32,8 @@ describe('payment order decider', () => {
     given(paymentDecider, [created]).when({ type: 'RecordCredit', orderId, paymentId: 'pay_1', amountMicroUsd: 25_000_000n, at }).then([credited]);
     given(paymentDecider, [created, credited]).when({ type: 'RecordCredit', orderId, paymentId: 'pay_1', amountMicroUsd: 25_000_000n, at }).then([]);
     given(paymentDecider, []).when({ type: 'RecordCredit', orderId, paymentId: 'pay_1', amountMicroUsd: 25_000_000n, at }).thenRefuses('order_not_found');
+    // One credit per order: a duplicate payment of it is never recorded as credited.
+    given(paymentDecider, [created, credited]).when({ type: 'RecordCredit', orderId, paymentId: 'pay_2', amountMicroUsd: 25_000_000n, at }).thenRefuses('order_already_credited');
   });
 
   it('reports a discrepancy once per payment and kind', () => {

@@ -1,0 +1,14 @@
+import { Kysely, sql } from 'kysely';
+
+/**
+ * Hardening (issue 15). `payments.captured`: Razorpay's own flag, so an auto-refunded payment
+ * (status refunded, never captured) is not mistaken for money received; null on rows projected
+ * before the flag was recorded.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`ALTER TABLE payments ADD COLUMN captured boolean`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`ALTER TABLE payments DROP COLUMN captured`.execute(db);
+}
