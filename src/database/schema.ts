@@ -198,10 +198,12 @@ export interface PaymentRefundsTable {
   account_id: string;
   razorpay_refund_id: string | null;
   amount_micro_usd: string;
-  /** requested | submitted | settled | failed */
+  /** pending_approval | rejected | requested | submitted | settled | failed */
   status: string;
   reason: string;
   requested_by: string | null;
+  /** The second staff member, for a refund above the approval threshold. */
+  approved_by: ColumnType<string | null, string | null | undefined, string | null>;
   failure_reason: string | null;
   requested_at: Date;
   updated_at: Date;

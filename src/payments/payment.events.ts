@@ -55,8 +55,17 @@ export type PaymentEvent =
   /** The payment was captured, checked, and credited (CreditsPurchased in the developer's credits stream). */
   | DomainEvent<'PaymentCredited', { orderId: string; paymentId: string; accountId: string; amountMicroUsd: string; creditedAt: string }>
   | DomainEvent<'PaymentDiscrepancyFound', DiscrepancyData>
-  /** An admin asked for a refund; the credits were debited first (CreditsRefunded). */
-  | DomainEvent<'RefundRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedAt: string }>
+  /**
+   * An admin asked for a refund and every check passed; no money has moved yet. The credits are
+   * debited next (CreditsRefunded, same refund id), then Razorpay is asked. `requestedBy` is
+   * absent on refunds recorded before it was kept.
+   */
+  | DomainEvent<'RefundRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy?: string; requestedAt: string }>
+  /** Above the approval threshold: a request only, holding its amount of the payment until another staff member approves or rejects it. */
+  | DomainEvent<'RefundApprovalRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy: string; requestedAt: string }>
+  /** A second staff member approved: from here on the refund proceeds as if just requested. */
+  | DomainEvent<'RefundApproved', { orderId: string; paymentId: string; refundId: string; requestedBy: string; approvedBy: string; approvedAt: string }>
+  | DomainEvent<'RefundApprovalRejected', { orderId: string; paymentId: string; refundId: string; rejectedBy: string; reason: string; rejectedAt: string }>
   | DomainEvent<'RefundSubmitted', { orderId: string; paymentId: string; refundId: string; razorpayRefundId: string; status: string; submittedAt: string }>
   /** Razorpay processed the refund: the money owed to the customer has left payment clearing. */
   | DomainEvent<'RefundSettled', { orderId: string; paymentId: string; refundId: string; razorpayRefundId: string; amountMicroUsd: string; settledAt: string; postings: Posting[] }>

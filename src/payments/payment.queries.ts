@@ -48,7 +48,7 @@ export class PaymentQueries {
           .selectFrom('payment_refunds as r')
           .select((e) => e.fn.coalesce(e.fn.sum<string>('r.amount_micro_usd'), e.lit(0)).as('s'))
           .whereRef('r.payment_id', '=', 'p.payment_id')
-          .where('r.status', '!=', 'failed')
+          .where('r.status', 'in', ['requested', 'submitted', 'settled'])
           .as('refunded'),
       )
       .orderBy('p.updated_at', 'desc')
@@ -116,6 +116,7 @@ export class PaymentQueries {
       status: r.status,
       reason: r.reason,
       requestedBy: r.requested_by,
+      approvedBy: r.approved_by,
       failureReason: r.failure_reason,
       requestedAt: r.requested_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),
