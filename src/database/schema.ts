@@ -209,6 +209,25 @@ export interface PaymentRefundsTable {
   updated_at: Date;
 }
 
+/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
+export interface ApprovalRequestsTable {
+  stream: string;
+  /** The grant or correction id, or the refund id. */
+  request_id: string;
+  /** grant | correction | refund */
+  kind: string;
+  account_id: string;
+  payment_id: string | null;
+  amount_micro_usd: string;
+  reason: string;
+  /** pending | approved | rejected */
+  status: string;
+  requested_by: string;
+  requested_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
 export interface PaymentDiscrepanciesTable {
   event_id: string;
   kind: string;
@@ -365,6 +384,7 @@ export interface Database {
   payment_orders: PaymentOrdersTable;
   payments: PaymentsTable;
   payment_refunds: PaymentRefundsTable;
+  approval_requests: ApprovalRequestsTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;

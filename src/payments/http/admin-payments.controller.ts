@@ -46,21 +46,21 @@ export class AdminPaymentsController {
     );
   }
 
-  @Post('refunds/:refundId/approve')
+  @Post(':paymentId/refunds/:refundId/approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a refund above APPROVAL_THRESHOLD_USD that another admin requested (four eyes); it then proceeds (credits debited, Razorpay asked).' })
   @ApiResponse({ status: 403, description: 'self_approval (you requested it) or payee_cannot_approve (it refunds you).' })
   @ApiResponse({ status: 409, description: 'refund_not_pending, refund_rejected, or insufficient_credits (already spent: the refund fails, nothing taken).' })
-  approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('refundId') refundId: string, @Req() req: Request): Promise<RefundView> {
-    return this.refunds.approve(refundId, commandContext(principal.accountId, req));
+  approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Param('refundId') refundId: string, @Req() req: Request): Promise<RefundView> {
+    return this.refunds.approve(checkRazorpayId(paymentId, 'paymentId'), refundId, commandContext(principal.accountId, req));
   }
 
-  @Post('refunds/:refundId/reject')
+  @Post(':paymentId/refunds/:refundId/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a refund request waiting for approval: { reason }. Its amount is refundable again.' })
-  reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('refundId') refundId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
+  reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Param('refundId') refundId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
     const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
-    return this.refunds.reject(refundId, reason, commandContext(principal.accountId, req));
+    return this.refunds.reject(checkRazorpayId(paymentId, 'paymentId'), refundId, reason, commandContext(principal.accountId, req));
   }
 
   @Post('sweep')

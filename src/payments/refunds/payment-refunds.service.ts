@@ -65,10 +65,7 @@ export class PaymentRefundsService {
   ) {}
 
   async refund(paymentId: string, input: { amountMicroUsd: bigint | null; reason: string; refundId: string | null }, context: CommandContext): Promise<RefundView> {
-    enabled(this.gateway);
-    const row = await this.db.selectFrom('payments').select(['order_id']).where('payment_id', '=', paymentId).executeTakeFirst();
-    if (!row) throw notFound('payment_not_found', 'No payment with this id (or it is not projected yet).');
-    const orderId = row.order_id;
+    const orderId = await this.orderOfPayment(paymentId);
     const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
     const refundId = input.refundId ?? newRefundId();
     if (state.refunds[refundId]) return this.view(orderId, refundId);
@@ -90,15 +87,15 @@ export class PaymentRefundsService {
   }
 
   /** A second staff member approves a large refund; it then proceeds like any other. */
-  async approve(refundId: string, context: CommandContext): Promise<RefundView> {
-    const orderId = await this.orderOfRefund(refundId);
+  async approve(paymentId: string, refundId: string, context: CommandContext): Promise<RefundView> {
+    const orderId = await this.orderOfRefund(paymentId, refundId);
     await this.reconciler.apply(orderId, { type: 'ApproveRefund', refundId, approverId: context.actorId, at: context.occurredAt }, context);
     await this.submit(orderId, refundId, context, false);
     return this.view(orderId, refundId);
   }
 
-  async reject(refundId: string, reason: string, context: CommandContext): Promise<RefundView> {
-    const orderId = await this.orderOfRefund(refundId);
+  async reject(paymentId: string, refundId: string, reason: string, context: CommandContext): Promise<RefundView> {
+    const orderId = await this.orderOfRefund(paymentId, refundId);
     await this.reconciler.apply(orderId, { type: 'RejectRefund', refundId, rejectedBy: context.actorId, reason, at: context.occurredAt }, context);
     return this.view(orderId, refundId);
   }
@@ -146,10 +143,19 @@ export class PaymentRefundsService {
     }
   }
 
-  private async orderOfRefund(refundId: string): Promise<string> {
-    const row = /^[0-9A-Za-z_-]{1,64}$/.test(refundId) ? await this.db.selectFrom('payment_refunds').select('order_id').where('refund_id', '=', refundId).executeTakeFirst() : undefined;
-    if (!row) throw notFound('refund_not_found', 'No refund with this id (or it is not projected yet).');
+  private async orderOfPayment(paymentId: string): Promise<string> {
+    enabled(this.gateway);
+    const row = await this.db.selectFrom('payments').select(['order_id']).where('payment_id', '=', paymentId).executeTakeFirst();
+    if (!row) throw notFound('payment_not_found', 'No payment with this id (or it is not projected yet).');
     return row.order_id;
+  }
+
+  /** The order stream is the authority on the refund (its read model may lag a fresh request). */
+  private async orderOfRefund(paymentId: string, refundId: string): Promise<string> {
+    const orderId = await this.orderOfPayment(paymentId);
+    const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
+    if (state.refunds[refundId]?.paymentId !== paymentId) throw notFound('refund_not_found', 'No refund with this id on this payment.');
+    return orderId;
   }
 
   private async view(orderId: string, refundId: string): Promise<RefundView> {
