@@ -6,6 +6,9 @@ import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig, NodesConfig } from '../../src/config/config';
 import { TEST_REDIS_URL } from './database';
 
+/** Loopback, where the test and demo nodes run; production keeps NODE_ALLOWED_CIDRS empty. */
+export const TEST_NODE_CIDRS = '127.0.0.0/8,::1/128';
+
 /** Any config field; `nodes` may be given in part. */
 export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes'>> & { nodes?: Partial<NodesConfig> };
 
@@ -15,7 +18,17 @@ export async function startTestApp(
   overrides: TestConfigOverrides = {},
   role: ProcessRole = 'all',
 ): Promise<{ app: INestApplication; url: string; config: AppConfig }> {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' });
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    EVENTSTORE_POLL_INTERVAL_MS: '20',
+    // Test nodes (engine stand-ins behind real agents) listen on loopback: allowed explicitly, as an operator would.
+    NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
+    // Suites run in parallel: each app's internal metrics listener on a free port.
+    METRICS_PORT: '0',
+  });
   const config: AppConfig = {
     ...base,
     port: 0,
