@@ -46,7 +46,7 @@ import { V1MeController } from './v1-me.controller';
         new InferenceGateway(
           {
             authenticator,
-            rateLimiter: new RateLimiter(redis, c.redisKeyPrefix),
+            rateLimiter: new RateLimiter(redis, c.redisKeyPrefix, c.security.accountLimits),
             prices,
             dispatch,
             spending,

@@ -3,7 +3,6 @@ import { createServer, Server } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { loadConfig } from '../../src/config/config';
 import { handleCommand } from '../../src/event-sourcing/command-handler';
 import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
@@ -39,9 +38,8 @@ describe('nodes cannot point inside: registration and the gateway, with no inter
   let trapConnections = 0;
 
   beforeAll(async () => {
-    const base = loadConfig({ NODE_ENV: 'test' });
     t = await startAuthApp('node_endpoints', {
-      security: { ...base.security, nodeEndpoints: { requireHttps: false, allowedCidrs: [] } },
+      security: { nodeEndpoints: { requireHttps: false, allowedCidrs: [] } },
       nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 2_000, registryRefreshMs: 50, priceRefreshMs: 50, attemptTimeoutMs: 2_000 },
     });
     const email = `gpu-${Date.now()}@example.com`;

@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/config';
 import { formatUsd } from '../../src/ledger/money';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { razorpayClient } from '../razorpay/sdk';
@@ -25,8 +24,7 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
 
   beforeAll(async () => {
     standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
-    const base = loadConfig({ NODE_ENV: 'test' });
-    t = await startAuthApp('four-eyes', testOverrides(standin, { security: { ...base.security, approvalThresholdMicroUsd: THRESHOLD_MICRO_USD } }));
+    t = await startAuthApp('four-eyes', { ...testOverrides(standin), security: { approvalThresholdMicroUsd: THRESHOLD_MICRO_USD } });
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     admin1 = await signIn(app, t.url, `admin1-${randomUUID()}@example.com`, ['admin']);
