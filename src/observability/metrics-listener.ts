@@ -17,9 +17,11 @@ export class MetricsListener {
   async start(host: string, port: number): Promise<void> {
     const server = createServer((req, res) => void this.answer(req, res));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject); // EADDRINUSE stops the boot with a clear error
+      const failed = (err: NodeJS.ErrnoException) =>
+        reject(new Error(`the metrics listener cannot listen on ${host}:${port} (${err.code ?? err.message}); give each process on a machine its own METRICS_PORT`));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });
