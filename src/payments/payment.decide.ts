@@ -166,7 +166,7 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
       const refund = mustRefund(state, command.refundId);
       if (refund.status === 'rejected') throw conflict('refund_rejected', 'This refund request was rejected.');
       if (refund.status !== 'pending_approval') {
-        if (refund.requestedBy !== null && refund.approvedBy === command.approverId) return []; // a retry of this approval
+        if (refund.approvedBy === command.approverId) return []; // a retry of this approval
         throw conflict('refund_not_pending', `This refund is ${refund.status}; there is nothing to approve.`);
       }
       if (command.approverId === refund.requestedBy) throw forbidden('self_approval', 'A second staff member must approve this refund; the one who requested it cannot.');

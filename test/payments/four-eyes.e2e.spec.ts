@@ -1,11 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { formatUsd } from '../../src/ledger/money';
-import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp } from '../auth/auth-app';
 import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin } from '../razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, readAll, settle, signIn, testOverrides } from './support';
+import { credits, readAll, settle, signIn, startPaymentsApp } from './support';
 
 const THRESHOLD_MICRO_USD = 20_000_000n; // APPROVAL_THRESHOLD_USD=20.00 for this suite
 
@@ -15,6 +15,7 @@ const THRESHOLD_MICRO_USD = 20_000_000n; // APPROVAL_THRESHOLD_USD=20.00 for thi
  * approves it. Every step is an event naming its actor, and a staff action in the audit log.
  */
 describe('four eyes: grants and refunds above the approval threshold need a second staff member', () => {
+  let env: Awaited<ReturnType<typeof startPaymentsApp>>;
   let standin: RazorpayStandin;
   let t: AuthTestApp;
   let app: INestApplication;
@@ -23,17 +24,15 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
   let finance: { accountId: string; browser: Browser };
 
   beforeAll(async () => {
-    standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
-    t = await startAuthApp('four-eyes', { ...testOverrides(standin), security: { approvalThresholdMicroUsd: THRESHOLD_MICRO_USD } });
+    env = await startPaymentsApp('four-eyes', { security: { approvalThresholdMicroUsd: THRESHOLD_MICRO_USD } });
+    ({ standin, t } = env);
     app = t.app;
-    standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     admin1 = await signIn(app, t.url, `admin1-${randomUUID()}@example.com`, ['admin']);
     admin2 = await signIn(app, t.url, `admin2-${randomUUID()}@example.com`, ['admin']);
     finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
-    await t?.close();
-    await standin?.close();
+    await env?.close();
   });
 
   const pending = async () => {

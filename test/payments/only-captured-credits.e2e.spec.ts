@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PaymentSweep } from '../../src/payments/reconcile/payment-sweep';
-import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { AuthTestApp } from '../auth/auth-app';
+import { RazorpayStandin } from '../razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, purchases, reportFor, settle, signIn, testOverrides } from './support';
+import { credits, expectTrialBalanceZero, purchases, reportFor, settle, signIn, startPaymentsApp } from './support';
 
 /**
  * Only money Razorpay captured for our order becomes credit (issue 15, item 1). Razorpay
@@ -13,6 +13,7 @@ import { credits, expectTrialBalanceZero, purchases, reportFor, settle, signIn, 
  * each is a discrepancy for finance, from the worker and in the reconciliation report.
  */
 describe('payments: only captured money becomes credit', () => {
+  let env: Awaited<ReturnType<typeof startPaymentsApp>>;
   let standin: RazorpayStandin;
   let t: AuthTestApp;
   let app: INestApplication;
@@ -21,16 +22,14 @@ describe('payments: only captured money becomes credit', () => {
   let started: Date;
 
   beforeAll(async () => {
-    standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
-    t = await startAuthApp('captured', testOverrides(standin));
+    env = await startPaymentsApp('captured');
+    ({ standin, t } = env);
     app = t.app;
-    standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
     finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
-    await t?.close();
-    await standin?.close();
+    await env?.close();
   });
   beforeEach(() => {
     started = new Date();

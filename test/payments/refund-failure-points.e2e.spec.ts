@@ -6,32 +6,31 @@ import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment.decide';
 import { PaymentReconciler } from '../../src/payments/reconcile/payment-reconciler';
 import { PaymentSweep, REFUND_RESUME_AFTER_MS } from '../../src/payments/reconcile/payment-sweep';
-import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp } from '../auth/auth-app';
 import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin } from '../razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, readAll, settle, signIn, testOverrides } from './support';
+import { credits, expectTrialBalanceZero, readAll, settle, signIn, startPaymentsApp } from './support';
 
 /**
  * A refund never strands credits (issue 15, item 2): every failure point of an admin refund,
  * with the developer's balance (ledger and spendable) and the trial balance checked after each.
  */
 describe('payments: every failure point of a refund leaves the balance and the trial balance right', () => {
+  let env: Awaited<ReturnType<typeof startPaymentsApp>>;
   let standin: RazorpayStandin;
   let t: AuthTestApp;
   let app: INestApplication;
   let admin: { accountId: string; browser: Browser };
 
   beforeAll(async () => {
-    standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
-    t = await startAuthApp('refund-points', testOverrides(standin));
+    env = await startPaymentsApp('refund-points');
+    ({ standin, t } = env);
     app = t.app;
-    standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     admin = await signIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
   });
   afterAll(async () => {
-    await t?.close();
-    await standin?.close();
+    await env?.close();
   });
   afterEach(async () => {
     jest.restoreAllMocks();

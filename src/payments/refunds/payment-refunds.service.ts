@@ -70,7 +70,7 @@ export class PaymentRefundsService {
     const refundId = input.refundId ?? newRefundId();
     if (state.refunds[refundId]) return this.view(orderId, refundId);
     const amount = input.amountMicroUsd ?? refundableOf(state, paymentId);
-    if (amount === 0n) throw conflict('refund_exceeds_payment', 'Nothing of this payment is left to refund.');
+    if (amount === 0n && state.payments[paymentId]?.credited) throw conflict('refund_exceeds_payment', 'Nothing of this payment is left to refund.');
     const recorded = await this.reconciler.apply(orderId, {
       type: 'RequestRefund',
       orderId,
