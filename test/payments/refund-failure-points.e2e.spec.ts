@@ -79,7 +79,7 @@ describe('payments: every failure point of a refund leaves the balance and the t
 
   it('more than is still refundable on the payment is refused before anything is recorded', async () => {
     const { accountId, paymentId } = await paidDeveloper('25.00');
-    expect((await refund(paymentId, { amountUsd: '10.00', reason: 'part' })).body.status).toBe('submitted');
+    expect((await refund(paymentId, { amountUsd: '10.00', reason: 'part' })).status).toBe(201);
     const res = await refund(paymentId, { amountUsd: '15.01', reason: 'too much' });
     expect([res.status, res.body.code]).toEqual([409, 'refund_exceeds_payment']);
     await expectBalance('more than refundable', accountId, 15_000_000n);
@@ -158,10 +158,13 @@ describe('payments: every failure point of a refund leaves the balance and the t
     const { accountId, paymentId } = await paidDeveloper('25.00');
     standin.injectFault({ kind: 'status', status: 503, times: 2, match: { method: 'POST', path: `/v1/payments/${paymentId}/refund` } });
     const down = await refund(paymentId, { amountUsd: '3.00', reason: 'down' });
-    expect([down.status, down.body.status]).toEqual([201, 'requested']);
+    // The worker's retries may already have got through by the time the admin's answer is read.
+    expect(down.status).toBe(201);
+    expect(['requested', 'submitted']).toContain(down.body.status);
+    await settle(app, standin);
     standin.injectFault({ kind: 'lostResponse', match: { method: 'POST', path: `/v1/payments/${paymentId}/refund` } });
     const lost = await refund(paymentId, { amountUsd: '2.00', reason: 'lost' });
-    expect(lost.body.status).toBe('requested');
+    expect(['requested', 'submitted']).toContain(lost.body.status);
     await expectBalance('Razorpay down, answer lost', accountId, 20_000_000n);
     expect((await refundsAtRazorpay(paymentId)).map((r) => r.amount).sort()).toEqual([200, 300]);
     expect(standin.apiCalls().filter((c) => c.idempotencyKey === down.body.refundId).length).toBe(3);
