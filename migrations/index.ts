@@ -13,6 +13,7 @@ import * as m0011 from './0011_data_rights';
 import * as m0012 from './0012_retention';
 import * as m0013 from './0013_kyc';
 import * as m0016 from './0016_append_stream_lock';
+import * as m0017 from './0017_hardening';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_retention': m0012,
   '0013_kyc': m0013,
   '0016_append_stream_lock': m0016,
+  '0017_hardening': m0017,
 };

@@ -1,6 +1,7 @@
 import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
+import { approvalsProjection } from './approvals.projection';
 import { auditLogProjection } from './audit-log.projection';
 import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
@@ -24,4 +25,5 @@ export const projectors: readonly Projector[] = [
   usageProjection,
   auditLogProjection,
   kycProjection,
+  approvalsProjection,
 ];

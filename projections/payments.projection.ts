@@ -49,7 +49,7 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
     }
     case 'PaymentObserved':
       if (!hasStrings(d, 'orderId', 'paymentId', 'status')) return;
-      await upsertPayment(trx, d, event, { razorpay_status: text(d.status), amount_cents: int(d.amountCents), currency: text(d.currency, 8), error_reason: text(d.errorReason) });
+      await upsertPayment(trx, d, event, { razorpay_status: text(d.status), captured: typeof d.captured === 'boolean' ? d.captured : null, amount_cents: int(d.amountCents), currency: text(d.currency, 8), error_reason: text(d.errorReason) });
       return;
     case 'CheckoutSignatureVerified':
       if (!hasStrings(d, 'orderId', 'paymentId')) return;
@@ -65,7 +65,8 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
     case 'PaymentDiscrepancyFound':
       await insertDiscrepancy(trx, event);
       return;
-    case 'RefundRequested': {
+    case 'RefundRequested':
+    case 'RefundApprovalRequested': {
       if (!hasStrings(d, 'orderId', 'paymentId', 'refundId', 'accountId', 'amountMicroUsd', 'reason') || micro(d.amountMicroUsd) === null) return;
       const at = time(d.requestedAt, event.createdAt);
       await trx
@@ -77,7 +78,7 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
           account_id: d.accountId as string,
           razorpay_refund_id: null,
           amount_micro_usd: d.amountMicroUsd as string,
-          status: 'requested',
+          status: event.type === 'RefundRequested' ? 'requested' : 'pending_approval',
           reason: text(d.reason, 500) as string,
           requested_by: text(event.metadata.actorId, 64),
           failure_reason: null,
@@ -85,6 +86,18 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
           updated_at: at,
         })
         .onConflict((oc) => oc.column('refund_id').doNothing())
+        .execute();
+      return;
+    }
+    case 'RefundApproved':
+    case 'RefundApprovalRejected': {
+      if (!hasStrings(d, 'refundId')) return;
+      const approved = event.type === 'RefundApproved';
+      await trx
+        .updateTable('payment_refunds')
+        .set(approved ? { status: 'requested', approved_by: text(d.approvedBy, 64), updated_at: time(d.approvedAt, event.createdAt) } : { status: 'rejected', failure_reason: text(d.reason), updated_at: time(d.rejectedAt, event.createdAt) })
+        .where('refund_id', '=', d.refundId as string)
+        .where('status', '=', 'pending_approval')
         .execute();
       return;
     }

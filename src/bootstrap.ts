@@ -11,6 +11,7 @@ import { LIFECYCLE, Lifecycle } from './health/lifecycle';
 import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
 import { createLogger, Logger, NestPinoLogger } from './observability/logger';
+import { MetricsListener } from './observability/metrics-listener';
 import { hsts } from './security/hsts';
 import { answerClientErrors } from './common/client-errors';
 import { requestTextGuard } from './common/request-text';
@@ -66,6 +67,8 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // /metrics only on the internal listener (docs/security.md, API8).
+  await app.get(MetricsListener).start(config.security.metrics.host, config.security.metrics.port);
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
 import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
@@ -61,12 +62,25 @@ export interface AppConfig {
   retention: RetentionConfig;
   kyc: KycConfig;
   requests: RequestsConfig;
+  security: SecurityConfig;
 }
 
 /** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
 export interface RequestsConfig {
   /** Deepest nesting of arrays and objects accepted in a JSON body (and query string). */
   jsonMaxDepth: number;
+}
+
+/** Hardening (issue 15; docs/security.md): four eyes on money, node addresses, per-account limits, the metrics listener. */
+export interface SecurityConfig {
+  /** Refunds and manual credit grants (and positive corrections) above this wait for a second staff member. */
+  approvalThresholdMicroUsd: bigint;
+  /** Node endpoint URLs: https only (production); internal ranges the operator allows (never cloud metadata). */
+  nodeEndpoints: { requireHttps: boolean; allowedCidrs: string[] };
+  /** Per account, over all its keys, enforced in the same Redis call as the per-key limit. */
+  accountLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number; streamSlotTtlMs: number };
+  /** /metrics is served only on this internal listener, never on the public port. Port 0 = any free port (tests). */
+  metrics: { host: string; port: number };
 }
 
 /** Provider payouts (src/payouts). */
@@ -355,6 +369,44 @@ function readPayouts(r: Reader): PayoutsConfig {
   return { minimumMicroUsd, holdbackMs: r.int('PAYOUT_HOLDBACK_DAYS', 7, 0, 365) * DAY_MS };
 }
 
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** `10.0.0.0/8,127.0.0.0/8,::1/128`: checked here; matched by src/nodes/endpoint-guard. */
+function readCidrs(r: Reader, name: string): string[] {
+  const raw = r.string(name, '');
+  const cidrs = raw.split(',').map((c) => c.trim()).filter(Boolean);
+  for (const cidr of cidrs) {
+    const v4 = IPV4_CIDR.exec(cidr);
+    const slash = cidr.lastIndexOf('/');
+    const v6 = !v4 && slash > 0 && isIP(cidr.slice(0, slash)) === 6 && /^\d{1,3}$/.test(cidr.slice(slash + 1)) && Number(cidr.slice(slash + 1)) <= 128;
+    const v4ok = v4 !== null && v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32;
+    if (!v4ok && !v6) r.problems.push(`${name}: "${cidr}" is not an IPv4 or IPv6 CIDR range (e.g. 10.0.0.0/8, fd00::/8)`);
+  }
+  return cidrs;
+}
+
+function readSecurity(r: Reader, production: boolean): SecurityConfig {
+  const raw = r.string('APPROVAL_THRESHOLD_USD', '100.00');
+  let approvalThresholdMicroUsd = 100_000_000n;
+  try {
+    approvalThresholdMicroUsd = parseUsd(raw, 'APPROVAL_THRESHOLD_USD');
+    if (approvalThresholdMicroUsd < 0n || approvalThresholdMicroUsd > MAX_AMOUNT_MICRO_USD) throw new Error('range');
+  } catch {
+    r.problems.push(`APPROVAL_THRESHOLD_USD must be a USD amount from 0 (every refund and grant needs a second approver) to ${formatUsd(MAX_AMOUNT_MICRO_USD)} (got "${raw}")`);
+  }
+  return {
+    approvalThresholdMicroUsd,
+    nodeEndpoints: { requireHttps: production, allowedCidrs: readCidrs(r, 'NODE_ALLOWED_CIDRS') },
+    accountLimits: {
+      requestsPerMinute: r.int('ACCOUNT_RATE_LIMIT_REQUESTS_PER_MINUTE', 3_000, 1, 10_000_000),
+      tokensPerMinute: r.int('ACCOUNT_RATE_LIMIT_TOKENS_PER_MINUTE', 10_000_000, 1, 10_000_000_000),
+      concurrentStreams: r.int('ACCOUNT_MAX_CONCURRENT_STREAMS', 100, 1, 100_000),
+      streamSlotTtlMs: r.int('ACCOUNT_STREAM_SLOT_TTL_SECONDS', 900, 10, 86_400) * 1000,
+    },
+    metrics: { host: r.string('METRICS_HOST', '127.0.0.1'), port: r.int('METRICS_PORT', 9464, 0, 65535) },
+  };
+}
+
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
 
 /** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
@@ -470,6 +522,7 @@ export function loadConfig(env: Env): AppConfig {
     requests: {
       jsonMaxDepth: r.int('REQUEST_JSON_MAX_DEPTH', 64, 8, 1_000),
     },
+    security: readSecurity(r, nodeEnv === 'production'),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
@@ -480,6 +533,7 @@ export function loadConfig(env: Env): AppConfig {
   if (config.inference.defaultMaxTokens > config.inference.maxOutputTokens) r.problems.push('INFERENCE_DEFAULT_MAX_TOKENS must not exceed INFERENCE_MAX_OUTPUT_TOKENS');
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(config.redisKeyPrefix)) r.problems.push('REDIS_KEY_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
+  if (config.security.metrics.port !== 0 && config.security.metrics.port === config.port) r.problems.push('METRICS_PORT must differ from PORT: /metrics is never served on the public port');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -172,6 +172,8 @@ export interface PaymentsTable {
   order_id: string;
   account_id: string | null;
   razorpay_status: string | null;
+  /** Razorpay's `captured` flag as last observed; null on rows from before it was recorded. */
+  captured: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   amount_cents: number | null;
   currency: string | null;
   error_reason: string | null;
@@ -196,13 +198,34 @@ export interface PaymentRefundsTable {
   account_id: string;
   razorpay_refund_id: string | null;
   amount_micro_usd: string;
-  /** requested | submitted | settled | failed */
+  /** pending_approval | rejected | requested | submitted | settled | failed */
   status: string;
   reason: string;
   requested_by: string | null;
+  /** The second staff member, for a refund above the approval threshold. */
+  approved_by: ColumnType<string | null, string | null | undefined, string | null>;
   failure_reason: string | null;
   requested_at: Date;
   updated_at: Date;
+}
+
+/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
+export interface ApprovalRequestsTable {
+  stream: string;
+  /** The grant or correction id, or the refund id. */
+  request_id: string;
+  /** grant | correction | refund */
+  kind: string;
+  account_id: string;
+  payment_id: string | null;
+  amount_micro_usd: string;
+  reason: string;
+  /** pending | approved | rejected */
+  status: string;
+  requested_by: string;
+  requested_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
 }
 
 export interface PaymentDiscrepanciesTable {
@@ -361,6 +384,7 @@ export interface Database {
   payment_orders: PaymentOrdersTable;
   payments: PaymentsTable;
   payment_refunds: PaymentRefundsTable;
+  approval_requests: ApprovalRequestsTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;

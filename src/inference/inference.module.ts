@@ -7,6 +7,7 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { CreditSpending } from '../ledger/spending/credit-spending';
 import { MeteringModule } from '../metering/metering.module';
 import { UsageBatcher } from '../metering/usage-batcher';
+import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
 import { Logger } from '../observability/logger';
@@ -32,8 +33,9 @@ import { V1MeController } from './v1-me.controller';
   providers: [
     {
       provide: Upstream,
-      inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) => new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256 }),
+      inject: [APP_CONFIG, NodeEndpointGuard],
+      useFactory: (c: AppConfig, guard: NodeEndpointGuard) =>
+        new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256, connect: guard.connector() }),
     },
     // Charges are group-committed: concurrent requests share one event-store transaction.
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },
@@ -44,7 +46,7 @@ import { V1MeController } from './v1-me.controller';
         new InferenceGateway(
           {
             authenticator,
-            rateLimiter: new RateLimiter(redis, c.redisKeyPrefix),
+            rateLimiter: new RateLimiter(redis, c.redisKeyPrefix, c.security.accountLimits),
             prices,
             dispatch,
             spending,

@@ -1,6 +1,6 @@
-import { conflict, invalid, notFound } from '../common/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { assertNever, Decider } from '../event-sourcing/decider';
-import { CreditsEvent } from './credits.events';
+import { CreditOperationKind, CreditsEvent } from './credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from './ledger-accounts';
 import { checkPositiveAmount, formatUsd } from './money';
 import { assertBalanced, Posting, transfer } from './postings';
@@ -27,11 +27,24 @@ export interface DisputeState {
   outcome: 'open' | 'released' | 'lost';
 }
 
+/** A manual grant or positive correction above the approval threshold, waiting for a second staff member. */
+export interface PendingOperation {
+  kind: CreditOperationKind;
+  amountMicroUsd: bigint;
+  reason: string;
+  requestedBy: string;
+  status: 'pending' | 'rejected';
+}
+
 export interface CreditsState {
   purchases: Record<string, PurchaseState>;
+  /** Razorpay order id → the one payment credited for it: an order is paid for once. */
+  orders: Record<string, string>;
   freeTierGranted: boolean;
   /** grant/correction/refund ids already recorded. */
   operations: Record<string, true>;
+  /** Operations that need (or were refused) a second approver, by operation id. */
+  pending: Record<string, PendingOperation>;
   refunds: Record<string, RefundState>;
   disputes: Record<string, DisputeState>;
 }
@@ -39,8 +52,11 @@ export interface CreditsState {
 export type CreditsCommand =
   | { type: 'RecordPurchase'; accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: bigint; at: string }
   | { type: 'GrantFreeTier'; accountId: string; amountMicroUsd: bigint; at: string }
-  | { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; at: string }
-  | { type: 'CorrectCredits'; accountId: string; correctionId: string; amountMicroUsd: bigint; reason: string; at: string }
+  /** Above `approvalThresholdMicroUsd` a grant (or a correction that adds credits) is only a request until another staff member approves it. */
+  | { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string }
+  | { type: 'CorrectCredits'; accountId: string; correctionId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string }
+  | { type: 'ApproveCreditOperation'; accountId: string; operationId: string; approverId: string; at: string }
+  | { type: 'RejectCreditOperation'; accountId: string; operationId: string; rejectedBy: string; reason: string; at: string }
   | { type: 'RefundCredits'; accountId: string; refundId: string; paymentId: string; amountMicroUsd: bigint; reason: string; at: string }
   | { type: 'ReverseRefund'; accountId: string; refundId: string; reason: string; at: string }
   /** `frozenMicroUsd`: what the developer had available, at most the disputed amount (the service reads it through a hold). */
@@ -48,7 +64,7 @@ export type CreditsCommand =
   | { type: 'ReleaseDisputedCredits'; accountId: string; disputeId: string; at: string }
   | { type: 'RecordDisputeLost'; accountId: string; disputeId: string; at: string };
 
-const initialState = (): CreditsState => ({ purchases: {}, freeTierGranted: false, operations: {}, refunds: {}, disputes: {} });
+const initialState = (): CreditsState => ({ purchases: {}, orders: {}, freeTierGranted: false, operations: {}, pending: {}, refunds: {}, disputes: {} });
 
 function checkReason(reason: string): string {
   const trimmed = typeof reason === 'string' ? reason.trim() : '';
@@ -71,6 +87,9 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
         if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payment_amount_mismatch', 'This payment was already credited with a different amount.');
         return [];
       }
+      // A second payment for the same order (two Checkout tabs) is a duplicate to give back, not more credit.
+      const creditedFor = command.orderId === null ? undefined : state.orders[command.orderId];
+      if (creditedFor !== undefined) throw conflict('order_already_credited', `This order was already credited by payment ${creditedFor}.`);
       const amount = checkPositiveAmount(command.amountMicroUsd);
       return [{
         type: 'CreditsPurchased',
@@ -94,40 +113,38 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
     }
     case 'GrantCredits': {
       checkOperationId(command.grantId, 'grantId');
-      if (state.operations[command.grantId]) return [];
+      if (state.operations[command.grantId] || state.pending[command.grantId]) return [];
       const amount = checkPositiveAmount(command.amountMicroUsd);
-      return [{
-        type: 'CreditsGranted',
-        data: {
-          accountId: command.accountId,
-          grantId: command.grantId,
-          amountMicroUsd: amount.toString(),
-          reason: checkReason(command.reason),
-          grantedAt: command.at,
-          postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developer, amount)),
-        },
-      }];
+      const reason = checkReason(command.reason);
+      if (amount > command.approvalThresholdMicroUsd) return [operationRequested(command.accountId, command.grantId, 'grant', amount, reason, command.requestedBy, command.at)];
+      return [granted(command.accountId, command.grantId, amount, reason, command.at, null)];
     }
     case 'CorrectCredits': {
       checkOperationId(command.correctionId, 'correctionId');
-      if (state.operations[command.correctionId]) return [];
+      if (state.operations[command.correctionId] || state.pending[command.correctionId]) return [];
       const amount = command.amountMicroUsd;
       if (amount === 0n) throw invalid('invalid_amount', 'A correction must change the balance.');
       checkPositiveAmount(amount < 0n ? -amount : amount);
-      const postings = amount > 0n ? transfer(PLATFORM_ACCOUNTS.corrections, developer, amount) : transfer(developer, PLATFORM_ACCOUNTS.corrections, -amount);
-      return [{
-        type: 'CreditsCorrected',
-        data: {
-          accountId: command.accountId,
-          correctionId: command.correctionId,
-          amountMicroUsd: amount.toString(),
-          reason: checkReason(command.reason),
-          // Taking credits away spends them like usage does: through a hold with this id.
-          holdId: amount < 0n ? command.correctionId : null,
-          correctedAt: command.at,
-          postings: assertBalanced(postings),
-        },
-      }];
+      const reason = checkReason(command.reason);
+      // Adding credits is money leaving the platform; taking them away needs no second pair of eyes.
+      if (amount > command.approvalThresholdMicroUsd) return [operationRequested(command.accountId, command.correctionId, 'correction', amount, reason, command.requestedBy, command.at)];
+      return [corrected(command.accountId, command.correctionId, amount, reason, command.at, null)];
+    }
+    case 'ApproveCreditOperation': {
+      if (state.operations[command.operationId]) return []; // approved already (or never needed it)
+      const op = state.pending[command.operationId];
+      if (!op) throw notFound('approval_not_found', 'No grant or correction with this id is waiting for approval on this account.');
+      if (op.status === 'rejected') throw conflict('approval_rejected', 'This request was rejected.');
+      if (command.approverId === op.requestedBy) throw forbidden('self_approval', 'A second staff member must approve this; the one who requested it cannot.');
+      if (command.approverId === command.accountId) throw forbidden('payee_cannot_approve', 'Credits for your own account need another staff member.');
+      const approval = { requestedBy: op.requestedBy, approvedBy: command.approverId };
+      return [op.kind === 'grant' ? granted(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval) : corrected(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval)];
+    }
+    case 'RejectCreditOperation': {
+      const op = state.pending[command.operationId];
+      if (!op || state.operations[command.operationId]) throw notFound('approval_not_found', 'No grant or correction with this id is waiting for approval on this account.');
+      if (op.status === 'rejected') return [];
+      return [{ type: 'CreditOperationRejected', data: { accountId: command.accountId, operationId: command.operationId, kind: op.kind, reason: checkReason(command.reason), rejectedBy: command.rejectedBy, rejectedAt: command.at } }];
     }
     case 'RefundCredits': {
       checkOperationId(command.refundId, 'refundId');
@@ -240,16 +257,59 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
   }
 }
 
+type Approval = { requestedBy: string; approvedBy: string } | null;
+
+function operationRequested(accountId: string, operationId: string, kind: CreditOperationKind, amount: bigint, reason: string, requestedBy: string, at: string): CreditsEvent {
+  return { type: 'CreditOperationRequested', data: { accountId, operationId, kind, amountMicroUsd: amount.toString(), reason, requestedBy, requestedAt: at } };
+}
+
+function granted(accountId: string, grantId: string, amount: bigint, reason: string, at: string, approval: Approval): CreditsEvent {
+  return {
+    type: 'CreditsGranted',
+    data: { accountId, grantId, amountMicroUsd: amount.toString(), reason, grantedAt: at, ...approval, postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developerAccount(accountId), amount)) },
+  };
+}
+
+function corrected(accountId: string, correctionId: string, amount: bigint, reason: string, at: string, approval: Approval): CreditsEvent {
+  const developer = developerAccount(accountId);
+  const postings = amount > 0n ? transfer(PLATFORM_ACCOUNTS.corrections, developer, amount) : transfer(developer, PLATFORM_ACCOUNTS.corrections, -amount);
+  return {
+    type: 'CreditsCorrected',
+    data: {
+      accountId,
+      correctionId,
+      amountMicroUsd: amount.toString(),
+      reason,
+      // Taking credits away spends them like usage does: through a hold with this id.
+      holdId: amount < 0n ? correctionId : null,
+      correctedAt: at,
+      ...approval,
+      postings: assertBalanced(postings),
+    },
+  };
+}
+
 function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
   switch (event.type) {
-    case 'CreditsPurchased':
-      return { ...state, purchases: { ...state.purchases, [event.data.paymentId]: { amountMicroUsd: BigInt(event.data.amountMicroUsd), refundedMicroUsd: 0n } } };
+    case 'CreditsPurchased': {
+      const { orderId, paymentId } = event.data;
+      const purchases = { ...state.purchases, [paymentId]: { amountMicroUsd: BigInt(event.data.amountMicroUsd), refundedMicroUsd: 0n } };
+      return { ...state, purchases, orders: orderId ? { ...state.orders, [orderId]: paymentId } : state.orders };
+    }
     case 'FreeTierGranted':
       return { ...state, freeTierGranted: true };
     case 'CreditsGranted':
       return { ...state, operations: { ...state.operations, [event.data.grantId]: true } };
     case 'CreditsCorrected':
       return { ...state, operations: { ...state.operations, [event.data.correctionId]: true } };
+    case 'CreditOperationRequested': {
+      const d = event.data;
+      return { ...state, pending: { ...state.pending, [d.operationId]: { kind: d.kind, amountMicroUsd: BigInt(d.amountMicroUsd), reason: d.reason, requestedBy: d.requestedBy, status: 'pending' } } };
+    }
+    case 'CreditOperationRejected': {
+      const op = state.pending[event.data.operationId];
+      return op ? { ...state, pending: { ...state.pending, [event.data.operationId]: { ...op, status: 'rejected' } } } : state;
+    }
     case 'CreditsRefunded': {
       const purchase = state.purchases[event.data.paymentId];
       const purchases = purchase

@@ -10,7 +10,11 @@ import { Posting } from './postings';
 export type CreditsEvent =
   | DomainEvent<'CreditsPurchased', { accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: string; purchasedAt: string; postings: Posting[] }>
   | DomainEvent<'FreeTierGranted', { accountId: string; amountMicroUsd: string; grantedAt: string; postings: Posting[] }>
-  | DomainEvent<'CreditsGranted', { accountId: string; grantId: string; amountMicroUsd: string; reason: string; grantedAt: string; postings: Posting[] }>
+  /** `requestedBy`/`approvedBy`: the two staff members of a grant above the approval threshold. */
+  | DomainEvent<'CreditsGranted', { accountId: string; grantId: string; amountMicroUsd: string; reason: string; grantedAt: string; requestedBy?: string; approvedBy?: string; postings: Posting[] }>
+  /** A grant or a correction that adds credits, above the approval threshold: no money moves until another staff member approves. */
+  | DomainEvent<'CreditOperationRequested', { accountId: string; operationId: string; kind: CreditOperationKind; amountMicroUsd: string; reason: string; requestedBy: string; requestedAt: string }>
+  | DomainEvent<'CreditOperationRejected', { accountId: string; operationId: string; kind: CreditOperationKind; reason: string; rejectedBy: string; rejectedAt: string }>
   | DomainEvent<'CreditsCorrected', {
       accountId: string;
       correctionId: string;
@@ -19,6 +23,8 @@ export type CreditsEvent =
       reason: string;
       holdId: string | null;
       correctedAt: string;
+      requestedBy?: string;
+      approvedBy?: string;
       postings: Posting[];
     }>
   | DomainEvent<'CreditsRefunded', {
@@ -65,6 +71,7 @@ export type CreditsEvent =
       postings: Posting[];
     }>;
 
+export type CreditOperationKind = 'grant' | 'correction';
 export type CreditsEventType = CreditsEvent['type'];
 export const creditsStream = (accountId: string) => `credits-${accountId}`;
 export const CREDITS_STREAM_PREFIX = 'credits-';

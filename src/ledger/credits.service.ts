@@ -43,16 +43,33 @@ export class CreditsService {
     return this.run(accountId, { type: 'GrantFreeTier', accountId, amountMicroUsd: this.config.ledger.freeTierMicroUsd, at: context.occurredAt }, context);
   }
 
+  /** Above APPROVAL_THRESHOLD_USD this records a request (CreditOperationRequested) that another staff member approves. */
   async grant(accountId: string, amountMicroUsd: bigint, reason: string, context: CommandContext, grantId: string = randomUUID()): Promise<RecordedMoney> {
     await this.assertAccount(accountId);
-    return this.run(accountId, { type: 'GrantCredits', accountId, grantId, amountMicroUsd, reason, at: context.occurredAt }, context);
+    return this.run(accountId, { type: 'GrantCredits', accountId, grantId, amountMicroUsd, reason, ...this.fourEyes(context), at: context.occurredAt }, context);
   }
 
+  /** A positive correction above APPROVAL_THRESHOLD_USD waits for approval like a grant; a negative one never does. */
   async correct(accountId: string, amountMicroUsd: bigint, reason: string, context: CommandContext, correctionId: string = randomUUID()): Promise<RecordedMoney> {
     await this.assertAccount(accountId);
-    const command: CreditsCommand = { type: 'CorrectCredits', accountId, correctionId, amountMicroUsd, reason, at: context.occurredAt };
+    const command: CreditsCommand = { type: 'CorrectCredits', accountId, correctionId, amountMicroUsd, reason, ...this.fourEyes(context), at: context.occurredAt };
     if (amountMicroUsd >= 0n) return this.run(accountId, command, context);
     return this.spendThenRun(accountId, correctionId, -amountMicroUsd, command, context);
+  }
+
+  /** The second staff member: the grant or correction is applied now, naming both. */
+  async approve(accountId: string, operationId: string, context: CommandContext): Promise<RecordedMoney> {
+    await this.assertAccount(accountId);
+    return this.run(accountId, { type: 'ApproveCreditOperation', accountId, operationId, approverId: context.actorId, at: context.occurredAt }, context);
+  }
+
+  async reject(accountId: string, operationId: string, reason: string, context: CommandContext): Promise<RecordedMoney> {
+    await this.assertAccount(accountId);
+    return this.run(accountId, { type: 'RejectCreditOperation', accountId, operationId, rejectedBy: context.actorId, reason, at: context.occurredAt }, context);
+  }
+
+  private fourEyes(context: CommandContext): { requestedBy: string; approvalThresholdMicroUsd: bigint } {
+    return { requestedBy: context.actorId, approvalThresholdMicroUsd: this.config.security.approvalThresholdMicroUsd };
   }
 
   refund(accountId: string, input: Command<'RefundCredits'>, context: CommandContext): Promise<RecordedMoney> {

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Logger } from '../observability/logger';
+import { LOGGER } from '../observability/tokens';
+import { NodeEndpointGuard } from './endpoint-guard/endpoint-guard';
 import { ProviderInvitesService } from './invites/provider-invites.service';
 import { NodesService } from './nodes.service';
 import { ModelsCatalog } from './routing/models-catalog';
@@ -14,7 +18,19 @@ import { NodeRegistry } from './routing/node-registry';
  */
 @Module({
   imports: [AccountsModule],
-  providers: [NodesService, ProviderInvitesService, NodeLiveness, NodeRegistry, NodeDispatcher, ModelsCatalog],
-  exports: [NodesService, ProviderInvitesService, NodeLiveness, NodeRegistry, NodeDispatcher, ModelsCatalog],
+  providers: [
+    NodesService,
+    ProviderInvitesService,
+    NodeLiveness,
+    NodeRegistry,
+    NodeDispatcher,
+    ModelsCatalog,
+    {
+      provide: NodeEndpointGuard,
+      inject: [APP_CONFIG, LOGGER],
+      useFactory: (c: AppConfig, logger: Logger) => new NodeEndpointGuard(c.security.nodeEndpoints, logger.child({ component: 'node-endpoints' })),
+    },
+  ],
+  exports: [NodesService, ProviderInvitesService, NodeLiveness, NodeRegistry, NodeDispatcher, ModelsCatalog, NodeEndpointGuard],
 })
 export class NodesModule {}

@@ -9,6 +9,7 @@ import { handleCommand, loadAggregate } from '../event-sourcing/command-handler'
 import { CommandContext } from '../event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { SECRETS, Secrets } from '../security/secrets';
+import { NodeEndpointGuard } from './endpoint-guard/endpoint-guard';
 import { hashNodeToken, proxySecret } from './node-credentials';
 import { generateNodeToken, NODE_ID_PATTERN, parseNodeToken } from './node-token';
 import { NodeCommand, nodeDecider } from './node.decide';
@@ -66,6 +67,7 @@ export class NodesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly accounts: AccountsService,
     private readonly liveness: NodeLiveness,
+    private readonly endpoints: NodeEndpointGuard,
   ) {}
 
   /** Returns the node token: the only time it exists outside the provider's hands. */
@@ -81,6 +83,8 @@ export class NodesService {
       .where('status', '!=', 'retired')
       .executeTakeFirstOrThrow();
     if (Number(owned.n) >= NODES_PER_PROVIDER_MAX) throw forbidden('too_many_nodes', `A provider has at most ${NODES_PER_PROVIDER_MAX} nodes; retire one first.`);
+    // Never an internal address (checked again on every connection the gateway opens).
+    await this.endpoints.checkEndpoint(input.endpointUrl);
     const { nodeId, token } = generateNodeToken();
     await this.execute(nodeId, {
       type: 'RegisterNode',

@@ -1,21 +1,28 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
-import { MetricsController } from './metrics.controller';
+import { MetricsListener } from './metrics-listener';
 import { LOGGER, METRICS } from './tokens';
 import { RequestLoggingMiddleware } from './request-logging.middleware';
 
+/** Logs, the metrics registry and its internal listener (no /metrics route on the public port). */
 @Global()
 @Module({
-  controllers: [MetricsController],
   providers: [
     { provide: LOGGER, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createLogger(c.logLevel, 'tollgate', c.logFile) },
     { provide: METRICS, useFactory: () => new Metrics() },
+    { provide: MetricsListener, inject: [METRICS], useFactory: (m: Metrics) => new MetricsListener(m) },
   ],
-  exports: [LOGGER, METRICS],
+  exports: [LOGGER, METRICS, MetricsListener],
 })
-export class ObservabilityModule implements NestModule {
+export class ObservabilityModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(MetricsListener) private readonly listener: MetricsListener) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.close();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(RequestLoggingMiddleware).forRoutes('*path');
   }

@@ -1,9 +1,9 @@
-import { conflict, invalid, notFound } from '../common/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { assertNever, Decider } from '../event-sourcing/decider';
 import { PLATFORM_ACCOUNTS } from '../ledger/ledger-accounts';
-import { checkPositiveAmount } from '../ledger/money';
+import { checkPositiveAmount, formatUsd } from '../ledger/money';
 import { assertBalanced, transfer } from '../ledger/postings';
-import { DiscrepancyData, DiscrepancyKind, PaymentEvent } from './payment.events';
+import { DiscrepancyData, DiscrepancyKind, MICRO_USD_PER_CENT, PaymentEvent } from './payment.events';
 
 /** Razorpay ids and our refund ids: short, plain. */
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
@@ -27,15 +27,24 @@ export interface PaymentInfo {
   discrepancies: DiscrepancyKind[];
 }
 
-export type RefundStatus = 'requested' | 'submitted' | 'settled' | 'failed';
+/** pending_approval: above the approval threshold, waiting for a second staff member; rejected: they said no. */
+export type RefundStatus = 'pending_approval' | 'rejected' | 'requested' | 'submitted' | 'settled' | 'failed';
 
 export interface RefundInfo {
   paymentId: string;
   accountId: string;
   amountMicroUsd: bigint;
+  reason: string;
+  /** Who asked (null for refunds recorded before this was kept), and who approved a large one. */
+  requestedBy: string | null;
+  approvedBy: string | null;
   razorpayRefundId: string | null;
   status: RefundStatus;
 }
+
+/** Refunds that no longer hold any of the payment: failed at Razorpay, or rejected by the second approver. */
+const RELEASED: ReadonlySet<RefundStatus> = new Set(['failed', 'rejected']);
+const REASON_MAX = 500;
 
 export interface PaymentOrderState {
   orderId: string | null;
@@ -47,10 +56,13 @@ export interface PaymentOrderState {
 export type PaymentCommand =
   | { type: 'CreateOrder'; orderId: string; accountId: string; amountMicroUsd: bigint; amountCents: number; currency: string; receipt: string; at: string }
   | { type: 'VerifyCheckout'; orderId: string; paymentId: string; at: string }
-  | { type: 'ObservePayment'; orderId: string; paymentId: string; status: string; amountCents: number; currency: string; errorReason: string | null; at: string }
+  | { type: 'ObservePayment'; orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; at: string }
   | { type: 'RecordCredit'; orderId: string; paymentId: string; amountMicroUsd: bigint; at: string }
   | { type: 'RecordDiscrepancy'; discrepancy: Omit<DiscrepancyData, 'foundAt'>; at: string }
-  | { type: 'RequestRefund'; orderId: string; paymentId: string; refundId: string; amountMicroUsd: bigint; reason: string; at: string }
+  /** Above `approvalThresholdMicroUsd` the request waits for ApproveRefund by another staff member. */
+  | { type: 'RequestRefund'; orderId: string; paymentId: string; refundId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string }
+  | { type: 'ApproveRefund'; refundId: string; approverId: string; at: string }
+  | { type: 'RejectRefund'; refundId: string; rejectedBy: string; reason: string; at: string }
   | { type: 'RecordRefundSubmitted'; refundId: string; razorpayRefundId: string; status: string; at: string }
   | { type: 'SettleRefund'; refundId: string; razorpayRefundId: string; at: string }
   | { type: 'FailRefund'; refundId: string; razorpayRefundId: string | null; reason: string; at: string };
@@ -109,6 +121,7 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
           orderId: command.orderId,
           paymentId: command.paymentId,
           status: short(command.status) as string,
+          captured: command.captured === true,
           amountCents: command.amountCents,
           currency: short(command.currency) as string,
           errorReason: short(command.errorReason),
@@ -120,6 +133,7 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
       const order = mustOrder(state);
       const payment = paymentSlot(state, checkId(command.paymentId, 'paymentId'));
       if (payment.credited) return [];
+      if (creditedPaymentOf(state) !== null) throw conflict('order_already_credited', 'Another payment of this order was already credited.');
       return [{ type: 'PaymentCredited', data: { orderId: command.orderId, paymentId: command.paymentId, accountId: order.accountId, amountMicroUsd: checkPositiveAmount(command.amountMicroUsd).toString(), creditedAt: command.at } }];
     }
     case 'RecordDiscrepancy': {
@@ -130,29 +144,42 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
       return [{ type: 'PaymentDiscrepancyFound', data: { ...d, expected: short(d.expected), actual: short(d.actual), foundAt: command.at } }];
     }
     case 'RequestRefund': {
+      // Every check a refund can fail runs here, before any credits move (the service debits only after this event).
       const order = mustOrder(state);
       checkId(command.refundId, 'refundId');
       if (state.refunds[command.refundId]) return [];
-      if (Object.keys(state.refunds).length >= MAX_REFUNDS_PER_ORDER) throw conflict('too_many_refunds', 'This order has too many refunds.');
+      if (Object.keys(state.refunds).length >= MAX_REFUNDS_PER_ORDER) throw conflict('too_many_refunds', `An order has at most ${MAX_REFUNDS_PER_ORDER} refunds.`);
       const payment = state.payments[command.paymentId];
       if (!payment?.credited) throw conflict('payment_not_credited', 'Only a payment that was credited can be refunded.');
       const amount = checkPositiveAmount(command.amountMicroUsd);
-      if (amount % 10_000n !== 0n) throw invalid('invalid_amount', 'A refund is in whole cents.');
-      const reason = command.reason.trim();
-      if (!reason || reason.length > 500) throw invalid('invalid_reason', 'A reason of 1..500 characters is required; it goes into the audit trail.');
-      return [{
-        type: 'RefundRequested',
-        data: {
-          orderId: command.orderId,
-          paymentId: command.paymentId,
-          refundId: command.refundId,
-          accountId: order.accountId,
-          amountMicroUsd: amount.toString(),
-          amountCents: Number(amount / 10_000n),
-          reason,
-          requestedAt: command.at,
-        },
-      }];
+      if (amount % MICRO_USD_PER_CENT !== 0n) throw invalid('invalid_amount', 'A refund is in whole cents.');
+      const refundable = refundableOf(state, command.paymentId);
+      if (amount > refundable) throw conflict('refund_exceeds_payment', `At most ${formatUsd(refundable)} USD of this payment can still be refunded.`);
+      const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
+      if (!reason || reason.length > REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${REASON_MAX} characters is required; it goes into the audit trail.`);
+      const data = { orderId: command.orderId, paymentId: command.paymentId, refundId: command.refundId, accountId: order.accountId, amountMicroUsd: amount.toString(), amountCents: Number(amount / MICRO_USD_PER_CENT), reason };
+      // Four eyes: a large refund is only a request until another staff member approves it.
+      if (amount > command.approvalThresholdMicroUsd) return [{ type: 'RefundApprovalRequested', data: { ...data, requestedBy: command.requestedBy, requestedAt: command.at } }];
+      return [{ type: 'RefundRequested', data: { ...data, requestedBy: command.requestedBy, requestedAt: command.at } }];
+    }
+    case 'ApproveRefund': {
+      const refund = mustRefund(state, command.refundId);
+      if (refund.status === 'rejected') throw conflict('refund_rejected', 'This refund request was rejected.');
+      if (refund.status !== 'pending_approval') {
+        if (refund.approvedBy === command.approverId) return []; // a retry of this approval
+        throw conflict('refund_not_pending', `This refund is ${refund.status}; there is nothing to approve.`);
+      }
+      if (command.approverId === refund.requestedBy) throw forbidden('self_approval', 'A second staff member must approve this refund; the one who requested it cannot.');
+      if (command.approverId === refund.accountId) throw forbidden('payee_cannot_approve', 'The developer who is refunded cannot approve the refund.');
+      return [{ type: 'RefundApproved', data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, requestedBy: refund.requestedBy ?? '', approvedBy: command.approverId, approvedAt: command.at } }];
+    }
+    case 'RejectRefund': {
+      const refund = mustRefund(state, command.refundId);
+      if (refund.status === 'rejected') return [];
+      if (refund.status !== 'pending_approval') throw conflict('refund_not_pending', `This refund is ${refund.status}; only a pending request can be rejected.`);
+      const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
+      if (!reason || reason.length > REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${REASON_MAX} characters is required.`);
+      return [{ type: 'RefundApprovalRejected', data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, rejectedBy: command.rejectedBy, reason, rejectedAt: command.at } }];
     }
     case 'RecordRefundSubmitted': {
       const refund = mustRefund(state, command.refundId);
@@ -194,6 +221,19 @@ function decide(command: PaymentCommand, state: PaymentOrderState): PaymentEvent
   }
 }
 
+/** What of a credited payment is still refundable: credited, less every refund that still holds part of it (pending approval included). */
+export function refundableOf(state: PaymentOrderState, paymentId: string): bigint {
+  const payment = state.payments[paymentId];
+  if (!payment?.credited) return 0n;
+  const held = Object.values(state.refunds).filter((r) => r.paymentId === paymentId && !RELEASED.has(r.status)).reduce((sum, r) => sum + r.amountMicroUsd, 0n);
+  return payment.creditedMicroUsd - held;
+}
+
+/** The payment this order was credited for, if any: an order is paid for once. */
+export function creditedPaymentOf(state: PaymentOrderState): string | null {
+  return Object.entries(state.payments).find(([, p]) => p.credited)?.[0] ?? null;
+}
+
 /** Refund commands name only the refund; the order id is the stream's, remembered from its creation. */
 const orderIdOf = (state: PaymentOrderState): string => state.orderId ?? '';
 
@@ -221,10 +261,25 @@ function evolve(state: PaymentOrderState, event: PaymentEvent): PaymentOrderStat
       const { paymentId, kind } = event.data;
       return paymentId ? withPayment(paymentId, (p) => ({ ...p, discrepancies: [...p.discrepancies, kind] })) : state;
     }
-    case 'RefundRequested': {
+    case 'RefundRequested':
+    case 'RefundApprovalRequested': {
       const d = event.data;
-      return { ...state, refunds: { ...state.refunds, [d.refundId]: { paymentId: d.paymentId, accountId: d.accountId, amountMicroUsd: BigInt(d.amountMicroUsd), razorpayRefundId: null, status: 'requested' } } };
+      const refund: RefundInfo = {
+        paymentId: d.paymentId,
+        accountId: d.accountId,
+        amountMicroUsd: BigInt(d.amountMicroUsd),
+        reason: d.reason,
+        requestedBy: d.requestedBy ?? null,
+        approvedBy: null,
+        razorpayRefundId: null,
+        status: event.type === 'RefundRequested' ? 'requested' : 'pending_approval',
+      };
+      return { ...state, refunds: { ...state.refunds, [d.refundId]: refund } };
     }
+    case 'RefundApproved':
+      return withRefund(event.data.refundId, (r) => ({ ...r, status: 'requested', approvedBy: event.data.approvedBy }));
+    case 'RefundApprovalRejected':
+      return withRefund(event.data.refundId, (r) => ({ ...r, status: 'rejected' }));
     case 'RefundSubmitted':
       return withRefund(event.data.refundId, (r) => ({ ...r, razorpayRefundId: event.data.razorpayRefundId, status: r.status === 'requested' ? 'submitted' : r.status }));
     case 'RefundSettled':

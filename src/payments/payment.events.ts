@@ -21,6 +21,12 @@ export type DiscrepancyKind =
   | 'credited_not_captured'
   /** Report: credited with another amount than Razorpay captured. */
   | 'credited_amount_differs'
+  /** Another payment of an order that was already credited (e.g. Checkout open in two tabs): never credited; a captured one is finance's to refund. */
+  | 'duplicate_payment'
+  /** Razorpay refunded a payment that was never captured (auto-refund at the capture timeout): nothing to credit. */
+  | 'not_captured'
+  /** Captured, then refunded (outside Tollgate) before it was credited: nothing to credit. */
+  | 'refunded_before_credit'
   /** A refund or dispute webhook about a payment or refund we have no record of. */
   | 'unknown_refund'
   | 'unknown_dispute';
@@ -45,12 +51,21 @@ export type PaymentEvent =
   /** The Checkout callback's signature matched the order we stored (the payment is then reconciled like any other signal). */
   | DomainEvent<'CheckoutSignatureVerified', { orderId: string; paymentId: string; verifiedAt: string }>
   /** Razorpay's status of a payment changed, as fetched from its API (never from a webhook body alone). */
-  | DomainEvent<'PaymentObserved', { orderId: string; paymentId: string; status: string; amountCents: number; currency: string; errorReason: string | null; observedAt: string }>
+  | DomainEvent<'PaymentObserved', { orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; observedAt: string }>
   /** The payment was captured, checked, and credited (CreditsPurchased in the developer's credits stream). */
   | DomainEvent<'PaymentCredited', { orderId: string; paymentId: string; accountId: string; amountMicroUsd: string; creditedAt: string }>
   | DomainEvent<'PaymentDiscrepancyFound', DiscrepancyData>
-  /** An admin asked for a refund; the credits were debited first (CreditsRefunded). */
-  | DomainEvent<'RefundRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedAt: string }>
+  /**
+   * An admin asked for a refund and every check passed; no money has moved yet. The credits are
+   * debited next (CreditsRefunded, same refund id), then Razorpay is asked. `requestedBy` is
+   * absent on refunds recorded before it was kept.
+   */
+  | DomainEvent<'RefundRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy?: string; requestedAt: string }>
+  /** Above the approval threshold: a request only, holding its amount of the payment until another staff member approves or rejects it. */
+  | DomainEvent<'RefundApprovalRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy: string; requestedAt: string }>
+  /** A second staff member approved: from here on the refund proceeds as if just requested. */
+  | DomainEvent<'RefundApproved', { orderId: string; paymentId: string; refundId: string; requestedBy: string; approvedBy: string; approvedAt: string }>
+  | DomainEvent<'RefundApprovalRejected', { orderId: string; paymentId: string; refundId: string; rejectedBy: string; reason: string; rejectedAt: string }>
   | DomainEvent<'RefundSubmitted', { orderId: string; paymentId: string; refundId: string; razorpayRefundId: string; status: string; submittedAt: string }>
   /** Razorpay processed the refund: the money owed to the customer has left payment clearing. */
   | DomainEvent<'RefundSettled', { orderId: string; paymentId: string; refundId: string; razorpayRefundId: string; amountMicroUsd: string; settledAt: string; postings: Posting[] }>

@@ -19,6 +19,8 @@ export interface PaymentRow {
   creditedMicroUsd: string | null;
   refundedMicroUsd: string;
   dispute: { disputeId: string; status: string | null; disputedMicroUsd: string | null; frozenMicroUsd: string | null; shortfallMicroUsd: string | null } | null;
+  /** Razorpay's `captured` flag: false for an auto-refunded payment (a duplicate, a capture timeout). */
+  captured: boolean;
   /** Razorpay says captured but nothing was credited, or the reverse. */
   mismatch: boolean;
   updatedAt: string;
@@ -46,7 +48,7 @@ export class PaymentQueries {
           .selectFrom('payment_refunds as r')
           .select((e) => e.fn.coalesce(e.fn.sum<string>('r.amount_micro_usd'), e.lit(0)).as('s'))
           .whereRef('r.payment_id', '=', 'p.payment_id')
-          .where('r.status', '!=', 'failed')
+          .where('r.status', 'in', ['requested', 'submitted', 'settled'])
           .as('refunded'),
       )
       .orderBy('p.updated_at', 'desc')
@@ -58,7 +60,8 @@ export class PaymentQueries {
     if (filter.before) q = q.where('p.updated_at', '<', filter.before);
     const rows = await q.execute();
     return rows.map((r) => {
-      const captured = r.razorpay_status === 'captured' || r.razorpay_status === 'refunded';
+      // An auto-refunded payment is `refunded` but was never captured: nothing was received to credit.
+      const captured = r.captured ?? (r.razorpay_status === 'captured' || r.razorpay_status === 'refunded');
       return {
         paymentId: r.payment_id,
         orderId: r.order_id,
@@ -72,6 +75,7 @@ export class PaymentQueries {
         dispute: r.dispute_id
           ? { disputeId: r.dispute_id, status: r.dispute_status, disputedMicroUsd: text(r.disputed_micro_usd), frozenMicroUsd: text(r.frozen_micro_usd), shortfallMicroUsd: text(r.shortfall_micro_usd) }
           : null,
+        captured,
         mismatch: captured !== (r.ledger_status === 'credited'),
         updatedAt: r.updated_at.toISOString(),
       };
@@ -112,6 +116,7 @@ export class PaymentQueries {
       status: r.status,
       reason: r.reason,
       requestedBy: r.requested_by,
+      approvedBy: r.approved_by,
       failureReason: r.failure_reason,
       requestedAt: r.requested_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../common/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { assertNever, Decider } from '../event-sourcing/decider';
 import { PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
 import { checkPositiveAmount, formatUsd } from '../ledger/money';
@@ -15,7 +15,8 @@ export const PAYOUT_REASON_MAX = 500;
 export const PAYOUT_REFERENCE_MAX = 200;
 
 export interface PayoutState {
-  payouts: Record<string, { amountMicroUsd: bigint; status: PayoutStatus }>;
+  /** approvedBy: the staff member who approved (null before approval, and on payouts approved before it was kept). */
+  payouts: Record<string, { amountMicroUsd: bigint; status: PayoutStatus; approvedBy: string | null }>;
   /** Requested or approved, not yet paid: already promised out of the earnings. */
   openMicroUsd: bigint;
   openCount: number;
@@ -38,9 +39,10 @@ export type PayoutCommand =
       minimumMicroUsd: bigint;
       at: string;
     }
-  | { type: 'ApprovePayout'; providerId: string; payoutId: string; at: string }
+  /** Four eyes: approved by one staff member and marked paid by another, neither of them the payee. */
+  | { type: 'ApprovePayout'; providerId: string; payoutId: string; approverId: string; at: string }
   | { type: 'RejectPayout'; providerId: string; payoutId: string; reason: string; at: string }
-  | { type: 'MarkPayoutPaid'; providerId: string; payoutId: string; reference: string; at: string };
+  | { type: 'MarkPayoutPaid'; providerId: string; payoutId: string; reference: string; paidBy: string; at: string };
 
 const initialState = (): PayoutState => ({ payouts: {}, openMicroUsd: 0n, openCount: 0, paidMicroUsd: 0n });
 
@@ -78,7 +80,8 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
       const payout = existing(state, command.payoutId);
       if (payout.status === 'approved' || payout.status === 'paid') return [];
       if (payout.status !== 'requested') throw conflict('payout_not_open', `This payout is ${payout.status}.`);
-      return [{ type: 'PayoutApproved', data: { providerId, payoutId: command.payoutId, approvedAt: command.at } }];
+      if (command.approverId === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
+      return [{ type: 'PayoutApproved', data: { providerId, payoutId: command.payoutId, approvedBy: command.approverId, approvedAt: command.at } }];
     }
     case 'RejectPayout': {
       const payout = existing(state, command.payoutId);
@@ -92,6 +95,8 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
       const payout = existing(state, command.payoutId);
       if (payout.status === 'paid') return [];
       if (payout.status !== 'approved') throw conflict('payout_not_approved', 'Only an approved payout can be paid.');
+      if (command.paidBy === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
+      if (payout.approvedBy !== null && command.paidBy === payout.approvedBy) throw conflict('second_approver_required', 'You approved this payout; another staff member must mark it paid.');
       const reference = typeof command.reference === 'string' ? command.reference.trim() : '';
       if (!reference || reference.length > PAYOUT_REFERENCE_MAX) throw invalid('invalid_reference', `A payment reference of 1..${PAYOUT_REFERENCE_MAX} characters is required.`);
       return [{ type: 'PayoutPaid', data: {
@@ -99,6 +104,8 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
           payoutId: command.payoutId,
           amountMicroUsd: payout.amountMicroUsd.toString(),
           reference,
+          approvedBy: payout.approvedBy,
+          paidBy: command.paidBy,
           paidAt: command.at,
           postings: assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.payouts, payout.amountMicroUsd)),
         },
@@ -110,7 +117,7 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
 }
 
 function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
-  const set = (payoutId: string, amountMicroUsd: bigint, status: PayoutStatus) => ({ ...state.payouts, [payoutId]: { amountMicroUsd, status } });
+  const set = (payoutId: string, amountMicroUsd: bigint, status: PayoutStatus, approvedBy: string | null = state.payouts[payoutId]?.approvedBy ?? null) => ({ ...state.payouts, [payoutId]: { amountMicroUsd, status, approvedBy } });
   switch (event.type) {
     case 'PayoutRequested': {
       const amount = BigInt(event.data.amountMicroUsd);
@@ -118,7 +125,7 @@ function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
     }
     case 'PayoutApproved': {
       const payout = state.payouts[event.data.payoutId];
-      return payout ? { ...state, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'approved') } : state;
+      return payout ? { ...state, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'approved', event.data.approvedBy ?? null) } : state;
     }
     case 'PayoutRejected':
     case 'PayoutPaid': {

@@ -7,8 +7,9 @@ import { Posting } from '../ledger/postings';
  */
 export type PayoutEvent =
   | DomainEvent<'PayoutRequested', { providerId: string; payoutId: string; amountMicroUsd: string; requestedAt: string }>
-  | DomainEvent<'PayoutApproved', { providerId: string; payoutId: string; approvedAt: string }>
+  /** `approvedBy` (absent on payouts approved before four eyes): it may not also mark the payout paid. */
+  | DomainEvent<'PayoutApproved', { providerId: string; payoutId: string; approvedBy?: string; approvedAt: string }>
   | DomainEvent<'PayoutRejected', { providerId: string; payoutId: string; reason: string; rejectedAt: string }>
-  | DomainEvent<'PayoutPaid', { providerId: string; payoutId: string; amountMicroUsd: string; reference: string; paidAt: string; postings: Posting[] }>;
+  | DomainEvent<'PayoutPaid', { providerId: string; payoutId: string; amountMicroUsd: string; reference: string; approvedBy?: string | null; paidBy?: string; paidAt: string; postings: Posting[] }>;
 
 export const payoutStream = (providerId: string) => `payout-${providerId}`;

@@ -69,7 +69,7 @@ export class PayoutsService {
   }
 
   approve(providerId: string, payoutId: string, context: CommandContext): Promise<PayoutResult> {
-    return this.finance(providerId, { type: 'ApprovePayout', providerId, payoutId, at: context.occurredAt }, context);
+    return this.finance(providerId, { type: 'ApprovePayout', providerId, payoutId, approverId: context.actorId, at: context.occurredAt }, context);
   }
 
   reject(providerId: string, payoutId: string, reason: string, context: CommandContext): Promise<PayoutResult> {
@@ -77,7 +77,7 @@ export class PayoutsService {
   }
 
   markPaid(providerId: string, payoutId: string, reference: string, context: CommandContext): Promise<PayoutResult> {
-    return this.finance(providerId, { type: 'MarkPayoutPaid', providerId, payoutId, reference, at: context.occurredAt }, context);
+    return this.finance(providerId, { type: 'MarkPayoutPaid', providerId, payoutId, reference, paidBy: context.actorId, at: context.occurredAt }, context);
   }
 
   async availability(providerId: string, at: Date = new Date()): Promise<PayoutAvailability> {

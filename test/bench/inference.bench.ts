@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const total = intSetting('BENCH_INFERENCE_REQUESTS', 'requests', 2_000);
   const concurrency = intSetting('BENCH_INFERENCE_CONCURRENCY', 'concurrency', 16);
   log('inference benchmark: starting Tollgate, an engine stand-in and a node agent…');
-  const h = await startInferenceHarness('bench_inference', { overrides: { inference: { maxBodyBytes: 4 << 20, maxResponseBytes: 32 << 20, maxOutputTokens: 16_384, defaultMaxTokens: 1_024, defaultRequestsPerMinute: 1_000_000, defaultTokensPerMinute: 1_000_000_000, upstreamFirstByteTimeoutMs: 30_000, upstreamIdleTimeoutMs: 60_000 } } });
+  const h = await startInferenceHarness('bench_inference', { overrides: { inference: { maxBodyBytes: 4 << 20, maxResponseBytes: 32 << 20, maxOutputTokens: 16_384, defaultMaxTokens: 1_024, defaultRequestsPerMinute: 1_000_000, defaultTokensPerMinute: 1_000_000_000, upstreamFirstByteTimeoutMs: 30_000, upstreamIdleTimeoutMs: 60_000 }, security: { accountLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000, concurrentStreams: 100_000, streamSlotTtlMs: 900_000 } } } });
   const rows: string[][] = [];
   try {
     const dev = await h.developer(1_000n);

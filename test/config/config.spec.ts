@@ -58,4 +58,18 @@ describe('config', () => {
     expect(error!.message).toContain('REDIS_URL is not a valid URL');
     expect(error!.message).toContain('EVENTSTORE_CONNECTION_STRING must start with esdb://');
   });
+
+  it('reads the hardening block: no internal node range by default, https nodes in production, four eyes above 100 USD, an internal metrics listener', () => {
+    expect(loadConfig({}).security).toEqual({
+      approvalThresholdMicroUsd: 100_000_000n,
+      nodeEndpoints: { requireHttps: false, allowedCidrs: [] },
+      accountLimits: { requestsPerMinute: 3_000, tokensPerMinute: 10_000_000, concurrentStreams: 100, streamSlotTtlMs: 900_000 },
+      metrics: { host: '127.0.0.1', port: 9464 },
+    });
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) }).security.nodeEndpoints.requireHttps).toBe(true);
+    expect(loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/8, fd00::/8', APPROVAL_THRESHOLD_USD: '0' }).security).toMatchObject({ nodeEndpoints: { allowedCidrs: ['10.0.0.0/8', 'fd00::/8'] }, approvalThresholdMicroUsd: 0n });
+    expect(() => loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/33,localhost,::1/129', APPROVAL_THRESHOLD_USD: '-1', METRICS_PORT: '3000' })).toThrow(
+      /APPROVAL_THRESHOLD_USD must be[\s\S]*"10\.0\.0\.0\/33" is not an IPv4 or IPv6 CIDR[\s\S]*"localhost" is not[\s\S]*"::1\/129" is not[\s\S]*METRICS_PORT must differ from PORT/,
+    );
+  });
 });

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   await admin.end();
   const port = await freePort();
   const config = {
-    ...loadConfig({ ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: `${server}/tollgate_demo`, REDIS_KEY_PREFIX: 'tg-demo:', BULLMQ_PREFIX: 'tg-demo:bull', NODE_HEARTBEAT_INTERVAL_MS: '500', NODE_HEARTBEAT_TTL_MS: '3000', NODE_REGISTRY_REFRESH_MS: '200', PRICE_REFRESH_MS: '200' }),
+    ...loadConfig({ ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: `${server}/tollgate_demo`, REDIS_KEY_PREFIX: 'tg-demo:', BULLMQ_PREFIX: 'tg-demo:bull', NODE_HEARTBEAT_INTERVAL_MS: '500', NODE_HEARTBEAT_TTL_MS: '3000', NODE_REGISTRY_REFRESH_MS: '200', PRICE_REFRESH_MS: '200', METRICS_PORT: '0',
+      // The simulated node runs on this machine: loopback is allowed explicitly, as an operator running a private network would.
+      NODE_ALLOWED_CIDRS: '127.0.0.0/8,::1/128' }),
     port,
     host: '127.0.0.1',
   };

@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { LIFECYCLE, Lifecycle } from '../../src/health/lifecycle';
+import { MetricsListener } from '../../src/observability/metrics-listener';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { startTestApp } from '../support/app';
@@ -40,8 +41,17 @@ describe('the application (npm start, role "all")', () => {
     expect(app.get<ProjectionRunner>(PROJECTION_RUNNER).status().retries).toBe(0);
   });
 
-  it('serves Prometheus metrics, including projection lag', async () => {
-    const res = await request(url).get('/metrics').expect(200);
+  it('serves Prometheus metrics on the internal listener only, including projection lag; the public port refuses /metrics', async () => {
+    const publicAnswer = await request(url).get('/metrics');
+    const withToken = await request(url).get('/metrics').set('authorization', 'Bearer anything');
+    const internal = app.get(MetricsListener).address()!;
+    console.log(`/metrics: public port ${publicAnswer.status} (with a bearer token ${withToken.status}); internal listener ${internal.host}:${internal.port}`);
+    expect(publicAnswer.status).toBe(404);
+    expect(publicAnswer.text).not.toContain('tollgate_');
+    expect(withToken.status).toBe(404);
+    expect(internal.host).toBe('127.0.0.1');
+    expect((await request(`http://127.0.0.1:${internal.port}`).get('/other')).status).toBe(404);
+    const res = await request(`http://127.0.0.1:${internal.port}`).get('/metrics').expect(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.text).toMatch(/^tollgate_projection_lag_seconds 0$/m);
     expect(res.text).toContain('tollgate_http_request_duration_seconds_bucket');

@@ -28,7 +28,8 @@ describe('the process (src/main.ts)', () => {
 
   it('creates its database, migrates, becomes ready, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const proc = runMain({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`, REDIS_URL: TEST_REDIS_URL });
+    const metricsPort = await freePort();
+    const proc = runMain({ PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`, REDIS_URL: TEST_REDIS_URL });
     try {
       const deadline = Date.now() + 40_000;
       let status = 0;
@@ -39,6 +40,9 @@ describe('the process (src/main.ts)', () => {
       }
       expect(proc.output()).toContain('migrations applied');
       expect(proc.output()).toContain('tollgate started');
+      // /metrics: on the internal listener (METRICS_HOST defaults to loopback), never on the public port.
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
       expect(proc.output()).toContain('shutdown complete');

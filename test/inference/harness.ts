@@ -1,7 +1,6 @@
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { AppConfig } from '../../src/config/config';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { NodeAgent } from '../../src/node-agent/node-agent';
@@ -11,6 +10,7 @@ import { createLogger } from '../../src/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
 import { Position } from '../../src/event-store/event-store.port';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { TestConfigOverrides } from '../support/app';
 import { EngineStandin, startEngine } from '../nodes/engine-standin';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
@@ -45,11 +45,11 @@ let counter = 0;
  * A running Tollgate with a provider's GPU nodes: engine stand-ins (OpenAI protocol) behind real
  * node agents, registered, approved, heartbeating and priced — what the demo does, in-process.
  */
-export async function startInferenceHarness(label: string, options: { engines?: number; overrides?: Partial<AppConfig> } = {}): Promise<InferenceHarness> {
+export async function startInferenceHarness(label: string, options: { engines?: number; overrides?: TestConfigOverrides } = {}): Promise<InferenceHarness> {
   const t = await startAuthApp(label, {
     nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 1_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
     ...options.overrides,
-  } as Partial<AppConfig>);
+  } as TestConfigOverrides);
   const app = t.app;
   const accounts = app.get(AccountsService);
   const { accountId: providerId } = await accounts.register({ email: `provider-${label}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());

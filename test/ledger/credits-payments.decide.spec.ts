@@ -76,6 +76,14 @@ const freeze = (frozenMicroUsd: bigint, disputedMicroUsd = 20_000_000n) =>
   ({ type: 'FreezeDisputedCredits', accountId, disputeId: 'disp_1', paymentId: 'pay_1', disputedMicroUsd, frozenMicroUsd, at }) as const;
 
 describe('credits decider: payments (refund reversals and disputes)', () => {
+  it('credits one payment per order: a second payment of the same order is refused, another order is not', () => {
+    const purchase = { type: 'RecordPurchase', accountId, paymentId: 'pay_2', orderId: 'order_1', amountMicroUsd: 25_000_000n, at } as const;
+    given(creditsDecider, [purchased]).when(purchase).thenRefuses('order_already_credited');
+    given(creditsDecider, [purchased]).when({ ...purchase, paymentId: 'pay_1' }).then([]);
+    given(creditsDecider, [purchased]).when({ ...purchase, orderId: 'order_2' }).then([{ ...purchased, data: { ...purchased.data, paymentId: 'pay_2', orderId: 'order_2' } }]);
+    given(creditsDecider, [purchased]).when({ ...purchase, orderId: null }).then([{ ...purchased, data: { ...purchased.data, paymentId: 'pay_2', orderId: null } }]);
+  });
+
   describe('refund reversed', () => {
     it('gives the credits back from refunds payable', () =>
       given(creditsDecider, [purchased, refunded]).when({ type: 'ReverseRefund', accountId, refundId: 'rf_1', reason: 'refund failed at Razorpay', at }).then([reversed]));

@@ -1,8 +1,12 @@
+import { Posting } from '../../src/ledger/postings';
 import { creditsDecider } from '../../src/ledger/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
 import { given } from '../support/decider-spec';
 
 const at = '2026-11-22T10:00:00.000Z';
+
+/** Staff commands below the four-eyes threshold apply at once. */
+const staff = { requestedBy: 'staff-1', approvalThresholdMicroUsd: 1_000_000_000n } as const;
 const accountId = 'acct-1';
 const dev = 'developer:acct-1';
 
@@ -34,19 +38,19 @@ describe('credits decider', () => {
 
   describe('admin grant and correction', () => {
     it('records a grant with its reason', () =>
-      given(creditsDecider, []).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5_000_000n, reason: ' goodwill ', at }).then([
+      given(creditsDecider, []).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5_000_000n, reason: ' goodwill ', ...staff, at }).then([
         {
           type: 'CreditsGranted',
           data: { accountId, grantId: 'g1', amountMicroUsd: '5000000', reason: 'goodwill', grantedAt: at, postings: [{ account: 'platform:promotions', amountMicroUsd: '5000000' }, { account: dev, amountMicroUsd: '-5000000' }] },
         },
       ]));
-    it('requires a reason', () => given(creditsDecider, []).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: '  ', at }).thenRefuses('invalid_reason'));
+    it('requires a reason', () => given(creditsDecider, []).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: '  ', ...staff, at }).thenRefuses('invalid_reason'));
     it('a retried grant id is a no-op', () => {
-      const events = creditsDecider.decide({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: 'x', at }, creditsDecider.initialState());
-      given(creditsDecider, events).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: 'x', at }).then([]);
+      const events = creditsDecider.decide({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: 'x', ...staff, at }, creditsDecider.initialState());
+      given(creditsDecider, events).when({ type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5n, reason: 'x', ...staff, at }).then([]);
     });
     it('a negative correction debits the developer through a hold', () =>
-      given(creditsDecider, []).when({ type: 'CorrectCredits', accountId, correctionId: 'c1', amountMicroUsd: -2_000_000n, reason: 'double grant', at }).then([
+      given(creditsDecider, []).when({ type: 'CorrectCredits', accountId, correctionId: 'c1', amountMicroUsd: -2_000_000n, reason: 'double grant', ...staff, at }).then([
         {
           type: 'CreditsCorrected',
           data: {
@@ -61,10 +65,49 @@ describe('credits decider', () => {
         },
       ]));
     it('a positive correction needs no hold', () => {
-      const [event] = creditsDecider.decide({ type: 'CorrectCredits', accountId, correctionId: 'c2', amountMicroUsd: 3n, reason: 'missed credit', at }, creditsDecider.initialState());
+      const [event] = creditsDecider.decide({ type: 'CorrectCredits', accountId, correctionId: 'c2', amountMicroUsd: 3n, reason: 'missed credit', ...staff, at }, creditsDecider.initialState());
       expect(event.data).toMatchObject({ holdId: null, postings: [{ account: 'platform:corrections', amountMicroUsd: '3' }, { account: dev, amountMicroUsd: '-3' }] });
     });
-    it('refuses a zero correction', () => given(creditsDecider, []).when({ type: 'CorrectCredits', accountId, correctionId: 'c3', amountMicroUsd: 0n, reason: 'x', at }).thenRefuses('invalid_amount'));
+    it('refuses a zero correction', () => given(creditsDecider, []).when({ type: 'CorrectCredits', accountId, correctionId: 'c3', amountMicroUsd: 0n, reason: 'x', ...staff, at }).thenRefuses('invalid_amount'));
+  });
+
+  describe('four eyes on grants and corrections that add credits', () => {
+    const threshold = { requestedBy: 'staff-1', approvalThresholdMicroUsd: 100_000_000n } as const;
+    const grant = { type: 'GrantCredits', accountId, grantId: 'g9', amountMicroUsd: 150_000_000n, reason: 'launch partner', ...threshold, at } as const;
+    const requested: CreditsEvent = { type: 'CreditOperationRequested', data: { accountId, operationId: 'g9', kind: 'grant', amountMicroUsd: '150000000', reason: 'launch partner', requestedBy: 'staff-1', requestedAt: at } };
+    const approve = { type: 'ApproveCreditOperation', accountId, operationId: 'g9', approverId: 'staff-2', at } as const;
+
+    it('above the threshold a grant is only a request; at the threshold it applies', () => {
+      given(creditsDecider, []).when(grant).then([requested]);
+      given(creditsDecider, [requested]).when(grant).then([]); // a retried request
+      given(creditsDecider, []).when({ ...grant, amountMicroUsd: 100_000_000n }).then([
+        { type: 'CreditsGranted', data: { accountId, grantId: 'g9', amountMicroUsd: '100000000', reason: 'launch partner', grantedAt: at, postings: [{ account: 'platform:promotions', amountMicroUsd: '100000000' }, { account: dev, amountMicroUsd: '-100000000' }] } },
+      ]);
+    });
+    it('another staff member approves: the grant is applied once, naming both', () => {
+      const granted: CreditsEvent = {
+        type: 'CreditsGranted',
+        data: { accountId, grantId: 'g9', amountMicroUsd: '150000000', reason: 'launch partner', grantedAt: at, requestedBy: 'staff-1', approvedBy: 'staff-2', postings: [{ account: 'platform:promotions', amountMicroUsd: '150000000' }, { account: dev, amountMicroUsd: '-150000000' }] },
+      };
+      given(creditsDecider, [requested]).when(approve).then([granted]);
+      given(creditsDecider, [requested, granted]).when(approve).then([]);
+      given(creditsDecider, [requested, granted]).when(grant).then([]);
+    });
+    it('the requester and the payee cannot approve; a rejected request stays rejected', () => {
+      given(creditsDecider, [requested]).when({ ...approve, approverId: 'staff-1' }).thenRefuses('self_approval');
+      given(creditsDecider, [requested]).when({ ...approve, approverId: accountId }).thenRefuses('payee_cannot_approve');
+      given(creditsDecider, []).when(approve).thenRefuses('approval_not_found');
+      const rejected: CreditsEvent = { type: 'CreditOperationRejected', data: { accountId, operationId: 'g9', kind: 'grant', reason: 'not agreed', rejectedBy: 'staff-2', rejectedAt: at } };
+      given(creditsDecider, [requested]).when({ type: 'RejectCreditOperation', accountId, operationId: 'g9', rejectedBy: 'staff-2', reason: ' not agreed ', at }).then([rejected]);
+      given(creditsDecider, [requested, rejected]).when(approve).thenRefuses('approval_rejected');
+    });
+    it('a correction that adds credits needs approval above the threshold; one that takes them away never does', () => {
+      given(creditsDecider, []).when({ type: 'CorrectCredits', accountId, correctionId: 'c9', amountMicroUsd: 150_000_000n, reason: 'outage', ...threshold, at }).then([
+        { type: 'CreditOperationRequested', data: { accountId, operationId: 'c9', kind: 'correction', amountMicroUsd: '150000000', reason: 'outage', requestedBy: 'staff-1', requestedAt: at } },
+      ]);
+      const [taken] = creditsDecider.decide({ type: 'CorrectCredits', accountId, correctionId: 'c10', amountMicroUsd: -150_000_000n, reason: 'clawback', ...threshold, at }, creditsDecider.initialState());
+      expect(taken.type).toBe('CreditsCorrected');
+    });
   });
 
   describe('refund', () => {
@@ -86,13 +129,13 @@ describe('credits decider', () => {
     const commands = [
       { type: 'RecordPurchase', accountId, paymentId: 'p', orderId: null, amountMicroUsd: 7n, at },
       { type: 'GrantFreeTier', accountId, amountMicroUsd: 3n, at },
-      { type: 'GrantCredits', accountId, grantId: 'g', amountMicroUsd: 9n, reason: 'r', at },
-      { type: 'CorrectCredits', accountId, correctionId: 'c', amountMicroUsd: -4n, reason: 'r', at },
+      { type: 'GrantCredits', accountId, grantId: 'g', amountMicroUsd: 9n, reason: 'r', ...staff, at },
+      { type: 'CorrectCredits', accountId, correctionId: 'c', amountMicroUsd: -4n, reason: 'r', ...staff, at },
     ] as const;
     let state = creditsDecider.initialState();
     for (const command of commands) {
       for (const event of creditsDecider.decide(command, state)) {
-        expect(event.data.postings.reduce((sum, p) => sum + BigInt(p.amountMicroUsd), 0n)).toBe(0n);
+        expect((event.data as { postings: Posting[] }).postings.reduce((sum, p) => sum + BigInt(p.amountMicroUsd), 0n)).toBe(0n);
         state = creditsDecider.evolve(state, event);
       }
     }

@@ -49,7 +49,7 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
 
     const granted = await admin.browser.post(grants, { amountUsd: '25.00', reason: 'welcome credit', operationId: 'welcome-1' });
     expect(granted.status).toBe(201);
-    expect(granted.body).toEqual({ recorded: true, type: 'CreditsGranted', amountMicroUsd: '25000000', operationId: 'welcome-1' });
+    expect(granted.body).toEqual({ recorded: true, type: 'CreditsGranted', amountMicroUsd: '25000000', operationId: 'welcome-1', status: 'applied' });
     // A retry with the same operation id records nothing more.
     expect((await admin.browser.post(grants, { amountUsd: '25.00', reason: 'welcome credit', operationId: 'welcome-1' })).body).toMatchObject({ recorded: false });
     expect((await finance.browser.post(grants, { amountUsd: '0.50', reason: 'goodwill' })).status).toBe(201);

@@ -103,12 +103,12 @@ describe('payout decider', () => {
   });
   it('refuses a payout below the minimum', () => given(payoutDecider, []).when(request(9_999_999n)).thenRefuses('payout_below_minimum'));
   it('only an approved payout is paid, and payment posts provider payable → payouts', () => {
-    given(payoutDecider, [requested]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', at }).thenRefuses('payout_not_approved');
-    const approved: PayoutEvent = { type: 'PayoutApproved', data: { providerId: 'prov1', payoutId: 'po1', approvedAt: at } };
-    given(payoutDecider, [requested, approved]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', at }).then([
+    given(payoutDecider, [requested]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at }).thenRefuses('payout_not_approved');
+    const approved: PayoutEvent = { type: 'PayoutApproved', data: { providerId: 'prov1', payoutId: 'po1', approvedBy: 'fin1', approvedAt: at } };
+    given(payoutDecider, [requested, approved]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at }).then([
       {
         type: 'PayoutPaid',
-        data: { providerId: 'prov1', payoutId: 'po1', amountMicroUsd: '60000000', reference: 'UTR1', paidAt: at, postings: [{ account: 'provider:prov1', amountMicroUsd: '60000000' }, { account: 'platform:payouts', amountMicroUsd: '-60000000' }] },
+        data: { providerId: 'prov1', payoutId: 'po1', amountMicroUsd: '60000000', reference: 'UTR1', approvedBy: 'fin1', paidBy: 'fin2', paidAt: at, postings: [{ account: 'provider:prov1', amountMicroUsd: '60000000' }, { account: 'platform:payouts', amountMicroUsd: '-60000000' }] },
       },
     ]);
   });

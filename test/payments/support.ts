@@ -13,9 +13,10 @@ import { workerContext } from '../../src/payments/reconcile/payment-reconciler';
 import { ReconciliationReport, ReconciliationReporter } from '../../src/payments/reconcile/reconciliation-report';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { newBrowser } from '../auth/auth-app';
+import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { TestConfigOverrides } from '../support/app';
 import { Browser } from '../support/browser';
-import { RazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -108,4 +109,19 @@ export async function signIn(app: INestApplication, url: string, email: string, 
   const res = await browser.post(`${url}/auth/login`, { email, password: PASSWORD });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
   return { accountId, browser };
+}
+
+/** The app against a fresh Razorpay stand-in that delivers its webhooks to it. */
+export async function startPaymentsApp(label: string, overrides: TestConfigOverrides = {}): Promise<{ standin: RazorpayStandin; t: AuthTestApp; close(): Promise<void> }> {
+  const standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
+  const t = await startAuthApp(label, { ...testOverrides(standin), ...overrides });
+  standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
+  return {
+    standin,
+    t,
+    async close() {
+      await t.close();
+      await standin.close();
+    },
+  };
 }

@@ -4,10 +4,10 @@ import { given } from '../support/decider-spec';
 
 const at = '2026-11-22T10:00:00.000Z';
 const requested = (payoutId: string, amount: bigint): PayoutEvent => ({ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId, amountMicroUsd: amount.toString(), requestedAt: at } });
-const approved = (payoutId: string): PayoutEvent => ({ type: 'PayoutApproved', data: { providerId: 'prov1', payoutId, approvedAt: at } });
+const approved = (payoutId: string): PayoutEvent => ({ type: 'PayoutApproved', data: { providerId: 'prov1', payoutId, approvedBy: 'fin1', approvedAt: at } });
 const paid = (payoutId: string, amount: bigint): PayoutEvent => ({
   type: 'PayoutPaid',
-  data: { providerId: 'prov1', payoutId, amountMicroUsd: amount.toString(), reference: 'UTR', paidAt: at, postings: [{ account: 'provider:prov1', amountMicroUsd: amount.toString() }, { account: 'platform:payouts', amountMicroUsd: (-amount).toString() }] },
+  data: { providerId: 'prov1', payoutId, amountMicroUsd: amount.toString(), reference: 'UTR', approvedBy: 'fin1', paidBy: 'fin2', paidAt: at, postings: [{ account: 'provider:prov1', amountMicroUsd: amount.toString() }, { account: 'platform:payouts', amountMicroUsd: (-amount).toString() }] },
 });
 const rejected = (payoutId: string): PayoutEvent => ({ type: 'PayoutRejected', data: { providerId: 'prov1', payoutId, reason: 'bank details', rejectedAt: at } });
 const request = (amount: bigint, payoutId = 'next', matured = 100_000_000n) => ({ type: 'RequestPayout' as const, providerId: 'prov1', payoutId, amountMicroUsd: amount, maturedEarningsMicroUsd: matured, minimumMicroUsd: 10_000_000n, at });
@@ -46,9 +46,21 @@ describe('payout decider: available = matured earnings − open − paid, from t
   it('finance: reject needs a reason, paid needs a reference, a paid payout cannot be rejected', () => {
     const history = [requested('a', 20_000_000n), approved('a')];
     given(payoutDecider, history).when({ type: 'RejectPayout', providerId: 'prov1', payoutId: 'a', reason: '  ', at }).thenRefuses('invalid_reason');
-    given(payoutDecider, history).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'a', reference: '', at }).thenRefuses('invalid_reference');
+    given(payoutDecider, history).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'a', reference: '', paidBy: 'fin2', at }).thenRefuses('invalid_reference');
     given(payoutDecider, [...history, paid('a', 20_000_000n)]).when({ type: 'RejectPayout', providerId: 'prov1', payoutId: 'a', reason: 'late', at }).thenRefuses('payout_not_open');
-    given(payoutDecider, [requested('a', 20_000_000n), rejected('a')]).when({ type: 'ApprovePayout', providerId: 'prov1', payoutId: 'a', at }).thenRefuses('payout_not_open');
-    given(payoutDecider, []).when({ type: 'ApprovePayout', providerId: 'prov1', payoutId: 'x', at }).thenRefuses('payout_not_found');
+    given(payoutDecider, [requested('a', 20_000_000n), rejected('a')]).when({ type: 'ApprovePayout', providerId: 'prov1', payoutId: 'a', approverId: 'fin1', at }).thenRefuses('payout_not_open');
+    given(payoutDecider, []).when({ type: 'ApprovePayout', providerId: 'prov1', payoutId: 'x', approverId: 'fin1', at }).thenRefuses('payout_not_found');
+  });
+  it('four eyes: approved and paid by two different staff members, neither of them the payee', () => {
+    const approve = { type: 'ApprovePayout', providerId: 'prov1', payoutId: 'a', approverId: 'fin1', at } as const;
+    const markPaid = { type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'a', reference: 'UTR', paidBy: 'fin2', at } as const;
+    given(payoutDecider, [requested('a', 20_000_000n)]).when({ ...approve, approverId: 'prov1' }).thenRefuses('payee_cannot_approve');
+    given(payoutDecider, [requested('a', 20_000_000n)]).when(approve).then([approved('a')]);
+    given(payoutDecider, [requested('a', 20_000_000n), approved('a')]).when({ ...markPaid, paidBy: 'fin1' }).thenRefuses('second_approver_required');
+    given(payoutDecider, [requested('a', 20_000_000n), approved('a')]).when({ ...markPaid, paidBy: 'prov1' }).thenRefuses('payee_cannot_approve');
+    given(payoutDecider, [requested('a', 20_000_000n), approved('a')]).when(markPaid).then([paid('a', 20_000_000n)]);
+    // A payout approved before the approver was recorded: any staff member but the payee may pay it.
+    const legacy: PayoutEvent = { type: 'PayoutApproved', data: { providerId: 'prov1', payoutId: 'a', approvedAt: at } };
+    given(payoutDecider, [requested('a', 20_000_000n), legacy]).when({ ...markPaid, paidBy: 'fin1' }).then([{ ...paid('a', 20_000_000n), data: { ...paid('a', 20_000_000n).data, approvedBy: null, paidBy: 'fin1' } } as PayoutEvent]);
   });
 });

@@ -29,6 +29,7 @@ describe('provider payouts: availability that never over-states, finance approva
   let otherProvider: Browser;
   let developerBrowser: Browser;
   let finance: { accountId: string; browser: Browser };
+  let finance2: { accountId: string; browser: Browser };
   let admin: { accountId: string; browser: Browser };
   let dev: Developer;
 
@@ -71,6 +72,7 @@ describe('provider payouts: availability that never over-states, finance approva
     await h.t.app.get(ProviderInvitesService).accept(otherId, invite.token, ctx());
     otherProvider = await signIn('other-provider@example.com');
     finance = await staff('finance@example.com', ['finance']);
+    finance2 = await staff('finance2@example.com', ['finance']);
     admin = await staff('admin@example.com', ['admin']);
     await h.t.app.get(AccountsService).register({ email: 'plain-dev@example.com', password: PASSWORD, via: 'cli', roles: [] }, ctx());
     developerBrowser = await signIn('plain-dev@example.com');
@@ -132,7 +134,7 @@ describe('provider payouts: availability that never over-states, finance approva
     expect((await provider.post(`${url}/provider/payouts`, { amountUsd: usd(part + 1n), payoutId: id })).body.code).toBe('payout_id_reused');
   });
 
-  it('finance approves, rejects and pays (audited); paid money leaves the provider account and the trial balance stays zero', async () => {
+  it('finance approves, rejects and pays (audited, four eyes); paid money leaves the provider account and the trial balance stays zero', async () => {
     await h.t.caughtUp();
     const queue = (await finance.browser.get(`${url}/finance/payouts?status=requested`)).body.items as { payoutId: string; providerId: string; amountMicroUsd: string; requestedBy: string }[];
     expect(queue).toHaveLength(3);
@@ -148,16 +150,20 @@ describe('provider payouts: availability that never over-states, finance approva
     expect((await admin.browser.post(`${base}/${toPay.payoutId}/approve`)).status).toBe(403);
     expect((await admin.browser.get(`${url}/finance/payouts`)).status).toBe(200);
     expect((await finance.browser.post(`${base}/${toPay.payoutId}/approve`)).body).toEqual({ payoutId: toPay.payoutId, recorded: true, type: 'PayoutApproved' });
-    expect((await finance.browser.post(`${base}/${toPay.payoutId}/paid`, { reference: 'UTR-1' })).body).toEqual({ payoutId: toPay.payoutId, recorded: true, type: 'PayoutPaid' });
+    // Four eyes: whoever approved cannot also mark it paid.
+    const selfPaid = await finance.browser.post(`${base}/${toPay.payoutId}/paid`, { reference: 'UTR-1' });
+    expect([selfPaid.status, selfPaid.body.code]).toEqual([409, 'second_approver_required']);
+    expect((await finance2.browser.post(`${base}/${toPay.payoutId}/paid`, { reference: 'UTR-1' })).body).toEqual({ payoutId: toPay.payoutId, recorded: true, type: 'PayoutPaid' });
     expect((await finance.browser.post(`${base}/${toReject.payoutId}/reject`, {})).status).toBe(400);
     expect((await finance.browser.post(`${base}/${toReject.payoutId}/reject`, { reason: 'bank details do not match' })).status).toBe(200);
     expect((await finance.browser.post(`${base}/${toReject.payoutId}/approve`)).body.code).toBe('payout_not_open');
     expect((await finance.browser.post(`${base}/nope/approve`)).status).toBe(404);
     expect((await finance.browser.post(`${url}/finance/payouts/not-a-provider/x/approve`)).status).toBe(404);
 
-    // Every finance step names the finance account as its actor.
+    // Every finance step names the finance account that took it as its actor.
     const events = await store.readStream(payoutStream(h.providerId), { fromRevision: 0n, maxCount: 100 });
-    for (const e of events.filter((e) => e.type !== 'PayoutRequested')) expect(e.metadata.actorId).toBe(finance.accountId);
+    for (const e of events.filter((e) => e.type !== 'PayoutRequested')) expect(e.metadata.actorId).toBe(e.type === 'PayoutPaid' ? finance2.accountId : finance.accountId);
+    expect(events.find((e) => e.type === 'PayoutPaid')?.data).toMatchObject({ approvedBy: finance.accountId, paidBy: finance2.accountId });
 
     await h.t.caughtUp();
     const amount = BigInt(toPay.amountMicroUsd);
@@ -182,7 +188,7 @@ describe('provider payouts: availability that never over-states, finance approva
     expect(list.find((p) => p.payoutId === toPay.payoutId)).toMatchObject({ status: 'paid', reference: 'UTR-1' });
     expect(list.find((p) => p.payoutId === toReject.payoutId)).toMatchObject({ status: 'rejected', rejectReason: 'bank details do not match' });
     const paidRow = (await finance.browser.get(`${url}/finance/payouts?status=paid`)).body.items[0];
-    expect(paidRow).toMatchObject({ payoutId: toPay.payoutId, approvedBy: finance.accountId, paidBy: finance.accountId });
+    expect(paidRow).toMatchObject({ payoutId: toPay.payoutId, approvedBy: finance.accountId, paidBy: finance2.accountId });
   });
 
   it('a provider sees and acts on only their own payouts; developers reach no provider or finance route', async () => {

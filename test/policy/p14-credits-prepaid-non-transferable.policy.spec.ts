@@ -6,6 +6,9 @@ import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 
 const at = '2026-11-22T10:00:00.000Z';
+
+/** Staff commands below the four-eyes threshold apply at once. */
+const staff = { requestedBy: 'staff-1', approvalThresholdMicroUsd: 1_000_000_000n } as const;
 const ctx = () => ({ actorId: 'operator:test', occurredAt: new Date().toISOString() });
 
 describe('P14: credits are prepaid, in USD, non-transferable', () => {
@@ -15,15 +18,20 @@ describe('P14: credits are prepaid, in USD, non-transferable', () => {
     const commands: CreditsCommand[] = [
       { type: 'RecordPurchase', accountId, paymentId: 'pay_1', orderId: 'order_1', amountMicroUsd: 25_000_000n, at },
       { type: 'GrantFreeTier', accountId, amountMicroUsd: 1_000_000n, at },
-      { type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5_000_000n, reason: 'goodwill', at },
-      { type: 'CorrectCredits', accountId, correctionId: 'c1', amountMicroUsd: -2_000_000n, reason: 'double grant', at },
-      { type: 'CorrectCredits', accountId, correctionId: 'c2', amountMicroUsd: 1_000_000n, reason: 'outage', at },
+      { type: 'GrantCredits', accountId, grantId: 'g1', amountMicroUsd: 5_000_000n, reason: 'goodwill', ...staff, at },
+      { type: 'CorrectCredits', accountId, correctionId: 'c1', amountMicroUsd: -2_000_000n, reason: 'double grant', ...staff, at },
+      { type: 'CorrectCredits', accountId, correctionId: 'c2', amountMicroUsd: 1_000_000n, reason: 'outage', ...staff, at },
       { type: 'RefundCredits', accountId, refundId: 'r1', paymentId: 'pay_1', amountMicroUsd: 3_000_000n, reason: 'asked', at },
       { type: 'ReverseRefund', accountId, refundId: 'r1', reason: 'refund failed', at },
       { type: 'FreezeDisputedCredits', accountId, disputeId: 'd1', paymentId: 'pay_1', disputedMicroUsd: 4_000_000n, frozenMicroUsd: 4_000_000n, at },
       { type: 'ReleaseDisputedCredits', accountId, disputeId: 'd1', at },
       { type: 'FreezeDisputedCredits', accountId, disputeId: 'd2', paymentId: 'pay_1', disputedMicroUsd: 2_000_000n, frozenMicroUsd: 2_000_000n, at },
       { type: 'RecordDisputeLost', accountId, disputeId: 'd2', at },
+      // Four eyes: above the threshold a grant is a request (no money), then another staff member's approval moves it.
+      { type: 'GrantCredits', accountId, grantId: 'g2', amountMicroUsd: 2_000_000n, reason: 'large goodwill', requestedBy: 'staff-1', approvalThresholdMicroUsd: 0n, at },
+      { type: 'ApproveCreditOperation', accountId, operationId: 'g2', approverId: 'staff-2', at },
+      { type: 'CorrectCredits', accountId, correctionId: 'c3', amountMicroUsd: 2_000_000n, reason: 'large correction', requestedBy: 'staff-1', approvalThresholdMicroUsd: 0n, at },
+      { type: 'RejectCreditOperation', accountId, operationId: 'c3', rejectedBy: 'staff-2', reason: 'not owed', at },
     ];
     let state = creditsDecider.initialState();
     const kinds = new Set<string>();
@@ -32,7 +40,12 @@ describe('P14: credits are prepaid, in USD, non-transferable', () => {
       expect({ command: command.type, events: events.length }).toEqual({ command: command.type, events: 1 });
       for (const event of events) {
         kinds.add(event.type);
-        const postings = (event.data as { postings: { account: string; amountMicroUsd: string }[] }).postings;
+        const postings = (event.data as { postings?: { account: string; amountMicroUsd: string }[] }).postings;
+        if (event.type === 'CreditOperationRequested' || event.type === 'CreditOperationRejected') {
+          expect(postings).toBeUndefined(); // a request moves no money
+          continue;
+        }
+        if (!postings) throw new Error(`${event.type} has no postings`);
         const wallets = postings.map((p) => p.account).filter((a) => a.startsWith('developer:'));
         // At most the command's own wallet (a lost dispute moves held funds between platform accounts only).
         expect({ event: event.type, others: wallets.filter((w) => w !== 'developer:acct-1') }).toEqual({ event: event.type, others: [] });
@@ -43,7 +56,7 @@ describe('P14: credits are prepaid, in USD, non-transferable', () => {
       }
       state = events.reduce(creditsDecider.evolve, state);
     }
-    expect(kinds.size).toBe(9); // every event kind was exercised
+    expect(kinds.size).toBe(11); // every event kind was exercised
   });
 
   describe('in the running service', () => {

@@ -174,7 +174,49 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       // Only the raw bytes verify: the body escapes '/' the PHP way, so parse-and-restringify breaks the signature.
       expect(hooks[0].raw).toContain('https:\\/\\/dash.tollgate.test');
       expect(Razorpay.validateWebhookSignature(JSON.stringify(hooks[0].body), hooks[0].headers['x-razorpay-signature'] as string, 'whsec_test_secret')).toBe(false);
-      expect(() => standin.pay(order.id, { outcome: 'captured' })).toThrow(/paid/);
+    });
+
+    it('a second payment on a paid order (Checkout open in two tabs) is authorised, then auto-refunded at once, never captured', async () => {
+      const order = await newOrder(2_500);
+      const first = standin.pay(order.id, { outcome: 'captured' });
+      const second = standin.pay(order.id, { outcome: 'captured' });
+      // Checkout's handler gets a validly signed response for the duplicate too.
+      expect(validatePaymentVerification({ order_id: order.id, payment_id: second.payment.id }, second.checkout!.razorpay_signature, standin.keySecret)).toBe(true);
+      expect(await rzp.payments.fetch(second.payment.id)).toMatchObject({ status: 'refunded', captured: false, amount: 2_500, amount_refunded: 2_500, refund_status: 'full', order_id: order.id });
+      expect(await rzp.payments.fetch(first.payment.id)).toMatchObject({ status: 'captured', captured: true });
+      expect(await rzp.orders.fetch(order.id)).toMatchObject({ status: 'paid', amount_paid: 2_500, attempts: 2 });
+      const refunds = (await rzp.payments.fetchMultipleRefund(second.payment.id)).items;
+      expect(refunds).toEqual([expect.objectContaining({ amount: 2_500, status: 'pending', notes: [] })]);
+      expect(await rejection(rzp.payments.capture(second.payment.id, 2_500, 'USD'))).toMatchObject({ statusCode: 400 });
+      expect(await rejection(rzp.payments.refund(second.payment.id, { amount: 100 }))).toMatchObject({ statusCode: 400 });
+
+      await standin.whenWebhooksIdle();
+      const hooks = receiver.about(second.payment.id);
+      expect(hooks.map((h) => h.body.event)).toEqual(['payment.authorized', 'refund.created']);
+      // How Razorpay tells an auto-refund apart: payload.payment.entity.captured is false.
+      expect(hooks[1].body.payload.payment.entity).toMatchObject({ status: 'refunded', captured: false });
+      expect(hooks[1].body.payload.refund.entity).toMatchObject({ id: refunds[0].id, payment_id: second.payment.id, amount: 2_500 });
+      standin.processRefund(refunds[0].id, 'processed');
+      await standin.whenWebhooksIdle();
+      expect(receiver.eventsAbout(second.payment.id)).toEqual(['payment.authorized', 'refund.created', 'refund.processed']);
+    });
+
+    it('an authorized payment nobody captures is auto-refunded when the capture timeout passes; so is a late authorisation', async () => {
+      const order = await newOrder(1_200);
+      const { payment } = standin.pay(order.id, { outcome: 'authorized' });
+      const expired = standin.expireAuthorization(payment.id);
+      expect(expired.payment).toMatchObject({ status: 'refunded', captured: false, amount_refunded: 1_200 });
+      expect(expired.refund).toMatchObject({ amount: 1_200, status: 'pending' });
+      expect(await rzp.orders.fetch(order.id)).toMatchObject({ status: 'attempted', amount_paid: 0 });
+      expect(() => standin.expireAuthorization(payment.id)).toThrow(/not authorized/);
+
+      const failed = standin.pay(order.id, { outcome: 'failed' });
+      standin.lateAuthorize(failed.payment.id, { capture: false });
+      standin.expireAuthorization(failed.payment.id);
+      await standin.whenWebhooksIdle();
+      expect(receiver.eventsAbout(payment.id)).toEqual(['payment.authorized', 'refund.created']);
+      expect(receiver.eventsAbout(failed.payment.id)).toEqual(['payment.failed', 'payment.authorized', 'refund.created']);
+      expect(receiver.about(failed.payment.id)[0].body.payload.payment.entity).toMatchObject({ status: 'failed', captured: false, error_reason: 'payment_failed' });
     });
 
     it('captures an authorized payment through the SDK, and refuses bad captures', async () => {

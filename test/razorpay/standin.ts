@@ -31,6 +31,14 @@
  *   HMAC-SHA256(`order_id|payment_id`, key secret) hex, or on failure the error object Checkout
  *   passes to `payment.failed`. `lateAuthorize` turns a failed payment into an authorized/captured
  *   one (Razorpay's late authorisation: payment.failed followed by payment.captured).
+ * - Auto-refunds (Razorpay's "Auto-Refunds" page): only `authorized` payments are auto-refunded,
+ *   never captured ones. A payment on an order that is already `paid` (Checkout left open in a
+ *   second tab) is authorised and auto-refunded at once: payment.authorized, then refund.created;
+ *   Checkout's handler still gets a validly signed response for it. `expireAuthorization` plays
+ *   the capture timeout passing on an authorized payment (also a late authorisation after it):
+ *   refund.created. Either way the payment ends `refunded` with `captured: false`,
+ *   `amount_refunded` = amount and `refund_status: 'full'` (how Razorpay tells an auto-refund apart
+ *   in `payload.payment.entity.captured`); the refund is `pending` until `processRefund`.
  * - Webhooks: `{"entity":"event","account_id","event","contains","payload":{<name>:{"entity":…}},"created_at"}`
  *   with entity snapshots as of the event, POSTed with X-Razorpay-Signature (hex HMAC-SHA256 of the
  *   exact raw body under the webhook secret) and x-razorpay-event-id (unique per event; duplicates
@@ -46,7 +54,7 @@
  * Not modelled: other API resources (customers, payment links, transfers, settlements, /v2 …),
  * PATCH edits, form-encoded bodies, `expand[]`, partial payments (`partial_payment` is stored only),
  * per-account maximum amounts, zero- and three-decimal currencies, dispute contest/evidence,
- * automatic refunds of uncaptured payments, instant-refund speed changes (refund.speed_changed),
+ * the capture timeout's clock (tests call `expireAuthorization`), instant-refund speed changes (refund.speed_changed),
  * rate limits (429) unless injected, webhook disabling after 24 h of failures, and Checkout's UI.
  * `pay` accepts an amount or currency different from the order's (Razorpay would not) so tests can
  * play a tampered or mismatched payment.
@@ -265,8 +273,8 @@ export class RazorpayStandin {
   pay(orderId: string, options: PayOptions): PayResult {
     const order = this.orders.get(orderId);
     if (!order) throw new Error(`no order ${orderId}`);
-    if (order.status === 'paid') throw new Error(`order ${orderId} is paid; Razorpay allows no further payments`);
-    const amount = options.amount ?? order.amount_due;
+    // A paid order's amount_due is 0: a second tab still pays the amount it was opened with.
+    const amount = options.amount ?? (order.status === 'paid' ? order.amount : order.amount_due);
     if (!Number.isInteger(amount) || amount <= 0) throw new Error(`bad amount ${amount}`);
     const at = this.nowS();
     const payment: PaymentEntity = {
@@ -324,7 +332,9 @@ export class RazorpayStandin {
       };
       return { checkout: null, error, payment: clone(payment), eventIds };
     }
-    const events = this.authorize(payment, options.outcome === 'captured');
+    // A duplicate on a paid order is never captured: Razorpay auto-refunds it immediately.
+    const duplicate = order.status === 'paid';
+    const events = duplicate ? [...this.authorize(payment, false), ...this.autoRefund(payment)] : this.authorize(payment, options.outcome === 'captured');
     const checkout: CheckoutSuccess = {
       razorpay_payment_id: payment.id,
       razorpay_order_id: order.id,
@@ -340,6 +350,18 @@ export class RazorpayStandin {
     Object.assign(payment, { error_code: null, error_description: null, error_source: null, error_step: null, error_reason: null });
     const eventIds = this.raise(this.authorize(payment, options.capture ?? true));
     return { payment: clone(payment), eventIds };
+  }
+
+  /**
+   * The capture timeout (3 days by default) passes on an authorized payment nobody captured, or a
+   * late authorisation arrives after it: Razorpay auto-refunds it (refund.created).
+   */
+  expireAuthorization(paymentId: string): { payment: PaymentEntity; refund: RefundEntity; eventIds: string[] } {
+    const payment = this.payments.get(paymentId);
+    if (!payment || payment.status !== 'authorized') throw new Error(`payment ${paymentId} is not authorized`);
+    const eventIds = this.raise(this.autoRefund(payment));
+    const refund = this.refundsOf(paymentId).at(-1)!;
+    return { payment: clone(payment), refund: clone(refund), eventIds };
   }
 
   /** The bank settles a pending refund. */
@@ -625,7 +647,7 @@ export class RazorpayStandin {
   private captureViaApi(paymentId: string, body: Record<string, unknown>): PaymentEntity {
     const payment = this.mustFind(this.payments, paymentId);
     const amount = integerField(body, 'amount', true)!;
-    if (payment.status === 'captured' || payment.status === 'refunded') throw badRequest('This payment has already been captured');
+    if (payment.captured) throw badRequest('This payment has already been captured');
     if (payment.status !== 'authorized') throw badRequest('Only payments which have been authorized and not yet captured can be captured');
     if (body.currency !== undefined && body.currency !== payment.currency) throw badRequest('The currency should be the same as the payment currency', 'currency');
     if (amount !== payment.amount) throw badRequest('Capture amount must be equal to the amount authorized', 'amount');
@@ -726,11 +748,34 @@ export class RazorpayStandin {
     return events;
   }
 
+  /** An auto-refund: the whole authorised amount goes back; the payment was never captured. */
+  private autoRefund(payment: PaymentEntity): RaisedEvent[] {
+    const refund: RefundEntity = {
+      id: newId('rfnd'),
+      entity: 'refund',
+      amount: payment.amount,
+      currency: payment.currency,
+      payment_id: payment.id,
+      notes: [],
+      receipt: null,
+      acquirer_data: { arn: null },
+      created_at: this.nowS(),
+      batch_id: null,
+      status: 'pending',
+      speed_processed: 'normal',
+      speed_requested: 'normal',
+    };
+    this.refunds.set(refund.id, refund);
+    this.applyRefunded(payment, payment.amount);
+    return [this.refundEvent('refund.created', refund, payment)];
+  }
+
   private applyRefunded(payment: PaymentEntity, delta: number): void {
     payment.amount_refunded += delta;
     const full = payment.amount_refunded >= payment.amount;
     payment.refund_status = payment.amount_refunded === 0 ? null : full ? 'full' : 'partial';
-    payment.status = full ? 'refunded' : 'captured';
+    // A failed auto-refund leaves an uncaptured payment authorized, never captured.
+    payment.status = full ? 'refunded' : payment.captured ? 'captured' : 'authorized';
   }
 
   private settleDispute(dispute: DisputeEntity, outcome: 'won' | 'lost' | 'closed'): void {

@@ -3,11 +3,14 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ProcessRole } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
-import { AppConfig, loadConfig, NodesConfig } from '../../src/config/config';
+import { AppConfig, loadConfig, NodesConfig, SecurityConfig } from '../../src/config/config';
 import { TEST_REDIS_URL } from './database';
 
-/** Any config field; `nodes` may be given in part. */
-export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes'>> & { nodes?: Partial<NodesConfig> };
+/** Loopback, where the test and demo nodes run; production keeps NODE_ALLOWED_CIDRS empty. */
+export const TEST_NODE_CIDRS = '127.0.0.0/8,::1/128';
+
+/** Any config field; `nodes` and `security` may be given in part. */
+export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes' | 'security'>> & { nodes?: Partial<NodesConfig>; security?: Partial<SecurityConfig> };
 
 /** A real application (real PostgreSQL, Redis, event store) on a random port. */
 export async function startTestApp(
@@ -15,7 +18,17 @@ export async function startTestApp(
   overrides: TestConfigOverrides = {},
   role: ProcessRole = 'all',
 ): Promise<{ app: INestApplication; url: string; config: AppConfig }> {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' });
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    EVENTSTORE_POLL_INTERVAL_MS: '20',
+    // Test nodes (engine stand-ins behind real agents) listen on loopback: allowed explicitly, as an operator would.
+    NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
+    // Suites run in parallel: each app's internal metrics listener on a free port.
+    METRICS_PORT: '0',
+  });
   const config: AppConfig = {
     ...base,
     port: 0,
@@ -25,6 +38,7 @@ export async function startTestApp(
     ...overrides,
     // Each app its own BullMQ queues (suites share Redis and run in parallel), removed when it closes.
     nodes: { ...base.nodes, queuePrefix: `tg-test:${randomUUID().slice(0, 8)}`, ...overrides.nodes },
+    security: { ...base.security, ...overrides.security },
   };
   const app = await createApp(config, role);
   await app.listen(config.port, '127.0.0.1'); // 0 (a random port) unless the test needs a known one

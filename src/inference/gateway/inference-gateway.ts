@@ -120,17 +120,19 @@ export class InferenceGateway {
     const idempotencyKey = typeof idempotencyHeader === 'string' && !request.stream ? this.deps.idempotency.key(key.keyId, idempotencyHeader) : null;
     if (idempotencyKey) await this.deps.idempotency.claim(idempotencyKey, requestId);
     let metered: Metered | null = null;
+    let streamSlot = false;
     try {
-      const limit = await this.deps.rateLimiter.take(
-        key.keyId,
-        key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
-        key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
-        request.maxInputTokens + request.maxOutputTokens,
-      );
+      const limit = await this.deps.rateLimiter.take({
+        keyId: key.keyId,
+        accountId: key.accountId,
+        requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
+        tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
+        tokens: request.maxInputTokens + request.maxOutputTokens,
+        streamId: request.stream ? requestId : null,
+      });
+      streamSlot = limit.holdsStreamSlot;
       for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
-      if (!limit.allowed) {
-        throw new OpenAiError(429, `Rate limit reached for ${limit.exceeded} per minute on this API key. Retry after ${limit.retryAfterSeconds}s.`, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
-      }
+      if (!limit.allowed) throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
       const price = await this.deps.prices.priceAt(request.model, new Date());
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
@@ -139,6 +141,8 @@ export class InferenceGateway {
       await this.route(res, metered);
       return metered;
     } finally {
+      // Every way out of a stream (done, error, client gone) passes here; a crash leaves the slot to expire.
+      if (streamSlot) await this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined);
       if (idempotencyKey) await this.deps.idempotency.complete(idempotencyKey, requestId, res.statusCode, metered?.charged ?? false).catch(() => undefined);
     }
   }

@@ -19,12 +19,17 @@ export interface MoneyActionView {
   type: string | null;
   amountMicroUsd: string | null;
   operationId: string | null;
+  /** pending_approval: above APPROVAL_THRESHOLD_USD, nothing applied until another staff member approves. */
+  status: 'applied' | 'pending_approval' | 'rejected' | null;
 }
+
+const STATUS_OF: Record<string, MoneyActionView['status']> = { CreditsGranted: 'applied', CreditsCorrected: 'applied', CreditOperationRequested: 'pending_approval', CreditOperationRejected: 'rejected' };
 
 function view(result: RecordedMoney): MoneyActionView {
   const data = result.event?.data as Record<string, unknown> | undefined;
-  const id = data?.grantId ?? data?.correctionId ?? null;
-  return { recorded: result.recorded, type: result.event?.type ?? null, amountMicroUsd: (data?.amountMicroUsd as string | undefined) ?? null, operationId: id as string | null };
+  const id = data?.grantId ?? data?.correctionId ?? data?.operationId ?? null;
+  const type = result.event?.type ?? null;
+  return { recorded: result.recorded, type, amountMicroUsd: (data?.amountMicroUsd as string | undefined) ?? null, operationId: id as string | null, status: type ? (STATUS_OF[type] ?? null) : null };
 }
 
 /** Body: amountUsd as a decimal string, a reason for the audit trail, and optionally an operationId that makes a retry a no-op. */
@@ -59,10 +64,28 @@ export class AdminCreditsController {
 
   @Post('grants')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }.' })
+  @ApiOperation({ summary: 'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }. Above APPROVAL_THRESHOLD_USD: status pending_approval until another staff member approves.' })
   async grant(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
     const body = readMoneyBody(raw);
     return view(await this.credits.grant(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
+  }
+
+  @Post('approvals/:operationId/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve a grant or credit-adding correction above APPROVAL_THRESHOLD_USD that another staff member requested (four eyes); it is applied now.' })
+  @ApiResponse({ status: 403, description: 'self_approval (you requested it) or payee_cannot_approve (your own account).' })
+  @ApiResponse({ status: 404, description: 'approval_not_found.' })
+  @ApiResponse({ status: 409, description: 'approval_rejected.' })
+  async approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Param('operationId') operationId: string, @Req() req: Request): Promise<MoneyActionView> {
+    return view(await this.credits.approve(checkAccountId(id), operationId, commandContext(principal.accountId, req)));
+  }
+
+  @Post('approvals/:operationId/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a grant or correction waiting for approval: { reason }.' })
+  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Param('operationId') operationId: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
+    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
+    return view(await this.credits.reject(checkAccountId(id), operationId, reason, commandContext(principal.accountId, req)));
   }
 
   @Post('corrections')

@@ -27,8 +27,13 @@ export class AdminPaymentsController {
 
   @Post(':paymentId/refunds')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Refund a credited payment: { amountUsd? (default: all that is left), reason, operationId? (10..64 chars; makes a retry a no-op) }. Credits are debited first.' })
-  @ApiResponse({ status: 409, description: 'insufficient_credits (already spent), payment_not_credited, refund_exceeds_payment, or Razorpay refused it (credits restored).' })
+  @ApiOperation({
+    summary:
+      'Refund a credited payment: { amountUsd? (default: all that is left), reason, operationId? (10..64 chars; makes a retry a no-op) }. ' +
+      'Everything is checked before any credits move; above APPROVAL_THRESHOLD_USD the answer is status pending_approval until another admin approves.',
+  })
+  @ApiResponse({ status: 400, description: 'invalid_amount (not whole cents), invalid_reason.' })
+  @ApiResponse({ status: 409, description: 'insufficient_credits (already spent), payment_not_credited, refund_exceeds_payment, too_many_refunds; a refusal by Razorpay answers 201 with status failed (credits restored).' })
   refund(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
     const body = objectBody(raw, ['amountUsd', 'reason', 'operationId']);
     const amountUsd = optionalString(body, 'amountUsd', 1, 20);
@@ -39,6 +44,23 @@ export class AdminPaymentsController {
       { amountMicroUsd: amountUsd ? parseUsd(amountUsd) : null, reason: requiredString(body, 'reason', 1, REASON_MAX), refundId: operationId },
       commandContext(principal.accountId, req),
     );
+  }
+
+  @Post(':paymentId/refunds/:refundId/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve a refund above APPROVAL_THRESHOLD_USD that another admin requested (four eyes); it then proceeds (credits debited, Razorpay asked).' })
+  @ApiResponse({ status: 403, description: 'self_approval (you requested it) or payee_cannot_approve (it refunds you).' })
+  @ApiResponse({ status: 409, description: 'refund_not_pending, refund_rejected, or insufficient_credits (already spent: the refund fails, nothing taken).' })
+  approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Param('refundId') refundId: string, @Req() req: Request): Promise<RefundView> {
+    return this.refunds.approve(checkRazorpayId(paymentId, 'paymentId'), refundId, commandContext(principal.accountId, req));
+  }
+
+  @Post(':paymentId/refunds/:refundId/reject')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a refund request waiting for approval: { reason }. Its amount is refundable again.' })
+  reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Param('refundId') refundId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
+    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
+    return this.refunds.reject(checkRazorpayId(paymentId, 'paymentId'), refundId, reason, commandContext(principal.accountId, req));
   }
 
   @Post('sweep')

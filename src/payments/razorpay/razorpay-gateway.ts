@@ -20,6 +20,8 @@ export interface RzpPayment {
   amount: number;
   currency: string;
   status: string;
+  /** True once the money was captured; an auto-refunded payment (duplicate, capture timeout) never was. */
+  captured: boolean;
   order_id: string | null;
   error_reason?: string | null;
   created_at: number;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { Kysely } from 'kysely';
+import { DomainError } from '../../common/domain-error';
 import { now } from '../../accounts/accounts.service';
 import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
@@ -11,8 +12,8 @@ import { CreditsService } from '../../ledger/credits.service';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { PaymentCredits } from '../payment-credits';
-import { PaymentCommand, paymentDecider, PaymentOrderState } from '../payment.decide';
-import { centsToMicroUsd, DiscrepancyData, paymentStream } from '../payment.events';
+import { creditedPaymentOf, PaymentCommand, paymentDecider, PaymentOrderState } from '../payment.decide';
+import { centsToMicroUsd, DiscrepancyData, DiscrepancyKind, paymentStream } from '../payment.events';
 import { enabled, RAZORPAY, WORKER_ACTOR } from '../payments.tokens';
 import { RazorpayError, RazorpayGateway, RzpPayment } from '../razorpay/razorpay-gateway';
 
@@ -21,7 +22,18 @@ export type PaymentOutcome = 'credited' | 'already_credited' | 'failed' | 'pendi
 export type RefundOutcome = 'settled' | 'failed' | 'pending' | 'discrepancy';
 export type DisputeOutcome = 'frozen' | 'released' | 'lost' | 'discrepancy';
 
-const CREDITABLE = new Set(['captured', 'refunded']);
+/**
+ * Why a payment that belongs to our order, with the right amount and currency, is still no
+ * credit: Razorpay's word on the money (`captured`, `status`) and the order's other payments.
+ * null = it may be credited (once captured). Shared with the daily report.
+ */
+export function uncreditable(payment: Pick<RzpPayment, 'status' | 'captured'>, creditedPaymentId: string | null, paymentId: string): DiscrepancyKind | null {
+  if (creditedPaymentId !== null && creditedPaymentId !== paymentId) return 'duplicate_payment';
+  if (payment.status === 'refunded') return payment.captured ? 'refunded_before_credit' : 'not_captured';
+  return null;
+}
+
+const summary = (p: RzpPayment): string => `${p.status}, ${p.captured ? 'captured' : 'never captured'}, ${p.amount} ${p.currency}`;
 
 export function workerContext(causation: string): CommandContext {
   return { actorId: WORKER_ACTOR, occurredAt: now(), correlationId: causation };
@@ -73,7 +85,7 @@ export class PaymentReconciler {
     await this.observe(orderId, payment, context);
     if (state.payments[payment.id]?.credited) return 'already_credited';
     if (payment.status === 'failed') return 'failed';
-    if (payment.status !== 'authorized' && !CREDITABLE.has(payment.status)) return 'pending';
+    if (payment.status !== 'authorized' && payment.status !== 'captured' && payment.status !== 'refunded') return 'pending';
     const base = { orderId, paymentId: payment.id, accountId: order.accountId };
     if (payment.currency !== order.currency) {
       await this.discrepancy(orderId, { ...base, kind: 'currency_mismatch', expected: order.currency, actual: payment.currency }, context);
@@ -83,14 +95,32 @@ export class PaymentReconciler {
       await this.discrepancy(orderId, { ...base, kind: 'amount_mismatch', expected: `${order.amountCents} ${order.currency}`, actual: `${payment.amount} ${payment.currency}` }, context);
       return 'discrepancy';
     }
+    // Checked before capturing: a duplicate is left uncaptured, so Razorpay gives it back by itself.
+    const refused = uncreditable(payment, creditedPaymentOf(state), payment.id);
+    if (refused) return this.refuseCredit(refused, base, payment, context);
     if (payment.status === 'authorized') {
       payment = await this.capture(payment);
       await this.observe(orderId, payment, context);
+      const after = uncreditable(payment, null, payment.id);
+      if (after) return this.refuseCredit(after, base, payment, context);
     }
-    if (!CREDITABLE.has(payment.status)) return 'pending';
-    const credit = await this.credits.recordPurchase(order.accountId, { paymentId: payment.id, orderId, amountMicroUsd: order.amountMicroUsd }, context);
+    if (payment.status !== 'captured' || payment.captured !== true) return 'pending';
+    let credit;
+    try {
+      credit = await this.credits.recordPurchase(order.accountId, { paymentId: payment.id, orderId, amountMicroUsd: order.amountMicroUsd }, context);
+    } catch (err) {
+      // Another payment of this order won the race to the credits stream.
+      if (err instanceof DomainError && err.code === 'order_already_credited') return this.refuseCredit('duplicate_payment', base, payment, context);
+      throw err;
+    }
     await this.apply(orderId, { type: 'RecordCredit', orderId, paymentId: payment.id, amountMicroUsd: order.amountMicroUsd, at: context.occurredAt }, context);
     return credit.recorded ? 'credited' : 'already_credited';
+  }
+
+  private async refuseCredit(kind: DiscrepancyKind, base: { orderId: string; paymentId: string; accountId: string }, payment: RzpPayment, context: CommandContext): Promise<PaymentOutcome> {
+    const expected = kind === 'duplicate_payment' ? 'one payment per order' : 'captured';
+    await this.discrepancy(base.orderId, { ...base, kind, expected, actual: summary(payment) }, context);
+    return 'discrepancy';
   }
 
   /** A refund Razorpay told us about: processed settles it, failed gives the credits back. */
@@ -102,6 +132,12 @@ export class PaymentReconciler {
     const state = orderId ? (await loadAggregate(this.store, paymentStream(orderId), paymentDecider)).state : null;
     const ours = refundId && state ? state.refunds[refundId] : undefined;
     if (!orderId || !refundId || !ours || ours.paymentId !== refund.payment_id) {
+      // Razorpay's auto-refund of a payment it never captured: the payment's own reconciliation reports it.
+      const payment = await fetchOrFail(() => this.razorpay.fetchPayment(refund.payment_id));
+      if (!payment.captured) {
+        await this.reconcilePayment({ paymentId: payment.id, orderId: null }, context);
+        return 'discrepancy';
+      }
       // A refund made outside Tollgate (e.g. the Razorpay dashboard): finance must look at it.
       await this.discrepancy(orderId ?? refund.payment_id, { kind: 'unknown_refund', orderId, paymentId: refund.payment_id, accountId: state?.order?.accountId ?? null, expected: null, actual: `${refund.id} ${refund.amount} ${refund.currency} ${refund.status}` }, context);
       return 'discrepancy';
@@ -156,7 +192,7 @@ export class PaymentReconciler {
   }
 
   private async observe(orderId: string, payment: RzpPayment, context: CommandContext): Promise<void> {
-    await this.apply(orderId, { type: 'ObservePayment', orderId, paymentId: payment.id, status: payment.status, amountCents: payment.amount, currency: payment.currency, errorReason: payment.error_reason ?? null, at: context.occurredAt }, context);
+    await this.apply(orderId, { type: 'ObservePayment', orderId, paymentId: payment.id, status: payment.status, captured: payment.captured === true, amountCents: payment.amount, currency: payment.currency, errorReason: payment.error_reason ?? null, at: context.occurredAt }, context);
   }
 
   private async capture(payment: RzpPayment): Promise<RzpPayment> {

@@ -11,18 +11,24 @@ import { RazorpayGateway } from '../razorpay/razorpay-gateway';
 
 /** Orders looked up per sweep (newest first); the next sweep continues with what is still pending. */
 export const SWEEP_ORDERS_MAX = 500;
+/** Requested refunds resumed per sweep, oldest first. */
+export const SWEEP_REFUNDS_MAX = 500;
+/** A refund still `requested` this long after it was recorded lost its submitter (a process died between steps). */
+export const REFUND_RESUME_AFTER_MS = 60_000;
 const WORTH_A_LOOK = new Set(['authorized', 'captured', 'refunded', 'failed']);
 
 export interface SweepResult {
   ordersChecked: number;
   paymentsQueued: number;
+  refundsResumed: number;
   errors: number;
 }
 
 /**
  * Repairs missed webhooks: every order not yet credited and younger than the sweep window is
  * looked up at Razorpay (GET /orders/:id/payments), and each payment that moved is queued for
- * the same reconciliation a webhook would trigger.
+ * the same reconciliation a webhook would trigger. Refunds left `requested` (their submitter
+ * died between recording and Razorpay's answer) are queued to be submitted again.
  */
 @Injectable()
 export class PaymentSweep {
@@ -47,7 +53,20 @@ export class PaymentSweep {
       .orderBy('created_at', 'desc')
       .limit(SWEEP_ORDERS_MAX)
       .execute();
-    const result: SweepResult = { ordersChecked: 0, paymentsQueued: 0, errors: 0 };
+    const result: SweepResult = { ordersChecked: 0, paymentsQueued: 0, refundsResumed: 0, errors: 0 };
+    // Debit and Razorpay call are idempotent by refund id, so resuming one twice is harmless.
+    const stalled = await this.db
+      .selectFrom('payment_refunds')
+      .select(['order_id', 'refund_id'])
+      .where('status', '=', 'requested')
+      .where('updated_at', '<', new Date(nowMs - REFUND_RESUME_AFTER_MS))
+      .orderBy('updated_at')
+      .limit(SWEEP_REFUNDS_MAX)
+      .execute();
+    for (const r of stalled) {
+      await jobs.add({ kind: 'refund-submit', orderId: r.order_id, refundId: r.refund_id });
+      result.refundsResumed++;
+    }
     for (const { order_id: orderId } of orders) {
       try {
         const payments = await razorpay.orderPayments(orderId);
@@ -64,7 +83,7 @@ export class PaymentSweep {
         this.logger.warn({ orderId, err: (err as Error).message }, 'sweep could not look up an order');
       }
     }
-    if (result.paymentsQueued > 0 || result.errors > 0) this.logger.info(result, 'payments sweep');
+    if (result.paymentsQueued > 0 || result.refundsResumed > 0 || result.errors > 0) this.logger.info(result, 'payments sweep');
     return result;
   }
 }

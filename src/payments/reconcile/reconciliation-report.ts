@@ -11,12 +11,14 @@ import { LOGGER } from '../../observability/tokens';
 import { centsToMicroUsd, DiscrepancyData, ReconciliationEvent, reconciliationStream } from '../payment.events';
 import { enabled, RAZORPAY } from '../payments.tokens';
 import { RAZORPAY_PAGE_MAX, RazorpayGateway, RzpPayment } from '../razorpay/razorpay-gateway';
+import { uncreditable } from './payment-reconciler';
 
 /** Bounds of one report: Razorpay payments read, our purchases compared, discrepancy events written. */
 export const REPORT_MAX_PAYMENTS = 10_000;
 export const REPORT_MAX_LOOKUPS = 1_000;
 export const REPORT_MAX_DISCREPANCY_EVENTS = 500;
-const CAPTURED = new Set(['captured', 'refunded']);
+/** Razorpay's `captured` flag, for entities from before it was read (then: captured or refunded). */
+const wasCaptured = (p: RzpPayment): boolean => (typeof p.captured === 'boolean' ? p.captured : p.status === 'captured' || p.status === 'refunded');
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface ReportDiscrepancy {
@@ -71,9 +73,14 @@ export class ReconciliationReporter {
 
     // Razorpay's side: payments created in the period (its list filters on created_at, seconds, inclusive).
     const captured = new Map<string, RzpPayment>();
+    /** Refunded by Razorpay without ever being captured (duplicates, capture timeouts): finance sees each. */
+    const autoRefunded = new Map<string, RzpPayment>();
     for (let skip = 0; ; skip += RAZORPAY_PAGE_MAX) {
       const page = await razorpay.listPayments(Math.floor(from.getTime() / 1000), Math.ceil(to.getTime() / 1000) - 1, skip);
-      for (const p of page) if (CAPTURED.has(p.status)) captured.set(p.id, p);
+      for (const p of page) {
+        if (wasCaptured(p)) captured.set(p.id, p);
+        else if (p.status === 'refunded') autoRefunded.set(p.id, p);
+      }
       if (page.length < RAZORPAY_PAGE_MAX) break;
       if (skip + RAZORPAY_PAGE_MAX >= REPORT_MAX_PAYMENTS) {
         truncated = true;
@@ -89,7 +96,7 @@ export class ReconciliationReporter {
       .where('occurred_at', '<', to)
       .execute();
     const creditsFor = new Map<string, { amount: bigint; count: number; ownerId: string | null }>();
-    const ids = [...new Set([...captured.keys(), ...creditedInPeriod.map((r) => r.reference).filter((r): r is string => r !== null)])];
+    const ids = [...new Set([...captured.keys(), ...autoRefunded.keys(), ...creditedInPeriod.map((r) => r.reference).filter((r): r is string => r !== null)])];
     for (let i = 0; i < ids.length; i += 1_000) {
       const rows = await this.db.selectFrom('ledger_transactions').select(['reference', 'amount_micro_usd', 'owner_id']).where('type', '=', 'CreditsPurchased').where('reference', 'in', ids.slice(i, i + 1_000)).execute();
       for (const r of rows) {
@@ -97,37 +104,51 @@ export class ReconciliationReporter {
         creditsFor.set(r.reference as string, { amount: (seen?.amount ?? 0n) + BigInt(r.amount_micro_usd), count: (seen?.count ?? 0) + 1, ownerId: r.owner_id });
       }
     }
-    const orderIds = [...new Set([...captured.values()].map((p) => p.order_id).filter((o): o is string => o !== null))];
+    const orderIds = [...new Set([...captured.values(), ...autoRefunded.values()].map((p) => p.order_id).filter((o): o is string => o !== null))];
     const ours = new Map<string, string>();
+    /** Our orders that some payment was credited for (the payments read model; one per order). */
+    const creditedPaymentOf = new Map<string, string>();
     for (let i = 0; i < orderIds.length; i += 1_000) {
-      const rows = await this.db.selectFrom('payment_orders').select(['order_id', 'account_id']).where('order_id', 'in', orderIds.slice(i, i + 1_000)).execute();
+      const chunk = orderIds.slice(i, i + 1_000);
+      const rows = await this.db.selectFrom('payment_orders').select(['order_id', 'account_id']).where('order_id', 'in', chunk).execute();
       for (const r of rows) ours.set(r.order_id, r.account_id);
+      const credited = await this.db.selectFrom('payments').select(['order_id', 'payment_id']).where('order_id', 'in', chunk).where('ledger_status', '=', 'credited').execute();
+      for (const r of credited) creditedPaymentOf.set(r.order_id, r.payment_id);
     }
 
     const discrepancies: ReportDiscrepancy[] = [];
     let capturedCents = 0n;
-    for (const p of captured.values()) {
-      capturedCents += BigInt(p.amount);
+    for (const p of [...captured.values(), ...autoRefunded.values()]) {
+      if (wasCaptured(p)) capturedCents += BigInt(p.amount);
       const credit = creditsFor.get(p.id);
       const accountId = p.order_id ? (ours.get(p.order_id) ?? null) : null;
       const base = { paymentId: p.id, orderId: p.order_id, accountId, actual: null };
-      if (!credit) {
-        discrepancies.push(accountId ? { ...base, kind: 'captured_not_credited', expected: `${p.amount} ${p.currency}`, actual: 'not credited' } : { ...base, kind: 'unknown_order', expected: null, actual: `${p.amount} ${p.currency}` });
-      } else if (p.currency !== 'USD' || credit.amount !== centsToMicroUsd(p.amount)) {
-        discrepancies.push({ ...base, kind: 'credited_amount_differs', expected: `${p.amount} ${p.currency}`, actual: `${credit.amount} micro-USD` });
+      const money = `${p.amount} ${p.currency}`;
+      if (credit) {
+        if (!wasCaptured(p)) discrepancies.push({ ...base, kind: 'credited_not_captured', expected: `${credit.amount} micro-USD`, actual: p.status });
+        else if (p.currency !== 'USD' || credit.amount !== centsToMicroUsd(p.amount)) discrepancies.push({ ...base, kind: 'credited_amount_differs', expected: money, actual: `${credit.amount} micro-USD` });
+        continue;
       }
+      if (!accountId) {
+        // Another integration's payment; only money it kept needs a look.
+        if (wasCaptured(p)) discrepancies.push({ ...base, kind: 'unknown_order', expected: null, actual: money });
+        continue;
+      }
+      const refused = uncreditable(p, p.order_id ? (creditedPaymentOf.get(p.order_id) ?? null) : null, p.id);
+      if (refused) discrepancies.push({ ...base, kind: refused, expected: refused === 'duplicate_payment' ? 'one payment per order' : 'captured', actual: `${p.status}, ${wasCaptured(p) ? 'captured' : 'never captured'}, ${money}` });
+      else discrepancies.push({ ...base, kind: 'captured_not_credited', expected: money, actual: 'not credited' });
     }
     let lookups = 0;
     for (const r of creditedInPeriod) {
       const paymentId = r.reference;
-      if (!paymentId || captured.has(paymentId)) continue;
+      if (!paymentId || captured.has(paymentId) || autoRefunded.has(paymentId)) continue;
       if (++lookups > REPORT_MAX_LOOKUPS) {
         truncated = true;
         break;
       }
       // Credited in the period but paid earlier (or not at all): ask Razorpay about this one.
       const p = await razorpay.fetchPayment(paymentId).catch(() => null);
-      if (!p || !CAPTURED.has(p.status)) {
+      if (!p || !wasCaptured(p)) {
         discrepancies.push({ kind: 'credited_not_captured', paymentId, orderId: p?.order_id ?? null, accountId: r.owner_id, expected: `${r.amount_micro_usd} micro-USD`, actual: p ? p.status : 'unknown payment' });
       } else if (credit(creditsFor, paymentId) !== centsToMicroUsd(p.amount)) {
         discrepancies.push({ kind: 'credited_amount_differs', paymentId, orderId: p.order_id, accountId: r.owner_id, expected: `${p.amount} ${p.currency}`, actual: `${r.amount_micro_usd} micro-USD` });

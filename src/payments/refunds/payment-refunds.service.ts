@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Kysely } from 'kysely';
-import { conflict, notFound } from '../../common/domain-error';
+import { conflict, DomainError, notFound } from '../../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../../config/config';
 import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
 import { loadAggregate } from '../../event-sourcing/command-handler';
@@ -10,7 +11,7 @@ import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { CreditsService } from '../../ledger/credits.service';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
-import { paymentDecider, RefundStatus } from '../payment.decide';
+import { paymentDecider, refundableOf, RefundInfo, RefundStatus } from '../payment.decide';
 import { MICRO_USD_PER_CENT, paymentStream } from '../payment.events';
 import { enabled, PAYMENT_JOBS, RAZORPAY } from '../payments.tokens';
 import { PaymentJobs } from '../queue/payment-jobs';
@@ -22,7 +23,11 @@ export interface RefundView {
   paymentId: string;
   orderId: string;
   amountMicroUsd: string;
-  /** requested: waiting for Razorpay's answer (retried by the worker); submitted; settled (processed); failed (credits restored). */
+  /**
+   * pending_approval: above the approval threshold, waiting for another staff member; rejected;
+   * requested: recorded, credits being taken or Razorpay not yet answering (the worker retries);
+   * submitted; settled (processed); failed (credits restored, or never taken).
+   */
   status: RefundStatus;
   razorpayRefundId: string | null;
 }
@@ -30,19 +35,27 @@ export interface RefundView {
 /** Our refund id doubles as Razorpay's X-Refund-Idempotency key (≥ 10 of [A-Za-z0-9_-]). */
 export const newRefundId = () => `rf_${randomBytes(12).toString('hex')}`;
 
+/** Credits refusals that no retry changes: the refund is recorded as failed (nothing was taken). */
+const CREDITS_REFUSALS = new Set(['insufficient_credits', 'refund_exceeds_payment', 'payment_not_found']);
+
 /**
- * Admin refunds. Order of effects, so money is never paid out twice or lost:
- * 1. the developer's credits are debited (CreditsRefunded, through a hold: 409 when spent);
- * 2. RefundRequested is recorded on the order (audit: the admin is the actor);
- * 3. Razorpay is asked, with X-Refund-Idempotency = our refund id. A definite refusal restores
- *    the credits (CreditsRefundReversed + RefundFailed); no answer or a 5xx leaves it to the
- *    worker, which retries with the same key (so at most one refund exists at Razorpay).
+ * Admin refunds. Order of effects, so credits are never stranded and money never paid out twice:
+ * 1. RequestRefund: every check (whole cents, at most what is still refundable on the payment,
+ *    the count cap, the reason, four eyes above APPROVAL_THRESHOLD_USD) passes or nothing is
+ *    recorded at all. Above the threshold it is only a request until another staff member approves.
+ * 2. The developer's credits are debited (CreditsRefunded, through a hold, same refund id):
+ *    credits already spent → RefundFailed, nothing taken (409 insufficient_credits).
+ * 3. Razorpay is asked with X-Refund-Idempotency = our refund id. A definite refusal restores the
+ *    credits (CreditsRefundReversed + RefundFailed); no answer or a 5xx leaves it `requested` and
+ *    the worker retries steps 2–3 (both idempotent by refund id), as does the sweep for a refund
+ *    left `requested` by a process that died between steps.
  * refund.processed then settles refunds payable against payment clearing; refund.failed restores.
  */
 @Injectable()
 export class PaymentRefundsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RAZORPAY) private readonly gateway: RazorpayGateway | null,
     @Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null,
     @Inject(KYSELY) private readonly db: Kysely<Database>,
@@ -52,34 +65,51 @@ export class PaymentRefundsService {
   ) {}
 
   async refund(paymentId: string, input: { amountMicroUsd: bigint | null; reason: string; refundId: string | null }, context: CommandContext): Promise<RefundView> {
-    enabled(this.gateway);
-    const row = await this.db.selectFrom('payments').select(['order_id']).where('payment_id', '=', paymentId).executeTakeFirst();
-    if (!row) throw notFound('payment_not_found', 'No payment with this id (or it is not projected yet).');
-    const orderId = row.order_id;
+    const orderId = await this.orderOfPayment(paymentId);
     const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
-    const payment = state.payments[paymentId];
-    if (!state.order || !payment?.credited) throw conflict('payment_not_credited', 'Only a payment that was credited can be refunded.');
     const refundId = input.refundId ?? newRefundId();
-    const existing = state.refunds[refundId];
-    if (existing) return this.view(orderId, refundId);
-    const refunded = Object.values(state.refunds).filter((r) => r.paymentId === paymentId && r.status !== 'failed').reduce((sum, r) => sum + r.amountMicroUsd, 0n);
-    const amount = input.amountMicroUsd ?? payment.creditedMicroUsd - refunded;
-    if (amount <= 0n) throw conflict('refund_exceeds_payment', 'Nothing of this payment is left to refund.');
-    const accountId = state.order.accountId;
-    await this.credits.refund(accountId, { refundId, paymentId, amountMicroUsd: amount, reason: input.reason }, context);
-    await this.reconciler.apply(orderId, { type: 'RequestRefund', orderId, paymentId, refundId, amountMicroUsd: amount, reason: input.reason, at: context.occurredAt }, context);
+    if (state.refunds[refundId]) return this.view(orderId, refundId);
+    const amount = input.amountMicroUsd ?? refundableOf(state, paymentId);
+    if (amount === 0n && state.payments[paymentId]?.credited) throw conflict('refund_exceeds_payment', 'Nothing of this payment is left to refund.');
+    const recorded = await this.reconciler.apply(orderId, {
+      type: 'RequestRefund',
+      orderId,
+      paymentId,
+      refundId,
+      amountMicroUsd: amount,
+      reason: input.reason,
+      requestedBy: context.actorId,
+      approvalThresholdMicroUsd: this.config.security.approvalThresholdMicroUsd,
+      at: context.occurredAt,
+    }, context);
+    if (recorded.refunds[refundId]?.status === 'requested') await this.submit(orderId, refundId, context, false);
+    return this.view(orderId, refundId);
+  }
+
+  /** A second staff member approves a large refund; it then proceeds like any other. */
+  async approve(paymentId: string, refundId: string, context: CommandContext): Promise<RefundView> {
+    const orderId = await this.orderOfRefund(paymentId, refundId);
+    await this.reconciler.apply(orderId, { type: 'ApproveRefund', refundId, approverId: context.actorId, at: context.occurredAt }, context);
     await this.submit(orderId, refundId, context, false);
     return this.view(orderId, refundId);
   }
 
+  async reject(paymentId: string, refundId: string, reason: string, context: CommandContext): Promise<RefundView> {
+    const orderId = await this.orderOfRefund(paymentId, refundId);
+    await this.reconciler.apply(orderId, { type: 'RejectRefund', refundId, rejectedBy: context.actorId, reason, at: context.occurredAt }, context);
+    return this.view(orderId, refundId);
+  }
+
   /**
-   * Asks Razorpay for a requested refund. `fromWorker`: a transient failure is thrown (the job
-   * retries with backoff) instead of being handed to the queue.
+   * Takes the credits (once) and asks Razorpay (once per idempotency key) for a requested refund.
+   * `fromWorker`: a transient failure is thrown (the job retries with backoff) instead of being
+   * handed to the queue.
    */
   async submit(orderId: string, refundId: string, context: CommandContext, fromWorker: boolean): Promise<void> {
     const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
     const refund = state.refunds[refundId];
     if (!refund || refund.status !== 'requested') return;
+    if (!(await this.takeCredits(orderId, refundId, refund, context, fromWorker))) return;
     const amountCents = Number(refund.amountMicroUsd / MICRO_USD_PER_CENT);
     try {
       const created = await enabled(this.gateway).createRefund(refund.paymentId, { amount: amountCents, notes: { tollgateRefundId: refundId, tollgateOrderId: orderId } }, refundId);
@@ -95,6 +125,37 @@ export class PaymentRefundsService {
       this.logger.warn({ refundId, status: err.statusCode, code: err.code }, 'Razorpay refused the refund; credits restored');
       await this.reconciler.failRefund(orderId, refundId, refund.accountId, null, `Razorpay refused the refund: ${err.description}`, context);
     }
+  }
+
+  /**
+   * Idempotent by refund id. Credits that cannot be taken end the refund as failed, with nothing
+   * taken: false (the worker is done), or the refusal itself for the admin who asked.
+   */
+  private async takeCredits(orderId: string, refundId: string, refund: RefundInfo, context: CommandContext, fromWorker: boolean): Promise<boolean> {
+    try {
+      await this.credits.refund(refund.accountId, { refundId, paymentId: refund.paymentId, amountMicroUsd: refund.amountMicroUsd, reason: refund.reason }, context);
+      return true;
+    } catch (err) {
+      if (!(err instanceof DomainError && CREDITS_REFUSALS.has(err.code))) throw err;
+      await this.reconciler.apply(orderId, { type: 'FailRefund', refundId, razorpayRefundId: null, reason: `The credits could not be taken: ${err.message}`, at: context.occurredAt }, context);
+      if (fromWorker) return false;
+      throw err;
+    }
+  }
+
+  private async orderOfPayment(paymentId: string): Promise<string> {
+    enabled(this.gateway);
+    const row = await this.db.selectFrom('payments').select(['order_id']).where('payment_id', '=', paymentId).executeTakeFirst();
+    if (!row) throw notFound('payment_not_found', 'No payment with this id (or it is not projected yet).');
+    return row.order_id;
+  }
+
+  /** The order stream is the authority on the refund (its read model may lag a fresh request). */
+  private async orderOfRefund(paymentId: string, refundId: string): Promise<string> {
+    const orderId = await this.orderOfPayment(paymentId);
+    const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
+    if (state.refunds[refundId]?.paymentId !== paymentId) throw notFound('refund_not_found', 'No refund with this id on this payment.');
+    return orderId;
   }
 
   private async view(orderId: string, refundId: string): Promise<RefundView> {

@@ -14,7 +14,8 @@ import { PayoutActionView, resultView } from './payout-views';
 
 /**
  * Finance works the payout queue: approve, reject with a reason, mark paid with the bank
- * reference. Each step is an event whose metadata names the finance account (P11). Admins read.
+ * reference. Each step is an event whose metadata names the finance account (P11). Four eyes:
+ * one finance member approves, another marks paid, and neither is the payee. Admins read.
  */
 @ApiTags('finance')
 @RoleRoutes(['finance'], 'Finance only (admins may read).')
@@ -52,6 +53,7 @@ export class FinancePayoutsController {
   @Post(':providerId/:payoutId/approve')
   @HttpCode(200)
   @ApiResponse({ status: 404, description: 'No such payout.' })
+  @ApiResponse({ status: 403, description: 'payee_cannot_approve: the payout is to you.' })
   @ApiResponse({ status: 409, description: 'The payout was rejected.' })
   async approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('providerId') providerId: string, @Param('payoutId') payoutId: string, @Req() req: Request): Promise<PayoutActionView> {
     return resultView(await this.payouts.approve(providerId, payoutId, commandContext(principal.accountId, req)));
@@ -67,7 +69,9 @@ export class FinancePayoutsController {
 
   @Post(':providerId/:payoutId/paid')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Record that an approved payout was sent: { reference } (bank/UTR reference). Posts provider → platform:payouts.' })
+  @ApiOperation({ summary: 'Record that an approved payout was sent: { reference } (bank/UTR reference). Posts provider → platform:payouts. Four eyes: not by the staff member who approved it, nor by the payee.' })
+  @ApiResponse({ status: 403, description: 'payee_cannot_approve: the payout is to you.' })
+  @ApiResponse({ status: 409, description: 'payout_not_approved, or second_approver_required (you approved it).' })
   async paid(@CurrentPrincipal() principal: SessionPrincipal, @Param('providerId') providerId: string, @Param('payoutId') payoutId: string, @Body() raw: unknown, @Req() req: Request): Promise<PayoutActionView> {
     const reference = requiredString(objectBody(raw, ['reference']), 'reference', 1, PAYOUT_REFERENCE_MAX);
     return resultView(await this.payouts.markPaid(providerId, payoutId, reference, commandContext(principal.accountId, req)));

@@ -355,11 +355,11 @@ export class HistoryGenerator {
     const webhook = (when: string): CommandContext => ({ actorId: 'system:razorpay', occurredAt: when, correlationId: `evt_${this.rnd.base62(14)}` });
     if (this.rnd.next() < 0.5) {
       at = this.at(this.rnd.int(100, 2_000));
-      pay({ type: 'ObservePayment', orderId, paymentId, status: 'authorized', amountCents: usd * 100, currency: 'USD', errorReason: null, at }, webhook(at));
+      pay({ type: 'ObservePayment', orderId, paymentId, status: 'authorized', captured: false, amountCents: usd * 100, currency: 'USD', errorReason: null, at }, webhook(at));
     }
     at = this.at(this.rnd.int(100, 2_000));
     const context = webhook(at);
-    pay({ type: 'ObservePayment', orderId, paymentId, status: 'captured', amountCents: usd * 100, currency: 'USD', errorReason: null, at }, context);
+    pay({ type: 'ObservePayment', orderId, paymentId, status: 'captured', captured: true, amountCents: usd * 100, currency: 'USD', errorReason: null, at }, context);
     this.credits(account, { type: 'RecordPurchase', accountId: account.id, paymentId, orderId, amountMicroUsd, at }, context);
     pay({ type: 'RecordCredit', orderId, paymentId, amountMicroUsd, at }, context);
     this.states.delete(paymentStream(orderId)); // a settled order is never touched again here
