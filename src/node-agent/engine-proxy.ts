@@ -95,6 +95,7 @@ export class EngineProxy {
       timedOut = true;
       abort.abort();
     }, this.options.maxRequestMs);
+    total.unref();
     if (this.inFlightCount >= this.options.maxConcurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.inFlightCount++;
     try {

@@ -190,6 +190,7 @@ export class InferenceGateway {
     });
     // No request outlives its hold: at its time bound it is cut, whatever it is waiting for.
     const deadline = setTimeout(() => cut(m.awaitingClient ? 'client_stalled' : 'deadline'), Math.max(0, this.options.maxRequestMs - (performance.now() - m.startedAt)));
+    deadline.unref();
     try {
       let dispatched: { node: RoutedNode; response: UpstreamResponse };
       try {
@@ -273,9 +274,18 @@ export class InferenceGateway {
       return;
     }
     // Never a [DONE] without a durable record (the charge, or the exact charge kept for recovery).
-    if (charged === 'failed') res.end(errorEvent(METERING_FAILED));
-    else if (m.cut === 'deadline') res.end(errorEvent(new OpenAiError(504, `The response took longer than this API allows (${this.options.maxRequestMs} ms); you were charged only for what was delivered.`, 'server_error', 'request_timeout')));
-    else res.end(m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
+    if (charged === 'failed') this.end(res, errorEvent(METERING_FAILED));
+    else if (m.cut === 'deadline') this.end(res, errorEvent(new OpenAiError(504, `The response took longer than this API allows (${this.options.maxRequestMs} ms); you were charged only for what was delivered.`, 'server_error', 'request_timeout')));
+    else this.end(res, m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
+  }
+
+  /** Ends the response; a client that is not reading keeps it (and its socket) at most clientDrainTimeoutMs more. */
+  private end(res: ServerResponse, last: Buffer): void {
+    res.end(last);
+    if (!res.writableNeedDrain) return;
+    const timer = setTimeout(() => res.destroy(), this.options.clientDrainTimeoutMs);
+    timer.unref();
+    res.once('finish', () => clearTimeout(timer));
   }
 
   /** A client that stops reading is waited for at most clientDrainTimeoutMs, then cut off. */
@@ -321,7 +331,7 @@ export class InferenceGateway {
     if (m.cut === 'deadline') throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-    res.end(body);
+    this.end(res, body);
   }
 
   private usageLimits(m: Metered, outputTokens: number): UsageLimits {
