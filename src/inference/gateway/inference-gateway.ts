@@ -80,21 +80,21 @@ interface Metered {
   cut: Cut | null;
   /** Waiting for a slow client to read: a deadline then counts as the client's doing. */
   awaitingClient: boolean;
-  /** A durable intent exists for this request (streams, before their first byte). */
-  intentOpened: boolean;
+  /** A stream's intent to charge: resolves true once durable, false if it could not be stored. */
+  intent: Promise<boolean> | null;
 }
 
 type Charged = 'stored' | 'deferred' | 'failed';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
 const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
-const METERING_UNAVAILABLE = new OpenAiError(503, 'Charges cannot be recorded right now, so the request was not started and nothing was charged. Please retry shortly.', 'server_error', 'metering_unavailable', null, 1);
 
 /**
  * The /v1 hot path on the raw node:http server, outside Nest (DESIGN.md: a Nest controller adds
  * milliseconds of p99 to a pass-through): key check → limits → rate limit → reserve credits →
- * route (failover before the first byte) → [stream: durable intent] → relay → charge, bounded by
- * what the gateway knows (stored durably) → `[DONE]`. Every request ends before its hold lapses.
+ * route (failover before the first byte) → relay (a stream's durable intent to charge is written
+ * meanwhile) → charge, bounded by what the gateway knows (stored durably) → `[DONE]`. Every
+ * request ends before its hold lapses.
  * Bodies are forwarded and forgotten: no prompt or completion text is logged, stored or queued.
  */
 export class InferenceGateway {
@@ -169,7 +169,7 @@ export class InferenceGateway {
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
       await this.deps.spending.reserve(key.accountId, requestId, reserve);
-      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intentOpened: false };
+      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null };
       await this.route(res, metered);
       return metered;
     } finally {
@@ -234,19 +234,16 @@ export class InferenceGateway {
   }
 
   private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, signal: AbortSignal, cut: (reason: Cut) => void): Promise<void> {
-    // Nothing reaches the client before an intent to charge is durable: if this process dies
-    // mid-stream, recovery charges the request at its bounds.
-    try {
-      const dueAt = new Date(m.acceptedAt.getTime() + this.options.maxRequestMs + this.options.recoveryGraceMs);
-      await this.deps.intents.open(this.boundIntent(m), m.acceptedAt, dueAt);
-      m.intentOpened = true;
-    } catch (err) {
-      response.discard();
-      await this.deps.spending.release(m.key.accountId, m.requestId);
-      this.deps.logger.warn({ requestId: m.requestId, err: { name: (err as Error).name } }, 'intent to charge not stored; request refused');
-      sendOpenAiError(res, METERING_UNAVAILABLE);
-      return;
-    }
+    // The intent to charge is stored while the stream is relayed (group-committed, off the
+    // latency path): if this process dies mid-stream, recovery charges the request at its bounds.
+    const dueAt = new Date(m.acceptedAt.getTime() + this.options.maxRequestMs + this.options.recoveryGraceMs);
+    m.intent = this.deps.intents.open(this.boundIntent(m), m.acceptedAt, dueAt).then(
+      () => true,
+      (err: Error) => {
+        this.deps.logger.warn({ requestId: m.requestId, err: { name: err.name } }, 'intent to charge not stored; the charge itself must be');
+        return false;
+      },
+    );
     res.writeHead(200, STREAM_HEADERS);
     const meter = new SseMeter(m.request.clientWantsUsage);
     const tap = this.tap(m);
@@ -382,7 +379,7 @@ export class InferenceGateway {
    * discrepancies, then settles the hold. Once per request. If it cannot be stored now, the exact
    * charge is kept for recovery ('deferred': the hold stays until recovery settles it); if even
    * that fails, a stream's intent still charges it at its bounds later ('failed'), and a JSON
-   * response, which nothing was delivered of, is refused and its hold released (throws).
+   * response, nothing of which was delivered, is refused and its hold released (throws).
    */
   private async charge(m: Metered, usage: BoundedUsage): Promise<Charged> {
     if (m.charged) return 'stored';
@@ -397,7 +394,7 @@ export class InferenceGateway {
     } catch (err) {
       return this.defer(m, intent, err);
     }
-    if (m.intentOpened) this.deps.intents.close(m.requestId);
+    void m.intent?.then((opened) => opened && this.deps.intents.close(m.requestId));
     // The charge is stored; if Redis fails here the reservation expires and the feeder still applies the charge.
     const settled = await this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).catch((err: Error) => {
       this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire');
@@ -413,9 +410,14 @@ export class InferenceGateway {
       await this.deps.intents.finalize(intent, m.acceptedAt);
       return 'deferred';
     } catch {
-      if (m.intentOpened) return 'failed';
-      m.charged = false;
+      // A stream whose intent is stored is charged at its bounds once due (the hold stays until then).
+      if (m.intent && (await m.intent)) return 'failed';
       await this.deps.spending.release(m.key.accountId, m.requestId).catch(() => undefined);
+      if (m.intent) {
+        this.deps.logger.error({ requestId: m.requestId }, 'neither the charge nor any intent could be stored: this response goes unpaid');
+        return 'failed';
+      }
+      m.charged = false;
       throw cause;
     }
   }
