@@ -7,9 +7,9 @@
  * in the PostgreSQL event store, with 1, 64 and 256 requests in flight, three ways:
  *   single  = recordUsage: one append, one transaction per charge (pool of DATABASE_POOL_MAX's default, 10)
  *   batcher = UsageBatcher.record: group commit, one appendToStreams transaction per batch (default limits)
- *   batcher + intent = what a streamed /v1 request does: its durable intent first (UsageIntents.open,
- *            group-committed), then the charge (UsageBatcher.record), then the intent's deletion,
- *            which rides along with the next intents statement
+ *   batcher + intent = what a streamed /v1 request does: its durable intent (UsageIntents.open,
+ *            group-committed, not waited for) alongside its charge (UsageBatcher.record), then the
+ *            intent's deletion, which rides along with the next intents statement
  * Latency is that of one record() call as a request sees it (waiting for its batch included).
  *
  * Settings (env var / flag, all optional):
@@ -112,11 +112,12 @@ async function main(): Promise<void> {
     const batcher = new UsageBatcher(store, { maxBatch: BATCH_MAX, maxQueue: QUEUE_MAX });
     const batched: Record = (command) => batcher.record(command, ctx);
     const intents = new UsageIntents(pool, { maxBatch: BATCH_MAX, maxQueue: QUEUE_MAX });
+    // As the gateway does: the intent is written while the charge is (not waited for), and deleted once both are stored.
     const withIntent: Record = async (command) => {
       const openedAt = new Date();
-      await intents.open({ command, context: ctx, discrepancies: [] }, openedAt, new Date(openedAt.getTime() + 660_000));
+      const opened = intents.open({ command, context: ctx, discrepancies: [] }, openedAt, new Date(openedAt.getTime() + 660_000));
       await batcher.record(command, ctx);
-      intents.close(command.requestId);
+      void opened.then(() => intents.close(command.requestId));
     };
 
     for (const inFlight of [1, 64, 256]) {

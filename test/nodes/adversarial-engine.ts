@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { json, readBody } from './engine-standin';
 
 /**
  * A dishonest (or merely broken) OpenAI-compatible engine, for the node-trust tests. It speaks the
@@ -128,16 +129,4 @@ export async function startAdversarialEngine(options: { models: string[]; name: 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   engine.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return engine;
-}
-
-function json(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text;
 }
