@@ -27,6 +27,7 @@ import { NodesModule } from './nodes/nodes.module';
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
 import { MeteringModule } from './metering/metering.module';
+import { UsageRecoveryModule, UsageRecoverySweepModule } from './metering/usage-recovery.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
@@ -83,6 +84,8 @@ export class AppModule {
     const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
     // Retention: the sweep everywhere (the CLI runs one on demand), its schedule in workers.
     const retention = [RetentionModule, ...(role === 'all' || role === 'worker' ? [RetentionSweepModule] : [])];
+    // Charges owed from durable intents: recovered when any serving or working process starts, and on schedule in workers.
+    const recovery = role === 'cli' ? [] : [UsageRecoveryModule, ...(role === 'all' || role === 'worker' ? [UsageRecoverySweepModule] : [])];
     return {
       module: AppModule,
       imports: [
@@ -103,6 +106,7 @@ export class AppModule {
         ...workers,
         ...nodes,
         ...retention,
+        ...recovery,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

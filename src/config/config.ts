@@ -57,6 +57,8 @@ export interface AppConfig {
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
   metering: MeteringConfig;
+  /** What keeps charges trustworthy when nodes are not: bounds, hold and request lives, recovery (docs/trusting-nodes.md). */
+  charges: ChargesConfig;
   payouts: PayoutsConfig;
   privacy: PrivacyConfig;
   retention: RetentionConfig;
@@ -168,6 +170,28 @@ export interface MeteringConfig {
   usageBatchMax: number;
   /** Most charges waiting for a batch; past it a charge is refused at once (503 metering_overloaded). */
   usageQueueMax: number;
+}
+
+/** Trusting nodes with money (docs/trusting-nodes.md, "Settings"). */
+export interface ChargesConfig {
+  /** A credit reservation's life. Every request ends, and its charge is stored or recovered, before it lapses. */
+  holdTtlMs: number;
+  /** A charge settled in Redis but still not in the cached balance after this long pauses spending on its account (503). */
+  feederMaxLagMs: number;
+  /** Longest a /v1 request may run from its reservation to its last byte: waiting for a node, its silences and a slow client included. */
+  maxRequestMs: number;
+  /** Longest the gateway waits for a client that stopped reading before cutting it off (charged for what was relayed). */
+  clientDrainTimeoutMs: number;
+  /** Tokens the prompt bound allows beyond the forwarded body's bytes, for what chat templates inject. */
+  promptAllowanceTokens: number;
+  /** Tokens the prompt bound allows per non-text content part (an image or audio URL a node expands). */
+  mediaPartTokens: number;
+  /** How often workers charge requests from their durable intents. */
+  recoveryIntervalMs: number;
+  /** How long after a request's time bound its own charge may still be on its way before recovery charges it from the intent. */
+  recoveryGraceMs: number;
+  /** Test-only fault injection (NODE_ENV=test): the gateway pauses this long between a stream's last byte and its charge; 0 = never. */
+  testPauseBeforeChargeMs: number;
 }
 
 export interface LedgerConfig {
@@ -517,6 +541,7 @@ export function loadConfig(env: Env): AppConfig {
       usageBatchMax: r.int('USAGE_BATCH_MAX', 500, 1, MAX_EVENTS_PER_APPEND),
       usageQueueMax: r.int('USAGE_QUEUE_MAX', 10_000, 1, 1_000_000),
     },
+    charges: readCharges(r, nodeEnv),
     payouts: readPayouts(r),
     retention: readRetention(r),
     requests: {
@@ -524,6 +549,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     security: readSecurity(r, nodeEnv === 'production'),
   };
+  checkRequestFitsHold(r, config);
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
   }
@@ -536,6 +562,34 @@ export function loadConfig(env: Env): AppConfig {
   if (config.security.metrics.port !== 0 && config.security.metrics.port === config.port) r.problems.push('METRICS_PORT must differ from PORT: /metrics is never served on the public port');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function readCharges(r: Reader, nodeEnv: NodeEnv): ChargesConfig {
+  const charges: ChargesConfig = {
+    holdTtlMs: r.int('CREDIT_HOLD_TTL_MS', 15 * 60_000, 1_000, DAY_MS),
+    feederMaxLagMs: r.int('CREDIT_FEEDER_MAX_LAG_MS', 5 * 60_000, 1_000, DAY_MS),
+    maxRequestMs: r.int('INFERENCE_MAX_REQUEST_MS', 10 * 60_000, 1_000, DAY_MS),
+    clientDrainTimeoutMs: r.int('INFERENCE_CLIENT_DRAIN_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    promptAllowanceTokens: r.int('INFERENCE_PROMPT_ALLOWANCE_TOKENS', 512, 0, 100_000),
+    mediaPartTokens: r.int('INFERENCE_MEDIA_PART_TOKENS', 4_096, 0, 1_000_000),
+    recoveryIntervalMs: r.int('USAGE_RECOVERY_INTERVAL_MS', 10_000, 100, 3_600_000),
+    recoveryGraceMs: r.int('USAGE_RECOVERY_GRACE_MS', 60_000, 100, 3_600_000),
+    testPauseBeforeChargeMs: r.int('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS', 0, 0, DAY_MS),
+  };
+  if (charges.testPauseBeforeChargeMs > 0 && nodeEnv !== 'test') r.problems.push('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test');
+  return charges;
+}
+
+/** No request, nor the recovery of its charge, may outlive the hold that pays for it (docs/trusting-nodes.md, "Holds"). */
+function checkRequestFitsHold(r: Reader, config: AppConfig): void {
+  const { charges, inference } = config;
+  const lifeMs = charges.maxRequestMs + charges.recoveryGraceMs + charges.recoveryIntervalMs;
+  if (lifeMs >= charges.holdTtlMs) {
+    r.problems.push(`INFERENCE_MAX_REQUEST_MS + USAGE_RECOVERY_GRACE_MS + USAGE_RECOVERY_INTERVAL_MS (${lifeMs} ms) must be below CREDIT_HOLD_TTL_MS (${charges.holdTtlMs} ms): a request and the recovery of its charge must end before its hold lapses`);
+  }
+  for (const [name, value] of [['UPSTREAM_FIRST_BYTE_TIMEOUT_MS', inference.upstreamFirstByteTimeoutMs], ['UPSTREAM_IDLE_TIMEOUT_MS', inference.upstreamIdleTimeoutMs], ['INFERENCE_CLIENT_DRAIN_TIMEOUT_MS', charges.clientDrainTimeoutMs]] as const) {
+    if (value >= charges.maxRequestMs) r.problems.push(`${name} must be below INFERENCE_MAX_REQUEST_MS`);
+  }
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -368,6 +368,18 @@ export interface KycVerificationsTable {
   revision: string;
 }
 
+// ── Durable intents to charge (migrations/0014_usage_intents.ts; not a read model) ─────────
+export interface UsageIntentsTable {
+  request_id: string;
+  account_id: string;
+  opened_at: Date;
+  due_at: Date;
+  charge: unknown;
+  final: unknown | null;
+  attempts: number;
+  last_error: string | null;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -396,4 +408,5 @@ export interface Database {
   retention_pending_truncations: RetentionPendingTruncationsTable;
   retention_signins: RetentionSigninsTable;
   kyc_verifications: KycVerificationsTable;
+  usage_intents: UsageIntentsTable;
 }

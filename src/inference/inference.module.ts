@@ -8,6 +8,7 @@ import { CreditSpending } from '../ledger/spending/credit-spending';
 import { MeteringModule } from '../metering/metering.module';
 import { UsageBatcher } from '../metering/usage-batcher';
 import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
+import { UsageIntents } from '../metering/usage-intents';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
 import { Logger } from '../observability/logger';
@@ -17,7 +18,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { REDIS } from '../redis/redis.module';
 import { IdempotencyKeys } from './gateway/idempotency';
 import { InferenceGateway } from './gateway/inference-gateway';
-import { USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
+import { CHARGE_INTENTS, ChargeIntentsPort, NO_RELAY_OBSERVER, RELAY_OBSERVER, RelayObserver, USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
 import { RateLimiter } from './gateway/rate-limiter';
 import { Upstream } from './gateway/upstream';
 import { V1MeController } from './v1-me.controller';
@@ -39,10 +40,25 @@ import { V1MeController } from './v1-me.controller';
     },
     // Charges are group-committed: concurrent requests share one event-store transaction.
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },
+    { provide: CHARGE_INTENTS, useExisting: UsageIntents },
+    // Nothing watches relayed output by default; node trust binds its token counter here.
+    { provide: RELAY_OBSERVER, useValue: NO_RELAY_OBSERVER },
     {
       provide: InferenceGateway,
-      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, Upstream],
-      useFactory: (c: AppConfig, redis: Redis, logger: Logger, authenticator: ApiKeyAuthenticator, dispatch: NodeDispatcher, prices: PriceBook, spending: CreditSpending, recorder: UsageRecorderPort, upstream: Upstream) =>
+      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, CHARGE_INTENTS, RELAY_OBSERVER, Upstream],
+      useFactory: (
+        c: AppConfig,
+        redis: Redis,
+        logger: Logger,
+        authenticator: ApiKeyAuthenticator,
+        dispatch: NodeDispatcher,
+        prices: PriceBook,
+        spending: CreditSpending,
+        recorder: UsageRecorderPort,
+        intents: ChargeIntentsPort,
+        relayObserver: RelayObserver,
+        upstream: Upstream,
+      ) =>
         new InferenceGateway(
           {
             authenticator,
@@ -51,6 +67,8 @@ import { V1MeController } from './v1-me.controller';
             dispatch,
             spending,
             recorder,
+            intents,
+            relayObserver,
             idempotency: new IdempotencyKeys(redis, c.redisKeyPrefix),
             upstream,
             logger: logger.child({ component: 'inference' }),
@@ -58,10 +76,24 @@ import { V1MeController } from './v1-me.controller';
           {
             maxBodyBytes: c.inference.maxBodyBytes,
             maxResponseBytes: c.inference.maxResponseBytes,
-            limits: { maxOutputTokens: c.inference.maxOutputTokens, defaultOutputTokens: c.inference.defaultMaxTokens, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: c.requests.jsonMaxDepth },
+            limits: {
+              maxOutputTokens: c.inference.maxOutputTokens,
+              defaultOutputTokens: c.inference.defaultMaxTokens,
+              maxMessages: 1_000,
+              maxChoices: 8,
+              maxEmbeddingInputs: 2_048,
+              maxImages: 4,
+              maxJsonDepth: c.requests.jsonMaxDepth,
+              promptAllowanceTokens: c.charges.promptAllowanceTokens,
+              mediaPartTokens: c.charges.mediaPartTokens,
+            },
             defaultRequestsPerMinute: c.inference.defaultRequestsPerMinute,
             defaultTokensPerMinute: c.inference.defaultTokensPerMinute,
             revenueSplit: c.ledger.revenueSplit,
+            maxRequestMs: c.charges.maxRequestMs,
+            clientDrainTimeoutMs: c.charges.clientDrainTimeoutMs,
+            recoveryGraceMs: c.charges.recoveryGraceMs,
+            testPauseBeforeChargeMs: c.charges.testPauseBeforeChargeMs,
           },
         ),
     },

@@ -4,11 +4,15 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { Metrics } from '../observability/metrics';
 import { METRICS } from '../observability/tokens';
+import { Pool } from 'pg';
+import { PG_POOL } from '../database/database.module';
 import { UsageBatcher } from './usage-batcher';
+import { UsageIntents } from './usage-intents';
 
 /**
  * Metering for the processes that serve /v1 (roles api and all): the UsageBatcher that stores
- * every request's charge by group commit. Shutdown writes every waiting charge: once when
+ * every request's charge by group commit, and UsageIntents, the durable intents that let
+ * recovery charge a stream whose own charge was never stored. Shutdown writes every waiting charge: once when
  * shutdown starts, and again after the HTTP server has drained (requests finishing meanwhile
  * still record), after which it refuses new ones.
  */
@@ -20,12 +24,18 @@ import { UsageBatcher } from './usage-batcher';
       useFactory: (store: EventStore, config: AppConfig) =>
         new UsageBatcher(store, { maxBatch: config.metering.usageBatchMax, maxQueue: config.metering.usageQueueMax }),
     },
+    {
+      provide: UsageIntents,
+      inject: [PG_POOL, APP_CONFIG],
+      useFactory: (pool: Pool, config: AppConfig) => new UsageIntents(pool, { maxBatch: config.metering.usageBatchMax, maxQueue: config.metering.usageQueueMax }),
+    },
   ],
-  exports: [UsageBatcher],
+  exports: [UsageBatcher, UsageIntents],
 })
 export class MeteringModule implements OnModuleDestroy, OnApplicationShutdown {
   constructor(
     private readonly batcher: UsageBatcher,
+    private readonly intents: UsageIntents,
     @Inject(METRICS) metrics: Metrics,
   ) {
     registerMetrics(metrics, batcher);
@@ -33,6 +43,7 @@ export class MeteringModule implements OnModuleDestroy, OnApplicationShutdown {
 
   async onModuleDestroy(): Promise<void> {
     await this.batcher.flush();
+    await this.intents.flush();
   }
 
   async onApplicationShutdown(): Promise<void> {

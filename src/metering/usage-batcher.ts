@@ -1,6 +1,6 @@
 import { invalid, unavailable } from '../common/domain-error';
 import { CommandContext } from '../event-sourcing/decider';
-import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, NewEvent, Position } from '../event-store/event-store.port';
+import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, Position } from '../event-store/event-store.port';
 import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
 import { usageEventId, usageStream } from './usage.events';
 
@@ -47,8 +47,22 @@ function assertStorable(command: RecordUsage, context: CommandContext): void {
   }
 }
 
+/**
+ * The charge as an item of a group commit: decided (the same event recordUsage stores), its id
+ * from the request id, its stream the account's day. Throws what the decider refuses.
+ */
+export function usageChargeItem(command: RecordUsage, context: CommandContext): MultiAppendItem {
+  const [decided] = usageChargeDecider.decide(command, usageChargeDecider.initialState());
+  assertStorable(command, context);
+  return { stream: usageStream(command.accountId, command.at), event: { id: usageEventId(command.requestId), type: decided.type, data: decided.data, metadata: { ...context } } };
+}
+
+/** A charge and what goes with it: far below MAX_EVENTS_PER_APPEND, so any charge fits a batch. */
+const MAX_WITH_CHARGE = 8;
+
 interface Waiter {
-  item: MultiAppendItem;
+  /** The charge first, then events stored with it (its node's discrepancies). */
+  items: MultiAppendItem[];
   costMicroUsd: bigint;
   resolve(recorded: RecordedUsage): void;
   reject(error: unknown): void;
@@ -84,23 +98,26 @@ export class UsageBatcher {
     if (!Number.isInteger(options.maxQueue) || options.maxQueue < 1) throw new Error('maxQueue must be a positive integer');
   }
 
-  /** Resolves once the charge is durably stored (or was already): its position and cost. */
-  record(command: RecordUsage, context: CommandContext): Promise<RecordedUsage> {
+  /**
+   * Resolves once the charge is durably stored (or was already): its position and cost. `alongside`:
+   * events to store in the same call (other streams, ids derived from the request so a repeat is
+   * a no-op); their own failures do not fail the charge.
+   */
+  record(command: RecordUsage, context: CommandContext, alongside: readonly MultiAppendItem[] = []): Promise<RecordedUsage> {
     if (this.stopped) return Promise.reject(unavailable('metering_stopped', 'This instance is shutting down; retry on another.'));
     if (this.queue.length >= this.options.maxQueue) {
       this.counts.refused++;
       return Promise.reject(unavailable('metering_overloaded', 'Too many charges are waiting to be recorded; retry shortly.'));
     }
-    let event: NewEvent;
+    if (alongside.length >= MAX_WITH_CHARGE) return Promise.reject(new Error(`at most ${MAX_WITH_CHARGE - 1} events may go with a charge`));
+    let item: MultiAppendItem;
     try {
-      const [decided] = usageChargeDecider.decide(command, usageChargeDecider.initialState());
-      assertStorable(command, context);
-      event = { id: usageEventId(command.requestId), type: decided.type, data: decided.data, metadata: { ...context } };
+      item = usageChargeItem(command, context);
     } catch (err) {
       return Promise.reject(err);
     }
     return new Promise<RecordedUsage>((resolve, reject) => {
-      this.queue.push({ item: { stream: usageStream(command.accountId, command.at), event }, costMicroUsd: command.costMicroUsd, resolve, reject });
+      this.queue.push({ items: [item, ...alongside], costMicroUsd: command.costMicroUsd, resolve, reject });
       this.schedule();
     });
   }
@@ -152,19 +169,23 @@ export class UsageBatcher {
   }
 
   /**
-   * The next batch, oldest first. Event ids must be distinct within one call, so a second charge
-   * for a request id already in the batch waits for the next one (where it is a repeat).
+   * The next batch, oldest first: at most maxBatch charges and MAX_EVENTS_PER_APPEND events. Event
+   * ids must be distinct within one call, so a second charge for a request id already in the
+   * batch waits for the next one (where it is a repeat).
    */
   private take(): Waiter[] {
     const batch: Waiter[] = [];
     const ids = new Set<string>();
     const deferred: Waiter[] = [];
+    let events = 0;
     let i = 0;
     for (; i < this.queue.length && batch.length < this.options.maxBatch; i++) {
       const waiter = this.queue[i];
-      if (ids.has(waiter.item.event.id)) deferred.push(waiter);
+      if (events + waiter.items.length > MAX_EVENTS_PER_APPEND) break;
+      if (waiter.items.some((it) => ids.has(it.event.id))) deferred.push(waiter);
       else {
-        ids.add(waiter.item.event.id);
+        for (const it of waiter.items) ids.add(it.event.id);
+        events += waiter.items.length;
         batch.push(waiter);
       }
     }
@@ -175,24 +196,27 @@ export class UsageBatcher {
   private async write(batch: Waiter[]): Promise<void> {
     const started = performance.now();
     let results: MultiAppendResult[];
+    const items = batch.flatMap((w) => w.items);
     try {
-      results = await this.store.appendToStreams(batch.map((w) => w.item));
+      results = await this.store.appendToStreams(items);
     } catch (err) {
       this.counts.batches++;
       this.counts.failedBatches++;
       for (const waiter of batch) waiter.reject(err);
-      this.report({ events: batch.length, durationMs: performance.now() - started, failed: true });
+      this.report({ events: items.length, durationMs: performance.now() - started, failed: true });
       return;
     }
     this.counts.batches++;
-    batch.forEach((waiter, i) => {
-      const result = results[i];
+    let at = 0;
+    for (const waiter of batch) {
+      const result = results[at];
+      at += waiter.items.length;
       if (result?.ok) {
         this.counts.recorded++;
         waiter.resolve({ position: result.position, costMicroUsd: waiter.costMicroUsd });
       } else waiter.reject(result ? result.error : new Error('the event store returned no result for this charge'));
-    });
-    this.report({ events: batch.length, durationMs: performance.now() - started, failed: false });
+    }
+    this.report({ events: items.length, durationMs: performance.now() - started, failed: false });
   }
 
   private report(report: UsageBatchReport): void {

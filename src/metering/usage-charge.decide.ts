@@ -4,7 +4,7 @@ import { developerAccount, PLATFORM_ACCOUNTS, providerAccount } from '../ledger/
 import { MAX_AMOUNT_MICRO_USD } from '../ledger/money';
 import { assertBalanced, Posting } from '../ledger/postings';
 import { splitCharge } from '../ledger/revenue-split';
-import { UsageEndpoint, UsageEvent, UsageStatus } from './usage.events';
+import { UsageEndpoint, UsageEvent, UsageRecovery, UsageStatus } from './usage.events';
 
 export interface RecordUsage {
   type: 'RecordUsage';
@@ -25,6 +25,9 @@ export interface RecordUsage {
   costMicroUsd: bigint;
   /** Resolved from the revenue-split rules for this model and node. */
   providerShareBps: number;
+  /** What the request's hold reserved; the cost may not exceed it. */
+  reservedMicroUsd?: bigint;
+  recovered?: UsageRecovery;
   at: string;
 }
 
@@ -33,7 +36,9 @@ export interface UsageDayState {
   charged: Record<string, true>;
 }
 
-const MAX_COUNT = 100_000_000;
+/** The most tokens or images one charge may count (the gateway's bounds are capped to it). */
+export const MAX_USAGE_COUNT = 100_000_000;
+const MAX_COUNT = MAX_USAGE_COUNT;
 
 function checkCount(name: string, value: number | null, nullable = false): void {
   if (nullable && value === null) return;
@@ -54,6 +59,7 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
   if (command.providerId !== null && command.nodeId === null) throw invalid('invalid_usage', 'providerId needs the nodeId of the node that served the request.');
   const cost = command.costMicroUsd;
   if (cost < 0n || cost > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_usage', 'costMicroUsd is out of range.');
+  if (command.reservedMicroUsd !== undefined && cost > command.reservedMicroUsd) throw invalid('invalid_usage', 'costMicroUsd exceeds what the request reserved.');
   const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, command.providerId === null ? 0 : command.providerShareBps);
   const postings: Posting[] = [];
   if (cost > 0n) {
@@ -82,6 +88,8 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
       costMicroUsd: cost.toString(),
       providerShareMicroUsd: providerMicroUsd.toString(),
       holdId: command.requestId,
+      ...(command.reservedMicroUsd !== undefined ? { reservedMicroUsd: command.reservedMicroUsd.toString() } : {}),
+      ...(command.recovered ? { recovered: command.recovered } : {}),
       recordedAt: command.at,
       postings,
     },

@@ -32,9 +32,19 @@ export type UsageEvent = DomainEvent<'UsageRecorded', {
   providerShareMicroUsd: string;
   /** The Redis hold that reserved the credits (the request id). */
   holdId: string;
+  /** What the hold reserved: the cost never exceeds it (absent on charges recorded before it was kept). */
+  reservedMicroUsd?: string;
+  /**
+   * Set when recovery, not the request itself, stored the charge (docs/trusting-nodes.md, "Recovery"):
+   * 'final' from the figures the gateway kept when it could not store the charge at once, 'bound'
+   * from the request's bounds when the process died before it knew them.
+   */
+  recovered?: UsageRecovery;
   recordedAt: string;
   postings: Posting[];
 }>;
+
+export type UsageRecovery = 'final' | 'bound';
 
 export const USAGE_STREAM_PREFIX = 'usage-';
 
@@ -44,6 +54,11 @@ export function usageStream(accountId: string, at: string): string {
 
 /** A UUID derived from the request id: the event store then makes a repeated append idempotent. */
 export function usageEventId(requestId: string): string {
-  const h = createHash('sha256').update(`usage-recorded:${requestId}`).digest('hex');
+  return derivedEventId(`usage-recorded:${requestId}`);
+}
+
+/** A name-based UUID (SHA-256, version 5 layout) for events whose id must follow from what they record. */
+export function derivedEventId(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }

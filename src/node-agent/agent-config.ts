@@ -11,6 +11,7 @@ export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'max-concurrency', value: `<requests at once, default ${AGENT_DEFAULTS.maxConcurrency}>` },
   { name: 'max-queue', value: `<requests waiting, default ${AGENT_DEFAULTS.maxQueue}>` },
   { name: 'heartbeat-interval-ms', value: '<ms, default: as the gateway advises>' },
+  { name: 'max-request-ms', value: `<longest request, queue included, default ${AGENT_DEFAULTS.maxRequestMs}>` },
   { name: 'log-level', value: '<info|warn|error|debug>' },
 ];
 
@@ -56,6 +57,7 @@ export function readAgentConfig(argv: string[], env: Record<string, string | und
     maxConcurrency: int(flags, 'max-concurrency', AGENT_DEFAULTS.maxConcurrency, 1, 10_000),
     maxQueue: int(flags, 'max-queue', AGENT_DEFAULTS.maxQueue, 0, 100_000),
     heartbeatIntervalMs: flags['heartbeat-interval-ms'] ? int(flags, 'heartbeat-interval-ms', 5_000, 20, 300_000) : null,
+    maxRequestMs: int(flags, 'max-request-ms', AGENT_DEFAULTS.maxRequestMs, 1_000, 86_400_000),
     logLevel,
   };
 }

@@ -27,6 +27,8 @@ export interface ProxyOptions {
   maxQueue: number;
   /** Time for the engine to answer with headers. */
   engineHeadersTimeoutMs: number;
+  /** Longest a request may take here, queue included; then it is cut (the gateway charges what it relayed). */
+  maxRequestMs: number;
 }
 
 function refuse(res: ServerResponse, status: number, code: string, message: string): void {
@@ -87,10 +89,20 @@ export class EngineProxy {
     const abort = new AbortController();
     const onClose = () => abort.abort();
     res.on('close', onClose); // the gateway went away: stop the engine's work too
+    let timedOut = false;
+    // A total bound, as the gateway has one: no engine keeps a request (and its hold) open for ever.
+    const total = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.options.maxRequestMs);
+    total.unref();
     if (this.inFlightCount >= this.options.maxConcurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.inFlightCount++;
     try {
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted) {
+        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', 'The engine did not answer within this node\'s time limit.');
+        return;
+      }
       let upstream;
       try {
         upstream = await this.pool.request({
@@ -101,7 +113,8 @@ export class EngineProxy {
           signal: abort.signal,
         });
       } catch (err) {
-        if (!abort.signal.aborted) {
+        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', 'The engine did not answer within this node\'s time limit.');
+        else if (!abort.signal.aborted) {
           this.logger.warn({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, 'engine unreachable');
           if (!res.headersSent) refuse(res, 502, 'engine_unavailable', 'The engine behind this node did not answer.');
         }
@@ -121,6 +134,7 @@ export class EngineProxy {
         upstream.body.destroy();
       }
     } finally {
+      clearTimeout(total);
       this.inFlightCount--;
       res.off('close', onClose);
       this.waiting.shift()?.();

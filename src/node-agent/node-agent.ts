@@ -19,10 +19,13 @@ export interface NodeAgentOptions {
   maxQueue: number;
   /** null = as the gateway advises in each heartbeat answer. */
   heartbeatIntervalMs: number | null;
+  /** Longest one request may take through the agent, queue included (default AGENT_DEFAULTS.maxRequestMs). */
+  maxRequestMs?: number;
   logger?: Logger;
 }
 
-export const AGENT_DEFAULTS = { host: '0.0.0.0', port: 8080, maxConcurrency: 32, maxQueue: 256 } as const;
+/** maxRequestMs: the gateway's own default bound (INFERENCE_MAX_REQUEST_MS). */
+export const AGENT_DEFAULTS = { host: '0.0.0.0', port: 8080, maxConcurrency: 32, maxQueue: 256, maxRequestMs: 600_000 } as const;
 const ENGINE_CHECK_TIMEOUT_MS = 3_000;
 const GATEWAY_TIMEOUT_MS = 5_000;
 const DEFAULT_INTERVAL_MS = 5_000;
@@ -56,7 +59,14 @@ export class NodeAgent {
   constructor(private readonly options: NodeAgentOptions) {
     this.logger = options.logger ?? createLogger('info', 'tollgate-node-agent');
     this.proxy = new EngineProxy(
-      { engineUrl: options.engineUrl, engineApiKey: options.engineApiKey, maxConcurrency: options.maxConcurrency, maxQueue: options.maxQueue, engineHeadersTimeoutMs: 300_000 },
+      {
+        engineUrl: options.engineUrl,
+        engineApiKey: options.engineApiKey,
+        maxConcurrency: options.maxConcurrency,
+        maxQueue: options.maxQueue,
+        engineHeadersTimeoutMs: 300_000,
+        maxRequestMs: options.maxRequestMs ?? AGENT_DEFAULTS.maxRequestMs,
+      },
       this.logger,
     );
   }

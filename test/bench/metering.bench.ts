@@ -4,9 +4,12 @@
  *   npm run bench:metering     # = ts-node --transpile-only test/bench/metering.bench.ts
  *
  * Stores real UsageRecorded charges (decided by usageChargeDecider, ≈ 700 bytes with postings)
- * in the PostgreSQL event store, with 1, 64 and 256 requests in flight, two ways:
+ * in the PostgreSQL event store, with 1, 64 and 256 requests in flight, three ways:
  *   single  = recordUsage: one append, one transaction per charge (pool of DATABASE_POOL_MAX's default, 10)
  *   batcher = UsageBatcher.record: group commit, one appendToStreams transaction per batch (default limits)
+ *   batcher + intent = what a streamed /v1 request does: its durable intent (UsageIntents.open,
+ *            group-committed, not waited for) alongside its charge (UsageBatcher.record), then the
+ *            intent's deletion, which rides along with the next intents statement
  * Latency is that of one record() call as a request sees it (waiting for its batch included).
  *
  * Settings (env var / flag, all optional):
@@ -22,6 +25,7 @@ import { PostgresEventStore } from '../../src/event-store/postgres/postgres.even
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher } from '../../src/metering/usage-batcher';
 import { recordUsage } from '../../src/metering/usage-recorder';
+import { UsageIntents } from '../../src/metering/usage-intents';
 import { createTestDatabase } from '../support/database';
 import { alignTable, fmtInt, fmtMs, intSetting, msSince, now, pct, runWorkers, Samples, split, Stopwatch } from './bench-helpers';
 
@@ -107,6 +111,14 @@ async function main(): Promise<void> {
     };
     const batcher = new UsageBatcher(store, { maxBatch: BATCH_MAX, maxQueue: QUEUE_MAX });
     const batched: Record = (command) => batcher.record(command, ctx);
+    const intents = new UsageIntents(pool, { maxBatch: BATCH_MAX, maxQueue: QUEUE_MAX });
+    // As the gateway does: the intent is written while the charge is (not waited for), and deleted once both are stored.
+    const withIntent: Record = async (command) => {
+      const openedAt = new Date();
+      const opened = intents.open({ command, context: ctx, discrepancies: [] }, openedAt, new Date(openedAt.getTime() + 660_000));
+      await batcher.record(command, ctx);
+      void opened.then(() => intents.close(command.requestId));
+    };
 
     for (const inFlight of [1, 64, 256]) {
       const n = inFlight === 1 ? seqRecords : Math.max(inFlight, Math.round(records / 4));
@@ -115,8 +127,11 @@ async function main(): Promise<void> {
       const m = inFlight === 1 ? seqRecords : records;
       log(`metering benchmark: batcher, ${inFlight} in flight, ${fmtInt(m)} charges…`);
       rows.push(await run('batcher', batched, () => batcher.stats().batches, accounts, inFlight, m));
+      log(`metering benchmark: batcher + intent, ${inFlight} in flight, ${fmtInt(m)} charges…`);
+      rows.push(await run('batcher + intent', withIntent, () => batcher.stats().batches + intents.stats().statements, accounts, inFlight, m));
     }
     await batcher.stop();
+    await intents.flush();
   } finally {
     await store.close();
     await database.drop();
@@ -146,7 +161,7 @@ async function main(): Promise<void> {
       '',
       alignTable(header, cells, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
       '',
-      'p50/p99 = one record() call as the request sees it, waiting for its batch included. per txn = charges per event-store transaction.',
+      'p50/p99 = one record() call as the request sees it, waiting for its batch included. per txn = charges per transaction (for batcher + intent: event-store batches and intents statements together).',
       '',
     ].join('\n'),
   );

@@ -25,6 +25,30 @@ describe('config', () => {
     expect(() => loadConfig({ USAGE_QUEUE_MAX: '0' })).toThrow('USAGE_QUEUE_MAX must be an integer in 1..1000000');
   });
 
+  it('bounds every request strictly below the life of the hold that pays for it', () => {
+    expect(loadConfig({}).charges).toEqual({
+      holdTtlMs: 900_000,
+      feederMaxLagMs: 300_000,
+      maxRequestMs: 600_000,
+      clientDrainTimeoutMs: 30_000,
+      promptAllowanceTokens: 512,
+      mediaPartTokens: 4_096,
+      recoveryIntervalMs: 10_000,
+      recoveryGraceMs: 60_000,
+      testPauseBeforeChargeMs: 0,
+    });
+    expect(loadConfig({ CREDIT_HOLD_TTL_MS: '6000', INFERENCE_MAX_REQUEST_MS: '3000', USAGE_RECOVERY_GRACE_MS: '1000', USAGE_RECOVERY_INTERVAL_MS: '1000', UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000', UPSTREAM_IDLE_TIMEOUT_MS: '2000', INFERENCE_CLIENT_DRAIN_TIMEOUT_MS: '1000' }).charges).toMatchObject({ holdTtlMs: 6_000, maxRequestMs: 3_000 });
+    expect(() => loadConfig({ INFERENCE_MAX_REQUEST_MS: '900000' })).toThrow(/INFERENCE_MAX_REQUEST_MS \+ USAGE_RECOVERY_GRACE_MS \+ USAGE_RECOVERY_INTERVAL_MS \(970000 ms\) must be below CREDIT_HOLD_TTL_MS \(900000 ms\)/);
+    expect(() => loadConfig({ CREDIT_HOLD_TTL_MS: '600000' })).toThrow(/must be below CREDIT_HOLD_TTL_MS/);
+    expect(() => loadConfig({ INFERENCE_MAX_REQUEST_MS: '60000' })).toThrow(/UPSTREAM_IDLE_TIMEOUT_MS must be below INFERENCE_MAX_REQUEST_MS/);
+    expect(() => loadConfig({ INFERENCE_CLIENT_DRAIN_TIMEOUT_MS: '600000' })).toThrow(/INFERENCE_CLIENT_DRAIN_TIMEOUT_MS must be below INFERENCE_MAX_REQUEST_MS/);
+  });
+
+  it('accepts fault injection only in tests', () => {
+    expect(loadConfig({ NODE_ENV: 'test', TEST_FAULT_PAUSE_BEFORE_CHARGE_MS: '5000' }).charges.testPauseBeforeChargeMs).toBe(5_000);
+    expect(() => loadConfig({ TEST_FAULT_PAUSE_BEFORE_CHARGE_MS: '5000' })).toThrow('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test');
+  });
+
   it('reads the conventional variable names', () => {
     const config = loadConfig({
       NODE_ENV: 'production',

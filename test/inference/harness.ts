@@ -28,15 +28,33 @@ export interface Developer {
   openai: OpenAI;
 }
 
-export interface InferenceHarness {
+/** What the harness needs of an engine stand-in (engine-standin.ts, adversarial-engine.ts). */
+export interface EngineLike {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface InferenceHarness<E extends EngineLike = EngineStandin> {
   t: AuthTestApp;
   providerId: string;
   nodeIds: string[];
-  engines: EngineStandin[];
+  engines: E[];
   agents: NodeAgent[];
-  /** A developer with `creditsUsd` of credits (spendable once this resolves) and an API key, and an SDK client on it. */
-  developer(creditsUsd: bigint, limits?: { requestsPerMinute?: number | null; tokensPerMinute?: number | null }): Promise<Developer>;
+  /**
+   * A developer with credits (whole USD, or `{ microUsd }`; spendable once this resolves) and an
+   * API key, and an SDK client on it.
+   */
+  developer(credits: bigint | { microUsd: bigint }, limits?: { requestsPerMinute?: number | null; tokensPerMinute?: number | null }): Promise<Developer>;
   close(): Promise<void>;
+}
+
+export interface HarnessOptions<E extends EngineLike> {
+  engines?: number;
+  overrides?: TestConfigOverrides;
+  /** The engine behind each node (default: the plain stand-in). */
+  startEngine?: (i: number) => Promise<E>;
+  /** The node agents' total bound per request. */
+  agentMaxRequestMs?: number;
 }
 
 let counter = 0;
@@ -45,7 +63,7 @@ let counter = 0;
  * A running Tollgate with a provider's GPU nodes: engine stand-ins (OpenAI protocol) behind real
  * node agents, registered, approved, heartbeating and priced — what the demo does, in-process.
  */
-export async function startInferenceHarness(label: string, options: { engines?: number; overrides?: TestConfigOverrides } = {}): Promise<InferenceHarness> {
+export async function startInferenceHarness<E extends EngineLike = EngineStandin>(label: string, options: HarnessOptions<E> = {}): Promise<InferenceHarness<E>> {
   const t = await startAuthApp(label, {
     nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 1_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
     ...options.overrides,
@@ -57,15 +75,16 @@ export async function startInferenceHarness(label: string, options: { engines?: 
   await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx());
   await app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
 
-  const engines: EngineStandin[] = [];
+  const engines: E[] = [];
+  const start = options.startEngine ?? ((i: number) => startEngine({ models: [MODEL], name: `engine-${i}` }) as unknown as Promise<E>);
   const agents: NodeAgent[] = [];
   const nodeIds: string[] = [];
   for (let i = 0; i < (options.engines ?? 1); i++) {
-    const engine = await startEngine({ models: [MODEL], name: `engine-${i}` });
+    const engine = await start(i);
     const port = await freePort();
     const { nodeId, token } = await app.get(NodesService).register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(nodeId, ctx());
-    const agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 64, maxQueue: 256, heartbeatIntervalMs: null, logger: createLogger('silent') });
+    const agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 64, maxQueue: 256, heartbeatIntervalMs: null, maxRequestMs: options.agentMaxRequestMs, logger: createLogger('silent') });
     await agent.start();
     engines.push(engine);
     agents.push(agent);
@@ -73,17 +92,18 @@ export async function startInferenceHarness(label: string, options: { engines?: 
   }
   await t.caughtUp();
 
-  const harness: InferenceHarness = {
+  const harness: InferenceHarness<E> = {
     t,
     providerId,
     nodeIds,
     engines,
     agents,
-    async developer(creditsUsd, limits = {}) {
+    async developer(credits, limits = {}) {
       const n = ++counter;
       const { accountId } = await accounts.register({ email: `dev${n}-${label}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());
-      if (creditsUsd > 0n) {
-        const { position } = await app.get(CreditsService).grant(accountId, creditsUsd * 1_000_000n, 'test credits', ctx());
+      const microUsd = typeof credits === 'bigint' ? credits * 1_000_000n : credits.microUsd;
+      if (microUsd > 0n) {
+        const { position } = await app.get(CreditsService).grant(accountId, microUsd, 'test credits', ctx());
         await app.get(BalanceFeeder).waitUntilPassed(position as Position);
       }
       await t.caughtUp();

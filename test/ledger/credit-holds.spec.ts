@@ -18,7 +18,7 @@ describe('credit holds (real Redis, Lua)', () => {
   });
   beforeEach(async () => {
     prefix = `tg:test-holds-${randomUUID().slice(0, 8)}:`;
-    holds = new CreditHolds(clients[0], prefix, { reservationTtlMs: 60_000, pendingTtlMs: 60_000, idleMs: 60_000 });
+    holds = new CreditHolds(clients[0], prefix, { reservationTtlMs: 60_000, feederMaxLagMs: 60_000, idleMs: 60_000 });
     await clients[0].set(holds.feederKey, pos(10));
   });
   afterAll(async () => {
@@ -99,6 +99,37 @@ describe('credit holds (real Redis, Lua)', () => {
     expect((await holds.reserve(a, 'h2', 1n, t0 + 1)).status).toBe('insufficient');
     expect((await holds.reserve(a, 'h2', 1n, t0 + 60_001)).status).toBe('held');
     expect(await holds.peek(a, t0 + 60_002)).toEqual({ balanceMicroUsd: 1_000n, heldMicroUsd: 1n });
+  });
+
+  it('a settled charge never expires into spendable balance while the feeder lags; past the allowed lag the account refuses new holds until the feeder catches up', async () => {
+    const a = await seeded(1_000n);
+    const t0 = Date.now();
+    await holds.reserve(a, 'h1', 800n, t0);
+    await holds.settle(a, 'h1', 700n, pos(11), t0 + 10);
+    // Hours later (far past the reservation's life), the spent 700 is still held: only 300 is available.
+    const later = t0 + 3 * 3_600_000;
+    expect(await holds.peek(a, later)).toEqual({ balanceMicroUsd: 1_000n, heldMicroUsd: 700n });
+    // Within the allowed lag (60 s here) spending goes on against what is really left.
+    expect((await holds.reserve(a, 'h2', 301n, t0 + 30_000)).status).toBe('insufficient');
+    expect((await holds.reserve(a, 'h3', 300n, t0 + 30_000)).status).toBe('held');
+    await holds.release(a, 'h3', t0 + 30_001);
+    // Past it, every new hold on this account is refused, whatever it asks.
+    expect((await holds.reserve(a, 'h4', 1n, t0 + 60_011)).status).toBe('feeder_lagging');
+    expect((await holds.reserve(a, 'h4', 1n, later)).status).toBe('feeder_lagging');
+    // The feeder brings the charge into the balance: the account converges and spends again.
+    await holds.apply(a, pos(11), -700n, 'h1', later);
+    expect(await holds.peek(a, later)).toEqual({ balanceMicroUsd: 300n, heldMicroUsd: 0n });
+    expect((await holds.reserve(a, 'h4', 300n, later)).status).toBe('held');
+  });
+
+  it('never settles more than was reserved: a larger cost is held at the reservation', async () => {
+    const a = await seeded(1_000n);
+    await holds.reserve(a, 'h1', 100n);
+    expect(await holds.settle(a, 'h1', 50_000n, pos(11))).toBe('clamped');
+    expect(await holds.peek(a)).toEqual({ balanceMicroUsd: 1_000n, heldMicroUsd: 100n });
+    await holds.reserve(a, 'h2', 100n);
+    expect(await holds.settle(a, 'h2', 100n, pos(12))).toBe('pending');
+    expect(await holds.peek(a)).toEqual({ balanceMicroUsd: 1_000n, heldMicroUsd: 200n });
   });
 
   it('a seed older than what the feeder passed is refused; a seed drops settled charges it already includes', async () => {

@@ -56,6 +56,12 @@ describe('usage charge decider', () => {
     given(usageChargeDecider, []).when(usage({ outputTokens: -1 })).thenRefuses('invalid_usage');
     given(usageChargeDecider, []).when(usage({ costMicroUsd: -1n })).thenRefuses('invalid_usage');
   });
+  it('never charges more than the request reserved, and keeps the reservation and who recovered it on the event', () => {
+    given(usageChargeDecider, []).when(usage({ costMicroUsd: 1_001n, reservedMicroUsd: 1_000n })).thenRefuses('invalid_usage');
+    const [event] = usageChargeDecider.decide(usage({ reservedMicroUsd: 1_001n, recovered: 'bound' }), usageChargeDecider.initialState());
+    expect(event.data).toMatchObject({ costMicroUsd: '1001', reservedMicroUsd: '1001', recovered: 'bound' });
+    expect(usageChargeDecider.decide(usage(), usageChargeDecider.initialState())[0].data).not.toHaveProperty('recovered');
+  });
   it('streams are per account and UTC day; event ids derive from the request id', () => {
     expect(usageStream('dev1', at)).toBe('usage-dev1-2026-11-22');
     expect(usageEventId('req_1')).toBe(usageEventId('req_1'));

@@ -8,6 +8,7 @@ import { EventRow, toRecordedEvent } from '../../src/event-store/postgres/postgr
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher, UsageBatchReport } from '../../src/metering/usage-batcher';
 import { usageEventId, usageStream } from '../../src/metering/usage.events';
+import { discrepancyItems } from '../../src/metering/usage-discrepancies';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
@@ -252,6 +253,29 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
     await Promise.all([first, ...waiting]);
     expect(await stored()).toHaveLength(21);
     await expect(batcher.record(usage(account(1)), ctx())).rejects.toMatchObject({ code: 'metering_stopped' });
+  });
+
+  it('stores the events that go with a charge (its node\'s discrepancies) in the same transaction; a repeat stores nothing twice', async () => {
+    const batcher = new UsageBatcher(store, { maxBatch: 3, maxQueue: 100 });
+    const charges = Array.from({ length: 6 }, (_, i) => usage(account(i), { nodeId: `node_${tag}` }));
+    const withEach = (c: RecordUsage) => discrepancyItems(c, [{ kind: 'input_tokens_over_bound', reported: '1000000', bound: '700' }, { kind: 'output_tokens_over_bound', reported: '50000000', bound: '64' }]);
+    const reports: UsageBatchReport[] = [];
+    batcher.onBatch((r) => reports.push(r));
+    await Promise.all(charges.map((c) => batcher.record(c, ctx(), withEach(c))));
+    expect(reports.map((r) => r.events)).toEqual([9, 9]); // 3 charges per batch, each with its 2 events
+    await Promise.all(charges.map((c) => batcher.record(c, ctx(), withEach(c))));
+    const { rows } = await database.pool.query<{ stream: string; transaction_id: string; n: string }>(
+      `SELECT stream, transaction_id::text, count(*) AS n FROM events WHERE data->>'nodeId' = $1 AND event_type = 'NodeUsageDiscrepancyRecorded' GROUP BY 1, 2`,
+      [`node_${tag}`],
+    );
+    expect(rows.reduce((s, r) => s + Number(r.n), 0)).toBe(12);
+    expect(new Set(rows.map((r) => r.stream))).toEqual(new Set([`nodetrust-node_${tag}-${charges[0].at.slice(0, 10)}`]));
+    const charged = (await stored()).filter((e) => charges.some((c) => e.stream === usageStream(c.accountId, c.at)));
+    expect(charged).toHaveLength(6);
+    // Each charge shares its transaction with its discrepancies.
+    const txOf = new Map(charged.map((e) => [e.data.requestId as string, e.position.commit.toString()]));
+    const { rows: pairs } = await database.pool.query<{ request_id: string; tx: string }>(`SELECT data->>'requestId' AS request_id, transaction_id::text AS tx FROM events WHERE data->>'nodeId' = $1 AND event_type = 'NodeUsageDiscrepancyRecorded'`, [`node_${tag}`]);
+    for (const p of pairs) expect(p.tx).toBe(txOf.get(p.request_id));
   });
 
   it('refuses an invalid charge at once without touching the batch', async () => {

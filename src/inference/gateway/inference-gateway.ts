@@ -3,21 +3,27 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiKeyAuthenticator, AuthenticatedKey, KeyRefusal } from '../../api-keys/api-key-authenticator';
 import { DomainError } from '../../common/domain-error';
+import { CommandContext } from '../../event-sourcing/decider';
 import { RevenueSplitRules, providerShareBps } from '../../ledger/revenue-split';
 import { CreditSpending } from '../../ledger/spending/credit-spending';
+import { MAX_USAGE_COUNT, RecordUsage } from '../../metering/usage-charge.decide';
+import { discrepancyItems } from '../../metering/usage-discrepancies';
+import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageStatus } from '../../metering/usage.events';
 import { Logger } from '../../observability/logger';
 import { KEY_REFUSAL_ERRORS, OpenAiError, openAiErrorFrom, sendOpenAiError } from '../openai-errors';
 import { readBody } from './body';
 import { IdempotencyKeys } from './idempotency';
 import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
-import { NodeDispatch, PriceLookup, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
+import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
 import { costMicroUsd, ModelPrice } from './pricing';
 import { RateLimiter } from './rate-limiter';
-import { ReportedUsage, SseMeter, usageOf } from './sse-meter';
+import { imagesIn, responseTextBytes, SseMeter, usageOf } from './sse-meter';
 import { Upstream } from './upstream';
+import { BoundedUsage, boundUsage, capCost, GatewayFigures, RawUsage, relayedOutputBound, UsageLimits } from './usage-bounds';
 
 export interface GatewayOptions {
   maxBodyBytes: number;
@@ -26,6 +32,13 @@ export interface GatewayOptions {
   defaultRequestsPerMinute: number;
   defaultTokensPerMinute: number;
   revenueSplit: RevenueSplitRules;
+  /** The life of a request (docs/trusting-nodes.md, "Holds"); see ChargesConfig. */
+  maxRequestMs: number;
+  clientDrainTimeoutMs: number;
+  /** After a stream's time bound, how long before recovery may charge it from its intent. */
+  recoveryGraceMs: number;
+  /** Test-only fault injection: pause between a stream's last byte and its charge. */
+  testPauseBeforeChargeMs: number;
 }
 
 export interface GatewayDeps {
@@ -35,10 +48,18 @@ export interface GatewayDeps {
   dispatch: NodeDispatch;
   spending: CreditSpending;
   recorder: UsageRecorderPort;
+  intents: ChargeIntentsPort;
+  relayObserver: RelayObserver;
   idempotency: IdempotencyKeys;
   upstream: Upstream;
   logger: Logger;
 }
+
+/**
+ * Why the gateway stopped relaying before the end: the client went away, stopped reading for
+ * longer than it may, or the request reached its time bound.
+ */
+type Cut = 'client_gone' | 'client_stalled' | 'deadline';
 
 /** One request's metering state; everything here is metadata. */
 interface Metered {
@@ -46,14 +67,24 @@ interface Metered {
   key: AuthenticatedKey;
   request: InferenceRequest;
   price: ModelPrice;
+  reservedMicroUsd: bigint;
+  /** When the credits were reserved: the charge's time (and so its day stream), recovered or not. */
+  acceptedAt: Date;
   node: RoutedNode | null;
   startedAt: number;
   ttftMs: number | null;
   charged: boolean;
   outcome: UsageStatus | null;
-  usage: ReportedUsage | null;
+  usage: BoundedUsage | null;
   costMicroUsd: bigint;
+  cut: Cut | null;
+  /** Waiting for a slow client to read: a deadline then counts as the client's doing. */
+  awaitingClient: boolean;
+  /** A stream's intent to charge: resolves true once durable, false if it could not be stored. */
+  intent: Promise<boolean> | null;
 }
+
+type Charged = 'stored' | 'deferred' | 'failed';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
 const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
@@ -61,7 +92,9 @@ const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'ca
 /**
  * The /v1 hot path on the raw node:http server, outside Nest (DESIGN.md: a Nest controller adds
  * milliseconds of p99 to a pass-through): key check → limits → rate limit → reserve credits →
- * route (failover before the first byte) → relay → charge (stored durably) → `[DONE]`.
+ * route (failover before the first byte) → relay (a stream's durable intent to charge is written
+ * meanwhile) → charge, bounded by what the gateway knows (stored durably) → `[DONE]`. Every
+ * request ends before its hold lapses.
  * Bodies are forwarded and forgotten: no prompt or completion text is logged, stored or queued.
  */
 export class InferenceGateway {
@@ -97,8 +130,9 @@ export class InferenceGateway {
           nodeId: metered?.node?.nodeId,
           status: res.statusCode,
           outcome: metered?.outcome,
-          inputTokens: metered?.usage?.promptTokens,
-          outputTokens: metered?.usage?.completionTokens,
+          cut: metered?.cut ?? undefined,
+          inputTokens: metered?.usage?.inputTokens,
+          outputTokens: metered?.usage?.outputTokens,
           costMicroUsd: metered?.costMicroUsd.toString(),
           ttftMs: metered?.ttftMs,
           latencyMs: Math.round(performance.now() - startedAt),
@@ -137,7 +171,7 @@ export class InferenceGateway {
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
       await this.deps.spending.reserve(key.accountId, requestId, reserve);
-      metered = { requestId, key, request, price, node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n };
+      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null };
       await this.route(res, metered);
       return metered;
     } finally {
@@ -149,28 +183,41 @@ export class InferenceGateway {
 
   private async route(res: ServerResponse, m: Metered): Promise<void> {
     const abort = new AbortController();
-    // The client went away: stop the node from generating, and charge what it had generated.
+    const cut = (reason: Cut) => {
+      if (m.cut) return;
+      m.cut = reason;
+      abort.abort();
+    };
+    // The client went away: stop the node from generating, and charge what was relayed.
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) cut('client_gone');
     });
-    let dispatched: { node: RoutedNode; response: UpstreamResponse };
+    // No request outlives its hold: at its time bound it is cut, whatever it is waiting for.
+    const deadline = setTimeout(() => cut(m.awaitingClient ? 'client_stalled' : 'deadline'), Math.max(0, this.options.maxRequestMs - (performance.now() - m.startedAt)));
+    deadline.unref();
     try {
-      dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal });
-    } catch (err) {
-      await this.deps.spending.release(m.key.accountId, m.requestId);
-      throw err;
-    }
-    m.node = dispatched.node;
-    const { response } = dispatched;
-    let ok = false;
-    try {
-      if (response.status >= 400) await this.relayRefusal(res, m, response);
-      else if (m.request.stream) await this.relayStream(res, m, response, abort.signal);
-      else await this.relayJson(res, m, response, abort.signal);
-      ok = m.outcome !== 'upstream_failed';
+      let dispatched: { node: RoutedNode; response: UpstreamResponse };
+      try {
+        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal });
+      } catch (err) {
+        await this.deps.spending.release(m.key.accountId, m.requestId);
+        if (m.cut === 'deadline') throw new OpenAiError(504, `No node answered within the time this API allows (${this.options.maxRequestMs} ms); nothing was charged.`, 'server_error', 'request_timeout');
+        throw err;
+      }
+      m.node = dispatched.node;
+      const { response } = dispatched;
+      let ok = false;
+      try {
+        if (response.status >= 400) await this.relayRefusal(res, m, response);
+        else if (m.request.stream) await this.relayStream(res, m, response, abort.signal, cut);
+        else await this.relayJson(res, m, response);
+        ok = m.outcome !== 'upstream_failed';
+      } finally {
+        const latencyMs = performance.now() - m.startedAt;
+        void this.deps.dispatch.finish(m.node.nodeId, { ok, latencyMs, ttftMs: m.ttftMs }).catch(() => undefined);
+      }
     } finally {
-      const latencyMs = performance.now() - m.startedAt;
-      void this.deps.dispatch.finish(m.node.nodeId, { ok, latencyMs, ttftMs: m.ttftMs }).catch(() => undefined);
+      clearTimeout(deadline);
     }
   }
 
@@ -190,35 +237,71 @@ export class InferenceGateway {
     sendOpenAiError(res, new OpenAiError(response.status >= 500 ? 502 : response.status, message, response.status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error'));
   }
 
-  private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, clientGone: AbortSignal): Promise<void> {
+  private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, signal: AbortSignal, cut: (reason: Cut) => void): Promise<void> {
+    // The intent to charge is stored while the stream is relayed (group-committed, off the
+    // latency path): if this process dies mid-stream, recovery charges the request at its bounds.
+    const dueAt = new Date(m.acceptedAt.getTime() + this.options.maxRequestMs + this.options.recoveryGraceMs);
+    m.intent = this.deps.intents.open(this.boundIntent(m), m.acceptedAt, dueAt).then(
+      () => true,
+      (err: Error) => {
+        this.deps.logger.warn({ requestId: m.requestId, err: { name: err.name } }, 'intent to charge not stored; the charge itself must be');
+        return false;
+      },
+    );
     res.writeHead(200, STREAM_HEADERS);
     const meter = new SseMeter(m.request.clientWantsUsage);
+    const tap = this.tap(m);
     let broken = false;
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         if (m.ttftMs === null) m.ttftMs = Math.round(performance.now() - m.startedAt);
         for (const part of meter.push(chunk)) {
-          if (!res.write(part)) await once(res, 'drain', { signal: clientGone });
+          tap?.relayed(part);
+          if (!res.write(part)) await this.clientDrained(res, m, signal, cut);
         }
       }
     } catch {
-      broken = !clientGone.aborted; // a node that died mid-stream; after the first byte there is no failover
+      broken = m.cut === null; // a node that died mid-stream; after the first byte there is no failover
     }
-    m.outcome = clientGone.aborted ? 'client_disconnected' : broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
-    const estimated = !meter.usage;
-    m.usage = meter.usage ?? { promptTokens: m.request.estimatedInputTokens, completionTokens: meter.deliveredChunks };
-    try {
-      await this.charge(m, estimated);
-    } catch (err) {
-      // Never a [DONE] without a stored charge: the client sees an error event instead.
-      if (!clientGone.aborted) res.end(errorEvent(toOpenAiError(err, this.deps.logger, m.requestId)));
+    m.outcome = m.cut === 'client_gone' || m.cut === 'client_stalled' ? 'client_disconnected' : m.cut === 'deadline' || broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
+    const limits = this.usageLimits(m, Math.min(m.request.maxOutputTokens, relayedOutputBound(meter.textBytes, m.request.choices, m.request.stopBytes)));
+    const usage = boundUsage(meter.usage, limits, { inputTokens: m.request.estimatedInputTokens, outputTokens: meter.deliveredChunks, images: 0 }, true);
+    if (this.options.testPauseBeforeChargeMs > 0) await sleep(this.options.testPauseBeforeChargeMs);
+    const charged = await this.charge(m, usage);
+    tap?.end({ status: m.outcome as UsageStatus, reported: meter.usage, charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd }, estimated: usage.estimated });
+    if (m.cut === 'client_gone') return;
+    if (m.cut === 'client_stalled') {
+      res.destroy(); // it stopped reading: nothing more is written to it
       return;
     }
-    if (clientGone.aborted) return;
-    res.end(m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
+    // Never a [DONE] without a durable record (the charge, or the exact charge kept for recovery).
+    if (charged === 'failed') this.end(res, errorEvent(METERING_FAILED));
+    else if (m.cut === 'deadline') this.end(res, errorEvent(new OpenAiError(504, `The response took longer than this API allows (${this.options.maxRequestMs} ms); you were charged only for what was delivered.`, 'server_error', 'request_timeout')));
+    else this.end(res, m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
   }
 
-  private async relayJson(res: ServerResponse, m: Metered, response: UpstreamResponse, clientGone: AbortSignal): Promise<void> {
+  /** Ends the response; a client that is not reading keeps it (and its socket) at most clientDrainTimeoutMs more. */
+  private end(res: ServerResponse, last: Buffer): void {
+    res.end(last);
+    if (!res.writableNeedDrain) return;
+    const timer = setTimeout(() => res.destroy(), this.options.clientDrainTimeoutMs);
+    timer.unref();
+    res.once('finish', () => clearTimeout(timer));
+  }
+
+  /** A client that stops reading is waited for at most clientDrainTimeoutMs, then cut off. */
+  private async clientDrained(res: ServerResponse, m: Metered, signal: AbortSignal, cut: (reason: Cut) => void): Promise<void> {
+    m.awaitingClient = true;
+    const stalled = setTimeout(() => cut('client_stalled'), this.options.clientDrainTimeoutMs);
+    try {
+      await once(res, 'drain', { signal });
+    } finally {
+      clearTimeout(stalled);
+      m.awaitingClient = false;
+    }
+  }
+
+  private async relayJson(res: ServerResponse, m: Metered, response: UpstreamResponse): Promise<void> {
     let body: Buffer | null = null;
     try {
       body = await readAll(response.body, this.options.maxResponseBytes);
@@ -232,63 +315,119 @@ export class InferenceGateway {
     } catch {
       parsed = null;
     }
-    const isImages = m.request.endpoint === 'images.generations';
-    // Images are priced per image delivered; their tokens are not charged.
-    const reported = isImages ? { promptTokens: 0, completionTokens: 0 } : usageOf(parsed);
-    const images = isImages ? imagesIn(parsed) : 0;
-    m.outcome = clientGone.aborted ? 'client_disconnected' : parsed === null ? 'upstream_failed' : 'completed';
-    // Without a body the node's work is unknown: the prompt is estimated, the output is not charged.
-    m.usage = reported ?? { promptTokens: m.request.estimatedInputTokens, completionTokens: 0 };
-    m.request = { ...m.request, images };
-    await this.charge(m, reported === null);
-    if (clientGone.aborted) return;
+    const endpoint = m.request.endpoint;
+    m.outcome = m.cut === 'client_gone' ? 'client_disconnected' : parsed === null ? 'upstream_failed' : 'completed';
+    const textBytes = responseTextBytes(parsed);
+    // Images are priced per image relayed; their tokens are not charged.
+    const reported: RawUsage | null = endpoint === 'images.generations' ? { promptTokens: 0, completionTokens: 0 } : usageOf(parsed);
+    const limits = this.usageLimits(m, Math.min(m.request.maxOutputTokens, relayedOutputBound(textBytes, m.request.choices, m.request.stopBytes)));
+    // Without a report the prompt is estimated (≈ 4 characters a token) and so is the output (≈ 4 bytes a token).
+    const figures: GatewayFigures = { inputTokens: m.request.estimatedInputTokens, outputTokens: Math.ceil(textBytes / 4), images: imagesIn(parsed) };
+    const usage = boundUsage(reported, limits, figures, endpoint !== 'embeddings');
+    const tap = this.tap(m);
+    await this.charge(m, usage);
+    if (body && tap) tap.relayed(body);
+    tap?.end({ status: m.outcome as UsageStatus, reported, charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd }, estimated: usage.estimated });
+    if (m.cut === 'client_gone') return;
+    if (m.cut === 'deadline') throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-    res.end(body);
+    this.end(res, body);
   }
 
-  /** Stores the charge (durably, before the client gets its last byte), then settles the hold. Once per request. */
-  private async charge(m: Metered, estimated: boolean): Promise<void> {
-    if (m.charged) return;
-    m.charged = true;
-    const usage = m.usage as ReportedUsage;
+  private usageLimits(m: Metered, outputTokens: number): UsageLimits {
+    return { inputTokens: Math.min(m.request.maxInputTokens, MAX_USAGE_COUNT), outputTokens, images: m.request.images };
+  }
+
+  private tap(m: Metered): RelayTap | null {
     const node = m.node as RoutedNode;
-    m.costMicroUsd = costMicroUsd(m.price, usage.promptTokens, usage.completionTokens, m.request.images);
-    const at = new Date().toISOString();
+    return this.deps.relayObserver.begin({ requestId: m.requestId, nodeId: node.nodeId, providerId: node.providerId, model: m.request.model, endpoint: m.request.endpoint, stream: m.request.stream });
+  }
+
+  /** The charge this request may cost at most (its reservation): what recovery stores if this process dies mid-stream. */
+  private boundIntent(m: Metered): ChargeIntent {
+    const usage: BoundedUsage = { inputTokens: Math.min(m.request.maxInputTokens, MAX_USAGE_COUNT), outputTokens: m.request.maxOutputTokens, images: m.request.images, estimated: true, discrepancies: [] };
+    return this.intent(m, usage, 'client_disconnected', m.reservedMicroUsd, 0);
+  }
+
+  private intent(m: Metered, usage: BoundedUsage, status: UsageStatus, cost: bigint, latencyMs: number): ChargeIntent {
+    const node = m.node as RoutedNode;
+    const at = m.acceptedAt.toISOString();
+    const command: RecordUsage = {
+      type: 'RecordUsage',
+      requestId: m.requestId,
+      accountId: m.key.accountId,
+      keyId: m.key.keyId,
+      model: m.request.model,
+      endpoint: m.request.endpoint,
+      nodeId: node.nodeId,
+      providerId: node.providerId,
+      status,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      images: usage.images,
+      estimated: usage.estimated,
+      ttftMs: m.ttftMs,
+      latencyMs,
+      costMicroUsd: cost,
+      providerShareBps: providerShareBps(this.options.revenueSplit, m.request.model, node.nodeId),
+      reservedMicroUsd: m.reservedMicroUsd,
+      at,
+    };
+    const context: CommandContext = { actorId: `apikey:${m.key.keyId}`, occurredAt: at, correlationId: m.requestId };
+    return { command, context, discrepancies: usage.discrepancies };
+  }
+
+  /**
+   * Stores the charge (durably, before the client gets its last byte) with the node's
+   * discrepancies, then settles the hold. Once per request. If it cannot be stored now, the exact
+   * charge is kept for recovery ('deferred': the hold stays until recovery settles it); if even
+   * that fails, a stream's intent still charges it at its bounds later ('failed'), and a JSON
+   * response, nothing of which was delivered, is refused and its hold released (throws).
+   */
+  private async charge(m: Metered, usage: BoundedUsage): Promise<Charged> {
+    if (m.charged) return 'stored';
+    m.charged = true;
+    const capped = capCost(costMicroUsd(m.price, usage.inputTokens, usage.outputTokens, usage.images), m.reservedMicroUsd);
+    m.costMicroUsd = capped.costMicroUsd;
+    m.usage = capped.discrepancy ? { ...usage, discrepancies: [...usage.discrepancies, capped.discrepancy] } : usage;
+    const intent = this.intent(m, m.usage, m.outcome as UsageStatus, m.costMicroUsd, Math.round(performance.now() - m.startedAt));
     let position;
     try {
-      ({ position } = await this.deps.recorder.record(
-        {
-          type: 'RecordUsage',
-          requestId: m.requestId,
-          accountId: m.key.accountId,
-          keyId: m.key.keyId,
-          model: m.request.model,
-          endpoint: m.request.endpoint,
-          nodeId: node.nodeId,
-          providerId: node.providerId,
-          status: m.outcome as UsageStatus,
-          inputTokens: usage.promptTokens,
-          outputTokens: usage.completionTokens,
-          images: m.request.images,
-          estimated,
-          ttftMs: m.ttftMs,
-          latencyMs: Math.round(performance.now() - m.startedAt),
-          costMicroUsd: m.costMicroUsd,
-          providerShareBps: providerShareBps(this.options.revenueSplit, m.request.model, node.nodeId),
-          at,
-        },
-        { actorId: `apikey:${m.key.keyId}`, occurredAt: at, correlationId: m.requestId },
-      ));
+      ({ position } = await this.deps.recorder.record(intent.command, intent.context, discrepancyItems(intent.command, intent.discrepancies)));
     } catch (err) {
-      m.charged = false;
-      await this.deps.spending.release(m.key.accountId, m.requestId).catch(() => undefined);
-      throw err;
+      return this.defer(m, intent, err);
     }
+    void m.intent?.then((opened) => opened && this.deps.intents.close(m.requestId));
     // The charge is stored; if Redis fails here the reservation expires and the feeder still applies the charge.
-    await this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).catch((err: Error) => this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire'));
+    const settled = await this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).catch((err: Error) => {
+      this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire');
+      return null;
+    });
+    if (settled === 'clamped') this.deps.logger.error({ requestId: m.requestId }, 'a charge above its reservation reached settle; held at the reservation');
+    return 'stored';
+  }
+
+  private async defer(m: Metered, intent: ChargeIntent, cause: unknown): Promise<Charged> {
+    this.deps.logger.warn({ requestId: m.requestId, err: { name: (cause as Error)?.name, code: (cause as { code?: string })?.code } }, 'charge not stored at once; keeping it for recovery');
+    try {
+      await this.deps.intents.finalize(intent, m.acceptedAt);
+      return 'deferred';
+    } catch {
+      // A stream whose intent is stored is charged at its bounds once due (the hold stays until then).
+      if (m.intent && (await m.intent)) return 'failed';
+      await this.deps.spending.release(m.key.accountId, m.requestId).catch(() => undefined);
+      if (m.intent) {
+        this.deps.logger.error({ requestId: m.requestId }, 'neither the charge nor any intent could be stored: this response goes unpaid');
+        return 'failed';
+      }
+      m.charged = false;
+      throw cause;
+    }
   }
 }
+
+const METERING_FAILED = new OpenAiError(503, 'The charge for this response could not be recorded yet; it will be recorded once (never twice) when storage is back.', 'server_error', 'metering_unavailable');
 
 function toOpenAiError(err: unknown, logger: Logger, requestId: string): OpenAiError {
   if (err instanceof OpenAiError) return err;
@@ -313,9 +452,4 @@ async function readAll(body: Readable, maxBytes: number): Promise<Buffer> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
-}
-
-function imagesIn(body: unknown): number {
-  const data = (body as { data?: unknown } | null)?.data;
-  return Array.isArray(data) ? data.length : 0;
 }

@@ -13,9 +13,13 @@ export interface RequestLimits {
   maxImages: number;
   /** Deepest nesting of arrays and objects in the body (REQUEST_JSON_MAX_DEPTH). */
   maxJsonDepth: number;
+  /** Prompt-bound tokens beyond the forwarded bytes, for what chat templates inject. */
+  promptAllowanceTokens: number;
+  /** Prompt-bound tokens per non-text content part (an image or audio a node expands). */
+  mediaPartTokens: number;
 }
 
-export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: 64 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: 64, promptAllowanceTokens: 512, mediaPartTokens: 4_096 };
 
 /** What the gateway needs to know about a request; the body itself is forwarded, never kept. */
 export interface InferenceRequest {
@@ -26,12 +30,16 @@ export interface InferenceRequest {
   stream: boolean;
   /** The client asked for the usage chunk (stream_options.include_usage). */
   clientWantsUsage: boolean;
-  /** Upper bounds used to reserve credits and count tokens against rate limits. */
+  /** Upper bounds: the reservation, rate limits, and the most a node's report may be charged for. */
   maxInputTokens: number;
   /** The usual ≈4 characters a token, for charging when a node reports no usage. */
   estimatedInputTokens: number;
   maxOutputTokens: number;
   images: number;
+  /** Sequences generated (n, times the prompts of a completions batch). */
+  choices: number;
+  /** UTF-8 bytes of the longest stop string: generated, counted, but cut from the text relayed. */
+  stopBytes: number;
   /** The JSON sent to the node (with stream_options.include_usage and a max_tokens bound). */
   upstreamBody: Buffer;
 }
@@ -53,10 +61,28 @@ function integerIn(body: Record<string, unknown>, field: string, min: number, ma
 }
 
 /**
- * A generous upper bound of the prompt's tokens without a tokenizer: a token is at least one
- * byte of text, and JSON punctuation only adds to it, so the body size bounds it from above.
+ * An upper bound of the prompt's tokens without a tokenizer: every token is at least one byte of
+ * UTF-8 text and JSON escapes and punctuation only add bytes, so the forwarded body's size bounds
+ * the text's tokens; chat templates add special tokens and default system prompts (the allowance),
+ * and a node expands each image or audio part into many tokens (docs/trusting-nodes.md, "Bounds").
  */
-const inputBound = (bytes: number) => Math.ceil(bytes / 2);
+const inputBound = (bytes: number, mediaParts: number, limits: RequestLimits) => bytes + limits.promptAllowanceTokens + mediaParts * limits.mediaPartTokens;
+
+/** Content parts that are not text (image_url, input_audio, …) in chat messages. */
+function mediaParts(messages: unknown): number {
+  if (!Array.isArray(messages)) return 0;
+  let parts = 0;
+  for (const m of messages) {
+    const content = (m as { content?: unknown } | null)?.content;
+    if (Array.isArray(content)) for (const p of content) if ((p as { type?: unknown } | null)?.type !== 'text') parts++;
+  }
+  return parts;
+}
+
+function longestStopBytes(stop: unknown): number {
+  const stops = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
+  return stops.reduce((max: number, s) => (typeof s === 'string' ? Math.max(max, Buffer.byteLength(s)) : max), 0);
+}
 
 /** Characters of text in the prompt fields (strings and text parts), without reading anything else. */
 function textLength(value: unknown, depth = 0): number {
@@ -88,6 +114,7 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
   const n = integerIn(b, 'n', 1, endpoint === 'images.generations' ? limits.maxImages : limits.maxChoices) ?? 1;
   let maxOutputTokens = 0;
   let images = 0;
+  let choices = n;
 
   switch (endpoint) {
     case 'chat.completions': {
@@ -105,7 +132,8 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
       const prompt = b.prompt;
       if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length > 0 && prompt.length <= limits.maxMessages)) throw bad("'prompt' must be a string or a non-empty array of strings.", 'prompt');
       const asked = integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
-      maxOutputTokens = (asked ?? limits.defaultOutputTokens) * n * (Array.isArray(prompt) ? prompt.length : 1);
+      choices = n * (Array.isArray(prompt) ? prompt.length : 1);
+      maxOutputTokens = (asked ?? limits.defaultOutputTokens) * choices;
       if (asked === undefined) b.max_tokens = limits.defaultOutputTokens;
       break;
     }
@@ -128,16 +156,19 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
   // Usage is always asked of the node; the client sees that chunk only if it asked too.
   if (stream) b.stream_options = { ...((streamOptions as object | null | undefined) ?? {}), include_usage: true };
   const promptChars = textLength(endpoint === 'chat.completions' ? b.messages : endpoint === 'embeddings' ? b.input : endpoint === 'completions' ? b.prompt : '');
+  const upstreamBody = Buffer.from(JSON.stringify(b));
   return {
     endpoint,
     path,
     model: b.model,
     stream,
     clientWantsUsage,
-    maxInputTokens: inputBound(raw.length),
+    maxInputTokens: inputBound(upstreamBody.length, endpoint === 'chat.completions' ? mediaParts(b.messages) : 0, limits),
     estimatedInputTokens: Math.ceil(promptChars / 4),
     maxOutputTokens,
     images,
-    upstreamBody: Buffer.from(JSON.stringify(b)),
+    choices,
+    stopBytes: longestStopBytes(b.stop),
+    upstreamBody,
   };
 }

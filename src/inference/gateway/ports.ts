@@ -1,8 +1,11 @@
 import { Readable } from 'node:stream';
 import { CommandContext } from '../../event-sourcing/decider';
-import { Position } from '../../event-store/event-store.port';
+import { MultiAppendItem, Position } from '../../event-store/event-store.port';
 import { RecordUsage } from '../../metering/usage-charge.decide';
+import { ChargeIntent } from '../../metering/usage-intents';
+import { UsageEndpoint, UsageStatus } from '../../metering/usage.events';
 import { ModelPrice } from './pricing';
+import { RawUsage } from './usage-bounds';
 
 /**
  * What the gateway needs from other capabilities, as small interfaces: the node router
@@ -38,9 +41,58 @@ export interface PriceLookup {
 }
 
 export interface UsageRecorderPort {
-  record(command: RecordUsage, context: CommandContext): Promise<{ position: Position }>;
+  /** Stores the charge durably, with `alongside` (its node's discrepancy events) in the same call. */
+  record(command: RecordUsage, context: CommandContext, alongside?: readonly MultiAppendItem[]): Promise<{ position: Position }>;
 }
+
+/** Durable intents to charge (metering's UsageIntents): what lets recovery charge a stream whose own charge was never stored. */
+export interface ChargeIntentsPort {
+  /** Durable when it resolves; a stream relays nothing before. */
+  open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<void>;
+  close(requestId: string): void;
+  finalize(intent: ChargeIntent, openedAt: Date): Promise<void>;
+}
+
+/**
+ * Sees what the gateway relays to a client, after the fact, e.g. to count the output tokens itself
+ * and compare them with what the node reported. `begin` runs on the hot path for every 2xx
+ * response: return null when not interested (no further cost). A tap gets the bytes as relayed
+ * (SSE events, the usage chunk only if the client asked for it, never `[DONE]`; or the JSON
+ * body) and, once the charge is decided, the outcome. It must keep no text beyond counting it
+ * (P1), and do any real work off the request's path (it is called synchronously).
+ */
+export interface RelayObserver {
+  begin(request: RelayedRequest): RelayTap | null;
+}
+
+export interface RelayedRequest {
+  requestId: string;
+  nodeId: string;
+  providerId: string;
+  model: string;
+  endpoint: UsageEndpoint;
+  stream: boolean;
+}
+
+export interface RelayTap {
+  relayed(bytes: Buffer): void;
+  end(outcome: RelayOutcome): void;
+}
+
+export interface RelayOutcome {
+  status: UsageStatus;
+  /** What the node reported, unchecked (null: no report). */
+  reported: RawUsage | null;
+  /** What was charged, after the bounds. */
+  charged: { inputTokens: number; outputTokens: number; images: number; costMicroUsd: bigint };
+  estimated: boolean;
+}
+
+/** The default: nobody watches. */
+export const NO_RELAY_OBSERVER: RelayObserver = { begin: () => null };
 
 export const NODE_DISPATCH = Symbol('NodeDispatch');
 export const PRICE_LOOKUP = Symbol('PriceLookup');
 export const USAGE_RECORDER = Symbol('UsageRecorder');
+export const CHARGE_INTENTS = Symbol('ChargeIntents');
+export const RELAY_OBSERVER = Symbol('RelayObserver');

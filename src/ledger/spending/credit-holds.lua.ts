@@ -9,8 +9,12 @@
  *   r:ID  a reservation (amount): expires on its own if its process dies
  *   s:ID  a settled charge whose event is stored but not yet in `bal` ("amount|position")
  *   a:ID  the feeder applied ID's event before the request settled (marker)
- * Zset `{prefix}credits:{accountId}:exp` gives each r:/s:/a: entry its expiry (ms); every script
- * first drops expired ones (at most PURGE_MAX a call, so no call is unbounded).
+ * Zset `{prefix}credits:{accountId}:exp` gives each r:/a: entry its expiry (ms); every script
+ * first drops expired ones (at most PURGE_MAX a call, so no call is unbounded). A settled charge
+ * never expires: it is money already spent, and leaves `held` only when the feeder brings its
+ * event into `bal` (or a seed includes it). Its score is SETTLED_BASE + the time it settled, above
+ * every expiry, so purges never reach it and the oldest one is one range query away: RESERVE
+ * refuses (-2) while the oldest has waited longer than the feeder may lag.
  * String `{prefix}credits:feeder`: the highest position the feeder has passed. A seed from the
  * PostgreSQL balance is accepted only if that balance is at least as recent, so an event the
  * feeder skipped (account not cached) is always inside the seed and never lost or counted twice.
@@ -18,8 +22,15 @@
  * Amounts stay below 2^53 (MAX_AMOUNT_MICRO_USD bounds each command), which Lua numbers hold exactly;
  * balances go back to JavaScript as strings.
  */
+/**
+ * Above any expiry in ms until the year 2286, and small enough that SETTLED_BASE + now keeps 14
+ * significant digits: Redis passes Lua numbers on as "%.14g" text, so scores stay exact to the ms.
+ */
+const SETTLED_BASE = '10000000000000';
+
 const PRELUDE = `
 local hash, exp = KEYS[1], KEYS[2]
+local SETTLED_BASE = tonumber('${SETTLED_BASE}')
 local function amountOf(v) return string.match(v, '^(%d+)') end
 local function purge(now)
   local expired = redis.call('ZRANGEBYSCORE', exp, '-inf', now, 'LIMIT', 0, 200)
@@ -50,7 +61,10 @@ local function touch(idleMs)
 end
 `;
 
-/** ARGV: now, holdId, amount, ttlMs, idleMs → {status, bal, held}; status 1 held, 0 insufficient, -1 not cached. */
+/**
+ * ARGV: now, holdId, amount, ttlMs, idleMs, feederMaxLagMs → {status, bal, held}; status 1 held,
+ * 0 insufficient, -1 not cached, -2 a settled charge has waited for the feeder longer than it may.
+ */
 export const RESERVE = `${PRELUDE}
 local now = tonumber(ARGV[1])
 purge(now)
@@ -59,6 +73,8 @@ local bal = redis.call('HGET', hash, 'bal')
 local held = redis.call('HGET', hash, 'held') or '0'
 local f = 'r:' .. ARGV[2]
 if redis.call('HEXISTS', hash, f) == 1 then return {1, bal, held} end
+local oldest = redis.call('ZRANGEBYSCORE', exp, '${SETTLED_BASE}', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if oldest[2] and now - (tonumber(oldest[2]) - SETTLED_BASE) > tonumber(ARGV[6]) then return {-2, bal, held} end
 if tonumber(ARGV[3]) > tonumber(bal) - tonumber(held) then return {0, bal, held} end
 add(f, ARGV[3], ARGV[3], now + tonumber(ARGV[4]))
 touch(ARGV[5])
@@ -66,24 +82,32 @@ return {1, bal, redis.call('HGET', hash, 'held')}
 `;
 
 /**
- * ARGV: now, holdId, cost, position of the stored charge event, pendingTtlMs, idleMs.
+ * ARGV: now, holdId, cost, position of the stored charge event, idleMs.
  * Closes the reservation and keeps the cost held until the feeder brings the event into `bal`
- * (unless it already has). Idempotent.
+ * (unless it already has). Never holds more than was reserved: a cost above its open reservation
+ * is held at the reservation ('clamped'; the charge itself is bounded before it is stored, so this
+ * is a second line). Idempotent.
  */
 export const SETTLE = `${PRELUDE}
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
 purge(now)
-drop('r:' .. id)
+local reserved = drop('r:' .. id)
 if drop('a:' .. id) then return 'applied' end
 if redis.call('HEXISTS', hash, 's:' .. id) == 1 then return 'pending' end
 local pos = redis.call('HGET', hash, 'pos')
 if pos and pos >= ARGV[4] then return 'included' end
-if tonumber(ARGV[3]) > 0 then
-  add('s:' .. id, ARGV[3] .. '|' .. ARGV[4], ARGV[3], now + tonumber(ARGV[5]))
-  touch(ARGV[6])
+local cost = ARGV[3]
+local status = 'pending'
+if reserved and tonumber(cost) > tonumber(amountOf(reserved)) then
+  cost = amountOf(reserved)
+  status = 'clamped'
 end
-return 'pending'
+if tonumber(cost) > 0 then
+  add('s:' .. id, cost .. '|' .. ARGV[4], cost, SETTLED_BASE + now)
+  touch(ARGV[5])
+end
+return status
 `;
 
 /** ARGV: now, holdId → the released amount ('0' if none was open). */

@@ -1,23 +1,25 @@
 import Redis from 'ioredis';
 import { APPLY, PEEK, RELEASE, RESERVE, SEED, SETTLE } from './credit-holds.lua';
 
-
 export interface HoldTimings {
-  /** A reservation's life: longer than any request may take. */
+  /** A reservation's life (CREDIT_HOLD_TTL_MS): longer than any request, and the recovery of its charge, may take. */
   reservationTtlMs: number;
-  /** How long a settled charge stays held waiting for the feeder (a backstop; normally ms). */
-  pendingTtlMs: number;
+  /** A settled charge never expires; one still waiting for the feeder after this long pauses spending on its account (CREDIT_FEEDER_MAX_LAG_MS). */
+  feederMaxLagMs: number;
   /** How long an idle account stays cached. */
   idleMs: number;
 }
 
-export const DEFAULT_HOLD_TIMINGS: HoldTimings = { reservationTtlMs: 15 * 60_000, pendingTtlMs: 60 * 60_000, idleMs: 7 * 24 * 3_600_000 };
+export const DEFAULT_HOLD_TIMINGS: HoldTimings = { reservationTtlMs: 15 * 60_000, feederMaxLagMs: 5 * 60_000, idleMs: 7 * 24 * 3_600_000 };
 
-export type ReserveOutcome = { status: 'held' | 'insufficient'; balanceMicroUsd: bigint; heldMicroUsd: bigint } | { status: 'not_cached' };
+export type ReserveOutcome = { status: 'held' | 'insufficient'; balanceMicroUsd: bigint; heldMicroUsd: bigint } | { status: 'not_cached' } | { status: 'feeder_lagging' };
+
+/** 'clamped': the cost exceeded the open reservation and only the reservation is held. */
+export type SettleOutcome = 'pending' | 'applied' | 'included' | 'clamped';
 
 interface HoldCommands {
-  tgCreditsReserve(hash: string, exp: string, now: number, holdId: string, amount: string, ttlMs: number, idleMs: number): Promise<[number, string, string]>;
-  tgCreditsSettle(hash: string, exp: string, now: number, holdId: string, cost: string, position: string, pendingTtlMs: number, idleMs: number): Promise<string>;
+  tgCreditsReserve(hash: string, exp: string, now: number, holdId: string, amount: string, ttlMs: number, idleMs: number, feederMaxLagMs: number): Promise<[number, string, string]>;
+  tgCreditsSettle(hash: string, exp: string, now: number, holdId: string, cost: string, position: string, idleMs: number): Promise<SettleOutcome>;
   tgCreditsRelease(hash: string, exp: string, now: number, holdId: string): Promise<string>;
   tgCreditsApply(hash: string, exp: string, feeder: string, now: number, position: string, delta: string, holdId: string, markerTtlMs: number, idleMs: number): Promise<number>;
   tgCreditsSeed(hash: string, exp: string, feeder: string, balance: string, position: string, idleMs: number): Promise<'seeded' | 'stale' | 'nofeeder'>;
@@ -54,14 +56,15 @@ export class CreditHolds {
   }
 
   async reserve(accountId: string, holdId: string, amountMicroUsd: bigint, now = Date.now()): Promise<ReserveOutcome> {
-    const [status, bal, held] = await this.redis.tgCreditsReserve(...this.keys(accountId), now, holdId, amountMicroUsd.toString(), this.timings.reservationTtlMs, this.timings.idleMs);
+    const [status, bal, held] = await this.redis.tgCreditsReserve(...this.keys(accountId), now, holdId, amountMicroUsd.toString(), this.timings.reservationTtlMs, this.timings.idleMs, this.timings.feederMaxLagMs);
     if (status === -1) return { status: 'not_cached' };
+    if (status === -2) return { status: 'feeder_lagging' };
     return { status: status === 1 ? 'held' : 'insufficient', balanceMicroUsd: BigInt(bal), heldMicroUsd: BigInt(held) };
   }
 
   /** `position`: positionKey() of the stored event that charged the hold. */
-  settle(accountId: string, holdId: string, costMicroUsd: bigint, position: string, now = Date.now()): Promise<string> {
-    return this.redis.tgCreditsSettle(...this.keys(accountId), now, holdId, costMicroUsd.toString(), position, this.timings.pendingTtlMs, this.timings.idleMs);
+  settle(accountId: string, holdId: string, costMicroUsd: bigint, position: string, now = Date.now()): Promise<SettleOutcome> {
+    return this.redis.tgCreditsSettle(...this.keys(accountId), now, holdId, costMicroUsd.toString(), position, this.timings.idleMs);
   }
 
   async release(accountId: string, holdId: string, now = Date.now()): Promise<bigint> {

@@ -6,7 +6,7 @@ import { Position } from '../../event-store/event-store.port';
 import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
 import { developerAccount } from '../ledger-accounts';
 import { formatUsd } from '../money';
-import { CreditHolds } from './credit-holds';
+import { CreditHolds, SettleOutcome } from './credit-holds';
 import { positionKey } from './position-key';
 
 /** How long a cold account waits for PostgreSQL to catch up with the feeder before giving up (503). */
@@ -27,6 +27,9 @@ export interface Funds {
  * is a cache of the ledger, filled from PostgreSQL when an account is not in it.
  */
 export class CreditSpending {
+  /** Reservations refused because the account's settled charges waited too long for the feeder (since start). */
+  refusedForFeederLag = 0;
+
   constructor(
     readonly holds: CreditHolds,
     private readonly db: Kysely<Database>,
@@ -36,6 +39,10 @@ export class CreditSpending {
   async reserve(accountId: string, holdId: string, amountMicroUsd: bigint): Promise<Funds> {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.holds.reserve(accountId, holdId, amountMicroUsd);
+      if (outcome.status === 'feeder_lagging') {
+        this.refusedForFeederLag++;
+        throw unavailable('credits_feeder_lagging', 'Recent charges on this account are not yet in its balance, so spending is paused until they are. Retry shortly.', 5);
+      }
       if (outcome.status === 'not_cached') {
         if (attempt > 0) throw unavailable('credits_unavailable', 'Credit balances are being rebuilt; retry shortly.');
         await this.fill(accountId);
@@ -53,8 +60,8 @@ export class CreditSpending {
   }
 
   /** `position`: where the charge event was stored. */
-  async settle(accountId: string, holdId: string, costMicroUsd: bigint, position: Position): Promise<void> {
-    await this.holds.settle(accountId, holdId, costMicroUsd, positionKey(position));
+  settle(accountId: string, holdId: string, costMicroUsd: bigint, position: Position): Promise<SettleOutcome> {
+    return this.holds.settle(accountId, holdId, costMicroUsd, positionKey(position));
   }
 
   async release(accountId: string, holdId: string): Promise<void> {
