@@ -12,6 +12,7 @@ import * as m0010 from './0010_audit_log';
 import * as m0011 from './0011_data_rights';
 import * as m0012 from './0012_retention';
 import * as m0013 from './0013_kyc';
+import * as m0015 from './0015_node_trust';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_data_rights': m0011,
   '0012_retention': m0012,
   '0013_kyc': m0013,
+  '0015_node_trust': m0015,
 };

@@ -2,8 +2,10 @@ import { Projector } from '../src/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
 import { auditLogProjection } from './audit-log.projection';
+import { earningsHoldsProjection } from './earnings-holds.projection';
 import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
+import { nodeReputationProjection } from './node-reputation.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
 import { payoutsProjection } from './payouts.projection';
@@ -24,4 +26,6 @@ export const projectors: readonly Projector[] = [
   usageProjection,
   auditLogProjection,
   kycProjection,
+  nodeReputationProjection,
+  earningsHoldsProjection,
 ];

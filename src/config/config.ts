@@ -1,6 +1,7 @@
 import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
 import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
+import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from '../nodes/trust/counting/tokenizer-mapping';
 
 /**
  * Configuration is read from the environment exactly once, at boot, into a typed object.
@@ -60,6 +61,57 @@ export interface AppConfig {
   privacy: PrivacyConfig;
   retention: RetentionConfig;
   kyc: KycConfig;
+  nodeTrust: NodeTrustConfig;
+}
+
+/** Node honesty (src/nodes/trust, docs/trusting-nodes.md): the gateway's own count, probes, reputation. */
+export interface NodeTrustConfig {
+  counting: {
+    /** Model pattern → tokenizer, first match wins; a model no rule matches is not counted. */
+    tokenizers: TokenizerRule[];
+    /** Worker threads that tokenize relayed output (off the event loop that serves requests). */
+    workers: number;
+    /** Responses waiting to be counted, per process; past it a response is not counted (metric). */
+    queueMax: number;
+    /** A response larger than this is not kept for counting (bounds the memory a stream holds). */
+    maxResponseBytes: number;
+    /** A node's counting window closes once this many tokens were counted (or at the flush). */
+    windowTokens: number;
+    /** Fewer counted tokens than this in a window: recorded, but too few to call it drift. */
+    minTokens: number;
+    flushMs: number;
+    /** |reported − counted| above this share of counted (basis points) plus the slack is drift. */
+    driftToleranceBps: number;
+    /** Tokens per request a node may report beyond the count (end-of-sequence, tool-call markers). */
+    driftSlackPerRequest: number;
+  };
+  probes: {
+    /** Each approved, live node is probed once per interval for each of its models; 0 = no probes. */
+    intervalMs: number;
+    /** Upper bound of max_tokens on a probe (each probe picks a realistic value up to it). */
+    maxTokens: number;
+    /** Two greedy answers agree when their first this-many words are the same (or both are that short and equal). */
+    agreementWords: number;
+    /** Fewest answering nodes for a majority to be the reference when no reference node answered. */
+    quorum: number;
+    /** Nodes the platform runs and trusts: their answer is the reference for their models. */
+    referenceNodes: string[];
+    timeoutMs: number;
+    /** Probe requests in flight at once from one worker. */
+    concurrency: number;
+  };
+  review: {
+    /** How often the worker compares every approved node's record with the thresholds. */
+    intervalMs: number;
+    /** The last this-many judged probes of a node are looked at… */
+    probeWindow: number;
+    /** …and this many of them differing from the reference suspends it. */
+    probeFailuresToSuspend: number;
+    /** Discrepancies (any kind) within this window… */
+    discrepancyWindowMs: number;
+    /** …at or above this count suspend the node. */
+    discrepanciesToSuspend: number;
+  };
 }
 
 /** Provider payouts (src/payouts). */
@@ -211,6 +263,11 @@ class Reader {
       return '';
     }
     return fallback;
+  }
+
+  /** The raw value when set, even empty (where empty means something, e.g. "count no model"). */
+  raw(name: string): string | undefined {
+    return this.env[name]?.trim();
   }
 
   optional(name: string): string | null {
@@ -460,6 +517,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     payouts: readPayouts(r),
     retention: readRetention(r),
+    nodeTrust: readNodeTrust(r),
   };
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
     r.problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather (<id>:<secret>)');
@@ -471,6 +529,53 @@ export function loadConfig(env: Env): AppConfig {
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(config.redisKeyPrefix)) r.problems.push('REDIS_KEY_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+const NODE_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+function readNodeTrust(r: Reader): NodeTrustConfig {
+  let tokenizers: TokenizerRule[] = [];
+  try {
+    tokenizers = parseTokenizerRules(r.raw('TOKEN_COUNT_MODELS') ?? DEFAULT_TOKENIZER_RULES);
+  } catch (err) {
+    r.problems.push(`TOKEN_COUNT_MODELS: ${(err as Error).message}`);
+  }
+  const referenceNodes = (r.optional('PROBE_REFERENCE_NODES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of referenceNodes) if (!NODE_ID.test(id)) r.problems.push(`PROBE_REFERENCE_NODES: "${id}" is not a node id`);
+  const config: NodeTrustConfig = {
+    counting: {
+      tokenizers,
+      workers: r.int('TOKEN_COUNT_WORKERS', 1, 1, 16),
+      queueMax: r.int('TOKEN_COUNT_QUEUE_MAX', 1_000, 1, 100_000),
+      maxResponseBytes: r.int('TOKEN_COUNT_MAX_RESPONSE_BYTES', 1 << 20, 1_024, 64 << 20),
+      windowTokens: r.int('TOKEN_COUNT_WINDOW_TOKENS', 2_000, 1, 10_000_000),
+      minTokens: r.int('TOKEN_COUNT_MIN_TOKENS', 200, 1, 10_000_000),
+      flushMs: r.int('TOKEN_COUNT_FLUSH_MS', 60_000, 10, 3_600_000),
+      driftToleranceBps: r.int('TOKEN_DRIFT_TOLERANCE_BPS', 500, 0, 10_000),
+      driftSlackPerRequest: r.int('TOKEN_DRIFT_SLACK_PER_REQUEST', 2, 0, 1_000),
+    },
+    probes: {
+      intervalMs: r.int('PROBE_INTERVAL_MS', 60_000, 0, 86_400_000),
+      maxTokens: r.int('PROBE_MAX_TOKENS', 64, 8, 4_096),
+      agreementWords: r.int('PROBE_AGREEMENT_WORDS', 8, 1, 1_000),
+      quorum: r.int('PROBE_QUORUM', 3, 2, 1_000),
+      referenceNodes,
+      timeoutMs: r.int('PROBE_TIMEOUT_MS', 30_000, 100, 600_000),
+      concurrency: r.int('PROBE_CONCURRENCY', 16, 1, 256),
+    },
+    review: {
+      intervalMs: r.int('NODE_TRUST_REVIEW_INTERVAL_MS', 10_000, 50, 3_600_000),
+      // The read model keeps the newest 100 judged probes and 31 days of incidents per node.
+      probeWindow: r.int('PROBE_WINDOW', 20, 1, 100),
+      probeFailuresToSuspend: r.int('PROBE_FAILURES_TO_SUSPEND', 4, 1, 100),
+      discrepancyWindowMs: r.int('DISCREPANCY_WINDOW_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      discrepanciesToSuspend: r.int('DISCREPANCIES_TO_SUSPEND', 10, 1, 1_000_000),
+    },
+  };
+  if (config.probes.intervalMs > 0 && config.probes.intervalMs < 50) r.problems.push('PROBE_INTERVAL_MS must be 0 (no probes) or at least 50');
+  if (config.review.probeFailuresToSuspend > config.review.probeWindow) r.problems.push('PROBE_FAILURES_TO_SUSPEND must not exceed PROBE_WINDOW');
+  if (config.counting.minTokens > config.counting.windowTokens) r.problems.push('TOKEN_COUNT_MIN_TOKENS must not exceed TOKEN_COUNT_WINDOW_TOKENS');
   return config;
 }
 

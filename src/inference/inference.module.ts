@@ -9,6 +9,8 @@ import { MeteringModule } from '../metering/metering.module';
 import { UsageBatcher } from '../metering/usage-batcher';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
+import { TokenCountingModule } from '../nodes/trust/counting/counting.module';
+import { RelayedOutputCounter } from '../nodes/trust/counting/relayed-output-counter';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
 import { PriceBook } from '../pricing/price-book';
@@ -27,7 +29,7 @@ import { V1MeController } from './v1-me.controller';
  * ordinary controllers.
  */
 @Module({
-  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule],
+  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule, TokenCountingModule],
   controllers: [V1MeController],
   providers: [
     {
@@ -39,8 +41,8 @@ import { V1MeController } from './v1-me.controller';
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },
     {
       provide: InferenceGateway,
-      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, Upstream],
-      useFactory: (c: AppConfig, redis: Redis, logger: Logger, authenticator: ApiKeyAuthenticator, dispatch: NodeDispatcher, prices: PriceBook, spending: CreditSpending, recorder: UsageRecorderPort, upstream: Upstream) =>
+      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, Upstream, RelayedOutputCounter],
+      useFactory: (c: AppConfig, redis: Redis, logger: Logger, authenticator: ApiKeyAuthenticator, dispatch: NodeDispatcher, prices: PriceBook, spending: CreditSpending, recorder: UsageRecorderPort, upstream: Upstream, relayedOutput: RelayedOutputCounter) =>
         new InferenceGateway(
           {
             authenticator,
@@ -52,6 +54,7 @@ import { V1MeController } from './v1-me.controller';
             idempotency: new IdempotencyKeys(redis, c.redisKeyPrefix),
             upstream,
             logger: logger.child({ component: 'inference' }),
+            relayedOutput,
           },
           {
             maxBodyBytes: c.inference.maxBodyBytes,

@@ -15,7 +15,8 @@ export async function startTestApp(
   overrides: TestConfigOverrides = {},
   role: ProcessRole = 'all',
 ): Promise<{ app: INestApplication; url: string; config: AppConfig }> {
-  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20' });
+  // No probe rounds unless a suite turns them on: they would add requests to every engine stand-in.
+  const base = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, EVENTSTORE_POLL_INTERVAL_MS: '20', PROBE_INTERVAL_MS: '0' });
   const config: AppConfig = {
     ...base,
     port: 0,

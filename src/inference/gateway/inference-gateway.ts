@@ -13,7 +13,7 @@ import { KEY_REFUSAL_ERRORS, OpenAiError, openAiErrorFrom, sendOpenAiError } fro
 import { readBody } from './body';
 import { IdempotencyKeys } from './idempotency';
 import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
-import { NodeDispatch, PriceLookup, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
+import { NodeDispatch, PriceLookup, RelayedChunks, RelayedOutputSink, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
 import { costMicroUsd, ModelPrice } from './pricing';
 import { RateLimiter } from './rate-limiter';
 import { ReportedUsage, SseMeter, usageOf } from './sse-meter';
@@ -38,6 +38,8 @@ export interface GatewayDeps {
   idempotency: IdempotencyKeys;
   upstream: Upstream;
   logger: Logger;
+  /** Gets what was relayed once a response has ended (the gateway's own token count). */
+  relayedOutput?: RelayedOutputSink;
 }
 
 /** One request's metering state; everything here is metadata. */
@@ -189,10 +191,12 @@ export class InferenceGateway {
   private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, clientGone: AbortSignal): Promise<void> {
     res.writeHead(200, STREAM_HEADERS);
     const meter = new SseMeter(m.request.clientWantsUsage);
+    const relayed = this.deps.relayedOutput?.collector(m.request.model, m.request.endpoint) ?? null;
     let broken = false;
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         if (m.ttftMs === null) m.ttftMs = Math.round(performance.now() - m.startedAt);
+        relayed?.push(chunk);
         for (const part of meter.push(chunk)) {
           if (!res.write(part)) await once(res, 'drain', { signal: clientGone });
         }
@@ -212,6 +216,13 @@ export class InferenceGateway {
     }
     if (clientGone.aborted) return;
     res.end(m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
+    this.afterRelay(m, relayed, 'sse', estimated);
+  }
+
+  /** The response has ended: hand what was relayed to the counter (it only enqueues). */
+  private afterRelay(m: Metered, relayed: RelayedChunks | null, format: 'sse' | 'json', estimated: boolean): void {
+    if (!relayed || m.outcome !== 'completed' || estimated || !m.node || !m.usage) return;
+    this.deps.relayedOutput?.relayed({ nodeId: m.node.nodeId, providerId: m.node.providerId, model: m.request.model, format, chunks: relayed, reportedOutputTokens: m.usage.completionTokens });
   }
 
   private async relayJson(res: ServerResponse, m: Metered, response: UpstreamResponse, clientGone: AbortSignal): Promise<void> {
@@ -241,6 +252,9 @@ export class InferenceGateway {
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     res.end(body);
+    const relayed = this.deps.relayedOutput?.collector(m.request.model, m.request.endpoint) ?? null;
+    relayed?.push(body);
+    this.afterRelay(m, relayed, 'json', reported === null);
   }
 
   /** Stores the charge (durably, before the client gets its last byte), then settles the hold. Once per request. */

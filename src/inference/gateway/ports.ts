@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { CommandContext } from '../../event-sourcing/decider';
 import { Position } from '../../event-store/event-store.port';
 import { RecordUsage } from '../../metering/usage-charge.decide';
+import { UsageEndpoint } from '../../metering/usage.events';
 import { ModelPrice } from './pricing';
 
 /**
@@ -31,6 +32,21 @@ export interface NodeDispatch {
   dispatch(model: string, send: (node: RoutedNode, signal: AbortSignal) => Promise<UpstreamResponse>, options?: { signal?: AbortSignal }): Promise<{ node: RoutedNode; response: UpstreamResponse; attempts: number }>;
   /** Releases the node's in-flight slot and feeds its latency and error statistics. */
   finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): Promise<void>;
+}
+
+/** The chunks of one response as relayed, kept by reference while it streams (no copy, no parsing). */
+export interface RelayedChunks {
+  push(chunk: Buffer): void;
+}
+
+/**
+ * After a response has ended: what was relayed, so the node's report can be checked against the
+ * gateway's own count, off the hot path (nodes/trust/counting). The text stays in memory (P1).
+ */
+export interface RelayedOutputSink {
+  /** Once per request: where to keep its chunks, or null when this model's output is not counted. */
+  collector(model: string, endpoint: UsageEndpoint): RelayedChunks | null;
+  relayed(output: { nodeId: string; providerId: string; model: string; format: 'sse' | 'json'; chunks: RelayedChunks; reportedOutputTokens: number }): void;
 }
 
 export interface PriceLookup {
