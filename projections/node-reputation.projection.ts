@@ -144,10 +144,10 @@ function apply(recorded: RecordedEvent, days: Map<string, Day>, probes: Map<stri
 
 async function saveDays(trx: Transaction<Database>, days: Day[]): Promise<void> {
   if (days.length === 0) return;
-  const { rows } = await sql<Selectable<NodeTrustDailyTable>>`
-    SELECT d.* FROM node_trust_daily d JOIN unnest(${days.map((x) => x.nodeId)}::text[], ${days.map((x) => x.day)}::date[]) AS k(node_id, day)
+  const { rows } = await sql<Selectable<NodeTrustDailyTable> & { day_text: string }>`
+    SELECT d.*, d.day::text AS day_text FROM node_trust_daily d JOIN unnest(${days.map((x) => x.nodeId)}::text[], ${days.map((x) => x.day)}::date[]) AS k(node_id, day)
       ON d.node_id = k.node_id AND d.day = k.day`.execute(trx);
-  const stored = new Map(rows.map((r) => [`${r.node_id}\u0000${String(r.day).slice(0, 10)}`, r]));
+  const stored = new Map(rows.map((r) => [`${r.node_id}\u0000${r.day_text}`, r]));
   const merged = days.map((x) => {
     const old = stored.get(`${x.nodeId}\u0000${x.day}`);
     if (!old) return x;
