@@ -1,9 +1,10 @@
 /**
- * Probe prompts: everyday requests assembled from templates and fillers by a seeded generator,
- * so a node sees a fresh, ordinary-looking prompt every time (tens of millions of combinations:
- * a node cannot learn "the probe set" and answer just those honestly). Every template is
- * open-ended on purpose: two different models agree on "What is 2 + 2?" but not on the first
- * words of a short poem or an explanation, which is what the comparison needs.
+ * Probe prompts: everyday requests assembled from an opening, a template with its fillers and a
+ * closing instruction by a seeded generator, so a node sees a fresh, ordinary-looking prompt every
+ * time (about 460,000 distinct prompts, times the max_tokens values and seeds: a node cannot learn
+ * "the probe set" and answer just those honestly). Every template is open-ended on purpose: two
+ * different models agree on "What is 2 + 2?" but not on the first words of a short poem or an
+ * explanation, which is what the comparison needs.
  */
 
 const TOPICS = [
@@ -27,6 +28,8 @@ const THINGS = ['a reusable water bottle', 'a standing desk', 'a language-learni
 const NAMES = ['Maya', 'Tom', 'Aisha', 'Lucas', 'Priya', 'Jonas', 'Elena', 'Kenji', 'Sara', 'Omar', 'Nina', 'Diego'];
 const STYLES = ['formal', 'friendly', 'short', 'warm', 'polite', 'enthusiastic'];
 const SYSTEMS = [null, null, null, 'You are a helpful assistant.', 'You are a concise assistant. Answer clearly.', 'You are a friendly writing assistant.'];
+const OPENINGS = ['', '', '', 'Quick question: ', 'I need some help. ', 'For a school project, ', 'Hi! ', 'I am writing a blog post. ', 'Could you help me? ', 'For my team newsletter, '];
+const CLOSINGS = ['', '', '', ' Keep it short.', ' Use simple words.', ' Make it a little funny.', ' Please be specific.', ' Use a friendly tone.', ' No more than a paragraph.', ' Thanks!'];
 
 type Pick = <T>(items: readonly T[]) => T;
 const TEMPLATES: ((pick: Pick, n: () => number) => string)[] = [
@@ -74,7 +77,9 @@ export function probeRequest(seed: number, maxTokensBound: number): ProbeRequest
   const random = seededRandom(seed);
   const pick: Pick = (items) => items[Math.floor(random() * items.length)];
   const template = pick(TEMPLATES);
-  const user = template(pick, () => 3 + Math.floor(random() * 5));
+  const body = template(pick, () => 3 + Math.floor(random() * 5));
+  const opening = pick(OPENINGS);
+  const user = `${opening}${opening ? body[0].toLowerCase() + body.slice(1) : body}${pick(CLOSINGS)}`;
   const system = pick(SYSTEMS);
   const choices = MAX_TOKENS_CHOICES.filter((m) => m <= maxTokensBound);
   return {
