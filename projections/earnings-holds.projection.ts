@@ -4,20 +4,11 @@ import { RecordedEvent } from '../src/event-store/event-store.port';
 import { hasStrings } from '../src/projection-runtime/event-shape';
 import { Projector } from '../src/projection-runtime/projector';
 import { PayoutEvent } from '../src/payouts/payout.events';
+import { actor, time } from './payouts.projection';
 
 const STREAM_PREFIX = 'payout-';
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const TYPES = new Set(['EarningsHeldForReview', 'HeldEarningsReleased', 'HeldEarningsClawedBack']);
-
-function time(value: unknown): Date | null {
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? null : new Date(ms);
-}
-
-function actor(event: RecordedEvent): string | null {
-  const id = event.metadata.actorId;
-  return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : null;
-}
 
 /**
  * Holds for review (on `payout-{providerId}` streams) and how each was decided, for the admins'

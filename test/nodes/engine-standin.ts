@@ -128,13 +128,13 @@ export async function startEngine(options: { models: string[]; name: string; por
   return engine;
 }
 
-function json(res: ServerResponse, status: number, body: object): void {
+export function json(res: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) text += chunk;
   return text;

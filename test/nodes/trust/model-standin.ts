@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from '../../../src/nodes/trust/probes/probe-prompts';
+import { json, readBody } from '../engine-standin';
 
 /**
  * An OpenAI-compatible engine (the protocol vLLM and llama.cpp server speak) that behaves like a
@@ -122,16 +123,4 @@ export async function startModelStandin(options: { models: string[]; name: strin
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   engine.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return engine;
-}
-
-function json(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
-  return text;
 }
