@@ -77,7 +77,7 @@ export function heldForReview(state: PayoutState, held: HeldEarnings = {}): bigi
   let total = 0n;
   for (const [reviewId, hold] of Object.entries(state.holds)) {
     if (hold.status !== 'open') continue;
-    if (held[reviewId] === undefined) throw conflict('earnings_hold_changed', 'Earnings were put on hold meanwhile; try again.');
+    if (!Object.hasOwn(held, reviewId)) throw conflict('earnings_hold_changed', 'Earnings were put on hold meanwhile; try again.');
     total += held[reviewId];
   }
   return total;

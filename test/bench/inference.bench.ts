@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       alignTable(['path', 'config', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'node cpu', 'failed'], rows, new Set([2, 3, 4, 5, 6, 7])),
       '',
       'Each request: one streamed chat completion, read to [DONE]. The gateway row includes the UsageRecorded append (PostgreSQL) before [DONE].',
-      `Off the request path, the gateway counted the output of ${counted?.counted ?? 0} responses itself (dropped: ${(counted?.droppedQueueFull ?? 0) + (counted?.droppedTooLarge ?? 0)}, waiting at the end: ${counted?.waiting ?? 0}).`,
+      `Off the request path, the gateway counted the output of ${counted?.counted ?? 0} responses itself (dropped: ${(counted?.droppedQueueFull ?? 0) + (counted?.droppedTooLarge ?? 0)}, unreadable or failed: ${(counted?.unreadable ?? 0) + (counted?.failed ?? 0)}, waiting at the end: ${counted?.waiting ?? 0}).`,
       '',
     ].join('\n'),
   );
