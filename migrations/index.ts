@@ -13,6 +13,7 @@ import * as m0011 from './0011_data_rights';
 import * as m0012 from './0012_retention';
 import * as m0013 from './0013_kyc';
 import * as m0014 from './0014_usage_intents';
+import * as m0015 from './0015_node_trust';
 import * as m0016 from './0016_append_stream_lock';
 import * as m0017 from './0017_hardening';
 
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0012_retention': m0012,
   '0013_kyc': m0013,
   '0014_usage_intents': m0014,
+  '0015_node_trust': m0015,
   '0016_append_stream_lock': m0016,
   '0017_hardening': m0017,
 };

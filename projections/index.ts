@@ -3,8 +3,10 @@ import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
 import { approvalsProjection } from './approvals.projection';
 import { auditLogProjection } from './audit-log.projection';
+import { earningsHoldsProjection } from './earnings-holds.projection';
 import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
+import { nodeReputationProjection } from './node-reputation.projection';
 import { nodesProjection } from './nodes.projection';
 import { paymentsProjection } from './payments.projection';
 import { payoutsProjection } from './payouts.projection';
@@ -26,4 +28,6 @@ export const projectors: readonly Projector[] = [
   auditLogProjection,
   kycProjection,
   approvalsProjection,
+  nodeReputationProjection,
+  earningsHoldsProjection,
 ];

@@ -6,7 +6,7 @@ import { MAX_SUMMARY_POSTINGS, Posting, readPostings } from '../src/ledger/posti
 import { Projector } from '../src/projection-runtime/projector';
 
 /** Fields that name what a money event is about, in the order they are looked for. */
-const REFERENCE_FIELDS = ['paymentId', 'requestId', 'grantId', 'correctionId', 'refundId', 'payoutId', 'day'] as const;
+const REFERENCE_FIELDS = ['paymentId', 'requestId', 'grantId', 'correctionId', 'refundId', 'payoutId', 'day', 'reviewId', 'probeId'] as const;
 
 /** Replaces the stream's earlier transactions (retention: a usage day's details) with its own postings. */
 const SUMMARY_TYPE = 'UsageDaySummarized';

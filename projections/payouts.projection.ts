@@ -8,12 +8,12 @@ import { PayoutEvent } from '../src/payouts/payout.events';
 const STREAM_PREFIX = 'payout-';
 type Row = PayoutsTable;
 
-function time(value: unknown): Date | null {
+export function time(value: unknown): Date | null {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
-function actor(event: RecordedEvent): string | null {
+export function actor(event: RecordedEvent): string | null {
   const id = event.metadata.actorId;
   return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : null;
 }

@@ -21,6 +21,9 @@ import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { NodesHttpModule } from './nodes/http/nodes-http.module';
 import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
+import { NodeTrustHttpModule } from './nodes/trust/http/node-trust.controllers';
+import { NodeTrustWorkerModule } from './nodes/trust/node-trust-worker.module';
+import { NodeTrustModule } from './nodes/trust/node-trust.module';
 import { RetentionSweepModule } from './privacy/retention/retention-sweep.module';
 import { RetentionModule } from './privacy/retention/retention.module';
 import { NodesModule } from './nodes/nodes.module';
@@ -80,8 +83,14 @@ export class AppModule {
             KycSweepModule,
           ]
         : [];
-    // GPU nodes and prices: services everywhere (the CLI too), routes in API processes, the liveness sweep in workers.
-    const nodes = [NodesModule, PricingModule, ...(role === 'all' || role === 'api' ? [NodesHttpModule, PricingHttpModule] : []), ...(role === 'all' || role === 'worker' ? [NodeSweepModule] : [])];
+    // GPU nodes, their trust and prices: services everywhere (the CLI too), routes in API processes, the sweep, probes and reviews in workers.
+    const nodes = [
+      NodesModule,
+      NodeTrustModule,
+      PricingModule,
+      ...(role === 'all' || role === 'api' ? [NodesHttpModule, NodeTrustHttpModule, PricingHttpModule] : []),
+      ...(role === 'all' || role === 'worker' ? [NodeSweepModule, NodeTrustWorkerModule] : []),
+    ];
     // Retention: the sweep everywhere (the CLI runs one on demand), its schedule in workers.
     const retention = [RetentionModule, ...(role === 'all' || role === 'worker' ? [RetentionSweepModule] : [])];
     // Charges owed from durable intents: recovered when any serving or working process starts, and on schedule in workers.

@@ -92,6 +92,9 @@ const COMMANDS: Record<string, Command> = {
   },
   'nodes:approve': { help: 'approve a node (or lift its suspension)', flags: [node], load: async () => (await nodes()).approveNode },
   'nodes:suspend': { help: 'suspend a node, with a reason', flags: [node, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).suspendNode },
+  'nodes:reviews': { help: 'earnings held after automatic suspensions (newest first; --status open|released|clawed_back)', flags: [{ name: 'status', value: '<status>' }], load: async () => (await nodes()).listReviews },
+  'nodes:review-release': { help: 'release held earnings after a review, with a reason', flags: [{ name: 'review', required: true, value: '<review id>' }, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).releaseReview },
+  'nodes:review-claw-back': { help: 'claw held earnings back after a review (a correcting ledger entry), with a reason', flags: [{ name: 'review', required: true, value: '<review id>' }, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).clawBackReview },
   'prices:set': {
     help: 'set a model price as a new version (USD per million tokens, exact to 6 decimals)',
     flags: [

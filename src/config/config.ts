@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
 import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../ledger/money';
 import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
+import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from '../nodes/trust/counting/tokenizer-mapping';
 
 /**
  * Configuration is read from the environment exactly once, at boot, into a typed object.
@@ -65,6 +66,7 @@ export interface AppConfig {
   kyc: KycConfig;
   requests: RequestsConfig;
   security: SecurityConfig;
+  nodeTrust: NodeTrustConfig;
 }
 
 /** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
@@ -83,6 +85,56 @@ export interface SecurityConfig {
   accountLimits: { requestsPerMinute: number; tokensPerMinute: number; concurrentStreams: number; streamSlotTtlMs: number };
   /** /metrics is served only on this internal listener, never on the public port. Port 0 = any free port (tests). */
   metrics: { host: string; port: number };
+}
+
+/** Node honesty (src/nodes/trust, docs/trusting-nodes.md): the gateway's own count, probes, reputation. */
+export interface NodeTrustConfig {
+  counting: {
+    /** Model pattern → tokenizer, first match wins; a model no rule matches is not counted. */
+    tokenizers: TokenizerRule[];
+    /** Worker threads that tokenize relayed output (off the event loop that serves requests). */
+    workers: number;
+    /** Responses waiting to be counted, per process; past it a response is not counted (metric). */
+    queueMax: number;
+    /** A response larger than this is not kept for counting (bounds the memory a stream holds). */
+    maxResponseBytes: number;
+    /** A node's counting window closes once this many tokens were counted (or at the flush). */
+    windowTokens: number;
+    /** Fewer counted tokens than this in a window: recorded, but too few to call it drift. */
+    minTokens: number;
+    flushMs: number;
+    /** |reported − counted| above this share of counted (basis points) plus the slack is drift. */
+    driftToleranceBps: number;
+    /** Tokens per request a node may report beyond the count (end-of-sequence, tool-call markers). */
+    driftSlackPerRequest: number;
+  };
+  probes: {
+    /** Each approved, live node is probed once per interval for each of its models; 0 = no probes. */
+    intervalMs: number;
+    /** Upper bound of max_tokens on a probe (each probe picks a realistic value up to it). */
+    maxTokens: number;
+    /** Two greedy answers agree when their first this-many words are the same (or both are that short and equal). */
+    agreementWords: number;
+    /** Fewest answering nodes for a majority to be the reference when no reference node answered. */
+    quorum: number;
+    /** Nodes the platform runs and trusts: their answer is the reference for their models. */
+    referenceNodes: string[];
+    timeoutMs: number;
+    /** Probe requests in flight at once from one worker. */
+    concurrency: number;
+  };
+  review: {
+    /** How often the worker compares every approved node's record with the thresholds. */
+    intervalMs: number;
+    /** The last this-many judged probes of a node are looked at… */
+    probeWindow: number;
+    /** …and this many of them differing from the reference suspends it. */
+    probeFailuresToSuspend: number;
+    /** Discrepancies (any kind) within this window… */
+    discrepancyWindowMs: number;
+    /** …at or above this count suspend the node. */
+    discrepanciesToSuspend: number;
+  };
 }
 
 /** Provider payouts (src/payouts). */
@@ -256,6 +308,11 @@ class Reader {
       return '';
     }
     return fallback;
+  }
+
+  /** The raw value when set, even empty (where empty means something, e.g. "count no model"). */
+  raw(name: string): string | undefined {
+    return this.env[name]?.trim();
   }
 
   optional(name: string): string | null {
@@ -548,6 +605,7 @@ export function loadConfig(env: Env): AppConfig {
       jsonMaxDepth: r.int('REQUEST_JSON_MAX_DEPTH', 64, 8, 1_000),
     },
     security: readSecurity(r, nodeEnv === 'production'),
+    nodeTrust: readNodeTrust(r),
   };
   checkRequestFitsHold(r, config);
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {
@@ -590,6 +648,53 @@ function checkRequestFitsHold(r: Reader, config: AppConfig): void {
   for (const [name, value] of [['UPSTREAM_FIRST_BYTE_TIMEOUT_MS', inference.upstreamFirstByteTimeoutMs], ['UPSTREAM_IDLE_TIMEOUT_MS', inference.upstreamIdleTimeoutMs], ['INFERENCE_CLIENT_DRAIN_TIMEOUT_MS', charges.clientDrainTimeoutMs]] as const) {
     if (value >= charges.maxRequestMs) r.problems.push(`${name} must be below INFERENCE_MAX_REQUEST_MS`);
   }
+}
+
+const NODE_ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+function readNodeTrust(r: Reader): NodeTrustConfig {
+  let tokenizers: TokenizerRule[] = [];
+  try {
+    tokenizers = parseTokenizerRules(r.raw('TOKEN_COUNT_MODELS') ?? DEFAULT_TOKENIZER_RULES);
+  } catch (err) {
+    r.problems.push(`TOKEN_COUNT_MODELS: ${(err as Error).message}`);
+  }
+  const referenceNodes = (r.optional('PROBE_REFERENCE_NODES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of referenceNodes) if (!NODE_ID.test(id)) r.problems.push(`PROBE_REFERENCE_NODES: "${id}" is not a node id`);
+  const config: NodeTrustConfig = {
+    counting: {
+      tokenizers,
+      workers: r.int('TOKEN_COUNT_WORKERS', 1, 1, 16),
+      queueMax: r.int('TOKEN_COUNT_QUEUE_MAX', 1_000, 1, 100_000),
+      maxResponseBytes: r.int('TOKEN_COUNT_MAX_RESPONSE_BYTES', 1 << 20, 1_024, 64 << 20),
+      windowTokens: r.int('TOKEN_COUNT_WINDOW_TOKENS', 2_000, 1, 10_000_000),
+      minTokens: r.int('TOKEN_COUNT_MIN_TOKENS', 200, 1, 10_000_000),
+      flushMs: r.int('TOKEN_COUNT_FLUSH_MS', 60_000, 10, 3_600_000),
+      driftToleranceBps: r.int('TOKEN_DRIFT_TOLERANCE_BPS', 500, 0, 10_000),
+      driftSlackPerRequest: r.int('TOKEN_DRIFT_SLACK_PER_REQUEST', 2, 0, 1_000),
+    },
+    probes: {
+      intervalMs: r.int('PROBE_INTERVAL_MS', 60_000, 0, 86_400_000),
+      maxTokens: r.int('PROBE_MAX_TOKENS', 64, 8, 4_096),
+      agreementWords: r.int('PROBE_AGREEMENT_WORDS', 8, 1, 1_000),
+      quorum: r.int('PROBE_QUORUM', 3, 2, 1_000),
+      referenceNodes,
+      timeoutMs: r.int('PROBE_TIMEOUT_MS', 30_000, 100, 600_000),
+      concurrency: r.int('PROBE_CONCURRENCY', 16, 1, 256),
+    },
+    review: {
+      intervalMs: r.int('NODE_TRUST_REVIEW_INTERVAL_MS', 10_000, 50, 3_600_000),
+      // The read model keeps the newest 100 judged probes and 31 days of incidents per node.
+      probeWindow: r.int('PROBE_WINDOW', 20, 1, 100),
+      probeFailuresToSuspend: r.int('PROBE_FAILURES_TO_SUSPEND', 4, 1, 100),
+      discrepancyWindowMs: r.int('DISCREPANCY_WINDOW_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      discrepanciesToSuspend: r.int('DISCREPANCIES_TO_SUSPEND', 10, 1, 1_000_000),
+    },
+  };
+  if (config.probes.intervalMs > 0 && config.probes.intervalMs < 50) r.problems.push('PROBE_INTERVAL_MS must be 0 (no probes) or at least 50');
+  if (config.review.probeFailuresToSuspend > config.review.probeWindow) r.problems.push('PROBE_FAILURES_TO_SUSPEND must not exceed PROBE_WINDOW');
+  if (config.counting.minTokens > config.counting.windowTokens) r.problems.push('TOKEN_COUNT_MIN_TOKENS must not exceed TOKEN_COUNT_WINDOW_TOKENS');
+  return config;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

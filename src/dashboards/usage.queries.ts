@@ -16,8 +16,8 @@ const GROUP_SQL: Record<UsageGrouping, RawBuilder<string>> = {
   total: sql<string>`''`,
 };
 
-/** Whose usage: a developer's (account) or a provider's (the requests their nodes served). */
-export type UsageScope = { accountId: string } | { providerId: string } | { network: true };
+/** Whose usage: a developer's (account), a provider's (the requests their nodes served), one node's. */
+export type UsageScope = { accountId: string } | { providerId: string } | { nodeId: string } | { network: true };
 
 export interface UsageAggregate {
   group: string;
@@ -99,6 +99,7 @@ export class UsageQueries {
 function scopeSql(scope: UsageScope) {
   if ('accountId' in scope) return sql`account_id = ${scope.accountId}`;
   if ('providerId' in scope) return sql`provider_id = ${scope.providerId}`;
+  if ('nodeId' in scope) return sql`node_id = ${scope.nodeId}`;
   return sql`true`;
 }
 

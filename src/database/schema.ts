@@ -380,6 +380,67 @@ export interface UsageIntentsTable {
   last_error: string | null;
 }
 
+// ── Node trust (migrations/0015_node_trust.ts) ──────────────────────────────────────────────
+export interface NodeTrustStreamsTable {
+  stream: string;
+  revision: string;
+}
+
+export interface NodeTrustDailyTable {
+  node_id: string;
+  /** UTC day; read it as text (day::text). */
+  day: ColumnType<string, string, string>;
+  provider_id: string;
+  probes_passed: string;
+  probes_failed: string;
+  probes_unanswered: string;
+  probe_cost_micro_usd: string;
+  /** { kind: count } */
+  discrepancies: ColumnType<Record<string, number>, string, string>;
+  discrepancies_total: string;
+  counted_requests: string;
+  reported_tokens: string;
+  counted_tokens: string;
+}
+
+export interface NodeTrustIncidentsTable {
+  event_id: string;
+  node_id: string;
+  provider_id: string;
+  model: string;
+  /** NodeProbeFailed | NodeUsageDiscrepancyRecorded */
+  type: string;
+  /** The discrepancy kind, or the probe's reference ('reference_node' | 'majority'). */
+  kind: string;
+  reported: string | null;
+  bound: string | null;
+  at: Date;
+}
+
+export interface NodeReputationTable {
+  node_id: string;
+  provider_id: string;
+  /** [[epoch ms, passed 1 | failed 0], …] oldest first, the newest RECENT_PROBES_KEPT judged probes. */
+  recent_probes: ColumnType<[number, number][], string, string>;
+}
+
+export interface EarningsHoldsTable {
+  review_id: string;
+  provider_id: string;
+  node_id: string;
+  from_day: ColumnType<string, string, string>;
+  to_day: ColumnType<string, string, string>;
+  status: 'open' | 'released' | 'clawed_back';
+  reason: string;
+  held_at: Date;
+  held_by: string | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  clawed_back_micro_usd: string | null;
+  revision: string;
+}
+
 export interface Database {
   events: EventsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
@@ -409,4 +470,9 @@ export interface Database {
   retention_signins: RetentionSigninsTable;
   kyc_verifications: KycVerificationsTable;
   usage_intents: UsageIntentsTable;
+  node_trust_streams: NodeTrustStreamsTable;
+  node_trust_daily: NodeTrustDailyTable;
+  node_trust_incidents: NodeTrustIncidentsTable;
+  node_reputation: NodeReputationTable;
+  earnings_holds: EarningsHoldsTable;
 }

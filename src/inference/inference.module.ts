@@ -11,6 +11,8 @@ import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { UsageIntents } from '../metering/usage-intents';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
+import { TokenCountingModule } from '../nodes/trust/counting/counting.module';
+import { RelayedOutputCounter } from '../nodes/trust/counting/relayed-output-counter';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
 import { PriceBook } from '../pricing/price-book';
@@ -18,7 +20,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { REDIS } from '../redis/redis.module';
 import { IdempotencyKeys } from './gateway/idempotency';
 import { InferenceGateway } from './gateway/inference-gateway';
-import { CHARGE_INTENTS, ChargeIntentsPort, NO_RELAY_OBSERVER, RELAY_OBSERVER, RelayObserver, USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
+import { CHARGE_INTENTS, ChargeIntentsPort, RELAY_OBSERVER, RelayObserver, USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
 import { RateLimiter } from './gateway/rate-limiter';
 import { Upstream } from './gateway/upstream';
 import { V1MeController } from './v1-me.controller';
@@ -29,7 +31,7 @@ import { V1MeController } from './v1-me.controller';
  * ordinary controllers.
  */
 @Module({
-  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule],
+  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule, TokenCountingModule],
   controllers: [V1MeController],
   providers: [
     {
@@ -41,8 +43,8 @@ import { V1MeController } from './v1-me.controller';
     // Charges are group-committed: concurrent requests share one event-store transaction.
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },
     { provide: CHARGE_INTENTS, useExisting: UsageIntents },
-    // Nothing watches relayed output by default; node trust binds its token counter here.
-    { provide: RELAY_OBSERVER, useValue: NO_RELAY_OBSERVER },
+    // Node trust's token counter watches what is relayed (it counts after the response, off the hot path).
+    { provide: RELAY_OBSERVER, useExisting: RelayedOutputCounter },
     {
       provide: InferenceGateway,
       inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, CHARGE_INTENTS, RELAY_OBSERVER, Upstream],

@@ -20,6 +20,12 @@ export const PLATFORM_ACCOUNTS = {
   disputesHeld: 'platform:disputes_held',
   /** Lost disputes the frozen credits did not cover: the platform's loss (expense). */
   disputeLosses: 'platform:dispute_losses',
+  /** Known-answer probes of nodes at list price: what they would have cost a developer (expense). */
+  probeExpense: 'platform:probe_expense',
+  /** The same value, owed to no one: nodes earn nothing from probes (contra-expense; see docs/trusting-nodes.md). */
+  probeAllowance: 'platform:probe_allowance',
+  /** Provider earnings taken back after a review found the node dishonest (until finance makes developers whole). */
+  clawbacks: 'platform:clawbacks',
 } as const;
 
 export type PlatformAccount = (typeof PLATFORM_ACCOUNTS)[keyof typeof PLATFORM_ACCOUNTS];
@@ -37,6 +43,9 @@ const PLATFORM_NORMAL_SIDE: Record<PlatformAccount, NormalSide> = {
   'platform:payouts': 'debit',
   'platform:disputes_held': 'credit',
   'platform:dispute_losses': 'debit',
+  'platform:probe_expense': 'debit',
+  'platform:probe_allowance': 'credit',
+  'platform:clawbacks': 'credit',
 };
 
 const OWNER_ID = /^[0-9A-Za-z_-]{1,64}$/;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { DomainEvent } from '../event-sourcing/decider';
+import { derivedEventId } from '../event-sourcing/derived-event-id';
 import { Posting } from '../ledger/postings';
 
 export type UsageStatus = 'completed' | 'client_disconnected' | 'upstream_failed';
@@ -55,10 +55,4 @@ export function usageStream(accountId: string, at: string): string {
 /** A UUID derived from the request id: the event store then makes a repeated append idempotent. */
 export function usageEventId(requestId: string): string {
   return derivedEventId(`usage-recorded:${requestId}`);
-}
-
-/** A name-based UUID (SHA-256, version 5 layout) for events whose id must follow from what they record. */
-export function derivedEventId(name: string): string {
-  const h = createHash('sha256').update(name).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }

@@ -1,11 +1,20 @@
 import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
 import { assertNever, Decider } from '../event-sourcing/decider';
 import { PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
-import { checkPositiveAmount, formatUsd } from '../ledger/money';
+import { checkPositiveAmount, formatUsd, MAX_AMOUNT_MICRO_USD } from '../ledger/money';
 import { assertBalanced, transfer } from '../ledger/postings';
 import { PayoutEvent } from './payout.events';
 
 export type PayoutStatus = 'requested' | 'approved' | 'rejected' | 'paid';
+export type HoldStatus = 'open' | 'released' | 'clawed_back';
+
+export interface EarningsHold {
+  nodeId: string;
+  /** UTC days, inclusive: the node's earnings in them are held. */
+  fromDay: string;
+  toDay: string;
+  status: HoldStatus;
+}
 
 /** Payout ids come from clients (idempotency keys): the same shape as other operation ids. */
 export const PAYOUT_ID = /^[0-9A-Za-z_-]{1,64}$/;
@@ -13,6 +22,8 @@ export const PAYOUT_ID = /^[0-9A-Za-z_-]{1,64}$/;
 export const MAX_OPEN_PAYOUTS = 10;
 export const PAYOUT_REASON_MAX = 500;
 export const PAYOUT_REFERENCE_MAX = 200;
+export const REVIEW_ID = /^[0-9A-Za-z_-]{1,64}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface PayoutState {
   /** approvedBy: the staff member who approved (null before approval, and on payouts approved before it was kept). */
@@ -22,7 +33,17 @@ export interface PayoutState {
   openCount: number;
   /** Paid out for good. The stream itself is the authority on this, not the (lagging) ledger balance. */
   paidMicroUsd: bigint;
+  /** Holds for review, by review id. */
+  holds: Record<string, EarningsHold>;
+  /** Taken back by reviews: like paid, counted from this stream so a lagging ledger cannot over-state earnings. */
+  clawedBackMicroUsd: bigint;
 }
+
+/**
+ * What each hold's flagged days earned, read by the caller from the usage read model in the same
+ * statement as the matured earnings (so both lag together). Every open hold must be in it.
+ */
+export type HeldEarnings = Readonly<Record<string, bigint>>;
 
 export type PayoutCommand =
   | {
@@ -36,20 +57,50 @@ export type PayoutCommand =
        * can only be too low, never too high; open and paid amounts come from this stream's state.
        */
       maturedEarningsMicroUsd: bigint;
+      /** The open holds' amounts, read with the matured earnings; a hold missing from it refuses the request (retry). */
+      heldEarnings?: HeldEarnings;
       minimumMicroUsd: bigint;
       at: string;
     }
   /** Four eyes: approved by one staff member and marked paid by another, neither of them the payee. */
   | { type: 'ApprovePayout'; providerId: string; payoutId: string; approverId: string; at: string }
   | { type: 'RejectPayout'; providerId: string; payoutId: string; reason: string; at: string }
-  | { type: 'MarkPayoutPaid'; providerId: string; payoutId: string; reference: string; paidBy: string; at: string };
+  | { type: 'MarkPayoutPaid'; providerId: string; payoutId: string; reference: string; paidBy: string; at: string }
+  /** The node trust review suspended a node: hold its earnings of the flagged days. A no-op while the node already has an open hold. */
+  | { type: 'HoldEarnings'; providerId: string; reviewId: string; nodeId: string; fromDay: string; toDay: string; reason: string; at: string }
+  | { type: 'ReleaseHeldEarnings'; providerId: string; reviewId: string; reason: string; at: string }
+  /** `amountMicroUsd`: what the hold's days earned, read by the caller when the admin decided. */
+  | { type: 'ClawBackHeldEarnings'; providerId: string; reviewId: string; amountMicroUsd: bigint; reason: string; at: string };
 
-const initialState = (): PayoutState => ({ payouts: {}, openMicroUsd: 0n, openCount: 0, paidMicroUsd: 0n });
+const initialState = (): PayoutState => ({ payouts: {}, openMicroUsd: 0n, openCount: 0, paidMicroUsd: 0n, holds: {}, clawedBackMicroUsd: 0n });
+
+/** The sum of the open holds; throws when one of them was not read (a hold placed after the caller looked). */
+export function heldForReview(state: PayoutState, held: HeldEarnings = {}): bigint {
+  let total = 0n;
+  for (const [reviewId, hold] of Object.entries(state.holds)) {
+    if (hold.status !== 'open') continue;
+    if (!Object.hasOwn(held, reviewId)) throw conflict('earnings_hold_changed', 'Earnings were put on hold meanwhile; try again.');
+    total += held[reviewId];
+  }
+  return total;
+}
 
 /** Invariant 7: what may still be requested. Never negative. */
-export function availableForPayout(state: PayoutState, maturedEarningsMicroUsd: bigint): bigint {
-  const available = maturedEarningsMicroUsd - state.openMicroUsd - state.paidMicroUsd;
+export function availableForPayout(state: PayoutState, maturedEarningsMicroUsd: bigint, held: HeldEarnings = {}): bigint {
+  const available = maturedEarningsMicroUsd - heldForReview(state, held) - state.clawedBackMicroUsd - state.openMicroUsd - state.paidMicroUsd;
   return available > 0n ? available : 0n;
+}
+
+function reviewReason(reason: unknown): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (!text || text.length > PAYOUT_REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${PAYOUT_REASON_MAX} characters is required.`);
+  return text;
+}
+
+function existingHold(state: PayoutState, reviewId: string): EarningsHold {
+  const hold = Object.hasOwn(state.holds, reviewId) ? state.holds[reviewId] : undefined;
+  if (!hold) throw notFound('review_not_found', 'No such review.');
+  return hold;
 }
 
 function existing(state: PayoutState, payoutId: string) {
@@ -72,7 +123,7 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
       const amount = checkPositiveAmount(command.amountMicroUsd);
       if (amount < command.minimumMicroUsd) throw invalid('payout_below_minimum', `The minimum payout is ${formatUsd(command.minimumMicroUsd)} USD.`);
       if (state.openCount >= MAX_OPEN_PAYOUTS) throw conflict('too_many_open_payouts', `At most ${MAX_OPEN_PAYOUTS} payouts can wait for finance at once.`);
-      const available = availableForPayout(state, command.maturedEarningsMicroUsd);
+      const available = availableForPayout(state, command.maturedEarningsMicroUsd, command.heldEarnings);
       if (amount > available) throw conflict('payout_exceeds_earnings', `At most ${formatUsd(available)} USD is available for payout.`);
       return [{ type: 'PayoutRequested', data: { providerId, payoutId: command.payoutId, amountMicroUsd: amount.toString(), requestedAt: command.at } }];
     }
@@ -111,6 +162,36 @@ function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
         },
       }];
     }
+    case 'HoldEarnings': {
+      if (!REVIEW_ID.test(command.reviewId)) throw invalid('invalid_id', "reviewId must be 1..64 letters, digits, '-' or '_'.");
+      if (!DAY.test(command.fromDay) || !DAY.test(command.toDay) || command.fromDay > command.toDay) throw invalid('invalid_period', 'fromDay..toDay must be UTC days, in order.');
+      if (Object.hasOwn(state.holds, command.reviewId) || Object.values(state.holds).some((h) => h.status === 'open' && h.nodeId === command.nodeId)) return [];
+      const { reviewId, nodeId, fromDay, toDay } = command;
+      return [{ type: 'EarningsHeldForReview', data: { providerId, reviewId, nodeId, fromDay, toDay, reason: reviewReason(command.reason), heldAt: command.at } }];
+    }
+    case 'ReleaseHeldEarnings': {
+      const hold = existingHold(state, command.reviewId);
+      if (hold.status === 'released') return [];
+      if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already clawed back.');
+      return [{ type: 'HeldEarningsReleased', data: { providerId, reviewId: command.reviewId, nodeId: hold.nodeId, reason: reviewReason(command.reason), releasedAt: command.at } }];
+    }
+    case 'ClawBackHeldEarnings': {
+      const hold = existingHold(state, command.reviewId);
+      if (hold.status === 'clawed_back') return [];
+      if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already released.');
+      const amount = command.amountMicroUsd;
+      if (amount < 0n || amount > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_amount', 'The amount is out of range.');
+      return [{ type: 'HeldEarningsClawedBack', data: {
+          providerId,
+          reviewId: command.reviewId,
+          nodeId: hold.nodeId,
+          amountMicroUsd: amount.toString(),
+          reason: reviewReason(command.reason),
+          clawedBackAt: command.at,
+          postings: amount > 0n ? assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.clawbacks, amount)) : [],
+        },
+      }];
+    }
     default:
       return assertNever(command);
   }
@@ -134,6 +215,17 @@ function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
       const closed = { ...state, openMicroUsd: state.openMicroUsd - payout.amountMicroUsd, openCount: state.openCount - 1 };
       if (event.type === 'PayoutRejected') return { ...closed, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'rejected') };
       return { ...closed, payouts: set(event.data.payoutId, payout.amountMicroUsd, 'paid'), paidMicroUsd: state.paidMicroUsd + payout.amountMicroUsd };
+    }
+    case 'EarningsHeldForReview': {
+      const { reviewId, nodeId, fromDay, toDay } = event.data;
+      return Object.hasOwn(state.holds, reviewId) ? state : { ...state, holds: { ...state.holds, [reviewId]: { nodeId, fromDay, toDay, status: 'open' } } };
+    }
+    case 'HeldEarningsReleased':
+    case 'HeldEarningsClawedBack': {
+      const hold = Object.hasOwn(state.holds, event.data.reviewId) ? state.holds[event.data.reviewId] : undefined;
+      if (!hold || hold.status !== 'open') return state;
+      const closed = { ...state, holds: { ...state.holds, [event.data.reviewId]: { ...hold, status: event.type === 'HeldEarningsReleased' ? ('released' as const) : ('clawed_back' as const) } } };
+      return event.type === 'HeldEarningsReleased' ? closed : { ...closed, clawedBackMicroUsd: state.clawedBackMicroUsd + BigInt(event.data.amountMicroUsd) };
     }
     default:
       return state;

@@ -8,6 +8,7 @@ import { providerAccount } from '../ledger/ledger-accounts';
 import { pageSize } from '../ledger/ledger.queries';
 import { formatUsd } from '../ledger/money';
 import { PayoutStatus } from './payout.decide';
+import { CLAWBACK_EVENT_TYPE } from './payout.events';
 
 export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['requested', 'approved', 'rejected', 'paid'];
 
@@ -36,10 +37,20 @@ export interface PayoutPage {
   nextCursor: string | null;
 }
 
-/** Earnings on the provider's ledger account split at the holdback cutoff (payouts left out). */
+/** Earnings on the provider's ledger account split at the holdback cutoff (payouts and clawbacks left out). */
 export interface Earnings {
   maturedMicroUsd: bigint;
   heldBackMicroUsd: bigint;
+  /** What each hold's node earned in its flagged days (matured or not), by review id. */
+  heldForReview: Record<string, bigint>;
+}
+
+/** A hold for review, as the payout stream states it. */
+export interface HoldPeriod {
+  reviewId: string;
+  nodeId: string;
+  fromDay: string;
+  toDay: string;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -97,18 +108,32 @@ export class PayoutQueries {
   }
 
   /**
-   * Every amount the provider's account was credited with, minus any non-payout debits, split
-   * at `cutoff` by when it was recorded. PayoutPaid is left out: paid amounts come from the
-   * payout stream, which is never behind. The postings projection lags only by events not yet
-   * applied, so this can only under-state the earnings (no posting debits a provider today
-   * except PayoutPaid; see the README's adjustment rule).
+   * Every amount the provider's account was credited with, split at `cutoff` by when it was
+   * recorded, and what each hold's node earned in its flagged days — in one statement, so both
+   * come from the same snapshot of the read models and lag together. PayoutPaid and clawbacks are
+   * left out: those amounts come from the payout stream, which is never behind. The projections
+   * lag only by events not yet applied, so this can only under-state the earnings (no other
+   * posting debits a provider; see the README's adjustment rule). A hold counts from the usage
+   * read model (the only one that knows the node), whole UTC days, matured or not: a hold can
+   * make the available amount too low while its days are young, never too high.
    */
-  async earnings(providerId: string, cutoff: Date): Promise<Earnings> {
-    const { rows } = await sql<{ matured: string | null; held: string | null }>`
-      SELECT -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at <= ${cutoff}) AS matured,
-             -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at > ${cutoff}) AS held
-        FROM ledger_postings p JOIN ledger_transactions t ON t.tx_no = p.tx_no
-       WHERE p.ledger_account = ${providerAccount(providerId)} AND t.type <> 'PayoutPaid'`.execute(this.db);
-    return { maturedMicroUsd: BigInt(rows[0]?.matured ?? 0), heldBackMicroUsd: BigInt(rows[0]?.held ?? 0) };
+  async earnings(providerId: string, cutoff: Date, holds: readonly HoldPeriod[] = []): Promise<Earnings> {
+    const { rows } = await sql<{ matured: string | null; held: string | null; review_id: string | null; amount: string | null }>`
+      WITH earned AS (
+        SELECT -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at <= ${cutoff}) AS matured,
+               -sum(p.amount_micro_usd) FILTER (WHERE p.occurred_at > ${cutoff}) AS held
+          FROM ledger_postings p JOIN ledger_transactions t ON t.tx_no = p.tx_no
+         WHERE p.ledger_account = ${providerAccount(providerId)} AND t.type NOT IN ('PayoutPaid', ${CLAWBACK_EVENT_TYPE})
+      ), holds AS (
+        SELECT h.review_id, coalesce(sum(u.provider_share_micro_usd), 0)::text AS amount
+          FROM unnest(${holds.map((h) => h.reviewId)}::text[], ${holds.map((h) => h.nodeId)}::text[], ${holds.map((h) => h.fromDay)}::date[], ${holds.map((h) => h.toDay)}::date[])
+               AS h(review_id, node_id, from_day, to_day)
+          LEFT JOIN usage_daily u ON u.provider_id = ${providerId} AND u.node_id = h.node_id AND u.day BETWEEN h.from_day AND h.to_day
+         GROUP BY h.review_id
+      )
+      SELECT earned.matured, earned.held, holds.review_id, holds.amount FROM earned LEFT JOIN holds ON true`.execute(this.db);
+    const heldForReview: Record<string, bigint> = {};
+    for (const r of rows) if (r.review_id !== null) heldForReview[r.review_id] = BigInt(r.amount ?? 0);
+    return { maturedMicroUsd: BigInt(rows[0]?.matured ?? 0), heldBackMicroUsd: BigInt(rows[0]?.held ?? 0), heldForReview };
   }
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
 import { CommandContext } from '../event-sourcing/decider';
 import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
 import { formatUsd } from '../ledger/money';
-import { availableForPayout, PayoutCommand, payoutDecider } from './payout.decide';
+import { availableForPayout, heldForReview, PayoutCommand, payoutDecider, PayoutState } from './payout.decide';
 import { PayoutEvent, payoutStream } from './payout.events';
-import { PayoutQueries } from './payout.queries';
+import { HoldPeriod, PayoutQueries } from './payout.queries';
 
 export interface PayoutAvailability {
   currency: 'USD';
@@ -16,10 +16,14 @@ export interface PayoutAvailability {
   earnedMicroUsd: string;
   /** Earnings younger than the holdback: they may still be disputed. */
   heldBackMicroUsd: string;
+  /** What suspended nodes earned in their flagged days, held until an admin reviews it. */
+  heldForReviewMicroUsd: string;
+  /** Taken back by reviews. */
+  clawedBackMicroUsd: string;
   /** Requested or approved payouts not yet paid. */
   openMicroUsd: string;
   paidMicroUsd: string;
-  /** earned − heldBack − open − paid, never below zero. */
+  /** earned − heldBack − heldForReview − clawedBack − open − paid, never below zero. */
   availableMicroUsd: string;
   availableUsd: string;
   minimumMicroUsd: string;
@@ -29,13 +33,25 @@ export interface PayoutAvailability {
 }
 
 export interface PayoutResult {
+  /** The payout's id, or the review's for hold commands. */
   payoutId: string;
   recorded: boolean;
   event: PayoutEvent | null;
   position: Position | null;
 }
 
-type FinanceCommand = Exclude<PayoutCommand, { type: 'RequestPayout' }>;
+type FinanceCommand = Extract<PayoutCommand, { type: 'ApprovePayout' | 'RejectPayout' | 'MarkPayoutPaid' }>;
+
+export interface HoldInput {
+  reviewId: string;
+  nodeId: string;
+  fromDay: string;
+  toDay: string;
+  reason: string;
+}
+
+/** A request races a hold placed meanwhile at most this many times before giving up (409). */
+const HOLD_RACE_ATTEMPTS = 3;
 
 const PROVIDER_ID = /^[0-9A-Za-z_-]{1,64}$/;
 const DAY_MS = 86_400_000;
@@ -56,16 +72,40 @@ export class PayoutsService {
   ) {}
 
   async request(providerId: string, amountMicroUsd: bigint, context: CommandContext, payoutId: string = randomUUID()): Promise<PayoutResult> {
-    const { maturedMicroUsd } = await this.queries.earnings(providerId, this.cutoff(new Date(context.occurredAt)));
-    return this.run(providerId, {
-      type: 'RequestPayout',
-      providerId,
-      payoutId,
-      amountMicroUsd,
-      maturedEarningsMicroUsd: maturedMicroUsd,
-      minimumMicroUsd: this.config.payouts.minimumMicroUsd,
-      at: context.occurredAt,
-    }, context);
+    for (let attempt = 1; ; attempt++) {
+      const { state } = await loadAggregate(this.store, payoutStream(providerId), payoutDecider);
+      const { maturedMicroUsd, heldForReview } = await this.queries.earnings(providerId, this.cutoff(new Date(context.occurredAt)), holdPeriods(state));
+      try {
+        return await this.run(providerId, {
+          type: 'RequestPayout',
+          providerId,
+          payoutId,
+          amountMicroUsd,
+          maturedEarningsMicroUsd: maturedMicroUsd,
+          heldEarnings: heldForReview,
+          minimumMicroUsd: this.config.payouts.minimumMicroUsd,
+          at: context.occurredAt,
+        }, context);
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'earnings_hold_changed' && attempt < HOLD_RACE_ATTEMPTS)) throw err;
+      }
+    }
+  }
+
+  /** Node trust: a suspended node's earnings of its flagged days wait for an admin's review. */
+  holdEarnings(providerId: string, hold: HoldInput, context: CommandContext): Promise<PayoutResult> {
+    return this.run(providerId, { type: 'HoldEarnings', providerId, ...hold, at: context.occurredAt }, context);
+  }
+
+  releaseHeldEarnings(providerId: string, reviewId: string, reason: string, context: CommandContext): Promise<PayoutResult> {
+    return this.run(providerId, { type: 'ReleaseHeldEarnings', providerId, reviewId, reason, at: context.occurredAt }, context);
+  }
+
+  /** Takes back what the hold's days earned, as read now (the node is suspended, so its charges are in). */
+  async clawBackHeldEarnings(providerId: string, reviewId: string, reason: string, context: CommandContext): Promise<PayoutResult> {
+    const { state } = await loadAggregate(this.store, payoutStream(providerId), payoutDecider);
+    const { heldForReview } = await this.queries.earnings(providerId, this.cutoff(new Date(context.occurredAt)), holdPeriods(state).filter((h) => h.reviewId === reviewId));
+    return this.run(providerId, { type: 'ClawBackHeldEarnings', providerId, reviewId, amountMicroUsd: heldForReview[reviewId] ?? 0n, reason, at: context.occurredAt }, context);
   }
 
   approve(providerId: string, payoutId: string, context: CommandContext): Promise<PayoutResult> {
@@ -82,13 +122,15 @@ export class PayoutsService {
 
   async availability(providerId: string, at: Date = new Date()): Promise<PayoutAvailability> {
     const cutoff = this.cutoff(at);
-    const earnings = await this.queries.earnings(providerId, cutoff);
     const { state } = await loadAggregate(this.store, payoutStream(providerId), payoutDecider);
-    const available = availableForPayout(state, earnings.maturedMicroUsd);
+    const earnings = await this.queries.earnings(providerId, cutoff, holdPeriods(state));
+    const available = availableForPayout(state, earnings.maturedMicroUsd, earnings.heldForReview);
     return {
       currency: 'USD',
       earnedMicroUsd: (earnings.maturedMicroUsd + earnings.heldBackMicroUsd).toString(),
       heldBackMicroUsd: earnings.heldBackMicroUsd.toString(),
+      heldForReviewMicroUsd: heldForReview(state, earnings.heldForReview).toString(),
+      clawedBackMicroUsd: state.clawedBackMicroUsd.toString(),
       openMicroUsd: state.openMicroUsd.toString(),
       paidMicroUsd: state.paidMicroUsd.toString(),
       availableMicroUsd: available.toString(),
@@ -111,6 +153,11 @@ export class PayoutsService {
 
   private async run(providerId: string, command: PayoutCommand, context: CommandContext): Promise<PayoutResult> {
     const { events, position } = await handleCommand(this.store, payoutStream(providerId), payoutDecider, command, context);
-    return { payoutId: command.payoutId, recorded: events.length > 0, event: events[0] ?? null, position };
+    return { payoutId: 'payoutId' in command ? command.payoutId : command.reviewId, recorded: events.length > 0, event: events[0] ?? null, position };
   }
+}
+
+/** The open holds of a payout stream: the periods whose earnings are read with the matured earnings. */
+function holdPeriods(state: PayoutState): HoldPeriod[] {
+  return Object.entries(state.holds).filter(([, h]) => h.status === 'open').map(([reviewId, h]) => ({ reviewId, nodeId: h.nodeId, fromDay: h.fromDay, toDay: h.toDay }));
 }

@@ -14,7 +14,9 @@
  */
 import os from 'node:os';
 import { Agent, request } from 'undici';
+import { loadConfig } from '../../src/config/config';
 import { NodeDispatcher } from '../../src/nodes/routing/node-dispatcher';
+import { RelayedOutputCounter } from '../../src/nodes/trust/counting/relayed-output-counter';
 import { startInferenceHarness, MODEL } from '../inference/harness';
 import { alignTable, fmtInt, intSetting, msSince, now, pct, runWorkers, Samples, split, Stopwatch } from './bench-helpers';
 
@@ -45,8 +47,11 @@ async function main(): Promise<void> {
   const total = intSetting('BENCH_INFERENCE_REQUESTS', 'requests', 2_000);
   const concurrency = intSetting('BENCH_INFERENCE_CONCURRENCY', 'concurrency', 16);
   log('inference benchmark: starting Tollgate, an engine stand-in and a node agent…');
-  const h = await startInferenceHarness('bench_inference', { overrides: { inference: { maxBodyBytes: 4 << 20, maxResponseBytes: 32 << 20, maxOutputTokens: 16_384, defaultMaxTokens: 1_024, defaultRequestsPerMinute: 1_000_000, defaultTokensPerMinute: 1_000_000_000, upstreamFirstByteTimeoutMs: 30_000, upstreamIdleTimeoutMs: 60_000 }, security: { accountLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000, concurrentStreams: 100_000, streamSlotTtlMs: 900_000 } } } });
+  // The gateway counts the relayed output of this model itself (cl100k, worker thread), as it would for a mapped model.
+  const nodeTrust = loadConfig({ TOKEN_COUNT_MODELS: 'tollgate-test/*=cl100k_base' }).nodeTrust;
+  const h = await startInferenceHarness('bench_inference', { overrides: { nodeTrust, inference: { maxBodyBytes: 4 << 20, maxResponseBytes: 32 << 20, maxOutputTokens: 16_384, defaultMaxTokens: 1_024, defaultRequestsPerMinute: 1_000_000, defaultTokensPerMinute: 1_000_000_000, upstreamFirstByteTimeoutMs: 30_000, upstreamIdleTimeoutMs: 60_000 }, security: { accountLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000, concurrentStreams: 100_000, streamSlotTtlMs: 900_000 } } } });
   const rows: string[][] = [];
+  let counted: ReturnType<RelayedOutputCounter['stats']> | null = null;
   try {
     const dev = await h.developer(1_000n);
     // The agent's address and the gateway's credential for it, as the router hands them out.
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
     rows.push(await drive('engine stand-in directly', `${h.engines[0].url}/v1/chat/completions`, {}, total, concurrency));
     rows.push(await drive('through the node agent', `${node.baseUrl}/v1/chat/completions`, node.headers, total, concurrency));
     rows.push(await drive('through Tollgate /v1 (metered, charged)', `${h.t.url}/v1/chat/completions`, { authorization: `Bearer ${dev.key}` }, total, concurrency));
+    counted = h.t.app.get(RelayedOutputCounter).stats();
   } finally {
     await h.close();
   }
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
       alignTable(['path', 'config', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'node cpu', 'failed'], rows, new Set([2, 3, 4, 5, 6, 7])),
       '',
       'Each request: one streamed chat completion, read to [DONE]. The gateway row includes the UsageRecorded append (PostgreSQL) before [DONE].',
+      `Off the request path, the gateway counted the output of ${counted?.counted ?? 0} responses itself (dropped: ${(counted?.droppedQueueFull ?? 0) + (counted?.droppedTooLarge ?? 0)}, unreadable or failed: ${(counted?.unreadable ?? 0) + (counted?.failed ?? 0)}, waiting at the end: ${counted?.waiting ?? 0}).`,
       '',
     ].join('\n'),
   );

@@ -18,6 +18,7 @@ export async function startTestApp(
   overrides: TestConfigOverrides = {},
   role: ProcessRole = 'all',
 ): Promise<{ app: INestApplication; url: string; config: AppConfig }> {
+  // No probe rounds unless a suite turns them on: they would add requests to every engine stand-in.
   const base = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -28,6 +29,7 @@ export async function startTestApp(
     NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
     // Suites run in parallel: each app's internal metrics listener on a free port.
     METRICS_PORT: '0',
+    PROBE_INTERVAL_MS: '0',
   });
   const config: AppConfig = {
     ...base,

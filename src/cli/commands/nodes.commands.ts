@@ -1,5 +1,6 @@
 import { ProviderInvitesService } from '../../nodes/invites/provider-invites.service';
 import { NodesService } from '../../nodes/nodes.service';
+import { NodeReviewsService } from '../../nodes/trust/reputation/node-reviews.service';
 import { PricesService } from '../../pricing/prices.service';
 import { CliContext } from '../context';
 import { parseModels, usd } from '../node-flags';
@@ -58,5 +59,20 @@ export async function setPrice(ctx: CliContext, flags: Record<string, string>): 
     cliContext(),
   );
   console.log(JSON.stringify(version));
+  return 0;
+}
+
+export async function listReviews(ctx: CliContext, flags: Record<string, string>): Promise<number> {
+  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).list(flags.status)));
+  return 0;
+}
+
+export async function releaseReview(ctx: CliContext, flags: Record<string, string>): Promise<number> {
+  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'release', flags.reason, cliContext())));
+  return 0;
+}
+
+export async function clawBackReview(ctx: CliContext, flags: Record<string, string>): Promise<number> {
+  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'claw_back', flags.reason, cliContext())));
   return 0;
 }

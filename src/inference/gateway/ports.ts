@@ -36,6 +36,21 @@ export interface NodeDispatch {
   finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): Promise<void>;
 }
 
+/** The chunks of one response as relayed, kept by reference while it streams (no copy, no parsing). */
+export interface RelayedChunks {
+  push(chunk: Buffer): void;
+}
+
+/**
+ * After a response has ended: what was relayed, so the node's report can be checked against the
+ * gateway's own count, off the hot path (nodes/trust/counting). The text stays in memory (P1).
+ */
+export interface RelayedOutputSink {
+  /** Once per request: where to keep its chunks, or null when this model's output is not counted. */
+  collector(model: string, endpoint: UsageEndpoint): RelayedChunks | null;
+  relayed(output: { nodeId: string; providerId: string; model: string; format: 'sse' | 'json'; chunks: RelayedChunks; reportedOutputTokens: number }): void;
+}
+
 export interface PriceLookup {
   priceAt(model: string, at: Date): Promise<ModelPrice | null>;
 }

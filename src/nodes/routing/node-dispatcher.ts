@@ -41,6 +41,11 @@ export interface FinishOutcome {
   ttftMs: number | null;
 }
 
+/** The agent's URL and the gateway's credential for it: every request to a node (probes too) carries exactly these. */
+export function routedNode(node: RegistryNode): RoutedNode {
+  return { nodeId: node.nodeId, providerId: node.providerId, baseUrl: node.baseUrl, headers: { authorization: `Bearer ${node.proxySecret}` } };
+}
+
 /** This instance's in-flight leases per node; `finish(nodeId)` releases any one of them (they are alike). */
 const LEASES_PER_NODE_MAX = 100_000;
 
@@ -86,7 +91,7 @@ export class NodeDispatcher {
       const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
       tried.add(node.nodeId);
       attempts++;
-      const routed = this.routed(node);
+      const routed = routedNode(node);
       const leaseId = await this.acquire(node.nodeId);
       const started = Date.now();
       const attempt = attemptSignal(this.config.nodes.attemptTimeoutMs, options.signal);
@@ -115,10 +120,6 @@ export class NodeDispatcher {
   /** After the caller has finished with a dispatched response: releases in flight, feeds latency or backoff. */
   async finish(nodeId: string, outcome: FinishOutcome): Promise<void> {
     await this.finishLease(nodeId, this.takeLease(nodeId), outcome);
-  }
-
-  private routed(node: RegistryNode): RoutedNode {
-    return { nodeId: node.nodeId, providerId: node.providerId, baseUrl: node.baseUrl, headers: { authorization: `Bearer ${node.proxySecret}` } };
   }
 
   private async acquire(nodeId: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
@@ -8,7 +8,10 @@ import { LOGGER } from '../../observability/tokens';
 import { SECRETS, Secrets } from '../../security/secrets';
 import { proxySecret } from '../node-credentials';
 import { NodeStatus } from '../node.events';
-import { RoutableNode } from './router';
+import { reputationWeight, RoutableNode } from './router';
+
+/** Incidents (failed probes, discrepancies) in this window lower a node's routing weight. */
+export const REPUTATION_WINDOW_HOURS = 24;
 
 /** More nodes than this is a different system (sharding the registry by model); refuse to load silently. */
 export const REGISTRY_NODES_MAX = 10_000;
@@ -74,6 +77,12 @@ export class NodeRegistry {
       .limit(REGISTRY_NODES_MAX + 1)
       .execute();
     if (rows.length > REGISTRY_NODES_MAX) this.logger.error({ max: REGISTRY_NODES_MAX }, 'more nodes than the registry holds; the rest are not routed');
+    // Only approved nodes' incidents since their latest approval (an admin who re-approved a node judged the rest).
+    const { rows: incidents } = await sql<{ node_id: string; n: number }>`
+      SELECT i.node_id, count(*)::int AS n FROM node_trust_incidents i JOIN nodes n ON n.node_id = i.node_id
+       WHERE n.status = 'approved' AND i.at > greatest(n.approved_at, now() - make_interval(hours => ${REPUTATION_WINDOW_HOURS}))
+       GROUP BY i.node_id`.execute(this.db);
+    const recentIncidents = new Map(incidents.map((r) => [r.node_id, r.n]));
     const byId = new Map<string, RegistryNode>();
     const approvedByModel = new Map<string, RegistryNode[]>();
     for (const row of rows.slice(0, REGISTRY_NODES_MAX)) {
@@ -88,6 +97,7 @@ export class NodeRegistry {
         contextLengths: new Map(models.map((m) => [m.id, m.contextLength ?? null])),
         tokenHash: row.token_hash,
         proxySecret: proxySecret(this.secrets, row.node_id, row.token_hash),
+        trustWeight: reputationWeight(recentIncidents.get(row.node_id) ?? 0),
       };
       byId.set(node.nodeId, node);
       if (node.status !== 'approved') continue;

@@ -10,6 +10,8 @@ export interface RoutableNode {
   status: 'pending' | 'approved' | 'suspended' | 'retired';
   /** Models it is registered (and approved) to serve. */
   models: readonly string[];
+  /** Reputation, in (0, 1]: 1 for a clean record (see reputationWeight); absent = 1. */
+  trustWeight?: number;
 }
 
 /** What all instances share through Redis about a node, read just before a pick. */
@@ -29,6 +31,18 @@ export interface Candidate {
   nodeId: string;
   inFlight: number;
   ewmaMs: number | null;
+  /** Reputation in (0, 1]; absent = 1. */
+  weight?: number;
+}
+
+/**
+ * How much the router trusts a node: 1 with a clean record, halved by one incident (a failed
+ * probe or a discrepancy) in the last 24 h, a third by two, … A node with incidents is picked
+ * only when the clean alternative is that many times busier or slower; suspension, not this,
+ * takes a node out of traffic.
+ */
+export function reputationWeight(recentIncidents: number): number {
+  return 1 / (1 + Math.max(0, recentIncidents));
 }
 
 /** Approved, live, ready for the model, not resting after errors, not already tried for this request. */
@@ -39,15 +53,16 @@ export function routableCandidates(nodes: readonly RoutableNode[], states: Reado
     const state = states.get(node.nodeId);
     if (!state || !state.alive || state.inCooldown) continue;
     if (state.readyModels !== null && !state.readyModels.includes(model)) continue;
-    out.push({ nodeId: node.nodeId, inFlight: state.inFlight, ewmaMs: state.ewmaMs });
+    out.push({ nodeId: node.nodeId, inFlight: state.inFlight, ewmaMs: state.ewmaMs, weight: node.trustWeight ?? 1 });
   }
   return out;
 }
 
 /**
  * Power of two choices: two distinct candidates at random, the one with the lower expected wait
- * wins — (in flight + 1) × latency EWMA. A node without a latency sample is scored with the mean
- * of the others (neither favoured nor starved), so new nodes get traffic and learn.
+ * wins — (in flight + 1) × latency EWMA, divided by the node's reputation weight, so of two
+ * equally busy nodes the reputable one wins. A node without a latency sample is scored with the
+ * mean of the others (neither favoured nor starved), so new nodes get traffic and learn.
  * Two random picks rather than the global minimum: many instances deciding on slightly stale
  * counts do not all pile onto the same "best" node.
  */
@@ -59,7 +74,7 @@ export function chooseNode(candidates: readonly Candidate[], random: () => numbe
   if (j >= i) j++;
   const known = candidates.filter((c) => c.ewmaMs !== null);
   const prior = known.length > 0 ? known.reduce((sum, c) => sum + (c.ewmaMs as number), 0) / known.length : 1;
-  const score = (c: Candidate) => (c.inFlight + 1) * Math.max(c.ewmaMs ?? prior, 1);
+  const score = (c: Candidate) => ((c.inFlight + 1) * Math.max(c.ewmaMs ?? prior, 1)) / Math.min(1, Math.max(c.weight ?? 1, 1e-3));
   const a = candidates[i];
   const b = candidates[j];
   return score(b) < score(a) ? b : a;

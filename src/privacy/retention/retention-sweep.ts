@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { createHash } from 'node:crypto';
+import { derivedEventId } from '../../event-sourcing/derived-event-id';
 import { SignInEvent, SignInRecordsRemoved } from '../../auth/sign-in.events';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { KYSELY } from '../../database/database.module';
@@ -208,6 +208,5 @@ export class RetentionSweep {
 }
 
 function markerId(stream: string, through: bigint): string {
-  const h = createHash('sha256').update(`signin-records-removed:${stream}:${through}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+  return derivedEventId(`signin-records-removed:${stream}:${through}`);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedEventId } from '../../event-sourcing/derived-event-id';
 import { RecordedEvent } from '../../event-store/event-store.port';
 import { fromSparse, mergeHistogram, netPostings, toSparse, USAGE_DAY_SUMMARIZED, UsageDaySummarized, UsageGroup, aggregateUsage, usageGroupKey } from '../../metering/usage-summary';
 import { UsageEvent } from '../../metering/usage.events';
@@ -42,8 +42,7 @@ export function mergeGroups(...lists: readonly UsageGroup[][]): UsageGroup[] {
 
 /** A UUID from the stream and the revision summarised through: a repeated roll-up appends nothing new. */
 export function summaryEventId(stream: string, throughRevision: bigint): string {
-  const h = createHash('sha256').update(`usage-day-summarized:${stream}:${throughRevision}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+  return derivedEventId(`usage-day-summarized:${stream}:${throughRevision}`);
 }
 
 /**
