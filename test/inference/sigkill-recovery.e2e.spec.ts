@@ -6,6 +6,7 @@ import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { TEST_REDIS_URL } from '../support/database';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
+import { TEST_NODE_CIDRS } from '../support/app';
 import { InferenceHarness, MODEL, startInferenceHarness } from './harness';
 
 const defaults = loadConfig({ NODE_ENV: 'test' });
@@ -49,6 +50,9 @@ async function startApi(h: InferenceHarness, env: Record<string, string>): Promi
       UPSTREAM_IDLE_TIMEOUT_MS: '2000',
       USAGE_RECOVERY_GRACE_MS: String(GRACE_MS),
       USAGE_RECOVERY_INTERVAL_MS: '1000',
+      // The engine stand-in listens on loopback (allowed explicitly, as in every test app); metrics on a free port.
+      NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';
 import { eventually } from '../support/eventually';
+import { MetricsListener } from '../../src/observability/metrics-listener';
 
 const defaults = loadConfig({ NODE_ENV: 'test' });
 /** A short hold life (3 s) and a short allowed feeder lag (2 s), so an outage longer than both fits a test. */
@@ -59,7 +60,7 @@ describe('a balance feeder outage never reopens spent money', () => {
     const other = await chat(bystander.key, 10);
     expect(other.status).toBe(200);
     await other.text();
-    const metrics = await (await fetch(`${h.t.url}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${h.t.app.get(MetricsListener).address()!.port}/metrics`)).text();
     const refusedMetric = Number(/^tollgate_credits_refused_feeder_lag (\d+)/m.exec(metrics)?.[1]);
     expect(refusedMetric).toBeGreaterThanOrEqual(2);
     const outageMs = Date.now() - stoppedAt;

@@ -34,27 +34,55 @@ export async function redisContaining(redis: Redis, needles: string[]): Promise<
     const [next, names] = await redis.scan(cursor, 'COUNT', 1_000);
     cursor = next;
     scanned += names.length;
-    for (const name of names) if (holds(name) || holds(await redisValue(redis, name))) found.push(name);
+    // One round trip per page, not two per key: suites running beside this one leave thousands of keys.
+    const values = await redisValues(redis, names);
+    names.forEach((name, i) => {
+      if (holds(name) || holds(values[i])) found.push(name);
+    });
   } while (cursor !== '0' && scanned < REDIS_SCAN_MAX_KEYS);
   if (cursor !== '0') throw new Error(`Redis holds more than ${REDIS_SCAN_MAX_KEYS} keys; the scan is incomplete`);
   return found;
 }
 
 export async function redisValue(redis: Redis, name: string): Promise<string> {
-  switch (await redis.type(name)) {
-    case 'string':
-      return (await redis.getBuffer(name))?.toString('latin1') ?? '';
-    case 'hash':
-      return JSON.stringify(await redis.hgetall(name));
-    case 'list':
-      return JSON.stringify(await redis.lrange(name, 0, -1));
-    case 'set':
-      return JSON.stringify(await redis.smembers(name));
-    case 'zset':
-      return JSON.stringify(await redis.zrange(name, '0', '-1'));
-    case 'stream':
-      return JSON.stringify(await redis.xrange(name, '-', '+'));
-    default:
-      return ''; // gone meanwhile ('none') or a module type
-  }
+  return (await redisValues(redis, [name]))[0];
+}
+
+/** Each key's value as text, whatever its type ('' when it is gone meanwhile or a module type). */
+async function redisValues(redis: Redis, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const types = (await names.reduce((p, name) => p.type(name), redis.pipeline()).exec()) ?? [];
+  const reads = redis.pipeline();
+  const read: boolean[] = names.map((name, i) => {
+    switch (types[i]?.[1]) {
+      case 'string':
+        reads.getBuffer(name);
+        return true;
+      case 'hash':
+        reads.hgetall(name);
+        return true;
+      case 'list':
+        reads.lrange(name, 0, -1);
+        return true;
+      case 'set':
+        reads.smembers(name);
+        return true;
+      case 'zset':
+        reads.zrange(name, '0', '-1');
+        return true;
+      case 'stream':
+        reads.xrange(name, '-', '+');
+        return true;
+      default:
+        return false;
+    }
+  });
+  const results = (await reads.exec()) ?? [];
+  let next = 0;
+  return read.map((r) => {
+    if (!r) return '';
+    const [, value] = results[next++];
+    if (value === null || value === undefined) return '';
+    return Buffer.isBuffer(value) ? value.toString('latin1') : JSON.stringify(value);
+  });
 }

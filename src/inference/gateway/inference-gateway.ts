@@ -161,7 +161,7 @@ export class InferenceGateway {
         accountId: key.accountId,
         requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
         tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
-        tokens: request.maxInputTokens + request.maxOutputTokens,
+        tokens: request.estimatedInputTokens + request.maxOutputTokens,
         streamId: request.stream ? requestId : null,
       });
       streamSlot = limit.holdsStreamSlot;

@@ -30,9 +30,9 @@ export interface InferenceRequest {
   stream: boolean;
   /** The client asked for the usage chunk (stream_options.include_usage). */
   clientWantsUsage: boolean;
-  /** Upper bounds: the reservation, rate limits, and the most a node's report may be charged for. */
+  /** Upper bounds: the reservation and the most a node's report may be charged for. */
   maxInputTokens: number;
-  /** The usual ≈4 characters a token, for charging when a node reports no usage. */
+  /** The usual ≈4 characters a token: rate limits, and charging when a node reports no usage. */
   estimatedInputTokens: number;
   maxOutputTokens: number;
   images: number;

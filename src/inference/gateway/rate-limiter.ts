@@ -4,9 +4,10 @@ import Redis from 'ioredis';
  * Per-key and per-account limits in one Lua call (one Redis round trip per request): requests
  * and tokens per minute for the key and for its account (an account may hold many keys, which
  * would otherwise multiply every per-key limit), and the account's concurrent streams. Fixed
- * windows of one minute. The tokens counted are the request's upper bound (prompt bound + max
- * output), known before the work runs; a single request larger than a whole token budget still
- * runs in an otherwise empty window.
+ * windows of one minute. The tokens counted are known before the work runs, as OpenAI counts
+ * them: the prompt's estimate (≈4 characters a token) plus the max output. Not the charging bound
+ * (bytes + an allowance), which would count a two-word prompt as hundreds of tokens. A single
+ * request larger than a whole token budget still runs in an otherwise empty window.
  *
  * All of an account's keys share the Redis Cluster hash tag `{a:<accountId>}`, so the one script
  * touches keys of one slot. A stream holds a slot (a sorted-set member scored by its expiry) until

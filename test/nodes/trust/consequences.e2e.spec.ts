@@ -54,7 +54,7 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
     const dev = await app.developer(100n);
     for (const node of [s.liar, s.honest]) {
       for (let i = 0; i < REQUESTS; i++) {
-        const stream = await dev.openai.chat.completions.create({ model: node.models[0], stream: true, max_tokens: 64, messages: [{ role: 'user', content: `Question ${i}` }] });
+        const stream = await dev.openai.chat.completions.create({ model: node.models[0], stream: true, max_tokens: 128, messages: [{ role: 'user', content: `Question ${i}` }] });
         for await (const chunk of stream) void chunk;
       }
     }
