@@ -72,6 +72,12 @@ export class SessionStore {
     return this.redis.hget(sessionKey(sid), 'account_id');
   }
 
+  /** When the session's sign-in happened (refreshes keep it), or null once it ended. */
+  async signedInAt(sid: string): Promise<Date | null> {
+    const at = await this.redis.hget(sessionKey(sid), 'created_at');
+    return at === null ? null : new Date(at);
+  }
+
   async refreshHashOf(sid: string): Promise<string | null> {
     return this.redis.hget(sessionKey(sid), 'refresh_hash');
   }
@@ -89,15 +95,19 @@ export class SessionStore {
 
   /**
    * Ends every session of the account (the index may name sessions that already expired: deleting
-   * them is harmless). Returns how many ids were in the index. Safe to repeat.
+   * them is harmless), but `except` (the caller's own, after a password change). Returns how many
+   * ids were ended. Safe to repeat.
    */
-  async endAll(accountId: string): Promise<number> {
+  async endAll(accountId: string, except: string | null = null): Promise<number> {
     let ended = 0;
     for (;;) {
-      const sids = await this.redis.spop(accountSessionsKey(accountId), END_ALL_BATCH);
-      if (sids.length === 0) return ended;
+      const sids = (await this.redis.spop(accountSessionsKey(accountId), END_ALL_BATCH)).filter((sid) => sid !== except);
+      if (sids.length === 0) break;
       await this.redis.del(...sids.flatMap((sid) => [sessionKey(sid), retiredKey(sid)]));
       ended += sids.length;
     }
+    // The kept session goes back in the index, so a later "end all" still finds it.
+    if (except !== null && (await this.redis.exists(sessionKey(except)))) await this.redis.sadd(accountSessionsKey(accountId), except);
+    return ended;
   }
 }

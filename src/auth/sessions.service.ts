@@ -91,6 +91,17 @@ export class SessionsService {
     for (const sid of sids) await this.store.end(sid);
   }
 
+  /** Ends every session of the account but the caller's own (a credential change: issue 15, item 4). */
+  async endOthers(principal: SessionPrincipal): Promise<number> {
+    return this.store.endAll(principal.accountId, principal.sessionId);
+  }
+
+  /** Whether the session's sign-in (not its latest refresh) happened within `withinMs`. */
+  async signedInRecently(principal: SessionPrincipal, withinMs: number): Promise<boolean> {
+    const at = await this.store.signedInAt(principal.sessionId);
+    return at !== null && Date.now() - at.getTime() <= withinMs;
+  }
+
   /**
    * For SessionGuard, after the JWT's signature and expiry were checked: the session must still
    * exist (logout is immediate) and the account must still be active. Returns the current roles.

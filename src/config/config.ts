@@ -42,6 +42,8 @@ export interface AppConfig {
   sessionAccessTtlSeconds: number;
   /** Lifetime of a session and its refresh token, counted from sign-in (not extended by refreshing). */
   sessionRefreshTtlSeconds: number;
+  /** An account without a password may set one only from a session signed in this recently. */
+  recentSignInSeconds: number;
   /** Failed password sign-ins: a fixed window, counted per account (email) and per client IP. */
   loginFailureWindowSeconds: number;
   loginMaxFailuresPerAccount: number;
@@ -565,6 +567,7 @@ export function loadConfig(env: Env): AppConfig {
     appUrl: r.optionalUrl('APP_URL', nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']),
     sessionAccessTtlSeconds: r.int('SESSION_ACCESS_TTL_SECONDS', 15 * 60, 60, 24 * 60 * 60),
     sessionRefreshTtlSeconds: r.int('SESSION_REFRESH_TTL_SECONDS', 30 * 24 * 60 * 60, 5 * 60, 365 * 24 * 60 * 60),
+    recentSignInSeconds: r.int('RECENT_SIGN_IN_SECONDS', 5 * 60, 10, 24 * 60 * 60),
     loginFailureWindowSeconds: r.int('LOGIN_FAILURE_WINDOW_SECONDS', 15 * 60, 1, 24 * 60 * 60),
     loginMaxFailuresPerAccount: r.int('LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1_000),
     loginMaxFailuresPerIp: r.int('LOGIN_MAX_FAILURES_PER_IP', 30, 1, 100_000),

@@ -1,4 +1,4 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { verifyPassword } from '../accounts/password';
@@ -6,6 +6,8 @@ import { DomainError, forbidden, invalid } from '../common/domain-error';
 import { CommandContext } from '../event-sourcing/decider';
 import { SessionPrincipal } from '../auth/principal';
 import { SignInThrottle } from '../auth/sign-in.throttle';
+import { SessionsService } from '../auth/sessions.service';
+import { APP_CONFIG, AppConfig } from '../config/config';
 
 /** A new account's read-model row trails its events by the projection lag (milliseconds in one process). */
 const VIEW_WAIT_MS = 2_000;
@@ -17,6 +19,8 @@ export class MeService {
   constructor(
     private readonly accounts: AccountsService,
     private readonly throttle: SignInThrottle,
+    private readonly sessions: SessionsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The read model, with roles and status from the events (so they are never stale). */
@@ -36,8 +40,10 @@ export class MeService {
 
   /**
    * Knowing the current password is required to replace it, so a stolen session cannot take
-   * over the password sign-in. Accounts made with Google or Telegram have none and may set one.
-   * Wrong guesses count against the same limits as failed sign-ins.
+   * over the password sign-in. Accounts made with Google or Telegram have none and may set one,
+   * from a session signed in within RECENT_SIGN_IN_SECONDS (an old stolen session cannot).
+   * Wrong guesses count against the same limits as failed sign-ins. Once changed, every other
+   * session ends: whoever else was signed in must prove the new credential.
    */
   async changePassword(principal: SessionPrincipal, currentPassword: string | undefined, newPassword: string, ip: string | null, context: CommandContext): Promise<void> {
     const state = await this.accounts.state(principal.accountId);
@@ -50,7 +56,10 @@ export class MeService {
         throw forbidden('wrong_password', 'The current password is wrong.');
       }
       await this.throttle.recordSuccess(keys);
+    } else if (!(await this.sessions.signedInRecently(principal, this.config.recentSignInSeconds * 1000))) {
+      throw forbidden('recent_sign_in_required', `Sign in again to set a password: it can be set only within ${this.config.recentSignInSeconds} seconds of signing in.`);
     }
     await this.accounts.changePassword(principal.accountId, newPassword, context);
+    await this.sessions.endOthers(principal);
   }
 }

@@ -1,16 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
 import { AuthTestApp, newBrowser, startAuthApp } from './auth-app';
-
-const BOT_TOKEN = '7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
-
-/** What Telegram's login widget hands the page: the user's fields, signed with our bot's token. */
-function widgetPayload(fields: Record<string, string | number>, botToken = BOT_TOKEN): Record<string, string | number> {
-  const dataCheckString = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('\n');
-  const hash = createHmac('sha256', createHash('sha256').update(botToken).digest()).update(dataCheckString).digest('hex');
-  return { ...fields, hash };
-}
-
-const now = () => Math.floor(Date.now() / 1000);
+import { TELEGRAM_BOT_TOKEN as BOT_TOKEN, unixNow as now, widgetPayload } from './telegram-widget';
 
 describe('Telegram login widget sign-in', () => {
   let t: AuthTestApp;
