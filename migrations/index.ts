@@ -16,6 +16,7 @@ import * as m0014 from './0014_usage_intents';
 import * as m0015 from './0015_node_trust';
 import * as m0016 from './0016_append_stream_lock';
 import * as m0017 from './0017_hardening';
+import * as m0019 from './0019_mail_log';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0015_node_trust': m0015,
   '0016_append_stream_lock': m0016,
   '0017_hardening': m0017,
+  '0019_mail_log': m0019,
 };

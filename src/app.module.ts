@@ -19,6 +19,8 @@ import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
+import { MailWorkerModule } from './notifications/mail/mail-worker.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { NodesHttpModule } from './nodes/http/nodes-http.module';
 import { NodeSweepModule } from './nodes/liveness/node-sweep.module';
 import { NodeTrustHttpModule } from './nodes/trust/http/node-trust.controllers';
@@ -79,6 +81,7 @@ export class AppModule {
             ProjectionRuntimeModule,
             LedgerWorkerModule,
             PaymentsWorkerModule,
+            MailWorkerModule,
             DeletionSweepModule,
             KycSweepModule,
           ]
@@ -111,6 +114,7 @@ export class AppModule {
         LedgerModule,
         PayoutsModule,
         PrivacyModule,
+        NotificationsModule,
         ...dashboard,
         ...workers,
         ...nodes,

@@ -27,6 +27,8 @@ const IN_FLIGHT_POLL_MS = 100;
 export interface RegisterInput {
   email: string | null;
   password?: string;
+  /** Hashed already (a proven sign-up: the password was checked and hashed when the link was sent). */
+  passwordHash?: string;
   displayName?: string | null;
   picture?: string | null;
   via: SignInMethod;
@@ -51,6 +53,11 @@ export interface AccountView {
 
 export const now = () => new Date().toISOString();
 
+function checkProfile(displayName: string | null | undefined, picture: string | null | undefined): void {
+  if ((displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
+  if ((picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
+}
+
 /** Accounts and sign-in identities. HTTP controllers and the CLI both come through here. */
 @Injectable()
 export class AccountsService {
@@ -66,12 +73,26 @@ export class AccountsService {
     return this.secrets.hash('identity-hash', `${kind}:${kind === 'email' ? normalizeEmail(value) : value}`);
   }
 
+  /**
+   * A password sign-up's first step: everything checked and the password hashed, nothing claimed.
+   * The account is registered (with the hash) only once the email is proven. `exists`: the address
+   * already has an account (the caller mails its owner instead, and answers the same).
+   */
+  async prepareSignUp(input: { email: string; password: string; displayName: string | null }): Promise<{ email: string; passwordHash: string; displayName: string | null; exists: boolean }> {
+    const email = normalizeEmail(input.email);
+    if (!EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
+    checkPassword(input.password);
+    checkProfile(input.displayName, null);
+    const owner = await identityOwner(this.store, this.identityHash('email', email));
+    const exists = owner !== null && (await this.claimOwnerStatus(owner)) === 'active';
+    return { email, passwordHash: await hashPassword(input.password), displayName: input.displayName?.trim() || null, exists };
+  }
+
   async register(input: RegisterInput, context: CommandContext): Promise<{ accountId: string }> {
     const email = input.email === null ? null : normalizeEmail(input.email);
     if (email !== null && !EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
     if (input.password !== undefined) checkPassword(input.password);
-    if ((input.displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
-    if ((input.picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
+    checkProfile(input.displayName, input.picture);
     const accountId = randomUUID();
     const at = context.occurredAt;
     const identities: [IdentityKind, string][] = [];
@@ -91,7 +112,7 @@ export class AccountsService {
       picture: await this.vault.sealOptional(accountId, input.picture ?? null),
       via: input.via,
       roles: input.roles ?? [],
-      passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+      passwordHash: input.passwordHash ?? (input.password === undefined ? null : await hashPassword(input.password)),
       at,
     }, context);
     return { accountId };

@@ -11,6 +11,18 @@ export class RegisterBody {
   displayName?: string;
 }
 
+export class ConfirmSignUpBody {
+  @ApiProperty({ description: 'The token of the link mailed at sign-up' })
+  token!: string;
+}
+
+export class SignUpStartedResponse {
+  @ApiProperty({ example: 'check_your_email' })
+  status!: string;
+  @ApiProperty()
+  message!: string;
+}
+
 export class LoginBody {
   @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
   email!: string;

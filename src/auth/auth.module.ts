@@ -9,6 +9,7 @@ import { PasswordStrategy } from './password.strategy';
 import { SessionController } from './session.controller';
 import { SessionsModule } from './sessions.module';
 import { SignInService } from './sign-in.service';
+import { SignUpProof } from './email-proof/sign-up-proof';
 import { LedgerModule } from '../ledger/ledger.module';
 import { SignInThrottle } from './sign-in.throttle';
 import { TelegramController } from './telegram.controller';
@@ -23,7 +24,7 @@ import { TelegramStrategy } from './telegram.strategy';
 export class AuthModule {
   static register(config: AppConfig): DynamicModule {
     const controllers: Type[] = [PasswordController, SessionController];
-    const providers: Provider[] = [SignInService, SignInThrottle, PasswordStrategy];
+    const providers: Provider[] = [SignInService, SignInThrottle, PasswordStrategy, SignUpProof];
     if (config.google) {
       controllers.push(GoogleController);
       providers.push(GoogleStateStore, GoogleStrategy);

@@ -1,11 +1,12 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AccountsService, now } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
 import { objectBody, optionalString, requiredString } from '../common/request-body';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { LoginBody, RegisterBody, SessionResponse } from './auth.dto';
+import { ConfirmSignUpBody, LoginBody, RegisterBody, SessionResponse, SignUpStartedResponse } from './auth.dto';
+import { confirmPage } from './email-proof/confirm-page';
+import { SignUpProof } from './email-proof/sign-up-proof';
 import { clientInfo } from './client-info';
 import { EMAIL_MAX_LENGTH } from './password.strategy';
 import { SignedInAccount, SignInResult } from './principal';
@@ -17,25 +18,57 @@ import { SignInService } from './sign-in.service';
 @Controller('auth')
 export class PasswordController {
   constructor(
-    private readonly accounts: AccountsService,
+    private readonly proof: SignUpProof,
     private readonly signIn: SignInService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post('register')
-  @ApiOperation({ summary: 'Create a developer account with email and password, and sign in.' })
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a developer account with email and password: a link to confirm the email is mailed; the account exists once it is followed.' })
   @ApiBody({ type: RegisterBody })
-  @ApiCreatedResponse({ type: SessionResponse, description: 'Signed in; tg_session and tg_refresh cookies set.' })
+  @ApiAcceptedResponse({ type: SignUpStartedResponse, description: 'The same answer whether or not the address already has an account (its owner is mailed a notice instead).' })
   @ApiResponse({ status: 400, description: 'Bad email, password length or body.' })
-  @ApiResponse({ status: 409, description: 'An account with this email exists.' })
-  async register(@Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionResponse> {
+  @ApiResponse({ status: 429, description: 'Too many sign-up mails to this address in the last hour.' })
+  async register(@Body() raw: unknown): Promise<SignUpStartedResponse> {
     const body = objectBody(raw, ['email', 'password', 'displayName']);
     const email = requiredString(body, 'email', 3, EMAIL_MAX_LENGTH);
     const password = requiredString(body, 'password', 1, PASSWORD_MAX_LENGTH); // the service checks the policy
     const displayName = optionalString(body, 'displayName', 1, 100);
-    const { accountId } = await this.accounts.register({ email, password, displayName, via: 'password' }, { actorId: 'self', occurredAt: now() });
-    const session = await this.signIn.complete({ accountId, method: 'password', created: true }, clientInfo(req));
-    return sendSession(res, session, this.config, true);
+    await this.proof.start({ email, password, displayName: displayName ?? null });
+    return { status: 'check_your_email', message: 'If this address can be used, a link to confirm it is on its way. Follow it to create the account.' };
+  }
+
+  /** Where the mailed link lands: a page with one button, because mail scanners follow links (a GET must change nothing). */
+  @Get('register/confirm')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  @Header('referrer-policy', 'no-referrer')
+  @ApiOperation({ summary: 'The page the sign-up link opens: a button that confirms the email (POST).' })
+  @ApiQuery({ name: 'token', required: true })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'An HTML page with a form that posts the token.' })
+  confirmPage(@Query('token') token: unknown): string {
+    return confirmPage(typeof token === 'string' ? token.slice(0, 2_000) : '');
+  }
+
+  @Post('register/confirm')
+  @ApiOperation({ summary: 'Confirm the email of a sign-up (the mailed link\'s token): creates the account and signs in.' })
+  @ApiBody({ type: ConfirmSignUpBody })
+  @ApiCreatedResponse({ type: SessionResponse, description: 'Account created and signed in; tg_session and tg_refresh cookies set.' })
+  @ApiResponse({ status: 400, description: 'The link is forged (sign_up_link_invalid), expired (sign_up_link_expired) or was used (sign_up_link_used).' })
+  @ApiResponse({ status: 409, description: 'The address got an account meanwhile (e.g. through Google).' })
+  async confirm(@Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionResponse | string> {
+    const body = objectBody(raw, ['token']);
+    const { accountId } = await this.proof.confirm(requiredString(body, 'token', 1, 2_000));
+    const session = await this.signIn.complete({ accountId, method: 'password', created: true, emailProven: true }, clientInfo(req));
+    const answer = sendSession(res, session, this.config, true);
+    // The confirmation page's form (urlencoded) gets a page back; API clients get JSON.
+    if (!req.is('application/json')) {
+      res.type('html');
+      return confirmPage(null, this.config.appUrl);
+    }
+    return answer;
   }
 
   @Post('login')

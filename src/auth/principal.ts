@@ -20,6 +20,8 @@ export interface SignInResult {
   accountId: string;
   method: SignInMethod;
   created: boolean;
+  /** Created by following the link mailed at a password sign-up. */
+  emailProven?: boolean;
 }
 
 /** The principal set by SessionGuard (passport puts it on `req.user`). */

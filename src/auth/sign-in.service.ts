@@ -38,13 +38,13 @@ export class SignInService {
     };
     // 'any': an append-only log with no invariant to protect, so concurrent sign-ins never conflict.
     await this.store.append(signInStream(result.accountId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: result.accountId, occurredAt: at } }], 'any');
-    if (result.created && VERIFIED_METHODS.has(result.method)) await this.grantFreeTier(result.accountId, at);
+    if (result.created && (VERIFIED_METHODS.has(result.method) || result.emailProven)) await this.grantFreeTier(result.accountId, at);
     return this.sessions.start(result.accountId, result.method);
   }
 
   /**
    * P15: the free tier goes once per account, and only to accounts created by a verified identity
-   * (Google, Telegram), which is already claimed by one account only. A failure here must not
+   * (Google, Telegram, or an email proven by its mailed link), which is claimed by one account only. A failure here must not
    * fail the sign-in; the grant is idempotent, so an operator can grant it later.
    */
   private async grantFreeTier(accountId: string, at: string): Promise<void> {

@@ -69,9 +69,29 @@ export interface AppConfig {
   requests: RequestsConfig;
   security: SecurityConfig;
   nodeTrust: NodeTrustConfig;
+  mail: MailConfig;
+  /** Where this API is reached from outside: the links in mails point here. */
+  publicUrl: string;
 }
 
 /** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
+export interface MailConfig {
+  /** null: no SMTP relay (mails go to `dir`, or only a metadata log line when that is null too). */
+  smtpUrl: string | null;
+  from: string;
+  /** A folder of .eml files (development's default sink). */
+  dir: string | null;
+  smtpTimeoutMs: number;
+  /** Refuse a relay that does not offer STARTTLS on smtp: (P20; production). */
+  requireTls: boolean;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  /** How long a sign-up's emailed link works. */
+  signUpLinkTtlMs: number;
+  /** Sign-up mails to one address per hour, so the form cannot be used to flood someone's inbox. */
+  signUpMailsPerAddressPerHour: number;
+}
+
 export interface RequestsConfig {
   /** Deepest nesting of arrays and objects accepted in a JSON body (and query string). */
   jsonMaxDepth: number;
@@ -249,7 +269,7 @@ export interface ChargesConfig {
 }
 
 export interface LedgerConfig {
-  /** Credits granted once per account on its first verified sign-in (Google, Telegram); 0 = no free tier. */
+  /** Credits granted once per account created by a verified identity (Google, Telegram, a proven email); 0 = no free tier. */
   freeTierMicroUsd: bigint;
   revenueSplit: RevenueSplitRules;
 }
@@ -490,6 +510,34 @@ function readSecurity(r: Reader, production: boolean): SecurityConfig {
   };
 }
 
+/** Production names its own sink (an SMTP relay, or a folder on purpose); development writes .eml files to var/mail. */
+function readMail(r: Reader, nodeEnv: NodeEnv): MailConfig {
+  const smtpUrl = r.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']);
+  const dir = nodeEnv === 'development' ? r.string('MAIL_DIR', 'var/mail') : r.optional('MAIL_DIR');
+  if (nodeEnv === 'production' && !smtpUrl && !dir) r.problems.push('SMTP_URL is required in production (or MAIL_DIR, to write mails to a folder on purpose)');
+  return {
+    smtpUrl,
+    from: r.string('MAIL_FROM', 'Tollgate <no-reply@localhost>'),
+    dir,
+    smtpTimeoutMs: r.int('SMTP_TIMEOUT_MS', 10_000, 100, 120_000),
+    requireTls: nodeEnv === 'production',
+    jobAttempts: r.int('MAIL_JOB_ATTEMPTS', 8, 1, 50),
+    jobBackoffMs: r.int('MAIL_JOB_BACKOFF_MS', 5_000, 10, 3_600_000),
+    signUpLinkTtlMs: r.int('SIGN_UP_LINK_TTL_HOURS', 24, 1, 168) * 3_600_000,
+    signUpMailsPerAddressPerHour: r.int('SIGN_UP_MAILS_PER_ADDRESS_PER_HOUR', 5, 1, 1_000),
+  };
+}
+
+/** Never taken from a request's Host header: a forged Host would put an attacker's site in our mails. */
+function readPublicUrl(r: Reader, nodeEnv: NodeEnv, port: number): string {
+  if (nodeEnv === 'production' && !r.optional('PUBLIC_URL')) {
+    r.problems.push('PUBLIC_URL is required in production (the links in mails point there)');
+    return '';
+  }
+  const url = r.url('PUBLIC_URL', `http://localhost:${port}`, nodeEnv === 'production' ? ['https:'] : ['https:', 'http:']);
+  return url.replace(/\/+$/, '');
+}
+
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
 
 /** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
@@ -546,10 +594,11 @@ export function loadConfig(env: Env): AppConfig {
   if (eventStoreConnectionString && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreConnectionString)) {
     r.problems.push('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover:// (or the kurrentdb equivalents)');
   }
+  const port = r.int('PORT', 3000, 0, 65535);
   const config: AppConfig = {
     nodeEnv,
     host: r.string('HOST', '0.0.0.0'),
-    port: r.int('PORT', 3000, 0, 65535),
+    port,
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logFile: r.optional('LOG_FILE'),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/tollgate', ['postgres:', 'postgresql:']),
@@ -587,6 +636,8 @@ export function loadConfig(env: Env): AppConfig {
       upstreamIdleTimeoutMs: r.int('UPSTREAM_IDLE_TIMEOUT_MS', 60_000, 100, 600_000),
     },
     nodes: readNodes(r),
+    mail: readMail(r, nodeEnv),
+    publicUrl: readPublicUrl(r, nodeEnv, port),
     payments: readPayments(r, nodeEnv === 'production'),
     privacy: {
       deletionGraceDays: r.int('PRIVACY_DELETION_GRACE_DAYS', 30, 0, 3_650),

@@ -210,6 +210,17 @@ export interface PaymentRefundsTable {
 }
 
 /** Four eyes: a money action above the approval threshold and its second staff member's decision. */
+/** migrations/0019_mail_log.ts: metadata of each notification mailed (never its address or text). */
+export interface MailLogTable {
+  notification_id: string;
+  category: string;
+  /** sent | failed (every attempt failed: the dead letter) */
+  outcome: string;
+  attempts: number;
+  last_error: string | null;
+  finished_at: Date;
+}
+
 export interface ApprovalRequestsTable {
   stream: string;
   /** The grant or correction id, or the refund id. */
@@ -458,6 +469,7 @@ export interface Database {
   payments: PaymentsTable;
   payment_refunds: PaymentRefundsTable;
   approval_requests: ApprovalRequestsTable;
+  mail_log: MailLogTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;

@@ -7,7 +7,8 @@ import { LOGGER } from '../observability/tokens';
 import { PAYMENT_JOBS } from './payments.tokens';
 import { PaymentsModule } from './payments.module';
 import { PaymentJobProcessor } from './queue/payment-job.processor';
-import { PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, queueConnection, queuePrefix, REMOVE_ON_FAIL, REPORT_SCHEDULER, SWEEP_SCHEDULER } from './queue/payment-jobs';
+import { queueConnection, queuePrefix } from '../common/queues';
+import { PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, REMOVE_ON_FAIL, REPORT_SCHEDULER, SWEEP_SCHEDULER } from './queue/payment-jobs';
 
 /** Jobs processed at once per worker process (each mostly waits on Razorpay and PostgreSQL). */
 export const WORKER_CONCURRENCY = 4;

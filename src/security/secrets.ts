@@ -9,7 +9,9 @@ export type SecretPurpose =
   // GPU nodes: node tokens and provider invites are stored hashed; the gateway→agent secret is derived, never stored.
   | 'node-token'
   | 'node-proxy'
-  | 'provider-invite';
+  | 'provider-invite'
+  // The signed link of a password sign-up (email proof).
+  | 'email-proof';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { newBrowser } from '../auth/auth-app';
+import { newBrowser, signUp } from '../auth/auth-app';
 import { startInferenceHarness, InferenceHarness, MODEL } from '../inference/harness';
 import { Browser } from '../support/browser';
 import { cli } from '../support/cli';
@@ -72,7 +72,7 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     support = await staff('support-replay@example.com', ['support']);
     finance = await staff('finance-replay@example.com', ['finance']);
     dev = newBrowser();
-    const registered = await dev.post(`${url}/auth/register`, { email: EMAIL, password: PASSWORD, displayName: NAME });
+    const registered = await signUp(dev, url, { email: EMAIL, password: PASSWORD, displayName: NAME });
     expect(registered.status).toBe(201);
     devId = registered.body.accountId;
   }, 60_000);
@@ -85,7 +85,8 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     const issued = await dev.post(`${url}/me/keys`, { name: 'first' });
     expect(issued.status).toBe(201);
     openai = new OpenAI({ apiKey: issued.body.key, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20_000 });
-    await eventually(async () => expect((await dev.get(`${url}/me/credits`)).body.availableMicroUsd).toBe('10000000'), 10_000);
+    // $10 granted on top of the $1 free tier (the email was proven at sign-up).
+    await eventually(async () => expect((await dev.get(`${url}/me/credits`)).body.availableMicroUsd).toBe('11000000'), 10_000);
     await chat();
     await chat();
     snapshots.push(await snapshot());
@@ -101,7 +102,7 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     await h.t.caughtUp();
 
     const [t1, t2] = snapshots;
-    expect(BigInt(t1.balanceMicroUsd)).toBeLessThan(10_000_000n); // two charged requests
+    expect(BigInt(t1.balanceMicroUsd)).toBeLessThan(11_000_000n); // two charged requests
     expect(BigInt(t2.balanceMicroUsd)).toBeLessThan(BigInt(t1.balanceMicroUsd) - 1_250_000n);
     expect(t1.keys).toHaveLength(1);
     expect(t2.keys).toHaveLength(2);
@@ -138,7 +139,7 @@ describe('support replay: timeline, state at an instant, balance explained; ever
 
   it("finance's journal filters by owner (the gap filled), in JSON and CSV", async () => {
     const journal = (await finance.browser.get(`${url}/finance/journal?owner=${devId}&limit=500`)).body.items as { type: string; ownerId: string }[];
-    expect(new Set(journal.map((e) => e.type))).toEqual(new Set(['CreditsGranted', 'CreditsCorrected', 'UsageRecorded']));
+    expect(new Set(journal.map((e) => e.type))).toEqual(new Set(['FreeTierGranted', 'CreditsGranted', 'CreditsCorrected', 'UsageRecorded']));
     expect(journal.every((e) => e.ownerId === devId)).toBe(true);
     expect(journal.filter((e) => e.type === 'UsageRecorded')).toHaveLength(3);
     expect((await finance.browser.get(`${url}/finance/journal?owner=00000000-0000-4000-8000-000000000000`)).body.items).toEqual([]);
@@ -179,7 +180,7 @@ describe('support replay: timeline, state at an instant, balance explained; ever
   it('developers and finance cannot reach support routes; unknown accounts are 404; bad input 400', async () => {
     for (const path of [`/support/accounts/${devId}/timeline`, `/support/accounts/${devId}/state`, `/support/accounts/${devId}/balance-explained`, '/admin/audit-log']) {
       const other = newBrowser();
-      await other.post(`${url}/auth/register`, { email: `nosy-${Math.random()}@example.com`, password: PASSWORD });
+      await signUp(other, url, { email: `nosy-${Math.random()}@example.com`, password: PASSWORD });
       expect((await other.get(`${url}${path}`)).status).toBe(403);
     }
     expect((await finance.browser.get(`${url}/support/accounts/${devId}/timeline`)).status).toBe(403);

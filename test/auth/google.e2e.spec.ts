@@ -2,6 +2,7 @@ import { freePort } from '../support/net';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Browser } from '../support/browser';
 import { GoogleOAuthStandin, GoogleUser } from '../support/google-oauth-standin';
+import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 
 const APP_URL = 'https://dashboard.tollgate.test/welcome';
@@ -150,5 +151,31 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
     const res = await signInWithGoogle(newBrowser());
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('account_suspended');
+  });
+
+  it('pre-hijacking fails: a stranger’s password sign-up for the address claims nothing; the owner’s Google sign-in gets an account the stranger’s password cannot open', async () => {
+    const victim: GoogleUser = { sub: '115550000000000000042', email: 'grace.victim@example.com', email_verified: true, name: 'Grace', picture: null as unknown as string };
+    const attacker = newBrowser();
+    const asked = Date.now();
+    expect((await attacker.post(`${t.url}/auth/register`, { email: victim.email, password: 'attacker password 123' })).status).toBe(202);
+    // The link went to the victim's mailbox; the attacker has no account and no way to make one.
+    expect((await newBrowser().post(`${t.url}/auth/login`, { email: victim.email, password: 'attacker password 123' })).status).toBe(401);
+    const forged = await attacker.post(`${t.url}/auth/register/confirm`, { token: 'eyJlbWFpbCI6ImdyYWNlIn0.AAAA' });
+    expect(forged.body.code).toBe('sign_up_link_invalid');
+
+    google.signInAs(victim);
+    const owner = newBrowser();
+    const signedIn = await signInWithGoogle(owner);
+    expect(signedIn.status).toBe(302);
+    const me = (await owner.get(`${t.url}/me`)).body;
+    expect(me).toMatchObject({ email: victim.email, registeredVia: 'google' });
+    // The stranger's password opens nothing, before or after.
+    expect((await newBrowser().post(`${t.url}/auth/login`, { email: victim.email, password: 'attacker password 123' })).status).toBe(401);
+    // Following the stranger's link now (the victim clicks it) cannot take the address either.
+    const token = await mailedSignUpToken(await sharedSmtpSink(), victim.email, asked);
+    const late = await newBrowser().post(`${t.url}/auth/register/confirm`, { token });
+    expect(late.body.code).toBe('email_taken');
+    const { rows } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type = 'AccountRegistered'`);
+    console.log(`pre-hijack attempt: stranger's sign-up answered 202, sign-in 401, forged link ${forged.status}; owner's Google account ${me.accountId}; late link ${late.status} ${late.body.code}; ${rows[0].n} accounts in all`);
   });
 });

@@ -1,7 +1,8 @@
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/personal-data/personal-data.vault';
 import { Browser } from '../support/browser';
-import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
+import { sharedSmtpSink } from '../support/smtp-sink';
+import { AuthTestApp, newBrowser, register, signUp, startAuthApp } from './auth-app';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -15,9 +16,9 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
     await t?.close();
   });
 
-  it('registers, sets the session cookies and serves /me', async () => {
+  it('registers once the mailed link is followed, sets the session cookies and serves /me', async () => {
     const browser = newBrowser();
-    const res = await browser.post(`${t.url}/auth/register`, { email: 'Ada@Example.com', password: PASSWORD, displayName: 'Ada' });
+    const res = await signUp(browser, t.url, { email: 'Ada@Example.com', password: PASSWORD, displayName: 'Ada' });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ accountId: expect.any(String), accessToken: expect.any(String), accessTokenExpiresAt: expect.any(String), created: true });
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -32,7 +33,7 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
     expect(bearer.status).toBe(200);
   });
 
-  it('validates register bodies: types, lengths, unknown fields → 400 problem details; a taken email → 409', async () => {
+  it('validates register bodies: types, lengths, unknown fields → 400 problem details; a taken email gets the same 202 (its owner is mailed)', async () => {
     const browser = newBrowser();
     const cases: unknown[] = [
       {},
@@ -54,7 +55,11 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
     expect(short.body).toMatchObject({ status: 400, code: 'invalid_password' });
     await register(browser, t.url, 'taken@example.com');
     const taken = await browser.post(`${t.url}/auth/register`, { email: 'TAKEN@example.com', password: PASSWORD });
-    expect(taken.body).toMatchObject({ status: 409, code: 'email_taken' });
+    const fresh = await browser.post(`${t.url}/auth/register`, { email: 'fresh@example.com', password: PASSWORD });
+    expect([taken.status, taken.body]).toEqual([fresh.status, fresh.body]);
+    expect(taken.status).toBe(202);
+    const notice = await (await sharedSmtpSink()).waitFor((m) => m.to.includes('taken@example.com') && m.notificationId.startsWith('sign-up-exists-'));
+    expect(notice.subject).toBe('You already have a Tollgate account');
   });
 
   it('signs in with the right password only, the same 401 for a wrong password and an unknown email, and records SignedIn sealed', async () => {

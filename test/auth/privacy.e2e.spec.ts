@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
-import { AuthTestApp, startAuthApp } from './auth-app';
+import { AuthTestApp, signUp, startAuthApp } from './auth-app';
 import { redisContaining } from '../support/privacy-scan';
 
 /**
@@ -48,7 +48,7 @@ describe('privacy: what sign-in and key issuance leave behind', () => {
     const userAgent = `PrivacyProbe/1.0 (ua-${unique})`;
     const browser = new Browser({ 'x-forwarded-for': ip, 'user-agent': userAgent });
 
-    expect((await browser.post(`${t.url}/auth/register`, { email, password, displayName: 'Probe' })).status).toBe(201);
+    expect((await signUp(browser, t.url, { email, password, displayName: 'Probe' })).status).toBe(201);
     expect((await browser.post(`${t.url}/auth/logout`)).status).toBe(204);
     const login = await browser.post(`${t.url}/auth/login`, { email, password });
     expect(login.status).toBe(200);

@@ -9,7 +9,7 @@ function problems(env: Record<string, string>): string[] {
   }
 }
 
-const PRODUCTION = { NODE_ENV: 'production', APP_SECRET: 'a-production-secret-of-at-least-32-chars' };
+const PRODUCTION = { NODE_ENV: 'production', APP_SECRET: 'a-production-secret-of-at-least-32-chars', PUBLIC_URL: 'https://api.tollgate.dev', SMTP_URL: 'smtp://relay.tollgate.dev:587' };
 
 describe('sign-in configuration', () => {
   it('has session and throttle defaults, and Google and Telegram off, with no variables', () => {

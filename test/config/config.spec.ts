@@ -52,6 +52,8 @@ describe('config', () => {
   it('reads the conventional variable names', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
+      PUBLIC_URL: 'https://api.example.com',
+      SMTP_URL: 'smtp://relay.example.com:587',
       PORT: '8080',
       DATABASE_URL: 'postgresql://u@db:5432/x',
       REDIS_URL: 'rediss://cache:6380',
@@ -90,7 +92,7 @@ describe('config', () => {
       accountLimits: { requestsPerMinute: 3_000, tokensPerMinute: 10_000_000, concurrentStreams: 100, streamSlotTtlMs: 900_000 },
       metrics: { host: '127.0.0.1', port: 9464 },
     });
-    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) }).security.nodeEndpoints.requireHttps).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://api.example.com', MAIL_DIR: '/var/mail/tollgate' }).security.nodeEndpoints.requireHttps).toBe(true);
     expect(loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/8, fd00::/8', APPROVAL_THRESHOLD_USD: '0' }).security).toMatchObject({ nodeEndpoints: { allowedCidrs: ['10.0.0.0/8', 'fd00::/8'] }, approvalThresholdMicroUsd: 0n });
     expect(() => loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/33,localhost,::1/129', APPROVAL_THRESHOLD_USD: '-1', METRICS_PORT: '3000' })).toThrow(
       /APPROVAL_THRESHOLD_USD must be[\s\S]*"10\.0\.0\.0\/33" is not an IPv4 or IPv6 CIDR[\s\S]*"localhost" is not[\s\S]*"::1\/129" is not[\s\S]*METRICS_PORT must differ from PORT/,

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/config';
 import OpenAI from 'openai';
 import { projectors } from '../../projections';
 import { AccountsService } from '../../src/accounts/accounts.service';
@@ -110,7 +111,8 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     const toMidnight = 86_400_000 - (Date.now() % 86_400_000);
     if (toMidnight < 90_000) await new Promise((r) => setTimeout(r, toMidnight + 1_000));
     today = new Date().toISOString().slice(0, 10);
-    h = await startInferenceHarness('dashboards', { engines: 2 });
+    // No free tier here, so every figure below is what this suite moved (the free tier: P15).
+    h = await startInferenceHarness('dashboards', { engines: 2, overrides: { ledger: { ...loadConfig({ NODE_ENV: 'test' }).ledger, freeTierMicroUsd: 0n } } });
     url = h.t.url;
     const app = h.t.app;
     // A second provider serving a second model.

@@ -35,7 +35,12 @@ describe('an adversarial node cannot make the gateway charge beyond what it know
   beforeAll(async () => {
     h = await startInferenceHarness('adversarial_node', {
       startEngine: (i) => startAdversarialEngine({ models: [MODEL], name: `liar-${i}` }),
-      overrides: { inference: { ...defaults.inference, upstreamIdleTimeoutMs: 1_500 } },
+      overrides: {
+        inference: { ...defaults.inference, upstreamIdleTimeoutMs: 1_500 },
+        // This suite is about what one charge may be; the liar is never suspended here (its thousands of
+        // discrepancies would suspend it: that consequence is test/nodes/trust/consequences.e2e.spec.ts).
+        nodeTrust: { ...defaults.nodeTrust, review: { ...defaults.nodeTrust.review, discrepanciesToSuspend: Number.MAX_SAFE_INTEGER } },
+      },
     });
     engine = h.engines[0];
   }, 60_000);

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config/config';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
@@ -23,7 +24,8 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
   const credits = async () => (await developer.get(`${t.url}/me/credits`)).body;
 
   beforeAll(async () => {
-    t = await startAuthApp('ledger_http');
+    // No free tier here, so every figure below is what this suite moved (the free tier: P15).
+    t = await startAuthApp('ledger_http', { ledger: { ...loadConfig({ NODE_ENV: 'test' }).ledger, freeTierMicroUsd: 0n } });
     developer = newBrowser();
     developerId = await register(developer, t.url, 'dev@example.com');
     admin = await staff('admin@example.com', ['admin']);

@@ -38,7 +38,7 @@ describe('payments configuration', () => {
       ]),
     );
     expect(problems({ RAZORPAY_KEY_SECRET: 's' })).toEqual(['RAZORPAY_KEY_SECRET is set but RAZORPAY_KEY_ID is not']);
-    expect(problems({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40), RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w', RAZORPAY_API_URL: 'http://api' })).toEqual([
+    expect(problems({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://api.example.com', SMTP_URL: 'smtp://relay.example.com:587', RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w', RAZORPAY_API_URL: 'http://api' })).toEqual([
       expect.stringContaining('RAZORPAY_API_URL must use https:'),
     ]);
   });

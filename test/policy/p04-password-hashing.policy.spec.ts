@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword, verifyPassword } from '../../src/accounts/password';
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
 import { tablesContaining } from '../support/privacy-scan';
 
 describe('P4: passwords are hashed with a strong algorithm', () => {
@@ -40,7 +40,7 @@ describe('P4: passwords are hashed with a strong algorithm', () => {
       const password = `first-${randomUUID()}`;
       const changed = `second-${randomUUID()}`;
       const browser = newBrowser();
-      expect((await browser.post(`${t.url}/auth/register`, { email, password })).status).toBe(201);
+      expect((await signUp(browser, t.url, { email, password })).status).toBe(201);
       expect((await browser.post(`${t.url}/me/password`, { currentPassword: password, newPassword: changed })).status).toBe(204);
       expect((await newBrowser().post(`${t.url}/auth/login`, { email, password: 'wrong-password-123' })).status).toBe(401);
       await t.caughtUp();

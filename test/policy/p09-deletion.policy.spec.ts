@@ -1,3 +1,4 @@
+import { signUp } from '../auth/auth-app';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
@@ -173,7 +174,7 @@ describe('P9: users can delete their account; personal data is removed after the
     // Keys and sign-in are refused; the email may register anew, as a new account.
     expect(await v1Status(dev.key)).toBe(401);
     expect((await browser.post(`${h.t.url}/auth/login`, { email: pii.email, password: PASSWORD })).status).toBe(401);
-    const again2 = await new Browser().post(`${h.t.url}/auth/register`, { email: pii.email, password: PASSWORD });
+    const again2 = await signUp(new Browser(), h.t.url, { email: pii.email, password: PASSWORD });
     expect(again2.status).toBe(201);
     expect(again2.body.accountId).not.toBe(dev.accountId);
   }, 120_000);

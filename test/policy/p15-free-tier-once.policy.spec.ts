@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { creditsDecider } from '../../src/ledger/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
-import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { given } from '../support/decider-spec';
 import { eventually } from '../support/eventually';
 
@@ -9,6 +10,7 @@ const at = '2026-11-22T10:00:00.000Z';
 const accountId = 'acct-1';
 const dev = 'developer:acct-1';
 const BOT_TOKEN = '7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
+const PASSWORD = 'correct horse battery staple';
 
 /** What Telegram's login widget hands the page, signed with our bot's token. */
 function widgetPayload(fields: Record<string, string | number>): Record<string, string | number> {
@@ -58,10 +60,24 @@ describe('P15: a free-tier allowance exists and cannot be farmed with duplicate 
       await eventually(async () => expect((await browsers[0].get(`${t.url}/me/credits`)).body).toMatchObject({ availableUsd: '1.00' }));
     });
 
-    it('an account made with an unverified email gets no free tier (anyone can make many)', async () => {
-      const id = await register(newBrowser(), t.url, `p15-${Date.now()}@example.com`);
-      await t.caughtUp();
-      expect(await grantsOf(id)).toEqual([]);
+    it('a password sign-up gets no account and no free tier until its emailed link is followed; then one grant, once', async () => {
+      const email = `p15-${Date.now()}@example.com`;
+      const browser = newBrowser();
+      const asked = Date.now();
+      expect((await browser.post(`${t.url}/auth/register`, { email, password: PASSWORD })).status).toBe(202);
+      // Nothing exists yet: the address cannot sign in, and nothing was granted to anyone.
+      expect((await newBrowser().post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(401);
+      const { rows: before } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type IN ('AccountRegistered', 'FreeTierGranted')`);
+      const token = await mailedSignUpToken(await sharedSmtpSink(), email, asked);
+      const confirmed = await browser.post(`${t.url}/auth/register/confirm`, { token });
+      expect(confirmed.status).toBe(201);
+      const id = confirmed.body.accountId as string;
+      await eventually(async () => expect((await browser.get(`${t.url}/me/credits`)).body).toMatchObject({ availableUsd: '1.00' }));
+      // The same link again (a second tab, a replay): refused, and no second account or grant.
+      expect((await newBrowser().post(`${t.url}/auth/register/confirm`, { token })).body.code).toBe('sign_up_link_used');
+      const { rows: after } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type IN ('AccountRegistered', 'FreeTierGranted')`);
+      expect(after[0].n - before[0].n).toBe(2);
+      expect(await grantsOf(id)).toHaveLength(1);
     });
   });
 });

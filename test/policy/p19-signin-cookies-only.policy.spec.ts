@@ -1,4 +1,4 @@
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
 
 const PASSWORD = 'correct horse battery staple';
 /** The only cookies Tollgate sets: the session, the refresh token, and Google sign-in's 10-minute OAuth state. */
@@ -19,6 +19,7 @@ describe('P19: only cookies needed for sign-in are used; no third-party tracking
       await browser.get(`${t.url}/health/ready`),
       await browser.get(`${t.url}/docs`),
       await browser.post(`${t.url}/auth/register`, { email: `p19-${Date.now()}@example.com`, password: PASSWORD }),
+      await signUp(browser, t.url, { email: `p19b-${Date.now()}@example.com`, password: PASSWORD }),
       await browser.get(`${t.url}/me`),
       await browser.get(`${t.url}/me/keys`),
       await browser.post(`${t.url}/auth/refresh`),
@@ -33,7 +34,7 @@ describe('P19: only cookies needed for sign-in are used; no third-party tracking
       expect(cookie).toContain('Secure');
       expect(cookie).toContain('SameSite=Lax');
     }
-    const register = responses[2].setCookies;
+    const register = responses[3].setCookies; // the sign-up's confirmation
     expect(register.find((c) => c.startsWith('tg_session='))).toMatch(/; Path=\/;/);
     expect(register.find((c) => c.startsWith('tg_refresh='))).toMatch(/; Path=\/auth;/); // sent to /auth only
   });

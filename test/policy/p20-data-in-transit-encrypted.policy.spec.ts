@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/config';
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
 
 /**
  * TLS itself ends at the edge (a load balancer or reverse proxy; see the README's "Data in
@@ -24,7 +24,7 @@ describe('P20: data in transit is encrypted', () => {
     });
 
     it('marks every cookie Secure, so browsers never send a session over plain http', async () => {
-      const res = await newBrowser().post(`${t.url}/auth/register`, { email: `p20-${Date.now()}@example.com`, password: 'correct horse battery staple' }, { 'x-forwarded-proto': 'https' });
+      const res = await signUp(newBrowser(), t.url, { email: `p20-${Date.now()}@example.com`, password: 'correct horse battery staple' }, { 'x-forwarded-proto': 'https' });
       expect(res.status).toBe(201);
       expect(res.setCookies.length).toBe(2);
       for (const cookie of res.setCookies) expect(cookie).toMatch(/; Secure/);
@@ -43,8 +43,12 @@ describe('P20: data in transit is encrypted', () => {
   });
 
   it('requires https for every outside URL in production', () => {
-    const production = { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40) };
+    const production = { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://api.example.com', SMTP_URL: 'smtp://relay.example.com:587' };
     expect(() => loadConfig({ ...production, APP_URL: 'http://dashboard.example.com' })).toThrow(/APP_URL must use https:/);
+    // The links mailed to people, and the mail relay: TLS too (STARTTLS is required on smtp:).
+    expect(() => loadConfig({ ...production, PUBLIC_URL: 'http://api.example.com' })).toThrow(/PUBLIC_URL must use https:/);
+    expect(loadConfig(production).mail.requireTls).toBe(true);
+    expect(loadConfig({}).mail.requireTls).toBe(false);
     expect(() => loadConfig({ ...production, RAZORPAY_API_URL: 'http://api.razorpay.com' })).toThrow(/RAZORPAY_API_URL must use https:/);
     expect(() => loadConfig({ ...production, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_CALLBACK_URL: 'http://x.example.com/auth/google/callback' })).toThrow(/GOOGLE_CALLBACK_URL must use https:/);
     expect(loadConfig({ ...production, APP_URL: 'https://dashboard.example.com' }).hstsMaxAgeSeconds).toBe(31_536_000);

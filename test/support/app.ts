@@ -3,14 +3,15 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ProcessRole } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
-import { AppConfig, loadConfig, NodesConfig, SecurityConfig } from '../../src/config/config';
+import { AppConfig, loadConfig, MailConfig, NodesConfig, SecurityConfig } from '../../src/config/config';
 import { TEST_REDIS_URL } from './database';
+import { sharedSmtpSink } from './smtp-sink';
 
 /** Loopback, where the test and demo nodes run; production keeps NODE_ALLOWED_CIDRS empty. */
 export const TEST_NODE_CIDRS = '127.0.0.0/8,::1/128';
 
-/** Any config field; `nodes` and `security` may be given in part. */
-export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes' | 'security'>> & { nodes?: Partial<NodesConfig>; security?: Partial<SecurityConfig> };
+/** Any config field; `nodes`, `security` and `mail` may be given in part. */
+export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes' | 'security' | 'mail'>> & { nodes?: Partial<NodesConfig>; security?: Partial<SecurityConfig>; mail?: Partial<MailConfig> };
 
 /** A real application (real PostgreSQL, Redis, event store) on a random port. */
 export async function startTestApp(
@@ -41,6 +42,8 @@ export async function startTestApp(
     // Each app its own BullMQ queues (suites share Redis and run in parallel), removed when it closes.
     nodes: { ...base.nodes, queuePrefix: `tg-test:${randomUUID().slice(0, 8)}`, ...overrides.nodes },
     security: { ...base.security, ...overrides.security },
+    // Mails go over SMTP to a real server on loopback (test/support/smtp-sink.ts), shared by the suite's apps.
+    mail: { ...base.mail, smtpUrl: (await sharedSmtpSink()).url, jobBackoffMs: 100, ...overrides.mail },
   };
   const app = await createApp(config, role);
   await app.listen(config.port, '127.0.0.1'); // 0 (a random port) unless the test needs a known one

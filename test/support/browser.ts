@@ -53,11 +53,12 @@ export class Browser {
       redirect: 'manual',
       headers: {
         ...this.defaultHeaders,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': body instanceof URLSearchParams ? 'application/x-www-form-urlencoded' : 'application/json' }),
         ...(cookieHeader ? { cookie: cookieHeader } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      // A form, as an HTML page posts it, or JSON.
+      body: body === undefined ? undefined : body instanceof URLSearchParams ? body.toString() : JSON.stringify(body),
     });
     const setCookies = res.headers.getSetCookie();
     for (const line of setCookies) this.store(target, line);

@@ -1,5 +1,5 @@
 import { Job, JobsOptions, Queue } from 'bullmq';
-import { AppConfig, PaymentsConfig } from '../../config/config';
+import { PaymentsConfig } from '../../config/config';
 
 /**
  * One BullMQ queue, `payments`, under the deployment's Redis prefix (so parallel test apps and
@@ -63,8 +63,6 @@ export function defaultJobOptions(config: PaymentsConfig): JobsOptions {
   };
 }
 
-export const queuePrefix = (config: AppConfig) => `${config.redisKeyPrefix}bull`;
-export const queueConnection = (config: AppConfig) => ({ url: config.redisUrl });
 
 /** The producer side (every process role that serves HTTP enqueues; only workers process). */
 export class PaymentJobs {

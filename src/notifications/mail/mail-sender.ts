@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { Kysely } from 'kysely';
+import { KYSELY } from '../../database/database.module';
+import { Database } from '../../database/schema';
+import { Logger } from '../../observability/logger';
+import { LOGGER } from '../../observability/tokens';
+import { MailTransport } from './mail-transport';
+import { OutgoingMail, withoutAddresses } from './outgoing-mail';
+
+export const MAIL_TRANSPORT = Symbol('MailTransport');
+
+/**
+ * Sends one queued mail, at least once and, in practice, once: a notification already in the
+ * mail log as sent is skipped (a replayed cause, or a job re-added after the first one was
+ * removed). A crash between the SMTP server's acceptance and the log row sends it again, the
+ * price of never losing one. A mail that failed its last attempt is logged as failed (the
+ * dead letter) without its address, and its job is dropped.
+ */
+@Injectable()
+export class MailSender {
+  constructor(
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    @Inject(KYSELY) private readonly db: Kysely<Database>,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async process(job: Job<OutgoingMail>): Promise<'sent' | 'already sent'> {
+    const mail = job.data;
+    const logged = await this.db.selectFrom('mail_log').select('outcome').where('notification_id', '=', mail.notificationId).executeTakeFirst();
+    if (logged?.outcome === 'sent') return 'already sent';
+    const attempts = job.attemptsMade + 1;
+    try {
+      await this.transport.send(mail);
+    } catch (err) {
+      const error = withoutAddresses((err as Error).message);
+      const last = attempts >= (job.opts.attempts ?? 1);
+      this.logger.warn({ notificationId: mail.notificationId, category: mail.category, attempts, last, err: error }, 'mail not sent');
+      if (last) {
+        await this.record(mail, 'failed', attempts, error);
+        throw new UnrecoverableError(error);
+      }
+      throw new Error(error);
+    }
+    await this.record(mail, 'sent', attempts, null);
+    return 'sent';
+  }
+
+  private async record(mail: OutgoingMail, outcome: 'sent' | 'failed', attempts: number, error: string | null): Promise<void> {
+    await this.db
+      .insertInto('mail_log')
+      .values({ notification_id: mail.notificationId, category: mail.category, outcome, attempts, last_error: error, finished_at: new Date() })
+      .onConflict((oc) => oc.column('notification_id').doUpdateSet({ outcome, attempts, last_error: error, finished_at: new Date() }))
+      .execute();
+  }
+}

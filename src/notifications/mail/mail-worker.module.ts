@@ -1,0 +1,49 @@
+import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { Logger } from '../../observability/logger';
+import { LOGGER } from '../../observability/tokens';
+import { queueConnection, queuePrefix } from '../../common/queues';
+import { MAIL_QUEUE } from './mail-outbox';
+import { MAIL_TRANSPORT, MailSender } from './mail-sender';
+import { createMailTransport, MailTransport } from './mail-transport';
+import { OutgoingMail } from './outgoing-mail';
+
+/** Mails in flight per worker process (each waits on the SMTP relay). */
+const MAIL_CONCURRENCY = 4;
+
+/** Sends queued mails (worker and all roles). */
+@Module({
+  providers: [
+    { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
+    MailSender,
+  ],
+})
+export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
+  private worker: Worker<OutgoingMail> | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly sender: MailSender,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.logger.info({ transport: this.transport.kind, dir: this.transport.kind === 'file' ? this.config.mail.dir : undefined }, 'mail sender ready');
+    this.worker = new Worker<OutgoingMail>(MAIL_QUEUE, (job) => this.sender.process(job), {
+      connection: queueConnection(this.config),
+      prefix: queuePrefix(this.config),
+      concurrency: MAIL_CONCURRENCY,
+    });
+    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'mail worker error'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    // A mail being handed to the relay finishes (bounded by SMTP_TIMEOUT_MS); the rest wait in the queue.
+    await worker?.close();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Why a mail is sent. Essential categories (account, security, billing, legal) cannot be turned
+ * off; others will be, per category (issue 16).
+ */
+export type MailCategory = 'account';
+
+/** One rendered mail. The address lives only in the queued job, never in the mail log. */
+export interface OutgoingMail {
+  /**
+   * Derived from what caused the mail (the event, or the sign-up's nonce), so a retry or a
+   * replay of the same cause is recognised and never mailed twice.
+   */
+  notificationId: string;
+  category: MailCategory;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Addresses in an SMTP server's answer are replaced before the answer is kept (the log holds no address). */
+export const withoutAddresses = (text: string): string => text.replace(/[^\s<>"'@]+@[^\s<>"'@]+/g, '<address>').slice(0, 500);
