@@ -4,6 +4,7 @@ import { Role } from '../../src/accounts/account.events';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { auditEvents } from '../support/audit-events';
+import { eventually } from '../support/eventually';
 import { Browser } from '../support/browser';
 
 const PASSWORD = 'correct horse battery staple';
@@ -60,10 +61,15 @@ describe('staff audit under concurrency', () => {
 
     // Picked by request id, not by count: an earlier record (a sign-in's) may commit after this burst began.
     const ours = new Set<string>(requestIds);
-    const all = await auditEvents(store);
-    const recorded = all.filter((e) => ours.has((e.data as { requestId: string }).requestId));
-    const recordedIds = new Set(recorded.map((e) => (e.data as { requestId: string }).requestId));
-    expect(requestIds.filter((id) => !recordedIds.has(id))).toEqual([]);
+    // Every record was committed before its answer; a read of $all may still hold some back while another
+    // suite's transaction is in flight (the horizon is cluster-wide), so read until the store has settled.
+    const { all, recorded } = await eventually(async () => {
+      const all = await auditEvents(store);
+      const recorded = all.filter((e) => ours.has((e.data as { requestId: string }).requestId));
+      const recordedIds = new Set(recorded.map((e) => (e.data as { requestId: string }).requestId));
+      expect(requestIds.filter((id) => !recordedIds.has(id))).toEqual([]);
+      return { all, recorded };
+    }, 15_000, 100);
     // One stream per day; its revisions have no gaps.
     const streams = new Set(recorded.map((e) => e.stream));
     const byStream = new Map<string, bigint[]>();

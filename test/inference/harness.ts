@@ -65,7 +65,8 @@ let counter = 0;
  */
 export async function startInferenceHarness<E extends EngineLike = EngineStandin>(label: string, options: HarnessOptions<E> = {}): Promise<InferenceHarness<E>> {
   const t = await startAuthApp(label, {
-    nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 1_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
+    // A heartbeat every 100 ms, live for 5 s: a busy moment on a shared 2-core machine must not take a suite's only node offline.
+    nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 5_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
     ...options.overrides,
   } as TestConfigOverrides);
   const app = t.app;

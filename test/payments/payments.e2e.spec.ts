@@ -1,3 +1,4 @@
+import { sharedSmtpSink } from '../support/smtp-sink';
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/ledger/credits.service';
@@ -21,13 +22,15 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
   let admin: { accountId: string; browser: Browser };
   let finance: { accountId: string; browser: Browser };
   let started: Date;
+  let devEmail: string;
 
   beforeAll(async () => {
     standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
     t = await startAuthApp('payments', testOverrides(standin));
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
-    dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    devEmail = `dev-${randomUUID()}@example.com`;
+    dev = await signIn(app, t.url, devEmail);
     admin = await signIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
     finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
@@ -79,6 +82,11 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     const { found, report } = await reportFor(app, started, [paid.payment.id]);
     expect(found).toEqual([]);
     expect(report.razorpayCapturedCount).toBeGreaterThanOrEqual(1);
+    // The receipt (issue 16): amount added, the payment's reference, once.
+    const sink = await sharedSmtpSink();
+    const receipt = await sink.waitFor((m) => m.to.includes(devEmail) && m.category === 'billing' && m.text.includes(paid.payment.id));
+    expect(receipt.subject).toBe('Receipt: 25.00 USD of credits added');
+    expect(receipt.text).toContain(res.body.orderId);
 
     // Out of range, not whole cents, another developer's order: refused.
     expect((await dev.browser.post(`${t.url}/me/payments/orders`, { amountUsd: '1.00' })).body.code).toBe('amount_out_of_range');
@@ -98,6 +106,10 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     await settle(app, standin);
 
     expect((await purchases(app, dev.accountId)).filter((e) => e.data.paymentId === paid.payment.id)).toHaveLength(1);
+    const sink = await sharedSmtpSink();
+    await sink.waitFor((m) => m.to.includes(devEmail) && m.text.includes(paid.payment.id));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.to(devEmail).filter((m) => m.text.includes(paid.payment.id))).toHaveLength(1); // one receipt, whatever the signals
     expect(await credits(app, dev.accountId)).toBe(before + 30_000_000n);
     const deliveries = standin.webhookDeliveries().filter((d) => paid.eventIds.includes(d.eventId ?? ''));
     expect(deliveries.length).toBe(paid.eventIds.length * 4);

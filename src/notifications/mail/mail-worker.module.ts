@@ -1,10 +1,17 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'bullmq';
+import { Kysely } from 'kysely';
+import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { KYSELY, PG_POOL } from '../../database/database.module';
+import { Database } from '../../database/schema';
+import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { NoticeReactor } from '../notices/notice-reactor';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { queueConnection, queuePrefix } from '../../common/queues';
-import { MAIL_QUEUE } from './mail-outbox';
+import { MAIL_OUTBOX, MAIL_QUEUE, MailOutbox } from './mail-outbox';
 import { MAIL_TRANSPORT, MailSender } from './mail-sender';
 import { createMailTransport, MailTransport } from './mail-transport';
 import { OutgoingMail } from './outgoing-mail';
@@ -12,11 +19,17 @@ import { OutgoingMail } from './outgoing-mail';
 /** Mails in flight per worker process (each waits on the SMTP relay). */
 const MAIL_CONCURRENCY = 4;
 
-/** Sends queued mails (worker and all roles). */
+/** Sends queued mails, and turns events into notices (worker and all roles). */
 @Module({
   providers: [
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
     MailSender,
+    {
+      provide: NoticeReactor,
+      inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, PG_POOL, APP_CONFIG, LOGGER],
+      useFactory: (store: EventStore, vault: PersonalDataVault, outbox: MailOutbox, db: Kysely<Database>, pool: Pool, config: AppConfig, logger: Logger) =>
+        new NoticeReactor(store, vault, outbox, db, pool, config.publicUrl, logger.child({ component: 'notices' })),
+    },
   ],
 })
 export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +40,7 @@ export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly sender: MailSender,
+    @Inject(NoticeReactor) private readonly notices: NoticeReactor,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,9 +51,11 @@ export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy
       concurrency: MAIL_CONCURRENCY,
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'mail worker error'));
+    this.notices.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.notices.stop();
     const worker = this.worker;
     this.worker = null;
     // A mail being handed to the relay finishes (bounded by SMTP_TIMEOUT_MS); the rest wait in the queue.

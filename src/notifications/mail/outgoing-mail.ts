@@ -1,8 +1,8 @@
 /**
- * Why a mail is sent. Essential categories (account, security, billing, legal) cannot be turned
+ * Why a mail is sent. Essential categories (account, security, billing, privacy) cannot be turned
  * off; others will be, per category (issue 16).
  */
-export type MailCategory = 'account';
+export type MailCategory = 'account' | 'security' | 'billing' | 'privacy';
 
 /** One rendered mail. The address lives only in the queued job, never in the mail log. */
 export interface OutgoingMail {

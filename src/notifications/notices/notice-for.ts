@@ -1,0 +1,51 @@
+import { RecordedEvent } from '../../event-store/event-store.port';
+import { formatUsd } from '../../ledger/money';
+import { MailCategory } from '../mail/outgoing-mail';
+import { RenderedMail } from '../templates/layout';
+import { deletionScheduledMail } from '../templates/deletion-scheduled';
+import { paymentReceiptMail } from '../templates/payment-receipt';
+import { accountReinstatedMail, accountSuspendedMail, apiKeyCreatedMail, apiKeyRevokedMail, passwordChangedMail } from '../templates/security-notices';
+
+/** The events that cause a notice: the subscription asks the store for these only. */
+export const NOTICE_EVENT_TYPES = ['ApiKeyIssued', 'ApiKeyRevoked', 'PasswordChanged', 'AccountSuspended', 'AccountReinstated', 'CreditsPurchased', 'DeletionRequested'] as const;
+
+export interface Notice {
+  accountId: string;
+  category: MailCategory;
+  mail: RenderedMail;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** `account-{id}` → id (account events do not repeat it in their data). */
+const accountOf = (event: RecordedEvent): string => (typeof event.data.accountId === 'string' ? event.data.accountId : event.stream.replace(/^account-/, ''));
+
+/**
+ * What to mail for one event, or null. Pure: the reactor passes what it looked up (a revoked
+ * key's name and prefix, from the key's own stream).
+ */
+export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string } }): Notice | null {
+  const d = event.data;
+  const at = text(d.issuedAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.requestedAt);
+  switch (event.type) {
+    case 'ApiKeyIssued':
+      return { accountId: accountOf(event), category: 'security', mail: apiKeyCreatedMail({ name: text(d.name), prefix: text(d.prefix), at }) };
+    case 'ApiKeyRevoked':
+      // A rotation is told by the new key's notice; a deletion's revocations go to nobody (the address is shredded).
+      if (d.reason !== 'revoked') return null;
+      return { accountId: accountOf(event), category: 'security', mail: apiKeyRevokedMail({ name: context.revokedKey?.name ?? '', prefix: context.revokedKey?.prefix ?? text(d.keyId), at }) };
+    case 'PasswordChanged':
+      // Revision 1: the password a sign-up set, recorded right after the registration; not a change.
+      if (event.revision <= 1n) return null;
+      return { accountId: accountOf(event), category: 'security', mail: passwordChangedMail({ at }) };
+    case 'AccountSuspended':
+      return { accountId: accountOf(event), category: 'security', mail: accountSuspendedMail({ reason: text(d.reason), at }) };
+    case 'AccountReinstated':
+      return { accountId: accountOf(event), category: 'security', mail: accountReinstatedMail({ at }) };
+    case 'CreditsPurchased':
+      return { accountId: accountOf(event), category: 'billing', mail: paymentReceiptMail({ creditsUsd: formatUsd(BigInt(text(d.amountMicroUsd) || '0')), paymentId: text(d.paymentId), orderId: typeof d.orderId === 'string' ? d.orderId : null, at }) };
+    case 'DeletionRequested':
+      return { accountId: accountOf(event), category: 'privacy', mail: deletionScheduledMail({ dueAt: text(d.dueAt) || 'the end of the grace period', cancelUrl: context.publicUrl }) };
+    default:
+      return null;
+  }
+}
