@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { MAIL_OUTBOX, MailOutbox } from '../../src/notifications/mail/mail-outbox';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
+import { eventually } from '../support/eventually';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 import { mailedSignUpToken, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, newBrowser, startAuthApp } from './auth-app';
@@ -92,7 +93,8 @@ describe('email proof at password sign-up', () => {
     expect(sink.refused - before).toBe(2);
     expect(sink.to(email)).toHaveLength(1);
     const notificationId = sink.to(email)[0].notificationId;
-    const logged = await t.database.db.selectFrom('mail_log').selectAll().where('notification_id', '=', notificationId).executeTakeFirstOrThrow();
+    // The log row follows the relay's acceptance.
+    const logged = await eventually(() => t.database.db.selectFrom('mail_log').selectAll().where('notification_id', '=', notificationId).executeTakeFirstOrThrow());
     expect(logged).toMatchObject({ outcome: 'sent', attempts: 3, category: 'account' });
 
     // The same cause queued again (a replay, a retry of the request): the log says it was sent.

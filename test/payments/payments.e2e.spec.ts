@@ -210,6 +210,8 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     expect(standin.apiCalls().find((c) => c.path.endsWith(`${paymentId}/refund`))?.idempotencyKey).toBe(refund.body.refundId);
     standin.processRefund(refund.body.razorpayRefundId, 'processed');
     await settle(app, standin);
+    const refundMail = await (await sharedSmtpSink()).waitFor((m) => m.to.includes(devEmail) && m.subject === 'Refund of 10.00 USD processed');
+    expect(refundMail.text).toContain(paymentId);
     expect(await platform(app, 'platform:refunds_payable')).toBe(0n);
     expect(await platform(app, 'platform:payment_clearing')).toBe(clearingBefore - 10_000_000n);
 
@@ -249,7 +251,8 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
   });
 
   it('disputes: the disputed amount is frozen, released when won, taken when lost; a shortfall is written off', async () => {
-    const who = await signIn(app, t.url, `disputed-${randomUUID()}@example.com`);
+    const whoEmail = `disputed-${randomUUID()}@example.com`;
+    const who = await signIn(app, t.url, whoEmail);
     const won = await topUp('20.00', who);
     const lost = await topUp('30.00', who);
     const base = await credits(app, who.accountId);
@@ -278,6 +281,11 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     expect(await platform(app, 'platform:disputes_held')).toBe(0n);
     const events = (await readAll(app, `credits-${who.accountId}`)).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['DisputeFundsFrozen', 'DisputeFundsReleased', 'DisputeLost']));
+    // The developer is told when a dispute opens and how it closed.
+    const sink = await sharedSmtpSink();
+    await sink.waitFor((m) => m.to.includes(whoEmail) && m.subject === 'The dispute on your payment is closed' && m.text.includes(lost.paymentId));
+    const mails = sink.to(whoEmail).filter((m) => m.category === 'billing' && m.subject.includes('disput'));
+    expect(mails.map((m) => m.subject).sort()).toEqual(['A payment on your account is disputed', 'A payment on your account is disputed', 'The dispute on your payment is closed', 'The dispute on your payment is closed']);
     expect((await reportFor(app, started, [won.paymentId, lost.paymentId])).found).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { sharedSmtpSink } from '../support/smtp-sink';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
 import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
@@ -189,6 +190,11 @@ describe('provider payouts: availability that never over-states, finance approva
     expect(list.find((p) => p.payoutId === toReject.payoutId)).toMatchObject({ status: 'rejected', rejectReason: 'bank details do not match' });
     const paidRow = (await finance.browser.get(`${url}/finance/payouts?status=paid`)).body.items[0];
     expect(paidRow).toMatchObject({ payoutId: toPay.payoutId, approvedBy: finance.accountId, paidBy: finance2.accountId });
+    // The provider is told (issue 16): approved, then paid with its reference.
+    const sink = await sharedSmtpSink();
+    await sink.waitFor((m) => m.to.includes('provider-payouts@example.com') && m.subject === 'Your payout was approved' && m.text.includes(toPay.payoutId));
+    const paidMail = await sink.waitFor((m) => m.to.includes('provider-payouts@example.com') && m.category === 'provider' && m.subject.startsWith('Payout of'));
+    expect(paidMail.text).toContain('UTR-1');
   });
 
   it('a provider sees and acts on only their own payouts; developers reach no provider or finance route', async () => {

@@ -3,11 +3,28 @@ import { formatUsd } from '../../ledger/money';
 import { MailCategory } from '../mail/outgoing-mail';
 import { RenderedMail } from '../templates/layout';
 import { deletionScheduledMail } from '../templates/deletion-scheduled';
+import { disputeClosedMail, disputeOpenedMail, refundProcessedMail } from '../templates/billing-notices';
 import { paymentReceiptMail } from '../templates/payment-receipt';
+import { nodeSuspendedMail, payoutApprovedMail, payoutPaidMail } from '../templates/provider-notices';
 import { accountReinstatedMail, accountSuspendedMail, apiKeyCreatedMail, apiKeyRevokedMail, passwordChangedMail } from '../templates/security-notices';
 
 /** The events that cause a notice: the subscription asks the store for these only. */
-export const NOTICE_EVENT_TYPES = ['ApiKeyIssued', 'ApiKeyRevoked', 'PasswordChanged', 'AccountSuspended', 'AccountReinstated', 'CreditsPurchased', 'DeletionRequested'] as const;
+export const NOTICE_EVENT_TYPES = [
+  'ApiKeyIssued',
+  'ApiKeyRevoked',
+  'PasswordChanged',
+  'AccountSuspended',
+  'AccountReinstated',
+  'CreditsPurchased',
+  'CreditsRefunded',
+  'DisputeFundsFrozen',
+  'DisputeFundsReleased',
+  'DisputeLost',
+  'DeletionRequested',
+  'PayoutApproved',
+  'PayoutPaid',
+  'NodeSuspended',
+] as const;
 
 export interface Notice {
   accountId: string;
@@ -21,11 +38,14 @@ const accountOf = (event: RecordedEvent): string => (typeof event.data.accountId
 
 /**
  * What to mail for one event, or null. Pure: the reactor passes what it looked up (a revoked
- * key's name and prefix, from the key's own stream).
+ * key's name and prefix, a suspended node's provider, from their own streams).
  */
-export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string } }): Notice | null {
+export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string }; nodeProviderId?: string }): Notice | null {
   const d = event.data;
-  const at = text(d.issuedAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.requestedAt);
+  const at = text(
+    d.issuedAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.refundedAt || d.frozenAt || d.releasedAt || d.lostAt || d.requestedAt || d.approvedAt || d.paidAt,
+  );
+  const usd = (field: unknown) => formatUsd(BigInt(text(field) || '0'));
   switch (event.type) {
     case 'ApiKeyIssued':
       return { accountId: accountOf(event), category: 'security', mail: apiKeyCreatedMail({ name: text(d.name), prefix: text(d.prefix), at }) };
@@ -42,7 +62,22 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
     case 'AccountReinstated':
       return { accountId: accountOf(event), category: 'security', mail: accountReinstatedMail({ at }) };
     case 'CreditsPurchased':
-      return { accountId: accountOf(event), category: 'billing', mail: paymentReceiptMail({ creditsUsd: formatUsd(BigInt(text(d.amountMicroUsd) || '0')), paymentId: text(d.paymentId), orderId: typeof d.orderId === 'string' ? d.orderId : null, at }) };
+      return { accountId: accountOf(event), category: 'billing', mail: paymentReceiptMail({ creditsUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), orderId: typeof d.orderId === 'string' ? d.orderId : null, at }) };
+    case 'CreditsRefunded':
+      return { accountId: accountOf(event), category: 'billing', mail: refundProcessedMail({ amountUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), at }) };
+    case 'DisputeFundsFrozen':
+      return { accountId: accountOf(event), category: 'billing', mail: disputeOpenedMail({ disputedUsd: usd(d.disputedMicroUsd), frozenUsd: usd(d.frozenMicroUsd), paymentId: text(d.paymentId), at }) };
+    case 'DisputeFundsReleased':
+      return { accountId: accountOf(event), category: 'billing', mail: disputeClosedMail({ won: true, amountUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), at }) };
+    case 'DisputeLost':
+      return { accountId: accountOf(event), category: 'billing', mail: disputeClosedMail({ won: false, amountUsd: usd(d.disputedMicroUsd), paymentId: text(d.paymentId), at }) };
+    case 'PayoutApproved':
+      return { accountId: text(d.providerId), category: 'provider', mail: payoutApprovedMail({ payoutId: text(d.payoutId), at }) };
+    case 'PayoutPaid':
+      return { accountId: text(d.providerId), category: 'provider', mail: payoutPaidMail({ payoutId: text(d.payoutId), amountUsd: usd(d.amountMicroUsd), reference: text(d.reference), at }) };
+    case 'NodeSuspended':
+      if (!context.nodeProviderId) return null;
+      return { accountId: context.nodeProviderId, category: 'provider', mail: nodeSuspendedMail({ nodeId: text(d.nodeId), reason: text(d.reason), at }) };
     case 'DeletionRequested':
       return { accountId: accountOf(event), category: 'privacy', mail: deletionScheduledMail({ dueAt: text(d.dueAt) || 'the end of the grace period', cancelUrl: context.publicUrl }) };
     default:

@@ -108,7 +108,8 @@ export class NoticeReactor {
 
   private async notify(event: RecordedEvent): Promise<void> {
     const revokedKey = event.type === 'ApiKeyRevoked' ? await this.keyOf(event.stream) : undefined;
-    const notice = noticeFor(event, { publicUrl: this.publicUrl, revokedKey });
+    const nodeProviderId = event.type === 'NodeSuspended' ? await this.providerOf(event.stream) : undefined;
+    const notice = noticeFor(event, { publicUrl: this.publicUrl, revokedKey, nodeProviderId });
     if (!notice) return;
     const to = await this.addressOf(notice.accountId);
     if (!to) return; // no email (Telegram), or shredded
@@ -127,6 +128,11 @@ export class NoticeReactor {
     }
     if (sealed === undefined) sealed = (await this.db.selectFrom('accounts').select('email_sealed').where('account_id', '=', accountId).executeTakeFirst())?.email_sealed;
     return this.vault.open(accountId, sealed);
+  }
+
+  private async providerOf(stream: string): Promise<string | undefined> {
+    const [registered] = await this.store.readStream(stream, { maxCount: 1 });
+    return registered?.type === 'NodeRegistered' ? String(registered.data.providerId) : undefined;
   }
 
   private async keyOf(stream: string): Promise<{ name: string; prefix: string } | undefined> {

@@ -1,3 +1,4 @@
+import { sharedSmtpSink } from '../../support/smtp-sink';
 import { projectors } from '../../../projections';
 import { EVENT_STORE, EventStore } from '../../../src/event-store/event-store.port';
 import { derivedEventId } from '../../../src/event-sourcing/derived-event-id';
@@ -124,6 +125,9 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
       expect(suspension?.metadata.actorId).toBe(TRUST_ACTOR);
       expect(reason).toMatch(/^Suspended automatically: discrepancies: \d+ in 24 h \(.*token_count_drift \d+/);
       expect(honest.status).toBe('approved');
+      // The provider is told, with the reason (issue 16).
+      const told = await (await sharedSmtpSink()).waitFor((m) => m.subject === 'One of your nodes was suspended' && m.text.includes(s.liar.nodeId));
+      expect(told.text).toContain('Suspended automatically');
     }
   }, 180_000);
 
