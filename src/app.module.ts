@@ -19,6 +19,7 @@ import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
+import { MailHttpModule } from './notifications/http/admin-mail.controller';
 import { MailWorkerModule } from './notifications/mail/mail-worker.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { NodesHttpModule } from './nodes/http/nodes-http.module';
@@ -73,6 +74,7 @@ export class AppModule {
             AuditModule,
             SupportModule,
             KycHttpModule,
+            MailHttpModule,
           ]
         : [];
     const workers =

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { AccountsService } from '../../src/accounts/accounts.service';
 import { MAIL_OUTBOX, MailOutbox } from '../../src/notifications/mail/mail-outbox';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
@@ -116,6 +117,15 @@ describe('email proof at password sign-up', () => {
     expect(row).toMatchObject({ outcome: 'failed', attempts: 4 });
     expect(row!.last_error).not.toContain('@');
     expect(sink.to(email)).toHaveLength(0);
+    // Admins see it (audited, like every staff read); developers do not.
+    await t.app.get(AccountsService).register({ email: 'mail-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const admin = newBrowser();
+    expect((await admin.post(`${t.url}/auth/login`, { email: 'mail-admin@example.com', password: PASSWORD })).status).toBe(200);
+    const failed = await admin.get(`${t.url}/admin/mail/failed?limit=10`);
+    expect(failed.body.items).toContainEqual({ notificationId: 'test-dead-letter-1', category: 'account', attempts: 4, lastError: expect.any(String), failedAt: expect.any(String) });
+    expect(JSON.stringify(failed.body)).not.toContain(email);
+    expect((await admin.get(`${t.url}/admin/mail/failed?limit=0`)).status).toBe(400);
+    expect((await newBrowser().get(`${t.url}/admin/mail/failed`)).status).toBe(401);
   });
 
   it('the same answer for a taken address (its owner gets a notice, not a link); at most N sign-up mails an hour to one address (429)', async () => {
