@@ -44,6 +44,8 @@ import { PrivacyHttpModule } from './privacy/http/privacy-http.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { KycHttpModule } from './privacy/kyc/kyc-http.module';
 import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
+import { LegalHttpModule } from './legal/http/legal-http.module';
+import { PolicyNoticeWorkerModule } from './legal/policy-notice-worker.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -75,6 +77,7 @@ export class AppModule {
             SupportModule,
             KycHttpModule,
             MailHttpModule,
+            LegalHttpModule,
           ]
         : [];
     const workers =
@@ -86,6 +89,7 @@ export class AppModule {
             MailWorkerModule,
             DeletionSweepModule,
             KycSweepModule,
+            PolicyNoticeWorkerModule,
           ]
         : [];
     // GPU nodes, their trust and prices: services everywhere (the CLI too), routes in API processes, the sweep, probes and reviews in workers.

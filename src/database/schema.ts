@@ -41,6 +41,17 @@ export interface PersonalDataKeysTable {
   shredded_at: Date | null;
 }
 
+/** The policy notice worker's progress per published version (src/legal/policy-notices.ts). */
+export interface PolicyNoticeRunsTable {
+  kind: string;
+  version: string;
+  effective_at: Date;
+  cursor_registered_at: Date | null;
+  cursor_account_id: string | null;
+  queued: Generated<number>;
+  finished_at: Date | null;
+}
+
 export interface AccountsTable {
   account_id: string;
   email_hash: string;
@@ -470,6 +481,7 @@ export interface Database {
   payment_refunds: PaymentRefundsTable;
   approval_requests: ApprovalRequestsTable;
   mail_log: MailLogTable;
+  policy_notice_runs: PolicyNoticeRunsTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;

@@ -2,7 +2,7 @@
  * Why a mail is sent. Essential categories (all of these so far) cannot be turned
  * off; others will be, per category (issue 16).
  */
-export type MailCategory = 'account' | 'security' | 'billing' | 'privacy' | 'provider';
+export type MailCategory = 'account' | 'security' | 'billing' | 'privacy' | 'provider' | 'legal';
 
 /** One rendered mail. The address lives only in the queued job, never in the mail log. */
 export interface OutgoingMail {
