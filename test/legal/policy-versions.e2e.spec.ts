@@ -26,7 +26,7 @@ describe('policy versions', () => {
     sink = await sharedSmtpSink();
     t = await startAuthApp('policy_versions', { telegramBotToken: TELEGRAM_BOT_TOKEN, legal: TEST_LEGAL });
     db = t.database.db;
-    await t.app.get(AccountsService).register({ email: 'legal-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app.get(AccountsService).register({ email: 'legal-admin@example.com', password: PASSWORD, via: 'cli', eligibility: { over18: true, termsVersion: 't-1', privacyVersion: 'p-1' }, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'legal-admin@example.com', password: PASSWORD })).status).toBe(200);
   });
