@@ -171,6 +171,15 @@ describe('eligibility and agreement at sign-up', () => {
     expect(events.find((e) => e.type === 'EligibilityAttested')!.data).toMatchObject({ termsVersion: 't-1' });
     const seen = events.filter((e) => e.type === 'PolicyVersionsSeen');
     expect(seen).toEqual([expect.objectContaining({ data: expect.objectContaining({ termsVersion: 't-2', privacyVersion: 'p-1', seenAt: expect.any(String) }) })]);
+    // Item 5: the export and the support replay show these events like every other.
+    const exported = (await browser.get(`${t.url}/me/export`)).body;
+    expect(exported.agreements).toEqual([
+      { type: 'EligibilityAttested', over18: true, termsVersion: 't-1', privacyVersion: 'p-1', attestedAt: expect.any(String) },
+      { type: 'PolicyVersionsSeen', termsVersion: 't-2', privacyVersion: 'p-1', seenAt: expect.any(String) },
+    ]);
+    const timeline = (await admin.get(`${t.url}/support/accounts/${confirmed.body.accountId}/timeline?limit=50`)).body.items as { type: string; summary: Record<string, unknown> }[];
+    expect(timeline.find((e) => e.type === 'EligibilityAttested')!.summary).toMatchObject({ over18: true, termsVersion: 't-1', privacyVersion: 'p-1', attestedAt: expect.any(String) });
+    expect(timeline.find((e) => e.type === 'PolicyVersionsSeen')!.summary).toMatchObject({ termsVersion: 't-2', privacyVersion: 'p-1' });
     console.log(`new version: attested ${String(events.find((e) => e.type === 'EligibilityAttested')!.data.termsVersion)} on the form, seen t-2 at the next sign-in; ${seen.length} PolicyVersionsSeen after 2 sign-ins`);
   });
 });
