@@ -1,4 +1,5 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
 import { TELEGRAM_BOT_TOKEN, unixNow, widgetPayload } from '../auth/telegram-widget';
@@ -122,6 +123,8 @@ describe('eligibility and agreement at sign-up', () => {
     const first = await browser.post(`${t.url}/auth/telegram`, widgetPayload({ id: 66_001, first_name: 'Tg', auth_date: unixNow() }));
     expect(first.body).toMatchObject({ created: true, eligibilityPending: true });
     expect((await browser.post(`${t.url}/me/keys`, { name: 'x' })).body.code).toBe('eligibility_pending');
+    // The operator's path (the CLI's keys:issue goes through the same service) is refused too.
+    await expect(t.app.get(ApiKeysService).issue(first.body.accountId, { name: 'cli' }, { actorId: 'operator:cli', occurredAt: new Date().toISOString() })).rejects.toMatchObject({ code: 'eligibility_pending' });
     expect((await browser.post(`${t.url}/auth/refresh`)).status).toBe(200);
     expect((await browser.get(`${t.url}/me`)).body.code).toBe('eligibility_pending');
     expect((await browser.post(`${t.url}/me/eligibility`, { over18: true })).body.detail).toContain('termsVersion');
