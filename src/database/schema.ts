@@ -209,7 +209,6 @@ export interface PaymentRefundsTable {
   updated_at: Date;
 }
 
-/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
 /** migrations/0019_mail_log.ts: metadata of each notification mailed (never its address or text). */
 export interface MailLogTable {
   notification_id: string;
@@ -221,6 +220,7 @@ export interface MailLogTable {
   finished_at: Date;
 }
 
+/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
 export interface ApprovalRequestsTable {
   stream: string;
   /** The grant or correction id, or the refund id. */

@@ -1,8 +1,8 @@
 /**
- * Why a mail is sent. Essential categories (all of these so far) cannot be turned
- * off; others will be, per category (issue 16).
+ * Why a mail is sent. Essential categories cannot be turned off; `node-status` (operational
+ * alerts to providers) is optional.
  */
-export type MailCategory = 'account' | 'security' | 'billing' | 'privacy' | 'provider';
+export type MailCategory = 'account' | 'security' | 'billing' | 'privacy' | 'provider' | 'node-status';
 
 /** One rendered mail. The address lives only in the queued job, never in the mail log. */
 export interface OutgoingMail {

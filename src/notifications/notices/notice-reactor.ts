@@ -1,16 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
 import { Pool, PoolClient } from 'pg';
-import { accountStream } from '../../accounts/account.events';
 import { Database } from '../../database/schema';
-import { StreamNotFoundError } from '../../event-store/event-store.errors';
 import { AllSubscription, EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { Logger } from '../../observability/logger';
 import { PersonalDataVault } from '../../personal-data/personal-data.vault';
 import { readCheckpoint, writeCheckpoint } from '../../projection-runtime/checkpoint';
 import { tryLeaderLock } from '../../projection-runtime/leader-lock';
 import { MailOutbox } from '../mail/mail-outbox';
+import { accountAddress } from './account-address';
 import { NOTICE_EVENT_TYPES, noticeFor } from './notice-for';
+
+/** Earlier sign-ins compared with a new one (newest first): a device unseen among them is new. */
+const DEVICES_REMEMBERED = 50;
 
 export const NOTICES_CHECKPOINT = 'notices';
 const LOCK_KEY = 'tollgate.notices';
@@ -29,6 +31,7 @@ export class NoticeReactor {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private subscription: AllSubscription | null = null;
+  private readonly addressOf: (accountId: string) => Promise<string | null>;
 
   constructor(
     private readonly store: EventStore,
@@ -38,7 +41,9 @@ export class NoticeReactor {
     private readonly pool: Pool,
     private readonly publicUrl: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.addressOf = accountAddress(store, db, vault);
+  }
 
   start(): void {
     this.stopping = false;
@@ -109,25 +114,12 @@ export class NoticeReactor {
   private async notify(event: RecordedEvent): Promise<void> {
     const revokedKey = event.type === 'ApiKeyRevoked' ? await this.keyOf(event.stream) : undefined;
     const nodeProviderId = event.type === 'NodeSuspended' ? await this.providerOf(event.stream) : undefined;
-    const notice = noticeFor(event, { publicUrl: this.publicUrl, revokedKey, nodeProviderId });
+    const newDevice = event.type === 'SignedIn' ? await this.newDevice(event) : undefined;
+    const notice = noticeFor(event, { publicUrl: this.publicUrl, revokedKey, nodeProviderId, newDevice });
     if (!notice) return;
     const to = await this.addressOf(notice.accountId);
     if (!to) return; // no email (Telegram), or shredded
     await this.outbox.enqueue({ notificationId: `notice-${event.id}`, category: notice.category, to, ...notice.mail });
-  }
-
-  /** From the registration event (no read-model lag), else the read model (a stream truncated by retention). */
-  private async addressOf(accountId: string): Promise<string | null> {
-    let sealed: string | null | undefined;
-    try {
-      const [first] = await this.store.readStream(accountStream(accountId), { maxCount: 1 });
-      if (first?.type === 'AccountRegistered') sealed = first.data.email as string | null;
-    } catch (err) {
-      if (!(err instanceof StreamNotFoundError)) throw err;
-      return null;
-    }
-    if (sealed === undefined) sealed = (await this.db.selectFrom('accounts').select('email_sealed').where('account_id', '=', accountId).executeTakeFirst())?.email_sealed;
-    return this.vault.open(accountId, sealed);
   }
 
   private async providerOf(stream: string): Promise<string | undefined> {
@@ -138,5 +130,20 @@ export class NoticeReactor {
   private async keyOf(stream: string): Promise<{ name: string; prefix: string } | undefined> {
     const [issued] = await this.store.readStream(stream, { maxCount: 1 });
     return issued?.type === 'ApiKeyIssued' ? { name: String(issued.data.name), prefix: String(issued.data.prefix) } : undefined;
+  }
+
+  /**
+   * The user agent of a sign-in that none of the account's earlier kept sign-ins came from, or
+   * undefined. The first sign-in of an account is its sign-up, not a new device; a sign-in with
+   * no user agent, or of a shredded account, is not told.
+   */
+  private async newDevice(event: RecordedEvent): Promise<string | undefined> {
+    if (event.revision === 0n) return undefined;
+    const accountId = event.stream.replace(/^signins-/, '');
+    const device = await this.vault.open(accountId, event.data.userAgent as string | null);
+    if (!device) return undefined;
+    const earlier = await this.store.readStream(event.stream, { direction: 'backwards', fromRevision: event.revision - 1n, maxCount: DEVICES_REMEMBERED });
+    for (const e of earlier) if (e.type === 'SignedIn' && (await this.vault.open(accountId, e.data.userAgent as string | null)) === device) return undefined;
+    return device;
   }
 }
