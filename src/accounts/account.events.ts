@@ -19,6 +19,8 @@ export type AccountEvent =
       registeredAt: string;
     }>
   | DomainEvent<'PasswordChanged', { passwordHash: string; changedAt: string }>
+  /** A new address, proven by a mailed link (issue 16); `email` sealed, `emailHash` keyed. */
+  | DomainEvent<'EmailChanged', { emailHash: string; email: string; changedAt: string }>
   | DomainEvent<'ProfileUpdated', { displayName?: string | null; picture?: string | null; updatedAt: string }>
   | DomainEvent<'RoleGranted', { role: Role; grantedAt: string }>
   | DomainEvent<'RoleRevoked', { role: Role; revokedAt: string }>

@@ -3,6 +3,7 @@ import { formatUsd } from '../../ledger/money';
 import { MailCategory } from '../mail/outgoing-mail';
 import { RenderedMail } from '../templates/layout';
 import { deletionScheduledMail } from '../templates/deletion-scheduled';
+import { emailChangedMail } from '../templates/email-change';
 import { newSignInMail } from '../templates/new-sign-in';
 import { disputeClosedMail, disputeOpenedMail, refundProcessedMail } from '../templates/billing-notices';
 import { paymentReceiptMail } from '../templates/payment-receipt';
@@ -14,6 +15,7 @@ export const NOTICE_EVENT_TYPES = [
   'ApiKeyIssued',
   'ApiKeyRevoked',
   'PasswordChanged',
+  'EmailChanged',
   'AccountSuspended',
   'AccountReinstated',
   'CreditsPurchased',
@@ -32,6 +34,8 @@ export interface Notice {
   accountId: string;
   category: MailCategory;
   mail: RenderedMail;
+  /** Mail the address the account had before this revision (an email change tells the old address). */
+  addressBefore?: bigint;
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -60,6 +64,8 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
       // Revision 1: the password a sign-up set, recorded right after the registration; not a change.
       if (event.revision <= 1n) return null;
       return { accountId: accountOf(event), category: 'security', mail: passwordChangedMail({ at }) };
+    case 'EmailChanged':
+      return { accountId: accountOf(event), category: 'security', mail: emailChangedMail({ at }), addressBefore: event.revision };
     case 'AccountSuspended':
       return { accountId: accountOf(event), category: 'security', mail: accountSuspendedMail({ reason: text(d.reason), at }) };
     case 'AccountReinstated':

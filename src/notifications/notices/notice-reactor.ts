@@ -31,7 +31,7 @@ export class NoticeReactor {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private subscription: AllSubscription | null = null;
-  private readonly addressOf: (accountId: string) => Promise<string | null>;
+  private readonly addressOf: (accountId: string, before?: bigint) => Promise<string | null>;
 
   constructor(
     private readonly store: EventStore,
@@ -117,7 +117,7 @@ export class NoticeReactor {
     const newDevice = event.type === 'SignedIn' ? await this.newDevice(event) : undefined;
     const notice = noticeFor(event, { publicUrl: this.publicUrl, revokedKey, nodeProviderId, newDevice });
     if (!notice) return;
-    const to = await this.addressOf(notice.accountId);
+    const to = await this.addressOf(notice.accountId, notice.addressBefore);
     if (!to) return; // no email (Telegram), or shredded
     await this.outbox.enqueue({ notificationId: `notice-${event.id}`, category: notice.category, to, ...notice.mail });
   }
