@@ -11,7 +11,9 @@ export type SecretPurpose =
   | 'node-proxy'
   | 'provider-invite'
   // The signed link of a password sign-up (email proof).
-  | 'email-proof';
+  | 'email-proof'
+  // The one-click unsubscribe link of an optional mail (account + category).
+  | 'unsubscribe';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

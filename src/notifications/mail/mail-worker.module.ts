@@ -8,6 +8,7 @@ import { Database } from '../../database/schema';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
 import { NoticeReactor } from '../notices/notice-reactor';
+import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { queueConnection, queuePrefix } from '../../common/queues';
@@ -21,6 +22,7 @@ const MAIL_CONCURRENCY = 4;
 
 /** Sends queued mails, and turns events into notices (worker and all roles). */
 @Module({
+  imports: [NotificationPreferencesModule],
   providers: [
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
     MailSender,
