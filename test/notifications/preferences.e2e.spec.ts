@@ -184,7 +184,7 @@ describe('mail preferences and one-click unsubscribe', () => {
     for (const [name, forged] of cases) {
       const res = await newBrowser().post(`${t.url}/notifications/unsubscribe?token=${encodeURIComponent(forged)}`, ONE_CLICK);
       measured.push(`${name}: ${res.status} ${res.body?.code}`);
-      expect({ status: res.status, code: res.body?.code }).toEqual({ status: 403, code: 'unsubscribe_link_invalid' });
+      expect({ status: res.status, code: res.body?.code, type: res.headers.get('content-type') }).toEqual({ status: 403, code: 'unsubscribe_link_invalid', type: expect.stringMatching(/^application\/problem\+json/) });
     }
     const noToken = await newBrowser().post(`${t.url}/notifications/unsubscribe`, ONE_CLICK);
     measured.push(`no token: ${noToken.status} ${noToken.body?.code}`);
