@@ -61,7 +61,13 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
   const ask = async (dev: Dev) => {
     await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
   };
-  const balance = async (dev: Dev): Promise<bigint> => BigInt((await dev.browser.get(`${h.t.url}/me/credits`)).body.balanceMicroUsd);
+  /** The balance once every charge is in it (nothing held: no request in flight, none waiting for the feeder). */
+  const balance = (dev: Dev): Promise<bigint> =>
+    eventually(async () => {
+      const credits = (await dev.browser.get(`${h.t.url}/me/credits`)).body;
+      expect(credits.heldMicroUsd).toBe('0');
+      return BigInt(credits.balanceMicroUsd);
+    }, 15_000, 50);
   const watch = (dev: Dev) => h.t.database.db.selectFrom('low_balance_watch').selectAll().where('account_id', '=', dev.accountId).executeTakeFirst();
   /** The worker has applied every charge: its balance is the ledger's. */
   const settled = async (dev: Dev) => {

@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kysely, sql } from 'kysely';
-import { Pool, PoolClient } from 'pg';
+import { Kysely } from 'kysely';
+import { Pool } from 'pg';
 import { Database } from '../../database/schema';
 import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../event-store/event-store.port';
 import { CREDITS_STREAM_PREFIX } from '../../ledger/credits.events';
-import { developerAccount } from '../../ledger/ledger-accounts';
 import { formatUsd } from '../../ledger/money';
+import { creditsSnapshot } from '../../ledger/spending/credits-snapshot';
 import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { Logger } from '../../observability/logger';
 import { PersonalDataVault } from '../../personal-data/personal-data.vault';
-import { READ_MODELS_CHECKPOINT, readCheckpoint, writeCheckpoint } from '../../projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../projection-runtime/leader-lock';
+import { writeCheckpoint } from '../../projection-runtime/checkpoint';
+import { checkpointOrHead, ReactorLoop } from '../../projection-runtime/reactor-loop';
 import { MailOutbox } from '../mail/mail-outbox';
 import { PREFERENCES_STREAM_PREFIX } from '../preferences/preferences.events';
 import { lowBalanceMail } from '../templates/low-balance';
@@ -19,8 +19,6 @@ import { crossing, developerDeltas } from './low-balance';
 
 export const LOW_BALANCE_CHECKPOINT = 'low-balance';
 const LOCK_KEY = 'tollgate.low-balance';
-const RETRY_MAX_MS = 10_000;
-const LEADER_RETRY_MS = 2_000;
 /** The checkpoint is a resume hint (rows guard replays), so it is written at most this often. */
 const CHECKPOINT_EVERY_MS = 500;
 /** How long a new threshold waits for the ledger read model to reach it before the loop retries. */
@@ -41,8 +39,7 @@ type Watch = Database['low_balance_watch'];
  * begins at the head of $all.
  */
 export class LowBalanceReactor {
-  private stopping = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: ReactorLoop;
   private subscription: AllSubscription | null = null;
 
   constructor(
@@ -50,48 +47,23 @@ export class LowBalanceReactor {
     private readonly vault: PersonalDataVault,
     private readonly outbox: MailOutbox,
     private readonly db: Kysely<Database>,
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly settingsUrl: string,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.loop = new ReactorLoop(pool, LOCK_KEY, logger, () => this.follow());
+  }
 
   start(): void {
-    this.stopping = false;
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.subscription?.close();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let lock: PoolClient | null = null;
-      try {
-        lock = await tryLeaderLock(this.pool, LOCK_KEY);
-        if (!lock) {
-          await sleep(LEADER_RETRY_MS);
-          continue;
-        }
-        await this.follow();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const delay = Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(failures, 10));
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'low-balance alerts failed; retrying');
-        await sleep(delay);
-      } finally {
-        lock?.release(true); // destroying the connection releases the advisory lock
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop(async () => this.subscription?.close());
   }
 
   private async follow(): Promise<void> {
-    const after = await this.startPosition();
+    const after = await checkpointOrHead(this.db, this.store, LOW_BALANCE_CHECKPOINT);
     this.subscription = this.store.subscribeAll({ after: after ?? undefined, filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] } });
     let passed: Position | null = null;
     let savedAt = Date.now();
@@ -99,7 +71,7 @@ export class LowBalanceReactor {
       for await (const event of this.subscription) {
         await this.apply(event);
         passed = event.position;
-        if (this.stopping) break;
+        if (this.loop.stopping) break;
         if (Date.now() - savedAt >= CHECKPOINT_EVERY_MS) {
           await writeCheckpoint(this.db, LOW_BALANCE_CHECKPOINT, passed);
           savedAt = Date.now();
@@ -110,21 +82,6 @@ export class LowBalanceReactor {
       this.subscription = null;
       if (passed) await writeCheckpoint(this.db, LOW_BALANCE_CHECKPOINT, passed);
     }
-  }
-
-  private async startPosition(): Promise<Position | null> {
-    const inserted = await this.db
-      .insertInto('projection_checkpoints')
-      .values({ name: LOW_BALANCE_CHECKPOINT, commit_position: null, prepare_position: null })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returning('name')
-      .executeTakeFirst();
-    if (inserted) {
-      const head = await this.store.headPosition();
-      await writeCheckpoint(this.db, LOW_BALANCE_CHECKPOINT, head);
-      return head;
-    }
-    return readCheckpoint(this.db, LOW_BALANCE_CHECKPOINT);
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
@@ -175,15 +132,9 @@ export class LowBalanceReactor {
   private async seed(accountId: string, position: Position): Promise<{ micro: bigint; commit: string; prepare: string }> {
     const deadline = Date.now() + SEED_WAIT_MS;
     for (;;) {
-      const { rows } = await sql<{ balance: string | null; commit_position: string | null; prepare_position: string | null }>`
-        SELECT (SELECT balance_micro_usd FROM ledger_balances WHERE ledger_account = ${developerAccount(accountId)}) AS balance,
-               c.commit_position, c.prepare_position
-          FROM (SELECT 1) AS one
-          LEFT JOIN projection_checkpoints c ON c.name = ${READ_MODELS_CHECKPOINT}`.execute(this.db);
-      const row = rows[0];
-      if (row.commit_position !== null && row.prepare_position !== null && comparePositions({ commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) }, position) >= 0) {
-        // The ledger row is debit-positive; a developer's credits are its credit balance.
-        return { micro: row.balance === null ? 0n : -BigInt(row.balance), commit: row.commit_position, prepare: row.prepare_position };
+      const snapshot = await creditsSnapshot(this.db, accountId);
+      if (snapshot.position && comparePositions(snapshot.position, position) >= 0) {
+        return { micro: snapshot.creditsMicroUsd, commit: snapshot.position.commit.toString(), prepare: snapshot.position.prepare.toString() };
       }
       if (Date.now() > deadline) throw new Error('the ledger read model has not reached a new low-balance threshold yet');
       await sleep(SEED_RETRY_MS);
