@@ -62,6 +62,9 @@ describe('mail preferences and one-click unsubscribe', () => {
     const types = (await streamOf(accountId)).map((e) => e.type);
     console.log(`preference events: ${types.join(', ')}`);
     expect(types).toEqual(['NotificationCategoryTurnedOff', 'MarketingConsentGiven', 'LowBalanceThresholdSet', 'MarketingConsentWithdrawn', 'LowBalanceThresholdSet']);
+    // P7: the export holds them too.
+    const exported = JSON.parse((await dev.get(`${t.url}/me/export`)).text);
+    expect(exported.notificationPreferences).toEqual(patched.body);
   });
 
   it('validation: essential categories cannot be turned off, unknown ones and bad thresholds are refused naming the field, nothing half-written', async () => {
