@@ -89,6 +89,8 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
 
   let dev: Dev;
   let cost: bigint;
+  /** The worker's row as the threshold left it, before any charge moved it. */
+  let seeded: Awaited<ReturnType<typeof watch>>;
 
   it('spending across the threshold mails once however many requests follow; a top-up re-arms; a second crossing mails again', async () => {
     dev = await developer(1_000_000n);
@@ -99,6 +101,7 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     // Crossed by the third request from here; then ten more below it.
     const threshold = afterOne - 2n * cost - cost / 2n;
     await setThreshold(dev, threshold);
+    seeded = await watch(dev);
     expect(alerts(dev)).toHaveLength(0); // set above the threshold: nothing to say yet
     // Twelve at once: the charges land in any order, the crossing is still one event.
     await Promise.all(Array.from({ length: 12 }, () => ask(dev)));
@@ -128,10 +131,14 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     expect(new Set(ids).size).toBe(2);
   }, 60_000);
 
-  it('a restart of the worker and a replay of every event from the start mail nothing again', async () => {
+  it('a restart of the worker and a replay of every event from the start mail nothing again, even with the worker’s rows lost since the threshold was set', async () => {
     const before = alerts(dev).length;
+    const now = await settled(dev);
     const reactor = h.t.app.get(LowBalanceReactor);
     await reactor.stop();
+    // As if the worker had died after queuing each mail but before saving its row: back to the row the threshold left.
+    const { account_id: _id, ...row } = seeded as NonNullable<typeof seeded>;
+    await h.t.database.db.updateTable('low_balance_watch').set(row).where('account_id', '=', dev.accountId).execute();
     await writeCheckpoint(h.t.database.db, LOW_BALANCE_CHECKPOINT, null); // replay all of $all
     reactor.start();
     // A marker after the replay: a threshold set above the balance mails at once, so once it
@@ -141,7 +148,10 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     const markerMail = await sink.waitFor((m) => m.to.includes(marker.email) && SUBJECT.test(m.subject), 15_000);
     expect(markerMail.text).toContain('fell to 1.00 USD');
     await pause(500);
-    console.log(`replay from the start of $all: ${alerts(dev).length - before} low-balance mails again`);
+    // The replay recomputed the same balance, and queued the same two crossings under the same ids (the mail log says sent).
+    expect((await watch(dev))?.balance_micro_usd).toBe(now.toString());
+    const queuedAgain = await h.t.database.db.selectFrom('mail_log').select(['notification_id', 'outcome']).where('notification_id', 'in', alerts(dev).map((m) => m.notificationId)).execute();
+    console.log(`replay from the start of $all with the rows rolled back: ${alerts(dev).length - before} low-balance mails again; mail log ${JSON.stringify(queuedAgain.map((r) => r.outcome))}`);
     expect(alerts(dev)).toHaveLength(before);
   }, 60_000);
 
