@@ -58,8 +58,12 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     return { accountId, email, browser, openai: new OpenAI({ apiKey: key, baseURL: `${h.t.url}/v1`, maxRetries: 0, timeout: 20_000 }) };
   }
 
+  /**
+   * One request. max_tokens above what the engine stand-in answers (5 tokens): a node reporting more
+   * than the bound is a discrepancy, and enough of them suspend it (node trust).
+   */
   const ask = async (dev: Dev) => {
-    await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 });
+    await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 });
   };
   /** The balance once every charge is in it (nothing held: no request in flight, none waiting for the feeder). */
   const balance = (dev: Dev): Promise<bigint> =>
