@@ -12,7 +12,9 @@ export type SecretPurpose =
   | 'provider-invite'
   // The signed link of a password sign-up (email proof), and of an email change.
   | 'email-proof'
-  | 'email-change-proof';
+  | 'email-change-proof'
+  // The one-click unsubscribe link of an optional mail (account + category).
+  | 'unsubscribe';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

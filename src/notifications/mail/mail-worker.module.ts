@@ -10,6 +10,7 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/pers
 import { accountAddress } from '../notices/account-address';
 import { NodeOfflineWatch } from '../notices/node-offline-watch';
 import { NoticeReactor } from '../notices/notice-reactor';
+import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { queueConnection, queuePrefix } from '../../common/queues';
@@ -23,6 +24,7 @@ const MAIL_CONCURRENCY = 4;
 
 /** Sends queued mails, turns events into notices and watches for node outages (worker and all roles). */
 @Module({
+  imports: [NotificationPreferencesModule],
   providers: [
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
     MailSender,

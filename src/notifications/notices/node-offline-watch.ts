@@ -59,7 +59,7 @@ export class NodeOfflineWatch {
         minutes: Math.round(this.options.noticeAfterMs / 60_000),
         settingsUrl: `${this.options.publicUrl}/me/notifications`,
       });
-      await this.outbox.enqueue({ notificationId: ids[i], category: 'node-status', to, ...mail });
+      await this.outbox.enqueue({ notificationId: ids[i], category: 'node-status', accountId: outage.providerId, to, ...mail });
       queued++;
     }
     return queued;

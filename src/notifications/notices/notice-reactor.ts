@@ -1,12 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { Database } from '../../database/schema';
 import { AllSubscription, EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { Logger } from '../../observability/logger';
 import { PersonalDataVault } from '../../personal-data/personal-data.vault';
-import { readCheckpoint, writeCheckpoint } from '../../projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../projection-runtime/leader-lock';
+import { writeCheckpoint } from '../../projection-runtime/checkpoint';
+import { checkpointOrHead, ReactorLoop } from '../../projection-runtime/reactor-loop';
 import { MailOutbox } from '../mail/mail-outbox';
 import { accountAddress } from './account-address';
 import { NOTICE_EVENT_TYPES, noticeFor } from './notice-for';
@@ -16,8 +15,6 @@ const DEVICES_REMEMBERED = 50;
 
 export const NOTICES_CHECKPOINT = 'notices';
 const LOCK_KEY = 'tollgate.notices';
-const RETRY_MAX_MS = 10_000;
-const LEADER_RETRY_MS = 2_000;
 
 /**
  * Turns events into notices (security, billing, data rights): one worker at a time (an advisory
@@ -25,11 +22,10 @@ const LEADER_RETRY_MS = 2_000;
  * each mail under the id `notice-{eventId}`, so a retry, a restart before the checkpoint moved or
  * a replay never mails twice (the outbox's job id, then the mail log). A deployment's first start
  * begins at the head of $all: history is not mailed. The address is opened from the account's own
- * registration event at the time of sending: a shredded account (P9) has none, and is not mailed.
+ * events when the mail is queued: a shredded account (P9) has none, and is not mailed.
  */
 export class NoticeReactor {
-  private stopping = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: ReactorLoop;
   private subscription: AllSubscription | null = null;
   private readonly addressOf: (accountId: string, before?: bigint) => Promise<string | null>;
 
@@ -38,77 +34,36 @@ export class NoticeReactor {
     private readonly vault: PersonalDataVault,
     private readonly outbox: MailOutbox,
     private readonly db: Kysely<Database>,
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly publicUrl: string,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    this.loop = new ReactorLoop(pool, LOCK_KEY, logger, () => this.follow());
     this.addressOf = accountAddress(store, db, vault);
   }
 
   start(): void {
-    this.stopping = false;
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.subscription?.close();
-    await this.loop;
-    this.loop = null;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let lock: PoolClient | null = null;
-      try {
-        lock = await tryLeaderLock(this.pool, LOCK_KEY);
-        if (!lock) {
-          await sleep(LEADER_RETRY_MS);
-          continue;
-        }
-        await this.follow();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const delay = Math.min(RETRY_MAX_MS, 100 * 2 ** Math.min(failures, 10));
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'notices failed; retrying');
-        await sleep(delay);
-      } finally {
-        lock?.release(true); // destroying the connection releases the advisory lock
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop(async () => this.subscription?.close());
   }
 
   private async follow(): Promise<void> {
-    const after = await this.startPosition();
+    const after = await checkpointOrHead(this.db, this.store, NOTICES_CHECKPOINT);
     this.subscription = this.store.subscribeAll({ after: after ?? undefined, filter: { kind: 'eventTypePrefix', prefixes: [...NOTICE_EVENT_TYPES] } });
     try {
       for await (const event of this.subscription) {
         // The filter matches by prefix: ApiKeyIssuedX would pass it, noticeFor says no.
         await this.notify(event);
         await writeCheckpoint(this.db, NOTICES_CHECKPOINT, event.position);
-        if (this.stopping) break;
+        if (this.loop.stopping) break;
       }
     } finally {
       await this.subscription?.close();
       this.subscription = null;
     }
-  }
-
-  private async startPosition() {
-    const inserted = await this.db
-      .insertInto('projection_checkpoints')
-      .values({ name: NOTICES_CHECKPOINT, commit_position: null, prepare_position: null })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returning('name')
-      .executeTakeFirst();
-    if (inserted) {
-      const head = await this.store.headPosition();
-      await writeCheckpoint(this.db, NOTICES_CHECKPOINT, head);
-      return head;
-    }
-    return readCheckpoint(this.db, NOTICES_CHECKPOINT);
   }
 
   private async notify(event: RecordedEvent): Promise<void> {
@@ -119,7 +74,7 @@ export class NoticeReactor {
     if (!notice) return;
     const to = await this.addressOf(notice.accountId, notice.addressBefore);
     if (!to) return; // no email (Telegram), or shredded
-    await this.outbox.enqueue({ notificationId: `notice-${event.id}`, category: notice.category, to, ...notice.mail });
+    await this.outbox.enqueue({ notificationId: `notice-${event.id}`, category: notice.category, accountId: notice.accountId, to, ...notice.mail });
   }
 
   private async providerOf(stream: string): Promise<string | undefined> {

@@ -55,7 +55,7 @@ export class AccountDeletion {
     const before = await this.accounts.state(accountId);
     await this.accounts.completeDeletion(accountId, this.config.privacy.deletionGraceDays, context);
     const to = await this.addressOf(accountId);
-    if (to) await this.outbox.enqueue({ notificationId: `deleted-${accountId}`, category: 'privacy', to, ...deletionDoneMail({ at: context.occurredAt }) });
+    if (to) await this.outbox.enqueue({ notificationId: `deleted-${accountId}`, category: 'privacy', accountId, to, ...deletionDoneMail({ at: context.occurredAt }) });
     const shredded = await this.vault.shred(accountId, at);
     const revokedKeys = await this.keys.revokeAll(accountId, context);
     const endedSessions = await this.sessions.endAll(accountId);
