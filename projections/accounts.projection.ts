@@ -52,6 +52,9 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
         .onConflict((oc) => oc.column('account_id').doNothing())
         .execute();
       return;
+    case 'EmailChanged':
+      if (hasStrings(event.data, 'emailHash', 'email')) await update({ email_hash: event.data.emailHash, email_sealed: event.data.email });
+      return;
     case 'ProfileUpdated': {
       const set: Record<string, unknown> = {};
       if (event.data.displayName !== undefined) set.display_name_sealed = event.data.displayName;

@@ -8,6 +8,7 @@ import { kycProjection } from './kyc.projection';
 import { ledgerProjection } from './ledger.projection';
 import { nodeReputationProjection } from './node-reputation.projection';
 import { nodesProjection } from './nodes.projection';
+import { notificationPreferencesProjection } from './notification-preferences.projection';
 import { paymentsProjection } from './payments.projection';
 import { payoutsProjection } from './payouts.projection';
 import { pricesProjection } from './prices.projection';
@@ -30,4 +31,5 @@ export const projectors: readonly Projector[] = [
   approvalsProjection,
   nodeReputationProjection,
   earningsHoldsProjection,
+  notificationPreferencesProjection,
 ];

@@ -20,6 +20,8 @@ import { LedgerWorkerModule } from './ledger/ledger-worker.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { MailHttpModule } from './notifications/http/admin-mail.controller';
+import { LowBalanceWorkerModule } from './notifications/low-balance/low-balance-worker.module';
+import { PreferencesHttpModule } from './notifications/preferences/notification-preferences.module';
 import { MailWorkerModule } from './notifications/mail/mail-worker.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { NodesHttpModule } from './nodes/http/nodes-http.module';
@@ -77,6 +79,7 @@ export class AppModule {
             SupportModule,
             KycHttpModule,
             MailHttpModule,
+            PreferencesHttpModule,
             LegalHttpModule,
           ]
         : [];
@@ -87,6 +90,7 @@ export class AppModule {
             LedgerWorkerModule,
             PaymentsWorkerModule,
             MailWorkerModule,
+            LowBalanceWorkerModule,
             DeletionSweepModule,
             KycSweepModule,
             PolicyNoticeWorkerModule,

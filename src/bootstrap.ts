@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { raw, urlencoded } from 'express';
+import { UNSUBSCRIBE_PATH } from './notifications/preferences/unsubscribe-token';
 import { AppModule, ProcessRole } from './app.module';
 import { AppConfig } from './config/config';
 import { createDb, createPool, ensureDatabase } from './database/database';
@@ -16,6 +17,7 @@ import { hsts } from './security/hsts';
 import { answerClientErrors } from './common/client-errors';
 import { requestTextGuard } from './common/request-text';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
+import { EMAIL_CHANGE_CONFIRM_PATH } from './auth/email-proof/email-change-proof';
 import { SIGN_UP_CONFIRM_PATH } from './auth/email-proof/sign-up-proof';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -50,8 +52,10 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   if (config.hstsMaxAgeSeconds > 0) app.use(hsts(config.hstsMaxAgeSeconds));
   // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
-  // The sign-up link's page posts a plain HTML form (no script): the one route that reads a form.
-  app.use(SIGN_UP_CONFIRM_PATH, urlencoded({ extended: false, limit: '4kb', parameterLimit: 2 }));
+  // The pages of mailed links (sign-up, email change) post a plain HTML form (no script): the only routes that read a form.
+  for (const path of [SIGN_UP_CONFIRM_PATH, EMAIL_CHANGE_CONFIRM_PATH]) app.use(path, urlencoded({ extended: false, limit: '4kb', parameterLimit: 2 }));
+  // So does the one-click unsubscribe (RFC 8058: the body List-Unsubscribe=One-Click).
+  app.use(UNSUBSCRIBE_PATH, urlencoded({ extended: false, limit: '1kb', parameterLimit: 2 }));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // NUL, lone surrogates and deep nesting are refused here, for every body and query string.
   app.use(requestTextGuard(config.requests.jsonMaxDepth));

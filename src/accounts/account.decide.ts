@@ -6,6 +6,8 @@ export interface AccountState {
   exists: boolean;
   status: 'active' | 'suspended';
   roles: Role[];
+  /** The keyed hash of the sign-in email (or of the external identity of an account without one). */
+  emailHash: string | null;
   passwordHash: string | null;
   deletionRequestedAt: string | null;
   /** null on requests recorded before due times were (the caller applies the current grace period). */
@@ -51,6 +53,8 @@ export type AccountCommand =
   | { type: 'AcceptProviderTerms'; version: string; inviteId: string; at: string }
   | { type: 'FlagReportedMinor'; referenceId: string | null; at: string }
   | { type: 'ChangePassword'; passwordHash: string; at: string }
+  /** `email` sealed; the caller claimed the address's identity first. */
+  | { type: 'ChangeEmail'; emailHash: string; email: string; at: string }
   | { type: 'UpdateProfile'; displayName?: string | null; picture?: string | null; at: string }
   /** `viaInvite`: the provider role is granted only by accepting an invite (beta policy P18). */
   | { type: 'GrantRole'; role: Role; viaInvite?: boolean; at: string }
@@ -68,6 +72,7 @@ const initialState = (): AccountState => ({
   exists: false,
   status: 'active',
   roles: [],
+  emailHash: null,
   passwordHash: null,
   deletionRequestedAt: null,
   deletionDueAt: null,
@@ -133,6 +138,9 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       return state.reportedMinorAt ? [] : [{ type: 'ReportedMinorFlagged', data: { flaggedAt: command.at, referenceId: command.referenceId } }];
     case 'ChangePassword':
       return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }];
+    case 'ChangeEmail':
+      if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
+      return command.emailHash === state.emailHash ? [] : [{ type: 'EmailChanged', data: { emailHash: command.emailHash, email: command.email, changedAt: command.at } }];
     case 'UpdateProfile': {
       const data: { displayName?: string | null; picture?: string | null; updatedAt: string } = { updatedAt: command.at };
       if (command.displayName !== undefined) data.displayName = command.displayName;
@@ -178,7 +186,9 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
 function evolve(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'AccountRegistered':
-      return { ...state, exists: true, roles: event.data.roles, eligibility: event.data.eligibilityPending ? 'pending' : 'legacy' };
+      return { ...state, exists: true, roles: event.data.roles, emailHash: event.data.emailHash, eligibility: event.data.eligibilityPending ? 'pending' : 'legacy' };
+    case 'EmailChanged':
+      return { ...state, emailHash: event.data.emailHash };
     case 'EligibilityAttested':
       return { ...state, eligibility: 'attested', termsSeen: event.data.termsVersion, privacySeen: event.data.privacyVersion };
     case 'PolicyVersionsSeen':
@@ -204,7 +214,7 @@ function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'DeletionCancelled':
       return { ...state, deletionRequestedAt: null, deletionDueAt: null };
     case 'AccountDeleted':
-      return { ...state, deleted: true, passwordHash: null, roles: [], restricted: false };
+      return { ...state, deleted: true, emailHash: null, passwordHash: null, roles: [], restricted: false };
     case 'ProcessingRestricted':
       return { ...state, restricted: true };
     case 'ProcessingRestrictionLifted':

@@ -32,6 +32,8 @@ export type AccountEvent =
   /** Staff were told the person is under 18: keys refused at once, deletion without the grace period. */
   | DomainEvent<'ReportedMinorFlagged', { flaggedAt: string; referenceId: string | null }>
   | DomainEvent<'PasswordChanged', { passwordHash: string; changedAt: string }>
+  /** A new address, proven by a mailed link (issue 16); `email` sealed, `emailHash` keyed. */
+  | DomainEvent<'EmailChanged', { emailHash: string; email: string; changedAt: string }>
   | DomainEvent<'ProfileUpdated', { displayName?: string | null; picture?: string | null; updatedAt: string }>
   | DomainEvent<'RoleGranted', { role: Role; grantedAt: string }>
   | DomainEvent<'RoleRevoked', { role: Role; revokedAt: string }>

@@ -16,7 +16,7 @@ import { AccountCommand, accountDecider, AccountState, Attestation } from './acc
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
 import { EligibilityInput } from '../legal/eligibility';
 import { PolicyVersionsService } from '../legal/policy-versions.service';
-import { claimIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
+import { claimIdentity, releaseIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
@@ -103,8 +103,7 @@ export class AccountsService {
     if (!EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
     checkPassword(input.password);
     checkProfile(input.displayName, null);
-    const owner = await identityOwner(this.store, this.identityHash('email', email));
-    const exists = owner !== null && (await this.claimOwnerStatus(owner)) === 'active';
+    const exists = (await this.emailOwner(email)) !== null;
     return { email, passwordHash: await hashPassword(input.password), displayName: input.displayName?.trim() || null, exists };
   }
 
@@ -122,7 +121,8 @@ export class AccountsService {
     if (input.external) identities.push([input.external.kind, input.external.subject]);
     if (identities.length === 0) throw invalid('identity_required', 'An account needs an email or an external identity.');
     for (const [kind, value] of identities) {
-      const claimed = await claimIdentity(this.store, this.identityHash(kind, value), kind, accountId, at, (owner) => this.claimOwnerStatus(owner));
+      const hash = this.identityHash(kind, value);
+      const claimed = await claimIdentity(this.store, hash, kind, accountId, at, (owner) => this.claimOwnerStatus(owner, kind === 'email' ? hash : null));
       if (claimed !== 'claimed') throw conflict(`${kind}_taken`, kind === 'email' ? 'An account with this email already exists.' : 'This identity already has an account.');
     }
     await this.execute(accountId, {
@@ -143,10 +143,12 @@ export class AccountsService {
 
   /** The same answer, and about the same time, whether the email is unknown or the password wrong. */
   async verifyPassword(email: string, password: string): Promise<{ accountId: string }> {
-    const accountId = await identityOwner(this.store, this.identityHash('email', email));
+    const emailHash = this.identityHash('email', email);
+    const accountId = await identityOwner(this.store, emailHash);
     const state = accountId ? (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state : null;
     const ok = await verifyPassword(password.slice(0, PASSWORD_MAX_LENGTH), state?.passwordHash ?? (await decoyPasswordHash()));
-    if (!accountId || !state?.passwordHash || state.deleted || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
+    // An address the account has changed away from signs in to nothing (its claim is released).
+    if (!accountId || !state?.passwordHash || state.deleted || state.emailHash !== emailHash || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
     this.assertActive(state);
     return { accountId };
   }
@@ -161,9 +163,9 @@ export class AccountsService {
     const context = { actorId: 'self', occurredAt: now() };
     let accountId = await identityOwner(this.store, this.identityHash(kind, subject));
     if (!accountId && profile.email && profile.emailVerified) {
-      accountId = await identityOwner(this.store, this.identityHash('email', profile.email));
+      accountId = await this.emailOwner(profile.email);
       if (accountId) {
-        const linked = await claimIdentity(this.store, this.identityHash(kind, subject), kind, accountId, context.occurredAt, (o) => this.claimOwnerStatus(o));
+        const linked = await claimIdentity(this.store, this.identityHash(kind, subject), kind, accountId, context.occurredAt, (o) => this.claimOwnerStatus(o, null));
         if (linked !== 'claimed') accountId = linked.ownedBy;
       }
     }
@@ -196,10 +198,50 @@ export class AccountsService {
     return (await loadAggregate(this.store, accountStream(accountId), accountDecider)).state;
   }
 
-  /** A deleted account no longer exists: its email and sign-in identities may be claimed anew. */
-  private async claimOwnerStatus(accountId: string): Promise<ClaimOwnerStatus> {
+  /**
+   * A deleted account no longer exists: its email and sign-in identities may be claimed anew. A
+   * claimed email (`emailHash`) the account does not sign in with is a change in flight (held a
+   * while, as a registration in flight is) or one whose release was not recorded (taken over after).
+   */
+  private async claimOwnerStatus(accountId: string, emailHash: string | null): Promise<ClaimOwnerStatus> {
     const state = await this.state(accountId);
-    return !state.exists ? 'absent' : state.deleted ? 'deleted' : 'active';
+    if (!state.exists) return 'absent';
+    if (state.deleted) return 'deleted';
+    return emailHash !== null && state.emailHash !== emailHash ? 'absent' : 'active';
+  }
+
+  /** The account that signs in with this email now: its claim's owner, unless deleted or changed away. */
+  private async emailOwner(email: string): Promise<string | null> {
+    const hash = this.identityHash('email', email);
+    const owner = await identityOwner(this.store, hash);
+    return owner !== null && (await this.claimOwnerStatus(owner, hash)) === 'active' ? owner : null;
+  }
+
+  /**
+   * An email change's first step: the address checked, nothing claimed. `exists`: another account
+   * signs in with it (the caller mails that address a notice and answers the same). The account
+   * changing must be active and may not name its own address.
+   */
+  async prepareEmailChange(accountId: string, newEmail: string): Promise<{ email: string; exists: boolean }> {
+    const email = normalizeEmail(newEmail);
+    if (!EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
+    const state = await this.state(accountId);
+    if (!state.exists || state.deleted) throw notFound('account_not_found', 'No such account.');
+    this.assertActive(state);
+    if (state.emailHash === this.identityHash('email', email)) throw invalid('same_email', 'That is already the address of this account.');
+    const owner = await this.emailOwner(email);
+    return { email, exists: owner !== null && owner !== accountId };
+  }
+
+  /** The proven new address: claimed (refused if another account holds it or is taking it), recorded, and the old one released. */
+  async changeEmail(accountId: string, newEmail: string, context: CommandContext): Promise<void> {
+    const email = normalizeEmail(newEmail);
+    const hash = this.identityHash('email', email);
+    const previous = (await this.state(accountId)).emailHash;
+    const claimed = await claimIdentity(this.store, hash, 'email', accountId, context.occurredAt, (owner) => this.claimOwnerStatus(owner, hash));
+    if (claimed !== 'claimed') throw conflict('email_taken', 'An account with this email already exists.');
+    await this.execute(accountId, { type: 'ChangeEmail', emailHash: hash, email: await this.vault.seal(accountId, email), at: context.occurredAt }, context);
+    if (previous && previous !== hash) await releaseIdentity(this.store, previous, 'email', accountId, context.occurredAt);
   }
 
   async exists(accountId: string): Promise<boolean> {
@@ -301,7 +343,7 @@ export class AccountsService {
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
-    return identityOwner(this.store, this.identityHash('email', email));
+    return this.emailOwner(email);
   }
 
   /** From the read model (may trail the events by the projection lag), with personal fields opened. */

@@ -11,10 +11,11 @@ export type IdentityKind = 'email' | 'google' | 'telegram';
 
 export const identityStream = (identityHash: string) => `identity-${identityHash}`;
 
+/** The account the identity's last claim names; null when never claimed or released (IdentityReleased names none). */
 export async function identityOwner(store: EventStore, identityHash: string): Promise<string | null> {
   try {
     const [last] = await store.readStream(identityStream(identityHash), { direction: 'backwards', maxCount: 1 });
-    return (last?.data.accountId as string | undefined) ?? null;
+    return last?.type === 'IdentityClaimed' ? ((last.data.accountId as string | undefined) ?? null) : null;
   } catch (err) {
     if (err instanceof StreamNotFoundError) return null;
     throw err;
@@ -28,7 +29,11 @@ export async function identityOwner(store: EventStore, identityHash: string): Pr
  */
 export const CLAIM_ABANDONED_AFTER_MS = 60_000;
 
-/** What became of the account a claim names: a deleted account releases its identities (P9). */
+/**
+ * What became of the account a claim names: a deleted account releases its identities (P9);
+ * 'absent' also stands for an account that does not hold the claimed email (yet: an email change
+ * in flight; or any more, when its release was not recorded).
+ */
 export type ClaimOwnerStatus = 'active' | 'deleted' | 'absent';
 
 /**
@@ -53,6 +58,10 @@ export async function claimIdentity(
     if (!(err instanceof StreamVersionConflictError)) throw err;
   }
   const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  if (last.type === 'IdentityReleased') {
+    await store.append(stream, [claim], last.revision);
+    return 'claimed';
+  }
   const owner = last.data.accountId as string;
   if (owner === accountId) return 'claimed';
   const status = await ownerStatus(owner);
@@ -61,4 +70,26 @@ export async function claimIdentity(
   if (status === 'absent' && !(Date.parse(at) - claimedAt >= CLAIM_ABANDONED_AFTER_MS)) return { ownedBy: owner }; // still being registered
   await store.append(stream, [claim], last.revision); // a concurrent takeover makes this throw a conflict
   return 'claimed';
+}
+
+/**
+ * The account changed away from an email: its claim is released, so the address may be used for
+ * another account at once. Only the holder's own claim of that kind is released (an account with
+ * no email keeps its external identity's hash in its place); a concurrent claim wins (conflict ignored).
+ */
+export async function releaseIdentity(store: EventStore, identityHash: string, kind: IdentityKind, accountId: string, at: string): Promise<void> {
+  const stream = identityStream(identityHash);
+  let last;
+  try {
+    [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  } catch (err) {
+    if (err instanceof StreamNotFoundError) return;
+    throw err;
+  }
+  if (last?.type !== 'IdentityClaimed' || last.data.accountId !== accountId || last.data.kind !== kind) return;
+  try {
+    await store.append(stream, [{ id: randomUUID(), type: 'IdentityReleased', data: { releasedBy: accountId, releasedAt: at } }], last.revision);
+  } catch (err) {
+    if (!(err instanceof StreamVersionConflictError)) throw err;
+  }
 }

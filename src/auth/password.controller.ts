@@ -6,7 +6,7 @@ import { objectBody, optionalString, requiredString } from '../common/request-bo
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ELIGIBILITY_FIELDS, readEligibility } from '../legal/eligibility';
 import { ConfirmSignUpBody, LoginBody, RegisterBody, SessionResponse, SignUpStartedResponse } from './auth.dto';
-import { confirmPage } from './email-proof/confirm-page';
+import { confirmPage, SIGN_UP_PAGE } from './email-proof/confirm-page';
 import { SignUpProof } from './email-proof/sign-up-proof';
 import { clientInfo } from './client-info';
 import { EMAIL_MAX_LENGTH } from './password.strategy';
@@ -51,7 +51,7 @@ export class PasswordController {
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'An HTML page with a form that posts the token.' })
   confirmPage(@Query('token') token: unknown): string {
-    return confirmPage(typeof token === 'string' ? token.slice(0, 2_000) : '');
+    return confirmPage(SIGN_UP_PAGE, typeof token === 'string' ? token.slice(0, 2_000) : '');
   }
 
   @Post('register/confirm')
@@ -68,7 +68,7 @@ export class PasswordController {
     // The confirmation page's form (urlencoded) gets a page back; API clients get JSON.
     if (!req.is('application/json')) {
       res.type('html');
-      return confirmPage(null, this.config.appUrl);
+      return confirmPage(SIGN_UP_PAGE, null, this.config.appUrl);
     }
     return answer;
   }

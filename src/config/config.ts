@@ -103,6 +103,10 @@ export interface MailConfig {
   signUpLinkTtlMs: number;
   /** Sign-up mails to one address per hour, so the form cannot be used to flood someone's inbox. */
   signUpMailsPerAddressPerHour: number;
+  /** A provider is mailed once per outage when an approved node has been offline this long. */
+  nodeOfflineNoticeMs: number;
+  /** How often the worker looks for such outages. */
+  nodeOfflineCheckEveryMs: number;
 }
 
 export interface RequestsConfig {
@@ -195,6 +199,8 @@ export interface RetentionConfig {
   signInDays: number;
   /** Payment and ledger records are never removed by the sweep; older ones are only counted and reported (P6). */
   paymentRecordYears: number;
+  /** Rows of the mail log (metadata of each mail: id, category, outcome, time) are removed after this many days. */
+  mailLogDays: number;
   /** BullMQ schedule of the sweep: an interval in ms, or a cron pattern. */
   sweep: { everyMs: number } | { pattern: string };
   /** Streams of each kind one sweep handles at most; the next run continues. */
@@ -538,6 +544,8 @@ function readMail(r: Reader, nodeEnv: NodeEnv): MailConfig {
     jobBackoffMs: r.int('MAIL_JOB_BACKOFF_MS', 5_000, 10, 3_600_000),
     signUpLinkTtlMs: r.int('SIGN_UP_LINK_TTL_HOURS', 24, 1, 168) * 3_600_000,
     signUpMailsPerAddressPerHour: r.int('SIGN_UP_MAILS_PER_ADDRESS_PER_HOUR', 5, 1, 1_000),
+    nodeOfflineNoticeMs: r.int('NODE_OFFLINE_NOTICE_MINUTES', 30, 1, 10_080) * 60_000,
+    nodeOfflineCheckEveryMs: r.int('NODE_OFFLINE_CHECK_EVERY_MS', 60_000, 50, 3_600_000),
   };
 }
 
@@ -801,6 +809,7 @@ function readRetention(r: Reader): RetentionConfig {
     usageDetailDays: r.int('USAGE_DETAIL_RETENTION_DAYS', 90, 1, 3_650),
     signInDays: r.int('SIGNIN_RETENTION_DAYS', 180, 1, 3_650),
     paymentRecordYears: r.int('PAYMENT_RECORD_RETENTION_YEARS', 7, 1, 100),
+    mailLogDays: r.int('MAIL_LOG_RETENTION_DAYS', 90, 1, 3_650),
     sweep,
     streamsPerSweep: r.int('RETENTION_STREAMS_PER_SWEEP', 500, 1, 100_000),
     maxEventsPerDay: r.int('RETENTION_MAX_EVENTS_PER_DAY', 200_000, 1, 5_000_000),

@@ -220,18 +220,45 @@ export interface PaymentRefundsTable {
   updated_at: Date;
 }
 
-/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
 /** migrations/0019_mail_log.ts: metadata of each notification mailed (never its address or text). */
 export interface MailLogTable {
   notification_id: string;
   category: string;
-  /** sent | failed (every attempt failed: the dead letter) */
+  /** sent | failed (every attempt failed: the dead letter) | skipped (an optional category the person turned off) */
   outcome: string;
   attempts: number;
   last_error: string | null;
   finished_at: Date;
 }
 
+/** migrations/0020: the read model of the notifications-{accountId} streams (mail preferences). */
+export interface NotificationPreferencesTable {
+  account_id: string;
+  /** Optional categories turned off (marketing is on only with marketing_consent_at). */
+  turned_off: string[];
+  marketing_consent_at: Date | null;
+  low_balance_threshold_micro_usd: string | null;
+  revision: string;
+  updated_at: Date;
+}
+
+/** migrations/0020: the low-balance worker's state per account that has a threshold. */
+export interface LowBalanceWatchTable {
+  account_id: string;
+  /** null: the threshold was removed (the balance is then not followed either). */
+  threshold_micro_usd: string | null;
+  /** The notifications stream revision the threshold is from. */
+  threshold_revision: string;
+  balance_micro_usd: string | null;
+  /** The $all position the balance includes. */
+  balance_commit: string | null;
+  balance_prepare: string | null;
+  /** The balance is below the threshold and that dip was mailed; cleared when it is back at or above. */
+  alerted: boolean;
+  updated_at: Date;
+}
+
+/** Four eyes: a money action above the approval threshold and its second staff member's decision. */
 export interface ApprovalRequestsTable {
   stream: string;
   /** The grant or correction id, or the refund id. */
@@ -481,6 +508,8 @@ export interface Database {
   payment_refunds: PaymentRefundsTable;
   approval_requests: ApprovalRequestsTable;
   mail_log: MailLogTable;
+  notification_preferences: NotificationPreferencesTable;
+  low_balance_watch: LowBalanceWatchTable;
   policy_notice_runs: PolicyNoticeRunsTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
@@ -8,9 +8,11 @@ import { objectBody, optionalString, requiredString } from '../common/request-bo
 import { clientInfo } from '../auth/client-info';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
+import { EMAIL_MAX_LENGTH } from '../auth/password.strategy';
 import { SESSION_COOKIE } from '../auth/session.cookies';
 import { SessionGuard } from '../auth/session.guard';
-import { AccountViewDto, ChangePasswordBody, UpdateProfileBody } from './me.dto';
+import { AccountViewDto, ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.dto';
+import { SignUpStartedResponse } from '../auth/auth.dto';
 import { MeService } from './me.service';
 
 const DISPLAY_NAME_MAX = 100;
@@ -61,5 +63,21 @@ export class MeController {
     const currentPassword = optionalString(body, 'currentPassword', 1, PASSWORD_MAX_LENGTH) ?? undefined;
     const newPassword = requiredString(body, 'newPassword', 1, PASSWORD_MAX_LENGTH); // the service checks the policy
     await this.me.changePassword(principal, currentPassword, newPassword, clientInfo(req).ip, commandContext(principal.accountId, req));
+  }
+
+  @Post('email')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Change the sign-in email: a link is mailed to the new address; the change happens when it is followed (POST /auth/email/confirm).' })
+  @ApiBody({ type: ChangeEmailBody })
+  @ApiAcceptedResponse({ type: SignUpStartedResponse, description: 'The same answer whether or not the new address has an account (its owner is mailed a notice instead).' })
+  @ApiResponse({ status: 400, description: 'Bad email (invalid_email), the current address (same_email), or currentPassword missing.' })
+  @ApiResponse({ status: 403, description: 'Wrong current password, or (without a password) no recent sign-in.' })
+  @ApiResponse({ status: 429, description: 'Too many wrong passwords, or too many mails to this address in the last hour.' })
+  async changeEmail(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<SignUpStartedResponse> {
+    const body = objectBody(raw, ['email', 'currentPassword']);
+    const email = requiredString(body, 'email', 3, EMAIL_MAX_LENGTH);
+    const currentPassword = optionalString(body, 'currentPassword', 1, PASSWORD_MAX_LENGTH) ?? undefined;
+    await this.me.changeEmail(principal, currentPassword, email, clientInfo(req).ip);
+    return { status: 'check_your_email', message: 'If this address can be used, a link to confirm it is on its way. The account keeps its current address until the link is followed.' };
   }
 }

@@ -29,6 +29,13 @@ export class ChangePasswordBody {
   @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }) newPassword!: string;
 }
 
+export class ChangeEmailBody {
+  @ApiProperty({ example: 'ada@example.org', maxLength: 320, description: 'The new address: a link to confirm it is mailed there.' })
+  email!: string;
+  @ApiPropertyOptional({ description: 'Required when the account has a password; otherwise the session must have signed in within RECENT_SIGN_IN_SECONDS.', maxLength: PASSWORD_MAX_LENGTH })
+  currentPassword?: string;
+}
+
 export class KeyLimitsDto {
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: LIMIT_MAX }) requestsPerMinute?: number | null;
   @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: LIMIT_MAX }) tokensPerMinute?: number | null;

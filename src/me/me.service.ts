@@ -4,6 +4,7 @@ import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { verifyPassword } from '../accounts/password';
 import { DomainError, forbidden, invalid } from '../common/domain-error';
 import { CommandContext } from '../event-sourcing/decider';
+import { EmailChangeProof } from '../auth/email-proof/email-change-proof';
 import { SessionPrincipal } from '../auth/principal';
 import { SignInThrottle } from '../auth/sign-in.throttle';
 import { SessionsService } from '../auth/sessions.service';
@@ -20,6 +21,7 @@ export class MeService {
     private readonly accounts: AccountsService,
     private readonly throttle: SignInThrottle,
     private readonly sessions: SessionsService,
+    private readonly emailChange: EmailChangeProof,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,9 +48,22 @@ export class MeService {
    * session ends: whoever else was signed in must prove the new credential.
    */
   async changePassword(principal: SessionPrincipal, currentPassword: string | undefined, newPassword: string, ip: string | null, context: CommandContext): Promise<void> {
+    await this.reauthenticate(principal, currentPassword, ip, 'to set a password', 'to change the password');
+    await this.accounts.changePassword(principal.accountId, newPassword, context);
+    await this.sessions.endOthers(principal);
+  }
+
+  /** The same proof as a password change (a stolen session cannot move the account to another address), then a link to the new one. */
+  async changeEmail(principal: SessionPrincipal, currentPassword: string | undefined, newEmail: string, ip: string | null): Promise<void> {
+    await this.reauthenticate(principal, currentPassword, ip, 'to change the email', 'to change the email');
+    await this.emailChange.start(principal.accountId, newEmail);
+  }
+
+  /** The current password if the account has one, else a sign-in within RECENT_SIGN_IN_SECONDS. */
+  private async reauthenticate(principal: SessionPrincipal, currentPassword: string | undefined, ip: string | null, withoutPassword: string, withPassword: string): Promise<void> {
     const state = await this.accounts.state(principal.accountId);
     if (state.passwordHash) {
-      if (currentPassword === undefined) throw invalid('current_password_required', 'currentPassword is required to change the password.');
+      if (currentPassword === undefined) throw invalid('current_password_required', `currentPassword is required ${withPassword}.`);
       const keys = this.throttle.keys(`account:${principal.accountId}`, ip);
       await this.throttle.assertAllowed(keys);
       if (!(await verifyPassword(currentPassword, state.passwordHash))) {
@@ -57,9 +72,7 @@ export class MeService {
       }
       await this.throttle.recordSuccess(keys);
     } else if (!(await this.sessions.signedInRecently(principal, this.config.recentSignInSeconds * 1000))) {
-      throw forbidden('recent_sign_in_required', `Sign in again to set a password: it can be set only within ${this.config.recentSignInSeconds} seconds of signing in.`);
+      throw forbidden('recent_sign_in_required', `Sign in again ${withoutPassword}: it can be done only within ${this.config.recentSignInSeconds} seconds of signing in.`);
     }
-    await this.accounts.changePassword(principal.accountId, newPassword, context);
-    await this.sessions.endOthers(principal);
   }
 }

@@ -10,8 +10,11 @@ export type SecretPurpose =
   | 'node-token'
   | 'node-proxy'
   | 'provider-invite'
-  // The signed link of a password sign-up (email proof).
-  | 'email-proof';
+  // The signed link of a password sign-up (email proof), and of an email change.
+  | 'email-proof'
+  | 'email-change-proof'
+  // The one-click unsubscribe link of an optional mail (account + category).
+  | 'unsubscribe';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

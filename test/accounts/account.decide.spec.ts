@@ -35,4 +35,11 @@ describe('account decider', () => {
     given(accountDecider, [registered, suspended]).when({ type: 'ReinstateAccount', at }).then([{ type: 'AccountReinstated', data: { reinstatedAt: at } }]);
     given(accountDecider, [registered]).when({ type: 'ReinstateAccount', at }).then([]);
   });
+  it('changes the email once per new address, never of a suspended account', () => {
+    const changed: AccountEvent = { type: 'EmailChanged', data: { emailHash: 'h2', email: 'pd1.y', changedAt: at } };
+    given(accountDecider, [registered]).when({ type: 'ChangeEmail', emailHash: 'h2', email: 'pd1.y', at }).then([changed]);
+    given(accountDecider, [registered, changed]).when({ type: 'ChangeEmail', emailHash: 'h2', email: 'pd1.y', at }).then([]);
+    given(accountDecider, [registered, changed]).when({ type: 'ChangeEmail', emailHash: 'h', email: 'pd1.x', at }).then([{ type: 'EmailChanged', data: { emailHash: 'h', email: 'pd1.x', changedAt: at } }]);
+    given(accountDecider, [registered, { type: 'AccountSuspended', data: { reason: 'abuse', suspendedAt: at } }]).when({ type: 'ChangeEmail', emailHash: 'h2', email: 'pd1.y', at }).thenRefuses('account_suspended');
+  });
 });

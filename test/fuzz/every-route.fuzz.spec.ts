@@ -41,6 +41,7 @@ const FIELDS: [RegExp, string[]][] = [
   [/^POST \/auth\/login$/, ['email', 'password']],
   [/^POST \/auth\/telegram$/, ['id', 'first_name', 'last_name', 'username', 'photo_url', 'auth_date', 'hash']],
   [/^PATCH \/me$/, ['displayName', 'picture']],
+  [/^(PUT|PATCH) \/me\/notifications$/, ['categories', 'lowBalanceThresholdUsd']],
   [/^POST \/me\/password$/, ['currentPassword', 'newPassword']],
   [/^POST \/me\/keys$/, ['name', 'expiresAt', 'limits']],
   [/^POST \/admin\/accounts\/:id\/roles$/, ['role']],

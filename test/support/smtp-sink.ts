@@ -10,6 +10,9 @@ export interface ReceivedMail {
   html: string;
   notificationId: string;
   category: string;
+  /** The raw List-Unsubscribe and List-Unsubscribe-Post header values ('' when absent). */
+  listUnsubscribe: string;
+  listUnsubscribePost: string;
   receivedAt: number;
 }
 
@@ -73,8 +76,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         .then((parsed) => {
           if (sink!.shouldRefuse()) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
           const header = (name: string) => String(parsed.headers.get(name) ?? '');
+          // mailparser folds List-* headers into one object: the raw lines keep what was sent.
+          const raw = (name: string) => parsed.headerLines.find((l) => l.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '') ?? '';
           const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
-          sink!.messages.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '', notificationId: header('x-tollgate-notification'), category: header('x-tollgate-category'), receivedAt: Date.now() });
+          sink!.messages.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '', notificationId: header('x-tollgate-notification'), category: header('x-tollgate-category'), listUnsubscribe: raw('list-unsubscribe'), listUnsubscribePost: raw('list-unsubscribe-post'), receivedAt: Date.now() });
           callback();
         })
         .catch((err: Error) => callback(err));

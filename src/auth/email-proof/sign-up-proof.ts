@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AccountsService, now } from '../../accounts/accounts.service';
 import { invalid, DomainError } from '../../common/domain-error';
@@ -11,13 +11,8 @@ import { accountExistsMail } from '../../notifications/templates/account-exists'
 import { emailProofMail } from '../../notifications/templates/email-proof';
 import { REDIS } from '../../redis/redis.module';
 import { SECRETS, Secrets } from '../../security/secrets';
-
-/** What the link carries, signed: the address, the sign-up's nonce, when the link stops working. */
-interface LinkClaims {
-  email: string;
-  nonce: string;
-  expiresAt: number;
-}
+import { SIGN_UP_PAGE } from './confirm-page';
+import { SignedLinks } from './signed-link';
 
 /**
  * What waits in Redis for the link (never the address): the password's hash, the display name, and
@@ -31,8 +26,7 @@ interface PendingSignUp {
   attestation?: Attestation;
 }
 
-const NONCE = /^[A-Za-z0-9_-]{22}$/;
-export const SIGN_UP_CONFIRM_PATH = '/auth/register/confirm';
+export const SIGN_UP_CONFIRM_PATH = SIGN_UP_PAGE.action;
 
 const tooMany = () => new DomainError('rate_limited', 'sign_up_mails_limited', 'Too many sign-up mails to this address in the last hour; try again later.', 3_600);
 
@@ -46,13 +40,17 @@ const tooMany = () => new DomainError('rate_limited', 'sign_up_mails_limited', '
  */
 @Injectable()
 export class SignUpProof {
+  private readonly links: SignedLinks;
+
   constructor(
     private readonly accounts: AccountsService,
-    @Inject(SECRETS) private readonly secrets: Secrets,
+    @Inject(SECRETS) secrets: Secrets,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(MAIL_OUTBOX) private readonly outbox: MailOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.links = new SignedLinks(secrets, 'email-proof', { code: 'sign_up', link: 'sign-up link', renew: 'sign up again to get a new one.' });
+  }
 
   async start(input: { email: string; password: string; displayName: string | null; eligibility: EligibilityInput }): Promise<void> {
     const prepared = await this.accounts.prepareSignUp(input);
@@ -68,40 +66,19 @@ export class SignUpProof {
     const ttlMs = this.config.mail.signUpLinkTtlMs;
     const pending: PendingSignUp = { passwordHash: prepared.passwordHash, displayName: prepared.displayName, attestation };
     await this.redis.set(this.pendingKey(nonce), JSON.stringify(pending), 'PX', ttlMs);
-    const token = this.sign({ email: prepared.email, nonce, expiresAt: Date.now() + ttlMs });
+    const token = this.links.sign({ email: prepared.email, nonce, expiresAt: Date.now() + ttlMs });
     const mail = emailProofMail({ link: `${this.config.publicUrl}${SIGN_UP_CONFIRM_PATH}?token=${token}`, expiresInHours: Math.round(ttlMs / 3_600_000) });
     await this.outbox.enqueue({ notificationId: `sign-up-${nonce}`, category: 'account', to: prepared.email, ...mail });
   }
 
   /** The link followed: registers the account with the proven address. Each link works once. */
   async confirm(token: string): Promise<{ accountId: string }> {
-    const claims = this.verify(token);
-    if (claims.expiresAt < Date.now()) throw invalid('sign_up_link_expired', 'This sign-up link has expired; sign up again to get a new one.');
+    const claims = this.links.verify(token);
     const raw = await this.redis.getdel(this.pendingKey(claims.nonce));
     if (raw === null) throw invalid('sign_up_link_used', 'This sign-up link was already used; sign in, or sign up again.');
     const pending = JSON.parse(raw) as PendingSignUp;
     if (!pending.attestation) throw invalid('eligibility_required', 'This sign-up was started before age and terms confirmation was asked; sign up again.');
     return this.accounts.register({ email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation }, { actorId: 'self', occurredAt: now() });
-  }
-
-  private sign(claims: LinkClaims): string {
-    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return `${payload}.${this.mac(payload)}`;
-  }
-
-  private verify(token: string): LinkClaims {
-    const forged = () => invalid('sign_up_link_invalid', 'This sign-up link is not valid; use the link exactly as mailed.');
-    const [payload, mac, ...rest] = token.split('.');
-    if (!payload || !mac || rest.length > 0) throw forged();
-    const expected = Buffer.from(this.mac(payload));
-    if (expected.length !== mac.length || !timingSafeEqual(expected, Buffer.from(mac))) throw forged();
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as LinkClaims;
-    if (typeof claims.email !== 'string' || !NONCE.test(claims.nonce) || !Number.isSafeInteger(claims.expiresAt)) throw forged();
-    return claims;
-  }
-
-  private mac(payload: string): string {
-    return createHmac('sha256', this.secrets.key('email-proof')).update(payload).digest('base64url');
   }
 
   private pendingKey(nonce: string): string {

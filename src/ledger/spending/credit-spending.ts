@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, Kysely } from 'kysely';
+import { Kysely } from 'kysely';
 import { paymentRequired, unavailable } from '../../common/domain-error';
 import { Database } from '../../database/schema';
 import { Position } from '../../event-store/event-store.port';
-import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
-import { developerAccount } from '../ledger-accounts';
 import { formatUsd } from '../money';
 import { CreditHolds, SettleOutcome } from './credit-holds';
+import { creditsSnapshot } from './credits-snapshot';
 import { positionKey } from './position-key';
 
 /** How long a cold account waits for PostgreSQL to catch up with the feeder before giving up (503). */
@@ -104,16 +103,8 @@ export class CreditSpending {
   private async fill(accountId: string): Promise<void> {
     const deadline = Date.now() + SEED_WAIT_MS;
     for (;;) {
-      const { rows } = await sql<{ balance: string | null; commit_position: string | null; prepare_position: string | null }>`
-        SELECT (SELECT balance_micro_usd FROM ledger_balances WHERE ledger_account = ${developerAccount(accountId)}) AS balance,
-               c.commit_position, c.prepare_position
-          FROM (SELECT 1) AS one
-          LEFT JOIN projection_checkpoints c ON c.name = ${READ_MODELS_CHECKPOINT}`.execute(this.db);
-      const row = rows[0];
-      const position = row.commit_position === null || row.prepare_position === null ? null : { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
-      // The ledger row is debit-positive; a developer's credits are its credit balance.
-      const credits = row.balance === null ? 0n : -BigInt(row.balance);
-      if ((await this.holds.seed(accountId, credits, positionKey(position))) === 'seeded') return;
+      const { creditsMicroUsd, position } = await creditsSnapshot(this.db, accountId);
+      if ((await this.holds.seed(accountId, creditsMicroUsd, positionKey(position))) === 'seeded') return;
       if (Date.now() > deadline) throw unavailable('credits_unavailable', 'Credit balances are catching up; retry shortly.');
       await sleep(SEED_RETRY_MS);
     }

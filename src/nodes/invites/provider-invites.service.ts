@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { identityOwner } from '../../accounts/identity';
 import { AccountsService, normalizeEmail } from '../../accounts/accounts.service';
 import { base62 } from '../../api-keys/api-key.format';
 import { invalid, notFound } from '../../common/domain-error';
-import { handleCommand, loadAggregate } from '../../event-sourcing/command-handler';
+import { handleCommand } from '../../event-sourcing/command-handler';
 import { CommandContext } from '../../event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { SECRETS, Secrets } from '../../security/secrets';
@@ -55,13 +54,12 @@ export class ProviderInvitesService {
     await this.accounts.checkProviderTerms(providerTermsVersion, context.occurredAt); // before the invite is used
     const inviteId = match[1];
     const stream = providerInviteStream(inviteId);
-    const { state } = await loadAggregate(this.store, stream, providerInviteDecider);
-    const emailOwner = state.emailHash ? await identityOwner(this.store, state.emailHash) : null;
+    const accountEmailHash = (await this.accounts.state(accountId)).emailHash; // the address it signs in with now
     await handleCommand(this.store, stream, providerInviteDecider, {
       type: 'AcceptProviderInvite',
       tokenHash: this.hashToken(token),
       accountId,
-      accountEmailHash: emailOwner === accountId ? state.emailHash : null,
+      accountEmailHash,
       at: context.occurredAt,
     }, context);
     // Accepting again is a no-op, so a failure here is repaired by accepting again.

@@ -5,6 +5,7 @@ import { KYSELY } from '../../database/database.module';
 import { Database } from '../../database/schema';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
+import { MailConsent } from '../preferences/mail-consent';
 import { MailTransport } from './mail-transport';
 import { OutgoingMail, withoutAddresses } from './outgoing-mail';
 
@@ -23,13 +24,20 @@ export class MailSender {
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     @Inject(KYSELY) private readonly db: Kysely<Database>,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly consent: MailConsent,
   ) {}
 
-  async process(job: Job<OutgoingMail>): Promise<'sent' | 'already sent'> {
-    const mail = job.data;
-    const logged = await this.db.selectFrom('mail_log').select('outcome').where('notification_id', '=', mail.notificationId).executeTakeFirst();
-    if (logged?.outcome === 'sent') return 'already sent';
+  async process(job: Job<OutgoingMail>): Promise<'sent' | 'already sent' | 'skipped'> {
+    const logged = await this.db.selectFrom('mail_log').select('outcome').where('notification_id', '=', job.data.notificationId).executeTakeFirst();
+    if (logged?.outcome === 'sent' || logged?.outcome === 'skipped') return 'already sent';
     const attempts = job.attemptsMade + 1;
+    // Preferences are read now, in the worker: an optional mail turned off is logged as skipped (metadata only).
+    const prepared = await this.consent.prepare(job.data);
+    if ('skip' in prepared) {
+      await this.record(job.data, 'skipped', attempts, prepared.skip);
+      return 'skipped';
+    }
+    const mail = prepared.send;
     try {
       await this.transport.send(mail);
     } catch (err) {
@@ -46,7 +54,7 @@ export class MailSender {
     return 'sent';
   }
 
-  private async record(mail: OutgoingMail, outcome: 'sent' | 'failed', attempts: number, error: string | null): Promise<void> {
+  private async record(mail: OutgoingMail, outcome: 'sent' | 'failed' | 'skipped', attempts: number, error: string | null): Promise<void> {
     await this.db
       .insertInto('mail_log')
       .values({ notification_id: mail.notificationId, category: mail.category, outcome, attempts, last_error: error, finished_at: new Date() })

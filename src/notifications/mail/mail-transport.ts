@@ -19,7 +19,12 @@ const message = (from: string, mail: OutgoingMail) => ({
   text: mail.text,
   html: mail.html,
   // Lets the receiving side (and our tests) tie a delivered message to its notification.
-  headers: { 'X-Tollgate-Notification': mail.notificationId, 'X-Tollgate-Category': mail.category },
+  headers: {
+    'X-Tollgate-Notification': mail.notificationId,
+    'X-Tollgate-Category': mail.category,
+    // RFC 8058 one-click unsubscribe: optional categories only (essential mails have no link).
+    ...(mail.unsubscribeUrl ? { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+  },
 });
 
 export function createMailTransport(config: MailConfig, logger: Logger): MailTransport {

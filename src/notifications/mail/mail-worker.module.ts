@@ -7,7 +7,10 @@ import { KYSELY, PG_POOL } from '../../database/database.module';
 import { Database } from '../../database/schema';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { accountAddress } from '../notices/account-address';
+import { NodeOfflineWatch } from '../notices/node-offline-watch';
 import { NoticeReactor } from '../notices/notice-reactor';
+import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { queueConnection, queuePrefix } from '../../common/queues';
@@ -19,8 +22,9 @@ import { OutgoingMail } from './outgoing-mail';
 /** Mails in flight per worker process (each waits on the SMTP relay). */
 const MAIL_CONCURRENCY = 4;
 
-/** Sends queued mails, and turns events into notices (worker and all roles). */
+/** Sends queued mails, turns events into notices and watches for node outages (worker and all roles). */
 @Module({
+  imports: [NotificationPreferencesModule],
   providers: [
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
     MailSender,
@@ -29,6 +33,18 @@ const MAIL_CONCURRENCY = 4;
       inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, PG_POOL, APP_CONFIG, LOGGER],
       useFactory: (store: EventStore, vault: PersonalDataVault, outbox: MailOutbox, db: Kysely<Database>, pool: Pool, config: AppConfig, logger: Logger) =>
         new NoticeReactor(store, vault, outbox, db, pool, config.publicUrl, logger.child({ component: 'notices' })),
+    },
+    {
+      provide: NodeOfflineWatch,
+      inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, APP_CONFIG, LOGGER],
+      useFactory: (store: EventStore, vault: PersonalDataVault, outbox: MailOutbox, db: Kysely<Database>, config: AppConfig, logger: Logger) =>
+        new NodeOfflineWatch(
+          db,
+          outbox,
+          accountAddress(store, db, vault),
+          { noticeAfterMs: config.mail.nodeOfflineNoticeMs, everyMs: config.mail.nodeOfflineCheckEveryMs, publicUrl: config.publicUrl },
+          logger.child({ component: 'node-offline-watch' }),
+        ),
     },
   ],
 })
@@ -41,6 +57,7 @@ export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly sender: MailSender,
     @Inject(NoticeReactor) private readonly notices: NoticeReactor,
+    @Inject(NodeOfflineWatch) private readonly nodeOffline: NodeOfflineWatch,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -52,10 +69,11 @@ export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'mail worker error'));
     this.notices.start();
+    this.nodeOffline.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.notices.stop();
+    await Promise.all([this.notices.stop(), this.nodeOffline.stop()]);
     const worker = this.worker;
     this.worker = null;
     // A mail being handed to the relay finishes (bounded by SMTP_TIMEOUT_MS); the rest wait in the queue.

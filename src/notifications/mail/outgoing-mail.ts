@@ -1,8 +1,6 @@
-/**
- * Why a mail is sent. Essential categories (all of these so far) cannot be turned
- * off; others will be, per category (issue 16).
- */
-export type MailCategory = 'account' | 'security' | 'billing' | 'privacy' | 'provider' | 'legal';
+import { MailCategory } from './mail-categories';
+
+export type { MailCategory } from './mail-categories';
 
 /** One rendered mail. The address lives only in the queued job, never in the mail log. */
 export interface OutgoingMail {
@@ -12,10 +10,14 @@ export interface OutgoingMail {
    */
   notificationId: string;
   category: MailCategory;
+  /** Whose mail it is: required for an optional category (the sender checks the person's preferences). */
+  accountId?: string;
   to: string;
   subject: string;
   text: string;
   html: string;
+  /** Set by the sender for optional categories: the one-click unsubscribe link (RFC 8058 headers). */
+  unsubscribeUrl?: string;
 }
 
 /** Addresses in an SMTP server's answer are replaced before the answer is kept (the log holds no address). */

@@ -3,6 +3,8 @@ import { formatUsd } from '../../ledger/money';
 import { MailCategory } from '../mail/outgoing-mail';
 import { RenderedMail } from '../templates/layout';
 import { deletionScheduledMail } from '../templates/deletion-scheduled';
+import { emailChangedMail } from '../templates/email-change';
+import { newSignInMail } from '../templates/new-sign-in';
 import { disputeClosedMail, disputeOpenedMail, refundProcessedMail } from '../templates/billing-notices';
 import { paymentReceiptMail } from '../templates/payment-receipt';
 import { nodeSuspendedMail, payoutApprovedMail, payoutPaidMail } from '../templates/provider-notices';
@@ -13,6 +15,7 @@ export const NOTICE_EVENT_TYPES = [
   'ApiKeyIssued',
   'ApiKeyRevoked',
   'PasswordChanged',
+  'EmailChanged',
   'AccountSuspended',
   'AccountReinstated',
   'CreditsPurchased',
@@ -24,26 +27,30 @@ export const NOTICE_EVENT_TYPES = [
   'PayoutApproved',
   'PayoutPaid',
   'NodeSuspended',
+  'SignedIn',
 ] as const;
 
 export interface Notice {
   accountId: string;
   category: MailCategory;
   mail: RenderedMail;
+  /** Mail the address the account had before this revision (an email change tells the old address). */
+  addressBefore?: bigint;
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-/** `account-{id}` → id (account events do not repeat it in their data). */
-const accountOf = (event: RecordedEvent): string => (typeof event.data.accountId === 'string' ? event.data.accountId : event.stream.replace(/^account-/, ''));
+/** `account-{id}` or `signins-{id}` → id (their events do not repeat it in their data). */
+const accountOf = (event: RecordedEvent): string => (typeof event.data.accountId === 'string' ? event.data.accountId : event.stream.replace(/^(account|signins)-/, ''));
+const SIGN_IN_METHODS: Record<string, string> = { password: 'a password', google: 'Google', telegram: 'Telegram' };
 
 /**
  * What to mail for one event, or null. Pure: the reactor passes what it looked up (a revoked
  * key's name and prefix, a suspended node's provider, from their own streams).
  */
-export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string }; nodeProviderId?: string }): Notice | null {
+export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string }; nodeProviderId?: string; newDevice?: string }): Notice | null {
   const d = event.data;
   const at = text(
-    d.issuedAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.refundedAt || d.frozenAt || d.releasedAt || d.lostAt || d.requestedAt || d.approvedAt || d.paidAt,
+    d.issuedAt || d.signedInAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.refundedAt || d.frozenAt || d.releasedAt || d.lostAt || d.requestedAt || d.approvedAt || d.paidAt,
   );
   const usd = (field: unknown) => formatUsd(BigInt(text(field) || '0'));
   switch (event.type) {
@@ -57,6 +64,8 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
       // Revision 1: the password a sign-up set, recorded right after the registration; not a change.
       if (event.revision <= 1n) return null;
       return { accountId: accountOf(event), category: 'security', mail: passwordChangedMail({ at }) };
+    case 'EmailChanged':
+      return { accountId: accountOf(event), category: 'security', mail: emailChangedMail({ at }), addressBefore: event.revision };
     case 'AccountSuspended':
       return { accountId: accountOf(event), category: 'security', mail: accountSuspendedMail({ reason: text(d.reason), at }) };
     case 'AccountReinstated':
@@ -78,6 +87,9 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
     case 'NodeSuspended':
       if (!context.nodeProviderId) return null;
       return { accountId: context.nodeProviderId, category: 'provider', mail: nodeSuspendedMail({ nodeId: text(d.nodeId), reason: text(d.reason), at }) };
+    case 'SignedIn':
+      if (!context.newDevice) return null;
+      return { accountId: accountOf(event), category: 'security', mail: newSignInMail({ method: SIGN_IN_METHODS[text(d.method)] ?? text(d.method), device: context.newDevice, at }) };
     case 'DeletionRequested':
       return { accountId: accountOf(event), category: 'privacy', mail: deletionScheduledMail({ dueAt: text(d.dueAt) || 'the end of the grace period', cancelUrl: context.publicUrl }) };
     default:

@@ -13,6 +13,7 @@ import { developerAccount, providerAccount } from '../../ledger/ledger-accounts'
 import { LedgerQueries } from '../../ledger/ledger.queries';
 import { formatUsd } from '../../ledger/money';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
+import { PreferencesService, viewOf } from '../../notifications/preferences/preferences.service';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
 import { DataRightsService } from '../data-rights.service';
 import { KycService } from '../kyc/kyc.service';
@@ -46,6 +47,7 @@ export class DataExport {
     private readonly rights: DataRightsService,
     private readonly ledger: LedgerQueries,
     private readonly kyc: KycService,
+    private readonly preferences: PreferencesService,
   ) {}
 
   async write(accountId: string, sink: ExportSink, generatedAt: string): Promise<void> {
@@ -61,6 +63,8 @@ export class DataExport {
     });
     await field(sink, 'apiKeys', await this.keys.list(accountId));
     await field(sink, 'kyc', await this.kycView(accountId));
+    // Mail preferences with the marketing consent's time, as they stand (from the stream).
+    await field(sink, 'notificationPreferences', viewOf(await this.preferences.current(accountId)));
     await arrayField(sink, 'agreements', this.agreements(accountId));
     await arrayField(sink, 'signIns', this.signIns(accountId));
     await arrayField(sink, 'usage', this.usage(accountId));

@@ -8,6 +8,7 @@ import { Database } from '../../database/schema';
 import { StreamNotFoundError, StreamVersionConflictError } from '../../event-store/event-store.errors';
 import { EVENT_STORE, EventStore, MAX_READ_COUNT, RecordedEvent } from '../../event-store/event-store.port';
 import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
+import { pruneMailLog } from '../../notifications/mail/mail-log-retention';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { RETENTION_ACTOR, rollUpDay, summaryEventId } from './usage-rollup';
@@ -29,6 +30,8 @@ export interface RetentionReport {
   signInsRemoved: number;
   /** Payment streams older than PAYMENT_RECORD_RETENTION_YEARS: reported, never removed by the sweep. */
   paymentStreamsPastLegalPeriod: number;
+  /** Mail log rows older than MAIL_LOG_RETENTION_DAYS removed. */
+  mailLogRowsRemoved: number;
 }
 
 /**
@@ -70,10 +73,12 @@ export class RetentionSweep {
       signInStreamsSwept: 0,
       signInsRemoved: 0,
       paymentStreamsPastLegalPeriod: 0,
+      mailLogRowsRemoved: 0,
     };
     await this.finishPending(report);
     await this.sweepUsage(usageKeptFromDay, now, report);
     await this.sweepSignIns(signInsKeptFrom, now, report);
+    report.mailLogRowsRemoved = await pruneMailLog(this.db, new Date(now.getTime() - this.config.retention.mailLogDays * DAY_MS));
     const legal = new Date(now);
     legal.setUTCFullYear(legal.getUTCFullYear() - paymentRecordYears);
     const { n } = await this.db.selectFrom('stream_index').select((eb) => eb.fn.countAll<string>().as('n')).where('category', '=', 'payment').where('last_event_at', '<', legal).executeTakeFirstOrThrow();

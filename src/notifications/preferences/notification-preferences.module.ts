@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { SessionsModule } from '../../auth/sessions.module';
+import { MailConsent } from './mail-consent';
+import { PreferencesController } from './preferences.controller';
+import { PreferencesService } from './preferences.service';
+import { UnsubscribeController } from './unsubscribe.controller';
+
+/** Preferences and the sender's consent check, in every process that sends or changes them. */
+@Module({
+  providers: [PreferencesService, MailConsent],
+  exports: [PreferencesService, MailConsent],
+})
+export class NotificationPreferencesModule {}
+
+/** /me/notifications and the one-click unsubscribe link (API processes). */
+@Module({
+  imports: [SessionsModule, NotificationPreferencesModule],
+  controllers: [PreferencesController, UnsubscribeController],
+})
+export class PreferencesHttpModule {}
