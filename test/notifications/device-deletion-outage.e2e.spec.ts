@@ -7,7 +7,7 @@ import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-ap
 import { eventually } from '../support/eventually';
 import { DAY_MS, services } from '../policy/retention-support';
 import { sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
-import { AGREED } from '../support/eligibility';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
@@ -86,7 +86,7 @@ describe('notices: new device, deletion done, node offline', () => {
     const invite = (await admin.post(`${t.url}/admin/provider-invites`, { email })).body;
     const provider = newBrowser();
     await register(provider, t.url, email, PASSWORD);
-    expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.token })).status).toBe(201);
+    expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201);
     const registered = await provider.post(`${t.url}/provider/nodes`, { name: 'garage-rig', endpointUrl: 'http://127.0.0.1:9', models: [{ id: 'llama-test', contextLength: null }] });
     expect(registered.status).toBe(201);
     const { nodeId, token } = registered.body as { nodeId: string; token: string };
