@@ -19,7 +19,8 @@ export const policyNoticeId = (kind: string, version: string, accountId: string)
 
 /**
  * The material-change notice of each published policy version, to every account with an address
- * that was registered before the version takes effect, once (issue 16 item 4). Suspended accounts
+ * that was registered before the version takes effect (for the provider terms: every provider), once
+ * (issue 16 item 4). Suspended accounts
  * and accounts awaiting deletion are mailed too: the terms still bind them. Deleted (shredded)
  * accounts and accounts without an email (Telegram) are not.
  *
@@ -56,6 +57,8 @@ export class PolicyNotices {
           .where('deleted_at', 'is', null)
           .where('registered_at', '<', run.effective_at)
           .$if(cursor !== null, (q) => q.where(sql<boolean>`(registered_at, account_id) > (${cursor!.at}, ${cursor!.id})`))
+          // The provider terms bind providers only.
+          .$if(run.kind === 'provider-terms', (q) => q.where(sql<boolean>`'provider' = ANY(roles)`))
           .orderBy('registered_at')
           .orderBy('account_id')
           .limit(POLICY_NOTICE_BATCH)
@@ -65,7 +68,7 @@ export class PolicyNotices {
         for (const row of rows) {
           const to = await this.vault.open(row.account_id, row.email_sealed);
           if (!to) continue; // no email, or shredded
-          await this.outbox.enqueue({ notificationId: policyNoticeId(run.kind, run.version, row.account_id), category: 'legal', to, ...mail });
+          await this.outbox.enqueue({ notificationId: policyNoticeId(run.kind, run.version, row.account_id), category: 'legal', accountId: row.account_id, to, ...mail });
           sent++;
         }
         queued += sent;

@@ -121,4 +121,19 @@ describe('policy versions', () => {
     console.log(`policy notice t-9: ${recipients.length} mails to ${new Set(recipients).size} accounts, all within ${firstArrival} ms of publishing; a re-run from the start re-queued ${repeated.queued} ids and delivered 0 more`);
     expect(recipients.sort()).toEqual(expected.sort());
   });
+  it('a provider-terms version is mailed to providers only', async () => {
+    const provider = newBrowser();
+    expect((await provider.post(`${t.url}/auth/login`, { email: 'pb@example.com', password: PASSWORD })).status).toBe(200);
+    const invite = await admin.post(`${t.url}/admin/provider-invites`, { email: 'pb@example.com' });
+    expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: 'pt-1' })).status).toBe(201);
+    await t.caughtUp();
+    const effectiveAt = new Date(Date.now() + 1_000).toISOString();
+    expect((await admin.post(`${t.url}/admin/legal/provider-terms/versions`, { version: 'pt-2', effectiveAt, url: 'https://example.com/provider-terms/pt-2', summary: 'Payouts monthly.' })).status).toBe(201);
+    await eventually(async () => expect((await db.selectFrom('policy_notice_runs').selectAll().where('version', '=', 'pt-2').executeTakeFirstOrThrow()).finished_at).not.toBeNull(), 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const mails = sink.messages.filter((m) => m.notificationId.startsWith('policy-provider-terms-pt-2-'));
+    console.log(`provider terms pt-2: mailed to ${JSON.stringify(mails.flatMap((m) => m.to))}`);
+    expect(mails.flatMap((m) => m.to)).toEqual(['pb@example.com']);
+    expect(mails[0].subject).toBe('We are updating our provider terms');
+  });
 });
