@@ -18,6 +18,7 @@ import * as m0016 from './0016_append_stream_lock';
 import * as m0017 from './0017_hardening';
 import * as m0019 from './0019_mail_log';
 import * as m0020 from './0020_notification_preferences';
+import * as m0021 from './0021_policy_notices';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017_hardening': m0017,
   '0019_mail_log': m0019,
   '0020_notification_preferences': m0020,
+  '0021_policy_notices': m0021,
 };

@@ -84,6 +84,11 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
         deletion_due_at: typeof event.data.dueAt === 'string' ? new Date(event.data.dueAt) : null,
       });
       return;
+    case 'ReportedMinorFlagged':
+      if (!hasStrings(event.data, 'flaggedAt')) return;
+      // Due at once (issue 22): if the deletion that follows the flag was interrupted, the sweep finishes it.
+      await update({ deletion_requested_at: new Date(event.data.flaggedAt), deletion_due_at: new Date(event.data.flaggedAt) });
+      return;
     case 'DeletionCancelled':
       await update({ deletion_requested_at: null, deletion_due_at: null });
       return;

@@ -46,6 +46,8 @@ import { PrivacyHttpModule } from './privacy/http/privacy-http.module';
 import { PrivacyModule } from './privacy/privacy.module';
 import { KycHttpModule } from './privacy/kyc/kyc-http.module';
 import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
+import { LegalHttpModule } from './legal/http/legal-http.module';
+import { PolicyNoticeWorkerModule } from './legal/policy-notice-worker.module';
 import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SecurityModule } from './security/security.module';
@@ -78,6 +80,7 @@ export class AppModule {
             KycHttpModule,
             MailHttpModule,
             PreferencesHttpModule,
+            LegalHttpModule,
           ]
         : [];
     const workers =
@@ -90,6 +93,7 @@ export class AppModule {
             LowBalanceWorkerModule,
             DeletionSweepModule,
             KycSweepModule,
+            PolicyNoticeWorkerModule,
           ]
         : [];
     // GPU nodes, their trust and prices: services everywhere (the CLI too), routes in API processes, the sweep, probes and reviews in workers.

@@ -15,6 +15,22 @@ export interface AccountState {
   /** Final: every command but CompleteDeletion is refused as if the account did not exist. */
   deleted: boolean;
   restricted: boolean;
+  /** Issue 22. `legacy`: registered before attestations were recorded. */
+  eligibility: 'attested' | 'pending' | 'legacy';
+  /** The policy versions last accepted or seen (null: none recorded). */
+  termsSeen: string | null;
+  privacySeen: string | null;
+  providerTermsAccepted: string | null;
+  /** Reported under 18: the deletion is due at once. */
+  reportedMinorAt: string | null;
+}
+
+/** What a sign-up confirms: 18 or older, and the versions of the terms and privacy policy accepted. */
+export interface Attestation {
+  over18: true;
+  termsVersion: string;
+  privacyVersion: string;
+  attestedAt: string;
 }
 
 export type AccountCommand =
@@ -28,8 +44,14 @@ export type AccountCommand =
       via: SignInMethod;
       roles: Role[];
       passwordHash: string | null;
+      /** 'pending': a first external sign-in, which must confirm before anything else. */
+      eligibility: Attestation | 'pending';
       at: string;
     }
+  | { type: 'AttestEligibility'; attestation: Attestation; at: string }
+  | { type: 'RecordPolicyVersionsSeen'; termsVersion: string; privacyVersion: string; at: string }
+  | { type: 'AcceptProviderTerms'; version: string; inviteId: string; at: string }
+  | { type: 'FlagReportedMinor'; referenceId: string | null; at: string }
   | { type: 'ChangePassword'; passwordHash: string; at: string }
   /** `email` sealed; the caller claimed the address's identity first. */
   | { type: 'ChangeEmail'; emailHash: string; email: string; at: string }
@@ -56,12 +78,18 @@ const initialState = (): AccountState => ({
   deletionDueAt: null,
   deleted: false,
   restricted: false,
+  eligibility: 'legacy',
+  termsSeen: null,
+  privacySeen: null,
+  providerTermsAccepted: null,
+  reportedMinorAt: null,
 });
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** When a pending deletion completes. */
 export function deletionDueAt(state: AccountState, graceDays: number): string | null {
+  if (state.reportedMinorAt) return state.reportedMinorAt; // no grace period
   if (!state.deletionRequestedAt) return null;
   return state.deletionDueAt ?? new Date(Date.parse(state.deletionRequestedAt) + graceDays * DAY_MS).toISOString();
 }
@@ -71,6 +99,8 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
     if (state.exists) throw conflict('account_exists', 'The account already exists.');
     const roles = [...new Set<Role>(['developer', ...command.roles])];
     if (roles.includes('provider')) throw forbidden('provider_invite_only', 'The provider role is granted only through an invite.');
+    const pending = command.eligibility === 'pending';
+    if (pending && command.via !== 'google' && command.via !== 'telegram') throw invalid('eligibility_required', 'Confirm being 18 or older and accept the terms and privacy policy to sign up.');
     const registered: AccountEvent = {
       type: 'AccountRegistered',
       data: {
@@ -82,9 +112,13 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
         via: command.via,
         roles,
         registeredAt: command.at,
+        ...(pending ? { eligibilityPending: true } : {}),
       },
     };
-    return command.passwordHash ? [registered, { type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }] : [registered];
+    const attested = command.eligibility === 'pending' ? [] : [attestedEvent(command.eligibility)];
+    const password: AccountEvent[] = command.passwordHash ? [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }] : [];
+    // The password stays at revision 1 (the notices tell a sign-up's password from a change by that).
+    return [registered, ...password, ...attested];
   }
   if (!state.exists) throw notFound('account_not_found', 'No such account.');
   if (state.deleted) {
@@ -92,6 +126,16 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
     throw notFound('account_not_found', 'No such account.');
   }
   switch (command.type) {
+    case 'AttestEligibility':
+      return state.eligibility === 'pending' ? [attestedEvent(command.attestation)] : [];
+    case 'RecordPolicyVersionsSeen':
+      if (state.eligibility === 'pending') return []; // nothing accepted yet: continued use is not acceptance
+      if (state.termsSeen === command.termsVersion && state.privacySeen === command.privacyVersion) return [];
+      return [{ type: 'PolicyVersionsSeen', data: { termsVersion: command.termsVersion, privacyVersion: command.privacyVersion, seenAt: command.at } }];
+    case 'AcceptProviderTerms':
+      return state.providerTermsAccepted === command.version ? [] : [{ type: 'ProviderTermsAccepted', data: { providerTermsVersion: command.version, inviteId: command.inviteId, acceptedAt: command.at } }];
+    case 'FlagReportedMinor':
+      return state.reportedMinorAt ? [] : [{ type: 'ReportedMinorFlagged', data: { flaggedAt: command.at, referenceId: command.referenceId } }];
     case 'ChangePassword':
       return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, changedAt: command.at } }];
     case 'ChangeEmail':
@@ -125,9 +169,10 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
       return state.deletionRequestedAt ? [{ type: 'DeletionCancelled', data: { cancelledAt: command.at } }] : [];
     case 'CompleteDeletion': {
       const due = deletionDueAt(state, command.graceDays);
-      if (!state.deletionRequestedAt || due === null) throw conflict('no_deletion_request', 'No deletion was requested (or it was cancelled).');
+      const requestedAt = state.reportedMinorAt ?? state.deletionRequestedAt;
+      if (!requestedAt || due === null) throw conflict('no_deletion_request', 'No deletion was requested (or it was cancelled).');
       if (Date.parse(command.at) < Date.parse(due)) throw conflict('grace_period_running', `The deletion is due at ${due}.`);
-      return [{ type: 'AccountDeleted', data: { requestedAt: state.deletionRequestedAt, deletedAt: command.at } }];
+      return [{ type: 'AccountDeleted', data: { requestedAt, deletedAt: command.at } }];
     }
     case 'RestrictProcessing':
       return state.restricted ? [] : [{ type: 'ProcessingRestricted', data: { restrictedAt: command.at } }];
@@ -141,9 +186,17 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
 function evolve(state: AccountState, event: AccountEvent): AccountState {
   switch (event.type) {
     case 'AccountRegistered':
-      return { ...state, exists: true, roles: event.data.roles, emailHash: event.data.emailHash };
+      return { ...state, exists: true, roles: event.data.roles, emailHash: event.data.emailHash, eligibility: event.data.eligibilityPending ? 'pending' : 'legacy' };
     case 'EmailChanged':
       return { ...state, emailHash: event.data.emailHash };
+    case 'EligibilityAttested':
+      return { ...state, eligibility: 'attested', termsSeen: event.data.termsVersion, privacySeen: event.data.privacyVersion };
+    case 'PolicyVersionsSeen':
+      return { ...state, termsSeen: event.data.termsVersion, privacySeen: event.data.privacyVersion };
+    case 'ProviderTermsAccepted':
+      return { ...state, providerTermsAccepted: event.data.providerTermsVersion };
+    case 'ReportedMinorFlagged':
+      return { ...state, reportedMinorAt: event.data.flaggedAt };
     case 'PasswordChanged':
       return { ...state, passwordHash: event.data.passwordHash };
     case 'ProfileUpdated':
@@ -169,6 +222,11 @@ function evolve(state: AccountState, event: AccountEvent): AccountState {
     default:
       return state; // events from later versions are ignored, never fatal
   }
+}
+
+function attestedEvent(a: Attestation): AccountEvent {
+  if (a.over18 !== true) throw invalid('eligibility_required', 'Confirm being 18 or older to sign up.');
+  return { type: 'EligibilityAttested', data: { over18: true, termsVersion: a.termsVersion, privacyVersion: a.privacyVersion, attestedAt: a.attestedAt } };
 }
 
 export const accountDecider: Decider<AccountState, AccountCommand, AccountEvent> = { initialState, decide, evolve };

@@ -17,7 +17,20 @@ export type AccountEvent =
       via: SignInMethod;
       roles: Role[];
       registeredAt: string;
+      /** A first Google/Telegram sign-in: only the eligibility step is open until EligibilityAttested. */
+      eligibilityPending?: boolean;
     }>
+  /**
+   * Issue 22: the person confirmed being 18 or older (an attestation: no birth date is kept) and
+   * accepted these versions of the terms and the privacy policy at `attestedAt`.
+   */
+  | DomainEvent<'EligibilityAttested', { over18: true; termsVersion: string; privacyVersion: string; attestedAt: string }>
+  /** The versions in force when the account last signed in (continued use is acceptance, as the terms say). */
+  | DomainEvent<'PolicyVersionsSeen', { termsVersion: string; privacyVersion: string; seenAt: string }>
+  /** Accepted with a provider invite. */
+  | DomainEvent<'ProviderTermsAccepted', { providerTermsVersion: string; inviteId: string; acceptedAt: string }>
+  /** Staff were told the person is under 18: keys refused at once, deletion without the grace period. */
+  | DomainEvent<'ReportedMinorFlagged', { flaggedAt: string; referenceId: string | null }>
   | DomainEvent<'PasswordChanged', { passwordHash: string; changedAt: string }>
   /** A new address, proven by a mailed link (issue 16); `email` sealed, `emailHash` keyed. */
   | DomainEvent<'EmailChanged', { emailHash: string; email: string; changedAt: string }>

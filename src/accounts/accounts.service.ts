@@ -12,8 +12,10 @@ import { publishKeyInvalidation } from '../api-keys/key-invalidation';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { REDIS } from '../redis/redis.module';
 import { SECRETS, Secrets } from '../security/secrets';
-import { AccountCommand, accountDecider, AccountState } from './account.decide';
+import { AccountCommand, accountDecider, AccountState, Attestation } from './account.decide';
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
+import { EligibilityInput } from '../legal/eligibility';
+import { PolicyVersionsService } from '../legal/policy-versions.service';
 import { claimIdentity, releaseIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
 
@@ -35,6 +37,11 @@ export interface RegisterInput {
   roles?: Role[];
   /** A sign-in identity other than the email (Google subject, Telegram id). */
   external?: { kind: Exclude<IdentityKind, 'email'>; subject: string };
+  /**
+   * Issue 22: confirmed 18 or older and the versions accepted (those in force at `attestedAt`,
+   * default now); 'pending' only for a first Google/Telegram sign-in, which confirms next.
+   */
+  eligibility: (EligibilityInput & { attestedAt?: string }) | 'pending';
 }
 
 export interface AccountView {
@@ -67,7 +74,20 @@ export class AccountsService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly policies: PolicyVersionsService,
   ) {}
+
+  /**
+   * The versions accepted must be the ones in force when the person accepted them: a client showing
+   * an old version gets an error naming the current one (they must see what they accept).
+   */
+  async checkAttestation(input: EligibilityInput, at: string): Promise<Attestation> {
+    if (input.over18 !== true) throw invalid('eligibility_required', 'Confirm you are 18 or older (over18: true).');
+    const inForce = await this.policies.inForce(at);
+    if (input.termsVersion !== inForce.terms) throw invalid('terms_version_not_in_force', `termsVersion: the terms in force are version ${inForce.terms} (GET /legal/terms); accept that version.`);
+    if (input.privacyVersion !== inForce.privacy) throw invalid('privacy_version_not_in_force', `privacyVersion: the privacy policy in force is version ${inForce.privacy} (GET /legal/privacy); accept that version.`);
+    return { over18: true, termsVersion: input.termsVersion, privacyVersion: input.privacyVersion, attestedAt: at };
+  }
 
   identityHash(kind: IdentityKind, value: string): string {
     return this.secrets.hash('identity-hash', `${kind}:${kind === 'email' ? normalizeEmail(value) : value}`);
@@ -92,8 +112,10 @@ export class AccountsService {
     if (email !== null && !EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
     if (input.password !== undefined) checkPassword(input.password);
     checkProfile(input.displayName, input.picture);
-    const accountId = randomUUID();
     const at = context.occurredAt;
+    // Checked before any identity is claimed: a refused sign-up leaves nothing behind.
+    const eligibility = input.eligibility === 'pending' ? 'pending' : await this.checkAttestation(input.eligibility, input.eligibility.attestedAt ?? at);
+    const accountId = randomUUID();
     const identities: [IdentityKind, string][] = [];
     if (email) identities.push(['email', email]);
     if (input.external) identities.push([input.external.kind, input.external.subject]);
@@ -113,6 +135,7 @@ export class AccountsService {
       via: input.via,
       roles: input.roles ?? [],
       passwordHash: input.passwordHash ?? (input.password === undefined ? null : await hashPassword(input.password)),
+      eligibility,
       at,
     }, context);
     return { accountId };
@@ -152,7 +175,7 @@ export class AccountsService {
     }
     try {
       const created = await this.register(
-        { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject } },
+        { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject }, eligibility: 'pending' },
         { ...context, actorId: 'self' },
       );
       return { accountId: created.accountId, created: true };
@@ -224,6 +247,38 @@ export class AccountsService {
   async exists(accountId: string): Promise<boolean> {
     const state = await this.state(accountId);
     return state.exists && !state.deleted;
+  }
+
+  /** The eligibility step of a first Google/Telegram sign-in; a no-op once attested. */
+  async attestEligibility(accountId: string, input: EligibilityInput, context: CommandContext): Promise<void> {
+    const attestation = await this.checkAttestation(input, context.occurredAt);
+    await this.execute(accountId, { type: 'AttestEligibility', attestation, at: context.occurredAt }, context);
+  }
+
+  /** At each sign-in: the versions in force, recorded when they differ from the last seen (continued use is acceptance). */
+  async recordPolicyVersionsSeen(accountId: string, context: CommandContext): Promise<void> {
+    const inForce = await this.policies.inForce(context.occurredAt);
+    await this.execute(accountId, { type: 'RecordPolicyVersionsSeen', termsVersion: inForce.terms, privacyVersion: inForce.privacy, at: context.occurredAt }, context);
+  }
+
+  /** With a provider invite: the provider terms in force must be the version accepted. */
+  async checkProviderTerms(version: string, at: string): Promise<void> {
+    const inForce = await this.policies.versionOf('provider-terms', at);
+    if (version !== inForce) throw invalid('provider_terms_version_not_in_force', `providerTermsVersion: the provider terms in force are version ${inForce} (GET /legal/provider-terms); accept that version.`);
+  }
+
+  async acceptProviderTerms(accountId: string, version: string, inviteId: string, context: CommandContext): Promise<void> {
+    await this.checkProviderTerms(version, context.occurredAt);
+    await this.execute(accountId, { type: 'AcceptProviderTerms', version, inviteId, at: context.occurredAt }, context);
+  }
+
+  /**
+   * Reported under 18 (issue 22 item 4): recorded, then every instance refuses the account's keys at
+   * once (the suspension denylist); the caller completes the deletion without a grace period.
+   */
+  async flagReportedMinor(accountId: string, referenceId: string | null, context: CommandContext): Promise<void> {
+    await this.execute(accountId, { type: 'FlagReportedMinor', referenceId, at: context.occurredAt }, context);
+    await publishKeyInvalidation(this.redis, { kind: 'account', accountId, suspended: true });
   }
 
   async changePassword(accountId: string, password: string, context: CommandContext): Promise<void> {

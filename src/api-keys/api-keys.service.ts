@@ -62,6 +62,8 @@ export class ApiKeysService {
     // A deletion request revoked every key; a new one would outlive the promise made to the person.
     if (account.deletionRequestedAt) throw conflict('deletion_pending', 'The account is being deleted; cancel the deletion request to create keys again.');
     if (account.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
+    // Issue 22: a first Google/Telegram sign-in confirms age and terms before anything (the CLI's keys:issue too).
+    if (account.eligibility === 'pending') throw forbidden('eligibility_pending', 'The account has not confirmed age and terms yet (POST /me/eligibility).');
     await this.kyc.assertAllowed(accountId, 'API keys'); // KYC_REQUIRED (P17)
     const active = await this.db
       .selectFrom('api_keys')

@@ -9,6 +9,21 @@ export class RegisterBody {
   password!: string;
   @ApiPropertyOptional({ maxLength: 100 })
   displayName?: string;
+  @ApiProperty({ enum: [true], description: 'The person confirms being 18 or older (an attestation; no birth date is kept)' })
+  over18!: boolean;
+  @ApiProperty({ example: '1', description: 'The version of the terms accepted: the one in force (GET /legal/terms)' })
+  termsVersion!: string;
+  @ApiProperty({ example: '1', description: 'The version of the privacy policy accepted: the one in force (GET /legal/privacy)' })
+  privacyVersion!: string;
+}
+
+export class EligibilityBody {
+  @ApiProperty({ enum: [true], description: 'The person confirms being 18 or older' })
+  over18!: boolean;
+  @ApiProperty({ example: '1' })
+  termsVersion!: string;
+  @ApiProperty({ example: '1' })
+  privacyVersion!: string;
 }
 
 export class ConfirmSignUpBody {
@@ -57,4 +72,6 @@ export class SessionResponse {
   accessTokenExpiresAt!: string;
   @ApiPropertyOptional({ description: 'true when this sign-in created the account' })
   created?: boolean;
+  @ApiPropertyOptional({ description: 'true: a first Google/Telegram sign-in must confirm age and terms (POST /me/eligibility) before any other route' })
+  eligibilityPending?: boolean;
 }

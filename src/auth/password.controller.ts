@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
 import { objectBody, optionalString, requiredString } from '../common/request-body';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { ELIGIBILITY_FIELDS, readEligibility } from '../legal/eligibility';
 import { ConfirmSignUpBody, LoginBody, RegisterBody, SessionResponse, SignUpStartedResponse } from './auth.dto';
 import { confirmPage, SIGN_UP_PAGE } from './email-proof/confirm-page';
 import { SignUpProof } from './email-proof/sign-up-proof';
@@ -28,14 +29,15 @@ export class PasswordController {
   @ApiOperation({ summary: 'Start a developer account with email and password: a link to confirm the email is mailed; the account exists once it is followed.' })
   @ApiBody({ type: RegisterBody })
   @ApiAcceptedResponse({ type: SignUpStartedResponse, description: 'The same answer whether or not the address already has an account (its owner is mailed a notice instead).' })
-  @ApiResponse({ status: 400, description: 'Bad email, password length or body.' })
+  @ApiResponse({ status: 400, description: 'Bad email, password length or body; eligibility_required (over18, termsVersion or privacyVersion missing: the message names which); terms_version_not_in_force / privacy_version_not_in_force.' })
   @ApiResponse({ status: 429, description: 'Too many sign-up mails to this address in the last hour.' })
   async register(@Body() raw: unknown): Promise<SignUpStartedResponse> {
-    const body = objectBody(raw, ['email', 'password', 'displayName']);
+    const body = objectBody(raw, ['email', 'password', 'displayName', ...ELIGIBILITY_FIELDS]);
     const email = requiredString(body, 'email', 3, EMAIL_MAX_LENGTH);
     const password = requiredString(body, 'password', 1, PASSWORD_MAX_LENGTH); // the service checks the policy
     const displayName = optionalString(body, 'displayName', 1, 100);
-    await this.proof.start({ email, password, displayName: displayName ?? null });
+    const eligibility = readEligibility(body);
+    await this.proof.start({ email, password, displayName: displayName ?? null, eligibility });
     return { status: 'check_your_email', message: 'If this address can be used, a link to confirm it is on its way. Follow it to create the account.' };
   }
 

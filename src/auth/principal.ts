@@ -13,6 +13,8 @@ export interface SessionPrincipal {
   sessionId: string;
   roles: Role[];
   status: AccountState['status'];
+  /** A first Google/Telegram sign-in that has not yet confirmed age and terms: only the eligibility step is open. */
+  eligibilityPending: boolean;
 }
 
 /** What a sign-in strategy hands to its controller before a session is started. */

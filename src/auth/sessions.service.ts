@@ -19,6 +19,8 @@ export interface IssuedSession {
   accessTokenExpiresAt: string;
   refreshToken: string;
   refreshTokenMaxAgeSeconds: number;
+  /** The account must confirm age and terms (POST /me/eligibility) before anything else. */
+  eligibilityPending?: boolean;
 }
 
 /** `{sid}.{secret}`: the sid finds the session, the 256-bit secret proves possession. */
@@ -46,7 +48,8 @@ export class SessionsService {
     const ttlSeconds = this.config.sessionRefreshTtlSeconds;
     await this.store.create(sessionId, { accountId, refreshHash: this.refreshHash(refreshToken), method, createdAt: now() }, ttlSeconds);
     const access = this.tokens.sign(accountId, sessionId, state.roles);
-    return { accountId, sessionId, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenMaxAgeSeconds: ttlSeconds };
+    const pending = state.eligibility === 'pending' ? { eligibilityPending: true } : {};
+    return { accountId, sessionId, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenMaxAgeSeconds: ttlSeconds, ...pending };
   }
 
   /** Rotates the refresh token and issues a new access token; a reused token ends the session. */
@@ -114,7 +117,7 @@ export class SessionsService {
     const state = await this.accounts.state(accountId);
     if (!state.exists || state.deleted) throw unauthorized('session_ended', 'This session has ended; sign in again.');
     if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
-    return { accountId, sessionId: claims.sid, roles: state.roles, status: state.status };
+    return { accountId, sessionId: claims.sid, roles: state.roles, status: state.status, eligibilityPending: state.eligibility === 'pending' };
   }
 
   private refreshHash(token: string): string {

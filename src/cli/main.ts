@@ -28,6 +28,15 @@ const email: FlagSpec = { name: 'email', required: true, value: '<email>' };
 const password: FlagSpec = { name: 'password', required: true, value: '<password>' };
 const displayName: FlagSpec = { name: 'name', value: '<display name>' };
 const role: FlagSpec = { name: 'role', required: true, value: '<role>' };
+// Issue 22: the person whose account this is confirms their age and accepts the versions in force (GET /legal/terms, /legal/privacy).
+const eligibility: FlagSpec[] = [
+  { name: 'over18', required: true, value: 'yes' },
+  { name: 'accept-terms', required: true, value: '<terms version>' },
+  { name: 'accept-privacy', required: true, value: '<privacy policy version>' },
+];
+const checkOver18 = (f: Record<string, string>) => {
+  if (f.over18 !== 'yes') throw new UsageError('--over18 must be "yes": the person confirms being 18 or older');
+};
 
 const accounts = () => import('./commands/accounts.commands');
 const projections = () => import('./commands/projections.commands');
@@ -40,11 +49,14 @@ const COMMANDS: Record<string, Command> = {
   'projections:rebuild': { help: 'truncate every read model and replay all events', flags: [], load: async () => (await projections()).rebuildProjections },
   'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', flags: [], load: async () => (await projections()).verifyProjectionsCommand },
   'retention:run': { help: 'run one retention sweep now: summarise and remove old usage detail, remove old sign-ins', flags: [], load: async () => (await import('./commands/retention.commands')).runRetention },
-  'admin:create': { help: 'register an account with the admin role', flags: [email, password, displayName], load: async () => (await accounts()).createAdmin },
+  'admin:create': { help: 'register an account with the admin role (the person confirms 18+ and accepts the terms and privacy policy in force)', flags: [email, password, displayName, ...eligibility], check: checkOver18, load: async () => (await accounts()).createAdmin },
   'users:create': {
-    help: 'register an account (role: developer, finance, support or admin; provider is invite-only)',
-    flags: [email, password, displayName, { name: 'role', value: '<role>' }],
-    check: (f) => void (f.role && assignableRole(f.role)),
+    help: 'register an account (role: developer, finance, support or admin; provider is invite-only); the person confirms 18+ and accepts the terms and privacy policy in force',
+    flags: [email, password, displayName, { name: 'role', value: '<role>' }, ...eligibility],
+    check: (f) => {
+      checkOver18(f);
+      if (f.role) assignableRole(f.role);
+    },
     load: async () => (await accounts()).createUser,
   },
   'keys:issue': {

@@ -72,6 +72,19 @@ export interface AppConfig {
   mail: MailConfig;
   /** Where this API is reached from outside: the links in mails point here. */
   publicUrl: string;
+  legal: LegalConfig;
+}
+
+/** Policy versions and sign-up agreements (src/legal). */
+export interface LegalConfig {
+  /** A published policy version takes effect at least this many days after it is published. */
+  noticeDays: number;
+  /** In force while no version of that kind has been published (a fresh install). */
+  termsVersion: string;
+  privacyVersion: string;
+  providerTermsVersion: string;
+  /** How often the worker looks for policy notices still to queue. */
+  noticeSweepIntervalMs: number;
 }
 
 /** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
@@ -536,6 +549,23 @@ function readMail(r: Reader, nodeEnv: NodeEnv): MailConfig {
   };
 }
 
+const POLICY_VERSION = /^[A-Za-z0-9._-]{1,40}$/;
+
+function readLegal(r: Reader): LegalConfig {
+  const version = (name: string): string => {
+    const value = r.string(name, '1');
+    if (!POLICY_VERSION.test(value)) r.problems.push(`${name} must be 1..40 letters, digits, ".", "_" or "-" (got "${value.slice(0, 50)}")`);
+    return value;
+  };
+  return {
+    noticeDays: r.int('POLICY_NOTICE_DAYS', 30, 0, 365),
+    termsVersion: version('TERMS_VERSION'),
+    privacyVersion: version('PRIVACY_VERSION'),
+    providerTermsVersion: version('PROVIDER_TERMS_VERSION'),
+    noticeSweepIntervalMs: r.int('POLICY_NOTICE_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400) * 1000,
+  };
+}
+
 /** Never taken from a request's Host header: a forged Host would put an attacker's site in our mails. */
 function readPublicUrl(r: Reader, nodeEnv: NodeEnv, port: number): string {
   if (nodeEnv === 'production' && !r.optional('PUBLIC_URL')) {
@@ -668,6 +698,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     security: readSecurity(r, nodeEnv === 'production'),
     nodeTrust: readNodeTrust(r),
+    legal: readLegal(r),
   };
   checkRequestFitsHold(r, config);
   if (config.telegramBotToken && !/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(config.telegramBotToken)) {

@@ -41,6 +41,17 @@ export interface PersonalDataKeysTable {
   shredded_at: Date | null;
 }
 
+/** The policy notice worker's progress per published version (src/legal/policy-notices.ts). */
+export interface PolicyNoticeRunsTable {
+  kind: string;
+  version: string;
+  effective_at: Date;
+  cursor_registered_at: Date | null;
+  cursor_account_id: string | null;
+  queued: Generated<number>;
+  finished_at: Date | null;
+}
+
 export interface AccountsTable {
   account_id: string;
   email_hash: string;
@@ -499,6 +510,7 @@ export interface Database {
   mail_log: MailLogTable;
   notification_preferences: NotificationPreferencesTable;
   low_balance_watch: LowBalanceWatchTable;
+  policy_notice_runs: PolicyNoticeRunsTable;
   payment_discrepancies: PaymentDiscrepanciesTable;
   payment_reconciliation_runs: PaymentReconciliationRunsTable;
   payment_webhook_events: PaymentWebhookEventsTable;

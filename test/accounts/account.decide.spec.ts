@@ -7,12 +7,14 @@ const registered: AccountEvent = {
   type: 'AccountRegistered',
   data: { accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password', roles: ['developer'], registeredAt: at },
 };
-const register = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, at };
+const attestation = { over18: true as const, termsVersion: '1', privacyVersion: '1', attestedAt: at };
+const attested: AccountEvent = { type: 'EligibilityAttested', data: attestation };
+const register = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, eligibility: attestation, at };
 
 describe('account decider', () => {
   it('registers with the developer role, and a password when one is given', () => {
-    given(accountDecider, []).when(register).then([registered]);
-    given(accountDecider, []).when({ ...register, passwordHash: 'scrypt$x' }).then([registered, { type: 'PasswordChanged', data: { passwordHash: 'scrypt$x', changedAt: at } }]);
+    given(accountDecider, []).when(register).then([registered, attested]);
+    given(accountDecider, []).when({ ...register, passwordHash: 'scrypt$x' }).then([registered, { type: 'PasswordChanged', data: { passwordHash: 'scrypt$x', changedAt: at } }, attested]);
   });
   it('refuses a second registration and commands on a missing account', () => {
     given(accountDecider, [registered]).when(register).thenRefuses('account_exists');

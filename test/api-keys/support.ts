@@ -5,6 +5,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { ProcessRole } from '../../src/app.module';
 import { startTestApp } from '../support/app';
+import { AGREED } from '../support/eligibility';
 
 export const ctx = () => ({ actorId: 'test', occurredAt: new Date().toISOString() });
 export const bearer = (key: string) => `Bearer ${key}`;
@@ -30,7 +31,7 @@ export async function waitFor<T>(probe: () => T | Falsy | Promise<T | Falsy>, ti
 
 export async function registerDeveloper(accounts: AccountsService, label: string): Promise<string> {
   const email = `${label}-${randomBytes(4).toString('hex')}@example.com`;
-  return (await accounts.register({ email, password: 'correct horse battery', via: 'password' }, ctx())).accountId;
+  return (await accounts.register({ email, password: 'correct horse battery', via: 'password', eligibility: AGREED }, ctx())).accountId;
 }
 
 /** A well-formed key that was never issued. */

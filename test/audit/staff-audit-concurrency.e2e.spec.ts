@@ -6,6 +6,7 @@ import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-ap
 import { auditEvents } from '../support/audit-events';
 import { eventually } from '../support/eventually';
 import { Browser } from '../support/browser';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const CONCURRENT = 256;
@@ -25,7 +26,7 @@ describe('staff audit under concurrency', () => {
     const roles: Role[][] = [['admin'], ['finance'], ['support'], ['admin', 'finance', 'support']];
     for (const [i, r] of roles.entries()) {
       const email = `staff-${i}@example.com`;
-      await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles: r }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+      await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: r }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
       const browser = newBrowser();
       expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
       staff.push(browser);

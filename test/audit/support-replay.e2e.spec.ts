@@ -7,6 +7,7 @@ import { startInferenceHarness, InferenceHarness, MODEL } from '../inference/har
 import { Browser } from '../support/browser';
 import { cli } from '../support/cli';
 import { eventually } from '../support/eventually';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'Zelda.Replay@example.com';
@@ -33,7 +34,7 @@ describe('support replay: timeline, state at an instant, balance explained; ever
   const snapshots: Snapshot[] = [];
 
   async function staff(email: string, roles: Role[]) {
-    const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const browser = newBrowser();
     expect((await browser.post(`${url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     return { accountId, browser };

@@ -69,10 +69,26 @@ export function newBrowser(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Tollgate
  */
 export async function signUp(browser: Browser, url: string, body: { email: string; password: string; displayName?: string }, headers: Record<string, string> = {}): Promise<BrowserResponse> {
   const asked = Date.now();
-  const started = await browser.post(`${url}/auth/register`, body, headers);
+  // As the sign-up form does (issue 22): 18 or older, and the versions in force accepted.
+  const started = await browser.post(`${url}/auth/register`, { ...(await eligibilityInForce(url)), ...body }, headers);
   if (started.status !== 202) return started;
   const token = await mailedSignUpToken(await sharedSmtpSink(), body.email, asked);
   return browser.post(`${url}/auth/register/confirm`, { token }, headers);
+}
+
+/** What a person confirms at sign-up: 18 or older, and the terms and privacy policy in force (read as a client would). */
+export async function eligibilityInForce(url: string): Promise<{ over18: true; termsVersion: string; privacyVersion: string }> {
+  const version = async (kind: string) => ((await (await fetch(`${url}/legal/${kind}`)).json()) as { inForce: { version: string } }).inForce.version;
+  return { over18: true, termsVersion: await version('terms'), privacyVersion: await version('privacy') };
+}
+
+/**
+ * The eligibility step a first Google/Telegram sign-in lands on (issue 22): confirm 18 or older and
+ * accept the versions in force, as the console does.
+ */
+export async function confirmEligibility(browser: Browser, url: string): Promise<void> {
+  const res = await browser.post(`${url}/me/eligibility`, await eligibilityInForce(url));
+  if (res.status !== 204) throw new Error(`confirming eligibility failed: ${res.status} ${res.text}`);
 }
 
 export async function register(browser: Browser, url: string, email: string, password = 'correct horse battery staple'): Promise<string> {

@@ -1,4 +1,4 @@
-import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
+import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from './auth-app';
 import { Browser } from '../support/browser';
 import { TELEGRAM_BOT_TOKEN, unixNow, widgetPayload } from './telegram-widget';
 
@@ -54,6 +54,7 @@ describe('credential changes end the other sessions', () => {
     const telegram = { id: 99_001, first_name: 'Grace' };
     const stale = newBrowser();
     expect((await stale.post(`${t.url}/auth/telegram`, widgetPayload({ ...telegram, auth_date: unixNow() }))).status).toBe(200);
+    await confirmEligibility(stale, t.url);
     const other = newBrowser();
     expect((await other.post(`${t.url}/auth/telegram`, widgetPayload({ ...telegram, auth_date: unixNow() }))).status).toBe(200);
     await new Promise((r) => setTimeout(r, RECENT_SIGN_IN_SECONDS * 1000 + 200));

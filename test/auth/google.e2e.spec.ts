@@ -3,7 +3,8 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { Browser } from '../support/browser';
 import { GoogleOAuthStandin, GoogleUser } from '../support/google-oauth-standin';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
-import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
+import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from './auth-app';
+import { AGREED } from '../support/eligibility';
 
 const APP_URL = 'https://dashboard.tollgate.test/welcome';
 
@@ -42,7 +43,10 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
     const consent = await browser.get(start.location!);
     expect(consent.status).toBe(302);
     expect(consent.location).toMatch(/\/auth\/google\/callback\?/);
-    return browser.get(consent.location!);
+    const signedIn = await browser.get(consent.location!);
+    // The console's next step after a first sign-in (issue 22): confirm age and terms.
+    if (signedIn.status === 302 && (await browser.get(`${t.url}/me/eligibility`)).body.status === 'pending') await confirmEligibility(browser, t.url);
+    return signedIn;
   }
 
   it('registers on first sign-in, signs the same account in the second time, and redirects to APP_URL', async () => {
@@ -157,7 +161,7 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
     const victim: GoogleUser = { sub: '115550000000000000042', email: 'grace.victim@example.com', email_verified: true, name: 'Grace', picture: null as unknown as string };
     const attacker = newBrowser();
     const asked = Date.now();
-    expect((await attacker.post(`${t.url}/auth/register`, { email: victim.email, password: 'attacker password 123' })).status).toBe(202);
+    expect((await attacker.post(`${t.url}/auth/register`, { email: victim.email, password: 'attacker password 123', ...AGREED })).status).toBe(202);
     // The link went to the victim's mailbox; the attacker has no account and no way to make one.
     expect((await newBrowser().post(`${t.url}/auth/login`, { email: victim.email, password: 'attacker password 123' })).status).toBe(401);
     const forged = await attacker.post(`${t.url}/auth/register/confirm`, { token: 'eyJlbWFpbCI6ImdyYWNlIn0.AAAA' });

@@ -3,6 +3,7 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/personal-data/
 import { Browser } from '../support/browser';
 import { sharedSmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, newBrowser, register, signUp, startAuthApp } from './auth-app';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -51,11 +52,11 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body).toMatchObject({ status: 400, code: 'invalid_body' });
     }
-    const short = await browser.post(`${t.url}/auth/register`, { email: 'x@example.com', password: 'short' });
+    const short = await browser.post(`${t.url}/auth/register`, { email: 'x@example.com', password: 'short', ...AGREED });
     expect(short.body).toMatchObject({ status: 400, code: 'invalid_password' });
     await register(browser, t.url, 'taken@example.com');
-    const taken = await browser.post(`${t.url}/auth/register`, { email: 'TAKEN@example.com', password: PASSWORD });
-    const fresh = await browser.post(`${t.url}/auth/register`, { email: 'fresh@example.com', password: PASSWORD });
+    const taken = await browser.post(`${t.url}/auth/register`, { email: 'TAKEN@example.com', password: PASSWORD, ...AGREED });
+    const fresh = await browser.post(`${t.url}/auth/register`, { email: 'fresh@example.com', password: PASSWORD, ...AGREED });
     expect([taken.status, taken.body]).toEqual([fresh.status, fresh.body]);
     expect(taken.status).toBe(202);
     const notice = await (await sharedSmtpSink()).waitFor((m) => m.to.includes('taken@example.com') && m.notificationId.startsWith('sign-up-exists-'));

@@ -3,6 +3,7 @@ import { Role } from '../../src/accounts/account.events';
 import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
 import { Browser } from '../support/browser';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -20,7 +21,7 @@ describe('roles, admin actions and suspension', () => {
 
   /** Staff accounts are made by operators (the CLI); here through the same service. */
   async function staff(email: string, roles: Role[]): Promise<{ accountId: string; browser: Browser }> {
-    const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const browser = newBrowser();
     const res = await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD });
     expect(res.status).toBe(200);
@@ -144,7 +145,8 @@ describe('roles, admin actions and suspension', () => {
     expect((await user.post(`${t.url}/me/deletion-request`)).status).toBe(202);
     const events = await accountEvents(userId);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['ProfileUpdated', 'PasswordChanged', 'DeletionRequested']));
-    // After registration (AccountRegistered + PasswordChanged by 'self'), every change names the account as actor.
-    expect(events.slice(2).every((e) => e.metadata.actorId === userId)).toBe(true);
+    // After registration (AccountRegistered + PasswordChanged + EligibilityAttested by 'self'), every change names the account as actor.
+    expect(events.slice(0, 3).map((e) => [e.type, e.metadata.actorId])).toEqual([['AccountRegistered', 'self'], ['PasswordChanged', 'self'], ['EligibilityAttested', 'self']]);
+    expect(events.slice(3).every((e) => e.metadata.actorId === userId)).toBe(true);
   });
 });

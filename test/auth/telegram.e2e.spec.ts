@@ -1,4 +1,4 @@
-import { AuthTestApp, newBrowser, startAuthApp } from './auth-app';
+import { AuthTestApp, confirmEligibility, newBrowser, startAuthApp } from './auth-app';
 import { TELEGRAM_BOT_TOKEN as BOT_TOKEN, unixNow as now, widgetPayload } from './telegram-widget';
 
 describe('Telegram login widget sign-in', () => {
@@ -16,8 +16,9 @@ describe('Telegram login widget sign-in', () => {
     const browser = newBrowser();
     const first = await browser.post(`${t.url}/auth/telegram`, widgetPayload(fields));
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ accountId: expect.any(String), created: true });
+    expect(first.body).toMatchObject({ accountId: expect.any(String), created: true, eligibilityPending: true });
     expect(browser.cookie(t.host, 'tg_session')).toBeDefined();
+    await confirmEligibility(browser, t.url);
     const me = await browser.get(`${t.url}/me`);
     expect(me.body).toMatchObject({ accountId: first.body.accountId, email: null, displayName: 'Ada L', picture: 'https://t.me/i/userpic/320/ada.jpg', registeredVia: 'telegram' });
 

@@ -38,6 +38,7 @@ import { REDIS } from '../../src/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { alignTable, fmtInt, intSetting, pct, runWorkers, Samples, Stopwatch } from './bench-helpers';
+import { AGREED } from '../support/eligibility';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -129,7 +130,7 @@ async function setup(keyCount: number, track: (close: () => Promise<unknown>) =>
   const keys = app.get(ApiKeysService);
   const headers: string[] = [];
   for (let account = 0; headers.length < keyCount; account++) {
-    const { accountId } = await accounts.register({ email: `bench${account}@example.com`, password: 'bench bench bench', via: 'password' }, ctx());
+    const { accountId } = await accounts.register({ email: `bench${account}@example.com`, password: 'bench bench bench', via: 'password', eligibility: AGREED }, ctx());
     for (let k = 0; k < 50 && headers.length < keyCount; k++) {
       const issued = await keys.issue(accountId, { name: `bench-${k}`, limits: { requestsPerMinute: 600, tokensPerMinute: 100_000 } }, ctx());
       headers.push(`Bearer ${issued.key}`);

@@ -28,6 +28,7 @@ import { recordUsage } from '../../src/metering/usage-recorder';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
 import { alignTable, fmtInt, intSetting, msSince, now, pct, runWorkers, Samples, split, Stopwatch } from './bench-helpers';
+import { AGREED } from '../support/eligibility';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const ctx = () => ({ actorId: 'bench', occurredAt: new Date().toISOString() });
@@ -94,7 +95,7 @@ async function redisRow(clients: Redis[], workers: number, pairs: number, label:
 async function endToEndRow(app: INestApplication, charges: number, workers: number): Promise<LedgerRow> {
   const spending = app.get(CreditSpending);
   const store = app.get<EventStore>(EVENT_STORE);
-  const accounts = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await app.get(AccountsService).register({ email: `bench${i}-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', roles: [] }, ctx())).accountId));
+  const accounts = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await app.get(AccountsService).register({ email: `bench${i}-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId));
   let last: Position | null = null;
   for (const a of accounts) last = (await app.get(CreditsService).grant(a, 1_000_000n * 1_000_000n, 'bench', ctx())).position;
   await app.get(BalanceFeeder).waitUntilPassed(last as Position);

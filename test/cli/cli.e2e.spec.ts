@@ -5,6 +5,8 @@ const KEY = /^tg_live_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/;
 const PASSWORD = 'correct horse battery staple';
 /** Each child process transpiles the CLI (≈ 4 s, several times that on a loaded 2-core machine). */
 const CLI_TIMEOUT_MS = 120_000;
+/** Issue 22: the person confirms 18 or older and accepts the configured versions ('1') in force. */
+const AGREE = ['--over18', 'yes', '--accept-terms', '1', '--accept-privacy', '1'];
 
 describe('the CLI (src/cli/main.ts) goes through the same services', () => {
   let database: TestDatabase;
@@ -29,7 +31,7 @@ describe('the CLI (src/cli/main.ts) goes through the same services', () => {
       cli(env, ['admin:create', '--password', PASSWORD]),
       cli(env, ['admin:create', 'a@example.com']),
       cli(env, ['no-such-command']),
-      cli(env, ['users:create', '--email', 'p@example.com', '--password', PASSWORD, '--role', 'provider']),
+      cli(env, ['users:create', '--email', 'p@example.com', '--password', PASSWORD, '--role', 'provider', ...AGREE]),
       cli(env, ['roles:grant', '--email', 'p@example.com', '--role', 'overlord']),
     ]);
     for (const run of runs) {
@@ -46,23 +48,40 @@ describe('the CLI (src/cli/main.ts) goes through the same services', () => {
   }, CLI_TIMEOUT_MS);
 
   it('admin:create registers an admin, recorded as done by operator:cli', async () => {
-    const run = await cli(env, ['admin:create', '--email', 'root@example.com', '--password', PASSWORD, '--name', 'Root']);
+    const run = await cli(env, ['admin:create', '--email', 'root@example.com', '--password', PASSWORD, '--name', 'Root', ...AGREE]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const { accountId, roles } = JSON.parse(run.stdout);
     expect(roles).toEqual(['developer', 'admin']);
     const events = await accountEvents(accountId);
     expect(events[0]).toMatchObject({ event_type: 'AccountRegistered', data: { roles: ['developer', 'admin'], via: 'cli' }, metadata: { actorId: 'operator:cli' } });
+    expect(events[2]).toMatchObject({ event_type: 'EligibilityAttested', data: { over18: true, termsVersion: '1', privacyVersion: '1', attestedAt: expect.any(String) } });
     expect(JSON.stringify(events)).not.toContain('root@example.com');
   }, CLI_TIMEOUT_MS);
 
   it('users:create takes --flag=value and a staff role; a taken email is refused (exit 1)', async () => {
-    const run = await cli(env, ['users:create', '--email=dev@example.com', `--password=${PASSWORD}`, '--role=finance']);
+    const run = await cli(env, ['users:create', '--email=dev@example.com', `--password=${PASSWORD}`, '--role=finance', '--over18=yes', '--accept-terms=1', '--accept-privacy=1']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).roles).toEqual(['developer', 'finance']);
-    const taken = await cli(env, ['users:create', '--email', 'ROOT@example.com', '--password', PASSWORD]);
+    const taken = await cli(env, ['users:create', '--email', 'ROOT@example.com', '--password', PASSWORD, ...AGREE]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('email_taken');
+  }, CLI_TIMEOUT_MS);
+
+  it('a staff account is created only with the age confirmation and the versions in force (issue 22): usage error 2 naming what is missing, 1 for a version not in force', async () => {
+    const [none, notYes, oldTerms] = await Promise.all([
+      cli(env, ['admin:create', '--email', 'minor@example.com', '--password', PASSWORD]),
+      cli(env, ['users:create', '--email', 'minor@example.com', '--password', PASSWORD, '--over18', 'no', '--accept-terms', '1', '--accept-privacy', '1']),
+      cli(env, ['users:create', '--email', 'minor@example.com', '--password', PASSWORD, '--over18', 'yes', '--accept-terms', '0.9', '--accept-privacy', '1']),
+    ]);
+    expect([none.code, notYes.code, oldTerms.code]).toEqual([2, 2, 1]);
+    expect(none.stderr).toContain('missing --over18, --accept-terms, --accept-privacy');
+    expect(notYes.stderr).toContain('--over18 must be "yes"');
+    expect(oldTerms.stderr).toContain('terms_version_not_in_force');
+    expect(oldTerms.stderr).toContain('version 1');
+    const { rows } = await database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type = 'IdentityClaimed'`);
+    console.log(`CLI sign-up without attestation: exit ${none.code} (${none.stderr.split('\n')[0]}); --over18 no: exit ${notYes.code}; terms 0.9: exit ${oldTerms.code}; identities claimed in all: ${rows[0].n}`);
+    expect(rows[0].n).toBe(2); // root@ and dev@ only: the refused sign-ups claimed nothing
   }, CLI_TIMEOUT_MS);
 
   it('keys:issue prints the key once on stdout and metadata on stderr; only its hash is stored', async () => {

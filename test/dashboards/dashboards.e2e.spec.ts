@@ -22,6 +22,7 @@ import { EngineStandin, startEngine } from '../nodes/engine-standin';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL2 = 'tollgate-test/mistral:7b';
 const PASSWORD = 'correct horse battery staple';
@@ -117,9 +118,9 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     const app = h.t.app;
     // A second provider serving a second model.
     const accounts = app.get(AccountsService);
-    ({ accountId: providerB } = await accounts.register({ email: 'provider-b@example.com', password: PASSWORD, via: 'cli', roles: [] }, ctx()));
+    ({ accountId: providerB } = await accounts.register({ email: 'provider-b@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx()));
     const invite = await app.get(ProviderInvitesService).issue('provider-b@example.com', ctx());
-    await app.get(ProviderInvitesService).accept(providerB, invite.token, ctx());
+    await app.get(ProviderInvitesService).accept(providerB, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     await app.get(PricesService).set({ model: MODEL2, inputMicroUsdPerMTok: 3_000_000n, outputMicroUsdPerMTok: 5_000_000n, perImageMicroUsd: PRICE.perImageMicroUsd }, ctx());
     engineB = await startEngine({ models: [MODEL2], name: 'engine-b' });
     const port = await freePort();
@@ -137,7 +138,7 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     }, 10_000, 50);
     providerABrowser = await signIn('provider-dashboards@example.com');
     providerBBrowser = await signIn('provider-b@example.com');
-    await accounts.register({ email: 'dash-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, ctx());
+    await accounts.register({ email: 'dash-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
     admin = await signIn('dash-admin@example.com');
 
     // Traffic: two models, three keys, two providers; varied latencies; node B cuts some streams.

@@ -25,6 +25,7 @@ import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runti
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { startEngine } from '../nodes/engine-standin';
 import { freePort } from '../support/net';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL = 'demo/llama-3-8b-instruct';
 const step = (n: number, text: string) => process.stdout.write(`\n\x1b[1m${n}. ${text}\x1b[0m\n`);
@@ -55,9 +56,9 @@ async function main(): Promise<void> {
   try {
     step(2, 'A provider joins by invite, registers a GPU node and runs the node agent in front of a SIMULATED engine');
     const accounts = app.get(AccountsService);
-    const provider = await accounts.register({ email: 'gpu-owner@demo.test', password: 'demo password 123', displayName: 'GPU owner', via: 'cli', roles: [] }, ctx());
+    const provider = await accounts.register({ email: 'gpu-owner@demo.test', password: 'demo password 123', displayName: 'GPU owner', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const invite = await app.get(ProviderInvitesService).issue('gpu-owner@demo.test', ctx());
-    await app.get(ProviderInvitesService).accept(provider.accountId, invite.token, ctx());
+    await app.get(ProviderInvitesService).accept(provider.accountId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     const agentPort = await freePort();
     const node = await app.get(NodesService).register(provider.accountId, { name: 'rtx-4090-box', endpointUrl: `http://127.0.0.1:${agentPort}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(node.nodeId, ctx());
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     show('price', `${MODEL}: $0.15 / $0.60 per million input / output tokens`);
 
     step(3, 'A developer gets $5 of credits and an API key');
-    const developer = await accounts.register({ email: 'dev@demo.test', password: 'demo password 123', displayName: 'Developer', via: 'cli', roles: [] }, ctx());
+    const developer = await accounts.register({ email: 'dev@demo.test', password: 'demo password 123', displayName: 'Developer', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const granted = await app.get(CreditsService).grant(developer.accountId, 5_000_000n, 'demo credits', ctx());
     await app.get(BalanceFeeder).waitUntilPassed(granted.position as Position);
     await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();

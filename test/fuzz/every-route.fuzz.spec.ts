@@ -21,6 +21,7 @@ import { eventually } from '../support/eventually';
 import { ROLE_NAMES, RoleName, signInEachRole, SignedIn, PASSWORD } from '../support/role-users';
 import { FuzzCase, fuzzCase, Identity, Pools, Route } from './requests';
 import { Answer, judge, send } from './send';
+import { AGREED } from '../support/eligibility';
 
 /**
  * Issue 15 item 9: random and malformed requests to every route the app serves, found from the
@@ -139,7 +140,7 @@ describe('fuzz: every route, with every role and without', () => {
     apiKey = v1.key;
     v1AccountId = v1.accountId;
     // Records the fuzzer may act on by id: other people's, never the signed-in roles' own.
-    const victims = await Promise.all([0, 1, 2].map(async (i) => (await app.get(AccountsService).register({ email: `victim-${i}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx())).accountId));
+    const victims = await Promise.all([0, 1, 2].map(async (i) => (await app.get(AccountsService).register({ email: `victim-${i}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId));
     const victimKey = await app.get(ApiKeysService).issue(victims[0], { name: 'victim' }, ctx());
     const node = await as.provider.browser.post(`${url}/provider/nodes`, { name: 'fuzz-node', endpointUrl: 'http://127.0.0.1:1', models: ['fuzz-model'] });
     expect(node.status).toBe(201);

@@ -14,6 +14,7 @@ import { TestConfigOverrides } from '../support/app';
 import { EngineStandin, startEngine } from '../nodes/engine-standin';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 export const MODEL = 'tollgate-test/llama:8b';
 /** $1 per million input tokens, $2 per million output tokens, 2 cents an image. */
@@ -71,9 +72,9 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
   } as TestConfigOverrides);
   const app = t.app;
   const accounts = app.get(AccountsService);
-  const { accountId: providerId } = await accounts.register({ email: `provider-${label}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+  const { accountId: providerId } = await accounts.register({ email: `provider-${label}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
   const invite = await app.get(ProviderInvitesService).issue(`provider-${label}@example.com`, ctx());
-  await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx());
+  await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
   await app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
 
   const engines: E[] = [];
@@ -101,7 +102,7 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
     agents,
     async developer(credits, limits = {}) {
       const n = ++counter;
-      const { accountId } = await accounts.register({ email: `dev${n}-${label}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+      const { accountId } = await accounts.register({ email: `dev${n}-${label}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const microUsd = typeof credits === 'bigint' ? credits * 1_000_000n : credits.microUsd;
       if (microUsd > 0n) {
         const { position } = await app.get(CreditsService).grant(accountId, microUsd, 'test credits', ctx());

@@ -4,6 +4,7 @@ import { Role } from '../../src/accounts/account.events';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -15,7 +16,7 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
   let finance: { accountId: string; browser: Browser };
 
   async function staff(email: string, roles: Role[]) {
-    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const browser = newBrowser();
     expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     return { accountId, browser };

@@ -17,6 +17,7 @@ import { verifyProjections } from '../../src/projection-runtime/verify';
 import { REDIS } from '../../src/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { AGREED } from '../support/eligibility';
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with LEDGER_SEED. */
 function rng(seed: number) {
@@ -66,7 +67,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const feeder = app.get(BalanceFeeder);
     const redis = app.get<Redis>(REDIS);
     const runner = app.get<ProjectionRunner>(PROJECTION_RUNNER);
-    const { accountId } = await app.get(AccountsService).register({ email: `stall-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', roles: [] }, ctx());
+    const { accountId } = await app.get(AccountsService).register({ email: `stall-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     await feeder.waitUntilPassed((await credits.grant(accountId, 10_000_000n, 'first', ctx())).position as Position);
     expect((await spending.funds(accountId)).balanceMicroUsd).toBe(10_000_000n);
 
@@ -89,7 +90,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const redis = app.get<Redis>(REDIS);
     const feeder = app.get(BalanceFeeder);
     const accounts = await Promise.all(
-      Array.from({ length: 6 }, async (_, i) => (await app.get(AccountsService).register({ email: `w${i}-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', roles: [] }, ctx())).accountId),
+      Array.from({ length: 6 }, async (_, i) => (await app.get(AccountsService).register({ email: `w${i}-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId),
     );
     const providerIds = ['prov-a', 'prov-b'];
     const model: Model = { credits: new Map(accounts.map((a) => [a, 0n])), abandoned: new Map(accounts.map((a) => [a, 0n])), providers: new Map(providerIds.map((p) => [p, 0n])), revenue: 0n, purchases: [] };

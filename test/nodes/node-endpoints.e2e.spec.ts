@@ -19,6 +19,7 @@ import { SECRETS, Secrets } from '../../src/security/secrets';
 import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { cli } from '../support/cli';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL = 'guard-test/model:1b';
 const PASSWORD = 'correct horse battery staple';
@@ -43,9 +44,9 @@ describe('nodes cannot point inside: registration and the gateway, with no inter
       nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 2_000, registryRefreshMs: 50, priceRefreshMs: 50, attemptTimeoutMs: 2_000 },
     });
     const email = `gpu-${Date.now()}@example.com`;
-    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const invite = await t.app.get(ProviderInvitesService).issue(email, ctx());
-    await t.app.get(ProviderInvitesService).accept(accountId, invite.token, ctx());
+    await t.app.get(ProviderInvitesService).accept(accountId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     const browser = newBrowser();
     expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     provider = { id: accountId, email, browser };
@@ -113,7 +114,7 @@ describe('nodes cannot point inside: registration and the gateway, with no inter
     await t.caughtUp();
     await t.app.get(NodeRegistry).reload();
 
-    const { accountId } = await t.app.get(AccountsService).register({ email: `dev-${Date.now()}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+    const { accountId } = await t.app.get(AccountsService).register({ email: `dev-${Date.now()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const { position } = await t.app.get(CreditsService).grant(accountId, 5_000_000n, 'test credits', ctx());
     await t.app.get(BalanceFeeder).waitUntilPassed(position as Position);
     await t.caughtUp();

@@ -5,6 +5,7 @@ import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites
 import { startTestApp } from '../support/app';
 import { cli } from '../support/cli';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () => {
   let database: TestDatabase;
@@ -31,7 +32,7 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     const [invite, badPrice] = await Promise.all([
       cli(env, ['providers:invite', '--email', email]),
       cli(env, ['prices:set', '--model', 'llama3:8b', '--input-usd-per-mtok', '0.1234567', '--output-usd-per-mtok', '1']),
-      app.get(AccountsService).register({ email, password: 'correct horse battery staple', via: 'password' }, { actorId: 'self', occurredAt: new Date().toISOString() }),
+      app.get(AccountsService).register({ email, password: 'correct horse battery staple', via: 'password', eligibility: AGREED }, { actorId: 'self', occurredAt: new Date().toISOString() }),
     ]);
     expect(badPrice.code).toBe(2);
     expect(badPrice.stderr).toContain('at most 6 decimals');
@@ -39,7 +40,7 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     const token = invite.stdout.trim();
     expect(token).toMatch(/^tg_inv_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/);
     const providerId = (await app.get(AccountsService).findIdByEmail(email))!;
-    await app.get(ProviderInvitesService).accept(providerId, token, { actorId: providerId, occurredAt: new Date().toISOString() });
+    await app.get(ProviderInvitesService).accept(providerId, token, { actorId: providerId, occurredAt: new Date().toISOString() }, PROVIDER_TERMS_AGREED);
 
     const registered = await cli(env, ['nodes:register', '--provider-email', email, '--name', 'rig-1', '--endpoint', 'https://rig1.example.com', '--models', 'llama3:8b=8192,mistralai/Mistral-7B', '--gpu-model', 'RTX 4090', '--gpu-memory-gb', '24']);
     expect(registered.code).toBe(0);

@@ -12,6 +12,7 @@ import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-ap
 import { Browser } from '../support/browser';
 import { freePort } from '../support/net';
 import { EngineStandin, startEngine } from './engine-standin';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL = 'test-org/llama-test:8b';
 const PASSWORD = 'correct horse battery staple';
@@ -39,7 +40,7 @@ describe('GPU nodes end to end', () => {
     store = t.app.get<EventStore>(EVENT_STORE);
     dispatcher = t.app.get(NodeDispatcher);
     const accounts = t.app.get(AccountsService);
-    const { accountId } = await accounts.register({ email: 'admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await accounts.register({ email: 'admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const adminBrowser = newBrowser();
     expect((await adminBrowser.post(`${t.url}/auth/login`, { email: 'admin@example.com', password: PASSWORD })).status).toBe(200);
     admin = { id: accountId, browser: adminBrowser };
@@ -106,18 +107,18 @@ describe('GPU nodes end to end', () => {
 
     const stranger = newBrowser();
     await register(stranger, t.url, 'stranger@example.com', PASSWORD);
-    const mismatch = await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token });
+    const mismatch = await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED });
     expect(mismatch.status).toBe(403);
     expect(mismatch.body.code).toBe('invite_email_mismatch');
-    expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token.slice(0, -1) + (invite.body.token.endsWith('x') ? 'y' : 'x') })).body.code).toBe('invite_not_found');
+    expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token.slice(0, -1) + (invite.body.token.endsWith('x') ? 'y' : 'x'), providerTermsVersion: PROVIDER_TERMS_AGREED })).body.code).toBe('invite_not_found');
     expect((await newBrowser().post(`${t.url}/admin/provider-invites`, { email: 'x@example.com' })).status).toBe(401);
     expect((await stranger.post(`${t.url}/admin/provider-invites`, { email: 'x@example.com' })).status).toBe(403);
 
-    const accepted = await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token });
+    const accepted = await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED });
     expect(accepted.status).toBe(201);
     expect(accepted.body.roles).toContain('provider');
-    expect((await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token })).body.code).toBe('invite_used');
-    expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token })).status).toBe(201); // again: harmless
+    expect((await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).body.code).toBe('invite_used');
+    expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201); // again: harmless
     const inviteEvents = await events(`provider-invite-${invite.body.inviteId}`);
     expect(inviteEvents.map((e) => [e.type, e.metadata.actorId])).toEqual([['ProviderInviteIssued', admin.id], ['ProviderInviteAccepted', id]]);
     expect(stored(inviteEvents)).not.toContain(invite.body.token);
@@ -248,7 +249,7 @@ describe('GPU nodes end to end', () => {
     const other = newBrowser();
     await register(other, t.url, email, PASSWORD);
     const invite = await admin.browser.post(`${t.url}/admin/provider-invites`, { email });
-    expect((await other.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token })).status).toBe(201);
+    expect((await other.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201);
     expect((await other.get(`${t.url}/provider/nodes`)).body).toEqual([]);
     const mine = (await provider.browser.get(`${t.url}/provider/nodes`)).body as { id: string }[];
     expect(mine.map((n) => n.id).sort()).toEqual(nodes.map((n) => n.nodeId).sort());

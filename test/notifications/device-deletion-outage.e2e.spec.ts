@@ -7,6 +7,7 @@ import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-ap
 import { eventually } from '../support/eventually';
 import { DAY_MS, services } from '../policy/retention-support';
 import { sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
@@ -79,13 +80,13 @@ describe('notices: new device, deletion done, node offline', () => {
 
   it('a node offline for longer than the set time: its provider is mailed once per outage, not before, and not again', async () => {
     const email = 'rig-owner@example.com';
-    await t.app.get(AccountsService).register({ email: 'outage-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, ctx());
+    await t.app.get(AccountsService).register({ email: 'outage-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
     const admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'outage-admin@example.com', password: PASSWORD })).status).toBe(200);
     const invite = (await admin.post(`${t.url}/admin/provider-invites`, { email })).body;
     const provider = newBrowser();
     await register(provider, t.url, email, PASSWORD);
-    expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.token })).status).toBe(201);
+    expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201);
     const registered = await provider.post(`${t.url}/provider/nodes`, { name: 'garage-rig', endpointUrl: 'http://127.0.0.1:9', models: [{ id: 'llama-test', contextLength: null }] });
     expect(registered.status).toBe(201);
     const { nodeId, token } = registered.body as { nodeId: string; token: string };

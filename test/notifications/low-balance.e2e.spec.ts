@@ -12,6 +12,7 @@ import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inferenc
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { ReceivedMail, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const SUBJECT = /^Your Tollgate balance is below /;
@@ -37,7 +38,7 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
   beforeAll(async () => {
     sink = await sharedSmtpSink();
     h = await startInferenceHarness('low_balance');
-    await h.t.app.get(AccountsService).register({ email: 'low-balance-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, ctx());
+    await h.t.app.get(AccountsService).register({ email: 'low-balance-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
     admin = newBrowser();
     expect((await admin.post(`${h.t.url}/auth/login`, { email: 'low-balance-admin@example.com', password: PASSWORD })).status).toBe(200);
   }, 60_000);
@@ -48,7 +49,7 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
   async function developer(microUsd: bigint): Promise<Dev> {
     const email = `low-balance-${++n}@example.com`;
     const app = h.t.app;
-    const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+    const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const { position } = await app.get(CreditsService).grant(accountId, microUsd, 'test credits', ctx());
     await app.get(BalanceFeeder).waitUntilPassed(position as Position);
     await h.t.caughtUp();

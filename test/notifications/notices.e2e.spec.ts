@@ -1,10 +1,11 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { NoticeReactor, NOTICES_CHECKPOINT } from '../../src/notifications/notices/notice-reactor';
 import { writeCheckpoint } from '../../src/projection-runtime/checkpoint';
-import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { ReceivedMail, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
 import { TELEGRAM_BOT_TOKEN, unixNow, widgetPayload } from '../auth/telegram-widget';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -20,7 +21,7 @@ describe('notices: security and data-rights mails from their events', () => {
   beforeAll(async () => {
     sink = await sharedSmtpSink();
     t = await startAuthApp('notices', { telegramBotToken: TELEGRAM_BOT_TOKEN });
-    await t.app.get(AccountsService).register({ email: 'notices-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app.get(AccountsService).register({ email: 'notices-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'notices-admin@example.com', password: PASSWORD })).status).toBe(200);
   });
@@ -74,6 +75,7 @@ describe('notices: security and data-rights mails from their events', () => {
   it('neither a worker restart nor a replay from the start mails a notice again; an account without an email is not mailed', async () => {
     const telegram = newBrowser();
     expect((await telegram.post(`${t.url}/auth/telegram`, widgetPayload({ id: 77_001, first_name: 'Tg', auth_date: unixNow() }))).status).toBe(200);
+    await confirmEligibility(telegram, t.url);
     expect((await telegram.post(`${t.url}/me/keys`, { name: 'no mail' })).status).toBe(201);
     const before = sink.messages.length;
 

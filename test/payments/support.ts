@@ -17,6 +17,7 @@ import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
 import { TestConfigOverrides } from '../support/app';
 import { Browser } from '../support/browser';
 import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { AGREED } from '../support/eligibility';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -104,7 +105,7 @@ export async function reportFor(app: INestApplication, from: Date, paymentIds: s
 }
 
 export async function signIn(app: INestApplication, url: string, email: string, roles: Role[] = []): Promise<{ accountId: string; browser: Browser }> {
-  const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+  const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
   const browser = newBrowser();
   const res = await browser.post(`${url}/auth/login`, { email, password: PASSWORD });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);

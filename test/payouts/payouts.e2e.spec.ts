@@ -16,6 +16,7 @@ import { newBrowser } from '../auth/auth-app';
 import { ctx, Developer, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const MINIMUM_MICRO_USD = 10_000n; // 0.01 USD, so test traffic earns enough to pay out
@@ -40,7 +41,7 @@ describe('provider payouts: availability that never over-states, finance approva
     return browser;
   }
   async function staff(email: string, roles: Role[]) {
-    const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles }, ctx());
+    const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, ctx());
     return { accountId, browser: await signIn(email) };
   }
   /** The provider's share of every charge the events record, split at `cutoff` by when it was recorded. */
@@ -68,14 +69,14 @@ describe('provider payouts: availability that never over-states, finance approva
     url = h.t.url;
     store = h.t.app.get<EventStore>(EVENT_STORE);
     provider = await signIn('provider-payouts@example.com');
-    const { accountId: otherId } = await h.t.app.get(AccountsService).register({ email: 'other-provider@example.com', password: PASSWORD, via: 'cli', roles: [] }, ctx());
+    const { accountId: otherId } = await h.t.app.get(AccountsService).register({ email: 'other-provider@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const invite = await h.t.app.get(ProviderInvitesService).issue('other-provider@example.com', ctx());
-    await h.t.app.get(ProviderInvitesService).accept(otherId, invite.token, ctx());
+    await h.t.app.get(ProviderInvitesService).accept(otherId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     otherProvider = await signIn('other-provider@example.com');
     finance = await staff('finance@example.com', ['finance']);
     finance2 = await staff('finance2@example.com', ['finance']);
     admin = await staff('admin@example.com', ['admin']);
-    await h.t.app.get(AccountsService).register({ email: 'plain-dev@example.com', password: PASSWORD, via: 'cli', roles: [] }, ctx());
+    await h.t.app.get(AccountsService).register({ email: 'plain-dev@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     developerBrowser = await signIn('plain-dev@example.com');
     dev = await h.developer(5n);
   }, 60_000);

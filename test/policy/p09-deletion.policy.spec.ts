@@ -11,6 +11,7 @@ import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { clearTextHits, collectStoredText, sealedTokens } from '../support/personal-data-scan';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -101,7 +102,7 @@ describe('P9: users can delete their account; personal data is removed after the
 
   it('an admin records a request received by email; the admin is the actor and the note is sealed', async () => {
     const adminEmail = `admin-${unique()}@example.com`;
-    await h.t.app.get(AccountsService).register({ email: adminEmail, password: PASSWORD, via: 'cli', roles: ['admin'] }, ctx());
+    await h.t.app.get(AccountsService).register({ email: adminEmail, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
     const admin = new Browser();
     expect((await admin.post(`${h.t.url}/auth/login`, { email: adminEmail, password: PASSWORD })).status).toBe(200);
     const { dev } = await person();

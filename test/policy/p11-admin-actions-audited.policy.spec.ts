@@ -5,6 +5,7 @@ import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/ev
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { auditEvents } from '../support/audit-events';
 import { Browser, BrowserResponse } from '../support/browser';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -35,7 +36,7 @@ describe('P11: every administrative action is in an immutable audit log', () => 
   beforeAll(async () => {
     t = await startAuthApp('p11_audit');
     const email = 'all-staff@example.com';
-    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', roles: ['admin', 'finance', 'support'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin', 'finance', 'support'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     staff = { accountId, browser: newBrowser() };
     expect((await staff.browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     developer = newBrowser();

@@ -4,6 +4,7 @@ import { creditsDecider, CreditsCommand } from '../../src/ledger/credits.decide'
 import { CreditsService } from '../../src/ledger/credits.service';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { AGREED } from '../support/eligibility';
 
 const at = '2026-11-22T10:00:00.000Z';
 
@@ -80,7 +81,7 @@ describe('P14: credits are prepaid, in USD, non-transferable', () => {
     });
 
     it('spends only what was paid in advance: no credits, no reservation (402); a grant covers exactly its amount', async () => {
-      const { accountId } = await t.app.get(AccountsService).register({ email: `p14-${randomUUID()}@example.com`, password: 'correct horse battery staple', via: 'cli', roles: [] }, ctx());
+      const { accountId } = await t.app.get(AccountsService).register({ email: `p14-${randomUUID()}@example.com`, password: 'correct horse battery staple', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const spending = t.app.get(CreditSpending);
       await expect(spending.reserve(accountId, randomUUID(), 1n)).rejects.toMatchObject({ kind: 'payment_required' });
       await t.app.get(CreditsService).grant(accountId, 2_000_000n, 'policy test', ctx());

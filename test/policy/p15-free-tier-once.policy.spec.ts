@@ -1,10 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { creditsDecider } from '../../src/ledger/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, confirmEligibility, newBrowser, startAuthApp } from '../auth/auth-app';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { given } from '../support/decider-spec';
 import { eventually } from '../support/eventually';
+import { AGREED } from '../support/eligibility';
 
 const at = '2026-11-22T10:00:00.000Z';
 const accountId = 'acct-1';
@@ -57,6 +58,7 @@ describe('P15: a free-tier allowance exists and cannot be farmed with duplicate 
       const again = await newBrowser().post(`${t.url}/auth/telegram`, widgetPayload({ ...fields, auth_date: Math.floor(Date.now() / 1000) }));
       expect(again.body).toMatchObject({ accountId: id, created: false });
       expect(await grantsOf(id)).toHaveLength(1);
+      await confirmEligibility(browsers[0], t.url);
       await eventually(async () => expect((await browsers[0].get(`${t.url}/me/credits`)).body).toMatchObject({ availableUsd: '1.00' }));
     });
 
@@ -64,7 +66,7 @@ describe('P15: a free-tier allowance exists and cannot be farmed with duplicate 
       const email = `p15-${Date.now()}@example.com`;
       const browser = newBrowser();
       const asked = Date.now();
-      expect((await browser.post(`${t.url}/auth/register`, { email, password: PASSWORD })).status).toBe(202);
+      expect((await browser.post(`${t.url}/auth/register`, { email, password: PASSWORD, ...AGREED })).status).toBe(202);
       // Nothing exists yet: the address cannot sign in, and nothing was granted to anyone.
       expect((await newBrowser().post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(401);
       const { rows: before } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type IN ('AccountRegistered', 'FreeTierGranted')`);

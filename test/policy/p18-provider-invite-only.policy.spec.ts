@@ -4,6 +4,7 @@ import { AccountEvent } from '../../src/accounts/account.events';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { given } from '../support/decider-spec';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const at = '2026-11-22T10:00:00.000Z';
 const PASSWORD = 'correct horse battery staple';
@@ -11,7 +12,7 @@ const registered: AccountEvent = {
   type: 'AccountRegistered',
   data: { accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password', roles: ['developer'], registeredAt: at },
 };
-const registerCommand = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, at };
+const registerCommand = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, eligibility: { over18: true as const, termsVersion: '1', privacyVersion: '1', attestedAt: at }, at };
 
 describe('P18: provider accounts are invite-only during the beta', () => {
   describe('the account decider', () => {
@@ -34,10 +35,10 @@ describe('P18: provider accounts are invite-only during the beta', () => {
     it('refuses the provider role to admins and to registration, and gives it to whoever accepts an invite', async () => {
       const accounts = t.app.get(AccountsService);
       const op = { actorId: 'operator:test', occurredAt: new Date().toISOString() };
-      await expect(accounts.register({ email: `p18-${randomUUID()}@example.com`, password: PASSWORD, via: 'cli', roles: ['provider'] }, op)).rejects.toMatchObject({ code: 'provider_invite_only' });
+      await expect(accounts.register({ email: `p18-${randomUUID()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['provider'] }, op)).rejects.toMatchObject({ code: 'provider_invite_only' });
 
       const adminEmail = `p18-root-${randomUUID()}@example.com`;
-      await accounts.register({ email: adminEmail, password: PASSWORD, via: 'cli', roles: ['admin'] }, op);
+      await accounts.register({ email: adminEmail, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, op);
       const admin = newBrowser();
       expect((await admin.post(`${t.url}/auth/login`, { email: adminEmail, password: PASSWORD })).status).toBe(200);
       const email = `p18-gpu-${randomUUID()}@example.com`;
@@ -49,7 +50,7 @@ describe('P18: provider accounts are invite-only during the beta', () => {
 
       const invite = await admin.post(`${t.url}/admin/provider-invites`, { email });
       expect(invite.status).toBe(201);
-      const accepted = await owner.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token });
+      const accepted = await owner.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED });
       expect(accepted.status).toBe(201);
       expect(accepted.body.roles).toContain('provider');
     });

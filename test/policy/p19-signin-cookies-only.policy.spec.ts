@@ -1,4 +1,5 @@
 import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
+import { AGREED } from '../support/eligibility';
 
 const PASSWORD = 'correct horse battery staple';
 /** The only cookies Tollgate sets: the session, the refresh token, and Google sign-in's 10-minute OAuth state. */
@@ -18,7 +19,7 @@ describe('P19: only cookies needed for sign-in are used; no third-party tracking
     const responses = [
       await browser.get(`${t.url}/health/ready`),
       await browser.get(`${t.url}/docs`),
-      await browser.post(`${t.url}/auth/register`, { email: `p19-${Date.now()}@example.com`, password: PASSWORD }),
+      await browser.post(`${t.url}/auth/register`, { email: `p19-${Date.now()}@example.com`, password: PASSWORD, ...AGREED }),
       await signUp(browser, t.url, { email: `p19b-${Date.now()}@example.com`, password: PASSWORD }),
       await browser.get(`${t.url}/me`),
       await browser.get(`${t.url}/me/keys`),

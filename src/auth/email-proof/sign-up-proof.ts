@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AccountsService, now } from '../../accounts/accounts.service';
 import { invalid, DomainError } from '../../common/domain-error';
+import { Attestation } from '../../accounts/account.decide';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { EligibilityInput } from '../../legal/eligibility';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { accountExistsMail } from '../../notifications/templates/account-exists';
 import { emailProofMail } from '../../notifications/templates/email-proof';
@@ -12,10 +14,16 @@ import { SECRETS, Secrets } from '../../security/secrets';
 import { SIGN_UP_PAGE } from './confirm-page';
 import { SignedLinks } from './signed-link';
 
-/** What waits in Redis for the link (never the address): the password's hash and the display name. */
+/**
+ * What waits in Redis for the link (never the address): the password's hash, the display name, and
+ * the attestation made on the form (issue 22: the versions accepted and when), which become the
+ * account's first events at confirmation.
+ */
 interface PendingSignUp {
   passwordHash: string;
   displayName: string | null;
+  /** Absent on sign-ups started before attestations were recorded: those must sign up again. */
+  attestation?: Attestation;
 }
 
 export const SIGN_UP_CONFIRM_PATH = SIGN_UP_PAGE.action;
@@ -44,8 +52,9 @@ export class SignUpProof {
     this.links = new SignedLinks(secrets, 'email-proof', { code: 'sign_up', link: 'sign-up link', renew: 'sign up again to get a new one.' });
   }
 
-  async start(input: { email: string; password: string; displayName: string | null }): Promise<void> {
+  async start(input: { email: string; password: string; displayName: string | null; eligibility: EligibilityInput }): Promise<void> {
     const prepared = await this.accounts.prepareSignUp(input);
+    const attestation = await this.accounts.checkAttestation(input.eligibility, now());
     const sent = await this.redis.multi().incr(this.mailsKey(prepared.email)).expire(this.mailsKey(prepared.email), 3_600, 'NX').exec();
     if (Number(sent?.[0]?.[1] ?? 0) > this.config.mail.signUpMailsPerAddressPerHour) throw tooMany();
     const nonce = randomBytes(16).toString('base64url');
@@ -55,7 +64,7 @@ export class SignUpProof {
       return;
     }
     const ttlMs = this.config.mail.signUpLinkTtlMs;
-    const pending: PendingSignUp = { passwordHash: prepared.passwordHash, displayName: prepared.displayName };
+    const pending: PendingSignUp = { passwordHash: prepared.passwordHash, displayName: prepared.displayName, attestation };
     await this.redis.set(this.pendingKey(nonce), JSON.stringify(pending), 'PX', ttlMs);
     const token = this.links.sign({ email: prepared.email, nonce, expiresAt: Date.now() + ttlMs });
     const mail = emailProofMail({ link: `${this.config.publicUrl}${SIGN_UP_CONFIRM_PATH}?token=${token}`, expiresInHours: Math.round(ttlMs / 3_600_000) });
@@ -68,7 +77,8 @@ export class SignUpProof {
     const raw = await this.redis.getdel(this.pendingKey(claims.nonce));
     if (raw === null) throw invalid('sign_up_link_used', 'This sign-up link was already used; sign in, or sign up again.');
     const pending = JSON.parse(raw) as PendingSignUp;
-    return this.accounts.register({ email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password' }, { actorId: 'self', occurredAt: now() });
+    if (!pending.attestation) throw invalid('eligibility_required', 'This sign-up was started before age and terms confirmation was asked; sign up again.');
+    return this.accounts.register({ email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation }, { actorId: 'self', occurredAt: now() });
   }
 
   private pendingKey(nonce: string): string {

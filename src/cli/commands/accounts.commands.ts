@@ -20,13 +20,16 @@ export async function accountIdByEmail(accounts: AccountsService, email: string)
   return accountId;
 }
 
+/** Checked by main.ts (--over18 yes); the versions are checked against those in force by the service. */
+const eligibilityOf = (flags: Record<string, string>) => ({ over18: true as const, termsVersion: flags['accept-terms'], privacyVersion: flags['accept-privacy'] });
+
 function print(result: object): void {
   console.log(JSON.stringify(result));
 }
 
 export async function createAdmin(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   const accounts = await accountsService(ctx);
-  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles: ['admin'] }, cliContext());
+  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles: ['admin'], eligibility: eligibilityOf(flags) }, cliContext());
   print({ accountId, roles: ['developer', 'admin'] });
   return 0;
 }
@@ -35,7 +38,7 @@ export async function createUser(ctx: CliContext, flags: Record<string, string>)
   const role = assignableRole(flags.role ?? 'developer');
   const accounts = await accountsService(ctx);
   const roles: Role[] = role === 'developer' ? [] : [role];
-  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles }, cliContext());
+  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles, eligibility: eligibilityOf(flags) }, cliContext());
   print({ accountId, roles: ['developer', ...roles] });
   return 0;
 }

@@ -11,7 +11,7 @@ export async function inviteProvider(ctx: CliContext, flags: Record<string, stri
   const invites = (await ctx.services()).get(ProviderInvitesService);
   const { inviteId, token, expiresAt } = await invites.issue(flags.email, cliContext());
   process.stdout.write(`${token}\n`);
-  process.stderr.write(`${JSON.stringify({ inviteId, expiresAt, accept: 'POST /me/provider-invite/accept {"token": "…"} signed in as the invited email' })}\n`);
+  process.stderr.write(`${JSON.stringify({ inviteId, expiresAt, accept: 'POST /me/provider-invite/accept {"token": "…", "providerTermsVersion": "<GET /legal/provider-terms>"} signed in as the invited email' })}\n`);
   return 0;
 }
 

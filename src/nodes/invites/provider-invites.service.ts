@@ -44,10 +44,14 @@ export class ProviderInvitesService {
     return { inviteId, token, expiresAt };
   }
 
-  /** The signed-in account accepts: it must hold the invited email. Grants the provider role. */
-  async accept(accountId: string, token: string, context: CommandContext): Promise<{ inviteId: string }> {
+  /**
+   * The signed-in account accepts, and with it the provider terms (the version in force, issue 22):
+   * it must hold the invited email. Grants the provider role, after ProviderTermsAccepted.
+   */
+  async accept(accountId: string, token: string, context: CommandContext, providerTermsVersion: string): Promise<{ inviteId: string }> {
     const match = INVITE_TOKEN.exec(typeof token === 'string' ? token : '');
     if (!match) throw notFound('invite_not_found', 'This invite does not exist or was withdrawn.');
+    await this.accounts.checkProviderTerms(providerTermsVersion, context.occurredAt); // before the invite is used
     const inviteId = match[1];
     const stream = providerInviteStream(inviteId);
     const accountEmailHash = (await this.accounts.state(accountId)).emailHash; // the address it signs in with now
@@ -59,6 +63,7 @@ export class ProviderInvitesService {
       at: context.occurredAt,
     }, context);
     // Accepting again is a no-op, so a failure here is repaired by accepting again.
+    await this.accounts.acceptProviderTerms(accountId, providerTermsVersion, inviteId, context);
     await this.accounts.grantRole(accountId, 'provider', context, true);
     return { inviteId };
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
 import { AccountsService } from '../../accounts/accounts.service';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
+import { accountStream } from '../../accounts/account.events';
 import { signInStream } from '../../auth/sign-in.events';
 import { DomainError, notFound } from '../../common/domain-error';
 import { KYSELY } from '../../database/database.module';
@@ -33,6 +34,8 @@ export interface ExportSink {
  * a dropped connection lacks it (and is not valid JSON). Personal fields are opened from their
  * sealed form; key hashes and password hashes are never included.
  */
+const AGREEMENT_EVENTS: ReadonlySet<string> = new Set(['EligibilityAttested', 'PolicyVersionsSeen', 'ProviderTermsAccepted']);
+
 @Injectable()
 export class DataExport {
   constructor(
@@ -62,6 +65,7 @@ export class DataExport {
     await field(sink, 'kyc', await this.kycView(accountId));
     // Mail preferences with the marketing consent's time, as they stand (from the stream).
     await field(sink, 'notificationPreferences', viewOf(await this.preferences.current(accountId)));
+    await arrayField(sink, 'agreements', this.agreements(accountId));
     await arrayField(sink, 'signIns', this.signIns(accountId));
     await arrayField(sink, 'usage', this.usage(accountId));
     await arrayField(sink, 'paymentOrders', this.paymentOrders(accountId));
@@ -76,6 +80,13 @@ export class DataExport {
     } catch (err) {
       if (err instanceof DomainError && err.code === 'kyc_not_submitted') return null;
       throw err;
+    }
+  }
+
+  /** Issue 22: the age attestation and the policy versions accepted or seen, with their times (ids and versions only). */
+  private async *agreements(accountId: string): AsyncGenerator<object> {
+    for await (const event of readForward(this.store, accountStream(accountId))) {
+      if (AGREEMENT_EVENTS.has(event.type)) yield { type: event.type, ...event.data };
     }
   }
 

@@ -18,6 +18,7 @@ import { Browser } from '../../support/browser';
 import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/net';
 import { ModelStandin, startModelStandin } from './model-standin';
+import { AGREED, PROVIDER_TERMS_AGREED } from '../../support/eligibility';
 
 export const PASSWORD = 'correct horse battery staple';
 /** $1 per million input tokens, $2 per million output tokens. */
@@ -70,14 +71,14 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
     t,
     async provider(name) {
       const email = `${name}-${label}@example.com`;
-      const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+      const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const invite = await app.get(ProviderInvitesService).issue(email, ctx());
-      await app.get(ProviderInvitesService).accept(accountId, invite.token, ctx());
+      await app.get(ProviderInvitesService).accept(accountId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
       return { providerId: accountId, browser: await signIn(email) };
     },
     async staff(name, roles) {
       const email = `${name}-${label}@example.com`;
-      const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', roles }, ctx());
+      const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, ctx());
       return { accountId, browser: await signIn(email) };
     },
     async node(providerId, models, options = {}) {
@@ -104,7 +105,7 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
     },
     async developer(creditsUsd) {
       const i = ++n;
-      const { accountId } = await accounts.register({ email: `dev${i}-${label}@example.com`, password: PASSWORD, via: 'cli', roles: [] }, ctx());
+      const { accountId } = await accounts.register({ email: `dev${i}-${label}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const { position } = await app.get(CreditsService).grant(accountId, creditsUsd * 1_000_000n, 'test credits', ctx());
       await app.get(BalanceFeeder).waitUntilPassed(position as Position);
       await t.caughtUp();

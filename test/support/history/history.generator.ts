@@ -206,6 +206,7 @@ export class HistoryGenerator {
       via,
       roles: [],
       passwordHash: via === 'password' ? this.options.passwordHash : null,
+      eligibility: { over18: true, termsVersion: '1', privacyVersion: '1', attestedAt: at },
       at,
     }, context);
     // Activity is long-tailed: a few accounts make most of the requests.

@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AccountsService, now } from '../../accounts/accounts.service';
+import { EligibilityBody } from '../../auth/auth.dto';
+import { commandContext } from '../../auth/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
+import { SESSION_COOKIE } from '../../auth/session.cookies';
+import { EligibilityStep, SessionGuard } from '../../auth/session.guard';
+import { objectBody } from '../../common/request-body';
+import { ELIGIBILITY_FIELDS, readEligibility } from '../eligibility';
+import { PolicyVersionsService } from '../policy-versions.service';
+
+/**
+ * The step a first Google/Telegram sign-in lands on (issue 22): the account exists but every other
+ * route answers 403 eligibility_pending until the person confirms age and terms here.
+ */
+@ApiTags('me')
+@ApiCookieAuth(SESSION_COOKIE)
+@ApiBearerAuth()
+@UseGuards(SessionGuard)
+@Controller('me/eligibility')
+export class EligibilityController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly policies: PolicyVersionsService,
+  ) {}
+
+  @Get()
+  @EligibilityStep()
+  @ApiOperation({ summary: 'Whether age and terms are still to confirm, and the versions in force to accept.' })
+  @ApiOkResponse({ description: '{ status: pending | attested | legacy, termsVersion, privacyVersion, termsSeen, privacySeen }' })
+  async status(@CurrentPrincipal() principal: SessionPrincipal) {
+    const state = await this.accounts.state(principal.accountId);
+    const inForce = await this.policies.inForce(now());
+    return { status: state.eligibility, termsVersion: inForce.terms, privacyVersion: inForce.privacy, termsSeen: state.termsSeen, privacySeen: state.privacySeen };
+  }
+
+  @Post()
+  @HttpCode(204)
+  @EligibilityStep()
+  @ApiOperation({ summary: 'Confirm being 18 or older and accept the terms and privacy policy in force (by version). A no-op once confirmed.' })
+  @ApiBody({ type: EligibilityBody })
+  @ApiNoContentResponse()
+  @ApiResponse({ status: 400, description: 'eligibility_required (the message names what is missing); terms_version_not_in_force / privacy_version_not_in_force.' })
+  async confirm(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<void> {
+    const eligibility = readEligibility(objectBody(raw, [...ELIGIBILITY_FIELDS]));
+    await this.accounts.attestEligibility(principal.accountId, eligibility, commandContext(principal.accountId, req));
+  }
+}
