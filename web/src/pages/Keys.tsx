@@ -7,14 +7,19 @@ import { ApiKey, IssuedKey } from '../types';
 
 /** Create (name, limits, expiry), show once with a copy button, revoke, rotate. */
 export function Keys() {
-  const keys = useLoad(() => get<ApiKey[]>('/me/keys'), []);
+  const loaded = useLoad(() => get<ApiKey[]>('/me/keys'), []);
+  // The list is a read model that may lag a write by a moment: what this page just did is
+  // applied over it, so a change shows at once without a reload.
+  const [changed, setChanged] = useState<Map<string, ApiKey>>(new Map());
   const [shown, setShown] = useState<IssuedKey | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const keys = { ...loaded, data: loaded.data ? merge(loaded.data, changed) : null };
+  const apply = (...updated: ApiKey[]) => setChanged((m) => new Map([...m, ...updated.map((k) => [k.id, k] as const)]));
 
   const issued = (answer: IssuedKey) => {
     rememberKey(answer.apiKey.id, answer.apiKey.name, answer.key);
     setShown(answer);
-    keys.reload();
+    apply(answer.apiKey);
   };
 
   return (
@@ -59,7 +64,9 @@ export function Keys() {
                           <ActionButton kind="secondary" busyText="Rotating…" onClick={async () => {
                             setError(null);
                             try {
-                              issued(await post<IssuedKey>(`/me/keys/${k.id}/rotate`));
+                              const answer = await post<IssuedKey>(`/me/keys/${k.id}/rotate`);
+                              apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
+                              issued(answer);
                               forgetKey(k.id);
                             } catch (err) {
                               setError(messageOf(err));
@@ -73,7 +80,7 @@ export function Keys() {
                             try {
                               await post(`/me/keys/${k.id}/revoke`);
                               forgetKey(k.id);
-                              keys.reload();
+                              apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
                             } catch (err) {
                               setError(messageOf(err));
                             }
@@ -92,6 +99,13 @@ export function Keys() {
       </Card>
     </>
   );
+}
+
+/** Newest first, as the server lists them; this page's own changes win over a lagging read. */
+function merge(list: ApiKey[], changed: Map<string, ApiKey>): ApiKey[] {
+  const byId = new Map(list.map((k) => [k.id, k]));
+  for (const [id, k] of changed) byId.set(id, k);
+  return [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
 function limitsText(k: ApiKey): string {

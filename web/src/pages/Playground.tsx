@@ -79,7 +79,7 @@ export default function Playground() {
           <label>
             API key
             {remembered.length > 0 ? (
-              <select value={apiKey} onChange={(e) => setApiKey(e.target.value)}>
+              <select aria-label="API key" value={apiKey} onChange={(e) => setApiKey(e.target.value)}>
                 {remembered.map((k) => (
                   <option key={k.id} value={k.key}>
                     {k.name} (created this visit)
@@ -87,12 +87,12 @@ export default function Playground() {
                 ))}
               </select>
             ) : (
-              <input type="password" autoComplete="off" placeholder="tg_live_…" value={apiKey} onChange={(e) => setApiKey(e.target.value.trim())} />
+              <input aria-label="API key" type="password" autoComplete="off" placeholder="tg_live_…" value={apiKey} onChange={(e) => setApiKey(e.target.value.trim())} />
             )}
           </label>
           <label>
             Model
-            <select value={model} onChange={(e) => setModel(e.target.value)} disabled={!models || models.length === 0}>
+            <select aria-label="Model" value={model} onChange={(e) => setModel(e.target.value)} disabled={!models || models.length === 0}>
               {(models ?? []).map((m) => (
                 <option key={m}>{m}</option>
               ))}
