@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { buildConsole } from './build';
 
@@ -33,6 +34,15 @@ describe('the web console, served by the app', () => {
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${t.url}/console/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('sends under 250 KB of JavaScript, gzipped, before the first page shows', async () => {
+    const html = await (await fetch(`${t.url}/console/`)).text();
+    const initial = [...html.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+    let gzipped = 0;
+    for (const path of initial) gzipped += gzipSync(Buffer.from(await (await fetch(`${t.url}${path}`)).arrayBuffer()), { level: 9 }).length;
+    console.log(`initial JavaScript: ${initial.length} file(s), ${(gzipped / 1024).toFixed(1)} KB gzipped (${initial.join(', ')})`);
+    expect(gzipped).toBeLessThan(250 * 1024);
   });
 
   it('tells the page which sign-in buttons to show, and nothing secret', async () => {

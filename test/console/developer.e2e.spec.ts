@@ -6,7 +6,7 @@ import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inferenc
 import { eventually } from '../support/eventually';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { buildConsole } from './build';
-import { horizontalOverflow, launchChromium, recordRequests, screenshot } from './chromium';
+import { axeViolations, horizontalOverflow, launchChromium, recordRequests, screenshot } from './chromium';
 
 const EMAIL = 'console-dev@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -58,6 +58,11 @@ describe('the console in Chromium: a developer', () => {
     const csp = res!.headers()['content-security-policy'];
     console.log(`CSP on /console/: ${csp}`);
     expect(csp).toContain("default-src 'self'");
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const signInAxe = await axeViolations(page);
+    console.log(`axe on the sign-in page: ${signInAxe.length} serious or critical violations ${JSON.stringify(signInAxe)}`);
+    expect(signInAxe).toEqual([]);
+    await screenshot(page, 'sign-in');
     await page.getByRole('button', { name: 'Create one' }).click();
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -172,7 +177,7 @@ describe('the console in Chromium: a developer', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('fits a 390 px wide phone screen without horizontal scroll, and 1280 px too', async () => {
+  it('fits a 390 px wide phone screen without horizontal scroll, and 1280 px too, and axe finds no serious or critical violation', async () => {
     const measured: string[] = [];
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 844 });
@@ -181,7 +186,9 @@ describe('the console in Chromium: a developer', () => {
         await page.locator('main h1').waitFor();
         await page.waitForTimeout(200); // charts size themselves after layout
         const { scrollWidth, clientWidth } = await horizontalOverflow(page);
-        measured.push(`${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}`);
+        const axe = await axeViolations(page);
+        measured.push(`${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe: ${axe.length} serious or critical ${axe.length ? JSON.stringify(axe) : ''}`);
+        expect(axe).toEqual([]);
         if (scrollWidth > clientWidth) console.log(path, await page.evaluate(`[...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > ${clientWidth} + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15).join('\\n')`));
         expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
         if (width === 390) await screenshot(page, `phone${path === '/' ? '-overview' : path.replace('/', '-')}`);

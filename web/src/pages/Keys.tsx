@@ -32,7 +32,7 @@ export function Keys() {
         {keys.loading && !keys.data ? <Loading what="keys" /> : null}
         {keys.data && keys.data.length === 0 ? <Empty>No keys yet. Create one above to call the API.</Empty> : null}
         {keys.data && keys.data.length > 0 ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Keys table">
             <table>
               <thead>
                 <tr>

@@ -64,7 +64,7 @@ export function Overview() {
         <ErrorNote error={byModel.error} />
         {byModel.data && byModel.data.groups.length === 0 ? <Empty>No requests in the last 30 days. Create an API key and try the playground.</Empty> : null}
         {byModel.data && byModel.data.groups.length > 0 ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Requests by model table">
             <table>
               <thead>
                 <tr>

@@ -54,7 +54,7 @@ export function Usage() {
               </a>
             </p>
             {usage.data.truncated ? <p className="muted small">Only the largest groups are shown.</p> : null}
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Usage table">
               <table data-testid="usage-table">
                 <thead>
                   <tr>
