@@ -1,21 +1,66 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, ReactElement, Suspense, useCallback, useEffect, useState } from 'react';
 import { get, post, whenSignedOut } from './api';
 import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
 import { Usage } from './pages/Usage';
+import { ProviderEarnings } from './pages/provider/Earnings';
+import { ProviderNodes } from './pages/provider/Nodes';
+import { ProviderPayouts } from './pages/provider/Payouts';
+import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
+import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
+import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
-import { Account, ConsoleSettings } from './types';
+import { Account, ConsoleSettings, Role } from './types';
 
 // The playground brings the OpenAI SDK: loaded when first opened, not with the console.
 const Playground = lazy(() => import('./pages/Playground'));
 
-const PAGES = [
-  { path: '/', label: 'Overview', view: () => <Overview /> },
-  { path: '/keys', label: 'API keys', view: () => <Keys /> },
-  { path: '/playground', label: 'Playground', view: () => <Playground /> },
-  { path: '/usage', label: 'Usage', view: () => <Usage /> },
+interface PageDef {
+  path: string;
+  label: string;
+  view: () => ReactElement;
+}
+
+/** Pages by role: every account is a developer; the other sections appear with their role. */
+const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
+  {
+    title: 'Developer',
+    roles: null,
+    pages: [
+      { path: '/', label: 'Overview', view: () => <Overview /> },
+      { path: '/keys', label: 'API keys', view: () => <Keys /> },
+      { path: '/playground', label: 'Playground', view: () => <Playground /> },
+      { path: '/usage', label: 'Usage', view: () => <Usage /> },
+    ],
+  },
+  {
+    title: 'Provider',
+    roles: ['provider'],
+    pages: [
+      { path: '/provider/nodes', label: 'My nodes', view: () => <ProviderNodes /> },
+      { path: '/provider/earnings', label: 'Earnings', view: () => <ProviderEarnings /> },
+      { path: '/provider/payouts', label: 'Payouts', view: () => <ProviderPayouts /> },
+    ],
+  },
+  {
+    title: 'Finance',
+    roles: ['finance', 'admin'],
+    pages: [
+      { path: '/finance/trial-balance', label: 'Trial balance', view: () => <TrialBalancePage /> },
+      { path: '/finance/journal', label: 'Journal', view: () => <JournalPage /> },
+    ],
+  },
+  { title: 'Support', roles: ['support', 'admin'], pages: [{ path: '/support', label: 'Account replay', view: () => <SupportPage /> }] },
+  {
+    title: 'Admin',
+    roles: ['admin'],
+    pages: [
+      { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
+      { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
+    ],
+  },
 ];
 
 export function App() {
@@ -39,7 +84,9 @@ export function App() {
   if (account === undefined) return <Loading what="the console" />;
   if (account === null) return <SignIn settings={settings} onSignedIn={loadAccount} />;
 
-  const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
+  const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));
+  const pages = sections.flatMap((s) => s.pages);
+  const page = pages.find((p) => p.path === path) ?? pages[0];
   return (
     <div className="shell">
       <header className="topbar">
@@ -50,10 +97,15 @@ export function App() {
           Menu
         </button>
         <nav id="nav" className={menuOpen ? 'open' : ''} aria-label="Console">
-          {PAGES.map((p) => (
-            <a key={p.path} href={`/console${p.path}`} aria-current={p === page ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>
-              {p.label}
-            </a>
+          {sections.map((s) => (
+            <div className="nav-section" key={s.title}>
+              {sections.length > 1 ? <span className="nav-title">{s.title}</span> : null}
+              {s.pages.map((p) => (
+                <a key={p.path} href={`/console${p.path}`} aria-current={p === page ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>
+                  {p.label}
+                </a>
+              ))}
+            </div>
           ))}
         </nav>
         <div className="who">
