@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 // In development (`npm run dev:web`) Vite serves with hot reload and proxies the API, so the
 // session cookie stays same-origin there too.
 const api = process.env.TOLLGATE_API ?? 'http://127.0.0.1:3000';
-const proxied = ['/auth', '/me', '/v1', '/provider', '/finance', '/support', '/admin', '/pricing', '/dashboards', '/console/settings.json'];
+const proxied = ['/auth', '/me', '/v1', '/provider', '/finance', '/support', '/admin', '/pricing', '/console/settings.json'];
 
 export default defineConfig({
   root: __dirname,

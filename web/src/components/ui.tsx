@@ -2,7 +2,22 @@ import { ReactNode, useEffect, useState } from 'react';
 import { ApiError } from '../api';
 
 /** A loaded value, its error in words, and a reload: what every view does with a GET. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string | null; loading: boolean; reload: () => void } {
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload: () => void;
+  /**
+   * Reads again until `done` holds (at most ~10 s): lists are read models that may trail a write
+   * by a moment, and a person must see their change without reloading the page.
+   */
+  reloadUntil: (done: (data: T) => boolean) => Promise<void>;
+}
+
+const READ_MODEL_WAIT_MS = 10_000;
+const READ_MODEL_POLL_MS = 250;
+
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -17,7 +32,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
-  return { ...state, reload: () => setTick((t) => t + 1) };
+  const reloadUntil = async (done: (data: T) => boolean) => {
+    const deadline = Date.now() + READ_MODEL_WAIT_MS;
+    for (;;) {
+      try {
+        const data = await load();
+        setState({ data, error: null, loading: false });
+        if (done(data) || Date.now() > deadline) return;
+      } catch (err) {
+        setState((s) => ({ ...s, error: messageOf(err), loading: false }));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, READ_MODEL_POLL_MS));
+    }
+  };
+  return { ...state, reload: () => setTick((t) => t + 1), reloadUntil };
 }
 
 export function messageOf(err: unknown): string {

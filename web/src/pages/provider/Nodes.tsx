@@ -23,7 +23,7 @@ export function ProviderNodes() {
     <>
       <h1>Nodes</h1>
       {registered ? <NodeToken {...registered} onDone={() => setRegistered(null)} /> : null}
-      <RegisterNode onRegistered={(r) => { setRegistered(r); nodes.reload(); }} />
+      <RegisterNode onRegistered={(r) => { setRegistered(r); void nodes.reloadUntil((list) => list.some((n) => n.id === r.nodeId)); }} />
       <Card title="Your nodes">
         <ErrorNote error={nodes.error} />
         {nodes.loading && !nodes.data ? <Loading what="nodes" /> : null}

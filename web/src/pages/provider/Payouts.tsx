@@ -23,10 +23,11 @@ export function ProviderPayouts() {
     setBusy(true);
     setError(null);
     try {
+      const before = payouts.data?.items.length ?? 0;
       await post('/provider/payouts', { amountUsd: amount });
       setAmount('');
       available.reload();
-      payouts.reload();
+      await payouts.reloadUntil((p) => p.items.length > before);
     } catch (err) {
       setError(messageOf(err));
     } finally {

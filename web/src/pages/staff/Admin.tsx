@@ -9,11 +9,12 @@ type Row = Record<string, unknown>;
 export function AdminNodesPage() {
   const nodes = useLoad(() => get<Row[]>('/admin/nodes'), []);
   const [error, setError] = useState<string | null>(null);
-  const act = async (path: string, body?: unknown) => {
+  const act = async (id: unknown, action: 'approve' | 'suspend', body?: unknown) => {
     setError(null);
     try {
-      await post(path, body);
-      nodes.reload();
+      await post(`/admin/nodes/${String(id)}/${action}`, body);
+      const status = action === 'approve' ? 'approved' : 'suspended';
+      await nodes.reloadUntil((list) => list.some((n) => n.id === id && n.status === status));
     } catch (err) {
       setError(messageOf(err));
     }
@@ -33,14 +34,14 @@ export function AdminNodesPage() {
             actions={(n) => (
               <>
                 {n.status === 'pending' || n.status === 'suspended' ? (
-                  <ActionButton busyText="Approving…" onClick={() => act(`/admin/nodes/${n.id}/approve`)}>
+                  <ActionButton busyText="Approving…" onClick={() => act(n.id, 'approve')}>
                     Approve
                   </ActionButton>
                 ) : null}
                 {n.status === 'approved' ? (
                   <ActionButton kind="danger" busyText="Suspending…" onClick={async () => {
                     const reason = window.prompt(`Why suspend ${String(n.name)}?`);
-                    if (reason) await act(`/admin/nodes/${n.id}/suspend`, { reason });
+                    if (reason) await act(n.id, 'suspend', { reason });
                   }}>
                     Suspend
                   </ActionButton>
