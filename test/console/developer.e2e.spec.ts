@@ -154,6 +154,27 @@ describe('the console in Chromium: a developer', () => {
     await screenshot(page, 'usage');
   });
 
+  it('changes notification preferences and restricts processing, each shown at once', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const product = page.getByRole('checkbox', { name: /^product/ });
+    await expect(product.isChecked()).resolves.toBe(true);
+    await expect(page.getByRole('checkbox', { name: /^security/ }).isDisabled()).resolves.toBe(true); // essential
+    await product.click(); // the box follows the server's answer to the PATCH
+    await page.getByRole('status').getByText('Saved: product mails off.').waitFor();
+    await expect(product.isChecked()).resolves.toBe(false);
+    await page.getByLabel('Low-balance alert below (USD, empty for none)').fill('2.50');
+    await page.getByRole('button', { name: 'Save threshold' }).click();
+    await page.getByRole('status').getByText('Saved: low-balance alert below $2.50.').waitFor();
+    const prefs = await page.evaluate<{ categories: { category: string; enabled: boolean }[]; lowBalance: { thresholdMicroUsd: string } }>("fetch('/me/notifications').then((r) => r.json())");
+    console.log(`preferences on the server: product ${prefs.categories.find((c) => c.category === 'product')!.enabled}, low-balance threshold ${prefs.lowBalance.thresholdMicroUsd} micro-USD`);
+    expect(prefs.categories.find((c) => c.category === 'product')!.enabled).toBe(false);
+    expect(prefs.lowBalance.thresholdMicroUsd).toBe('2500000');
+    await page.getByRole('button', { name: 'Restrict processing' }).click();
+    await page.getByRole('button', { name: /^Lift restriction/ }).click();
+    await page.getByRole('button', { name: 'Restrict processing' }).waitFor();
+    await screenshot(page, 'settings');
+  });
+
   it('signs out and back in with the password', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -181,7 +202,7 @@ describe('the console in Chromium: a developer', () => {
     const measured: string[] = [];
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 844 });
-      for (const path of ['/', '/keys', '/playground', '/usage']) {
+      for (const path of ['/', '/keys', '/playground', '/usage', '/settings']) {
         await page.goto(`${h.t.url}/console${path}`);
         await page.locator('main h1').waitFor();
         await page.waitForTimeout(200); // charts size themselves after layout

@@ -4,6 +4,7 @@ import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
+import { Settings } from './pages/Settings';
 import { Usage } from './pages/Usage';
 import { ProviderEarnings } from './pages/provider/Earnings';
 import { ProviderNodes } from './pages/provider/Nodes';
@@ -16,6 +17,9 @@ import { Account, ConsoleSettings, Role } from './types';
 
 // The playground brings the OpenAI SDK: loaded when first opened, not with the console.
 const Playground = lazy(() => import('./pages/Playground'));
+
+/** Set by App: pages that end the session (account deletion) return to the sign-in form through it. */
+let signedOut: () => void = () => {};
 
 interface PageDef {
   path: string;
@@ -33,6 +37,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/keys', label: 'API keys', view: () => <Keys /> },
       { path: '/playground', label: 'Playground', view: () => <Playground /> },
       { path: '/usage', label: 'Usage', view: () => <Usage /> },
+      { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
     ],
   },
   {
@@ -75,6 +80,7 @@ export function App() {
 
   useEffect(() => {
     whenSignedOut(() => setAccount(null));
+    signedOut = () => setAccount(null);
     loadAccount();
     get<ConsoleSettings>('/console/settings.json').then(setSettings, () => setSettings(null));
   }, [loadAccount]);
