@@ -30,7 +30,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure each render: the caller names what it depends on.
   }, [...deps, tick]);
   const reloadUntil = async (done: (data: T) => boolean) => {
     const deadline = Date.now() + READ_MODEL_WAIT_MS;
