@@ -102,6 +102,21 @@ describe('the console in Chromium: provider and staff', () => {
     await screenshot(provider, 'provider-nodes');
   });
 
+  it('an admin sets a price, and the price table shows the new version at once', async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Prices' }).click();
+    await row(admin, MODEL).first().waitFor();
+    await admin.getByLabel('Model', { exact: true }).fill(MODEL);
+    await admin.getByLabel('Input, USD per million tokens').fill('1.5');
+    await admin.getByLabel('Output, USD per million tokens').fill('3.25');
+    await admin.getByRole('button', { name: 'Set price' }).click();
+    await row(admin, '$3.25').waitFor();
+    console.log(`price rows: ${(await admin.locator('tbody tr').allInnerTexts()).join(' | ')}`);
+    const book = await admin.evaluate<{ data: { model: string; inputMicroUsdPerMTok: string; outputMicroUsdPerMTok: string }[] }>("fetch('/pricing').then((r) => r.json())");
+    expect(book.data.find((p) => p.model === MODEL)).toMatchObject({ inputMicroUsdPerMTok: '1500000', outputMicroUsdPerMTok: '3250000' });
+    await screenshot(admin, 'admin-prices');
+  });
+
   it('finance reads the trial balance now and at an earlier instant', async () => {
     const page = await as('finance');
     await page.getByRole('link', { name: 'Trial balance' }).click();
@@ -140,6 +155,7 @@ describe('the console in Chromium: provider and staff', () => {
       ['finance', '/finance/journal'],
       ['support', '/support'],
       ['admin', '/admin/nodes'],
+      ['admin', '/admin/prices'],
       ['admin', '/admin/audit-log'],
     ];
     for (const [role, path] of visits) {

@@ -11,6 +11,7 @@ import { ProviderNodes } from './pages/provider/Nodes';
 import { ProviderPayouts } from './pages/provider/Payouts';
 import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
+import { PricesPage } from './pages/staff/Prices';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
 import { Account, ConsoleSettings, Role } from './types';
@@ -63,6 +64,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
     roles: ['admin'],
     pages: [
       { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
+      { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
       { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
     ],
   },

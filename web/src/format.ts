@@ -16,3 +16,18 @@ export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(
 export function dayOffset(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** "1.25" (dollars, up to 6 decimals) → "1250000" micro-USD, by string arithmetic; null when malformed. */
+export function microUsdOf(dollars: string): string | null {
+  const match = /^(\d{1,12})(?:\.(\d{1,6}))?$/.exec(dollars.trim());
+  if (!match) return null;
+  return (BigInt(match[1]) * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0'))).toString();
+}
+
+/** Exact dollars from micro-USD, trailing zeros trimmed to the cent ("$0.0015", "$3.25"): prices need every digit. */
+export function usdExact(microUsd: string): string {
+  const micro = BigInt(microUsd);
+  const whole = micro / 1_000_000n;
+  const fraction = (micro % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `$${whole.toLocaleString('en-US')}.${fraction}`;
+}
