@@ -153,6 +153,7 @@ describe('the console in Chromium: provider and staff', () => {
       ['provider', '/provider/payouts'],
       ['finance', '/finance/trial-balance'],
       ['finance', '/finance/journal'],
+      ['finance', '/finance/payouts'],
       ['support', '/support'],
       ['admin', '/admin/nodes'],
       ['admin', '/admin/prices'],

@@ -11,6 +11,7 @@ import { ProviderNodes } from './pages/provider/Nodes';
 import { ProviderPayouts } from './pages/provider/Payouts';
 import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
+import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
@@ -56,6 +57,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
     pages: [
       { path: '/finance/trial-balance', label: 'Trial balance', view: () => <TrialBalancePage /> },
       { path: '/finance/journal', label: 'Journal', view: () => <JournalPage /> },
+      { path: '/finance/payouts', label: 'Payouts', view: () => <FinancePayoutsPage /> },
     ],
   },
   { title: 'Support', roles: ['support', 'admin'], pages: [{ path: '/support', label: 'Account replay', view: () => <SupportPage /> }] },
