@@ -117,6 +117,24 @@ describe('the console in Chromium: provider and staff', () => {
     await screenshot(admin, 'admin-prices');
   });
 
+  it('an admin grants a role and suspends then reinstates an account, each shown at once', async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Accounts' }).click();
+    await admin.getByLabel('Account id').fill(users.developer.accountId);
+    await admin.getByRole('button', { name: 'Open' }).click();
+    await row(admin, users.developer.email).waitFor();
+    await admin.getByLabel('Role to grant').selectOption('support');
+    await admin.getByRole('button', { name: 'Grant role' }).click();
+    await admin.getByRole('button', { name: 'Revoke support' }).waitFor();
+    admin.once('dialog', (d) => void d.accept('console test: suspicious traffic'));
+    await admin.getByRole('button', { name: 'Suspend' }).click();
+    await row(admin, users.developer.email).getByText('suspended').waitFor();
+    await admin.getByRole('button', { name: 'Reinstate' }).click();
+    await row(admin, users.developer.email).getByText('active').waitFor();
+    console.log(`account row after grant, suspend, reinstate: ${await row(admin, users.developer.email).innerText()}`);
+    await screenshot(admin, 'admin-accounts');
+  });
+
   it('finance reads the trial balance now and at an earlier instant', async () => {
     const page = await as('finance');
     await page.getByRole('link', { name: 'Trial balance' }).click();
@@ -155,6 +173,7 @@ describe('the console in Chromium: provider and staff', () => {
       ['finance', '/finance/journal'],
       ['finance', '/finance/payouts'],
       ['support', '/support'],
+      ['admin', '/admin/accounts'],
       ['admin', '/admin/nodes'],
       ['admin', '/admin/prices'],
       ['admin', '/admin/audit-log'],

@@ -9,6 +9,7 @@ import { Usage } from './pages/Usage';
 import { ProviderEarnings } from './pages/provider/Earnings';
 import { ProviderNodes } from './pages/provider/Nodes';
 import { ProviderPayouts } from './pages/provider/Payouts';
+import { AdminAccountsPage } from './pages/staff/Accounts';
 import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
 import { FinancePayoutsPage } from './pages/staff/Payouts';
@@ -65,6 +66,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
     title: 'Admin',
     roles: ['admin'],
     pages: [
+      { path: '/admin/accounts', label: 'Accounts', view: () => <AdminAccountsPage /> },
       { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
       { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
       { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
