@@ -19,6 +19,8 @@ import { requestTextGuard } from './common/request-text';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
 import { EMAIL_CHANGE_CONFIRM_PATH } from './auth/email-proof/email-change-proof';
 import { SIGN_UP_CONFIRM_PATH } from './auth/email-proof/sign-up-proof';
+import { serveConsole } from './console/console.static';
+import { sameOriginWrites } from './security/same-origin-writes';
 
 const JSON_BODY_LIMIT = '1mb';
 
@@ -50,6 +52,10 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   app.set('trust proxy', config.trustProxy);
   // Data in transit (P20): browsers that reached us over TLS keep to TLS.
   if (config.hstsMaxAgeSeconds > 0) app.use(hsts(config.hstsMaxAgeSeconds));
+  // CSRF: cookie-authenticated writes only from our own pages (see same-origin-writes.ts).
+  app.use(sameOriginWrites(config.appUrl));
+  // The web console (web/, built to web/dist) on the same origin, under /console/.
+  serveConsole(app, config, logger);
   // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   // The pages of mailed links (sign-up, email change) post a plain HTML form (no script): the only routes that read a form.

@@ -1,0 +1,197 @@
+import { Browser, Page } from 'playwright-core';
+import { CreditsService } from '../../src/ledger/credits.service';
+import { NodeAgent } from '../../src/node-agent/node-agent';
+import { createLogger } from '../../src/observability/logger';
+import { PricesService } from '../../src/pricing/prices.service';
+import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { ctx, MODEL, PRICE } from '../inference/harness';
+import { EngineStandin, startEngine } from '../nodes/engine-standin';
+import { eventually } from '../support/eventually';
+import { freePort } from '../support/net';
+import { PASSWORD, signInEachRole, SignedIn, RoleName } from '../support/role-users';
+import { TestConfigOverrides } from '../support/app';
+import { buildConsole } from './build';
+import { axeViolations, horizontalOverflow, launchChromium, screenshot } from './chromium';
+
+jest.setTimeout(60_000);
+
+/**
+ * Issue 17 step 4 in Chromium: a provider registers a node in the console (token shown once with
+ * the agent command), a real agent starts with that token, an admin approves the node, and the
+ * provider sees it live; finance reads the trial balance now and at an earlier instant; support
+ * replays the provider's account. Each staff page passes axe and fits a phone.
+ */
+describe('the console in Chromium: provider and staff', () => {
+  let t: AuthTestApp;
+  let browser: Browser;
+  let users: Record<RoleName, SignedIn>;
+  let engine: EngineStandin;
+  let agent: NodeAgent | null = null;
+  const pages: Partial<Record<RoleName, Page>> = {};
+
+  beforeAll(async () => {
+    buildConsole();
+    t = await startAuthApp('console_staff', {
+      nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 5_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50 },
+    } as TestConfigOverrides);
+    users = await signInEachRole(t.app, t.url, 'console');
+    await t.app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
+    // Money on the books, so the trial balance has something to balance.
+    await t.app.get(CreditsService).grant(users.developer.accountId, 5_000_000n, 'console test credits', ctx());
+    await t.caughtUp();
+    engine = await startEngine({ models: [MODEL], name: 'console-engine' });
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await agent?.stop();
+    await engine?.close();
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** Each person in their own browser context (own cookies), signed in through the console's form. */
+  async function as(role: RoleName): Promise<Page> {
+    if (pages[role]) return pages[role]!;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${t.url}/console/`);
+    await page.getByLabel('Email').fill(users[role].email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor();
+    pages[role] = page;
+    return page;
+  }
+  const row = (page: Page, text: string) => page.locator('tr', { hasText: text });
+
+  it('a provider registers a node, its token shown once with the agent command; the agent starts with it', async () => {
+    const page = await as('provider');
+    await page.getByRole('link', { name: 'My nodes' }).click();
+    await page.getByText('No nodes yet').waitFor();
+    const port = await freePort();
+    await page.getByLabel('Name').fill('gpu-console');
+    await page.getByLabel('Endpoint URL (where Tollgate reaches the agent)').fill(`http://127.0.0.1:${port}`);
+    await page.getByLabel('Models (comma-separated ids)').fill(MODEL);
+    await page.getByRole('button', { name: 'Register node' }).click();
+    const command = (await page.getByTestId('node-command').textContent())!;
+    const token = /TOLLGATE_NODE_TOKEN=(\S+)/.exec(command)![1];
+    console.log(`node command shown once:\n${command.replace(token, token.slice(0, 16) + '…')}`);
+    expect(command).toContain(`--gateway ${t.url}`);
+    await screenshot(page, 'provider-node-registered');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await row(page, 'gpu-console').getByText('pending').waitFor();
+    expect(await page.content()).not.toContain(token);
+    agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 8, maxQueue: 16, heartbeatIntervalMs: null, logger: createLogger('silent') });
+    await agent.start();
+  });
+
+  it('an admin approves the node, and the provider sees it live with its model ready', async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'All nodes' }).click();
+    await row(admin, 'gpu-console').getByRole('button', { name: 'Approve' }).click();
+    await row(admin, 'gpu-console').getByText('approved').waitFor();
+    await screenshot(admin, 'admin-nodes');
+    const provider = await as('provider');
+    await eventually(async () => {
+      await provider.getByRole('button', { name: 'Refresh' }).click();
+      const text = (await row(provider, 'gpu-console').textContent())!;
+      if (!(text.includes('approved') && text.includes('yes') && text.includes(MODEL))) throw new Error(`not live yet: ${text}`);
+    }, 15_000, 300);
+    console.log(`provider's node row: ${await row(provider, 'gpu-console').innerText()}`);
+    await screenshot(provider, 'provider-nodes');
+  });
+
+  it('an admin sets a price, and the price table shows the new version at once', async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Prices' }).click();
+    await row(admin, MODEL).first().waitFor();
+    await admin.getByLabel('Model', { exact: true }).fill(MODEL);
+    await admin.getByLabel('Input, USD per million tokens').fill('1.5');
+    await admin.getByLabel('Output, USD per million tokens').fill('3.25');
+    await admin.getByRole('button', { name: 'Set price' }).click();
+    await row(admin, '$3.25').waitFor();
+    console.log(`price rows: ${(await admin.locator('tbody tr').allInnerTexts()).join(' | ')}`);
+    const book = await admin.evaluate<{ data: { model: string; inputMicroUsdPerMTok: string; outputMicroUsdPerMTok: string }[] }>("fetch('/pricing').then((r) => r.json())");
+    expect(book.data.find((p) => p.model === MODEL)).toMatchObject({ inputMicroUsdPerMTok: '1500000', outputMicroUsdPerMTok: '3250000' });
+    await screenshot(admin, 'admin-prices');
+  });
+
+  it('an admin grants a role and suspends then reinstates an account, each shown at once', async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Accounts' }).click();
+    await admin.getByLabel('Account id').fill(users.developer.accountId);
+    await admin.getByRole('button', { name: 'Open' }).click();
+    await row(admin, users.developer.email).waitFor();
+    await admin.getByLabel('Role to grant').selectOption('support');
+    await admin.getByRole('button', { name: 'Grant role' }).click();
+    await admin.getByRole('button', { name: 'Revoke support' }).waitFor();
+    admin.once('dialog', (d) => void d.accept('console test: suspicious traffic'));
+    await admin.getByRole('button', { name: 'Suspend' }).click();
+    await row(admin, users.developer.email).getByText('suspended').waitFor();
+    await admin.getByRole('button', { name: 'Reinstate' }).click();
+    await row(admin, users.developer.email).getByText('active').waitFor();
+    console.log(`account row after grant, suspend, reinstate: ${await row(admin, users.developer.email).innerText()}`);
+    await screenshot(admin, 'admin-accounts');
+  });
+
+  it('finance reads the trial balance now and at an earlier instant', async () => {
+    const page = await as('finance');
+    await page.getByRole('link', { name: 'Trial balance' }).click();
+    await expect(page.getByTestId('stat-balanced').textContent()).resolves.toBe('Yes');
+    expect(await page.getByTestId('stat-debits').textContent()).not.toBe('$0.00');
+    const now = `debits ${await page.getByTestId('stat-debits').textContent()}, credits ${await page.getByTestId('stat-credits').textContent()}`;
+    const local = new Date(Date.now() - 60_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByLabel('At (empty: now)').fill(local);
+    await page.getByRole('heading', { name: /^At / }).waitFor();
+    await expect(page.getByTestId('stat-balanced').textContent()).resolves.toBe('Yes');
+    console.log(`trial balance now: ${now}; a minute ago: balanced ${await page.getByTestId('stat-balanced').textContent()}`);
+    await screenshot(page, 'finance-trial-balance');
+  });
+
+  it('support replays the provider account: state, balance explained, timeline', async () => {
+    const page = await as('support');
+    await page.getByRole('link', { name: 'Account replay' }).click();
+    await page.getByLabel('Account id').fill(users.provider.accountId);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect(page.getByTestId('account-state').textContent()).resolves.toContain(users.provider.accountId);
+    const timeline = page.getByRole('region', { name: 'Timeline table' });
+    await timeline.waitFor();
+    const types = await timeline.locator('tbody tr td:nth-child(2)').allTextContents();
+    console.log(`support timeline of the provider: ${types.join(', ')}`);
+    expect(types).toContain('AccountRegistered');
+    await screenshot(page, 'support-replay');
+  });
+
+  it('every staff page passes axe and fits 390 px without horizontal scroll', async () => {
+    const measured: string[] = [];
+    const visits: [RoleName, string][] = [
+      ['provider', '/provider/nodes'],
+      ['provider', '/provider/earnings'],
+      ['provider', '/provider/payouts'],
+      ['finance', '/finance/trial-balance'],
+      ['finance', '/finance/journal'],
+      ['finance', '/finance/payouts'],
+      ['support', '/support'],
+      ['admin', '/admin/accounts'],
+      ['admin', '/admin/nodes'],
+      ['admin', '/admin/prices'],
+      ['admin', '/admin/audit-log'],
+    ];
+    for (const [role, path] of visits) {
+      const page = await as(role);
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 844 });
+        await page.goto(`${t.url}/console${path}`);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        const { scrollWidth, clientWidth } = await horizontalOverflow(page);
+        const axe = await axeViolations(page);
+        measured.push(`${role} ${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe serious/critical: ${axe.length ? JSON.stringify(axe) : 0}`);
+        expect(axe).toEqual([]);
+        expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+      }
+    }
+    console.log(measured.join('\n'));
+  });
+});

@@ -1,0 +1,143 @@
+import { lazy, ReactElement, Suspense, useCallback, useEffect, useState } from 'react';
+import { get, post, whenSignedOut } from './api';
+import { Loading } from './components/ui';
+import { Keys } from './pages/Keys';
+import { Overview } from './pages/Overview';
+import { SignIn } from './pages/SignIn';
+import { Settings } from './pages/Settings';
+import { Usage } from './pages/Usage';
+import { ProviderEarnings } from './pages/provider/Earnings';
+import { ProviderNodes } from './pages/provider/Nodes';
+import { ProviderPayouts } from './pages/provider/Payouts';
+import { AdminAccountsPage } from './pages/staff/Accounts';
+import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
+import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
+import { FinancePayoutsPage } from './pages/staff/Payouts';
+import { PricesPage } from './pages/staff/Prices';
+import { SupportPage } from './pages/staff/Support';
+import { navigate, usePath } from './router';
+import { Account, ConsoleSettings, Role } from './types';
+
+// The playground brings the OpenAI SDK: loaded when first opened, not with the console.
+const Playground = lazy(() => import('./pages/Playground'));
+
+/** Set by App: pages that end the session (account deletion) return to the sign-in form through it. */
+let signedOut: () => void = () => {};
+
+interface PageDef {
+  path: string;
+  label: string;
+  view: () => ReactElement;
+}
+
+/** Pages by role: every account is a developer; the other sections appear with their role. */
+const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
+  {
+    title: 'Developer',
+    roles: null,
+    pages: [
+      { path: '/', label: 'Overview', view: () => <Overview /> },
+      { path: '/keys', label: 'API keys', view: () => <Keys /> },
+      { path: '/playground', label: 'Playground', view: () => <Playground /> },
+      { path: '/usage', label: 'Usage', view: () => <Usage /> },
+      { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
+    ],
+  },
+  {
+    title: 'Provider',
+    roles: ['provider'],
+    pages: [
+      { path: '/provider/nodes', label: 'My nodes', view: () => <ProviderNodes /> },
+      { path: '/provider/earnings', label: 'Earnings', view: () => <ProviderEarnings /> },
+      { path: '/provider/payouts', label: 'Payouts', view: () => <ProviderPayouts /> },
+    ],
+  },
+  {
+    title: 'Finance',
+    roles: ['finance', 'admin'],
+    pages: [
+      { path: '/finance/trial-balance', label: 'Trial balance', view: () => <TrialBalancePage /> },
+      { path: '/finance/journal', label: 'Journal', view: () => <JournalPage /> },
+      { path: '/finance/payouts', label: 'Payouts', view: () => <FinancePayoutsPage /> },
+    ],
+  },
+  { title: 'Support', roles: ['support', 'admin'], pages: [{ path: '/support', label: 'Account replay', view: () => <SupportPage /> }] },
+  {
+    title: 'Admin',
+    roles: ['admin'],
+    pages: [
+      { path: '/admin/accounts', label: 'Accounts', view: () => <AdminAccountsPage /> },
+      { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
+      { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
+      { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
+    ],
+  },
+];
+
+export function App() {
+  const path = usePath();
+  const [account, setAccount] = useState<Account | null | undefined>(undefined);
+  const [settings, setSettings] = useState<ConsoleSettings | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const loadAccount = useCallback(() => {
+    get<Account>('/me').then(setAccount, () => setAccount(null));
+  }, []);
+
+  useEffect(() => {
+    whenSignedOut(() => setAccount(null));
+    signedOut = () => setAccount(null);
+    loadAccount();
+    get<ConsoleSettings>('/console/settings.json').then(setSettings, () => setSettings(null));
+  }, [loadAccount]);
+
+  useEffect(() => setMenuOpen(false), [path]);
+
+  if (account === undefined) return <Loading what="the console" />;
+  if (account === null) return <SignIn settings={settings} onSignedIn={loadAccount} />;
+
+  const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));
+  const pages = sections.flatMap((s) => s.pages);
+  const page = pages.find((p) => p.path === path) ?? pages[0];
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a className="brand" href="/console/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
+          Tollgate
+        </a>
+        <button type="button" className="menu-toggle secondary" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
+        </button>
+        <nav id="nav" className={menuOpen ? 'open' : ''} aria-label="Console">
+          {sections.map((s) => (
+            <div className="nav-section" key={s.title}>
+              {sections.length > 1 ? <span className="nav-title">{s.title}</span> : null}
+              {s.pages.map((p) => (
+                <a key={p.path} href={`/console${p.path}`} aria-current={p === page ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>
+                  {p.label}
+                </a>
+              ))}
+            </div>
+          ))}
+        </nav>
+        <div className="who">
+          <span className="muted small" data-testid="signed-in-as">{account.email ?? account.displayName ?? 'Signed in'}</span>
+          <button
+            type="button"
+            className="secondary"
+            onClick={async () => {
+              await post('/auth/logout').catch(() => undefined);
+              setAccount(null);
+              navigate('/');
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        <Suspense fallback={<Loading what="the page" />}>{page.view()}</Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { FormEvent, useState } from 'react';
+import { get, query } from '../../api';
+import { AutoTable } from '../../components/AutoTable';
+import { InstantInput } from '../../components/Instant';
+import { Card, Empty, ErrorNote, Loading, useLoad } from '../../components/ui';
+
+/**
+ * An account's history replayed: its timeline, its state at an instant and why the balance is
+ * what it is. Every read is audited by the server, as for any staff read.
+ */
+export function SupportPage() {
+  const [draft, setDraft] = useState('');
+  const [accountId, setAccountId] = useState('');
+  const [at, setAt] = useState('');
+  const open = (e: FormEvent) => {
+    e.preventDefault();
+    setAccountId(draft.trim());
+  };
+  return (
+    <>
+      <h1>Support</h1>
+      <Card title="Find an account">
+        <form className="grid-form" onSubmit={open}>
+          <label>
+            Account id
+            <input required value={draft} onChange={(e) => setDraft(e.target.value)} />
+          </label>
+          <InstantInput label="At (empty: now)" value={at} onChange={setAt} />
+          <button className="primary" type="submit">
+            Open
+          </button>
+        </form>
+        <p className="muted small">Each look is recorded in the audit log.</p>
+      </Card>
+      {accountId ? <Account accountId={accountId} at={at} /> : <Empty>Enter an account id to replay its history.</Empty>}
+    </>
+  );
+}
+
+function Account({ accountId, at }: { accountId: string; at: string }) {
+  const base = `/support/accounts/${encodeURIComponent(accountId)}`;
+  const state = useLoad(() => get<Record<string, unknown>>(`${base}/state` + query({ at })), [accountId, at]);
+  const balance = useLoad(() => get<{ items?: Record<string, unknown>[] } & Record<string, unknown>>(`${base}/balance-explained` + query({ at })), [accountId, at]);
+  const timeline = useLoad(() => get<{ items: Record<string, unknown>[] }>(`${base}/timeline` + query({ to: at || undefined })), [accountId, at]);
+  return (
+    <>
+      <Card title={`State ${at ? 'at ' + new Date(at).toLocaleString() : 'now'}`}>
+        <ErrorNote error={state.error} />
+        {state.loading ? <Loading what="the state" /> : null}
+        {state.data ? <pre className="json" data-testid="account-state">{JSON.stringify(state.data, null, 2)}</pre> : null}
+      </Card>
+      <Card title="Why the balance is this">
+        <ErrorNote error={balance.error} />
+        {balance.data ? (
+          <>
+            <AutoTable label="Balance summary" rows={[Object.fromEntries(Object.entries(balance.data).filter(([, v]) => typeof v !== 'object' || v === null))]} />
+            {balance.data.items?.length ? <AutoTable label="Balance lines" rows={balance.data.items} /> : <Empty>No ledger lines up to this instant.</Empty>}
+          </>
+        ) : null}
+      </Card>
+      <Card title="Timeline, newest first">
+        <ErrorNote error={timeline.error} />
+        {timeline.data && timeline.data.items.length === 0 ? <Empty>No events.</Empty> : null}
+        {timeline.data && timeline.data.items.length > 0 ? <AutoTable label="Timeline table" rows={timeline.data.items} columns={['time', 'type', 'stream', 'revision', 'actorId', 'summary']} /> : null}
+      </Card>
+    </>
+  );
+}
