@@ -66,6 +66,10 @@ describe('the console in Chromium: a developer', () => {
     await page.getByRole('button', { name: 'Create one' }).click();
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
+    // Issue 22: no account without the age confirmation and the terms in force accepted.
+    await expect(page.getByRole('button', { name: 'Create account' }).isDisabled()).resolves.toBe(true);
+    await page.getByLabel('I am 18 or older').check();
+    await page.getByLabel(/I accept the terms/).check();
     const asked = Date.now();
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByText('a link to confirm it is on its way').waitFor();

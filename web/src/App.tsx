@@ -1,8 +1,9 @@
 import { lazy, ReactElement, Suspense, useCallback, useEffect, useState } from 'react';
-import { get, post, whenSignedOut } from './api';
+import { ApiError, get, post, whenSignedOut } from './api';
 import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
+import { EligibilityStep } from './pages/EligibilityStep';
 import { SignIn } from './pages/SignIn';
 import { Settings } from './pages/Settings';
 import { Usage } from './pages/Usage';
@@ -76,12 +77,13 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
 
 export function App() {
   const path = usePath();
-  const [account, setAccount] = useState<Account | null | undefined>(undefined);
+  // 'pending': signed in, but the eligibility step (age, terms) is still to do.
+  const [account, setAccount] = useState<Account | null | undefined | 'pending'>(undefined);
   const [settings, setSettings] = useState<ConsoleSettings | null>(null);
   const [menuOpen, setMenuOpen] = useState(false);
 
   const loadAccount = useCallback(() => {
-    get<Account>('/me').then(setAccount, () => setAccount(null));
+    get<Account>('/me').then(setAccount, (err: unknown) => setAccount(err instanceof ApiError && err.code === 'eligibility_pending' ? 'pending' : null));
   }, []);
 
   useEffect(() => {
@@ -95,6 +97,7 @@ export function App() {
 
   if (account === undefined) return <Loading what="the console" />;
   if (account === null) return <SignIn settings={settings} onSignedIn={loadAccount} />;
+  if (account === 'pending') return <EligibilityStep onConfirmed={loadAccount} onSignOut={() => void post('/auth/logout').catch(() => undefined).then(() => setAccount(null))} />;
 
   const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));
   const pages = sections.flatMap((s) => s.pages);

@@ -1,5 +1,6 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { post } from '../api';
+import { Agreement, Eligibility } from '../components/Agreement';
 import { ErrorNote, messageOf } from '../components/ui';
 import { ConsoleSettings } from '../types';
 
@@ -16,6 +17,7 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<string | null>(null);
+  const [eligibility, setEligibility] = useState<Eligibility | null>(null);
 
   useEffect(() => {
     const match = /tgAuthResult=([^&]+)/.exec(window.location.hash);
@@ -38,7 +40,8 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
         await post('/auth/login', { email, password });
         onSignedIn();
       } else {
-        const answer = await post<{ message: string }>('/auth/register', { email, password });
+        if (!eligibility) throw new Error('Confirm that you are 18 or older and accept the terms to create an account.');
+        const answer = await post<{ message: string }>('/auth/register', { email, password, ...eligibility });
         setSent(answer.message);
       }
     } catch (err) {
@@ -69,8 +72,9 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
               Password
               <input type="password" autoComplete={mode === 'in' ? 'current-password' : 'new-password'} required value={password} onChange={(e) => setPassword(e.target.value)} />
             </label>
+            {mode === 'up' ? <Agreement onChange={setEligibility} /> : null}
             <ErrorNote error={error} />
-            <button className="primary" type="submit" disabled={busy}>
+            <button className="primary" type="submit" disabled={busy || (mode === 'up' && !eligibility)}>
               {busy ? 'Please wait…' : mode === 'in' ? 'Sign in' : 'Create account'}
             </button>
           </form>
