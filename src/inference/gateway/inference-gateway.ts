@@ -18,7 +18,7 @@ import { KEY_REFUSAL_ERRORS, OpenAiError, openAiErrorFrom, sendOpenAiError } fro
 import { readBody } from './body';
 import { IdempotencyKeys } from './idempotency';
 import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
-import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
+import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RouteSurvey, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
 import { costMicroUsd, ModelPrice } from './pricing';
 import { RateLimiter } from './rate-limiter';
 import { imagesIn, responseTextBytes, SseMeter, usageOf } from './sse-meter';
@@ -82,6 +82,8 @@ interface Metered {
   awaitingClient: boolean;
   /** A stream's intent to charge: resolves true once durable, false if it could not be stored. */
   intent: Promise<boolean> | null;
+  /** The hold's settle, sent once the charge is durable; the response does not wait for it. */
+  settled: Promise<unknown> | null;
 }
 
 type Charged = 'stored' | 'deferred' | 'failed';
@@ -155,33 +157,55 @@ export class InferenceGateway {
     if (idempotencyKey) await this.deps.idempotency.claim(idempotencyKey, requestId);
     let metered: Metered | null = null;
     let streamSlot = false;
+    let settled: Promise<unknown> | null = null;
     try {
-      const limit = await this.deps.rateLimiter.take({
-        keyId: key.keyId,
-        accountId: key.accountId,
-        requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
-        tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
-        tokens: request.estimatedInputTokens + request.maxOutputTokens,
-        streamId: request.stream ? requestId : null,
-      });
-      streamSlot = limit.holdsStreamSlot;
-      for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
-      if (!limit.allowed) throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
+      // Answered from memory before any Redis work: an unknown model costs no rate limit.
       const price = await this.deps.prices.priceAt(request.model, new Date());
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+      const survey = await this.deps.dispatch.survey(request.model);
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
-      await this.deps.spending.reserve(key.accountId, requestId, reserve);
-      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null };
-      await this.route(res, metered);
+      // The rate limit, the reservation and the routing read (started by survey) are sent in the
+      // same tick: one Redis round trip before the node is contacted. A reservation made for a
+      // request the limiter refuses is given back.
+      const [limited, reserved] = await Promise.allSettled([
+        this.deps.rateLimiter.take({
+          keyId: key.keyId,
+          accountId: key.accountId,
+          requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
+          tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
+          tokens: request.estimatedInputTokens + request.maxOutputTokens,
+          streamId: request.stream ? requestId : null,
+        }),
+        this.deps.spending.reserve(key.accountId, requestId, reserve),
+      ]);
+      if (limited.status === 'rejected') {
+        if (reserved.status === 'fulfilled') await this.deps.spending.release(key.accountId, requestId).catch(() => undefined);
+        throw limited.reason;
+      }
+      const limit = limited.value;
+      streamSlot = limit.holdsStreamSlot;
+      for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
+      if (!limit.allowed) {
+        if (reserved.status === 'fulfilled') await this.deps.spending.release(key.accountId, requestId).catch(() => undefined);
+        throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
+      }
+      if (reserved.status === 'rejected') throw reserved.reason;
+      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null, settled: null };
+      await this.route(res, metered, survey);
+      settled = metered.settled;
       return metered;
     } finally {
       // Every way out of a stream (done, error, client gone) passes here; a crash leaves the slot to expire.
-      if (streamSlot) await this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined);
+      // The slot and the settle go out together, after the client has its last byte.
+      const after: Promise<unknown>[] = [];
+      if (streamSlot) after.push(this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined));
+      if (settled) after.push(settled);
+      if (after.length > 0) await Promise.all(after);
       if (idempotencyKey) await this.deps.idempotency.complete(idempotencyKey, requestId, res.statusCode, metered?.charged ?? false).catch(() => undefined);
     }
   }
 
-  private async route(res: ServerResponse, m: Metered): Promise<void> {
+  private async route(res: ServerResponse, m: Metered, survey: RouteSurvey): Promise<void> {
     const abort = new AbortController();
     const cut = (reason: Cut) => {
       if (m.cut) return;
@@ -198,7 +222,7 @@ export class InferenceGateway {
     try {
       let dispatched: { node: RoutedNode; response: UpstreamResponse };
       try {
-        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal });
+        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal, survey });
       } catch (err) {
         await this.deps.spending.release(m.key.accountId, m.requestId);
         if (m.cut === 'deadline') throw new OpenAiError(504, `No node answered within the time this API allows (${this.options.maxRequestMs} ms); nothing was charged.`, 'server_error', 'request_timeout');
@@ -255,10 +279,10 @@ export class InferenceGateway {
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         if (m.ttftMs === null) m.ttftMs = Math.round(performance.now() - m.startedAt);
-        for (const part of meter.push(chunk)) {
-          tap?.relayed(part);
-          if (!res.write(part)) await this.clientDrained(res, m, signal, cut);
-        }
+        const out = meter.push(chunk);
+        if (out === null) continue;
+        tap?.relayed(out);
+        if (!res.write(out)) await this.clientDrained(res, m, signal, cut);
       }
     } catch {
       broken = m.cut === null; // a node that died mid-stream; after the first byte there is no failover
@@ -399,12 +423,15 @@ export class InferenceGateway {
       return this.defer(m, intent, err);
     }
     void m.intent?.then((opened) => opened && this.deps.intents.close(m.requestId));
-    // The charge is stored; if Redis fails here the reservation expires and the feeder still applies the charge.
-    const settled = await this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).catch((err: Error) => {
-      this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire');
-      return null;
-    });
-    if (settled === 'clamped') this.deps.logger.error({ requestId: m.requestId }, 'a charge above its reservation reached settle; held at the reservation');
+    // The charge is durable, so the client may have its last byte now; the hold is settled
+    // meanwhile (awaited before the request's slot is released). If Redis fails here the
+    // reservation expires and the feeder still applies the charge.
+    m.settled = this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).then(
+      (settled) => {
+        if (settled === 'clamped') this.deps.logger.error({ requestId: m.requestId }, 'a charge above its reservation reached settle; held at the reservation');
+      },
+      (err: Error) => this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire'),
+    );
     return 'stored';
   }
 
