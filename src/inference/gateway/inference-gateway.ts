@@ -13,6 +13,7 @@ import { MAX_USAGE_COUNT, RecordUsage } from '../../metering/usage-charge.decide
 import { discrepancyItems } from '../../metering/usage-discrepancies';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageStatus } from '../../metering/usage.events';
+import { GatewayMetrics } from '../../observability/gateway-metrics';
 import { Logger } from '../../observability/logger';
 import { KEY_REFUSAL_ERRORS, OpenAiError, openAiErrorFrom, sendOpenAiError } from '../openai-errors';
 import { readBody } from './body';
@@ -53,6 +54,7 @@ export interface GatewayDeps {
   idempotency: IdempotencyKeys;
   upstream: Upstream;
   logger: Logger;
+  metrics: GatewayMetrics | null;
 }
 
 /**
@@ -84,6 +86,9 @@ interface Metered {
   intent: Promise<boolean> | null;
   /** The hold's settle, sent once the charge is durable; the response does not wait for it. */
   settled: Promise<unknown> | null;
+  /** Waiting on nodes: from the first send to the last byte (the rest of the request is the gateway's). */
+  upstreamMs: number;
+  sentAt: number;
 }
 
 type Charged = 'stored' | 'deferred' | 'failed';
@@ -123,6 +128,7 @@ export class InferenceGateway {
       if (!res.headersSent) sendOpenAiError(res, toOpenAiError(err, this.deps.logger, requestId));
       else res.destroy();
     } finally {
+      if (metered?.node && this.deps.metrics) this.observe(this.deps.metrics, metered, performance.now() - startedAt);
       this.deps.logger.info(
         {
           requestId,
@@ -142,6 +148,13 @@ export class InferenceGateway {
         'inference request',
       );
     }
+  }
+
+  private observe(metrics: GatewayMetrics, m: Metered, totalMs: number): void {
+    const model = m.request.model;
+    metrics.added.observe({ model }, Math.max(0, totalMs - m.upstreamMs) / 1000);
+    metrics.upstream.observe({ node: (m.node as RoutedNode).nodeId }, m.upstreamMs / 1000);
+    if (m.ttftMs !== null) metrics.ttft.observe({ model }, m.ttftMs / 1000);
   }
 
   private async run(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): Promise<Metered | null> {
@@ -186,11 +199,15 @@ export class InferenceGateway {
       streamSlot = limit.holdsStreamSlot;
       for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
       if (!limit.allowed) {
+        this.deps.metrics?.refused.inc({ status: '429' });
         if (reserved.status === 'fulfilled') await this.deps.spending.release(key.accountId, requestId).catch(() => undefined);
         throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
       }
-      if (reserved.status === 'rejected') throw reserved.reason;
-      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null, settled: null };
+      if (reserved.status === 'rejected') {
+        if ((reserved.reason as DomainError | undefined)?.kind === 'payment_required') this.deps.metrics?.refused.inc({ status: '402' });
+        throw reserved.reason;
+      }
+      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null, settled: null, upstreamMs: 0, sentAt: 0 };
       await this.route(res, metered, survey);
       settled = metered.settled;
       return metered;
@@ -219,8 +236,9 @@ export class InferenceGateway {
     // No request outlives its hold: at its time bound it is cut, whatever it is waiting for.
     const deadline = setTimeout(() => cut(m.awaitingClient ? 'client_stalled' : 'deadline'), Math.max(0, this.options.maxRequestMs - (performance.now() - m.startedAt)));
     deadline.unref();
+    m.sentAt = performance.now();
     try {
-      let dispatched: { node: RoutedNode; response: UpstreamResponse };
+      let dispatched: { node: RoutedNode; response: UpstreamResponse; attempts: number };
       try {
         dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal, survey });
       } catch (err) {
@@ -229,6 +247,7 @@ export class InferenceGateway {
         throw err;
       }
       m.node = dispatched.node;
+      if (dispatched.attempts > 1) this.deps.metrics?.failovers.inc(dispatched.attempts - 1);
       const { response } = dispatched;
       let ok = false;
       try {
@@ -248,6 +267,7 @@ export class InferenceGateway {
   /** The node refused the request (e.g. a parameter its engine rejects): its answer, no charge. */
   private async relayRefusal(res: ServerResponse, m: Metered, response: UpstreamResponse): Promise<void> {
     const body = await readAll(response.body, 64 * 1024).catch(() => null);
+    m.upstreamMs = performance.now() - m.sentAt;
     await this.deps.spending.release(m.key.accountId, m.requestId);
     m.outcome = 'upstream_failed';
     let parsed: unknown = null;
@@ -287,6 +307,7 @@ export class InferenceGateway {
     } catch {
       broken = m.cut === null; // a node that died mid-stream; after the first byte there is no failover
     }
+    m.upstreamMs = performance.now() - m.sentAt;
     m.outcome = m.cut === 'client_gone' || m.cut === 'client_stalled' ? 'client_disconnected' : m.cut === 'deadline' || broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
     const limits = this.usageLimits(m, Math.min(m.request.maxOutputTokens, relayedOutputBound(meter.textBytes, m.request.choices, m.request.stopBytes)));
     const usage = boundUsage(meter.usage, limits, { inputTokens: m.request.estimatedInputTokens, outputTokens: meter.deliveredChunks, images: 0 }, true);
@@ -333,6 +354,7 @@ export class InferenceGateway {
       body = null;
     }
     m.ttftMs = Math.round(performance.now() - m.startedAt);
+    m.upstreamMs = performance.now() - m.sentAt;
     let parsed: unknown = null;
     try {
       parsed = body ? JSON.parse(body.toString('utf8')) : null;
@@ -417,8 +439,10 @@ export class InferenceGateway {
     m.usage = capped.discrepancy ? { ...usage, discrepancies: [...usage.discrepancies, capped.discrepancy] } : usage;
     const intent = this.intent(m, m.usage, m.outcome as UsageStatus, m.costMicroUsd, Math.round(performance.now() - m.startedAt));
     let position;
+    const handedAt = performance.now();
     try {
       ({ position } = await this.deps.recorder.record(intent.command, intent.context, discrepancyItems(intent.command, intent.discrepancies)));
+      this.deps.metrics?.chargeWait.observe((performance.now() - handedAt) / 1000);
     } catch (err) {
       return this.defer(m, intent, err);
     }

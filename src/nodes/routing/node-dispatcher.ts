@@ -65,6 +65,8 @@ const LEASES_PER_NODE_MAX = 100_000;
 @Injectable()
 export class NodeDispatcher {
   private readonly leases = new Map<string, string[]>();
+  /** Cooldowns this instance started since start (a metric). */
+  cooldowns = 0;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -190,7 +192,9 @@ export class NodeDispatcher {
       } else {
         // Failures are remembered for a while after the longest cooldown, so a flapping node keeps backing off.
         const failures = await this.liveness.recordFailure(nodeId, leaseId, cooldownMaxMs * 4);
-        await this.liveness.startCooldown(nodeId, cooldownMs(failures, cooldownBaseMs, cooldownMaxMs));
+        const rest = cooldownMs(failures, cooldownBaseMs, cooldownMaxMs);
+        if (rest > 0) this.cooldowns++;
+        await this.liveness.startCooldown(nodeId, rest);
       }
     } catch (err) {
       // Redis down: the in-flight entry expires by itself; routing already fails closed on reads.
