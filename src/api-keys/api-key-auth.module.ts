@@ -26,7 +26,6 @@ export function createApiKeyAuthenticator(
   const subscriber = deps.redis.duplicate({
     lazyConnect: true,
     autoResubscribe: false, // the listener resubscribes itself, to know when it is receiving again
-    enableAutoPipelining: false, // subscriber mode
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),

@@ -12,10 +12,8 @@ const REDIS_CONNECT_WAIT_MS = 3_000;
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      // Fail commands fast while Redis is down instead of queueing them without bound. Commands
-      // issued in the same tick leave in one write (auto-pipelining): the /v1 hot path sends its
-      // rate limit, reservation and routing read together, and its settle and node bookkeeping.
-      useFactory: (c: AppConfig) => new Redis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, enableAutoPipelining: true }),
+      // Fail commands fast while Redis is down instead of queueing them without bound.
+      useFactory: (c: AppConfig) => new Redis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }),
     },
   ],
   exports: [REDIS],
