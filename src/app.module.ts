@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
+import { WorkerMetricsModule } from './observability/worker-metrics.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { MailHttpModule } from './notifications/http/admin-mail.controller';
@@ -94,6 +95,7 @@ export class AppModule {
             DeletionSweepModule,
             KycSweepModule,
             PolicyNoticeWorkerModule,
+            WorkerMetricsModule,
           ]
         : [];
     // GPU nodes, their trust and prices: services everywhere (the CLI too), routes in API processes, the sweep, probes and reviews in workers.

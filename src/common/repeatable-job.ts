@@ -21,6 +21,8 @@ export interface RepeatableJobSpec {
  * retention, KYC) share it; start it in onApplicationBootstrap, stop it in onModuleDestroy.
  */
 export class RepeatableJob {
+  /** The jobs of this process, for the queue metrics (observability/worker-metrics.module.ts). */
+  static readonly running = new Set<RepeatableJob>();
   private readonly connection: Redis;
   private readonly queue: Queue;
   private readonly worker: Worker;
@@ -41,10 +43,20 @@ export class RepeatableJob {
     this.worker = new Worker(spec.name, spec.run, { connection: this.connection, prefix, concurrency: 1, ...(spec.lockDurationMs ? { lockDuration: spec.lockDurationMs } : {}) });
     this.worker.on('error', (err) => logger.warn(problem(err), `${spec.label} worker error`));
     this.worker.on('failed', (_job, err) => logger.warn(problem(err), `${spec.label} failed; the next run retries`));
+    this.name = spec.name;
+    RepeatableJob.running.add(this);
+  }
+
+  readonly name: string;
+
+  /** Jobs by state (a metric): one Redis round trip, at scrape time. */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   }
 
   /** Before the database closes: a running job finishes first. */
   async stop(): Promise<void> {
+    RepeatableJob.running.delete(this);
     await this.worker.close();
     await this.queue.close();
     await this.connection.quit().catch(() => this.connection.disconnect());

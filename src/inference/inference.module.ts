@@ -1,5 +1,6 @@
 import { Inject, Module, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
+import { Gauge } from 'prom-client';
 import { ApiKeyAuthModule } from '../api-keys/api-key-auth.module';
 import { ApiKeyAuthenticator } from '../api-keys/api-key-authenticator';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -13,8 +14,10 @@ import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
 import { TokenCountingModule } from '../nodes/trust/counting/counting.module';
 import { RelayedOutputCounter } from '../nodes/trust/counting/relayed-output-counter';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { Metrics } from '../observability/metrics';
+import { LOGGER, METRICS } from '../observability/tokens';
 import { PriceBook } from '../pricing/price-book';
 import { PricingModule } from '../pricing/pricing.module';
 import { REDIS } from '../redis/redis.module';
@@ -47,7 +50,7 @@ import { V1MeController } from './v1-me.controller';
     { provide: RELAY_OBSERVER, useExisting: RelayedOutputCounter },
     {
       provide: InferenceGateway,
-      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, CHARGE_INTENTS, RELAY_OBSERVER, Upstream],
+      inject: [APP_CONFIG, REDIS, LOGGER, ApiKeyAuthenticator, NodeDispatcher, PriceBook, CreditSpending, USAGE_RECORDER, CHARGE_INTENTS, RELAY_OBSERVER, Upstream, GatewayMetrics],
       useFactory: (
         c: AppConfig,
         redis: Redis,
@@ -60,6 +63,7 @@ import { V1MeController } from './v1-me.controller';
         intents: ChargeIntentsPort,
         relayObserver: RelayObserver,
         upstream: Upstream,
+        metrics: GatewayMetrics,
       ) =>
         new InferenceGateway(
           {
@@ -74,6 +78,7 @@ import { V1MeController } from './v1-me.controller';
             idempotency: new IdempotencyKeys(redis, c.redisKeyPrefix),
             upstream,
             logger: logger.child({ component: 'inference' }),
+            metrics,
           },
           {
             maxBodyBytes: c.inference.maxBodyBytes,
@@ -103,7 +108,16 @@ import { V1MeController } from './v1-me.controller';
   exports: [InferenceGateway],
 })
 export class InferenceModule implements OnModuleDestroy {
-  constructor(@Inject(Upstream) private readonly upstream: Upstream) {}
+  constructor(@Inject(Upstream) private readonly upstream: Upstream, @Inject(METRICS) metrics: Metrics, @Inject(NodeDispatcher) dispatcher: NodeDispatcher) {
+    new Gauge({
+      name: 'tollgate_node_cooldowns',
+      help: 'Times this instance put a node to rest after a failure (it is skipped until the cooldown ends), since start',
+      registers: [metrics.registry],
+      collect() {
+        this.set(dispatcher.cooldowns);
+      },
+    });
+  }
 
   async onModuleDestroy(): Promise<void> {
     await this.upstream.close();

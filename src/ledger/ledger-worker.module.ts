@@ -2,11 +2,13 @@ import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
+import { Gauge } from 'prom-client';
 import { KYSELY, PG_POOL } from '../database/database.module';
 import { Database } from '../database/schema';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { Metrics } from '../observability/metrics';
+import { LOGGER, METRICS } from '../observability/tokens';
 import { REDIS } from '../redis/redis.module';
 import { LedgerModule } from './ledger.module';
 import { BalanceFeeder } from './spending/balance-feeder';
@@ -26,7 +28,16 @@ import { CreditHolds } from './spending/credit-holds';
   exports: [BalanceFeeder],
 })
 export class LedgerWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
-  constructor(@Inject(BalanceFeeder) private readonly feeder: BalanceFeeder) {}
+  constructor(@Inject(BalanceFeeder) private readonly feeder: BalanceFeeder, @Inject(METRICS) metrics: Metrics) {
+    new Gauge({
+      name: 'tollgate_credits_feeder_lag_seconds',
+      help: 'From the storage of the last money event the balance feeder applied to its application (charges wait this long to reach the cached balance)',
+      registers: [metrics.registry],
+      collect() {
+        this.set(feeder.lastLagMs / 1000);
+      },
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.feeder.start();

@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Gauge } from 'prom-client';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { Metrics } from '../observability/metrics';
@@ -37,8 +38,13 @@ export class MeteringModule implements OnModuleDestroy, OnApplicationShutdown {
     private readonly batcher: UsageBatcher,
     private readonly intents: UsageIntents,
     @Inject(METRICS) metrics: Metrics,
+    @Inject(GatewayMetrics) gateway: GatewayMetrics,
   ) {
     registerMetrics(metrics, batcher);
+    batcher.onBatch((r) => {
+      gateway.batchSize.observe(r.events);
+      gateway.batchSeconds.observe(r.durationMs / 1000);
+    });
   }
 
   async onModuleDestroy(): Promise<void> {

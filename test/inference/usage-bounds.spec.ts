@@ -95,8 +95,9 @@ describe('relayed text: decoded UTF-8 bytes of generated-text fields', () => {
 
   it('the meter sums relayed text and keeps the raw report for the bounds to judge', () => {
     const meter = new SseMeter(false);
-    const out = meter.push(Buffer.concat([event({ choices: [{ delta: { content: 'ab' } }] }), event({ choices: [{ delta: { content: 'cde' } }] }), event({ choices: [], usage: { prompt_tokens: 1.5, completion_tokens: '2' } }), Buffer.from('data: [DONE]\n\n')]));
-    expect(out).toHaveLength(2); // the usage chunk only if asked for, [DONE] never
+    const text = [event({ choices: [{ delta: { content: 'ab' } }] }), event({ choices: [{ delta: { content: 'cde' } }] })];
+    const out = meter.push(Buffer.concat([...text, event({ choices: [], usage: { prompt_tokens: 1.5, completion_tokens: '2' } }), Buffer.from('data: [DONE]\n\n')]));
+    expect(out).toEqual(Buffer.concat(text)); // one write: the usage chunk only if asked for, [DONE] never
     expect(meter).toMatchObject({ textBytes: 5, deliveredChunks: 2, sawDone: true, usage: { promptTokens: 1.5, completionTokens: '2' } });
   });
 
@@ -122,5 +123,31 @@ describe('the prompt bound of what the gateway forwards', () => {
   it('knows how many sequences are generated and the longest stop string', () => {
     expect(read({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 3, stop: ['###', 'END OF ANSWER'] })).toMatchObject({ choices: 3, stopBytes: 13, maxOutputTokens: 3 * 1_024 });
     expect(read({ model: 'm', prompt: ['a', 'b'], n: 2, max_tokens: 10, stop: 'é' }, '/v1/completions')).toMatchObject({ choices: 4, stopBytes: 2, maxOutputTokens: 40 });
+  });
+});
+
+describe('the meter relays in one buffer per upstream chunk', () => {
+  const event = (o: object) => Buffer.from(`data: ${JSON.stringify(o)}\n\n`);
+
+  it('keeps events split across chunks whole, drops only the usage chunk and [DONE], and passes a chunk it keeps whole without a copy', () => {
+    const a = event({ choices: [{ delta: { content: 'héllo' } }] });
+    const usage = event({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } });
+    const b = event({ choices: [{ delta: { content: 'x' } }] });
+    const all = Buffer.concat([a, usage, b, Buffer.from('data: [DONE]\n\n')]);
+    const meter = new SseMeter(false);
+    const relayed: Buffer[] = [];
+    // Every split point: the client gets the same bytes, whatever the chunking.
+    for (let cut = 1; cut < all.length; cut += 7) {
+      const m = new SseMeter(false);
+      const parts = [m.push(all.subarray(0, cut)), m.push(all.subarray(cut))].filter((p): p is Buffer => p !== null);
+      expect(Buffer.concat(parts).toString()).toBe(Buffer.concat([a, b]).toString());
+      expect(m.usage).toEqual({ promptTokens: 3, completionTokens: 2 });
+    }
+    const whole = Buffer.concat([a, b]);
+    const out = meter.push(whole);
+    if (out) relayed.push(out);
+    expect(out?.buffer).toBe(whole.buffer); // a view, not a copy
+    expect(meter.push(Buffer.from(': keep-alive\n\n'))?.toString()).toBe(': keep-alive\n\n');
+    expect(meter.push(Buffer.from('data: [DONE]\n\n'))).toBeNull();
   });
 });

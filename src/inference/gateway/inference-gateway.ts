@@ -13,12 +13,13 @@ import { MAX_USAGE_COUNT, RecordUsage } from '../../metering/usage-charge.decide
 import { discrepancyItems } from '../../metering/usage-discrepancies';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageStatus } from '../../metering/usage.events';
+import { GatewayMetrics } from '../../observability/gateway-metrics';
 import { Logger } from '../../observability/logger';
 import { KEY_REFUSAL_ERRORS, OpenAiError, openAiErrorFrom, sendOpenAiError } from '../openai-errors';
 import { readBody } from './body';
 import { IdempotencyKeys } from './idempotency';
 import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
-import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
+import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RouteSurvey, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
 import { costMicroUsd, ModelPrice } from './pricing';
 import { RateLimiter } from './rate-limiter';
 import { imagesIn, responseTextBytes, SseMeter, usageOf } from './sse-meter';
@@ -53,6 +54,7 @@ export interface GatewayDeps {
   idempotency: IdempotencyKeys;
   upstream: Upstream;
   logger: Logger;
+  metrics: GatewayMetrics | null;
 }
 
 /**
@@ -82,6 +84,11 @@ interface Metered {
   awaitingClient: boolean;
   /** A stream's intent to charge: resolves true once durable, false if it could not be stored. */
   intent: Promise<boolean> | null;
+  /** The hold's settle, sent once the charge is durable; the response does not wait for it. */
+  settled: Promise<unknown> | null;
+  /** Waiting on nodes: from the first send to the last byte (the rest of the request is the gateway's). */
+  upstreamMs: number;
+  sentAt: number;
 }
 
 type Charged = 'stored' | 'deferred' | 'failed';
@@ -121,6 +128,7 @@ export class InferenceGateway {
       if (!res.headersSent) sendOpenAiError(res, toOpenAiError(err, this.deps.logger, requestId));
       else res.destroy();
     } finally {
+      if (metered?.node && this.deps.metrics) this.observe(this.deps.metrics, metered, performance.now() - startedAt);
       this.deps.logger.info(
         {
           requestId,
@@ -142,6 +150,13 @@ export class InferenceGateway {
     }
   }
 
+  private observe(metrics: GatewayMetrics, m: Metered, totalMs: number): void {
+    const model = m.request.model;
+    metrics.added.observe({ model }, Math.max(0, totalMs - m.upstreamMs) / 1000);
+    metrics.upstream.observe({ node: (m.node as RoutedNode).nodeId }, m.upstreamMs / 1000);
+    if (m.ttftMs !== null) metrics.ttft.observe({ model }, m.ttftMs / 1000);
+  }
+
   private async run(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: number): Promise<Metered | null> {
     if (req.method !== 'POST') throw new OpenAiError(405, `Use POST for ${req.url}.`, 'invalid_request_error', 'method_not_allowed');
     const checked = await this.deps.authenticator.authenticate(req.headers.authorization);
@@ -155,33 +170,59 @@ export class InferenceGateway {
     if (idempotencyKey) await this.deps.idempotency.claim(idempotencyKey, requestId);
     let metered: Metered | null = null;
     let streamSlot = false;
+    let settled: Promise<unknown> | null = null;
     try {
-      const limit = await this.deps.rateLimiter.take({
-        keyId: key.keyId,
-        accountId: key.accountId,
-        requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
-        tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
-        tokens: request.estimatedInputTokens + request.maxOutputTokens,
-        streamId: request.stream ? requestId : null,
-      });
-      streamSlot = limit.holdsStreamSlot;
-      for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
-      if (!limit.allowed) throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
+      // Answered from memory before any Redis work: an unknown model costs no rate limit.
       const price = await this.deps.prices.priceAt(request.model, new Date());
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+      const survey = await this.deps.dispatch.survey(request.model);
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
-      await this.deps.spending.reserve(key.accountId, requestId, reserve);
-      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null };
-      await this.route(res, metered);
+      // The rate limit, the reservation and the routing read (started by survey) are sent in the
+      // same tick: one Redis round trip before the node is contacted. A reservation made for a
+      // request the limiter refuses is given back.
+      const [limited, reserved] = await Promise.allSettled([
+        this.deps.rateLimiter.take({
+          keyId: key.keyId,
+          accountId: key.accountId,
+          requestsPerMinute: key.limits.requestsPerMinute ?? this.options.defaultRequestsPerMinute,
+          tokensPerMinute: key.limits.tokensPerMinute ?? this.options.defaultTokensPerMinute,
+          tokens: request.estimatedInputTokens + request.maxOutputTokens,
+          streamId: request.stream ? requestId : null,
+        }),
+        this.deps.spending.reserve(key.accountId, requestId, reserve),
+      ]);
+      if (limited.status === 'rejected') {
+        if (reserved.status === 'fulfilled') await this.deps.spending.release(key.accountId, requestId).catch(() => undefined);
+        throw limited.reason;
+      }
+      const limit = limited.value;
+      streamSlot = limit.holdsStreamSlot;
+      for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
+      if (!limit.allowed) {
+        this.deps.metrics?.refused.inc({ status: '429' });
+        if (reserved.status === 'fulfilled') await this.deps.spending.release(key.accountId, requestId).catch(() => undefined);
+        throw new OpenAiError(429, limit.message, 'rate_limit_error', 'rate_limit_exceeded', null, limit.retryAfterSeconds);
+      }
+      if (reserved.status === 'rejected') {
+        if ((reserved.reason as DomainError | undefined)?.kind === 'payment_required') this.deps.metrics?.refused.inc({ status: '402' });
+        throw reserved.reason;
+      }
+      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null, settled: null, upstreamMs: 0, sentAt: 0 };
+      await this.route(res, metered, survey);
+      settled = metered.settled;
       return metered;
     } finally {
       // Every way out of a stream (done, error, client gone) passes here; a crash leaves the slot to expire.
-      if (streamSlot) await this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined);
+      // The slot and the settle go out together, after the client has its last byte.
+      const after: Promise<unknown>[] = [];
+      if (streamSlot) after.push(this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined));
+      if (settled) after.push(settled);
+      if (after.length > 0) await Promise.all(after);
       if (idempotencyKey) await this.deps.idempotency.complete(idempotencyKey, requestId, res.statusCode, metered?.charged ?? false).catch(() => undefined);
     }
   }
 
-  private async route(res: ServerResponse, m: Metered): Promise<void> {
+  private async route(res: ServerResponse, m: Metered, survey: RouteSurvey): Promise<void> {
     const abort = new AbortController();
     const cut = (reason: Cut) => {
       if (m.cut) return;
@@ -195,16 +236,18 @@ export class InferenceGateway {
     // No request outlives its hold: at its time bound it is cut, whatever it is waiting for.
     const deadline = setTimeout(() => cut(m.awaitingClient ? 'client_stalled' : 'deadline'), Math.max(0, this.options.maxRequestMs - (performance.now() - m.startedAt)));
     deadline.unref();
+    m.sentAt = performance.now();
     try {
-      let dispatched: { node: RoutedNode; response: UpstreamResponse };
+      let dispatched: { node: RoutedNode; response: UpstreamResponse; attempts: number };
       try {
-        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal });
+        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal, survey });
       } catch (err) {
         await this.deps.spending.release(m.key.accountId, m.requestId);
         if (m.cut === 'deadline') throw new OpenAiError(504, `No node answered within the time this API allows (${this.options.maxRequestMs} ms); nothing was charged.`, 'server_error', 'request_timeout');
         throw err;
       }
       m.node = dispatched.node;
+      if (dispatched.attempts > 1) this.deps.metrics?.failovers.inc(dispatched.attempts - 1);
       const { response } = dispatched;
       let ok = false;
       try {
@@ -224,6 +267,7 @@ export class InferenceGateway {
   /** The node refused the request (e.g. a parameter its engine rejects): its answer, no charge. */
   private async relayRefusal(res: ServerResponse, m: Metered, response: UpstreamResponse): Promise<void> {
     const body = await readAll(response.body, 64 * 1024).catch(() => null);
+    m.upstreamMs = performance.now() - m.sentAt;
     await this.deps.spending.release(m.key.accountId, m.requestId);
     m.outcome = 'upstream_failed';
     let parsed: unknown = null;
@@ -255,14 +299,15 @@ export class InferenceGateway {
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         if (m.ttftMs === null) m.ttftMs = Math.round(performance.now() - m.startedAt);
-        for (const part of meter.push(chunk)) {
-          tap?.relayed(part);
-          if (!res.write(part)) await this.clientDrained(res, m, signal, cut);
-        }
+        const out = meter.push(chunk);
+        if (out === null) continue;
+        tap?.relayed(out);
+        if (!res.write(out)) await this.clientDrained(res, m, signal, cut);
       }
     } catch {
       broken = m.cut === null; // a node that died mid-stream; after the first byte there is no failover
     }
+    m.upstreamMs = performance.now() - m.sentAt;
     m.outcome = m.cut === 'client_gone' || m.cut === 'client_stalled' ? 'client_disconnected' : m.cut === 'deadline' || broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
     const limits = this.usageLimits(m, Math.min(m.request.maxOutputTokens, relayedOutputBound(meter.textBytes, m.request.choices, m.request.stopBytes)));
     const usage = boundUsage(meter.usage, limits, { inputTokens: m.request.estimatedInputTokens, outputTokens: meter.deliveredChunks, images: 0 }, true);
@@ -309,6 +354,7 @@ export class InferenceGateway {
       body = null;
     }
     m.ttftMs = Math.round(performance.now() - m.startedAt);
+    m.upstreamMs = performance.now() - m.sentAt;
     let parsed: unknown = null;
     try {
       parsed = body ? JSON.parse(body.toString('utf8')) : null;
@@ -393,18 +439,23 @@ export class InferenceGateway {
     m.usage = capped.discrepancy ? { ...usage, discrepancies: [...usage.discrepancies, capped.discrepancy] } : usage;
     const intent = this.intent(m, m.usage, m.outcome as UsageStatus, m.costMicroUsd, Math.round(performance.now() - m.startedAt));
     let position;
+    const handedAt = performance.now();
     try {
       ({ position } = await this.deps.recorder.record(intent.command, intent.context, discrepancyItems(intent.command, intent.discrepancies)));
+      this.deps.metrics?.chargeWait.observe((performance.now() - handedAt) / 1000);
     } catch (err) {
       return this.defer(m, intent, err);
     }
     void m.intent?.then((opened) => opened && this.deps.intents.close(m.requestId));
-    // The charge is stored; if Redis fails here the reservation expires and the feeder still applies the charge.
-    const settled = await this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).catch((err: Error) => {
-      this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire');
-      return null;
-    });
-    if (settled === 'clamped') this.deps.logger.error({ requestId: m.requestId }, 'a charge above its reservation reached settle; held at the reservation');
+    // The charge is durable, so the client may have its last byte now; the hold is settled
+    // meanwhile (awaited before the request's slot is released). If Redis fails here the
+    // reservation expires and the feeder still applies the charge.
+    m.settled = this.deps.spending.settle(m.key.accountId, m.requestId, m.costMicroUsd, position).then(
+      (settled) => {
+        if (settled === 'clamped') this.deps.logger.error({ requestId: m.requestId }, 'a charge above its reservation reached settle; held at the reservation');
+      },
+      (err: Error) => this.deps.logger.warn({ requestId: m.requestId, err: err.message }, 'settle failed; the hold will expire'),
+    );
     return 'stored';
   }
 

@@ -94,20 +94,30 @@ export class SseMeter {
 
   constructor(private readonly clientWantsUsage: boolean) {}
 
-  /** Returns the bytes to send to the client now (possibly empty). */
-  push(chunk: Buffer): Buffer[] {
+  /**
+   * Returns the bytes to send to the client now, as one buffer (one socket write per upstream
+   * chunk), or null. When every complete event is kept, it is a view of the chunk (no copy).
+   */
+  push(chunk: Buffer): Buffer | null {
     const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    const out: Buffer[] = [];
+    let parts: Buffer[] | null = null; // only once an event is dropped
+    let keptFrom = 0;
     let start = 0;
     for (;;) {
       const end = data.indexOf(EVENT_END, start);
       if (end === -1) break;
-      const event = data.subarray(start, end + 2);
-      if (this.keep(event)) out.push(event);
-      start = end + 2;
+      const next = end + 2;
+      if (!this.keep(data.subarray(start, next))) {
+        parts ??= [];
+        if (start > keptFrom) parts.push(data.subarray(keptFrom, start));
+        keptFrom = next;
+      }
+      start = next;
     }
     this.rest = start < data.length ? Buffer.from(data.subarray(start)) : null;
-    return out;
+    if (start > keptFrom) (parts ??= []).push(data.subarray(keptFrom, start));
+    if (!parts || parts.length === 0) return null;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   /** Byte searches only: an event becomes a string just when it mentions usage (once per stream). */

@@ -37,6 +37,8 @@ export class BalanceFeeder {
   private subscription: AllSubscription | null = null;
   private passed: Position | null = null;
   private waiters: { position: Position; resolve: () => void }[] = [];
+  /** From the last applied event's storage to its application (ms): the feeder's lag, as a metric. */
+  lastLagMs = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -96,6 +98,7 @@ export class BalanceFeeder {
       this.subscription = this.store.subscribeAll({ after: this.passed ?? undefined, filter: { kind: 'streamPrefix', prefixes: MONEY_STREAMS } });
       for await (const event of this.subscription) {
         await this.apply(event);
+        this.lastLagMs = Math.max(0, Date.now() - event.createdAt.getTime());
         this.passed = event.position;
         this.wake();
         if (this.stopping) break;

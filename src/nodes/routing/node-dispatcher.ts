@@ -6,7 +6,7 @@ import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { NodeLiveness } from './node-liveness';
 import { NodeRegistry, RegistryNode } from './node-registry';
-import { afterAttempt, chooseNode, cooldownMs, routableCandidates } from './router';
+import { afterAttempt, chooseNode, cooldownMs, LiveState, routableCandidates } from './router';
 
 /** Where and how to send one request: the agent's URL and the gateway's credentials for it. */
 export interface RoutedNode {
@@ -33,6 +33,14 @@ export interface DispatchOptions {
   maxAttempts?: number;
   /** The client went away: stop trying, no cooldown for the node. */
   signal?: AbortSignal;
+  /** The first attempt's routing read, started early by `survey` (it then shares a Redis round trip with the caller's checks). */
+  survey?: Survey;
+}
+
+/** The nodes that serve a model and, in flight, their live state in Redis. */
+export interface Survey {
+  model: string;
+  states: Promise<Map<string, LiveState>>;
 }
 
 export interface FinishOutcome {
@@ -57,6 +65,8 @@ const LEASES_PER_NODE_MAX = 100_000;
 @Injectable()
 export class NodeDispatcher {
   private readonly leases = new Map<string, string[]>();
+  /** Cooldowns this instance started since start (a metric). */
+  cooldowns = 0;
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -72,6 +82,22 @@ export class NodeDispatcher {
    * owns it and MUST call `finish(node.nodeId, …)` once when done (whatever happens), and no
    * failover happens any more.
    */
+  /**
+   * Starts the first routing read now: 404 when no approved node serves the model (before any
+   * Redis work), else the read is issued at once and pipelines with whatever the caller sends
+   * in the same tick (rate limit, reservation). Pass it to `dispatch` as `options.survey`.
+   */
+  async survey(model: string): Promise<Survey> {
+    const nodes = (await this.registry.snapshot()).approvedByModel.get(model);
+    if (!nodes || nodes.length === 0) throw notFound('model_not_found', `The model '${model}' does not exist or no node serves it.`);
+    const states = this.liveness.read(
+      nodes.map((n) => n.nodeId),
+      Date.now(),
+    );
+    states.catch(() => undefined); // awaited by dispatch, or dropped when the caller's checks refuse the request
+    return { model, states };
+  }
+
   async dispatch<R extends UpstreamResponse = UpstreamResponse>(
     model: string,
     send: (node: RoutedNode, signal: AbortSignal) => Promise<R>,
@@ -85,14 +111,14 @@ export class NodeDispatcher {
     let attempts = 0;
     while (attempts < maxAttempts) {
       options.signal?.throwIfAborted();
-      const states = await this.liveness.read(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId), Date.now());
+      const states = attempts === 0 && options.survey?.model === model ? await options.survey.states : await this.liveness.read(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId), Date.now());
       const choice = chooseNode(routableCandidates(nodes, states, model, tried));
       if (!choice) break;
       const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
       tried.add(node.nodeId);
       attempts++;
       const routed = routedNode(node);
-      const leaseId = await this.acquire(node.nodeId);
+      const leaseId = this.acquire(node.nodeId);
       const started = Date.now();
       const attempt = attemptSignal(this.config.nodes.attemptTimeoutMs, options.signal);
       let response: R | null = null;
@@ -122,9 +148,14 @@ export class NodeDispatcher {
     await this.finishLease(nodeId, this.takeLease(nodeId), outcome);
   }
 
-  private async acquire(nodeId: string): Promise<string> {
+  /**
+   * Counts the request in flight on the node without waiting for Redis: the node is not kept
+   * waiting for the bookkeeping, and the lease's release, sent later on the same connection,
+   * cannot overtake it. Redis down: the count is off until the entry would have expired anyway.
+   */
+  private acquire(nodeId: string): string {
     const leaseId = randomUUID();
-    await this.liveness.acquire(nodeId, leaseId, Date.now());
+    this.liveness.acquire(nodeId, leaseId, Date.now()).catch((err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not count a request in flight'));
     let list = this.leases.get(nodeId);
     if (!list) this.leases.set(nodeId, (list = []));
     if (list.length >= LEASES_PER_NODE_MAX) list.shift(); // a caller that never calls finish(); Redis expires its entry anyway
@@ -161,7 +192,9 @@ export class NodeDispatcher {
       } else {
         // Failures are remembered for a while after the longest cooldown, so a flapping node keeps backing off.
         const failures = await this.liveness.recordFailure(nodeId, leaseId, cooldownMaxMs * 4);
-        await this.liveness.startCooldown(nodeId, cooldownMs(failures, cooldownBaseMs, cooldownMaxMs));
+        const rest = cooldownMs(failures, cooldownBaseMs, cooldownMaxMs);
+        if (rest > 0) this.cooldowns++;
+        await this.liveness.startCooldown(nodeId, rest);
       }
     } catch (err) {
       // Redis down: the in-flight entry expires by itself; routing already fails closed on reads.

@@ -130,10 +130,19 @@ export class RazorpayGateway {
 }
 
 /** Turns the SDK's rejections (`{ statusCode, error }`, or a TypeError when nothing answered) into RazorpayError. */
+/** Razorpay API calls of this process by outcome, since start (the metric tollgate_razorpay_calls). */
+export const razorpayOutcomes = { ok: 0, refused: 0, failed: 0 };
+
 async function call<T>(run: () => Promise<unknown>): Promise<T> {
   try {
-    return (await run()) as T;
+    const answer = (await run()) as T;
+    razorpayOutcomes.ok++;
+    return answer;
   } catch (e) {
+    // refused: Razorpay answered with an error (4xx other than 429); failed: no answer, 5xx or 429 (retryable).
+    const status = e instanceof RazorpayError ? e.statusCode : (e as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status < 500 && status !== 429) razorpayOutcomes.refused++;
+    else razorpayOutcomes.failed++;
     if (e instanceof RazorpayError) throw e;
     const sdk = e as { statusCode?: unknown; error?: { code?: unknown; description?: unknown } };
     if (typeof sdk?.statusCode === 'number') {
