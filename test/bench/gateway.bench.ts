@@ -20,6 +20,7 @@
  * events table must hold exactly one UsageRecorded per request Tollgate completed.
  * BENCH_GATEWAY_TOLLGATE_DIR runs another checkout's dist/ (built, same database schema) for a before/after.
  */
+import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -153,14 +154,14 @@ async function main(): Promise<void> {
     try {
       const app = setup.app;
       const accounts = app.get(AccountsService);
-      const { accountId: providerId } = await accounts.register({ email: 'provider@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [] }, ctx());
+      const { accountId: providerId } = await accounts.register({ email: 'provider@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED }, ctx());
       const invite = await app.get(ProviderInvitesService).issue('provider@bench.test', ctx());
-      await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx());
+      await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
       await app.get(PricesService).set({ model: MODEL, inputMicroUsdPerMTok: 100_000n, outputMicroUsdPerMTok: 200_000n, perImageMicroUsd: null }, ctx());
       const node = await app.get(NodesService).register(providerId, { name: 'bench', endpointUrl: upstreamUrl, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
       await app.get(NodesService).approve(node.nodeId, ctx());
       nodeToken = node.token;
-      const { accountId } = await accounts.register({ email: 'dev@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [] }, ctx());
+      const { accountId } = await accounts.register({ email: 'dev@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED }, ctx());
       const { position } = await app.get(CreditsService).grant(accountId, 10_000_000_000n, 'benchmark', ctx());
       await app.get(BalanceFeeder).waitUntilPassed(position as Position);
       ({ key } = await app.get(ApiKeysService).issue(accountId, { name: 'bench', limits: {} }, ctx()));
