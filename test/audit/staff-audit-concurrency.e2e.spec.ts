@@ -32,6 +32,10 @@ describe('staff audit under concurrency', () => {
       staff.push(browser);
     }
     developerId = await register(newBrowser(), t.url, 'busy-dev@example.com');
+    // The account read model is asynchronous: the burst is about the audit trail, not about read-your-writes.
+    for (const path of [`/admin/accounts/${developerId}`, `/admin/accounts/${developerId}/credits`, `/support/accounts/${developerId}/timeline?limit=5`]) {
+      await eventually(async () => expect((await staff[3].get(`${t.url}${path}`)).status).toBe(200));
+    }
   }, 60_000);
   afterAll(async () => {
     await t?.close();
