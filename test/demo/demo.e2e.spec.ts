@@ -1,10 +1,11 @@
+import { entryPoint } from '../support/entry-point';
 import { spawn } from 'node:child_process';
 import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from '../support/database';
 
 /** `npm run demo` as a user runs it: the whole flow prints, and ends with a balanced ledger. */
 describe('npm run demo', () => {
   it('streams a completion through the SDK and shows balance, usage and the provider earning', async () => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/demo/demo.ts'], {
+    const child = spawn(process.execPath, entryPoint('test/demo/demo.ts'), {
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: `${TEST_DATABASE_SERVER}/tollgate_demo`, REDIS_URL: TEST_REDIS_URL },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

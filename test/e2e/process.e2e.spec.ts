@@ -1,3 +1,4 @@
+import { entryPoint } from '../support/entry-point';
 import { freePort } from '../support/net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -6,7 +7,7 @@ import { TEST_DATABASE_SERVER, TEST_REDIS_URL } from '../support/database';
 
 /** The real entry point, as `npm start` runs it, in a child process. */
 function runMain(env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...entryPoint('src/main.ts'), ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

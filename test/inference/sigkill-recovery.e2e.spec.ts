@@ -1,3 +1,4 @@
+import { entryPoint } from '../support/entry-point';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/config';
@@ -28,7 +29,7 @@ interface Child {
  */
 async function startApi(h: InferenceHarness, env: Record<string, string>): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts', 'api'], {
+  const child = spawn(process.execPath, [...entryPoint('src/main.ts'), 'api'], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',

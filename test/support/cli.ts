@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { TEST_REDIS_URL } from './database';
+import { entryPoint } from './entry-point';
 
 export interface CliRun {
   code: number | null;
@@ -7,9 +8,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The real CLI entry point (`npm run cli -- …`) in a child process; each run transpiles the CLI (a few seconds). */
+/** The real CLI entry point (`npm run cli -- …`) in a child process (compiled when `dist/` is fresh, see entry-point.ts). */
 export function cli(env: Record<string, string>, args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...entryPoint('src/cli/main.ts'), ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
