@@ -20,6 +20,8 @@ import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-w
 import { EMAIL_CHANGE_CONFIRM_PATH } from './auth/email-proof/email-change-proof';
 import { SIGN_UP_CONFIRM_PATH } from './auth/email-proof/sign-up-proof';
 import { serveConsole } from './console/console.static';
+import { requestLimits } from './inference/inference.module';
+import { addV1 } from './inference/v1-openapi';
 import { sameOriginWrites } from './security/same-origin-writes';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -79,6 +81,7 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
+  addV1(document, requestLimits(config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   // /metrics only on the internal listener (docs/security.md, API8).
   await app.get(MetricsListener).start(config.security.metrics.host, config.security.metrics.port);

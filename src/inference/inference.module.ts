@@ -23,6 +23,7 @@ import { PricingModule } from '../pricing/pricing.module';
 import { REDIS } from '../redis/redis.module';
 import { IdempotencyKeys } from './gateway/idempotency';
 import { InferenceGateway } from './gateway/inference-gateway';
+import { RequestLimits } from './gateway/openai-request';
 import { CHARGE_INTENTS, ChargeIntentsPort, RELAY_OBSERVER, RelayObserver, USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
 import { RateLimiter } from './gateway/rate-limiter';
 import { Upstream } from './gateway/upstream';
@@ -83,17 +84,7 @@ import { V1MeController } from './v1-me.controller';
           {
             maxBodyBytes: c.inference.maxBodyBytes,
             maxResponseBytes: c.inference.maxResponseBytes,
-            limits: {
-              maxOutputTokens: c.inference.maxOutputTokens,
-              defaultOutputTokens: c.inference.defaultMaxTokens,
-              maxMessages: 1_000,
-              maxChoices: 8,
-              maxEmbeddingInputs: 2_048,
-              maxImages: 4,
-              maxJsonDepth: c.requests.jsonMaxDepth,
-              promptAllowanceTokens: c.charges.promptAllowanceTokens,
-              mediaPartTokens: c.charges.mediaPartTokens,
-            },
+            limits: requestLimits(c),
             defaultRequestsPerMinute: c.inference.defaultRequestsPerMinute,
             defaultTokensPerMinute: c.inference.defaultTokensPerMinute,
             revenueSplit: c.ledger.revenueSplit,
@@ -122,4 +113,19 @@ export class InferenceModule implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.upstream.close();
   }
+}
+
+/** What a /v1 request may ask for in this deployment: the gateway enforces it, the OpenAPI document states it. */
+export function requestLimits(c: AppConfig): RequestLimits {
+  return {
+    maxOutputTokens: c.inference.maxOutputTokens,
+    defaultOutputTokens: c.inference.defaultMaxTokens,
+    maxMessages: 1_000,
+    maxChoices: 8,
+    maxEmbeddingInputs: 2_048,
+    maxImages: 4,
+    maxJsonDepth: c.requests.jsonMaxDepth,
+    promptAllowanceTokens: c.charges.promptAllowanceTokens,
+    mediaPartTokens: c.charges.mediaPartTokens,
+  };
 }

@@ -78,6 +78,13 @@ export async function startEngine(options: { models: string[]; name: string; por
     if (path === '/v1/images/generations') {
       return json(res, 200, { created: created0, data: Array.from({ length: body.n ?? 1 }, () => ({ b64_json: 'aW1hZ2U=' })) });
     }
+    if (path === '/v1/completions' && body.stream) {
+      // Legacy completions stream text_completion objects, the usage on the last one when asked for.
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-engine': options.name });
+      for (const [i, text] of WORDS.entries()) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text, finish_reason: i === WORDS.length - 1 ? 'stop' : null, logprobs: null }] })}\n\n`);
+      if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } })}\n\n`);
+      return res.end('data: [DONE]\n\n');
+    }
     if (path === '/v1/completions') {
       return json(res, 200, { id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text: WORDS.join(''), finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } });
     }

@@ -110,7 +110,10 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw bad("'stream' must be a boolean.", 'stream');
   const streamOptions = b.stream_options;
   if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== 'object' || Array.isArray(streamOptions))) throw bad("'stream_options' must be an object.", 'stream_options');
-  const clientWantsUsage = stream && (streamOptions as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const includeUsage = (streamOptions as { include_usage?: unknown } | null | undefined)?.include_usage;
+  if (includeUsage !== undefined && typeof includeUsage !== 'boolean') throw bad("'stream_options.include_usage' must be a boolean.", 'stream_options.include_usage');
+  const clientWantsUsage = stream && includeUsage === true;
+  if (b.stop !== undefined && b.stop !== null && typeof b.stop !== 'string' && !(Array.isArray(b.stop) && b.stop.every((s) => typeof s === 'string'))) throw bad("'stop' must be a string or an array of strings.", 'stop');
   const n = integerIn(b, 'n', 1, endpoint === 'images.generations' ? limits.maxImages : limits.maxChoices) ?? 1;
   let maxOutputTokens = 0;
   let images = 0;
@@ -123,7 +126,10 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
       for (const [i, m] of b.messages.entries()) {
         if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string') throw bad(`'messages[${i}]' must be an object with a 'role'.`, `messages[${i}]`);
       }
-      const asked = integerIn(b, 'max_completion_tokens', 1, limits.maxOutputTokens) ?? integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
+      // Both are checked: a node may honour either.
+      const completionTokens = integerIn(b, 'max_completion_tokens', 1, limits.maxOutputTokens);
+      const asked = completionTokens ?? integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
+      if (completionTokens !== undefined) integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
       maxOutputTokens = (asked ?? limits.defaultOutputTokens) * n;
       if (asked === undefined) b.max_tokens = limits.defaultOutputTokens;
       break;
