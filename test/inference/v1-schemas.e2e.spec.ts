@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPI } from 'openapi-types';
 import { z } from 'zod';
 import { OpenAiError } from '../../src/inference/openai-errors';
 import { DEFAULT_REQUEST_LIMITS, ENDPOINTS, readInferenceRequest } from '../../src/inference/gateway/openai-request';
@@ -6,6 +7,13 @@ import { v1RequestSchemas, v1ResponseSchemas } from '../../src/inference/v1-sche
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 
 const LIMITS = DEFAULT_REQUEST_LIMITS;
+/** The parts of the document these tests read. */
+type Json = { [key: string]: Json };
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, { post: Json & { parameters: { name: string }[] } }>;
+  components: { schemas: Record<string, Json> };
+}
 const SCHEMAS = v1RequestSchemas(LIMITS);
 
 /** A small deterministic generator, so a disagreement is reproducible from its seed. */
@@ -61,9 +69,9 @@ describe('/v1 schemas: the OpenAPI document, the hot path and real responses agr
   });
 
   it('the document is valid OpenAPI 3.1 and describes every /v1 route with its body, responses, errors and headers', async () => {
-    const document = await (await fetch(`${h.t.url}/docs/openapi.json`)).json();
+    const document = (await (await fetch(`${h.t.url}/docs/openapi.json`)).json()) as OpenApiDocument;
     expect(document.openapi).toBe('3.1.0');
-    await SwaggerParser.validate(structuredClone(document));
+    await SwaggerParser.validate(structuredClone(document) as unknown as OpenAPI.Document);
     for (const path of Object.keys(ENDPOINTS)) {
       const op = document.paths[path]?.post;
       expect(op).toBeDefined();

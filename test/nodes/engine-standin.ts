@@ -83,7 +83,8 @@ export async function startEngine(options: { models: string[]; name: string; por
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-engine': options.name });
       for (const [i, text] of WORDS.entries()) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text, finish_reason: i === WORDS.length - 1 ? 'stop' : null, logprobs: null }] })}\n\n`);
       if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } })}\n\n`);
-      return res.end('data: [DONE]\n\n');
+      res.end('data: [DONE]\n\n');
+      return;
     }
     if (path === '/v1/completions') {
       return json(res, 200, { id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text: WORDS.join(''), finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } });

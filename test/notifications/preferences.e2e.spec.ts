@@ -88,10 +88,19 @@ describe('mail preferences and one-click unsubscribe', () => {
     const measured = [];
     for (const [body, status, code] of attempts) {
       const res = await change(dev, body);
-      measured.push(`${JSON.stringify(body)} → ${res.status} ${res.body?.code}`);
+      measured.push(`${JSON.stringify(body)} → ${res.status} ${res.body?.code}: ${res.body?.detail}`);
       expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
     }
     console.log(`refused changes:\n  ${measured.join('\n  ')}`);
+    // Refusals name the field and the rule in words, never the value sent.
+    expect(measured.filter((m) => m.includes('invalid_body')).map((m) => m.slice(m.indexOf('invalid_body')))).toEqual([
+      'invalid_body: Unknown field(s) in categories: newsletter.',
+      'invalid_body: categories.product must be true or false.',
+      'invalid_body: categories must be an object.',
+      'invalid_body: lowBalanceThresholdUsd must be a string.',
+      'invalid_body: Unknown field(s): threshold.',
+      'invalid_body: Nothing to change: send categories and/or lowBalanceThresholdUsd.',
+    ]);
     const essential = await change(dev, { categories: { security: false } });
     expect(essential.body.detail).toContain('categories.security');
     // The mixed request (billing off, product off) wrote nothing: product is still on.

@@ -9,12 +9,7 @@ import { formatUsd } from '../../ledger/money';
 import { ALL_CATEGORIES, isOptionalCategory, MAIL_CATEGORIES, MailCategory, OptionalCategory } from '../mail/mail-categories';
 import { preferencesDecider, PreferencesState, receives } from './preferences.decide';
 import { preferencesStream } from './preferences.events';
-
-export interface PreferencesView {
-  categories: { category: MailCategory; essential: boolean; enabled: boolean; description: string }[];
-  marketing: { consented: boolean; consentedAt: string | null };
-  lowBalance: { thresholdUsd: string | null; thresholdMicroUsd: string | null };
-}
+import { PreferencesView } from './preferences.schemas';
 
 export function viewOf(state: PreferencesState): PreferencesView {
   const threshold = state.lowBalanceThresholdMicroUsd;
