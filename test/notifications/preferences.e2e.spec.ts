@@ -1,5 +1,6 @@
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
 import { MAIL_OUTBOX, MailOutbox } from '../../src/notifications/mail/mail-outbox';
+import { PreferencesView } from '../../src/notifications/preferences/preferences.schemas';
 import { PreferencesService } from '../../src/notifications/preferences/preferences.service';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
@@ -49,6 +50,8 @@ describe('mail preferences and one-click unsubscribe', () => {
     expect(enabled(put.body)).toMatchObject({ product: false, marketing: true, security: true });
     expect(put.body.lowBalance).toEqual({ thresholdUsd: '5.50', thresholdMicroUsd: '5500000' });
     expect(Date.parse(put.body.marketing.consentedAt)).toBeGreaterThanOrEqual(before - 1_000);
+    // Every answer is what the document says (the schema @OkResponse publishes).
+    for (const answer of [initial, put.body]) PreferencesView.parse(answer);
     // The read model catches up with the events.
     await eventually(async () => expect((await settings(dev)).body).toEqual(put.body));
 
