@@ -1,21 +1,16 @@
-import { z } from 'zod';
+import { openApiSchema } from '../common/schema/json-schema';
 import { DEFAULT_REQUEST_LIMITS, RequestLimits } from './gateway/openai-request';
 import { v1RequestSchemas, v1ResponseSchemas } from './v1-schemas';
 
 /**
  * `/v1` in the OpenAPI document. The inference routes are served on the raw HTTP server ahead of
  * Nest, so Nest's scanner never sees them: their operations are written here from the same zod
- * schemas the tests hold the hot path to. JSON Schema 2020-12 is OpenAPI 3.1's own dialect, so
- * `z.toJSONSchema` output goes in unchanged.
+ * schemas the tests hold the hot path to.
  */
 type Json = Record<string, unknown>;
 
 export const V1_SECURITY_SCHEME = 'apiKey';
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
-  return rest;
-};
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const header = (description: string, type = 'string') => ({ description, schema: { type } });
 
@@ -100,13 +95,13 @@ function operation(op: Operation): Json {
 export function v1OpenApi(limits: RequestLimits = DEFAULT_REQUEST_LIMITS): { paths: Json; schemas: Json; securitySchemes: Json } {
   const requests = v1RequestSchemas(limits);
   const schemas: Json = {
-    CreateChatCompletionRequest: jsonSchema(requests['chat.completions'], 'input'),
-    CreateCompletionRequest: jsonSchema(requests.completions, 'input'),
-    CreateEmbeddingRequest: jsonSchema(requests.embeddings, 'input'),
-    CreateImageRequest: jsonSchema(requests['images.generations'], 'input'),
-    OpenAiError: jsonSchema(v1ResponseSchemas.Error, 'output'),
+    CreateChatCompletionRequest: openApiSchema(requests['chat.completions'], 'input'),
+    CreateCompletionRequest: openApiSchema(requests.completions, 'input'),
+    CreateEmbeddingRequest: openApiSchema(requests.embeddings, 'input'),
+    CreateImageRequest: openApiSchema(requests['images.generations'], 'input'),
+    OpenAiError: openApiSchema(v1ResponseSchemas.Error, 'output'),
   };
-  for (const [name, schema] of Object.entries(v1ResponseSchemas)) if (name !== 'Error') schemas[name] = jsonSchema(schema, 'output');
+  for (const [name, schema] of Object.entries(v1ResponseSchemas)) if (name !== 'Error') schemas[name] = openApiSchema(schema, 'output');
   return {
     paths: Object.fromEntries(OPERATIONS.map((op) => [op.path, operation(op)])),
     schemas,

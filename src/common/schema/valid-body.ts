@@ -21,7 +21,7 @@ export function ValidBody(schema: z.ZodType): ParameterDecorator {
   };
 }
 
-/** The 200 answer's schema in the document (the contract test checks real answers against it). */
+/** The 200 answer's schema in the document (tests parse real answers with the same schema). */
 export const OkResponse = (schema: z.ZodType, description?: string) => ApiOkResponse({ schema: openApiSchema(schema, 'output'), description });
 
 class SchemaPipe implements PipeTransform {
