@@ -83,6 +83,10 @@ describe('/v1 schemas: the OpenAPI document, the hot path and real responses agr
       expect(op.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     }
     expect(document.paths['/v1/chat/completions'].post.responses['200'].content['text/event-stream']).toBeDefined();
+    // Routes moved to @ValidBody carry the very schema they are checked with.
+    const preferences = (document.paths['/me/notifications'] as unknown as Record<string, Json>).patch;
+    expect(Object.keys(preferences.requestBody.content['application/json'].schema.properties)).toEqual(['categories', 'lowBalanceThresholdUsd']);
+    expect(preferences.requestBody.content['application/json'].schema.additionalProperties).toEqual(false);
     expect(document.components.schemas.CreateChatCompletionRequest.properties.max_tokens.anyOf[0]).toMatchObject({ type: 'integer', maximum: LIMITS.maxOutputTokens });
   });
 

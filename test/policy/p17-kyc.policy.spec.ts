@@ -15,6 +15,7 @@ import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { signIn, testOverrides, until } from '../payments/support';
 import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
+import { KycView } from '../../src/privacy/kyc/kyc.schemas';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 
 // Long enough that a loaded CI machine still reads the numbers before the window ends.
@@ -165,6 +166,8 @@ describe('P17: identity numbers are protected and kept only as long as required'
       expect((await dev.browser.get(`${t.url}/me`)).body.email).toMatch(/^kyc-dev-/);
       const after = await dev.browser.get(`${t.url}/me/kyc`);
       expect(after.body).toMatchObject({ status: 'verified', pan: submitted.body.pan, aadhaar: submitted.body.aadhaar, numbersShreddedAt: shredded.data.shreddedAt });
+      // Every answer is what the document says (the schema @OkResponse publishes).
+      for (const answer of [submitted.body, staffView.body, ownView.body, after.body]) KycView.parse(answer);
       expect((await dev.browser.post(`${t.url}/me/keys`, { name: 'second' })).status).toBe(201);
     }, 90_000);
 

@@ -1,18 +1,18 @@
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../common/domain-error';
-import { objectBody, optionalString } from '../../common/request-body';
+import { ValidBody } from '../../common/schema/valid-body';
 import { DataRightsService, DELETION_NOTE_MAX } from '../data-rights.service';
 
-class AdminDeletionBody {
-  @ApiProperty({ enum: ['email'], description: 'How the person asked.' }) channel!: 'email';
-  @ApiPropertyOptional({ maxLength: DELETION_NOTE_MAX, description: 'Stored sealed with the person’s key (shredded with them).' }) note?: string;
-}
+const AdminDeletion = z.strictObject({
+  channel: z.literal('email').describe('How the person asked.'),
+  note: z.string().min(1).max(DELETION_NOTE_MAX).optional().describe('Stored sealed with the person’s key (shredded with them).'),
+});
 
 /**
  * A deletion asked for outside the dashboard (an email to support): an admin records it for the
@@ -27,12 +27,8 @@ export class AdminDeletionController {
   @Post('deletion-request')
   @HttpCode(202)
   @ApiOperation({ summary: 'Record a deletion request received by email (P9): keys revoked, sessions ended, erased after the grace period.' })
-  @ApiBody({ type: AdminDeletionBody })
   @ApiAcceptedResponse({ description: '{ requestedAt, dueAt, revokedKeys, endedSessions }' })
-  requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request) {
-    const body = objectBody(raw, ['channel', 'note']);
-    if (body.channel !== 'email') throw invalid('invalid_body', 'channel must be "email".');
-    const note = optionalString(body, 'note', 1, DELETION_NOTE_MAX) ?? null;
-    return this.rights.requestDeletion(checkAccountId(accountId), { channel: 'email', note }, commandContext(principal.accountId, req));
+  requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @ValidBody(AdminDeletion) body: z.infer<typeof AdminDeletion>, @Req() req: Request) {
+    return this.rights.requestDeletion(checkAccountId(accountId), { channel: body.channel, note: body.note ?? null }, commandContext(principal.accountId, req));
   }
 }

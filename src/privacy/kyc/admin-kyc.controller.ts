@@ -1,14 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, requiredString } from '../../common/request-body';
-import { KYC_REASON_MAX } from './kyc.decide';
-import { KycService, KycView } from './kyc.service';
+import { OkResponse, ValidBody } from '../../common/schema/valid-body';
+import { KycView, RejectKyc } from './kyc.schemas';
+import { KycService } from './kyc.service';
 
 /** Staff decisions on a KYC; the admin is each event's actor (P11). Support may read. */
 @ApiTags('admin')
@@ -21,6 +22,7 @@ export class AdminKycController {
   @Get()
   @Roles('admin', 'support')
   @ApiOperation({ summary: 'Status, masked numbers, who decided (admin, support).' })
+  @OkResponse(KycView)
   view(@Param('id') accountId: string): Promise<KycView> {
     return this.kyc.view(checkAccountId(accountId), true);
   }
@@ -38,8 +40,7 @@ export class AdminKycController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Reject the submitted KYC { reason }; the person may submit again.' })
   @ApiNoContentResponse()
-  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
-    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, KYC_REASON_MAX);
-    await this.kyc.reject(checkAccountId(accountId), reason, commandContext(principal.accountId, req));
+  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @ValidBody(RejectKyc) body: z.infer<typeof RejectKyc>, @Req() req: Request): Promise<void> {
+    await this.kyc.reject(checkAccountId(accountId), body.reason, commandContext(principal.accountId, req));
   }
 }

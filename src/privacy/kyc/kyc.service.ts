@@ -12,21 +12,9 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/pers
 import { kycDecider, KycState } from './kyc.decide';
 import { kycStream, kycSubject } from './kyc.events';
 import { maskAadhaar, maskPan, normaliseAadhaar, normalisePan } from './kyc-numbers';
+import { KycView } from './kyc.schemas';
 
 /** What anyone sees of a KYC: status and masked numbers, never the numbers. */
-export interface KycView {
-  status: 'submitted' | 'verified' | 'rejected';
-  pan: string | null;
-  aadhaar: string | null;
-  submittedAt: string;
-  decidedAt: string | null;
-  /** Staff only: who verified or rejected it. */
-  decidedBy?: string | null;
-  rejectionReason: string | null;
-  /** When the numbers' key was destroyed at the end of the retention window; null while kept. */
-  numbersShreddedAt: string | null;
-}
-
 @Injectable()
 export class KycService {
   constructor(
