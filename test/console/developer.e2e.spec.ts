@@ -210,7 +210,7 @@ describe('the console in Chromium: a developer', () => {
     const measured: string[] = [];
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 844 });
-      for (const path of ['/', '/keys', '/playground', '/usage', '/settings']) {
+      for (const path of ['/', '/keys', '/playground', '/top-up', '/usage', '/settings']) {
         await page.goto(`${h.t.url}/console${path}`);
         await page.locator('main h1').waitFor();
         await page.waitForTimeout(200); // charts size themselves after layout

@@ -6,6 +6,7 @@ import { Overview } from './pages/Overview';
 import { EligibilityStep } from './pages/EligibilityStep';
 import { SignIn } from './pages/SignIn';
 import { Settings } from './pages/Settings';
+import { TopUp } from './pages/TopUp';
 import { Usage } from './pages/Usage';
 import { ProviderEarnings } from './pages/provider/Earnings';
 import { ProviderNodes } from './pages/provider/Nodes';
@@ -28,7 +29,7 @@ let signedOut: () => void = () => {};
 interface PageDef {
   path: string;
   label: string;
-  view: () => ReactElement;
+  view: (settings: ConsoleSettings | null) => ReactElement;
 }
 
 /** Pages by role: every account is a developer; the other sections appear with their role. */
@@ -40,6 +41,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/', label: 'Overview', view: () => <Overview /> },
       { path: '/keys', label: 'API keys', view: () => <Keys /> },
       { path: '/playground', label: 'Playground', view: () => <Playground /> },
+      { path: '/top-up', label: 'Top up', view: (settings) => <TopUp settings={settings} /> },
       { path: '/usage', label: 'Usage', view: () => <Usage /> },
       { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
     ],
@@ -139,7 +141,7 @@ export function App() {
         </div>
       </header>
       <main className="content">
-        <Suspense fallback={<Loading what="the page" />}>{page.view()}</Suspense>
+        <Suspense fallback={<Loading what="the page" />}>{page.view(settings)}</Suspense>
       </main>
     </div>
   );
