@@ -5,6 +5,7 @@ import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
 import { EligibilityStep } from './pages/EligibilityStep';
 import { SignIn } from './pages/SignIn';
+import { Sessions } from './pages/Sessions';
 import { Settings } from './pages/Settings';
 import { TopUp } from './pages/TopUp';
 import { Usage } from './pages/Usage';
@@ -43,6 +44,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/playground', label: 'Playground', view: () => <Playground /> },
       { path: '/top-up', label: 'Top up', view: (settings) => <TopUp settings={settings} /> },
       { path: '/usage', label: 'Usage', view: () => <Usage /> },
+      { path: '/sessions', label: 'Sessions', view: () => <Sessions onSignedOut={signedOut} /> },
       { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
     ],
   },
