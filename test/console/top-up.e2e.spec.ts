@@ -1,7 +1,7 @@
 import { Browser, Page } from 'playwright-core';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AGREED } from '../support/eligibility';
-import { startPaymentsApp } from '../payments/support';
+import { settle, signIn, startPaymentsApp } from '../payments/support';
 import { buildConsole } from './build';
 import { axeViolations, horizontalOverflow, launchChromium, screenshot } from './chromium';
 
@@ -20,6 +20,7 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
   let env: Awaited<ReturnType<typeof startPaymentsApp>>;
   let browser: Browser;
   let page: Page;
+  let financePage: Page;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
 
@@ -91,17 +92,77 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
     await screenshot(page, 'top-up');
   });
 
+  it('finance reads the statement, runs the reconciliation report, and sees a refund and a dispute of that top-up', async () => {
+    const staff = await signIn(env.t.app, env.t.url, 'console-topup-finance@example.com', ['finance', 'admin']);
+    const me = await page.evaluate<{ accountId: string }>("fetch('/me').then((r) => r.json())");
+    const [payment] = (await staff.browser.get(`${env.t.url}/finance/payments?accountId=${me.accountId}`)).body as { paymentId: string }[];
+    const refund = await staff.browser.post(`${env.t.url}/admin/payments/${payment.paymentId}/refunds`, { amountUsd: '2.00', reason: 'console test: customer asked' });
+    expect(refund.status).toBeLessThan(300);
+    const dispute = env.standin.openDispute(payment.paymentId, 300);
+    await settle(env.t.app, env.standin);
+
+    financePage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    financePage.setDefaultTimeout(20_000);
+    financePage.on('pageerror', (e) => pageErrors.push(e.message));
+    await financePage.goto(`${env.t.url}/console/`);
+    await financePage.getByLabel('Email').fill('console-topup-finance@example.com');
+    await financePage.getByLabel('Password').fill(PASSWORD);
+    await financePage.getByRole('button', { name: 'Sign in' }).click();
+    await financePage.getByTestId('signed-in-as').waitFor();
+
+    await financePage.getByRole('link', { name: 'Account statement' }).click();
+    await financePage.getByRole('region', { name: 'Ledger accounts table' }).locator('tr', { hasText: me.accountId }).getByRole('button', { name: 'Statement' }).click();
+    const lines = financePage.getByRole('region', { name: 'Statement lines' });
+    await lines.getByText('CreditsPurchased').waitFor();
+    const statement = (await lines.locator('tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+    console.log(`statement of developer:${me.accountId}:\n${statement.join('\n')}`);
+    expect(statement.some((r) => r.includes('CreditsPurchased') && r.includes('$10.00'))).toBe(true);
+    await screenshot(financePage, 'finance-statement');
+
+    await financePage.getByRole('link', { name: 'Reconciliation' }).click();
+    await financePage.getByText('The report has not run yet').waitFor();
+    await financePage.getByRole('button', { name: 'Run the report now' }).click();
+    const runs = financePage.getByRole('region', { name: 'Report runs table' });
+    await runs.locator('tbody tr').first().waitFor({ timeout: 30_000 });
+    const run = (await runs.locator('tbody tr').first().innerText()).replace(/\s+/g, ' ');
+    const found = await financePage.getByRole('region', { name: 'Discrepancies table' }).count();
+    console.log(`reconciliation run for today: ${run}; discrepancies table shown: ${found > 0}`);
+    expect(run).toContain(new Date().toISOString().slice(0, 10));
+    await screenshot(financePage, 'finance-reconciliation');
+
+    await financePage.getByRole('link', { name: 'Refunds and disputes' }).click();
+    const refunds = financePage.getByRole('region', { name: 'Refunds table' });
+    await refunds.getByText('console test: customer asked').waitFor();
+    const disputes = financePage.getByRole('region', { name: 'Disputes table' });
+    await disputes.getByText(payment.paymentId).waitFor();
+    const refundRow = (await refunds.locator('tbody tr').first().innerText()).replace(/\s+/g, ' ');
+    const disputeRow = (await disputes.locator('tbody tr').first().innerText()).replace(/\s+/g, ' ');
+    console.log(`refund row: ${refundRow}\ndispute ${dispute.id} row: ${disputeRow}`);
+    expect(refundRow).toContain('$2.00');
+    expect(disputeRow).toContain('$3.00');
+    await screenshot(financePage, 'finance-refunds-disputes');
+  });
+
   it('fits 390 px and 1280 px without horizontal scroll, axe finds no serious or critical violation, and no CSP rule broke', async () => {
     const measured: string[] = [];
-    for (const width of [390, 1280]) {
-      await page.setViewportSize({ width, height: 844 });
-      await page.goto(`${env.t.url}/console/top-up`);
-      await page.getByRole('cell', { name: 'credited' }).waitFor();
-      const { scrollWidth, clientWidth } = await horizontalOverflow(page);
-      const axe = await axeViolations(page);
-      measured.push(`${width}px /top-up: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe: ${axe.length} ${axe.length ? JSON.stringify(axe) : ''}`);
-      expect(axe).toEqual([]);
-      expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    const visits: [Page, string][] = [
+      [page, '/top-up'],
+      [financePage, '/finance/statement'],
+      [financePage, '/finance/reconciliation'],
+      [financePage, '/finance/refunds'],
+    ];
+    for (const [p, path] of visits) {
+      for (const width of [390, 1280]) {
+        await p.setViewportSize({ width, height: 844 });
+        await p.goto(`${env.t.url}/console${path}`);
+        await p.locator('main h1').waitFor();
+        await p.waitForLoadState('networkidle');
+        const { scrollWidth, clientWidth } = await horizontalOverflow(p);
+        const axe = await axeViolations(p);
+        measured.push(`${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe: ${axe.length} ${axe.length ? JSON.stringify(axe) : ''}`);
+        expect(axe).toEqual([]);
+        expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+      }
     }
     console.log(measured.join('\n'));
     console.log(`CSP violations: ${cspViolations.length}; page errors: ${pageErrors.length}`);

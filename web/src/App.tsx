@@ -17,6 +17,8 @@ import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
 import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
+import { ReconciliationPage, RefundsDisputesPage } from './pages/staff/Reconciliation';
+import { StatementPage } from './pages/staff/Statement';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
 import { Account, ConsoleSettings, Role } from './types';
@@ -63,7 +65,10 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
     pages: [
       { path: '/finance/trial-balance', label: 'Trial balance', view: () => <TrialBalancePage /> },
       { path: '/finance/journal', label: 'Journal', view: () => <JournalPage /> },
+      { path: '/finance/statement', label: 'Account statement', view: () => <StatementPage /> },
       { path: '/finance/payouts', label: 'Payouts', view: () => <FinancePayoutsPage /> },
+      { path: '/finance/reconciliation', label: 'Reconciliation', view: () => <ReconciliationPage /> },
+      { path: '/finance/refunds', label: 'Refunds and disputes', view: () => <RefundsDisputesPage /> },
     ],
   },
   { title: 'Support', roles: ['support', 'admin'], pages: [{ path: '/support', label: 'Account replay', view: () => <SupportPage /> }] },

@@ -50,7 +50,8 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null }) {
       const landed = await waitForCredits(order.orderId, before);
       setStep(landed ? { kind: 'done', amountUsd: order.amountUsd, availableMicroUsd: landed.balance.availableMicroUsd } : { kind: 'late', amountUsd: order.amountUsd });
       dashboard.reload();
-      orders.reload();
+      // The orders list is a read model that may trail the credit by a moment.
+      void orders.reloadUntil((rows) => !landed || rows.some((o) => o.orderId === order.orderId && o.status === 'credited'));
     } catch (err) {
       setStep({ kind: 'idle' });
       setError(messageOf(err));
