@@ -234,6 +234,9 @@ describe('the console in Chromium: provider and staff', () => {
       ['finance', '/finance/trial-balance'],
       ['finance', '/finance/journal'],
       ['finance', '/finance/payouts'],
+      ['finance', '/finance/statement'],
+      ['finance', '/finance/reconciliation'], // payments are off here: the page says so in words
+      ['finance', '/finance/refunds'],
       ['support', '/support'],
       ['admin', '/admin/accounts'],
       ['admin', '/admin/nodes'],
