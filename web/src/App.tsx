@@ -32,7 +32,8 @@ let signedOut: () => void = () => {};
 interface PageDef {
   path: string;
   label: string;
-  view: (settings: ConsoleSettings | null) => ReactElement;
+  /** settings: undefined while /console/settings.json loads, null if it could not be read. */
+  view: (settings: ConsoleSettings | null | undefined) => ReactElement;
 }
 
 /** Pages by role: every account is a developer; the other sections appear with their role. */
@@ -88,7 +89,7 @@ export function App() {
   const path = usePath();
   // 'pending': signed in, but the eligibility step (age, terms) is still to do.
   const [account, setAccount] = useState<Account | null | undefined | 'pending'>(undefined);
-  const [settings, setSettings] = useState<ConsoleSettings | null>(null);
+  const [settings, setSettings] = useState<ConsoleSettings | null | undefined>(undefined);
   const [menuOpen, setMenuOpen] = useState(false);
 
   const loadAccount = useCallback(() => {
@@ -105,7 +106,7 @@ export function App() {
   useEffect(() => setMenuOpen(false), [path]);
 
   if (account === undefined) return <Loading what="the console" />;
-  if (account === null) return <SignIn settings={settings} onSignedIn={loadAccount} />;
+  if (account === null) return <SignIn settings={settings ?? null} onSignedIn={loadAccount} />;
   if (account === 'pending') return <EligibilityStep onConfirmed={loadAccount} onSignOut={() => void post('/auth/logout').catch(() => undefined).then(() => setAccount(null))} />;
 
   const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));

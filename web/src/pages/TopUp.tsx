@@ -22,7 +22,7 @@ type Step =
  * signed response sent back for verification. Credits are added only when Razorpay's webhook
  * (or the sweep) confirms the capture, so the page polls until the balance moves — no reload.
  */
-export function TopUp({ settings }: { settings: ConsoleSettings | null }) {
+export function TopUp({ settings }: { settings: ConsoleSettings | null | undefined }) {
   const dashboard = useLoad(() => get<DashboardView>('/me/dashboard'), []);
   const enabled = settings?.payments === true && settings.checkoutScriptUrl !== null;
   const orders = useLoad(() => (enabled ? get<PaymentOrder[]>('/me/payments/orders') : Promise.resolve([])), [enabled]);
@@ -73,7 +73,9 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null }) {
         ) : null}
       </Card>
       <Card title="Add credits">
-        {!enabled ? (
+        {settings === undefined ? (
+          <Loading what="the payment settings" />
+        ) : !enabled ? (
           <Empty>Payments are not set up on this server, so credits cannot be bought here. Ask the operator for credits.</Empty>
         ) : (
           <form className="grid-form" onSubmit={submit}>
