@@ -258,5 +258,6 @@ describe('the console in Chromium: provider and staff', () => {
       }
     }
     console.log(measured.join('\n'));
-  });
+    // 14 pages × 2 widths with axe each: a limit of its own, for a loaded CI machine.
+  }, 180_000);
 });
