@@ -6,6 +6,7 @@ import { GoogleController } from './google.controller';
 import { GoogleStrategy } from './google.strategy';
 import { PasswordController } from './password.controller';
 import { PasswordStrategy } from './password.strategy';
+import { MySessionsController } from './my-sessions.controller';
 import { SessionController } from './session.controller';
 import { SessionsModule } from './sessions.module';
 import { SignInService } from './sign-in.service';
@@ -23,7 +24,7 @@ import { TelegramStrategy } from './telegram.strategy';
 @Module({})
 export class AuthModule {
   static register(config: AppConfig): DynamicModule {
-    const controllers: Type[] = [PasswordController, SessionController];
+    const controllers: Type[] = [PasswordController, SessionController, MySessionsController];
     const providers: Provider[] = [SignInService, SignInThrottle, PasswordStrategy, SignUpProof];
     if (config.google) {
       controllers.push(GoogleController);

@@ -6,7 +6,8 @@ import { REDIS } from '../redis/redis.module';
 /**
  * Sessions in Redis, one hash per session with the session lifetime as its TTL:
  *   tollgate:session:{sid}          account_id, refresh_hash (keyed hash of the current refresh token),
- *                                   method, created_at
+ *                                   method, created_at, last_used_at (sign-in or latest refresh),
+ *                                   device (a coarse summary such as "Chrome on Linux": ./device-summary)
  *   tollgate:session:{sid}:retired  keyed hashes of the refresh tokens already rotated away
  * The braces are a Redis Cluster hash tag: both keys of a session live on one shard, so the
  * rotation script can touch both. No IP, user agent or token in clear is kept here.
@@ -23,6 +24,17 @@ export const ACCOUNT_SESSIONS_PREFIX = 'tollgate:account-sessions:';
 const accountSessionsKey = (accountId: string) => `${ACCOUNT_SESSIONS_PREFIX}${accountId}`;
 /** Ending every session of an account reads at most this many ids per round. */
 const END_ALL_BATCH = 500;
+/** The sessions list reads at most this many ids of the index (live sessions are far fewer). */
+export const LIST_MAX_IDS = 1_000;
+
+/** A live session as the sessions list shows it (the sid stays inside: callers derive a public id). */
+export interface SessionRecord {
+  sid: string;
+  method: SignInMethod;
+  createdAt: string;
+  lastUsedAt: string;
+  device: string | null;
+}
 
 /**
  * Compare-and-rotate in one atomic step, so two concurrent refreshes with the same token cannot
@@ -33,7 +45,7 @@ const ROTATE_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'refresh_hash')
 if not current then return {'missing'} end
 if current == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'refresh_hash', ARGV[2])
+  redis.call('HSET', KEYS[1], 'refresh_hash', ARGV[2], 'last_used_at', ARGV[4])
   redis.call('LPUSH', KEYS[2], ARGV[1])
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
   local ttl = redis.call('PTTL', KEYS[1])
@@ -57,10 +69,10 @@ export type RotateResult =
 export class SessionStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  async create(sid: string, record: { accountId: string; refreshHash: string; method: SignInMethod; createdAt: string }, ttlSeconds: number): Promise<void> {
+  async create(sid: string, record: { accountId: string; refreshHash: string; method: SignInMethod; createdAt: string; device: string }, ttlSeconds: number): Promise<void> {
     await this.redis
       .multi()
-      .hset(sessionKey(sid), { account_id: record.accountId, refresh_hash: record.refreshHash, method: record.method, created_at: record.createdAt })
+      .hset(sessionKey(sid), { account_id: record.accountId, refresh_hash: record.refreshHash, method: record.method, created_at: record.createdAt, last_used_at: record.createdAt, device: record.device })
       .expire(sessionKey(sid), ttlSeconds)
       .sadd(accountSessionsKey(record.accountId), sid)
       .expire(accountSessionsKey(record.accountId), ttlSeconds)
@@ -83,7 +95,7 @@ export class SessionStore {
   }
 
   async rotate(sid: string, presentedHash: string, nextHash: string): Promise<RotateResult> {
-    const [kind, accountId, ttlMs] = (await this.redis.eval(ROTATE_SCRIPT, 2, sessionKey(sid), retiredKey(sid), presentedHash, nextHash, RETIRED_REFRESH_HASHES_MAX)) as string[];
+    const [kind, accountId, ttlMs] = (await this.redis.eval(ROTATE_SCRIPT, 2, sessionKey(sid), retiredKey(sid), presentedHash, nextHash, RETIRED_REFRESH_HASHES_MAX, new Date().toISOString())) as string[];
     if (kind === 'rotated') return { kind, accountId, remainingSeconds: Math.max(1, Math.floor(Number(ttlMs) / 1000)) };
     if (kind === 'reused') return { kind, accountId };
     return { kind: kind === 'missing' ? 'missing' : 'invalid' };
@@ -91,6 +103,38 @@ export class SessionStore {
 
   async end(sid: string): Promise<void> {
     await this.redis.del(sessionKey(sid), retiredKey(sid));
+  }
+
+  /**
+   * The account's live sessions. The index may name sessions that expired or ended: they are
+   * skipped and dropped from it, and a session of another account is never returned.
+   */
+  async list(accountId: string): Promise<SessionRecord[]> {
+    const sids = (await this.redis.smembers(accountSessionsKey(accountId))).slice(0, LIST_MAX_IDS);
+    if (sids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const sid of sids) pipeline.hmget(sessionKey(sid), 'account_id', 'method', 'created_at', 'last_used_at', 'device');
+    const rows = (await pipeline.exec()) ?? [];
+    const live: SessionRecord[] = [];
+    const gone: string[] = [];
+    sids.forEach((sid, i) => {
+      const [err, values] = rows[i] ?? [null, null];
+      const [account, method, createdAt, lastUsedAt, device] = (err ? [] : (values as (string | null)[])) ?? [];
+      if (account !== accountId || !createdAt) {
+        if (!err && account === null) gone.push(sid);
+        return;
+      }
+      live.push({ sid, method: method as SignInMethod, createdAt, lastUsedAt: lastUsedAt ?? createdAt, device: device ?? null });
+    });
+    if (gone.length > 0) await this.redis.srem(accountSessionsKey(accountId), ...gone);
+    return live;
+  }
+
+  /** Ends one session of the account; false when it is not (or no longer) one of its sessions. */
+  async endOf(accountId: string, sid: string): Promise<boolean> {
+    if ((await this.accountOf(sid)) !== accountId) return false;
+    await this.redis.multi().del(sessionKey(sid), retiredKey(sid)).srem(accountSessionsKey(accountId), sid).exec();
+    return true;
   }
 
   /**

@@ -2,14 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignInMethod } from '../accounts/account.events';
 import { AccountsService, now } from '../accounts/accounts.service';
-import { forbidden, unauthorized } from '../common/domain-error';
+import { forbidden, notFound, unauthorized } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
 import { SECRETS, Secrets } from '../security/secrets';
 import { AccessTokens, parseClaims } from './access-tokens';
+import { deviceSummary, UNKNOWN_DEVICE } from './device-summary';
 import { SessionPrincipal } from './principal';
-import { SessionStore } from './session-store';
+import { SessionRecord, SessionStore } from './session-store';
 
 /** What a sign-in or a refresh hands to the client (as cookies, and the access token also in JSON). */
 export interface IssuedSession {
@@ -22,6 +23,18 @@ export interface IssuedSession {
   /** The account must confirm age and terms (POST /me/eligibility) before anything else. */
   eligibilityPending?: boolean;
 }
+
+/** A session in the sessions list: `id` is a keyed hash of the sid, so it can name the session but never be used as one. */
+export interface SessionView {
+  id: string;
+  current: boolean;
+  method: SignInMethod;
+  device: string;
+  createdAt: string;
+  lastUsedAt: string;
+}
+const SESSION_REF_LENGTH = 32;
+const SESSION_REF = /^[0-9a-f]{32}$/;
 
 /** `{sid}.{secret}`: the sid finds the session, the 256-bit secret proves possession. */
 const REFRESH_TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
@@ -41,12 +54,12 @@ export class SessionsService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async start(accountId: string, method: SignInMethod): Promise<IssuedSession> {
+  async start(accountId: string, method: SignInMethod, userAgent: string | null = null): Promise<IssuedSession> {
     const state = await this.accounts.state(accountId);
     const sessionId = newSessionId();
     const refreshToken = newRefreshToken(sessionId);
     const ttlSeconds = this.config.sessionRefreshTtlSeconds;
-    await this.store.create(sessionId, { accountId, refreshHash: this.refreshHash(refreshToken), method, createdAt: now() }, ttlSeconds);
+    await this.store.create(sessionId, { accountId, refreshHash: this.refreshHash(refreshToken), method, createdAt: now(), device: deviceSummary(userAgent) }, ttlSeconds);
     const access = this.tokens.sign(accountId, sessionId, state.roles);
     const pending = state.eligibility === 'pending' ? { eligibilityPending: true } : {};
     return { accountId, sessionId, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenMaxAgeSeconds: ttlSeconds, ...pending };
@@ -97,6 +110,32 @@ export class SessionsService {
   /** Ends every session of the account but the caller's own (a credential change: issue 15, item 4). */
   async endOthers(principal: SessionPrincipal): Promise<number> {
     return this.store.endAll(principal.accountId, principal.sessionId);
+  }
+
+  /** The account's live sessions, newest use first; the caller's own is marked `current`. */
+  async list(principal: SessionPrincipal): Promise<SessionView[]> {
+    const records = await this.store.list(principal.accountId);
+    return records
+      .map((r) => this.view(principal, r))
+      .sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt));
+  }
+
+  /**
+   * Ends one of the account's own sessions by its public id. Another account's session, an ended
+   * one and a made-up id are all "not found": the answer tells nothing about other accounts.
+   */
+  async revoke(principal: SessionPrincipal, id: string): Promise<SessionView> {
+    const record = SESSION_REF.test(id) ? (await this.store.list(principal.accountId)).find((r) => this.sessionRef(r.sid) === id) : undefined;
+    if (!record || !(await this.store.endOf(principal.accountId, record.sid))) throw notFound('session_not_found', 'No session of yours has this id; it may have ended already.');
+    return this.view(principal, record);
+  }
+
+  private view(principal: SessionPrincipal, r: SessionRecord): SessionView {
+    return { id: this.sessionRef(r.sid), current: r.sid === principal.sessionId, method: r.method, device: r.device ?? UNKNOWN_DEVICE, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
+  }
+
+  private sessionRef(sid: string): string {
+    return this.secrets.hash('session-ref', sid).slice(0, SESSION_REF_LENGTH);
   }
 
   /** Whether the session's sign-in (not its latest refresh) happened within `withinMs`. */

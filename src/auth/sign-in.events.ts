@@ -30,3 +30,16 @@ export type SignInRecordsRemoved = DomainEvent<'SignInRecordsRemoved', {
   olderThan: string;
   removedAt: string;
 }>;
+
+/**
+ * Stream `signins-{accountId}`: the person ended one of their sessions from the sessions list
+ * (`POST /me/sessions/:id/revoke`). `sessionId` is the list's public id (a keyed hash of the
+ * session, never the session itself); no device or address is repeated here.
+ */
+export type SessionRevoked = DomainEvent<'SessionRevoked', {
+  sessionId: string;
+  method: string;
+  /** The caller ended the session they were using (a sign-out from the list). */
+  current: boolean;
+  revokedAt: string;
+}>;

@@ -42,7 +42,7 @@ export class SignInService {
     if (result.created && (VERIFIED_METHODS.has(result.method) || result.emailProven)) await this.grantFreeTier(result.accountId, at);
     // Issue 22: the versions in force are recorded as seen when they changed since the last sign-in.
     await this.accounts.recordPolicyVersionsSeen(result.accountId, { actorId: result.accountId, occurredAt: at });
-    return this.sessions.start(result.accountId, result.method);
+    return this.sessions.start(result.accountId, result.method, client.userAgent);
   }
 
   /**

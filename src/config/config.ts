@@ -241,6 +241,8 @@ export interface PaymentsConfig {
   webhookSecretPrevious: string | null;
   /** Razorpay's API origin (the SDK's axios baseURL); tests point it at the stand-in. */
   apiUrl: string;
+  /** Razorpay Checkout's script, loaded by the console's top-up page; the console's CSP allows its origin. */
+  checkoutUrl: string;
   apiTimeoutMs: number;
   topupMinMicroUsd: bigint;
   topupMaxMicroUsd: bigint;
@@ -577,6 +579,7 @@ function readPublicUrl(r: Reader, nodeEnv: NodeEnv, port: number): string {
 }
 
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
+export const RAZORPAY_CHECKOUT_URL = 'https://checkout.razorpay.com/v1/checkout.js';
 
 /** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
 function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
@@ -585,6 +588,7 @@ function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
   const webhookSecret = r.optional('RAZORPAY_WEBHOOK_SECRET');
   const webhookSecretPrevious = r.optional('RAZORPAY_WEBHOOK_SECRET_PREVIOUS');
   const apiUrl = r.url('RAZORPAY_API_URL', RAZORPAY_API_URL, production ? ['https:'] : ['https:', 'http:']);
+  const checkoutUrl = r.url('RAZORPAY_CHECKOUT_URL', RAZORPAY_CHECKOUT_URL, production ? ['https:'] : ['https:', 'http:']);
   const usd = (name: string, fallback: string): bigint => {
     const raw = r.string(name, fallback);
     try {
@@ -602,6 +606,7 @@ function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
     webhookSecret: webhookSecret ?? '',
     webhookSecretPrevious,
     apiUrl: apiUrl.replace(/\/+$/, ''),
+    checkoutUrl,
     apiTimeoutMs: r.int('RAZORPAY_API_TIMEOUT_MS', 10_000, 100, 120_000),
     topupMinMicroUsd: usd('TOPUP_MIN_USD', '5.00'),
     topupMaxMicroUsd: usd('TOPUP_MAX_USD', '1000.00'),

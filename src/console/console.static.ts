@@ -20,13 +20,15 @@ export function consoleDir(): string | null {
   return null;
 }
 
-/** What the page needs to know before anyone signs in: which sign-in buttons to show. Public facts only. */
+/** What the page needs to know before anyone signs in: which sign-in buttons to show, where Checkout is. Public facts only. */
 export function consoleSettings(config: AppConfig) {
   return {
     google: config.google !== null,
     // Telegram's redirect flow needs the bot id: the public part of the bot token, before the colon.
     telegramBotId: config.telegramBotToken ? config.telegramBotToken.split(':')[0] : null,
     payments: config.payments !== null,
+    // Razorpay Checkout's script (a setting, so tests load a local stand-in); null when payments are off.
+    checkoutScriptUrl: config.payments?.checkoutUrl ?? null,
   };
 }
 
@@ -37,7 +39,7 @@ export function consoleSettings(config: AppConfig) {
  */
 export function serveConsole(app: NestExpressApplication, config: AppConfig, logger: Logger): void {
   const dir = consoleDir();
-  const csp = consoleCsp();
+  const csp = consoleCsp(config.payments?.checkoutUrl ?? null);
   const settings = JSON.stringify(consoleSettings(config));
   app.use(CONSOLE_PATH, (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', csp);

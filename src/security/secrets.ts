@@ -5,6 +5,8 @@ export type SecretPurpose =
   | 'identity-hash'
   | 'session-jwt'
   | 'refresh-token'
+  // The public id of a session in the sessions list (its sid is half of the refresh token, never shown).
+  | 'session-ref'
   | 'sign-in-throttle'
   // GPU nodes: node tokens and provider invites are stored hashed; the gateway→agent secret is derived, never stored.
   | 'node-token'

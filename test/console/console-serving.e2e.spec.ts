@@ -14,7 +14,7 @@ describe('the web console, served by the app', () => {
     await t?.close();
   });
 
-  it('serves index.html at /console/ and for any client-side route, with a CSP of self plus Razorpay Checkout', async () => {
+  it('serves index.html at /console/ and for any client-side route, with a CSP of self only (payments are off here)', async () => {
     for (const path of ['/console/', '/console/keys', '/console/playground']) {
       const res = await fetch(`${t.url}${path}`);
       expect(res.status).toBe(200);
@@ -22,7 +22,8 @@ describe('the web console, served by the app', () => {
       const csp = res.headers.get('content-security-policy')!;
       console.log(`${path} → ${res.status}, CSP: ${csp}`);
       expect(csp).toContain("default-src 'self'");
-      expect(csp).toContain("script-src 'self' https://checkout.razorpay.com");
+      expect(csp).toContain("script-src 'self';");
+      expect(csp).toContain("frame-src 'none'");
       expect(csp).toContain("connect-src 'self'");
       const html = await res.text();
       expect(html).toContain('/console/assets/');
@@ -47,7 +48,7 @@ describe('the web console, served by the app', () => {
 
   it('tells the page which sign-in buttons to show, and nothing secret', async () => {
     const res = await fetch(`${t.url}/console/settings.json`);
-    expect(await res.json()).toEqual({ google: false, telegramBotId: null, payments: false });
+    expect(await res.json()).toEqual({ google: false, telegramBotId: null, payments: false, checkoutScriptUrl: null });
   });
 
   it('refuses a cookie-authenticated write from another origin or a sibling site, and takes it from its own', async () => {

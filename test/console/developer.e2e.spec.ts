@@ -5,6 +5,7 @@ import { Position } from '../../src/event-store/event-store.port';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { eventually } from '../support/eventually';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
+import { newBrowser } from '../auth/auth-app';
 import { buildConsole } from './build';
 import { axeViolations, horizontalOverflow, launchChromium, recordRequests, screenshot } from './chromium';
 
@@ -196,6 +197,24 @@ describe('the console in Chromium: a developer', () => {
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe(EMAIL);
   });
 
+  it('lists the sessions with this browser marked, and signs out a phone at once', async () => {
+    const phone = newBrowser('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1');
+    expect((await phone.post(`${h.t.url}/auth/login`, { email: EMAIL, password: PASSWORD })).status).toBe(200);
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    const table = page.getByRole('region', { name: 'Sessions table' });
+    await table.getByText('Safari on iOS').waitFor();
+    const current = (await page.getByTestId('session-current').innerText()).replace(/\s+/g, ' ');
+    console.log(`sessions page: ${(await table.locator('tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+    expect(current).toContain('Chrome on Linux (this browser)');
+    await page.locator('tr', { hasText: 'Safari on iOS' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('status').getByText('Signed out Safari on iOS.').waitFor();
+    await expect(table.getByText('Safari on iOS').count()).resolves.toBe(0);
+    const phoneMe = await phone.get(`${h.t.url}/me`);
+    console.log(`the phone after being signed out from the console: /me ${phoneMe.status}`);
+    expect(phoneMe.status).toBe(401);
+    await screenshot(page, 'sessions');
+  });
+
   it('requested nothing from any other origin, broke no CSP rule and threw nothing', () => {
     const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:'));
     const paths = new Set(requests.map((u) => (u.startsWith('data:') ? 'data:' : new URL(u).pathname.replace(/[0-9a-f-]{36}|-[A-Za-z0-9_-]{8}\.(js|css)$/, '…'))));
@@ -210,7 +229,7 @@ describe('the console in Chromium: a developer', () => {
     const measured: string[] = [];
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 844 });
-      for (const path of ['/', '/keys', '/playground', '/usage', '/settings']) {
+      for (const path of ['/', '/keys', '/playground', '/top-up', '/usage', '/sessions', '/settings']) {
         await page.goto(`${h.t.url}/console${path}`);
         await page.locator('main h1').waitFor();
         await page.waitForTimeout(200); // charts size themselves after layout

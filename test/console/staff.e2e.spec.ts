@@ -3,7 +3,10 @@ import { CreditsService } from '../../src/ledger/credits.service';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { createLogger } from '../../src/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
+import OpenAI from 'openai';
+import { AccountsService } from '../../src/accounts/accounts.service';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
+import { AGREED } from '../support/eligibility';
 import { ctx, MODEL, PRICE } from '../inference/harness';
 import { EngineStandin, startEngine } from '../nodes/engine-standin';
 import { eventually } from '../support/eventually';
@@ -14,6 +17,8 @@ import { buildConsole } from './build';
 import { axeViolations, horizontalOverflow, launchChromium, screenshot } from './chromium';
 
 jest.setTimeout(60_000);
+
+const PAYOUT_HOLDBACK_MS = 1_000;
 
 /**
  * Issue 17 step 4 in Chromium: a provider registers a node in the console (token shown once with
@@ -33,6 +38,8 @@ describe('the console in Chromium: provider and staff', () => {
     buildConsole();
     t = await startAuthApp('console_staff', {
       nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 5_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50 },
+      // As test/payouts does: earnings mature after a second, and a cent is enough to pay out.
+      payouts: { minimumMicroUsd: 10_000n, holdbackMs: PAYOUT_HOLDBACK_MS },
     } as TestConfigOverrides);
     users = await signInEachRole(t.app, t.url, 'console');
     await t.app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
@@ -52,15 +59,18 @@ describe('the console in Chromium: provider and staff', () => {
   /** Each person in their own browser context (own cookies), signed in through the console's form. */
   async function as(role: RoleName): Promise<Page> {
     if (pages[role]) return pages[role]!;
+    pages[role] = await signInAs(users[role].email);
+    return pages[role]!;
+  }
+  async function signInAs(email: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(`${t.url}/console/`);
-    await page.getByLabel('Email').fill(users[role].email);
+    await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').waitFor();
-    pages[role] = page;
     return page;
   }
   const row = (page: Page, text: string) => page.locator('tr', { hasText: text });
@@ -163,6 +173,58 @@ describe('the console in Chromium: provider and staff', () => {
     await screenshot(page, 'support-replay');
   });
 
+  it('the provider requests a payout of matured earnings; finance approves it, may not also mark it paid, and a second finance person does', async () => {
+    // Traffic through the provider's node: images at 2 cents each, so earnings reach whole cents.
+    await t.app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
+    const key = (await users.developer.browser.post(`${t.url}/me/keys`, { name: 'payout traffic' })).body.key as string;
+    const openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0, timeout: 20_000 });
+    await eventually(() => openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 }), 10_000, 200); // the new price reaches the gateway
+    for (let i = 0; i < 4; i++) await openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 });
+    const matured = await eventually(async () => {
+      const a = (await users.provider.browser.get(`${t.url}/provider/payouts/available`)).body;
+      if (a.heldBackMicroUsd !== '0' || BigInt(a.availableMicroUsd) < 100_000n) throw new Error(`not matured yet: ${JSON.stringify(a)}`);
+      return a;
+    }, 15_000, 250);
+    console.log(`provider earnings after the hold period (${PAYOUT_HOLDBACK_MS} ms): ${JSON.stringify(matured)}`);
+
+    const provider = await as('provider');
+    await provider.getByRole('link', { name: 'Payouts' }).click();
+    await provider.getByText('No payouts yet.').waitFor();
+    await provider.getByLabel('Amount (USD)').fill('0.10');
+    await provider.getByRole('button', { name: 'Request payout' }).click();
+    await row(provider, '$0.10').getByText('requested').waitFor();
+    await screenshot(provider, 'provider-payouts');
+
+    const finance = await as('finance');
+    await finance.getByRole('link', { name: 'Payouts' }).click();
+    await row(finance, '$0.10').getByRole('button', { name: 'Approve' }).click();
+    await finance.getByText('No requested payouts.').waitFor();
+    await finance.getByLabel('Status').selectOption('approved');
+    // Four eyes: the approver's own "mark paid" is refused, in the server's words.
+    finance.once('dialog', (d) => void d.accept('UTR-CONSOLE-1'));
+    await row(finance, '$0.10').getByRole('button', { name: 'Mark paid' }).click();
+    const refusal = (await finance.getByRole('alert').textContent())!;
+    expect(refusal).toContain('another staff member must mark it paid');
+
+    const email = 'console-finance2@example.com';
+    await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['finance'] }, ctx());
+    const second = await signInAs(email);
+    await second.getByRole('link', { name: 'Payouts' }).click();
+    await second.getByLabel('Status').selectOption('approved');
+    second.once('dialog', (d) => void d.accept('UTR-CONSOLE-1'));
+    await row(second, '$0.10').getByRole('button', { name: 'Mark paid' }).click();
+    await second.getByText('No approved payouts.').waitFor();
+    await second.getByLabel('Status').selectOption('paid');
+    const paid = (await row(second, 'UTR-CONSOLE-1').innerText()).replace(/\s+/g, ' ');
+    console.log(`payout: the approver's "mark paid" refused with "${refusal}"; paid by the second finance person: ${paid}`);
+    expect(paid).toContain(users.finance.accountId);
+    await screenshot(second, 'finance-payouts');
+    await eventually(async () => {
+      await provider.reload();
+      await row(provider, '$0.10').getByText('paid').waitFor({ timeout: 1_000 });
+    }, 10_000, 250);
+  });
+
   it('every staff page passes axe and fits 390 px without horizontal scroll', async () => {
     const measured: string[] = [];
     const visits: [RoleName, string][] = [
@@ -172,6 +234,9 @@ describe('the console in Chromium: provider and staff', () => {
       ['finance', '/finance/trial-balance'],
       ['finance', '/finance/journal'],
       ['finance', '/finance/payouts'],
+      ['finance', '/finance/statement'],
+      ['finance', '/finance/reconciliation'], // payments are off here: the page says so in words
+      ['finance', '/finance/refunds'],
       ['support', '/support'],
       ['admin', '/admin/accounts'],
       ['admin', '/admin/nodes'],
@@ -193,5 +258,6 @@ describe('the console in Chromium: provider and staff', () => {
       }
     }
     console.log(measured.join('\n'));
-  });
+    // 14 pages × 2 widths with axe each: a limit of its own, for a loaded CI machine.
+  }, 180_000);
 });

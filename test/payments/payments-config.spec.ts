@@ -13,6 +13,13 @@ const problems = (env: Record<string, string>): string[] => {
 describe('payments configuration', () => {
   it('is off without a Razorpay key', () => expect(loadConfig({}).payments).toBeNull());
 
+  it("loads Razorpay Checkout's script from checkout.razorpay.com unless RAZORPAY_CHECKOUT_URL says otherwise (https in production)", () => {
+    const keys = { RAZORPAY_KEY_ID: 'rzp_test_1', RAZORPAY_KEY_SECRET: 'secret', RAZORPAY_WEBHOOK_SECRET: 'wh' };
+    expect(loadConfig(keys).payments!.checkoutUrl).toBe('https://checkout.razorpay.com/v1/checkout.js');
+    expect(loadConfig({ ...keys, RAZORPAY_CHECKOUT_URL: 'http://127.0.0.1:9999/v1/checkout.js' }).payments!.checkoutUrl).toBe('http://127.0.0.1:9999/v1/checkout.js');
+    expect(problems({ ...keys, NODE_ENV: 'production', RAZORPAY_CHECKOUT_URL: 'http://checkout.example/v1/checkout.js' })).toEqual(expect.arrayContaining([expect.stringContaining('RAZORPAY_CHECKOUT_URL')]));
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       RAZORPAY_KEY_ID: 'rzp_test_1',

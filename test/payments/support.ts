@@ -29,6 +29,7 @@ export function standinPayments(standin: RazorpayStandin, overrides: Partial<Pay
     webhookSecret: standin.webhookSecret,
     webhookSecretPrevious: null,
     apiUrl: standin.url,
+    checkoutUrl: `${standin.url}/v1/checkout.js`,
     apiTimeoutMs: 2_000,
     topupMinMicroUsd: 5_000_000n,
     topupMaxMicroUsd: 1_000_000_000n,

@@ -55,12 +55,14 @@
  * PATCH edits, form-encoded bodies, `expand[]`, partial payments (`partial_payment` is stored only),
  * per-account maximum amounts, zero- and three-decimal currencies, dispute contest/evidence,
  * the capture timeout's clock (tests call `expireAuthorization`), instant-refund speed changes (refund.speed_changed),
- * rate limits (429) unless injected, webhook disabling after 24 h of failures, and Checkout's UI.
+ * rate limits (429) unless injected, webhook disabling after 24 h of failures, and Checkout's UI
+ * beyond the minimal script and form in ./checkout (served at /v1/checkout.js for browser tests).
  * `pay` accepts an amount or currency different from the order's (Razorpay would not) so tests can
  * play a tampered or mismatched payment.
  */
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { serveCheckout } from './checkout';
 import {
   CURRENCIES,
   Collection,
@@ -511,6 +513,8 @@ export class RazorpayStandin {
     const url = new URL(req.url ?? '/', 'http://standin');
     const method = req.method ?? 'GET';
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    // Checkout's script and form (the customer's browser, no API key): ./checkout.
+    if (path.startsWith('/v1/checkout') && (await serveCheckout(this, req, res, url))) return;
     const key = req.headers['x-refund-idempotency'];
     const call: ApiCall = { method, path, status: null, outcome: 'answered', idempotencyKey: typeof key === 'string' ? key : null, atMs: Date.now() };
     this.calls.push(call);

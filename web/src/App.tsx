@@ -5,7 +5,9 @@ import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
 import { EligibilityStep } from './pages/EligibilityStep';
 import { SignIn } from './pages/SignIn';
+import { Sessions } from './pages/Sessions';
 import { Settings } from './pages/Settings';
+import { TopUp } from './pages/TopUp';
 import { Usage } from './pages/Usage';
 import { ProviderEarnings } from './pages/provider/Earnings';
 import { ProviderNodes } from './pages/provider/Nodes';
@@ -15,6 +17,8 @@ import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
 import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
+import { ReconciliationPage, RefundsDisputesPage } from './pages/staff/Reconciliation';
+import { StatementPage } from './pages/staff/Statement';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
 import { Account, ConsoleSettings, Role } from './types';
@@ -28,7 +32,8 @@ let signedOut: () => void = () => {};
 interface PageDef {
   path: string;
   label: string;
-  view: () => ReactElement;
+  /** settings: undefined while /console/settings.json loads, null if it could not be read. */
+  view: (settings: ConsoleSettings | null | undefined) => ReactElement;
 }
 
 /** Pages by role: every account is a developer; the other sections appear with their role. */
@@ -40,7 +45,9 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/', label: 'Overview', view: () => <Overview /> },
       { path: '/keys', label: 'API keys', view: () => <Keys /> },
       { path: '/playground', label: 'Playground', view: () => <Playground /> },
+      { path: '/top-up', label: 'Top up', view: (settings) => <TopUp settings={settings} /> },
       { path: '/usage', label: 'Usage', view: () => <Usage /> },
+      { path: '/sessions', label: 'Sessions', view: () => <Sessions onSignedOut={signedOut} /> },
       { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
     ],
   },
@@ -59,7 +66,10 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
     pages: [
       { path: '/finance/trial-balance', label: 'Trial balance', view: () => <TrialBalancePage /> },
       { path: '/finance/journal', label: 'Journal', view: () => <JournalPage /> },
+      { path: '/finance/statement', label: 'Account statement', view: () => <StatementPage /> },
       { path: '/finance/payouts', label: 'Payouts', view: () => <FinancePayoutsPage /> },
+      { path: '/finance/reconciliation', label: 'Reconciliation', view: () => <ReconciliationPage /> },
+      { path: '/finance/refunds', label: 'Refunds and disputes', view: () => <RefundsDisputesPage /> },
     ],
   },
   { title: 'Support', roles: ['support', 'admin'], pages: [{ path: '/support', label: 'Account replay', view: () => <SupportPage /> }] },
@@ -79,7 +89,7 @@ export function App() {
   const path = usePath();
   // 'pending': signed in, but the eligibility step (age, terms) is still to do.
   const [account, setAccount] = useState<Account | null | undefined | 'pending'>(undefined);
-  const [settings, setSettings] = useState<ConsoleSettings | null>(null);
+  const [settings, setSettings] = useState<ConsoleSettings | null | undefined>(undefined);
   const [menuOpen, setMenuOpen] = useState(false);
 
   const loadAccount = useCallback(() => {
@@ -96,7 +106,7 @@ export function App() {
   useEffect(() => setMenuOpen(false), [path]);
 
   if (account === undefined) return <Loading what="the console" />;
-  if (account === null) return <SignIn settings={settings} onSignedIn={loadAccount} />;
+  if (account === null) return <SignIn settings={settings ?? null} onSignedIn={loadAccount} />;
   if (account === 'pending') return <EligibilityStep onConfirmed={loadAccount} onSignOut={() => void post('/auth/logout').catch(() => undefined).then(() => setAccount(null))} />;
 
   const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));
@@ -139,7 +149,7 @@ export function App() {
         </div>
       </header>
       <main className="content">
-        <Suspense fallback={<Loading what="the page" />}>{page.view()}</Suspense>
+        <Suspense fallback={<Loading what="the page" />}>{page.view(settings)}</Suspense>
       </main>
     </div>
   );
