@@ -509,8 +509,9 @@ export function refusalMessage(parsed: unknown, node: RoutedNode | null): string
   let message = raw.slice(0, 1_000);
   if (node?.upstream) {
     const key = (node.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (key) message = message.split(key).join('[key]').split(key.slice(0, 8)).join('[key]');
+    if (key) message = message.split(key).join('[key]');
     message = message.replace(/\b(sk|key|api[-_]?key)[-_][A-Za-z0-9*._-]{6,}/gi, '[key]');
+    if (key.length >= 8) message = message.split(key.slice(0, 8)).join('[key]');
   }
   return message;
 }

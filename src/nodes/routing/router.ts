@@ -117,6 +117,7 @@ export function retryAfterMs(header: string | string[] | undefined, nowMs: numbe
   let ms: number;
   if (/^\d{1,9}(\.\d+)?$/.test(trimmed)) ms = Math.ceil(Number(trimmed) * 1000);
   else {
+    if (!/^[A-Za-z]{3}, /.test(trimmed)) return null; // an HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT"
     const at = Date.parse(trimmed);
     if (Number.isNaN(at)) return null;
     ms = at - nowMs;
