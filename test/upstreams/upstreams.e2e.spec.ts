@@ -242,5 +242,13 @@ describe('upstream API providers as nodes (issue 20)', () => {
     expect(vendorBalance[0]).toEqual({ b: `-${usage[0].vendor}`, kind: 'vendor' });
     expect(account.status).toBe(200);
     expect(JSON.stringify(tb.body.byKind)).toContain('vendor');
+
+    // The network view splits traffic and margin between community nodes and upstreams.
+    const network = await admin.browser.get(`${h.t.url}/admin/network`);
+    expect(network.status).toBe(200);
+    const { bySource } = network.body;
+    console.log('network view by source:', JSON.stringify(bySource));
+    expect(bySource.upstream).toMatchObject({ requests: usage[0].n, spend: { microUsd: usage[0].charged }, vendorCost: { microUsd: usage[0].vendor }, margin: { microUsd: String(BigInt(usage[0].charged) - BigInt(usage[0].vendor)) } });
+    expect(bySource.community.requests).toBeGreaterThan(0);
   });
 });
