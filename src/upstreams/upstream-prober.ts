@@ -3,7 +3,11 @@ import { Agent, request } from 'undici';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { NodeLiveness } from '../nodes/routing/node-liveness';
-import { NodeRegistry, RegistryNode } from '../nodes/routing/node-registry';
+import { Kysely } from 'kysely';
+import { KYSELY } from '../database/database.module';
+import { Database } from '../database/schema';
+import { loadUpstreamNodes, RegistryNode } from '../nodes/routing/node-registry';
+import { SECRETS, Secrets } from '../security/secrets';
 import { retryAfterMs } from '../nodes/routing/router';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
@@ -26,7 +30,8 @@ export class UpstreamProber implements OnModuleDestroy {
   private readonly agent: Agent;
 
   constructor(
-    private readonly registry: NodeRegistry,
+    @Inject(KYSELY) private readonly db: Kysely<Database>,
+    @Inject(SECRETS) private readonly secrets: Secrets,
     private readonly liveness: NodeLiveness,
     endpoints: NodeEndpointGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,8 +41,7 @@ export class UpstreamProber implements OnModuleDestroy {
   }
 
   async probeAll(): Promise<Record<string, ProbeResult>> {
-    const snapshot = await this.registry.reload();
-    const upstreams = [...snapshot.byId.values()].filter((n) => n.route);
+    const upstreams = await loadUpstreamNodes(this.db, this.secrets, this.logger);
     const results = await Promise.all(upstreams.map(async (n) => [n.nodeId, await this.probe(n)] as const));
     return Object.fromEntries(results);
   }
