@@ -19,6 +19,7 @@ import * as m0017 from './0017_hardening';
 import * as m0019 from './0019_mail_log';
 import * as m0020 from './0020_notification_preferences';
 import * as m0021 from './0021_policy_notices';
+import * as m0022u from './0022_upstream_providers';
 
 /** Listed statically (not read from the folder) so compiled and ts-node runs see the same set. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0019_mail_log': m0019,
   '0020_notification_preferences': m0020,
   '0021_policy_notices': m0021,
+  '0022_upstream_providers': m0022u,
 };

@@ -13,6 +13,7 @@ import { paymentsProjection } from './payments.projection';
 import { payoutsProjection } from './payouts.projection';
 import { pricesProjection } from './prices.projection';
 import { streamIndexProjection } from './stream-index.projection';
+import { upstreamsProjection } from './upstreams.projection';
 import { usageProjection } from './usage.projection';
 
 /** Every read model the runner maintains, rebuilds and verifies. */
@@ -32,4 +33,5 @@ export const projectors: readonly Projector[] = [
   nodeReputationProjection,
   earningsHoldsProjection,
   notificationPreferencesProjection,
+  upstreamsProjection,
 ];

@@ -33,6 +33,7 @@ import { NodeTrustModule } from './nodes/trust/node-trust.module';
 import { RetentionSweepModule } from './privacy/retention/retention-sweep.module';
 import { RetentionModule } from './privacy/retention/retention.module';
 import { NodesModule } from './nodes/nodes.module';
+import { UpstreamProbeModule, UpstreamsHttpModule, UpstreamsModule } from './upstreams/upstreams.module';
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
 import { MeteringModule } from './metering/metering.module';
@@ -103,8 +104,9 @@ export class AppModule {
       NodesModule,
       NodeTrustModule,
       PricingModule,
-      ...(role === 'all' || role === 'api' ? [NodesHttpModule, NodeTrustHttpModule, PricingHttpModule] : []),
-      ...(role === 'all' || role === 'worker' ? [NodeSweepModule, NodeTrustWorkerModule] : []),
+      UpstreamsModule,
+      ...(role === 'all' || role === 'api' ? [NodesHttpModule, NodeTrustHttpModule, PricingHttpModule, UpstreamsHttpModule] : []),
+      ...(role === 'all' || role === 'worker' ? [NodeSweepModule, NodeTrustWorkerModule, UpstreamProbeModule] : []),
     ];
     // Retention: the sweep everywhere (the CLI runs one on demand), its schedule in workers.
     const retention = [RetentionModule, ...(role === 'all' || role === 'worker' ? [RetentionSweepModule] : [])];

@@ -315,6 +315,26 @@ export interface NodesConfig {
   dispatchMaxAttempts: number;
   /** Time a node has to answer with response headers before the attempt counts as failed. */
   attemptTimeoutMs: number;
+  /** Upstream API vendors (src/upstreams): probe period, how long a probe keeps one live, routing preference. */
+  upstreams: UpstreamsConfig;
+}
+
+/** Which nodes a model's requests go to first when community nodes and upstreams both serve it. */
+export type UpstreamPreference = 'community_first' | 'upstream_first' | 'mixed';
+export const UPSTREAM_PREFERENCES: readonly UpstreamPreference[] = ['community_first', 'upstream_first', 'mixed'];
+
+export interface UpstreamsConfig {
+  /** How often the worker probes every upstream with `GET {baseUrl}/models`. */
+  probeIntervalMs: number;
+  /** A successful probe keeps an upstream live this long (the liveness key's TTL). */
+  liveTtlMs: number;
+  /** A probe gives up after this. */
+  probeTimeoutMs: number;
+  /** The most a vendor's Retry-After may rest an upstream. */
+  retryAfterMaxMs: number;
+  preference: UpstreamPreference;
+  /** Per model: `UPSTREAM_PREFERENCE_OVERRIDES=model:llama3:8b=upstream_first,…`. */
+  preferenceByModel: Record<string, UpstreamPreference>;
 }
 
 export interface GoogleSignInConfig {
@@ -472,11 +492,33 @@ function readNodes(r: Reader): NodesConfig {
     cooldownMaxMs: r.int('NODE_COOLDOWN_MAX_MS', 60_000, 10, 3_600_000),
     dispatchMaxAttempts: r.int('NODE_DISPATCH_MAX_ATTEMPTS', 3, 1, 10),
     attemptTimeoutMs: r.int('NODE_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
+    upstreams: readUpstreams(r),
   };
   if (nodes.heartbeatIntervalMs >= nodes.heartbeatTtlMs) r.problems.push('NODE_HEARTBEAT_INTERVAL_MS must be shorter than NODE_HEARTBEAT_TTL_MS');
   if (nodes.cooldownMaxMs < nodes.cooldownBaseMs) r.problems.push('NODE_COOLDOWN_MAX_MS must be at least NODE_COOLDOWN_BASE_MS');
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(nodes.queuePrefix)) r.problems.push('BULLMQ_PREFIX must be 1..64 of A-Z a-z 0-9 : _ -');
   return nodes;
+}
+
+function readUpstreams(r: Reader): UpstreamsConfig {
+  const probeIntervalMs = r.int('UPSTREAM_PROBE_INTERVAL_MS', 30_000, 50, 3_600_000);
+  const preferenceByModel: Record<string, UpstreamPreference> = {};
+  const raw = r.string('UPSTREAM_PREFERENCE_OVERRIDES', '') ?? '';
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean).slice(0, 1_000)) {
+    const eq = item.lastIndexOf('=');
+    const model = item.startsWith('model:') && eq > 6 ? item.slice(6, eq) : '';
+    const value = item.slice(eq + 1) as UpstreamPreference;
+    if (!model || !UPSTREAM_PREFERENCES.includes(value)) r.problems.push(`UPSTREAM_PREFERENCE_OVERRIDES: "${item.slice(0, 200)}" is not model:<id>=${UPSTREAM_PREFERENCES.join('|')}`);
+    else preferenceByModel[model] = value;
+  }
+  return {
+    probeIntervalMs,
+    liveTtlMs: r.int('UPSTREAM_LIVE_TTL_MS', probeIntervalMs * 3, probeIntervalMs + 1, 24 * 3_600_000),
+    probeTimeoutMs: r.int('UPSTREAM_PROBE_TIMEOUT_MS', 5_000, 50, 60_000),
+    retryAfterMaxMs: r.int('UPSTREAM_RETRY_AFTER_MAX_MS', 300_000, 0, 3_600_000),
+    preference: r.oneOf<UpstreamPreference>('UPSTREAM_PREFERENCE', UPSTREAM_PREFERENCES, 'community_first'),
+    preferenceByModel,
+  };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

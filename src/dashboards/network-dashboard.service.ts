@@ -25,13 +25,14 @@ export class NetworkDashboardService {
 
   async view(period: Period, now: Date) {
     const network = { network: true as const };
-    const [nodes, rates, byDay, allTime, models, perNode] = await Promise.all([
+    const [nodes, rates, byDay, allTime, models, perNode, bySource] = await Promise.all([
       this.nodeCounts(),
       this.requestRates(now),
       this.usage.aggregate(network, period, 'day'),
       sql<{ cost: string; share: string }>`SELECT coalesce(sum(cost_micro_usd), 0)::text AS cost, coalesce(sum(provider_share_micro_usd), 0)::text AS share FROM usage_daily`.execute(this.db),
       this.usage.aggregate(network, period, 'model', { order: 'cost', limit: TOP_MODELS }),
       this.usage.aggregate(network, period, 'node', { excludeNoNode: true }),
+      this.bySource(period),
     ]);
     const revenue = (cost: bigint, share: bigint) => ({ spend: money(cost), providerShare: money(share), platform: money(cost - share) });
     const periodCost = byDay.rows.reduce((s, r) => s + r.costMicroUsd, 0n);
@@ -54,6 +55,30 @@ export class NetworkDashboardService {
       },
       topModels: models.rows.map((r) => ({ model: r.group, requests: r.requests, spend: money(r.costMicroUsd), errorRate: errorRate(r.upstreamFailed, r.requests), latencyP50Ms: percentileMs(r.latency, 0.5), latencyP95Ms: percentileMs(r.latency, 0.95) })),
       nodeErrorRates: nodeRates,
+      bySource,
+    };
+  }
+
+  /**
+   * Traffic and margin in the period, community nodes against upstream API vendors (issue 20):
+   * a community request's margin is its spend less the provider share; an upstream's, its spend
+   * less what the vendor charges (the `vendor:*` postings of the ledger in the same days).
+   */
+  private async bySource(period: Period) {
+    const { rows } = await sql<{ upstream: boolean; requests: string; failed: string; cost: string; share: string }>`
+      SELECT left(node_id, 3) = 'up_' AS upstream, coalesce(sum(requests), 0)::text AS requests, coalesce(sum(upstream_failed), 0)::text AS failed,
+             coalesce(sum(cost_micro_usd), 0)::text AS cost, coalesce(sum(provider_share_micro_usd), 0)::text AS share
+        FROM usage_daily WHERE day BETWEEN ${period.from}::date AND ${period.to}::date AND node_id <> '' GROUP BY 1`.execute(this.db);
+    const { rows: vendor } = await sql<{ owed: string }>`
+      SELECT coalesce(-sum(amount_micro_usd), 0)::text AS owed FROM ledger_postings
+       WHERE left(ledger_account, 7) = 'vendor:' AND occurred_at >= ${period.from}::date AND occurred_at < ${period.to}::date + 1`.execute(this.db);
+    const of = (upstream: boolean) => rows.find((r) => r.upstream === upstream) ?? { requests: '0', failed: '0', cost: '0', share: '0' };
+    const community = of(false);
+    const upstream = of(true);
+    const vendorCost = BigInt(vendor[0].owed);
+    return {
+      community: { requests: Number(community.requests), upstreamFailed: Number(community.failed), spend: money(BigInt(community.cost)), providerShare: money(BigInt(community.share)), margin: money(BigInt(community.cost) - BigInt(community.share)) },
+      upstream: { requests: Number(upstream.requests), upstreamFailed: Number(upstream.failed), spend: money(BigInt(upstream.cost)), vendorCost: money(vendorCost), margin: money(BigInt(upstream.cost) - vendorCost) },
     };
   }
 

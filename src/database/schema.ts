@@ -152,6 +152,38 @@ export interface NodesTable {
   revision: string;
 }
 
+export interface UpstreamProvidersTable {
+  upstream_id: string;
+  name: string;
+  base_url: string;
+  /** [{ id, vendorModel }] */
+  models: ColumnType<{ id: string; vendorModel: string | null }[], string, string>;
+  status: 'active' | 'retired';
+  key_version: number;
+  registered_at: Date;
+  updated_at: Date;
+}
+
+export interface UpstreamCostsTable {
+  upstream_id: string;
+  model: string;
+  version: number;
+  /** bigint micro-USD (pg returns int8 as a string) */
+  input_micro_usd_per_mtok: string;
+  output_micro_usd_per_mtok: string;
+  per_image_micro_usd: string | null;
+  effective_at: Date;
+  set_at: Date;
+}
+
+/** Not a read model: the vendor key sealed under APP_SECRET (src/security/sealing.ts). */
+export interface UpstreamCredentialsTable {
+  upstream_id: string;
+  key_version: number;
+  sealed_key: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface ModelPricesTable {
   model: string;
   version: number;
@@ -503,6 +535,9 @@ export interface Database {
   ledger_balances: LedgerBalancesTable;
   nodes: NodesTable;
   model_prices: ModelPricesTable;
+  upstream_providers: UpstreamProvidersTable;
+  upstream_costs: UpstreamCostsTable;
+  upstream_credentials: UpstreamCredentialsTable;
   payment_orders: PaymentOrdersTable;
   payments: PaymentsTable;
   payment_refunds: PaymentRefundsTable;

@@ -42,7 +42,7 @@ import { V1MeController } from './v1-me.controller';
       provide: Upstream,
       inject: [APP_CONFIG, NodeEndpointGuard],
       useFactory: (c: AppConfig, guard: NodeEndpointGuard) =>
-        new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256, connect: guard.connector() }),
+        new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256, connect: guard.connector(), retryAfterMaxMs: c.nodes.upstreams.retryAfterMaxMs }),
     },
     // Charges are group-committed: concurrent requests share one event-store transaction.
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },

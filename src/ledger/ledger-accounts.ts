@@ -29,7 +29,7 @@ export const PLATFORM_ACCOUNTS = {
 } as const;
 
 export type PlatformAccount = (typeof PLATFORM_ACCOUNTS)[keyof typeof PLATFORM_ACCOUNTS];
-export type LedgerAccountKind = 'developer' | 'provider' | 'platform';
+export type LedgerAccountKind = 'developer' | 'provider' | 'vendor' | 'platform';
 
 /** Which side increases the account: debit-normal accounts show +debits, credit-normal +credits. */
 export type NormalSide = 'debit' | 'credit';
@@ -52,6 +52,8 @@ const OWNER_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 export const developerAccount = (accountId: string) => `developer:${accountId}`;
 export const providerAccount = (accountId: string) => `provider:${accountId}`;
+/** What we owe an upstream API vendor for the requests it served (a payable; issue 20). */
+export const vendorAccount = (upstreamId: string) => `vendor:${upstreamId}`;
 
 export interface ParsedLedgerAccount {
   name: string;
@@ -66,6 +68,7 @@ export function parseLedgerAccount(name: string): ParsedLedgerAccount | null {
   const colon = name.indexOf(':');
   const prefix = name.slice(0, colon);
   const rest = name.slice(colon + 1);
+  if (prefix === 'vendor') return /^up_[0-9A-Za-z]{12}$/.test(rest) ? { name, kind: 'vendor', ownerId: rest, normalSide: 'credit' } : null;
   if (prefix === 'developer' || prefix === 'provider') {
     // Both owe the person: credits not yet spent, earnings not yet paid (liabilities).
     return OWNER_ID.test(rest) ? { name, kind: prefix, ownerId: rest, normalSide: 'credit' } : null;

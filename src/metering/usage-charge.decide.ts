@@ -1,6 +1,6 @@
 import { invalid } from '../common/domain-error';
 import { Decider } from '../event-sourcing/decider';
-import { developerAccount, PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
+import { developerAccount, PLATFORM_ACCOUNTS, providerAccount, vendorAccount } from '../ledger/ledger-accounts';
 import { MAX_AMOUNT_MICRO_USD } from '../ledger/money';
 import { assertBalanced, Posting } from '../ledger/postings';
 import { splitCharge } from '../ledger/revenue-split';
@@ -27,6 +27,9 @@ export interface RecordUsage {
   providerShareBps: number;
   /** What the request's hold reserved; the cost may not exceed it. */
   reservedMicroUsd?: bigint;
+  /** Served by an upstream API vendor: what it charges us for this request (owed to `vendor:{id}`). */
+  vendorId?: string;
+  vendorCostMicroUsd?: bigint;
   recovered?: UsageRecovery;
   at: string;
 }
@@ -60,12 +63,17 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
   const cost = command.costMicroUsd;
   if (cost < 0n || cost > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_usage', 'costMicroUsd is out of range.');
   if (command.reservedMicroUsd !== undefined && cost > command.reservedMicroUsd) throw invalid('invalid_usage', 'costMicroUsd exceeds what the request reserved.');
+  const vendor = command.vendorId !== undefined ? checkVendor(command) : null;
+  if (vendor && command.providerId !== null) throw invalid('invalid_usage', 'A request served by an upstream vendor earns no provider share.');
   const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, command.providerId === null ? 0 : command.providerShareBps);
   const postings: Posting[] = [];
-  if (cost > 0n) {
-    postings.push({ account: developerAccount(command.accountId), amountMicroUsd: cost.toString() });
+  if (cost > 0n || (vendor && vendor.cost > 0n)) {
+    if (cost > 0n) postings.push({ account: developerAccount(command.accountId), amountMicroUsd: cost.toString() });
     if (providerMicroUsd > 0n) postings.push({ account: providerAccount(command.providerId as string), amountMicroUsd: (-providerMicroUsd).toString() });
-    if (platformMicroUsd > 0n) postings.push({ account: PLATFORM_ACCOUNTS.revenue, amountMicroUsd: (-platformMicroUsd).toString() });
+    // An upstream's cost is owed to the vendor; revenue is the margin, negative when the vendor costs more than we charge.
+    const revenue = platformMicroUsd - (vendor?.cost ?? 0n);
+    if (vendor && vendor.cost > 0n) postings.push({ account: vendorAccount(vendor.id), amountMicroUsd: (-vendor.cost).toString() });
+    if (revenue !== 0n) postings.push({ account: PLATFORM_ACCOUNTS.revenue, amountMicroUsd: (-revenue).toString() });
     assertBalanced(postings);
   }
   return [{
@@ -89,11 +97,20 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
       providerShareMicroUsd: providerMicroUsd.toString(),
       holdId: command.requestId,
       ...(command.reservedMicroUsd !== undefined ? { reservedMicroUsd: command.reservedMicroUsd.toString() } : {}),
+      ...(vendor ? { vendorId: vendor.id, vendorCostMicroUsd: vendor.cost.toString() } : {}),
       ...(command.recovered ? { recovered: command.recovered } : {}),
       recordedAt: command.at,
       postings,
     },
   }];
+}
+
+function checkVendor(command: RecordUsage): { id: string; cost: bigint } {
+  const id = command.vendorId as string;
+  const cost = command.vendorCostMicroUsd ?? 0n;
+  if (!/^up_[0-9A-Za-z]{12}$/.test(id) || command.nodeId !== id) throw invalid('invalid_usage', 'vendorId is the upstream that served the request (its nodeId).');
+  if (cost < 0n || cost > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_usage', 'vendorCostMicroUsd is out of range.');
+  return { id, cost };
 }
 
 function evolve(state: UsageDayState, event: UsageEvent): UsageDayState {

@@ -17,8 +17,8 @@ export interface ChargeIntent {
 type Json = Record<string, unknown>;
 
 export function intentToJson(intent: ChargeIntent): Json {
-  const { costMicroUsd, reservedMicroUsd, ...rest } = intent.command;
-  return { command: { ...rest, costMicroUsd: costMicroUsd.toString(), ...(reservedMicroUsd !== undefined ? { reservedMicroUsd: reservedMicroUsd.toString() } : {}) }, context: intent.context, discrepancies: intent.discrepancies };
+  const { costMicroUsd, reservedMicroUsd, vendorCostMicroUsd, ...rest } = intent.command;
+  return { command: { ...rest, costMicroUsd: costMicroUsd.toString(), ...(reservedMicroUsd !== undefined ? { reservedMicroUsd: reservedMicroUsd.toString() } : {}), ...(vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: vendorCostMicroUsd.toString() } : {}) }, context: intent.context, discrepancies: intent.discrepancies };
 }
 
 /** The stored intent back; null when its shape cannot be trusted (the decider checks the rest). */
@@ -27,8 +27,9 @@ export function intentFromJson(json: unknown): ChargeIntent | null {
   const c = j?.command;
   if (!c || typeof c !== 'object' || typeof c.costMicroUsd !== 'string' || !/^\d{1,19}$/.test(c.costMicroUsd)) return null;
   if (c.reservedMicroUsd !== undefined && !(typeof c.reservedMicroUsd === 'string' && /^\d{1,19}$/.test(c.reservedMicroUsd))) return null;
+  if (c.vendorCostMicroUsd !== undefined && !(typeof c.vendorCostMicroUsd === 'string' && /^\d{1,19}$/.test(c.vendorCostMicroUsd))) return null;
   if (!j?.context || typeof j.context.actorId !== 'string' || typeof j.context.occurredAt !== 'string' || !Array.isArray(j.discrepancies)) return null;
-  const command = { ...c, costMicroUsd: BigInt(c.costMicroUsd), ...(c.reservedMicroUsd !== undefined ? { reservedMicroUsd: BigInt(c.reservedMicroUsd as string) } : {}) } as unknown as RecordUsage;
+  const command = { ...c, costMicroUsd: BigInt(c.costMicroUsd), ...(c.reservedMicroUsd !== undefined ? { reservedMicroUsd: BigInt(c.reservedMicroUsd as string) } : {}), ...(c.vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: BigInt(c.vendorCostMicroUsd as string) } : {}) } as unknown as RecordUsage;
   return { command, context: j.context as unknown as CommandContext, discrepancies: j.discrepancies as UsageDiscrepancy[] };
 }
 

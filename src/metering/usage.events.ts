@@ -34,6 +34,9 @@ export type UsageEvent = DomainEvent<'UsageRecorded', {
   holdId: string;
   /** What the hold reserved: the cost never exceeds it (absent on charges recorded before it was kept). */
   reservedMicroUsd?: string;
+  /** Served by an upstream API vendor (`up_…`, also the nodeId): its cost for this request, owed to `vendor:{id}`. */
+  vendorId?: string;
+  vendorCostMicroUsd?: string;
   /**
    * Set when recovery, not the request itself, stored the charge (docs/trusting-nodes.md, "Recovery"):
    * 'final' from the figures the gateway kept when it could not store the charge at once, 'bound'

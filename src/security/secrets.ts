@@ -16,7 +16,9 @@ export type SecretPurpose =
   | 'email-proof'
   | 'email-change-proof'
   // The one-click unsubscribe link of an optional mail (account + category).
-  | 'unsubscribe';
+  | 'unsubscribe'
+  // Upstream API vendors' keys, sealed at rest (AES-256-GCM; src/security/sealing.ts).
+  | 'upstream-key-seal';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */
 export class Secrets {

@@ -19,5 +19,9 @@ describe('npm run demo', () => {
     expect(out).toMatch(/developer balance: 4\.999995 USD/);
     expect(out).toMatch(/provider earned: 3 micro-USD/);
     expect(out).toContain('"balanced":true');
+    // Step 6: a simulated upstream vendor serves a second model; its cost is owed to vendor:{id}.
+    expect(out).toContain('assistant (via the upstream): Hi from the vendor.');
+    expect(out).toMatch(/owed to the vendor: [1-9]\d* micro-USD/);
+    expect(out.slice(out.indexOf('6. '))).toContain('"balanced":true');
   }, 120_000);
 });

@@ -24,10 +24,15 @@ import { PricesService } from '../../src/pricing/prices.service';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { startEngine } from '../nodes/engine-standin';
+import { startVendor } from '../upstreams/vendor-standin';
+import { UpstreamsService } from '../../src/upstreams/upstreams.service';
+import { UpstreamProber } from '../../src/upstreams/upstream-prober';
+import { randomUUID } from 'node:crypto';
 import { freePort } from '../support/net';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL = 'demo/llama-3-8b-instruct';
+const UPSTREAM_MODEL = 'demo/llama-3.1-70b';
 const step = (n: number, text: string) => process.stdout.write(`\n\x1b[1m${n}. ${text}\x1b[0m\n`);
 const show = (label: string, value: unknown) => process.stdout.write(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 const ctx = () => ({ actorId: 'operator:demo', occurredAt: new Date().toISOString() });
@@ -104,6 +109,31 @@ async function main(): Promise<void> {
     show('provider earned', `${(await ledger.accountTotals(`provider:${provider.accountId}`)).normalBalanceMicroUsd} micro-USD`);
     const trial = await ledger.trialBalance();
     show('trial balance', trial.totals);
+
+    step(6, 'An upstream API vendor (a SIMULATED one) serves a second model: its key sealed, its cost owed to vendor:{id}');
+    const vendor = await startVendor({ models: ['vendor/llama-3.1-70b'], apiKey: `sk-demo-${randomUUID()}` });
+    try {
+      const upstream = await app.get(UpstreamsService).register({ name: 'Simulated vendor', baseUrl: vendor.baseUrl, apiKey: vendor.apiKey, models: [{ id: UPSTREAM_MODEL, vendorModel: 'vendor/llama-3.1-70b' }] }, ctx());
+      await app.get(PricesService).set({ model: UPSTREAM_MODEL, inputMicroUsdPerMTok: 600_000n, outputMicroUsdPerMTok: 800_000n }, ctx());
+      await app.get(UpstreamsService).setCost(upstream.id, { model: UPSTREAM_MODEL, inputMicroUsdPerMTok: 300_000n, outputMicroUsdPerMTok: 400_000n }, ctx());
+      show('upstream', { id: upstream.id, baseUrl: upstream.baseUrl, models: upstream.models, keyVersion: upstream.keyVersion, probe: await app.get(UpstreamProber).probeAll() });
+      // The price and the router's list reach the gateway within their refresh (200 ms here).
+      let reply: OpenAI.Chat.Completions.ChatCompletion | null = null;
+      for (let i = 0; !reply; i++) {
+        reply = await openai.chat.completions.create({ model: UPSTREAM_MODEL, messages: [{ role: 'user', content: 'Say hello from the vendor.' }] }).catch((err: { status?: number }) => {
+          if (err.status !== 404 || i > 50) throw err;
+          return new Promise<null>((r) => setTimeout(() => r(null), 100));
+        });
+      }
+      show('assistant (via the upstream)', reply.choices[0].message.content ?? '');
+      await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
+      const vendorCharge = (await ledger.journal({ type: 'UsageRecorded', limit: 1 })).items[0];
+      show('usage record (upstream)', { costMicroUsd: vendorCharge?.amountMicroUsd, postings: vendorCharge?.postings });
+      show('owed to the vendor', `${(await ledger.accountTotals(`vendor:${upstream.id}`)).normalBalanceMicroUsd} micro-USD`);
+      show('trial balance', (await ledger.trialBalance()).totals);
+    } finally {
+      await vendor.close();
+    }
     process.stdout.write('\nDone. Try it yourself: see README "Quick start".\n');
   } finally {
     await agent?.stop();

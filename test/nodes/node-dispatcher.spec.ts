@@ -40,7 +40,7 @@ describe('NodeDispatcher', () => {
       tokenHash: 'h',
       proxySecret: `secret-${i}`,
     }));
-    const snapshot: RegistrySnapshot = { byId: new Map(nodes.map((n) => [n.nodeId, n])), approvedByModel: new Map([[model, nodes]]), loadedAtMs: Date.now() };
+    const snapshot: RegistrySnapshot = { byId: new Map(nodes.map((n) => [n.nodeId, n])), approvedByModel: new Map([[model, nodes]]), preferenceByModel: new Map(), loadedAtMs: Date.now() };
     const registry = { snapshot: async () => snapshot } as unknown as NodeRegistry;
     const dispatcher = () => new NodeDispatcher(registry, liveness, config, logger);
     const beat = (n: RegistryNode) => liveness.recordHeartbeat(n.nodeId, { at: new Date().toISOString(), models: [model], inFlight: 0, queueDepth: 0 }, 10_000);

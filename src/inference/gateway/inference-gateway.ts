@@ -20,6 +20,7 @@ import { readBody } from './body';
 import { IdempotencyKeys } from './idempotency';
 import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
 import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RouteSurvey, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
+import { vendorCostAt } from '../../nodes/routing/upstream-route';
 import { costMicroUsd, ModelPrice } from './pricing';
 import { RateLimiter } from './rate-limiter';
 import { imagesIn, responseTextBytes, SseMeter, usageOf } from './sse-meter';
@@ -276,8 +277,7 @@ export class InferenceGateway {
     } catch {
       parsed = null;
     }
-    const error = (parsed as { error?: { message?: unknown } } | null)?.error;
-    const message = typeof error?.message === 'string' ? error.message.slice(0, 1_000) : `The model's node refused the request (HTTP ${response.status}).`;
+    const message = refusalMessage(parsed, m.node) ?? `The model's node refused the request (HTTP ${response.status}).`;
     sendOpenAiError(res, new OpenAiError(response.status >= 500 ? 502 : response.status, message, response.status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error'));
   }
 
@@ -387,6 +387,7 @@ export class InferenceGateway {
 
   private tap(m: Metered): RelayTap | null {
     const node = m.node as RoutedNode;
+    if (node.upstream) return null; // vendors are not community nodes: no trust counting
     return this.deps.relayObserver.begin({ requestId: m.requestId, nodeId: node.nodeId, providerId: node.providerId, model: m.request.model, endpoint: m.request.endpoint, stream: m.request.stream });
   }
 
@@ -407,7 +408,7 @@ export class InferenceGateway {
       model: m.request.model,
       endpoint: m.request.endpoint,
       nodeId: node.nodeId,
-      providerId: node.providerId,
+      providerId: node.upstream ? null : node.providerId,
       status,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
@@ -420,6 +421,12 @@ export class InferenceGateway {
       reservedMicroUsd: m.reservedMicroUsd,
       at,
     };
+    if (node.upstream) {
+      // What the vendor charges us, from its reported usage as bounded (the same counts the developer pays for).
+      const vendorCost = vendorCostAt(node.upstream, m.request.model, m.acceptedAt.getTime());
+      command.vendorId = node.upstream.upstreamId;
+      command.vendorCostMicroUsd = vendorCost ? costMicroUsd(vendorCost, usage.inputTokens, usage.outputTokens, usage.images) : 0n;
+    }
     const context: CommandContext = { actorId: `apikey:${m.key.keyId}`, occurredAt: at, correlationId: m.requestId };
     return { command, context, discrepancies: usage.discrepancies };
   }
@@ -485,6 +492,28 @@ function toOpenAiError(err: unknown, logger: Logger, requestId: string): OpenAiE
   if (err instanceof DomainError) return openAiErrorFrom(err);
   logger.error({ requestId, err: { name: (err as Error)?.name } }, 'inference request failed');
   return new OpenAiError(500, 'The server had an error while processing your request.', 'server_error', 'internal_error');
+}
+
+/**
+ * The message of a node's or vendor's refusal, from the shapes vendors use: OpenAI's
+ * `{error: {message}}`, `{error: "…"}`, `{message}`, `{detail}` (string or FastAPI's list). A
+ * vendor's message never carries our key back to the client: anything key-like is masked.
+ */
+export function refusalMessage(parsed: unknown, node: RoutedNode | null): string | null {
+  const p = parsed as { error?: unknown; message?: unknown; detail?: unknown } | null;
+  if (!p || typeof p !== 'object') return null;
+  const error = p.error as { message?: unknown } | string | undefined;
+  const detail = Array.isArray(p.detail) ? (p.detail[0] as { msg?: unknown } | undefined)?.msg : p.detail;
+  const raw = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : typeof p.message === 'string' ? p.message : typeof detail === 'string' ? detail : null;
+  if (raw === null) return null;
+  let message = raw.slice(0, 1_000);
+  if (node?.upstream) {
+    const key = (node.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (key) message = message.split(key).join('[key]');
+    message = message.replace(/\b(sk|key|api[-_]?key)[-_][A-Za-z0-9*._-]{6,}/gi, '[key]');
+    if (key.length >= 8) message = message.split(key.slice(0, 8)).join('[key]');
+  }
+  return message;
 }
 
 function errorEvent(error: OpenAiError): Buffer {

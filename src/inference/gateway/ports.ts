@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { CommandContext } from '../../event-sourcing/decider';
 import { MultiAppendItem, Position } from '../../event-store/event-store.port';
 import { RecordUsage } from '../../metering/usage-charge.decide';
+import { UpstreamRoute } from '../../nodes/routing/upstream-route';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageEndpoint, UsageStatus } from '../../metering/usage.events';
 import { ModelPrice } from './pricing';
@@ -17,8 +18,10 @@ export interface RoutedNode {
   providerId: string;
   /** The node agent's base URL. */
   baseUrl: string;
-  /** The gateway's credentials for the agent. */
+  /** The gateway's credentials for the agent (for an upstream vendor: its API key). */
   headers: Record<string, string>;
+  /** Set when the node is an upstream API vendor (its model names and costs). */
+  upstream?: UpstreamRoute;
 }
 
 export interface UpstreamResponse {
@@ -27,6 +30,8 @@ export interface UpstreamResponse {
   body: Readable;
   /** Drains a response the router throws away to fail over. */
   discard(): unknown;
+  /** A 429's Retry-After, in ms: the router rests the node at least that long. */
+  retryAfterMs?: number | null;
 }
 
 /** A routing read started ahead of `dispatch` (see NodeDispatcher.survey). */

@@ -1,31 +1,57 @@
 import { Agent, buildConnector, request } from 'undici';
+import { retryAfterMs } from '../../nodes/routing/router';
 import { InferenceRequest } from './openai-request';
 import { RoutedNode, UpstreamResponse } from './ports';
 
 /**
- * One keep-alive connection pool to all node agents. The body is the checked request as JSON;
- * nothing of it is logged or kept. `connect` (the node endpoint guard's) checks the address of
- * every new connection, after DNS, so no node URL reaches inside our network.
+ * One keep-alive connection pool to all node agents and upstream API vendors. The body is the
+ * checked request as JSON; nothing of it is logged or kept. `connect` (the node endpoint guard's)
+ * checks the address of every new connection, after DNS, so no node or vendor URL reaches inside
+ * our network.
  */
 export class Upstream {
   private readonly agent: Agent;
 
-  constructor(options: { firstByteTimeoutMs: number; idleTimeoutMs: number; connectionsPerNode: number; connect: buildConnector.connector }) {
+  constructor(private readonly options: { firstByteTimeoutMs: number; idleTimeoutMs: number; connectionsPerNode: number; connect: buildConnector.connector; retryAfterMaxMs?: number }) {
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connectionsPerNode, headersTimeout: options.firstByteTimeoutMs, bodyTimeout: options.idleTimeoutMs, connect: options.connect });
   }
 
   async send(node: RoutedNode, req: InferenceRequest, signal: AbortSignal): Promise<UpstreamResponse> {
-    const res = await request(new URL(req.path, node.baseUrl), {
+    const vendor = node.upstream !== undefined;
+    const res = await request(vendor ? vendorUrl(node.baseUrl, req.path) : new URL(req.path, node.baseUrl), {
       method: 'POST',
       headers: { ...node.headers, 'content-type': 'application/json', accept: req.stream ? 'text/event-stream' : 'application/json' },
-      body: req.upstreamBody,
+      body: vendor ? vendorBody(node, req) : req.upstreamBody,
       signal,
       dispatcher: this.agent,
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.dump().catch(() => undefined) };
+    let status = res.statusCode;
+    // A vendor refusing our key (401/403) is our configuration, not the client's error: fail over.
+    if (vendor && (status === 401 || status === 403)) status = 502;
+    const out: UpstreamResponse = { status, headers: res.headers, body: res.body, discard: () => res.body.dump().catch(() => undefined) };
+    if (status === 429) out.retryAfterMs = retryAfterMs(res.headers['retry-after'], Date.now(), this.options.retryAfterMaxMs ?? 300_000);
+    return out;
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** `https://api.vendor/v1` + `/v1/chat/completions` → `https://api.vendor/v1/chat/completions` (vendors' base URLs end in their version). */
+export function vendorUrl(baseUrl: string, path: string): string {
+  return baseUrl + (path.startsWith('/v1/') ? path.slice(3) : path);
+}
+
+/**
+ * The body for a vendor: the checked request (which already asks for usage on streams,
+ * `stream_options.include_usage`, and bounds max tokens) with our model id replaced by the
+ * vendor's when they differ. Re-serialised only then, and only for upstreams.
+ */
+function vendorBody(node: RoutedNode, req: InferenceRequest): Buffer {
+  const vendorModel = node.upstream?.vendorModels.get(req.model);
+  if (!vendorModel) return req.upstreamBody;
+  const body = JSON.parse(req.upstreamBody.toString('utf8')) as Record<string, unknown>;
+  body.model = vendorModel;
+  return Buffer.from(JSON.stringify(body));
 }

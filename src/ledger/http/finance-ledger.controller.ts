@@ -7,7 +7,7 @@ import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, STATEM
 import { sendCsv } from './csv-export';
 import { queryInt, queryRange, queryString, queryTime } from './query-params';
 
-const KINDS = ['developer', 'provider', 'platform'];
+const KINDS = ['developer', 'provider', 'vendor', 'platform'];
 
 function journalFilter(query: Record<string, unknown>): JournalFilter {
   return { ...queryRange(query), account: queryString(query.account, 'account', 100), type: queryString(query.type, 'type', 64), owner: queryString(query.owner, 'owner', 64) };

@@ -6,6 +6,7 @@ import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { NodeLiveness } from './node-liveness';
 import { NodeRegistry, RegistryNode } from './node-registry';
+import { UpstreamRoute } from './upstream-route';
 import { afterAttempt, chooseNode, cooldownMs, LiveState, routableCandidates } from './router';
 
 /** Where and how to send one request: the agent's URL and the gateway's credentials for it. */
@@ -16,6 +17,8 @@ export interface RoutedNode {
   baseUrl: string;
   /** Send these to the agent; it refuses any request without them. */
   headers: Record<string, string>;
+  /** Set when the node is an upstream API vendor: its model names and costs. */
+  upstream?: UpstreamRoute;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface RoutedNode {
 export interface UpstreamResponse {
   status: number;
   discard?(): unknown;
+  /** A 429's Retry-After in ms (Upstream sets it): the node rests at least that long. */
+  retryAfterMs?: number | null;
 }
 
 export interface DispatchOptions {
@@ -47,11 +52,15 @@ export interface FinishOutcome {
   ok: boolean;
   latencyMs: number;
   ttftMs: number | null;
+  /** The node asked to be left alone this long (429 Retry-After): the cooldown is at least this. */
+  retryAfterMs?: number | null;
 }
 
 /** The agent's URL and the gateway's credential for it: every request to a node (probes too) carries exactly these. */
 export function routedNode(node: RegistryNode): RoutedNode {
-  return { nodeId: node.nodeId, providerId: node.providerId, baseUrl: node.baseUrl, headers: { authorization: `Bearer ${node.proxySecret}` } };
+  const routed: RoutedNode = { nodeId: node.nodeId, providerId: node.providerId, baseUrl: node.baseUrl, headers: { authorization: `Bearer ${node.proxySecret}` } };
+  if (node.route) routed.upstream = node.route;
+  return routed;
 }
 
 /** This instance's in-flight leases per node; `finish(nodeId)` releases any one of them (they are alike). */
@@ -112,7 +121,7 @@ export class NodeDispatcher {
     while (attempts < maxAttempts) {
       options.signal?.throwIfAborted();
       const states = attempts === 0 && options.survey?.model === model ? await options.survey.states : await this.liveness.read(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId), Date.now());
-      const choice = chooseNode(routableCandidates(nodes, states, model, tried));
+      const choice = chooseNode(routableCandidates(nodes, states, model, tried, snapshot.preferenceByModel.get(model)));
       if (!choice) break;
       const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
       tried.add(node.nodeId);
@@ -137,7 +146,7 @@ export class NodeDispatcher {
       const next = afterAttempt({ threw: response === null, status: response?.status ?? null }, attempts, maxAttempts);
       if (next === 'return') return { node: routed, response: response as R, attempts };
       if (response) await Promise.resolve(response.discard?.()).catch(() => undefined);
-      await this.finishLease(node.nodeId, leaseId, { ok: false, latencyMs: Date.now() - started, ttftMs: null });
+      await this.finishLease(node.nodeId, leaseId, { ok: false, latencyMs: Date.now() - started, ttftMs: null, retryAfterMs: response?.retryAfterMs ?? null });
     }
     if (attempts === 0) throw unavailable('no_capacity', `No node can take a request for '${model}' right now; retry shortly.`);
     throw unavailable('upstream_failed', `The nodes serving '${model}' failed to answer (${attempts} tried); retry shortly.`);
@@ -192,7 +201,7 @@ export class NodeDispatcher {
       } else {
         // Failures are remembered for a while after the longest cooldown, so a flapping node keeps backing off.
         const failures = await this.liveness.recordFailure(nodeId, leaseId, cooldownMaxMs * 4);
-        const rest = cooldownMs(failures, cooldownBaseMs, cooldownMaxMs);
+        const rest = Math.max(cooldownMs(failures, cooldownBaseMs, cooldownMaxMs), outcome.retryAfterMs ?? 0);
         if (rest > 0) this.cooldowns++;
         await this.liveness.startCooldown(nodeId, rest);
       }

@@ -72,6 +72,11 @@ export class NodeLiveness {
     await this.redis.multi().set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs).set(LASTSEEN + nodeId, heartbeat.at, 'PX', KEEP_MS).exec();
   }
 
+  /** An upstream whose probe failed: not live from now (a node agent's key just expires). */
+  async markDown(nodeId: string): Promise<void> {
+    await this.redis.del(HEARTBEAT_PREFIX + nodeId);
+  }
+
   /** One round trip for the router: liveness, readiness, cooldown, load and latency of each node. */
   async read(nodeIds: readonly string[], nowMs: number): Promise<Map<string, LiveState>> {
     const states = new Map<string, LiveState>();

@@ -8,7 +8,9 @@ import { LOGGER } from '../../observability/tokens';
 import { SECRETS, Secrets } from '../../security/secrets';
 import { proxySecret } from '../node-credentials';
 import { NodeStatus } from '../node.events';
-import { reputationWeight, RoutableNode } from './router';
+import { openUpstreamKeys } from '../../upstreams/upstream-keys';
+import { Preference, reputationWeight, RoutableNode } from './router';
+import { UpstreamRoute, VendorCost } from './upstream-route';
 
 /** Incidents (failed probes, discrepancies) in this window lower a node's routing weight. */
 export const REPUTATION_WINDOW_HOURS = 24;
@@ -24,14 +26,18 @@ export interface RegistryNode extends RoutableNode {
   status: NodeStatus;
   contextLengths: ReadonlyMap<string, number | null>;
   tokenHash: string;
-  /** What the gateway sends the agent (Authorization: Bearer …). */
+  /** What the gateway sends the agent (Authorization: Bearer …); for an upstream, the vendor's API key (memory only). */
   proxySecret: string;
+  /** Set when this is an upstream API vendor, not a community node. */
+  route?: UpstreamRoute;
 }
 
 export interface RegistrySnapshot {
   byId: ReadonlyMap<string, RegistryNode>;
   /** Approved nodes by each model they are registered for. */
   approvedByModel: ReadonlyMap<string, readonly RegistryNode[]>;
+  /** Models served by at least one upstream: the operator's preference between upstreams and community nodes. */
+  preferenceByModel: ReadonlyMap<string, Preference>;
   loadedAtMs: number;
 }
 
@@ -107,7 +113,60 @@ export class NodeRegistry {
         else approvedByModel.set(model, [node]);
       }
     }
-    this.current = { byId, approvedByModel, loadedAtMs: Date.now() };
+    const preferenceByModel = new Map<string, Preference>();
+    for (const node of await loadUpstreamNodes(this.db, this.secrets, this.logger)) {
+      byId.set(node.nodeId, node);
+      for (const model of node.models) {
+        const list = approvedByModel.get(model);
+        if (list) list.push(node);
+        else approvedByModel.set(model, [node]);
+        preferenceByModel.set(model, this.config.nodes.upstreams.preferenceByModel[model] ?? this.config.nodes.upstreams.preference);
+      }
+    }
+    this.current = { byId, approvedByModel, preferenceByModel, loadedAtMs: Date.now() };
     return this.current;
   }
+}
+
+/**
+ * Active upstream API vendors as routable nodes (src/upstreams): their keys opened into memory,
+ * costs by model. The registry and the worker's probe each load them (the probe must not load the
+ * router's registry early: a registry loaded once serves a stale list to its next request).
+ */
+export async function loadUpstreamNodes(db: Kysely<Database>, secrets: Secrets, logger: Logger): Promise<RegistryNode[]> {
+  const rows = await db.selectFrom('upstream_providers').select(['upstream_id', 'name', 'base_url', 'models', 'key_version']).where('status', '=', 'active').orderBy('upstream_id').limit(1_000).execute();
+  if (rows.length === 0) return [];
+  const costRows = await db.selectFrom('upstream_costs').selectAll().where('upstream_id', 'in', rows.map((r) => r.upstream_id)).orderBy('effective_at').orderBy('version').execute();
+  const keys = await openUpstreamKeys(db, secrets, rows);
+  const out: RegistryNode[] = [];
+  for (const row of rows) {
+    const apiKey = keys.get(row.upstream_id);
+    if (apiKey === undefined) {
+      logger.error({ upstreamId: row.upstream_id }, 'upstream key missing or not sealed under this APP_SECRET; not routed');
+      continue;
+    }
+    const models = Array.isArray(row.models) ? row.models : [];
+    const costs = new Map<string, VendorCost[]>();
+    for (const c of costRows) {
+      if (c.upstream_id !== row.upstream_id) continue;
+      const cost: VendorCost = { model: c.model, version: c.version, inputMicroUsdPerMTok: BigInt(c.input_micro_usd_per_mtok), outputMicroUsdPerMTok: BigInt(c.output_micro_usd_per_mtok), perImageMicroUsd: c.per_image_micro_usd === null ? null : BigInt(c.per_image_micro_usd), effectiveAt: c.effective_at.toISOString() };
+      const list = costs.get(c.model);
+      if (list) list.push(cost);
+      else costs.set(c.model, [cost]);
+    }
+    out.push({
+      nodeId: row.upstream_id,
+      providerId: '',
+      name: row.name,
+      baseUrl: row.base_url,
+      status: 'approved',
+      models: models.map((m) => m.id),
+      contextLengths: new Map(),
+      tokenHash: '',
+      proxySecret: apiKey,
+      upstream: true,
+      route: { upstreamId: row.upstream_id, vendorModels: new Map(models.filter((m) => m.vendorModel).map((m) => [m.id, m.vendorModel as string])), costs },
+    });
+  }
+  return out;
 }

@@ -12,7 +12,12 @@ export interface RoutableNode {
   models: readonly string[];
   /** Reputation, in (0, 1]: 1 for a clean record (see reputationWeight); absent = 1. */
   trustWeight?: number;
+  /** An upstream API vendor (src/upstreams) rather than a community node. */
+  upstream?: boolean;
 }
+
+/** Community nodes and upstreams serving the same model: which go first ('mixed': all alike). */
+export type Preference = 'community_first' | 'upstream_first' | 'mixed';
 
 /** What all instances share through Redis about a node, read just before a pick. */
 export interface LiveState {
@@ -33,6 +38,8 @@ export interface Candidate {
   ewmaMs: number | null;
   /** Reputation in (0, 1]; absent = 1. */
   weight?: number;
+  /** 0 = preferred, 1 = overflow (see Preference). */
+  tier?: number;
 }
 
 /**
@@ -45,15 +52,28 @@ export function reputationWeight(recentIncidents: number): number {
   return 1 / (1 + Math.max(0, recentIncidents));
 }
 
-/** Approved, live, ready for the model, not resting after errors, not already tried for this request. */
-export function routableCandidates(nodes: readonly RoutableNode[], states: ReadonlyMap<string, LiveState>, model: string, exclude: ReadonlySet<string>): Candidate[] {
+/**
+ * Approved, live, ready for the model, not resting after errors, not already tried for this
+ * request. With a preference other than 'mixed', only the preferred kind (community nodes or
+ * upstreams) are candidates while any of them is; the other kind is the overflow, taken when none
+ * of the preferred is live, rested and untried.
+ */
+export function routableCandidates(nodes: readonly RoutableNode[], states: ReadonlyMap<string, LiveState>, model: string, exclude: ReadonlySet<string>, preference: Preference = 'mixed'): Candidate[] {
+  const all = eligible(nodes, states, model, exclude);
+  if (preference === 'mixed' || all.length < 2) return all;
+  const preferUpstream = preference === 'upstream_first';
+  const preferred = all.filter((c) => (c.tier === 1) === preferUpstream);
+  return preferred.length > 0 ? preferred : all;
+}
+
+function eligible(nodes: readonly RoutableNode[], states: ReadonlyMap<string, LiveState>, model: string, exclude: ReadonlySet<string>): Candidate[] {
   const out: Candidate[] = [];
   for (const node of nodes) {
     if (node.status !== 'approved' || exclude.has(node.nodeId) || !node.models.includes(model)) continue;
     const state = states.get(node.nodeId);
     if (!state || !state.alive || state.inCooldown) continue;
     if (state.readyModels !== null && !state.readyModels.includes(model)) continue;
-    out.push({ nodeId: node.nodeId, inFlight: state.inFlight, ewmaMs: state.ewmaMs, weight: node.trustWeight ?? 1 });
+    out.push({ nodeId: node.nodeId, inFlight: state.inFlight, ewmaMs: state.ewmaMs, weight: node.trustWeight ?? 1, tier: node.upstream ? 1 : 0 });
   }
   return out;
 }
@@ -84,6 +104,25 @@ export function chooseNode(candidates: readonly Candidate[], random: () => numbe
 export function cooldownMs(consecutiveFailures: number, baseMs: number, maxMs: number): number {
   if (consecutiveFailures < 1) return 0;
   return Math.min(maxMs, baseMs * 2 ** Math.min(consecutiveFailures - 1, 30));
+}
+
+/**
+ * A 429's Retry-After (delta seconds or an HTTP date) in ms, capped; null when absent or unreadable.
+ * The node then rests at least that long: a vendor that says "come back in 30 s" is not asked sooner.
+ */
+export function retryAfterMs(header: string | string[] | undefined, nowMs: number, capMs: number): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (typeof value !== 'string' || value.length > 64) return null;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d{1,9}(\.\d+)?$/.test(trimmed)) ms = Math.ceil(Number(trimmed) * 1000);
+  else {
+    if (!/^[A-Za-z]{3}, /.test(trimmed)) return null; // an HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT"
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return null;
+    ms = at - nowMs;
+  }
+  return Math.max(0, Math.min(ms, capMs));
 }
 
 /** Answers that say "this node cannot serve now" (overloaded or broken), worth another node. Other 4xx are the client's. */

@@ -81,7 +81,7 @@ export class NodeProber implements OnModuleDestroy {
   async runRound(): Promise<ProbeRoundSummary> {
     const settings = this.config.nodeTrust.probes;
     const snapshot = await this.registry.reload();
-    const approved = [...snapshot.byId.values()].filter((n) => n.status === 'approved');
+    const approved = [...snapshot.byId.values()].filter((n) => n.status === 'approved' && !n.route); // upstream vendors are not probed for honesty
     const states = await this.liveness.read(approved.map((n) => n.nodeId), Date.now());
     const byModel = new Map<string, RegistryNode[]>();
     let pairs = 0;
