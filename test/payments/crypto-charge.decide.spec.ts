@@ -9,7 +9,7 @@ const chargeCode = 'ABCD2345';
 const price = 25_000_000n;
 const pay = (usd: string, status = 'CONFIRMED', transactionId = '0xabc'): CryptoPaymentRef => ({ network: 'ethereum', transactionId, status, localMicroUsd: localToMicroUsd({ amount: usd, currency: 'USD' }).toString(), cryptoAmount: '0.0125', cryptoCurrency: 'ETH' });
 const created: CryptoChargeEvent = { type: 'CryptoChargeCreated', data: { chargeCode, chargeId: 'uuid-1', accountId: 'acct-1', amountMicroUsd: '25000000', hostedUrl: 'https://commerce.coinbase.com/charges/ABCD2345', expiresAt: null, createdAt: at } };
-const observed = (status: string, context: string | null, payments: CryptoPaymentRef[]): CryptoChargeEvent => ({ type: 'CryptoChargeObserved', data: { chargeCode, status, context, confirmedMicroUsd: '25000000', payments, observedAt: at } });
+const observed = (status: string, context: string | null, payments: CryptoPaymentRef[], timelineLength = 3): CryptoChargeEvent => ({ type: 'CryptoChargeObserved', data: { chargeCode, status, context, confirmedMicroUsd: '25000000', payments, timelineLength, observedAt: at } });
 
 describe('crypto credit policy (what a charge is worth, from the charge alone)', () => {
   const cases: [string, string, string | null, CryptoPaymentRef[], ReturnType<typeof creditFor>][] = [
@@ -47,11 +47,17 @@ describe('crypto charge decider', () => {
   });
 
   it('records what Coinbase shows only when status, context or payments change', () => {
-    const observe: CryptoChargeCommand = { type: 'ObserveCharge', chargeCode, status: 'COMPLETED', context: null, confirmedMicroUsd: price, payments: [pay('25.00')], at };
+    const observe: CryptoChargeCommand = { type: 'ObserveCharge', chargeCode, status: 'COMPLETED', context: null, confirmedMicroUsd: price, payments: [pay('25.00')], timelineLength: 3, at };
     given(cryptoChargeDecider, [created]).when(observe).then([observed('COMPLETED', null, [pay('25.00')])]);
     given(cryptoChargeDecider, [created, observed('COMPLETED', null, [pay('25.00')])]).when(observe).then([]);
-    given(cryptoChargeDecider, [created, observed('PENDING', null, [pay('25.00', 'PENDING')])]).when(observe).then([observed('COMPLETED', null, [pay('25.00')])]);
+    given(cryptoChargeDecider, [created, observed('PENDING', null, [pay('25.00', 'PENDING')], 2)]).when(observe).then([observed('COMPLETED', null, [pay('25.00')])]);
+    // A job that fetched before another records nothing after it: Coinbase's timeline only grows.
+    const stale: CryptoChargeCommand = { type: 'ObserveCharge', chargeCode, status: 'PENDING', context: null, confirmedMicroUsd: 0n, payments: [pay('25.00', 'PENDING')], timelineLength: 2, at };
+    given(cryptoChargeDecider, [created, observed('COMPLETED', null, [pay('25.00')])]).when(stale).then([]);
     given(cryptoChargeDecider, []).when(observe).thenRefuses('charge_not_found');
+    // Stored events come back with their keys in another order (jsonb): still the same payments.
+    const reordered = observed('COMPLETED', null, [Object.fromEntries(Object.entries(pay('25.00')).reverse()) as CryptoPaymentRef]);
+    given(cryptoChargeDecider, [created, reordered]).when(observe).then([]);
   });
 
   it('credits once per charge, naming the references it was credited on', () => {

@@ -63,7 +63,7 @@ export class CoinbaseWebhookController {
     }
     if (!chargeCode) return { status: 'ignored' };
     try {
-      await jobs.add({ kind: 'crypto-charge', chargeCode, source: `webhook:${type}` });
+      await jobs.addCryptoCharge(chargeCode, `webhook:${type}`);
     } catch (err) {
       await this.inbox.forget(`${COINBASE_EVENT_PREFIX}${eventId}`).catch(() => undefined);
       this.logger.error({ eventId, event: type, err: (err as Error).message }, 'coinbase webhook could not be queued; Coinbase will retry');

@@ -15,20 +15,23 @@ export interface CryptoChargeState {
   status: string | null;
   context: string | null;
   payments: CryptoPaymentRef[];
+  timelineLength: number;
   credited: { amountMicroUsd: bigint; basis: CreditBasis } | null;
   discrepancies: CryptoDiscrepancyKind[];
 }
 
 export type CryptoChargeCommand =
   | { type: 'CreateCharge'; chargeCode: string; chargeId: string; accountId: string; amountMicroUsd: bigint; hostedUrl: string; expiresAt: string | null; at: string }
-  | { type: 'ObserveCharge'; chargeCode: string; status: string; context: string | null; confirmedMicroUsd: bigint; payments: CryptoPaymentRef[]; at: string }
+  | { type: 'ObserveCharge'; chargeCode: string; status: string; context: string | null; confirmedMicroUsd: bigint; payments: CryptoPaymentRef[]; timelineLength: number; at: string }
   | { type: 'RecordCredit'; chargeCode: string; paymentId: string; amountMicroUsd: bigint; basis: CreditBasis; at: string }
   | { type: 'RecordDiscrepancy'; chargeCode: string; kind: CryptoDiscrepancyKind; expected: string | null; actual: string | null; at: string };
 
-const initialState = (): CryptoChargeState => ({ chargeCode: null, accountId: null, amountMicroUsd: 0n, hostedUrl: null, status: null, context: null, payments: [], credited: null, discrepancies: [] });
+const initialState = (): CryptoChargeState => ({ chargeCode: null, accountId: null, amountMicroUsd: 0n, hostedUrl: null, status: null, context: null, payments: [], timelineLength: 0, credited: null, discrepancies: [] });
 
 const short = (text: string | null): string | null => (text === null ? null : String(text).slice(0, TEXT_MAX));
-const samePayments = (a: readonly CryptoPaymentRef[], b: readonly CryptoPaymentRef[]): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Field by field: events come back from PostgreSQL's jsonb with their keys reordered. */
+const paymentKey = (p: CryptoPaymentRef): string => [p.network, p.transactionId, p.status, p.localMicroUsd, p.cryptoAmount, p.cryptoCurrency].join('|');
+const samePayments = (a: readonly CryptoPaymentRef[], b: readonly CryptoPaymentRef[]): boolean => a.length === b.length && a.every((p, i) => paymentKey(p) === paymentKey(b[i]));
 
 function checkCode(code: string): string {
   if (typeof code !== 'string' || !CHARGE_CODE.test(code)) throw invalid('invalid_id', 'A charge code is 4..32 upper-case letters and digits.');
@@ -47,10 +50,11 @@ function decide(command: CryptoChargeCommand, state: CryptoChargeState): CryptoC
     case 'ObserveCharge': {
       if (!state.chargeCode) throw notFound('charge_not_found', 'No such crypto charge.');
       const payments = command.payments.slice(0, MAX_PAYMENTS_PER_CHARGE);
+      if (command.timelineLength < state.timelineLength) return []; // an older look than the one recorded
       if (state.status === command.status && state.context === command.context && samePayments(state.payments, payments)) return [];
       return [{
         type: 'CryptoChargeObserved',
-        data: { chargeCode: state.chargeCode, status: short(command.status) as string, context: short(command.context), confirmedMicroUsd: command.confirmedMicroUsd.toString(), payments, observedAt: command.at },
+        data: { chargeCode: state.chargeCode, status: short(command.status) as string, context: short(command.context), confirmedMicroUsd: command.confirmedMicroUsd.toString(), payments, timelineLength: command.timelineLength, observedAt: command.at },
       }];
     }
     case 'RecordCredit': {
@@ -88,7 +92,7 @@ function evolve(state: CryptoChargeState, event: CryptoChargeEvent): CryptoCharg
       return { ...state, chargeCode: d.chargeCode, accountId: d.accountId, amountMicroUsd: BigInt(d.amountMicroUsd), hostedUrl: d.hostedUrl };
     }
     case 'CryptoChargeObserved':
-      return { ...state, status: event.data.status, context: event.data.context, payments: event.data.payments };
+      return { ...state, status: event.data.status, context: event.data.context, payments: event.data.payments, timelineLength: typeof event.data.timelineLength === 'number' ? event.data.timelineLength : state.timelineLength };
     case 'CryptoChargeCredited':
       return { ...state, credited: { amountMicroUsd: BigInt(event.data.amountMicroUsd), basis: event.data.basis } };
     case 'CryptoChargeDiscrepancyFound':

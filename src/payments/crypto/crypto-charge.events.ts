@@ -34,8 +34,12 @@ export type CryptoDiscrepancyKind =
 
 export type CryptoChargeEvent =
   | DomainEvent<'CryptoChargeCreated', { chargeCode: string; chargeId: string; accountId: string; amountMicroUsd: string; hostedUrl: string; expiresAt: string | null; createdAt: string }>
-  /** Coinbase's status, context or payments changed, as fetched from its API (never from a webhook body). */
-  | DomainEvent<'CryptoChargeObserved', { chargeCode: string; status: string; context: string | null; confirmedMicroUsd: string; payments: CryptoPaymentRef[]; observedAt: string }>
+  /**
+   * Coinbase's status, context or payments changed, as fetched from its API (never from a webhook
+   * body). `timelineLength`: entries in the charge's timeline then; Coinbase only appends to it, so a
+   * shorter one is an older look (a job that fetched before another) and is not recorded.
+   */
+  | DomainEvent<'CryptoChargeObserved', { chargeCode: string; status: string; context: string | null; confirmedMicroUsd: string; payments: CryptoPaymentRef[]; timelineLength: number; observedAt: string }>
   /** Credited once (CreditsPurchased `cc_{code}` in the developer's credits stream), with the references it was credited on. */
   | DomainEvent<'CryptoChargeCredited', { chargeCode: string; accountId: string; paymentId: string; amountMicroUsd: string; basis: CreditBasis; status: string; context: string | null; payments: CryptoPaymentRef[]; creditedAt: string }>
   | DomainEvent<'CryptoChargeDiscrepancyFound', { chargeCode: string; kind: CryptoDiscrepancyKind; expected: string | null; actual: string | null; foundAt: string }>;

@@ -82,7 +82,7 @@ export class CryptoReconciler {
     const { status, context: statusContext } = currentStatus(charge);
     const payments = charge.payments.map(paymentRef);
     const confirmed = confirmedMicroUsd(payments);
-    const after = await this.apply(code, { type: 'ObserveCharge', chargeCode: code, status, context: statusContext, confirmedMicroUsd: confirmed, payments, at: context.occurredAt }, context);
+    const after = await this.apply(code, { type: 'ObserveCharge', chargeCode: code, status, context: statusContext, confirmedMicroUsd: confirmed, payments, timelineLength: charge.timeline.length, at: context.occurredAt }, context);
     const price = charge.pricing?.local;
     if (!price || price.currency !== 'USD' || localToMicroUsd(price) !== state.amountMicroUsd) {
       await this.discrepancy(code, 'price_mismatch', `${formatUsd(state.amountMicroUsd)} USD`, price ? `${price.amount} ${price.currency}` : 'none', context);
@@ -142,7 +142,7 @@ export class CryptoReconciler {
     for (const { stream } of rows) {
       const code = stream.slice(cryptoChargeStream('').length);
       if (!CHARGE_CODE.test(code)) continue;
-      await this.jobs.add({ kind: 'crypto-charge', chargeCode: code, source: 'sweep' });
+      await this.jobs.add({ kind: 'crypto-charge', chargeCode: code, source: 'sweep' }); // a sweep collapses into a running job: the next sweep looks again
       chargesQueued++;
     }
     if (chargesQueued > 0) this.logger.info({ chargesQueued }, 'crypto sweep');

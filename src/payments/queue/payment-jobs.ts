@@ -68,6 +68,9 @@ export function defaultJobOptions(config: TopUpSettings): JobsOptions {
 }
 
 
+/** A follow-up waits this long, so it usually runs after the job it follows has finished. */
+const FOLLOW_UP_DELAY_MS = 200;
+
 /** The producer side (every process role that serves HTTP enqueues; only workers process). */
 export class PaymentJobs {
   constructor(readonly queue: Queue<PaymentJobData>) {}
@@ -82,6 +85,18 @@ export class PaymentJobs {
     const job = await this.queue.add(data.kind, data, { ...options, ...(id ? { jobId: id } : {}) });
     if (id && (await job.isFailed())) await job.retry('failed').catch(() => undefined);
     return job;
+  }
+
+  /**
+   * A look at a crypto charge. A signal that arrives while the charge's job is RUNNING may come
+   * after that job fetched the charge, so collapsing into it could lose the news: a follow-up job
+   * is queued (one per signal while running; jobs are idempotent, and signals per charge are few).
+   */
+  async addCryptoCharge(chargeCode: string, source: string): Promise<Job<PaymentJobData>> {
+    const data: PaymentJobData = { kind: 'crypto-charge', chargeCode, source };
+    const job = await this.add(data);
+    if (!(await job.isActive())) return job;
+    return this.queue.add(data.kind, data, { jobId: `${jobId(data)}-again-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, delay: FOLLOW_UP_DELAY_MS });
   }
 
   async failed(limit: number): Promise<FailedJob[]> {
