@@ -17,6 +17,7 @@ import { hsts } from './security/hsts';
 import { answerClientErrors } from './common/client-errors';
 import { requestTextGuard } from './common/request-text';
 import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './payments/webhooks/razorpay-webhook.controller';
+import { COINBASE_WEBHOOK_PATH } from './payments/crypto/coinbase-webhook.controller';
 import { EMAIL_CHANGE_CONFIRM_PATH } from './auth/email-proof/email-change-proof';
 import { SIGN_UP_CONFIRM_PATH } from './auth/email-proof/sign-up-proof';
 import { serveConsole } from './console/console.static';
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   serveConsole(app, config, logger);
   // Webhook signatures cover the exact bytes: that route keeps its body raw (a Buffer); the JSON parser then skips it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
+  app.use(COINBASE_WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   // The pages of mailed links (sign-up, email change) post a plain HTML form (no script): the only routes that read a form.
   for (const path of [SIGN_UP_CONFIRM_PATH, EMAIL_CHANGE_CONFIRM_PATH]) app.use(path, urlencoded({ extended: false, limit: '4kb', parameterLimit: 2 }));
   // So does the one-click unsubscribe (RFC 8058: the body List-Unsubscribe=One-Click).

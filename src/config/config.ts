@@ -59,6 +59,8 @@ export interface AppConfig {
   nodes: NodesConfig;
   /** null = payments disabled (no Razorpay key): their routes answer 404 and no queue runs. */
   payments: PaymentsConfig | null;
+  /** null = crypto top-ups disabled (no Coinbase Commerce key): their routes answer 404. */
+  crypto: CryptoConfig | null;
   metering: MeteringConfig;
   /** What keeps charges trustworthy when nodes are not: bounds, hold and request lives, recovery (docs/trusting-nodes.md). */
   charges: ChargesConfig;
@@ -233,7 +235,31 @@ export interface InferenceConfig {
   upstreamIdleTimeoutMs: number;
 }
 
-export interface PaymentsConfig {
+/** Shared by every top-up processor (Razorpay, Coinbase Commerce): limits, the sweep and the payments queue. */
+export interface TopUpSettings {
+  topupMinMicroUsd: bigint;
+  topupMaxMicroUsd: bigint;
+  /** How often the sweep looks up orders that are still pending. */
+  sweepIntervalMs: number;
+  /** Orders older than this are no longer swept (the daily report still covers them). */
+  sweepMaxAgeHours: number;
+  /** Attempts per job (first + retries, exponential backoff from jobBackoffMs). */
+  jobAttempts: number;
+  jobBackoffMs: number;
+  /** A job whose worker stops renewing its lock for this long is taken over by another worker. */
+  jobLockMs: number;
+}
+
+/** Coinbase Commerce (crypto top-ups, src/payments/crypto/). */
+export interface CryptoConfig extends TopUpSettings {
+  apiKey: string;
+  webhookSecret: string;
+  /** Coinbase Commerce's API origin; tests point it at the stand-in. */
+  apiUrl: string;
+  apiTimeoutMs: number;
+}
+
+export interface PaymentsConfig extends TopUpSettings {
   keyId: string;
   keySecret: string;
   webhookSecret: string;
@@ -623,14 +649,7 @@ function readPublicUrl(r: Reader, nodeEnv: NodeEnv, port: number): string {
 const RAZORPAY_API_URL = 'https://api.razorpay.com';
 export const RAZORPAY_CHECKOUT_URL = 'https://checkout.razorpay.com/v1/checkout.js';
 
-/** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
-function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
-  const keyId = r.optional('RAZORPAY_KEY_ID');
-  const keySecret = r.optional('RAZORPAY_KEY_SECRET');
-  const webhookSecret = r.optional('RAZORPAY_WEBHOOK_SECRET');
-  const webhookSecretPrevious = r.optional('RAZORPAY_WEBHOOK_SECRET_PREVIOUS');
-  const apiUrl = r.url('RAZORPAY_API_URL', RAZORPAY_API_URL, production ? ['https:'] : ['https:', 'http:']);
-  const checkoutUrl = r.url('RAZORPAY_CHECKOUT_URL', RAZORPAY_CHECKOUT_URL, production ? ['https:'] : ['https:', 'http:']);
+function readTopUps(r: Reader): TopUpSettings {
   const usd = (name: string, fallback: string): bigint => {
     const raw = r.string(name, fallback);
     try {
@@ -642,7 +661,29 @@ function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
       return parseUsd(fallback);
     }
   };
+  const settings: TopUpSettings = {
+    topupMinMicroUsd: usd('TOPUP_MIN_USD', '5.00'),
+    topupMaxMicroUsd: usd('TOPUP_MAX_USD', '1000.00'),
+    sweepIntervalMs: r.int('PAYMENTS_SWEEP_INTERVAL_SECONDS', 300, 5, 86_400) * 1000,
+    sweepMaxAgeHours: r.int('PAYMENTS_SWEEP_MAX_AGE_HOURS', 72, 1, 24 * 30),
+    jobAttempts: r.int('PAYMENTS_JOB_ATTEMPTS', 8, 1, 50),
+    jobBackoffMs: r.int('PAYMENTS_JOB_BACKOFF_MS', 2_000, 10, 600_000),
+    jobLockMs: r.int('PAYMENTS_JOB_LOCK_MS', 30_000, 500, 600_000),
+  };
+  if (settings.topupMinMicroUsd > settings.topupMaxMicroUsd) r.problems.push('TOPUP_MIN_USD must not exceed TOPUP_MAX_USD');
+  return settings;
+}
+
+/** All or nothing, like Google: a key id without its secrets is a mistake, not "disabled". */
+function readPayments(r: Reader, production: boolean, settings: TopUpSettings): PaymentsConfig | null {
+  const keyId = r.optional('RAZORPAY_KEY_ID');
+  const keySecret = r.optional('RAZORPAY_KEY_SECRET');
+  const webhookSecret = r.optional('RAZORPAY_WEBHOOK_SECRET');
+  const webhookSecretPrevious = r.optional('RAZORPAY_WEBHOOK_SECRET_PREVIOUS');
+  const apiUrl = r.url('RAZORPAY_API_URL', RAZORPAY_API_URL, production ? ['https:'] : ['https:', 'http:']);
+  const checkoutUrl = r.url('RAZORPAY_CHECKOUT_URL', RAZORPAY_CHECKOUT_URL, production ? ['https:'] : ['https:', 'http:']);
   const config: PaymentsConfig = {
+    ...settings,
     keyId: keyId ?? '',
     keySecret: keySecret ?? '',
     webhookSecret: webhookSecret ?? '',
@@ -650,17 +691,9 @@ function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
     apiUrl: apiUrl.replace(/\/+$/, ''),
     checkoutUrl,
     apiTimeoutMs: r.int('RAZORPAY_API_TIMEOUT_MS', 10_000, 100, 120_000),
-    topupMinMicroUsd: usd('TOPUP_MIN_USD', '5.00'),
-    topupMaxMicroUsd: usd('TOPUP_MAX_USD', '1000.00'),
-    sweepIntervalMs: r.int('PAYMENTS_SWEEP_INTERVAL_SECONDS', 300, 5, 86_400) * 1000,
-    sweepMaxAgeHours: r.int('PAYMENTS_SWEEP_MAX_AGE_HOURS', 72, 1, 24 * 30),
     reportCron: r.string('PAYMENTS_REPORT_CRON', '15 0 * * *'),
-    jobAttempts: r.int('PAYMENTS_JOB_ATTEMPTS', 8, 1, 50),
-    jobBackoffMs: r.int('PAYMENTS_JOB_BACKOFF_MS', 2_000, 10, 600_000),
-    jobLockMs: r.int('PAYMENTS_JOB_LOCK_MS', 30_000, 500, 600_000),
   };
   if (!/^(\S+\s+){4}\S+$/.test(config.reportCron)) r.problems.push('PAYMENTS_REPORT_CRON must be a 5-field cron pattern, e.g. "15 0 * * *"');
-  if (config.topupMinMicroUsd > config.topupMaxMicroUsd) r.problems.push('TOPUP_MIN_USD must not exceed TOPUP_MAX_USD');
   if (!keyId) {
     for (const [name, value] of [['RAZORPAY_KEY_SECRET', keySecret], ['RAZORPAY_WEBHOOK_SECRET', webhookSecret]] as const) {
       if (value) r.problems.push(`${name} is set but RAZORPAY_KEY_ID is not`);
@@ -672,8 +705,25 @@ function readPayments(r: Reader, production: boolean): PaymentsConfig | null {
   return config;
 }
 
+const COINBASE_COMMERCE_API_URL = 'https://api.commerce.coinbase.com';
+
+/** All or nothing, like Razorpay: an API key without its webhook secret is a mistake, not "disabled". */
+function readCrypto(r: Reader, production: boolean, settings: TopUpSettings): CryptoConfig | null {
+  const apiKey = r.optional('COINBASE_COMMERCE_API_KEY');
+  const webhookSecret = r.optional('COINBASE_COMMERCE_WEBHOOK_SECRET');
+  const apiUrl = r.url('COINBASE_COMMERCE_API_URL', COINBASE_COMMERCE_API_URL, production ? ['https:'] : ['https:', 'http:']);
+  const apiTimeoutMs = r.int('COINBASE_COMMERCE_API_TIMEOUT_MS', 10_000, 100, 120_000);
+  if (!apiKey) {
+    if (webhookSecret) r.problems.push('COINBASE_COMMERCE_WEBHOOK_SECRET is set but COINBASE_COMMERCE_API_KEY is not');
+    return null;
+  }
+  if (!webhookSecret) r.problems.push('COINBASE_COMMERCE_WEBHOOK_SECRET is required when COINBASE_COMMERCE_API_KEY is set');
+  return { ...settings, apiKey, webhookSecret: webhookSecret ?? '', apiUrl: apiUrl.replace(/\/+$/, ''), apiTimeoutMs };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const r = new Reader(env);
+  const topUps = readTopUps(r);
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', ['development', 'test', 'production'], 'development');
   const eventStoreConnectionString = r.optional('EVENTSTORE_CONNECTION_STRING');
   if (eventStoreConnectionString && !/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb):\/\//.test(eventStoreConnectionString)) {
@@ -723,7 +773,8 @@ export function loadConfig(env: Env): AppConfig {
     nodes: readNodes(r),
     mail: readMail(r, nodeEnv),
     publicUrl: readPublicUrl(r, nodeEnv, port),
-    payments: readPayments(r, nodeEnv === 'production'),
+    payments: readPayments(r, nodeEnv === 'production', topUps),
+    crypto: readCrypto(r, nodeEnv === 'production', topUps),
     privacy: {
       deletionGraceDays: r.int('PRIVACY_DELETION_GRACE_DAYS', 30, 0, 3_650),
       deletionSweepIntervalMs: r.int('PRIVACY_DELETION_SWEEP_INTERVAL_SECONDS', 3_600, 1, 86_400) * 1000,

@@ -50,7 +50,8 @@ export interface CreditsState {
 }
 
 export type CreditsCommand =
-  | { type: 'RecordPurchase'; accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: bigint; at: string }
+  /** `clearing`: where the money sits until settled, payment clearing (Razorpay, the default) or crypto clearing (Coinbase Commerce). */
+  | { type: 'RecordPurchase'; accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: bigint; clearing?: 'payment' | 'crypto'; at: string }
   | { type: 'GrantFreeTier'; accountId: string; amountMicroUsd: bigint; at: string }
   /** Above `approvalThresholdMicroUsd` a grant (or a correction that adds credits) is only a request until another staff member approves it. */
   | { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string }
@@ -99,7 +100,7 @@ function decide(command: CreditsCommand, state: CreditsState): CreditsEvent[] {
           orderId: command.orderId,
           amountMicroUsd: amount.toString(),
           purchasedAt: command.at,
-          postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.paymentClearing, developer, amount)),
+          postings: assertBalanced(transfer(command.clearing === 'crypto' ? PLATFORM_ACCOUNTS.cryptoClearing : PLATFORM_ACCOUNTS.paymentClearing, developer, amount)),
         },
       }];
     }

@@ -6,6 +6,8 @@
 export const PLATFORM_ACCOUNTS = {
   /** Money received through Razorpay and not yet paid out (asset). */
   paymentClearing: 'platform:payment_clearing',
+  /** Money received in crypto through Coinbase Commerce and not yet settled to us (asset). */
+  cryptoClearing: 'platform:crypto_clearing',
   /** Free-tier and admin grants: credits given away (expense). */
   promotions: 'platform:promotions',
   /** Admin corrections in either direction (expense / contra). */
@@ -36,6 +38,7 @@ export type NormalSide = 'debit' | 'credit';
 
 const PLATFORM_NORMAL_SIDE: Record<PlatformAccount, NormalSide> = {
   'platform:payment_clearing': 'debit',
+  'platform:crypto_clearing': 'debit',
   'platform:promotions': 'debit',
   'platform:corrections': 'debit',
   'platform:revenue': 'credit',

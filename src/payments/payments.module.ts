@@ -15,6 +15,10 @@ import { ReconciliationReporter } from './reconcile/reconciliation-report';
 import { RazorpayGateway } from './razorpay/razorpay-gateway';
 import { PaymentRefundsService } from './refunds/payment-refunds.service';
 import { WebhookInbox } from './webhooks/webhook-inbox';
+import { CoinbaseCommerce } from './crypto/coinbase-commerce';
+import { CryptoChargesService } from './crypto/crypto-charges.service';
+import { CryptoReconciler } from './crypto/crypto-reconciler';
+import { COINBASE } from './crypto/crypto.tokens';
 
 /**
  * Payments' services and the queue producer, for the API and worker roles. With no Razorpay key
@@ -24,12 +28,18 @@ import { WebhookInbox } from './webhooks/webhook-inbox';
   imports: [LedgerModule, KycModule],
   providers: [
     { provide: RAZORPAY, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.payments ? new RazorpayGateway(c.payments) : null) },
+    { provide: COINBASE, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.crypto ? new CoinbaseCommerce(c.crypto) : null) },
     {
+      // One queue for every processor: it exists when Razorpay or Coinbase Commerce is configured.
       provide: PAYMENT_JOBS,
       inject: [APP_CONFIG],
-      useFactory: (c: AppConfig) =>
-        c.payments ? new PaymentJobs(new Queue<PaymentJobData>(PAYMENTS_QUEUE, { connection: queueConnection(c), prefix: queuePrefix(c), defaultJobOptions: defaultJobOptions(c.payments) })) : null,
+      useFactory: (c: AppConfig) => {
+        const settings = c.payments ?? c.crypto;
+        return settings ? new PaymentJobs(new Queue<PaymentJobData>(PAYMENTS_QUEUE, { connection: queueConnection(c), prefix: queuePrefix(c), defaultJobOptions: defaultJobOptions(settings) })) : null;
+      },
     },
+    CryptoChargesService,
+    CryptoReconciler,
     PaymentCredits,
     PaymentOrdersService,
     PaymentReconciler,
@@ -39,7 +49,7 @@ import { WebhookInbox } from './webhooks/webhook-inbox';
     WebhookInbox,
     PaymentQueries,
   ],
-  exports: [RAZORPAY, PAYMENT_JOBS, PaymentCredits, PaymentOrdersService, PaymentReconciler, PaymentRefundsService, PaymentSweep, ReconciliationReporter, WebhookInbox, PaymentQueries],
+  exports: [RAZORPAY, COINBASE, PAYMENT_JOBS, CryptoChargesService, CryptoReconciler, PaymentCredits, PaymentOrdersService, PaymentReconciler, PaymentRefundsService, PaymentSweep, ReconciliationReporter, WebhookInbox, PaymentQueries],
 })
 export class PaymentsModule implements OnModuleDestroy {
   constructor(@Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null) {}

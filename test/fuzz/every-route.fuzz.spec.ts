@@ -15,7 +15,8 @@ import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runti
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { verifyProjections } from '../../src/projection-runtime/verify';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
-import { standinPayments } from '../payments/support';
+import { standinCrypto, standinPayments } from '../payments/support';
+import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
 import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
 import { eventually } from '../support/eventually';
 import { ROLE_NAMES, RoleName, signInEachRole, SignedIn, PASSWORD } from '../support/role-users';
@@ -48,6 +49,7 @@ const FIELDS: [RegExp, string[]][] = [
   [/suspend$/, ['reason']],
   [/credits\/(grants|corrections)$/, ['amountUsd', 'reason', 'operationId']],
   [/^POST \/me\/payments\/orders$/, ['amountUsd']],
+  [/^POST \/me\/payments\/crypto\/charges$/, ['amountUsd']],
   [/checkout$/, ['razorpay_payment_id', 'razorpay_order_id', 'razorpay_signature']],
   [/refunds$/, ['amountUsd', 'reason', 'operationId']],
   [/reconciliation-runs$/, ['day']],
@@ -76,6 +78,7 @@ const VALID: [RegExp, Record<string, unknown>][] = [
   [/credits\/grants$/, { amountUsd: '1.00', reason: 'fuzz' }],
   [/credits\/corrections$/, { amountUsd: '-0.50', reason: 'fuzz' }],
   [/^POST \/me\/payments\/orders$/, { amountUsd: '10.00' }],
+  [/^POST \/me\/payments\/crypto\/charges$/, { amountUsd: '10.00' }],
   [/refunds$/, { reason: 'fuzz' }],
   [/^POST \/provider\/payouts$/, { amountUsd: '10.00' }],
   [/^POST \/admin\/prices$/, { model: 'fuzz-model', inputMicroUsdPerMTok: '1000000', outputMicroUsdPerMTok: '2000000' }],
@@ -108,6 +111,7 @@ function servedRoutes(h: InferenceHarness): Route[] {
 
 describe('fuzz: every route, with every role and without', () => {
   let standin: RazorpayStandin;
+  let coinbase: CoinbaseStandin;
   let h: InferenceHarness;
   let as: Record<RoleName, SignedIn>;
   let routes: Route[];
@@ -121,10 +125,12 @@ describe('fuzz: every route, with every role and without', () => {
 
   beforeAll(async () => {
     standin = await startRazorpayStandin();
+    coinbase = await startCoinbaseStandin();
     logFile = join(mkdtempSync(join(tmpdir(), 'tg-fuzz-')), 'app.log');
     h = await startInferenceHarness('fuzz', {
       overrides: {
         payments: standinPayments(standin),
+        crypto: standinCrypto(coinbase),
         telegramBotToken: `123456:${'A'.repeat(35)}`,
         google: { clientId: 'fuzz-client', clientSecret: 'fuzz-secret', callbackUrl: 'http://127.0.0.1:1/auth/google/callback', authUrl: 'http://127.0.0.1:1/auth', tokenUrl: 'http://127.0.0.1:1/token', userInfoUrl: 'http://127.0.0.1:1/userinfo' },
         logLevel: 'error',
@@ -169,6 +175,7 @@ describe('fuzz: every route, with every role and without', () => {
   afterAll(async () => {
     await h?.close();
     await standin?.close();
+    await coinbase?.close();
   });
 
   /** The identity's credentials as headers; a signed-in role sends its session cookies, as a browser would. */

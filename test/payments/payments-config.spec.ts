@@ -68,3 +68,20 @@ describe('Razorpay signatures', () => {
     expect(webhookSignatureValid(['new'], Buffer.from(JSON.stringify(JSON.parse(body.toString()))), hmacHex('new', body))).toBe(false);
   });
 });
+
+describe('crypto top-ups configuration', () => {
+  it('is off without a Coinbase Commerce key', () => expect(loadConfig({}).crypto).toBeNull());
+
+  it('reads every variable and shares the top-up limits and queue settings with Razorpay', () => {
+    const config = loadConfig({ COINBASE_COMMERCE_API_KEY: 'cc-key', COINBASE_COMMERCE_WEBHOOK_SECRET: 'wh', COINBASE_COMMERCE_API_URL: 'http://127.0.0.1:9998/', TOPUP_MIN_USD: '2.50', PAYMENTS_JOB_ATTEMPTS: '3' });
+    expect(config.payments).toBeNull();
+    expect(config.crypto).toMatchObject({ apiKey: 'cc-key', webhookSecret: 'wh', apiUrl: 'http://127.0.0.1:9998', apiTimeoutMs: 10_000, topupMinMicroUsd: 2_500_000n, topupMaxMicroUsd: 1_000_000_000n, jobAttempts: 3 });
+    expect(loadConfig({ COINBASE_COMMERCE_API_KEY: 'k', COINBASE_COMMERCE_WEBHOOK_SECRET: 'w' }).crypto?.apiUrl).toBe('https://api.commerce.coinbase.com');
+  });
+
+  it('refuses half a configuration', () => {
+    expect(problems({ COINBASE_COMMERCE_API_KEY: 'k' })).toEqual(['COINBASE_COMMERCE_WEBHOOK_SECRET is required when COINBASE_COMMERCE_API_KEY is set']);
+    expect(problems({ COINBASE_COMMERCE_WEBHOOK_SECRET: 'w' })).toEqual(['COINBASE_COMMERCE_WEBHOOK_SECRET is set but COINBASE_COMMERCE_API_KEY is not']);
+    expect(problems({ NODE_ENV: 'production', COINBASE_COMMERCE_API_KEY: 'k', COINBASE_COMMERCE_WEBHOOK_SECRET: 'w', COINBASE_COMMERCE_API_URL: 'http://x' })).toEqual(expect.arrayContaining([expect.stringContaining('COINBASE_COMMERCE_API_URL')]));
+  });
+});

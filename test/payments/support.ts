@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { AppConfig, PaymentsConfig } from '../../src/config/config';
+import { AppConfig, CryptoConfig, PaymentsConfig } from '../../src/config/config';
+import { CoinbaseStandin } from '../coinbase/standin';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
 import { StreamNotFoundError } from '../../src/event-store/event-store.errors';
 import { developerAccount } from '../../src/ledger/ledger-accounts';
@@ -36,6 +37,24 @@ export function standinPayments(standin: RazorpayStandin, overrides: Partial<Pay
     sweepIntervalMs: 86_400_000, // tests sweep on demand
     sweepMaxAgeHours: 72,
     reportCron: '15 0 * * *',
+    jobAttempts: 4,
+    jobBackoffMs: 50,
+    jobLockMs: 1_000,
+    ...overrides,
+  };
+}
+
+/** The app's crypto block pointed at the Coinbase Commerce stand-in. */
+export function standinCrypto(standin: CoinbaseStandin, overrides: Partial<CryptoConfig> = {}): CryptoConfig {
+  return {
+    apiKey: standin.apiKey,
+    webhookSecret: standin.webhookSecret,
+    apiUrl: standin.url,
+    apiTimeoutMs: 2_000,
+    topupMinMicroUsd: 5_000_000n,
+    topupMaxMicroUsd: 1_000_000_000n,
+    sweepIntervalMs: 86_400_000, // tests sweep on demand
+    sweepMaxAgeHours: 72,
     jobAttempts: 4,
     jobBackoffMs: 50,
     jobLockMs: 1_000,

@@ -5,10 +5,12 @@ import { RazorpayWebhookController } from '../webhooks/razorpay-webhook.controll
 import { AdminPaymentsController } from './admin-payments.controller';
 import { FinancePaymentsController } from './finance-payments.controller';
 import { MePaymentsController } from './me-payments.controller';
+import { CoinbaseWebhookController } from '../crypto/coinbase-webhook.controller';
+import { MeCryptoController } from '../crypto/me-crypto.controller';
 
 /** Payments' HTTP routes (API processes): they verify, record and enqueue; the worker does the rest. */
 @Module({
   imports: [PaymentsModule, SessionsModule],
-  controllers: [MePaymentsController, RazorpayWebhookController, AdminPaymentsController, FinancePaymentsController],
+  controllers: [MePaymentsController, MeCryptoController, RazorpayWebhookController, CoinbaseWebhookController, AdminPaymentsController, FinancePaymentsController],
 })
 export class PaymentsHttpModule {}

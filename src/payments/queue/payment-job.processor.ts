@@ -4,6 +4,8 @@ import { DomainError } from '../../common/domain-error';
 import { assertNever } from '../../event-sourcing/decider';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
+import { APP_CONFIG, AppConfig } from '../../config/config';
+import { CryptoReconciler } from '../crypto/crypto-reconciler';
 import { PaymentReconciler, workerContext } from '../reconcile/payment-reconciler';
 import { PaymentSweep } from '../reconcile/payment-sweep';
 import { ReconciliationReporter, yesterday } from '../reconcile/reconciliation-report';
@@ -18,6 +20,8 @@ export class PaymentJobProcessor {
     private readonly refunds: PaymentRefundsService,
     private readonly sweep: PaymentSweep,
     private readonly reporter: ReconciliationReporter,
+    private readonly crypto: CryptoReconciler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -35,8 +39,14 @@ export class PaymentJobProcessor {
           return 'submitted';
         case 'dispute':
           return await this.reconciler.reconcileDispute(data, context);
-        case 'sweep':
-          return JSON.stringify(await this.sweep.sweep());
+        case 'crypto-charge':
+          return await this.crypto.reconcileCharge(data.chargeCode, context);
+        case 'sweep': {
+          // One sweep covers every processor that is configured.
+          const razorpay = this.config.payments ? await this.sweep.sweep() : null;
+          const crypto = this.config.crypto ? await this.crypto.sweep() : null;
+          return JSON.stringify({ razorpay, crypto });
+        }
         case 'report': {
           const report = await this.reporter.run(data.day ?? yesterday(), context);
           return `${report.runId}: ${report.discrepancies.length} discrepancies`;

@@ -1,5 +1,5 @@
 import { Job, JobsOptions, Queue } from 'bullmq';
-import { PaymentsConfig } from '../../config/config';
+import { TopUpSettings } from '../../config/config';
 
 /**
  * One BullMQ queue, `payments`, under the deployment's Redis prefix (so parallel test apps and
@@ -21,7 +21,9 @@ export type PaymentJobData =
   | { kind: 'refund-submit'; orderId: string; refundId: string }
   /** Fetch a dispute and freeze, release or settle the credits. */
   | { kind: 'dispute'; disputeId: string; paymentId: string }
-  /** Look up orders still pending at Razorpay (repairs missed webhooks). */
+  /** Fetch a Coinbase Commerce charge and credit it once if the processor says it is paid (src/payments/crypto/). */
+  | { kind: 'crypto-charge'; chargeCode: string; source: string }
+  /** Look up orders still pending at Razorpay and crypto charges not credited yet (repairs missed webhooks). */
   | { kind: 'sweep' }
   /** The reconciliation report of one UTC day (default: yesterday). */
   | { kind: 'report'; day: string | null };
@@ -36,6 +38,8 @@ export const jobId = (data: PaymentJobData): string | undefined => {
       return `refund-submit-${data.refundId}`;
     case 'dispute':
       return `dispute-${data.disputeId}`;
+    case 'crypto-charge':
+      return `crypto-${data.chargeCode}`;
     default:
       return undefined; // sweeps and reports come from schedulers or carry their own id
   }
@@ -54,7 +58,7 @@ export interface FailedJob {
 /** Kept for admins: failed jobs stay a week (at most 1,000); completed ones go at once so a later signal makes a new job. */
 export const REMOVE_ON_FAIL = { age: 7 * 24 * 3600, count: 1_000 };
 
-export function defaultJobOptions(config: PaymentsConfig): JobsOptions {
+export function defaultJobOptions(config: TopUpSettings): JobsOptions {
   return {
     attempts: config.jobAttempts,
     backoff: { type: 'exponential', delay: config.jobBackoffMs },
@@ -63,6 +67,9 @@ export function defaultJobOptions(config: PaymentsConfig): JobsOptions {
   };
 }
 
+
+/** A follow-up waits this long, so it usually runs after the job it follows has finished. */
+const FOLLOW_UP_DELAY_MS = 200;
 
 /** The producer side (every process role that serves HTTP enqueues; only workers process). */
 export class PaymentJobs {
@@ -78,6 +85,18 @@ export class PaymentJobs {
     const job = await this.queue.add(data.kind, data, { ...options, ...(id ? { jobId: id } : {}) });
     if (id && (await job.isFailed())) await job.retry('failed').catch(() => undefined);
     return job;
+  }
+
+  /**
+   * A look at a crypto charge. A signal that arrives while the charge's job is RUNNING may come
+   * after that job fetched the charge, so collapsing into it could lose the news: a follow-up job
+   * is queued (one per signal while running; jobs are idempotent, and signals per charge are few).
+   */
+  async addCryptoCharge(chargeCode: string, source: string): Promise<Job<PaymentJobData>> {
+    const data: PaymentJobData = { kind: 'crypto-charge', chargeCode, source };
+    const job = await this.add(data);
+    if (!(await job.isActive())) return job;
+    return this.queue.add(data.kind, data, { jobId: `${jobId(data)}-again-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, delay: FOLLOW_UP_DELAY_MS });
   }
 
   async failed(limit: number): Promise<FailedJob[]> {

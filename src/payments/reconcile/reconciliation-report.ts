@@ -1,3 +1,4 @@
+import { isCryptoPaymentId } from '../crypto/crypto-charge.events';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
@@ -94,7 +95,9 @@ export class ReconciliationReporter {
       .where('type', '=', 'CreditsPurchased')
       .where('occurred_at', '>=', from)
       .where('occurred_at', '<', to)
-      .execute();
+      .execute()
+      // Crypto top-ups (Coinbase Commerce, references cc_…) are not Razorpay's to confirm.
+      .then((rows) => rows.filter((r) => !isCryptoPaymentId(r.reference)));
     const creditsFor = new Map<string, { amount: bigint; count: number; ownerId: string | null }>();
     const ids = [...new Set([...captured.keys(), ...autoRefunded.keys(), ...creditedInPeriod.map((r) => r.reference).filter((r): r is string => r !== null)])];
     for (let i = 0; i < ids.length; i += 1_000) {

@@ -45,7 +45,7 @@ export interface RetentionReport {
  * - old sign-ins are removed by truncating their stream before the first sign-in still kept,
  *   after a SignInRecordsRemoved marker that says what is kept (appended at exactly the last
  *   revision read, so a sign-in meanwhile makes the stream wait for the next run).
- * It never touches credits-, payment- or payout- streams: ledger records other than per-request
+ * It never touches credits-, payment-, crypto- or payout- streams: ledger records other than per-request
  * charges (which the summary keeps, netted per ledger account) are kept for good.
  */
 @Injectable()
@@ -81,7 +81,7 @@ export class RetentionSweep {
     report.mailLogRowsRemoved = await pruneMailLog(this.db, new Date(now.getTime() - this.config.retention.mailLogDays * DAY_MS));
     const legal = new Date(now);
     legal.setUTCFullYear(legal.getUTCFullYear() - paymentRecordYears);
-    const { n } = await this.db.selectFrom('stream_index').select((eb) => eb.fn.countAll<string>().as('n')).where('category', '=', 'payment').where('last_event_at', '<', legal).executeTakeFirstOrThrow();
+    const { n } = await this.db.selectFrom('stream_index').select((eb) => eb.fn.countAll<string>().as('n')).where('category', 'in', ['payment', 'crypto']).where('last_event_at', '<', legal).executeTakeFirstOrThrow();
     report.paymentStreamsPastLegalPeriod = Number(n);
     this.logger.info(report, 'retention sweep done');
     return report;
