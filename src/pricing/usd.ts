@@ -17,8 +17,3 @@ export function formatMicroUsd(micro: bigint): string {
   const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
   return `${sign}${abs / 1_000_000n}${fraction ? `.${fraction}` : ''}`;
 }
-
-/** Micro-USD as sent in JSON bodies and events: a string of digits, no sign, no float. */
-export function parseMicroUsdString(value: unknown): bigint | null {
-  return typeof value === 'string' && /^\d{1,18}$/.test(value) ? BigInt(value) : null;
-}

@@ -1,14 +1,15 @@
-import { Body, Controller, Get, Post, Req } from '@nestjs/common';
+import { Controller, Get, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../common/domain-error';
-import { JsonBody, objectBody, optionalString, requiredString } from '../../common/request-body';
+import { ValidBody } from '../../common/schema/valid-body';
 import { ModelPrice, PriceBook } from '../price-book';
 import { PricesService, PriceVersionView } from '../prices.service';
-import { formatMicroUsd, parseMicroUsdString } from '../usd';
+import { PriceVersionBody, priceVersionOf } from '../price.schemas';
+import { formatMicroUsd } from '../usd';
 
 function view(p: ModelPrice) {
   return {
@@ -39,14 +40,6 @@ export class PricingController {
   }
 }
 
-function amount(body: JsonBody, field: string, required: boolean): bigint | null {
-  const value = body[field];
-  if ((value === undefined || value === null) && !required) return null;
-  const parsed = parseMicroUsdString(value);
-  if (parsed === null) throw invalid('invalid_body', `${field} must be a string of digits (micro-USD).`);
-  return parsed;
-}
-
 @ApiTags('admin')
 @RoleRoutes(['admin'])
 @Controller('admin/prices')
@@ -55,17 +48,7 @@ export class AdminPricesController {
 
   @Post()
   @ApiOperation({ summary: 'Set a model price { model, inputMicroUsdPerMTok, outputMicroUsdPerMTok, perImageMicroUsd?, effectiveAt? } as a new version.' })
-  set(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<PriceVersionView> {
-    const body = objectBody(raw, ['model', 'inputMicroUsdPerMTok', 'outputMicroUsdPerMTok', 'perImageMicroUsd', 'effectiveAt']);
-    return this.prices.set(
-      {
-        model: requiredString(body, 'model', 1, 128),
-        inputMicroUsdPerMTok: amount(body, 'inputMicroUsdPerMTok', true) as bigint,
-        outputMicroUsdPerMTok: amount(body, 'outputMicroUsdPerMTok', true) as bigint,
-        perImageMicroUsd: amount(body, 'perImageMicroUsd', false),
-        effectiveAt: optionalString(body, 'effectiveAt', 1, 40) ?? null,
-      },
-      commandContext(principal.accountId, req),
-    );
+  set(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>, @Req() req: Request): Promise<PriceVersionView> {
+    return this.prices.set(priceVersionOf(body), commandContext(principal.accountId, req));
   }
 }

@@ -1,22 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { invalid } from '../../common/domain-error';
-import { JsonBody, objectBody, optionalString, requiredString } from '../../common/request-body';
-import { parseMicroUsdString } from '../../pricing/usd';
+import { objectBody, requiredString } from '../../common/request-body';
+import { ValidBody } from '../../common/schema/valid-body';
+import { PriceVersionBody, priceVersionOf } from '../../pricing/price.schemas';
 import { UpstreamsService, UpstreamView } from '../upstreams.service';
-
-function amount(body: JsonBody, field: string, required: boolean): bigint | null {
-  const value = body[field];
-  if ((value === undefined || value === null) && !required) return null;
-  const parsed = parseMicroUsdString(value);
-  if (parsed === null) throw invalid('invalid_body', `${field} must be a string of digits (micro-USD).`);
-  return parsed;
-}
 
 /**
  * Upstream API vendors (issue 20). Admin only; every write is an event with the admin as actor
@@ -65,19 +58,8 @@ export class AdminUpstreamsController {
 
   @Post(':id/costs')
   @ApiOperation({ summary: "A new version of the vendor's cost of a model { model, inputMicroUsdPerMTok, outputMicroUsdPerMTok, perImageMicroUsd?, effectiveAt? }." })
-  cost(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<UpstreamView> {
-    const body = objectBody(raw, ['model', 'inputMicroUsdPerMTok', 'outputMicroUsdPerMTok', 'perImageMicroUsd', 'effectiveAt']);
-    return this.upstreams.setCost(
-      id,
-      {
-        model: requiredString(body, 'model', 1, 128),
-        inputMicroUsdPerMTok: amount(body, 'inputMicroUsdPerMTok', true) as bigint,
-        outputMicroUsdPerMTok: amount(body, 'outputMicroUsdPerMTok', true) as bigint,
-        perImageMicroUsd: amount(body, 'perImageMicroUsd', false),
-        effectiveAt: optionalString(body, 'effectiveAt', 1, 40) ?? null,
-      },
-      commandContext(principal.accountId, req),
-    );
+  cost(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>, @Req() req: Request): Promise<UpstreamView> {
+    return this.upstreams.setCost(id, priceVersionOf(body), commandContext(principal.accountId, req));
   }
 
   @Post(':id/retire')
