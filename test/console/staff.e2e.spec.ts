@@ -225,6 +225,23 @@ describe('the console in Chromium: provider and staff', () => {
     }, 10_000, 250);
   });
 
+  it("the admin's network view shows the live node and the traffic it served, community against upstream", async () => {
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Network' }).click();
+    const table = admin.getByRole('region', { name: 'Traffic and margin by source' });
+    // The usage read model is asynchronous: the earlier tests' requests reach it within moments.
+    const community = await eventually(async () => {
+      await admin.reload();
+      const text = (await table.getByRole('row').filter({ hasText: 'Community nodes' }).innerText({ timeout: 2_000 })).replace(/\s+/g, ' ');
+      if (/Community nodes 0 /.test(text)) throw new Error(`no traffic yet: ${text}`);
+      return text;
+    }, 15_000, 500);
+    const live = await admin.getByTestId('stat-live-nodes').innerText();
+    console.log(`network view: live nodes ${live}; ${community}`);
+    expect(live).toBe('1');
+    await screenshot(admin, 'admin-network');
+  });
+
   it('every staff page passes axe and fits 390 px without horizontal scroll', async () => {
     const measured: string[] = [];
     const visits: [RoleName, string][] = [
@@ -242,6 +259,7 @@ describe('the console in Chromium: provider and staff', () => {
       ['admin', '/admin/nodes'],
       ['admin', '/admin/prices'],
       ['admin', '/admin/audit-log'],
+      ['admin', '/admin/network'],
     ];
     for (const [role, path] of visits) {
       const page = await as(role);

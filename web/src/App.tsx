@@ -14,6 +14,7 @@ import { ProviderNodes } from './pages/provider/Nodes';
 import { ProviderPayouts } from './pages/provider/Payouts';
 import { AdminAccountsPage } from './pages/staff/Accounts';
 import { AdminNodesPage, AuditLogPage } from './pages/staff/Admin';
+import { NetworkPage } from './pages/staff/Network';
 import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
 import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
@@ -81,6 +82,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
       { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
       { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
+      { path: '/admin/network', label: 'Network', view: () => <NetworkPage /> },
     ],
   },
 ];
