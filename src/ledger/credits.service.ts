@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { handleCommand } from '../event-sourcing/command-handler';
 import { CommandContext } from '../event-sourcing/decider';
 import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
-import { CreditsCommand, creditsDecider } from './credits.decide';
+import { CreditsCommand, creditsDecider } from './credits/credits.decide';
 import { CreditsEvent, creditsStream } from './credits.events';
 import { CreditSpending } from './spending/credit-spending';
 

@@ -3,7 +3,7 @@ import { DomainError } from '../common/domain-error';
 import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
 import { CommandContext } from '../event-sourcing/decider';
 import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
-import { CreditsCommand, creditsDecider } from '../ledger/credits.decide';
+import { CreditsCommand, creditsDecider } from '../ledger/credits/credits.decide';
 import { creditsStream } from '../ledger/credits.events';
 import { CreditSpending } from '../ledger/spending/credit-spending';
 

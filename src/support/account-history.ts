@@ -11,7 +11,7 @@ import { Database } from '../database/schema';
 import { Decider, DomainEvent } from '../event-sourcing/decider';
 import { StreamNotFoundError } from '../event-store/event-store.errors';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../event-store/event-store.port';
-import { creditsDecider, CreditsState } from '../ledger/credits.decide';
+import { creditsDecider, CreditsState } from '../ledger/credits/credits.decide';
 import { CreditsEvent } from '../ledger/credits.events';
 import { developerAccount, normalBalance, providerAccount } from '../ledger/ledger-accounts';
 import { pageSize } from '../ledger/ledger.queries';

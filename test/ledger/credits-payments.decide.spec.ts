@@ -1,4 +1,4 @@
-import { creditsDecider } from '../../src/ledger/credits.decide';
+import { creditsDecider } from '../../src/ledger/credits/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
 import { given } from '../support/decider-spec';
 

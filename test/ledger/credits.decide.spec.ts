@@ -1,5 +1,5 @@
 import { Posting } from '../../src/ledger/postings';
-import { creditsDecider } from '../../src/ledger/credits.decide';
+import { creditsDecider } from '../../src/ledger/credits/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
 import { given } from '../support/decider-spec';
 

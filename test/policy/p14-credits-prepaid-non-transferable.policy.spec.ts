@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { creditsDecider, CreditsCommand } from '../../src/ledger/credits.decide';
+import { creditsDecider, CreditsCommand } from '../../src/ledger/credits/credits.decide';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { creditsDecider } from '../../src/ledger/credits.decide';
+import { creditsDecider } from '../../src/ledger/credits/credits.decide';
 import { CreditsEvent } from '../../src/ledger/credits.events';
 import { AuthTestApp, confirmEligibility, newBrowser, startAuthApp } from '../auth/auth-app';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';

@@ -7,7 +7,7 @@ import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
 import { objectBody, optionalString, requiredString } from '../../common/request-body';
-import { REASON_MAX } from '../credits.decide';
+import { REASON_MAX } from '../credits/credits.decide';
 import { CreditsService, RecordedMoney } from '../credits.service';
 import { developerAccount } from '../ledger-accounts';
 import { AccountTotals, LedgerQueries } from '../ledger.queries';

@@ -7,7 +7,7 @@ import { Database } from '../../database/schema';
 import { handleCommand, loadAggregate } from '../../event-sourcing/command-handler';
 import { CommandContext } from '../../event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { creditsDecider } from '../../ledger/credits.decide';
+import { creditsDecider } from '../../ledger/credits/credits.decide';
 import { creditsStream } from '../../ledger/credits.events';
 import { CreditsService } from '../../ledger/credits.service';
 import { formatUsd } from '../../ledger/money';

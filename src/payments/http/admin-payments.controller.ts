@@ -6,7 +6,7 @@ import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { invalid, notFound } from '../../common/domain-error';
 import { objectBody, optionalString, requiredString } from '../../common/request-body';
-import { REASON_MAX } from '../../ledger/credits.decide';
+import { REASON_MAX } from '../../ledger/credits/credits.decide';
 import { parseUsd } from '../../ledger/money';
 import { checkRazorpayId } from '../orders/payment-orders.service';
 import { enabled, PAYMENT_JOBS } from '../payments.tokens';

@@ -20,7 +20,7 @@ import { apiKeyStream } from '../../../src/api-keys/api-key.events';
 import { CommandContext, Decider, DomainEvent } from '../../../src/event-sourcing/decider';
 import { EventMetadata, JsonObject } from '../../../src/event-store/event-store.port';
 import { costMicroUsd, ModelPrice } from '../../../src/inference/gateway/pricing';
-import { CreditsCommand, creditsDecider } from '../../../src/ledger/credits.decide';
+import { CreditsCommand, creditsDecider } from '../../../src/ledger/credits/credits.decide';
 import { creditsStream } from '../../../src/ledger/credits.events';
 import { UsageEndpoint, usageEventId, usageStream, UsageStatus } from '../../../src/metering/usage.events';
 import { usageChargeDecider } from '../../../src/metering/usage-charge.decide';
