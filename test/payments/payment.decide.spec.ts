@@ -1,4 +1,4 @@
-import { MAX_REFUNDS_PER_ORDER, paymentDecider } from '../../src/payments/payment.decide';
+import { MAX_REFUNDS_PER_ORDER, paymentDecider } from '../../src/payments/payment-order/payment.decide';
 import { PaymentEvent } from '../../src/payments/payment.events';
 import { given } from '../support/decider-spec';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { unavailable } from '../../src/common/domain-error';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
-import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment.decide';
+import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment-order/payment.decide';
 import { PaymentReconciler } from '../../src/payments/reconcile/payment-reconciler';
 import { PaymentSweep, REFUND_RESUME_AFTER_MS } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp } from '../auth/auth-app';

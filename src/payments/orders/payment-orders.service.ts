@@ -12,7 +12,7 @@ import { formatUsd, parseUsd } from '../../ledger/money';
 import { Logger } from '../../observability/logger';
 import { KycGate } from '../../privacy/kyc/kyc-gate';
 import { LOGGER } from '../../observability/tokens';
-import { PaymentOrderState, paymentDecider } from '../payment.decide';
+import { PaymentOrderState, paymentDecider } from '../payment-order/payment.decide';
 import { MICRO_USD_PER_CENT, paymentStream } from '../payment.events';
 import { PAYMENT_JOBS, paymentsConfig, RAZORPAY, enabled } from '../payments.tokens';
 import { PaymentJobs } from '../queue/payment-jobs';

@@ -12,7 +12,7 @@ import { CreditsService } from '../../ledger/credits.service';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
 import { PaymentCredits } from '../payment-credits';
-import { creditedPaymentOf, PaymentCommand, paymentDecider, PaymentOrderState } from '../payment.decide';
+import { creditedPaymentOf, PaymentCommand, paymentDecider, PaymentOrderState } from '../payment-order/payment.decide';
 import { centsToMicroUsd, DiscrepancyData, DiscrepancyKind, paymentStream } from '../payment.events';
 import { enabled, RAZORPAY, WORKER_ACTOR } from '../payments.tokens';
 import { RazorpayError, RazorpayGateway, RzpPayment } from '../razorpay/razorpay-gateway';

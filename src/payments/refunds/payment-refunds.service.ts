@@ -11,7 +11,7 @@ import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { CreditsService } from '../../ledger/credits.service';
 import { Logger } from '../../observability/logger';
 import { LOGGER } from '../../observability/tokens';
-import { paymentDecider, refundableOf, RefundInfo, RefundStatus } from '../payment.decide';
+import { paymentDecider, refundableOf, RefundInfo, RefundStatus } from '../payment-order/payment.decide';
 import { MICRO_USD_PER_CENT, paymentStream } from '../payment.events';
 import { enabled, PAYMENT_JOBS, RAZORPAY } from '../payments.tokens';
 import { PaymentJobs } from '../queue/payment-jobs';

@@ -26,7 +26,7 @@ import { UsageEndpoint, usageEventId, usageStream, UsageStatus } from '../../../
 import { usageChargeDecider } from '../../../src/metering/usage-charge.decide';
 import { NodeCommand, nodeDecider } from '../../../src/nodes/node.decide';
 import { nodeStream } from '../../../src/nodes/node.events';
-import { PaymentCommand, paymentDecider } from '../../../src/payments/payment.decide';
+import { PaymentCommand, paymentDecider } from '../../../src/payments/payment-order/payment.decide';
 import { paymentStream } from '../../../src/payments/payment.events';
 import { PersonalDataVault } from '../../../src/personal-data/personal-data.vault';
 import { PriceCommand, priceDecider } from '../../../src/pricing/price.decide';
