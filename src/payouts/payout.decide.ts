@@ -109,91 +109,126 @@ function existing(state: PayoutState, payoutId: string) {
   return payout;
 }
 
-function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
+export type RequestPayout = Extract<PayoutCommand, { type: 'RequestPayout' }>;
+export type ApprovePayout = Extract<PayoutCommand, { type: 'ApprovePayout' }>;
+export type RejectPayout = Extract<PayoutCommand, { type: 'RejectPayout' }>;
+export type MarkPayoutPaid = Extract<PayoutCommand, { type: 'MarkPayoutPaid' }>;
+export type HoldEarnings = Extract<PayoutCommand, { type: 'HoldEarnings' }>;
+export type ReleaseHeldEarnings = Extract<PayoutCommand, { type: 'ReleaseHeldEarnings' }>;
+export type ClawBackHeldEarnings = Extract<PayoutCommand, { type: 'ClawBackHeldEarnings' }>;
+
+/** A provider asks to be paid out of their matured earnings (less open, paid, held and clawed back). */
+export function requestPayout(command: RequestPayout, state: PayoutState): PayoutEvent[] {
   const providerId = command.providerId;
+  if (!PAYOUT_ID.test(command.payoutId)) throw invalid('invalid_id', "payoutId must be 1..64 letters, digits, '-' or '_'.");
+  const seen = state.payouts[command.payoutId];
+  if (seen) {
+    // A retry with the same id is a no-op; the same id for another amount is a client bug.
+    if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payout_id_reused', 'This payoutId was already used for a different amount.');
+    return [];
+  }
+  const amount = checkPositiveAmount(command.amountMicroUsd);
+  if (amount < command.minimumMicroUsd) throw invalid('payout_below_minimum', `The minimum payout is ${formatUsd(command.minimumMicroUsd)} USD.`);
+  if (state.openCount >= MAX_OPEN_PAYOUTS) throw conflict('too_many_open_payouts', `At most ${MAX_OPEN_PAYOUTS} payouts can wait for finance at once.`);
+  const available = availableForPayout(state, command.maturedEarningsMicroUsd, command.heldEarnings);
+  if (amount > available) throw conflict('payout_exceeds_earnings', `At most ${formatUsd(available)} USD is available for payout.`);
+  return [{ type: 'PayoutRequested', data: { providerId, payoutId: command.payoutId, amountMicroUsd: amount.toString(), requestedAt: command.at } }];
+}
+
+/** Four eyes, first pair: a staff member other than the payee approves. */
+export function approvePayout(command: ApprovePayout, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  const payout = existing(state, command.payoutId);
+  if (payout.status === 'approved' || payout.status === 'paid') return [];
+  if (payout.status !== 'requested') throw conflict('payout_not_open', `This payout is ${payout.status}.`);
+  if (command.approverId === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
+  return [{ type: 'PayoutApproved', data: { providerId, payoutId: command.payoutId, approvedBy: command.approverId, approvedAt: command.at } }];
+}
+
+/** Finance turns a payout request down. */
+export function rejectPayout(command: RejectPayout, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  const payout = existing(state, command.payoutId);
+  if (payout.status === 'rejected') return [];
+  if (payout.status === 'paid') throw conflict('payout_not_open', 'This payout is already paid.');
+  const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
+  if (!reason || reason.length > PAYOUT_REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${PAYOUT_REASON_MAX} characters is required.`);
+  return [{ type: 'PayoutRejected', data: { providerId, payoutId: command.payoutId, reason, rejectedAt: command.at } }];
+}
+
+/** Four eyes, second pair: another staff member records the money as sent. */
+export function markPayoutPaid(command: MarkPayoutPaid, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  const payout = existing(state, command.payoutId);
+  if (payout.status === 'paid') return [];
+  if (payout.status !== 'approved') throw conflict('payout_not_approved', 'Only an approved payout can be paid.');
+  if (command.paidBy === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
+  if (payout.approvedBy !== null && command.paidBy === payout.approvedBy) throw conflict('second_approver_required', 'You approved this payout; another staff member must mark it paid.');
+  const reference = typeof command.reference === 'string' ? command.reference.trim() : '';
+  if (!reference || reference.length > PAYOUT_REFERENCE_MAX) throw invalid('invalid_reference', `A payment reference of 1..${PAYOUT_REFERENCE_MAX} characters is required.`);
+  return [{ type: 'PayoutPaid', data: {
+      providerId,
+      payoutId: command.payoutId,
+      amountMicroUsd: payout.amountMicroUsd.toString(),
+      reference,
+      approvedBy: payout.approvedBy,
+      paidBy: command.paidBy,
+      paidAt: command.at,
+      postings: assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.payouts, payout.amountMicroUsd)),
+    },
+  }];
+}
+
+/** Node trust review: hold a suspended node's earnings of the flagged days. */
+export function holdEarnings(command: HoldEarnings, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  if (!REVIEW_ID.test(command.reviewId)) throw invalid('invalid_id', "reviewId must be 1..64 letters, digits, '-' or '_'.");
+  if (!DAY.test(command.fromDay) || !DAY.test(command.toDay) || command.fromDay > command.toDay) throw invalid('invalid_period', 'fromDay..toDay must be UTC days, in order.');
+  if (Object.hasOwn(state.holds, command.reviewId) || Object.values(state.holds).some((h) => h.status === 'open' && h.nodeId === command.nodeId)) return [];
+  const { reviewId, nodeId, fromDay, toDay } = command;
+  return [{ type: 'EarningsHeldForReview', data: { providerId, reviewId, nodeId, fromDay, toDay, reason: reviewReason(command.reason), heldAt: command.at } }];
+}
+
+/** The review cleared the node: its held earnings become payable again. */
+export function releaseHeldEarnings(command: ReleaseHeldEarnings, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  const hold = existingHold(state, command.reviewId);
+  if (hold.status === 'released') return [];
+  if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already clawed back.');
+  return [{ type: 'HeldEarningsReleased', data: { providerId, reviewId: command.reviewId, nodeId: hold.nodeId, reason: reviewReason(command.reason), releasedAt: command.at } }];
+}
+
+/** The review found the node dishonest: take the held earnings back. */
+export function clawBackHeldEarnings(command: ClawBackHeldEarnings, state: PayoutState): PayoutEvent[] {
+  const providerId = command.providerId;
+  const hold = existingHold(state, command.reviewId);
+  if (hold.status === 'clawed_back') return [];
+  if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already released.');
+  const amount = command.amountMicroUsd;
+  if (amount < 0n || amount > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_amount', 'The amount is out of range.');
+  return [{ type: 'HeldEarningsClawedBack', data: {
+      providerId,
+      reviewId: command.reviewId,
+      nodeId: hold.nodeId,
+      amountMicroUsd: amount.toString(),
+      reason: reviewReason(command.reason),
+      clawedBackAt: command.at,
+      postings: amount > 0n ? assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.clawbacks, amount)) : [],
+    },
+  }];
+}
+
+/** One provider's payouts stream: a short dispatcher to one function per use case above. */
+function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
   switch (command.type) {
-    case 'RequestPayout': {
-      if (!PAYOUT_ID.test(command.payoutId)) throw invalid('invalid_id', "payoutId must be 1..64 letters, digits, '-' or '_'.");
-      const seen = state.payouts[command.payoutId];
-      if (seen) {
-        // A retry with the same id is a no-op; the same id for another amount is a client bug.
-        if (seen.amountMicroUsd !== command.amountMicroUsd) throw conflict('payout_id_reused', 'This payoutId was already used for a different amount.');
-        return [];
-      }
-      const amount = checkPositiveAmount(command.amountMicroUsd);
-      if (amount < command.minimumMicroUsd) throw invalid('payout_below_minimum', `The minimum payout is ${formatUsd(command.minimumMicroUsd)} USD.`);
-      if (state.openCount >= MAX_OPEN_PAYOUTS) throw conflict('too_many_open_payouts', `At most ${MAX_OPEN_PAYOUTS} payouts can wait for finance at once.`);
-      const available = availableForPayout(state, command.maturedEarningsMicroUsd, command.heldEarnings);
-      if (amount > available) throw conflict('payout_exceeds_earnings', `At most ${formatUsd(available)} USD is available for payout.`);
-      return [{ type: 'PayoutRequested', data: { providerId, payoutId: command.payoutId, amountMicroUsd: amount.toString(), requestedAt: command.at } }];
-    }
-    case 'ApprovePayout': {
-      const payout = existing(state, command.payoutId);
-      if (payout.status === 'approved' || payout.status === 'paid') return [];
-      if (payout.status !== 'requested') throw conflict('payout_not_open', `This payout is ${payout.status}.`);
-      if (command.approverId === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
-      return [{ type: 'PayoutApproved', data: { providerId, payoutId: command.payoutId, approvedBy: command.approverId, approvedAt: command.at } }];
-    }
-    case 'RejectPayout': {
-      const payout = existing(state, command.payoutId);
-      if (payout.status === 'rejected') return [];
-      if (payout.status === 'paid') throw conflict('payout_not_open', 'This payout is already paid.');
-      const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
-      if (!reason || reason.length > PAYOUT_REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${PAYOUT_REASON_MAX} characters is required.`);
-      return [{ type: 'PayoutRejected', data: { providerId, payoutId: command.payoutId, reason, rejectedAt: command.at } }];
-    }
-    case 'MarkPayoutPaid': {
-      const payout = existing(state, command.payoutId);
-      if (payout.status === 'paid') return [];
-      if (payout.status !== 'approved') throw conflict('payout_not_approved', 'Only an approved payout can be paid.');
-      if (command.paidBy === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
-      if (payout.approvedBy !== null && command.paidBy === payout.approvedBy) throw conflict('second_approver_required', 'You approved this payout; another staff member must mark it paid.');
-      const reference = typeof command.reference === 'string' ? command.reference.trim() : '';
-      if (!reference || reference.length > PAYOUT_REFERENCE_MAX) throw invalid('invalid_reference', `A payment reference of 1..${PAYOUT_REFERENCE_MAX} characters is required.`);
-      return [{ type: 'PayoutPaid', data: {
-          providerId,
-          payoutId: command.payoutId,
-          amountMicroUsd: payout.amountMicroUsd.toString(),
-          reference,
-          approvedBy: payout.approvedBy,
-          paidBy: command.paidBy,
-          paidAt: command.at,
-          postings: assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.payouts, payout.amountMicroUsd)),
-        },
-      }];
-    }
-    case 'HoldEarnings': {
-      if (!REVIEW_ID.test(command.reviewId)) throw invalid('invalid_id', "reviewId must be 1..64 letters, digits, '-' or '_'.");
-      if (!DAY.test(command.fromDay) || !DAY.test(command.toDay) || command.fromDay > command.toDay) throw invalid('invalid_period', 'fromDay..toDay must be UTC days, in order.');
-      if (Object.hasOwn(state.holds, command.reviewId) || Object.values(state.holds).some((h) => h.status === 'open' && h.nodeId === command.nodeId)) return [];
-      const { reviewId, nodeId, fromDay, toDay } = command;
-      return [{ type: 'EarningsHeldForReview', data: { providerId, reviewId, nodeId, fromDay, toDay, reason: reviewReason(command.reason), heldAt: command.at } }];
-    }
-    case 'ReleaseHeldEarnings': {
-      const hold = existingHold(state, command.reviewId);
-      if (hold.status === 'released') return [];
-      if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already clawed back.');
-      return [{ type: 'HeldEarningsReleased', data: { providerId, reviewId: command.reviewId, nodeId: hold.nodeId, reason: reviewReason(command.reason), releasedAt: command.at } }];
-    }
-    case 'ClawBackHeldEarnings': {
-      const hold = existingHold(state, command.reviewId);
-      if (hold.status === 'clawed_back') return [];
-      if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already released.');
-      const amount = command.amountMicroUsd;
-      if (amount < 0n || amount > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_amount', 'The amount is out of range.');
-      return [{ type: 'HeldEarningsClawedBack', data: {
-          providerId,
-          reviewId: command.reviewId,
-          nodeId: hold.nodeId,
-          amountMicroUsd: amount.toString(),
-          reason: reviewReason(command.reason),
-          clawedBackAt: command.at,
-          postings: amount > 0n ? assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.clawbacks, amount)) : [],
-        },
-      }];
-    }
-    default:
-      return assertNever(command);
+    case 'RequestPayout': return requestPayout(command, state);
+    case 'ApprovePayout': return approvePayout(command, state);
+    case 'RejectPayout': return rejectPayout(command, state);
+    case 'MarkPayoutPaid': return markPayoutPaid(command, state);
+    case 'HoldEarnings': return holdEarnings(command, state);
+    case 'ReleaseHeldEarnings': return releaseHeldEarnings(command, state);
+    case 'ClawBackHeldEarnings': return clawBackHeldEarnings(command, state);
+    default: return assertNever(command);
   }
 }
 
