@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PolicyVersionsModule } from '../legal/legal.module';
 import { AccountsService } from './accounts.service';
+import { EmailChangeService } from './email-change/email-change.service';
+import { AccountEligibilityService } from './eligibility/account-eligibility.service';
+import { ProfileService } from './profile/profile.service';
+import { AccountRolesService } from './roles/account-roles.service';
 
-@Module({ imports: [PolicyVersionsModule], providers: [AccountsService], exports: [AccountsService, PolicyVersionsModule] })
+/** An account's records, sign-up and sign-in (AccountsService) and its other use cases, one service each. */
+const USE_CASES = [AccountEligibilityService, AccountRolesService, EmailChangeService, ProfileService];
+
+@Module({ imports: [PolicyVersionsModule], providers: [AccountsService, ...USE_CASES], exports: [AccountsService, ...USE_CASES, PolicyVersionsModule] })
 export class AccountsModule {}

@@ -12,16 +12,15 @@ import { publishKeyInvalidation } from '../api-keys/key-invalidation';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { REDIS } from '../redis/redis.module';
 import { SECRETS, Secrets } from '../security/secrets';
-import { AccountCommand, accountDecider, AccountState, Attestation } from './account.decide';
+import { AccountCommand, accountDecider, AccountState } from './account.decide';
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
 import { EligibilityInput } from '../legal/eligibility';
-import { PolicyVersionsService } from '../legal/policy-versions.service';
-import { claimIdentity, releaseIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
-import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password';
+import { AccountEligibilityService } from './eligibility/account-eligibility.service';
+import { checkPassword, checkProfile } from './profile/profile.service';
+import { claimIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';
+import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, verifyPassword } from './password';
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
-const DISPLAY_NAME_MAX = 100;
-const PICTURE_URL_MAX = 2_000;
+export const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{1,63}$/;
 /** A racing first sign-in waits this many times this long for the winner's account (≤ 3 s). */
 const IN_FLIGHT_POLLS = 30;
 const IN_FLIGHT_POLL_MS = 100;
@@ -60,12 +59,10 @@ export interface AccountView {
 
 export const now = () => new Date().toISOString();
 
-function checkProfile(displayName: string | null | undefined, picture: string | null | undefined): void {
-  if ((displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
-  if ((picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
-}
-
-/** Accounts and sign-in identities. HTTP controllers and the CLI both come through here. */
+/**
+ * Accounts and sign-in identities: an account's records, sign-up and sign-in, suspension, deletion and
+ * restriction. The other use cases have a service each: eligibility/, roles/, email-change/, profile/.
+ */
 @Injectable()
 export class AccountsService {
   constructor(
@@ -74,20 +71,8 @@ export class AccountsService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly policies: PolicyVersionsService,
+    private readonly eligibility: AccountEligibilityService,
   ) {}
-
-  /**
-   * The versions accepted must be the ones in force when the person accepted them: a client showing
-   * an old version gets an error naming the current one (they must see what they accept).
-   */
-  async checkAttestation(input: EligibilityInput, at: string): Promise<Attestation> {
-    if (input.over18 !== true) throw invalid('eligibility_required', 'Confirm you are 18 or older (over18: true).');
-    const inForce = await this.policies.inForce(at);
-    if (input.termsVersion !== inForce.terms) throw invalid('terms_version_not_in_force', `termsVersion: the terms in force are version ${inForce.terms} (GET /legal/terms); accept that version.`);
-    if (input.privacyVersion !== inForce.privacy) throw invalid('privacy_version_not_in_force', `privacyVersion: the privacy policy in force is version ${inForce.privacy} (GET /legal/privacy); accept that version.`);
-    return { over18: true, termsVersion: input.termsVersion, privacyVersion: input.privacyVersion, attestedAt: at };
-  }
 
   identityHash(kind: IdentityKind, value: string): string {
     return this.secrets.hash('identity-hash', `${kind}:${kind === 'email' ? normalizeEmail(value) : value}`);
@@ -114,7 +99,7 @@ export class AccountsService {
     checkProfile(input.displayName, input.picture);
     const at = context.occurredAt;
     // Checked before any identity is claimed: a refused sign-up leaves nothing behind.
-    const eligibility = input.eligibility === 'pending' ? 'pending' : await this.checkAttestation(input.eligibility, input.eligibility.attestedAt ?? at);
+    const eligibility = input.eligibility === 'pending' ? 'pending' : await this.eligibility.checkAttestation(input.eligibility, input.eligibility.attestedAt ?? at);
     const accountId = randomUUID();
     const identities: [IdentityKind, string][] = [];
     if (email) identities.push(['email', email]);
@@ -149,7 +134,7 @@ export class AccountsService {
     const ok = await verifyPassword(password.slice(0, PASSWORD_MAX_LENGTH), state?.passwordHash ?? (await decoyPasswordHash()));
     // An address the account has changed away from signs in to nothing (its claim is released).
     if (!accountId || !state?.passwordHash || state.deleted || state.emailHash !== emailHash || !ok) throw unauthorized('invalid_credentials', 'Wrong email or password.');
-    this.assertActive(state);
+    assertActive(state);
     return { accountId };
   }
 
@@ -170,7 +155,7 @@ export class AccountsService {
       }
     }
     if (accountId && (await this.exists(accountId))) {
-      this.assertActive(await this.state(accountId));
+      assertActive(await this.state(accountId));
       return { accountId, created: false };
     }
     try {
@@ -185,7 +170,7 @@ export class AccountsService {
       for (let attempt = 0; attempt < IN_FLIGHT_POLLS; attempt++) {
         const owner = await identityOwner(this.store, this.identityHash(kind, subject));
         if (owner && (await this.exists(owner))) {
-          this.assertActive(await this.state(owner));
+          assertActive(await this.state(owner));
           return { accountId: owner, created: false };
         }
         await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
@@ -203,7 +188,7 @@ export class AccountsService {
    * claimed email (`emailHash`) the account does not sign in with is a change in flight (held a
    * while, as a registration in flight is) or one whose release was not recorded (taken over after).
    */
-  private async claimOwnerStatus(accountId: string, emailHash: string | null): Promise<ClaimOwnerStatus> {
+  async claimOwnerStatus(accountId: string, emailHash: string | null): Promise<ClaimOwnerStatus> {
     const state = await this.state(accountId);
     if (!state.exists) return 'absent';
     if (state.deleted) return 'deleted';
@@ -211,98 +196,15 @@ export class AccountsService {
   }
 
   /** The account that signs in with this email now: its claim's owner, unless deleted or changed away. */
-  private async emailOwner(email: string): Promise<string | null> {
+  async emailOwner(email: string): Promise<string | null> {
     const hash = this.identityHash('email', email);
     const owner = await identityOwner(this.store, hash);
     return owner !== null && (await this.claimOwnerStatus(owner, hash)) === 'active' ? owner : null;
   }
 
-  /**
-   * An email change's first step: the address checked, nothing claimed. `exists`: another account
-   * signs in with it (the caller mails that address a notice and answers the same). The account
-   * changing must be active and may not name its own address.
-   */
-  async prepareEmailChange(accountId: string, newEmail: string): Promise<{ email: string; exists: boolean }> {
-    const email = normalizeEmail(newEmail);
-    if (!EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
-    const state = await this.state(accountId);
-    if (!state.exists || state.deleted) throw notFound('account_not_found', 'No such account.');
-    this.assertActive(state);
-    if (state.emailHash === this.identityHash('email', email)) throw invalid('same_email', 'That is already the address of this account.');
-    const owner = await this.emailOwner(email);
-    return { email, exists: owner !== null && owner !== accountId };
-  }
-
-  /** The proven new address: claimed (refused if another account holds it or is taking it), recorded, and the old one released. */
-  async changeEmail(accountId: string, newEmail: string, context: CommandContext): Promise<void> {
-    const email = normalizeEmail(newEmail);
-    const hash = this.identityHash('email', email);
-    const previous = (await this.state(accountId)).emailHash;
-    const claimed = await claimIdentity(this.store, hash, 'email', accountId, context.occurredAt, (owner) => this.claimOwnerStatus(owner, hash));
-    if (claimed !== 'claimed') throw conflict('email_taken', 'An account with this email already exists.');
-    await this.execute(accountId, { type: 'ChangeEmail', emailHash: hash, email: await this.vault.seal(accountId, email), at: context.occurredAt }, context);
-    if (previous && previous !== hash) await releaseIdentity(this.store, previous, 'email', accountId, context.occurredAt);
-  }
-
   async exists(accountId: string): Promise<boolean> {
     const state = await this.state(accountId);
     return state.exists && !state.deleted;
-  }
-
-  /** The eligibility step of a first Google/Telegram sign-in; a no-op once attested. */
-  async attestEligibility(accountId: string, input: EligibilityInput, context: CommandContext): Promise<void> {
-    const attestation = await this.checkAttestation(input, context.occurredAt);
-    await this.execute(accountId, { type: 'AttestEligibility', attestation, at: context.occurredAt }, context);
-  }
-
-  /** At each sign-in: the versions in force, recorded when they differ from the last seen (continued use is acceptance). */
-  async recordPolicyVersionsSeen(accountId: string, context: CommandContext): Promise<void> {
-    const inForce = await this.policies.inForce(context.occurredAt);
-    await this.execute(accountId, { type: 'RecordPolicyVersionsSeen', termsVersion: inForce.terms, privacyVersion: inForce.privacy, at: context.occurredAt }, context);
-  }
-
-  /** With a provider invite: the provider terms in force must be the version accepted. */
-  async checkProviderTerms(version: string, at: string): Promise<void> {
-    const inForce = await this.policies.versionOf('provider-terms', at);
-    if (version !== inForce) throw invalid('provider_terms_version_not_in_force', `providerTermsVersion: the provider terms in force are version ${inForce} (GET /legal/provider-terms); accept that version.`);
-  }
-
-  async acceptProviderTerms(accountId: string, version: string, inviteId: string, context: CommandContext): Promise<void> {
-    await this.checkProviderTerms(version, context.occurredAt);
-    await this.execute(accountId, { type: 'AcceptProviderTerms', version, inviteId, at: context.occurredAt }, context);
-  }
-
-  /**
-   * Reported under 18 (issue 22 item 4): recorded, then every instance refuses the account's keys at
-   * once (the suspension denylist); the caller completes the deletion without a grace period.
-   */
-  async flagReportedMinor(accountId: string, referenceId: string | null, context: CommandContext): Promise<void> {
-    await this.execute(accountId, { type: 'FlagReportedMinor', referenceId, at: context.occurredAt }, context);
-    await publishKeyInvalidation(this.redis, { kind: 'account', accountId, suspended: true });
-  }
-
-  async changePassword(accountId: string, password: string, context: CommandContext): Promise<void> {
-    checkPassword(password);
-    await this.execute(accountId, { type: 'ChangePassword', passwordHash: await hashPassword(password), at: context.occurredAt }, context);
-  }
-
-  async updateProfile(accountId: string, profile: { displayName?: string | null; picture?: string | null }, context: CommandContext): Promise<void> {
-    if ((profile.displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
-    if ((profile.picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
-    await this.execute(accountId, {
-      type: 'UpdateProfile',
-      displayName: profile.displayName === undefined ? undefined : await this.vault.sealOptional(accountId, profile.displayName?.trim() || null),
-      picture: profile.picture === undefined ? undefined : await this.vault.sealOptional(accountId, profile.picture),
-      at: context.occurredAt,
-    }, context);
-  }
-
-  async grantRole(accountId: string, role: Role, context: CommandContext, viaInvite = false): Promise<void> {
-    await this.execute(accountId, { type: 'GrantRole', role, viaInvite, at: context.occurredAt }, context);
-  }
-
-  async revokeRole(accountId: string, role: Role, context: CommandContext): Promise<void> {
-    await this.execute(accountId, { type: 'RevokeRole', role, at: context.occurredAt }, context);
   }
 
   /** Takes effect on the hot path at once: every instance drops the account's cached keys. */
@@ -365,10 +267,6 @@ export class AccountsService {
     };
   }
 
-  private assertActive(state: AccountState): void {
-    if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
-  }
-
   private async execute(accountId: string, command: AccountCommand, context: CommandContext): Promise<void> {
     await handleCommand(this.store, accountStream(accountId), accountDecider, command, context);
   }
@@ -378,8 +276,6 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function checkPassword(password: string): void {
-  if (typeof password !== 'string' || password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    throw invalid('invalid_password', `A password is ${PASSWORD_MIN_LENGTH}..${PASSWORD_MAX_LENGTH} characters.`);
-  }
+export function assertActive(state: AccountState): void {
+  if (state.status === 'suspended') throw forbidden('account_suspended', 'This account is suspended.');
 }

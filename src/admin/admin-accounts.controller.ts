@@ -11,6 +11,7 @@ import { objectBody, requiredString } from '../common/request-body';
 import { AccountViewDto } from '../me/me.dto';
 import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
 import { GrantRoleBody, SuspendBody } from './admin.dto';
+import { AccountRolesService } from '../accounts/roles/account-roles.service';
 
 const REASON_MAX = 500;
 
@@ -25,6 +26,7 @@ const REASON_MAX = 500;
 export class AdminAccountsController {
   constructor(
     private readonly accounts: AccountsService,
+    private readonly roles: AccountRolesService,
     private readonly keys: ApiKeysService,
     private readonly admin: AdminAccountsService,
   ) {}
@@ -44,7 +46,7 @@ export class AdminAccountsController {
   @ApiNoContentResponse()
   async grantRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
     const role = checkRole(objectBody(raw, ['role']).role);
-    await this.accounts.grantRole(checkAccountId(accountId), role, commandContext(principal.accountId, req));
+    await this.roles.grantRole(checkAccountId(accountId), role, commandContext(principal.accountId, req));
   }
 
   @Delete('roles/:role')
@@ -52,7 +54,7 @@ export class AdminAccountsController {
   @ApiOperation({ summary: 'Revoke a role; effective on the holder’s next request.' })
   @ApiNoContentResponse()
   async revokeRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('role') role: string, @Req() req: Request): Promise<void> {
-    await this.accounts.revokeRole(checkAccountId(accountId), checkRole(role), commandContext(principal.accountId, req));
+    await this.roles.revokeRole(checkAccountId(accountId), checkRole(role), commandContext(principal.accountId, req));
   }
 
   @Post('suspend')

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AccountsService, now } from '../accounts/accounts.service';
+import { now } from '../accounts/accounts.service';
 import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { CreditsService } from '../ledger/credits.service';
@@ -11,6 +11,7 @@ import { ClientInfo } from './client-info';
 import { SignInResult } from './principal';
 import { SignInEvent, signInStream } from './sign-in.events';
 import { IssuedSession, SessionsService } from './sessions.service';
+import { AccountEligibilityService } from '../accounts/eligibility/account-eligibility.service';
 
 const VERIFIED_METHODS: ReadonlySet<SignInMethod> = new Set(['google', 'telegram']);
 
@@ -22,7 +23,7 @@ export class SignInService {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly sessions: SessionsService,
     private readonly credits: CreditsService,
-    private readonly accounts: AccountsService,
+    private readonly eligibility: AccountEligibilityService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -41,7 +42,7 @@ export class SignInService {
     await this.store.append(signInStream(result.accountId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: result.accountId, occurredAt: at } }], 'any');
     if (result.created && (VERIFIED_METHODS.has(result.method) || result.emailProven)) await this.grantFreeTier(result.accountId, at);
     // Issue 22: the versions in force are recorded as seen when they changed since the last sign-in.
-    await this.accounts.recordPolicyVersionsSeen(result.accountId, { actorId: result.accountId, occurredAt: at });
+    await this.eligibility.recordPolicyVersionsSeen(result.accountId, { actorId: result.accountId, occurredAt: at });
     return this.sessions.start(result.accountId, result.method, client.userAgent);
   }
 

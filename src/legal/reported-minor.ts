@@ -3,6 +3,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { notFound } from '../common/domain-error';
 import { CommandContext } from '../event-sourcing/decider';
 import { AccountDeletion, DeletionOutcome } from '../privacy/deletion/account-deletion';
+import { AccountEligibilityService } from '../accounts/eligibility/account-eligibility.service';
 
 /**
  * Issue 22 item 4: support or an admin learns the person is under 18. ReportedMinorFlagged, then the
@@ -16,12 +17,13 @@ import { AccountDeletion, DeletionOutcome } from '../privacy/deletion/account-de
 export class ReportedMinor {
   constructor(
     private readonly accounts: AccountsService,
+    private readonly eligibility: AccountEligibilityService,
     private readonly deletion: AccountDeletion,
   ) {}
 
   async flag(accountId: string, referenceId: string | null, context: CommandContext): Promise<DeletionOutcome> {
     if (!(await this.accounts.exists(accountId))) throw notFound('account_not_found', 'No such account.');
-    await this.accounts.flagReportedMinor(accountId, referenceId, context);
+    await this.eligibility.flagReportedMinor(accountId, referenceId, context);
     return this.deletion.complete(accountId, new Date(context.occurredAt));
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { AccountView } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
 import { invalid } from '../common/domain-error';
 import { objectBody, optionalString, requiredString } from '../common/request-body';
@@ -14,6 +14,7 @@ import { SessionGuard } from '../auth/session.guard';
 import { AccountViewDto, ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.dto';
 import { SignUpStartedResponse } from '../auth/auth.dto';
 import { MeService } from './me.service';
+import { ProfileService } from '../accounts/profile/profile.service';
 
 const DISPLAY_NAME_MAX = 100;
 const PICTURE_URL_MAX = 2_000;
@@ -27,7 +28,7 @@ const PICTURE_URL_MAX = 2_000;
 @Controller('me')
 export class MeController {
   constructor(
-    private readonly accounts: AccountsService,
+    private readonly profile: ProfileService,
     private readonly me: MeService,
   ) {}
 
@@ -49,7 +50,7 @@ export class MeController {
     const picture = optionalString(body, 'picture', 9, PICTURE_URL_MAX, true);
     // Dashboards render it as an image source: only https, never javascript: or data: URLs.
     if (picture && !/^https:\/\/[^\s]+$/.test(picture)) throw invalid('invalid_body', 'picture must be an https:// URL.');
-    await this.accounts.updateProfile(principal.accountId, { displayName, picture }, commandContext(principal.accountId, req));
+    await this.profile.updateProfile(principal.accountId, { displayName, picture }, commandContext(principal.accountId, req));
   }
 
   @Post('password')

@@ -9,6 +9,7 @@ import { SessionPrincipal } from '../auth/principal';
 import { SignInThrottle } from '../auth/sign-in.throttle';
 import { SessionsService } from '../auth/sessions.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { ProfileService } from '../accounts/profile/profile.service';
 
 /** A new account's read-model row trails its events by the projection lag (milliseconds in one process). */
 const VIEW_WAIT_MS = 2_000;
@@ -19,6 +20,7 @@ const VIEW_POLL_MS = 50;
 export class MeService {
   constructor(
     private readonly accounts: AccountsService,
+    private readonly profile: ProfileService,
     private readonly throttle: SignInThrottle,
     private readonly sessions: SessionsService,
     private readonly emailChange: EmailChangeProof,
@@ -49,7 +51,7 @@ export class MeService {
    */
   async changePassword(principal: SessionPrincipal, currentPassword: string | undefined, newPassword: string, ip: string | null, context: CommandContext): Promise<void> {
     await this.reauthenticate(principal, currentPassword, ip, 'to set a password', 'to change the password');
-    await this.accounts.changePassword(principal.accountId, newPassword, context);
+    await this.profile.changePassword(principal.accountId, newPassword, context);
     await this.sessions.endOthers(principal);
   }
 

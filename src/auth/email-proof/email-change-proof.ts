@@ -10,6 +10,7 @@ import { REDIS } from '../../redis/redis.module';
 import { SECRETS, Secrets } from '../../security/secrets';
 import { EMAIL_CHANGE_PAGE } from './confirm-page';
 import { SignedLinks } from './signed-link';
+import { EmailChangeService } from '../../accounts/email-change/email-change.service';
 
 export const EMAIL_CHANGE_CONFIRM_PATH = EMAIL_CHANGE_PAGE.action;
 
@@ -28,6 +29,7 @@ export class EmailChangeProof {
 
   constructor(
     private readonly accounts: AccountsService,
+    private readonly emailChange: EmailChangeService,
     @Inject(SECRETS) secrets: Secrets,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(MAIL_OUTBOX) private readonly outbox: MailOutbox,
@@ -37,7 +39,7 @@ export class EmailChangeProof {
   }
 
   async start(accountId: string, newEmail: string): Promise<void> {
-    const prepared = await this.accounts.prepareEmailChange(accountId, newEmail);
+    const prepared = await this.emailChange.prepareEmailChange(accountId, newEmail);
     const counter = `${this.config.redisKeyPrefix}email-change-mails:${this.accounts.identityHash('email', prepared.email)}`;
     const sent = await this.redis.multi().incr(counter).expire(counter, 3_600, 'NX').exec();
     if (Number(sent?.[0]?.[1] ?? 0) > this.config.mail.signUpMailsPerAddressPerHour) throw tooMany();
@@ -58,7 +60,7 @@ export class EmailChangeProof {
     const claims = this.links.verify(token);
     const accountId = await this.redis.getdel(this.pendingKey(claims.nonce));
     if (accountId === null) throw invalid('email_change_link_used', 'This email change link was already used.');
-    await this.accounts.changeEmail(accountId, claims.email, { actorId: accountId, occurredAt: now() });
+    await this.emailChange.changeEmail(accountId, claims.email, { actorId: accountId, occurredAt: now() });
     return { accountId };
   }
 

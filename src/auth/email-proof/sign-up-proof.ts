@@ -13,6 +13,7 @@ import { REDIS } from '../../redis/redis.module';
 import { SECRETS, Secrets } from '../../security/secrets';
 import { SIGN_UP_PAGE } from './confirm-page';
 import { SignedLinks } from './signed-link';
+import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';
 
 /**
  * What waits in Redis for the link (never the address): the password's hash, the display name, and
@@ -44,6 +45,7 @@ export class SignUpProof {
 
   constructor(
     private readonly accounts: AccountsService,
+    private readonly eligibility: AccountEligibilityService,
     @Inject(SECRETS) secrets: Secrets,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(MAIL_OUTBOX) private readonly outbox: MailOutbox,
@@ -54,7 +56,7 @@ export class SignUpProof {
 
   async start(input: { email: string; password: string; displayName: string | null; eligibility: EligibilityInput }): Promise<void> {
     const prepared = await this.accounts.prepareSignUp(input);
-    const attestation = await this.accounts.checkAttestation(input.eligibility, now());
+    const attestation = await this.eligibility.checkAttestation(input.eligibility, now());
     const sent = await this.redis.multi().incr(this.mailsKey(prepared.email)).expire(this.mailsKey(prepared.email), 3_600, 'NX').exec();
     if (Number(sent?.[0]?.[1] ?? 0) > this.config.mail.signUpMailsPerAddressPerHour) throw tooMany();
     const nonce = randomBytes(16).toString('base64url');

@@ -1,5 +1,6 @@
 import { Role } from '../../accounts/account.events';
 import { AccountsService, now } from '../../accounts/accounts.service';
+import { AccountRolesService } from '../../accounts/roles/account-roles.service';
 import { notFound } from '../../common/domain-error';
 import { CommandContext } from '../../event-sourcing/decider';
 import { CliContext } from '../context';
@@ -63,7 +64,7 @@ export async function grantRole(ctx: CliContext, flags: Record<string, string>):
   const role = assignableRole(flags.role);
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
-  await accounts.grantRole(accountId, role, cliContext());
+  await (await ctx.services()).get(AccountRolesService).grantRole(accountId, role, cliContext());
   print({ accountId, roles: (await accounts.state(accountId)).roles });
   return 0;
 }
@@ -72,7 +73,7 @@ export async function revokeRole(ctx: CliContext, flags: Record<string, string>)
   const role = knownRole(flags.role);
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
-  await accounts.revokeRole(accountId, role, cliContext()); // the decider keeps 'developer' on every account
+  await (await ctx.services()).get(AccountRolesService).revokeRole(accountId, role, cliContext()); // the decider keeps 'developer' on every account
   print({ accountId, roles: (await accounts.state(accountId)).roles });
   return 0;
 }

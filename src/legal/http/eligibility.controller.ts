@@ -10,6 +10,7 @@ import { EligibilityStep, SessionGuard } from '../../auth/session.guard';
 import { objectBody } from '../../common/request-body';
 import { ELIGIBILITY_FIELDS, readEligibility } from '../eligibility';
 import { PolicyVersionsService } from '../policy-versions.service';
+import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';
 
 /**
  * The step a first Google/Telegram sign-in lands on (issue 22): the account exists but every other
@@ -23,6 +24,7 @@ import { PolicyVersionsService } from '../policy-versions.service';
 export class EligibilityController {
   constructor(
     private readonly accounts: AccountsService,
+    private readonly eligibility: AccountEligibilityService,
     private readonly policies: PolicyVersionsService,
   ) {}
 
@@ -45,6 +47,6 @@ export class EligibilityController {
   @ApiResponse({ status: 400, description: 'eligibility_required (the message names what is missing); terms_version_not_in_force / privacy_version_not_in_force.' })
   async confirm(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<void> {
     const eligibility = readEligibility(objectBody(raw, [...ELIGIBILITY_FIELDS]));
-    await this.accounts.attestEligibility(principal.accountId, eligibility, commandContext(principal.accountId, req));
+    await this.eligibility.attestEligibility(principal.accountId, eligibility, commandContext(principal.accountId, req));
   }
 }

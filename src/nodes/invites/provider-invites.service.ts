@@ -8,6 +8,8 @@ import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { SECRETS, Secrets } from '../../security/secrets';
 import { providerInviteDecider } from './provider-invite.decide';
 import { providerInviteStream } from './provider-invite.events';
+import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';
+import { AccountRolesService } from '../../accounts/roles/account-roles.service';
 
 /** `tg_inv_<inviteId>_<secret>`: shown once to the admin, who passes it on; only its keyed hash is stored. */
 const INVITE_TOKEN = /^tg_inv_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
@@ -25,6 +27,8 @@ export class ProviderInvitesService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SECRETS) private readonly secrets: Secrets,
     private readonly accounts: AccountsService,
+    private readonly roles: AccountRolesService,
+    private readonly eligibility: AccountEligibilityService,
   ) {}
 
   async issue(email: string, context: CommandContext): Promise<{ inviteId: string; token: string; expiresAt: string }> {
@@ -51,7 +55,7 @@ export class ProviderInvitesService {
   async accept(accountId: string, token: string, context: CommandContext, providerTermsVersion: string): Promise<{ inviteId: string }> {
     const match = INVITE_TOKEN.exec(typeof token === 'string' ? token : '');
     if (!match) throw notFound('invite_not_found', 'This invite does not exist or was withdrawn.');
-    await this.accounts.checkProviderTerms(providerTermsVersion, context.occurredAt); // before the invite is used
+    await this.eligibility.checkProviderTerms(providerTermsVersion, context.occurredAt); // before the invite is used
     const inviteId = match[1];
     const stream = providerInviteStream(inviteId);
     const accountEmailHash = (await this.accounts.state(accountId)).emailHash; // the address it signs in with now
@@ -63,8 +67,8 @@ export class ProviderInvitesService {
       at: context.occurredAt,
     }, context);
     // Accepting again is a no-op, so a failure here is repaired by accepting again.
-    await this.accounts.acceptProviderTerms(accountId, providerTermsVersion, inviteId, context);
-    await this.accounts.grantRole(accountId, 'provider', context, true);
+    await this.eligibility.acceptProviderTerms(accountId, providerTermsVersion, inviteId, context);
+    await this.roles.grantRole(accountId, 'provider', context, true);
     return { inviteId };
   }
 
