@@ -8,7 +8,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { AGREED } from '../support/eligibility';
 import { ctx, MODEL, PRICE } from '../inference/harness';
-import { EngineStandin, startEngine } from '../nodes/engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
 import { PASSWORD, signInEachRole, SignedIn, RoleName } from '../support/role-users';

@@ -18,7 +18,7 @@ import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint'
 import { verifyProjections } from '../../src/projection-runtime/verify';
 import { newBrowser, register } from '../auth/auth-app';
 import { ctx, InferenceHarness, MODEL, PRICE, startInferenceHarness } from '../inference/harness';
-import { EngineStandin, startEngine } from '../nodes/engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';

@@ -7,7 +7,7 @@ import {
   StreamVersionConflictError,
 } from '../../src/event-store/event-store.errors';
 import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/event-store/event-store.port';
-import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../eventstoredb/standin';
+import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../standins/eventstoredb/standin';
 import { eventStoreContract } from './contract';
 
 let contractStandIn: EventStoreDbStandIn | undefined;

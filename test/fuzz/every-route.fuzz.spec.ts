@@ -16,8 +16,8 @@ import { ProjectionRunner } from '../../src/projection-runtime/projection-runner
 import { verifyProjections } from '../../src/projection-runtime/verify';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { standinCrypto, standinPayments } from '../payments/support';
-import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { eventually } from '../support/eventually';
 import { ROLE_NAMES, RoleName, signInEachRole, SignedIn, PASSWORD } from '../support/role-users';
 import { FuzzCase, fuzzCase, Identity, Pools, Route } from './requests';

@@ -11,7 +11,7 @@ import { waitFor } from '../api-keys/support';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { freePort } from '../support/net';
-import { EngineStandin, startEngine } from './engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 
 const MODEL = 'test-org/llama-test:8b';

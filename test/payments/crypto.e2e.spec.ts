@@ -8,7 +8,7 @@ import { PaymentJobs } from '../../src/payments/queue/payment-jobs';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
+import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
 import { Browser } from '../support/browser';
 import { credits, expectTrialBalanceZero, platform, purchases, readAll, signIn, standinCrypto, until } from './support';
 

@@ -2,8 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { formatUsd } from '../../src/ledger/money';
 import { AuthTestApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
 import { credits, readAll, settle, signIn, startPaymentsApp } from './support';
 

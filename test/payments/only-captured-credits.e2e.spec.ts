@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PaymentSweep } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp } from '../auth/auth-app';
-import { RazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
 import { credits, expectTrialBalanceZero, purchases, reportFor, settle, signIn, startPaymentsApp } from './support';
 

@@ -7,7 +7,7 @@ import { CreditsService } from '../../src/ledger/credits.service';
 import { PaymentOrdersService } from '../../src/payments/orders/payment-orders.service';
 import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
 import { verifyProjections } from '../../src/projection-runtime/verify';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { expectTrialBalanceZero, purchases, readAll, reportFor, settle, standinPayments, testOverrides, until } from './support';

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { PaymentSweep } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
 import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, signIn, testOverrides, until } from './support';
 

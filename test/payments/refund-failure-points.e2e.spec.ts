@@ -7,8 +7,8 @@ import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment.decide';
 import { PaymentReconciler } from '../../src/payments/reconcile/payment-reconciler';
 import { PaymentSweep, REFUND_RESUME_AFTER_MS } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
 import { credits, expectTrialBalanceZero, readAll, settle, signIn, startPaymentsApp } from './support';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
 import { AppConfig, CryptoConfig, PaymentsConfig } from '../../src/config/config';
-import { CoinbaseStandin } from '../coinbase/standin';
+import { CoinbaseStandin } from '../standins/coinbase/standin';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
 import { StreamNotFoundError } from '../../src/event-store/event-store.errors';
 import { developerAccount } from '../../src/ledger/ledger-accounts';
@@ -17,7 +17,7 @@ import { ProjectionRunner } from '../../src/projection-runtime/projection-runner
 import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
 import { TestConfigOverrides } from '../support/app';
 import { Browser } from '../support/browser';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { AGREED } from '../support/eligibility';
 
 export const PASSWORD = 'correct horse battery staple';

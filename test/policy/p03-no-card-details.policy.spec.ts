@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { PaymentOrdersService } from '../../src/payments/orders/payment-orders.service';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { purchases, settle, signIn, testOverrides } from '../payments/support';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 

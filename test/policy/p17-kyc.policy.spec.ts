@@ -13,7 +13,7 @@ import { KycRetention } from '../../src/privacy/kyc/kyc-retention';
 import { verhoeffCheckDigit, verhoeffValid } from '../../src/privacy/kyc/verhoeff';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { signIn, testOverrides, until } from '../payments/support';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { KycView } from '../../src/privacy/kyc/kyc.schemas';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';

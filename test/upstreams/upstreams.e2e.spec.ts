@@ -10,7 +10,7 @@ import { startInferenceHarness, InferenceHarness, MODEL, PRICE, ctx } from '../i
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 import { signInEachRole, SignedIn } from '../support/role-users';
 import { TEST_REDIS_URL } from '../support/database';
-import { startVendor, VendorStandin } from './vendor-standin';
+import { startVendor, VendorStandin } from '../standins/llm-vendor/vendor-standin';
 
 /** Served only by the vendor (under another name there). */
 const VENDOR_ONLY = 'tollgate-test/vendor-only';

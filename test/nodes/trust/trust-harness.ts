@@ -17,7 +17,7 @@ import { TestConfigOverrides } from '../../support/app';
 import { Browser } from '../../support/browser';
 import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/net';
-import { ModelStandin, startModelStandin } from './model-standin';
+import { ModelStandin, startModelStandin } from '../../standins/gpu-engine/model-standin';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../../support/eligibility';
 
 export const PASSWORD = 'correct horse battery staple';
