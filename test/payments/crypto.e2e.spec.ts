@@ -10,7 +10,8 @@ import { ProjectionRunner } from '../../src/projection-runtime/projection-runner
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, signIn, standinCrypto, until } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, signIn, standinCrypto } from './support';
+import { waitFor } from '../support/eventually';
 
 /** What each scenario measured, printed at the end. */
 const measured: Record<string, unknown>[] = [];
@@ -49,7 +50,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     const jobs = app.get<PaymentJobs>(PAYMENT_JOBS);
     for (let round = 0; round < 2; round++) {
       await standin.whenWebhooksIdle();
-      await until('the payments queue to drain', async () => (await jobs.pending()) === 0);
+      await waitFor(async () => (await jobs.pending()) === 0, 10_000, 'the payments queue to drain', 20);
       await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
     }
   }

@@ -7,7 +7,8 @@ import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { razorpayClient } from '../standins/razorpay/sdk';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, signIn, testOverrides, until } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, signIn, testOverrides } from './support';
+import { waitFor } from '../support/eventually';
 
 /**
  * Top-ups end to end: the real app (PostgreSQL, Redis, BullMQ worker) against the Razorpay
@@ -295,10 +296,15 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     standin.injectFault({ kind: 'status', status: 503, times: 4, match: { method: 'GET', path: '/v1/payments' } });
     const paid = standin.pay(orderId, { outcome: 'captured', notes: {} });
     await standin.whenWebhooksIdle();
-    const failed = await until('a failed job', async () => {
-      const res = await finance.browser.get(`${t.url}/finance/payments/jobs/failed`);
-      return (res.body as { jobId: string; attemptsMade: number; failedReason: string }[]).find((j) => j.jobId === `payment-${paid.payment.id}`);
-    });
+    const failed = await waitFor(
+      async () => {
+        const res = await finance.browser.get(`${t.url}/finance/payments/jobs/failed`);
+        return (res.body as { jobId: string; attemptsMade: number; failedReason: string }[]).find((j) => j.jobId === `payment-${paid.payment.id}`);
+      },
+      10_000,
+      'a failed job',
+      20,
+    );
     expect(failed).toMatchObject({ attemptsMade: 4, failedReason: expect.stringContaining('503') });
     standin.clearFaults();
     expect((await admin.browser.post(`${t.url}/admin/payments/jobs/${failed.jobId}/retry`)).status).toBe(202);

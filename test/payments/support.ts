@@ -19,6 +19,7 @@ import { TestConfigOverrides } from '../support/app';
 import { Browser } from '../support/browser';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { AGREED } from '../support/eligibility';
+import { waitFor } from '../support/eventually';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -66,23 +67,13 @@ export function testOverrides(standin: RazorpayStandin, extra: Partial<AppConfig
   return { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', shutdownTimeoutMs: 2_000, payments: standinPayments(standin), ...extra };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Everything in flight has landed: webhooks delivered, jobs done, read models caught up (twice, since jobs can cause jobs). */
 export async function settle(app: INestApplication, standin: RazorpayStandin): Promise<void> {
   const jobs = app.get<PaymentJobs>(PAYMENT_JOBS);
   const runner = app.get<ProjectionRunner>(PROJECTION_RUNNER);
   for (let round = 0; round < 2; round++) {
     await standin.whenWebhooksIdle(10_000);
-    await until('the payments queue to drain', async () => (await jobs.pending()) === 0);
+    await waitFor(async () => (await jobs.pending()) === 0, 10_000, 'the payments queue to drain', 20);
     await runner.waitUntilCaughtUp();
   }
 }

@@ -12,11 +12,12 @@ import { maskAadhaar, maskPan, normaliseAadhaar, normalisePan } from '../../src/
 import { KycRetention } from '../../src/privacy/kyc/kyc-retention';
 import { verhoeffCheckDigit, verhoeffValid } from '../../src/privacy/kyc/verhoeff';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { signIn, testOverrides, until } from '../payments/support';
+import { signIn, testOverrides } from '../payments/support';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { KycView } from '../../src/privacy/kyc/kyc.schemas';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
+import { waitFor } from '../support/eventually';
 
 // Long enough that a loaded CI machine still reads the numbers before the window ends.
 const RETENTION_MS = 10_000;
@@ -152,7 +153,7 @@ describe('P17: identity numbers are protected and kept only as long as required'
       expect(await vault.open(subject, submittedEvent.data.aadhaar as string)).toBe(aadhaar);
 
       // ...and the worker's sweep destroys their key once KYC_RETENTION_DAYS (here 10 s) after verification have passed.
-      const shredded = await until('the KYC numbers to be shredded', async () => (await events(`kyc-${dev.accountId}`)).find((e) => e.type === 'KycNumbersShredded'), 30_000);
+      const shredded = await waitFor(async () => (await events(`kyc-${dev.accountId}`)).find((e) => e.type === 'KycNumbersShredded'), 30_000, 'the KYC numbers to be shredded', 20);
       expect(shredded.metadata.actorId).toBe('system:kyc-retention');
       expect(shredded.data.subjects).toEqual([subject]);
       expect(Date.parse(shredded.data.shreddedAt as string) - Date.parse(verified!.data.verifiedAt as string)).toBeGreaterThanOrEqual(RETENTION_MS);
