@@ -11,7 +11,7 @@ import { ctx, MODEL, PRICE } from '../inference/harness';
 import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
-import { PASSWORD, signInEachRole, SignedIn, RoleName } from '../support/role-users';
+import { PASSWORD, signInEachRole, SignedIn, RoleName } from '../support/sign-in';
 import { TestConfigOverrides } from '../support/app';
 import { buildConsole } from './build';
 import { axeViolations, horizontalOverflow, launchChromium, screenshot } from './chromium';

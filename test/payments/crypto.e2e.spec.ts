@@ -10,7 +10,8 @@ import { ProjectionRunner } from '../../src/projection-runtime/projection-runner
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, signIn, standinCrypto } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, standinCrypto } from './support';
+import { registerAndSignIn } from '../support/sign-in';
 import { waitFor } from '../support/eventually';
 
 /** What each scenario measured, printed at the end. */
@@ -32,7 +33,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     t = await startAuthApp('crypto', { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', shutdownTimeoutMs: 2_000, payments: null, crypto: standinCrypto(standin) });
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/coinbase-commerce`);
-    dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
   });
   afterAll(async () => {
     console.log(`crypto top-ups, measured:\n${measured.map((m) => JSON.stringify(m)).join('\n')}`);
@@ -241,7 +242,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     expect([tooSmall.status, tooBig.status, notCents.status, junk.status]).toEqual([400, 400, 400, 400]);
     expect(tooSmall.body.code).toBe('amount_out_of_range');
     const code = await charge('10.00');
-    const other = await signIn(app, t.url, `other-${randomUUID()}@example.com`);
+    const other = await registerAndSignIn(app, t.url, `other-${randomUUID()}@example.com`);
     expect((await other.browser.get(`${t.url}/me/payments/crypto/charges/${code}`)).status).toBe(404);
     expect((await other.browser.get(`${t.url}/me/payments/crypto/charges/not-a-code`)).status).toBe(400);
     // Razorpay is off in this app: its routes say so, crypto still works.
@@ -254,7 +255,7 @@ describe('payments: crypto top-ups off', () => {
   it('answers 404 crypto_payments_disabled on every crypto route when COINBASE_COMMERCE_API_KEY is unset', async () => {
     const t = await startAuthApp('crypto-off', { payments: null, crypto: null });
     try {
-      const dev = await signIn(t.app, t.url, `dev-${randomUUID()}@example.com`);
+      const dev = await registerAndSignIn(t.app, t.url, `dev-${randomUUID()}@example.com`);
       const create = await dev.browser.post(`${t.url}/me/payments/crypto/charges`, { amountUsd: '25.00' });
       const view = await dev.browser.get(`${t.url}/me/payments/crypto/charges/ABCD1234`);
       const hook = await fetch(`${t.url}/webhooks/coinbase-commerce`, { method: 'POST', body: '{}' });

@@ -7,7 +7,8 @@ import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { razorpayClient } from '../standins/razorpay/sdk';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, signIn, testOverrides } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, testOverrides } from './support';
+import { registerAndSignIn } from '../support/sign-in';
 import { waitFor } from '../support/eventually';
 
 /**
@@ -31,9 +32,9 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     devEmail = `dev-${randomUUID()}@example.com`;
-    dev = await signIn(app, t.url, devEmail);
-    admin = await signIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
-    finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
+    dev = await registerAndSignIn(app, t.url, devEmail);
+    admin = await registerAndSignIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
+    finance = await registerAndSignIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
     await t?.close();
@@ -253,7 +254,7 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
 
   it('disputes: the disputed amount is frozen, released when won, taken when lost; a shortfall is written off', async () => {
     const whoEmail = `disputed-${randomUUID()}@example.com`;
-    const who = await signIn(app, t.url, whoEmail);
+    const who = await registerAndSignIn(app, t.url, whoEmail);
     const won = await topUp('20.00', who);
     const lost = await topUp('30.00', who);
     const base = await credits(app, who.accountId);

@@ -1,7 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
 import { AppConfig, CryptoConfig, PaymentsConfig } from '../../src/config/config';
 import { CoinbaseStandin } from '../standins/coinbase/standin';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
@@ -14,14 +12,12 @@ import { workerContext } from '../../src/payments/reconcile/payment-reconciler';
 import { ReconciliationReport, ReconciliationReporter } from '../../src/payments/reconcile/reconciliation-report';
 import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { TestConfigOverrides } from '../support/app';
-import { Browser } from '../support/browser';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
-import { AGREED } from '../support/eligibility';
 import { waitFor } from '../support/eventually';
 
-export const PASSWORD = 'correct horse battery staple';
+export { PASSWORD } from '../support/sign-in';
 
 /** The app's payments block pointed at the stand-in; fast retries and a short job lock for tests. */
 export function standinPayments(standin: RazorpayStandin, overrides: Partial<PaymentsConfig> = {}): PaymentsConfig {
@@ -113,14 +109,6 @@ export async function reportFor(app: INestApplication, from: Date, paymentIds: s
   const report = await app.get(ReconciliationReporter).run(from.toISOString().slice(0, 10), workerContext('test-report'), { from: new Date(from.getTime() - 2_000), to });
   const found = report.discrepancies.filter((d) => paymentIds.includes(d.paymentId)).map((d) => ({ kind: d.kind, paymentId: d.paymentId }));
   return { report, found };
-}
-
-export async function signIn(app: INestApplication, url: string, email: string, roles: Role[] = []): Promise<{ accountId: string; browser: Browser }> {
-  const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
-  const browser = newBrowser();
-  const res = await browser.post(`${url}/auth/login`, { email, password: PASSWORD });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return { accountId, browser };
 }
 
 /** The app against a fresh Razorpay stand-in that delivers its webhooks to it. */

@@ -12,7 +12,8 @@ import { maskAadhaar, maskPan, normaliseAadhaar, normalisePan } from '../../src/
 import { KycRetention } from '../../src/privacy/kyc/kyc-retention';
 import { verhoeffCheckDigit, verhoeffValid } from '../../src/privacy/kyc/verhoeff';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { signIn, testOverrides } from '../payments/support';
+import { testOverrides } from '../payments/support';
+import { registerAndSignIn } from '../support/sign-in';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { KycView } from '../../src/privacy/kyc/kyc.schemas';
@@ -77,7 +78,7 @@ describe('P17: identity numbers are protected and kept only as long as required'
     const events = async (stream: string) => t.app.get<EventStore>(EVENT_STORE).readStream(stream).catch(() => []);
 
     it('refuses malformed numbers with 400 and stores nothing', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-bad-${randomUUID()}@example.com`);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-bad-${randomUUID()}@example.com`);
       const put = (body: unknown) => dev.browser.request('PUT', `${t.url}/me/kyc`, body);
       for (const [body, code] of [
         [{ pan: 'ABCXE1234F', aadhaar: '234123412346' }, 'invalid_pan'],
@@ -94,9 +95,9 @@ describe('P17: identity numbers are protected and kept only as long as required'
     });
 
     it('gates payments and API keys, seals and masks the numbers, records who verified, and shreds them after the window', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-dev-${randomUUID()}@example.com`);
-      const admin = await signIn(t.app, t.url, `kyc-admin-${randomUUID()}@example.com`, ['admin']);
-      const support = await signIn(t.app, t.url, `kyc-support-${randomUUID()}@example.com`, ['support']);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-dev-${randomUUID()}@example.com`);
+      const admin = await registerAndSignIn(t.app, t.url, `kyc-admin-${randomUUID()}@example.com`, ['admin']);
+      const support = await registerAndSignIn(t.app, t.url, `kyc-support-${randomUUID()}@example.com`, ['support']);
       const pan = freshPan();
       const aadhaar = freshAadhaar();
 
@@ -173,8 +174,8 @@ describe('P17: identity numbers are protected and kept only as long as required'
     }, 90_000);
 
     it('keeps rejected numbers for the window too, lets the person resubmit under a new key, and records the reason and actor', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-rej-${randomUUID()}@example.com`);
-      const admin = await signIn(t.app, t.url, `kyc-admin2-${randomUUID()}@example.com`, ['admin']);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-rej-${randomUUID()}@example.com`);
+      const admin = await registerAndSignIn(t.app, t.url, `kyc-admin2-${randomUUID()}@example.com`, ['admin']);
       expect((await dev.browser.request('PUT', `${t.url}/me/kyc`, { pan: freshPan(), aadhaar: freshAadhaar() })).status).toBe(200);
       expect((await admin.browser.post(`${t.url}/admin/accounts/${dev.accountId}/kyc/reject`, {})).status).toBe(400);
       expect((await admin.browser.post(`${t.url}/admin/accounts/${dev.accountId}/kyc/reject`, { reason: 'name does not match the PAN' })).status).toBe(204);
