@@ -15,7 +15,8 @@ import { REDIS } from '../../src/platform/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { TcpProxy } from '../support/tcp-proxy';
-import { bearer, ctx, FreezableProxy, randomWellFormedKey, registerDeveloper, waitFor } from './support';
+import { bearer, ctx, FreezableProxy, randomWellFormedKey, registerDeveloper } from './support';
+import { waitFor } from '../support/eventually';
 
 const REDIS_PORT = Number(new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
 

@@ -11,7 +11,8 @@ import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/project
 import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { REDIS } from '../../src/platform/redis/redis.module';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { bearer, ctx, randomWellFormedKey, registerDeveloper, startApp, waitFor } from './support';
+import { bearer, ctx, randomWellFormedKey, registerDeveloper, startApp } from './support';
+import { waitFor } from '../support/eventually';
 
 const INVALID_KEY = { type: 'invalid_request_error', param: null, code: 'invalid_api_key' };
 

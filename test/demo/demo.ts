@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole flow on one machine, printed step by step.
  * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, defaults 127.0.0.1); uses a fresh
- * database `tollgate_demo` each run. The GPU node is a SIMULATED ENGINE (test/nodes/engine-standin.ts,
+ * database `tollgate_demo` each run. The GPU node is a SIMULATED ENGINE (test/standins/gpu-engine/engine-standin.ts,
  * it answers "Hello from the engine.") behind the real node agent.
  */
 import OpenAI from 'openai';
@@ -23,8 +23,8 @@ import { createLogger } from '../../src/platform/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
 import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
-import { startEngine } from '../nodes/engine-standin';
-import { startVendor } from '../upstreams/vendor-standin';
+import { startEngine } from '../standins/gpu-engine/engine-standin';
+import { startVendor } from '../standins/llm-vendor/vendor-standin';
 import { UpstreamsService } from '../../src/upstreams/upstreams.service';
 import { UpstreamProber } from '../../src/upstreams/upstream-prober';
 import { randomUUID } from 'node:crypto';

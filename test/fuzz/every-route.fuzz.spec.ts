@@ -16,10 +16,10 @@ import { ProjectionRunner } from '../../src/platform/projection-runtime/projecti
 import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { standinCrypto, standinPayments } from '../payments/support';
-import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { eventually } from '../support/eventually';
-import { ROLE_NAMES, RoleName, signInEachRole, SignedIn, PASSWORD } from '../support/role-users';
+import { ROLE_NAMES, RoleName, signInEachRole, SignedIn, PASSWORD } from '../support/sign-in';
 import { FuzzCase, fuzzCase, Identity, Pools, Route } from './requests';
 import { Answer, judge, send } from './send';
 import { AGREED } from '../support/eligibility';

@@ -11,7 +11,7 @@ import { PricesService } from '../../src/pricing/prices.service';
 import { Position } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { TestConfigOverrides } from '../support/app';
-import { EngineStandin, startEngine } from '../nodes/engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
-import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 import { eventually } from '../support/eventually';
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 

@@ -3,7 +3,7 @@ import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
-import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 import { eventually } from '../support/eventually';
 import { MetricsListener } from '../../src/platform/observability/metrics-listener';
 

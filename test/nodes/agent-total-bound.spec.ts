@@ -5,7 +5,7 @@ import { readAgentConfig } from '../../src/node-agent/agent-config';
 import { EngineProxy } from '../../src/node-agent/engine-proxy';
 import { AGENT_DEFAULTS } from '../../src/node-agent/node-agent';
 import { createLogger } from '../../src/platform/observability/logger';
-import { AdversarialEngine, startAdversarialEngine } from './adversarial-engine';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 
 const TOKEN = `tg_node_${'a'.repeat(12)}_${'b'.repeat(32)}`;
 

@@ -7,12 +7,12 @@ import { NodeDispatcher } from '../../src/nodes/routing/node-dispatcher';
 import { NodeRegistry } from '../../src/nodes/routing/node-registry';
 import { PriceBook } from '../../src/pricing/price-book';
 import { createLogger } from '../../src/platform/observability/logger';
-import { waitFor } from '../api-keys/support';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { freePort } from '../support/net';
-import { EngineStandin, startEngine } from './engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
+import { waitFor } from '../support/eventually';
 
 const MODEL = 'test-org/llama-test:8b';
 const PASSWORD = 'correct horse battery staple';

@@ -12,6 +12,7 @@ import { resetReadModels } from '../../src/platform/projection-runtime/replay';
 import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { Projector } from '../../src/platform/projection-runtime/projector';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { waitFor } from '../support/eventually';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const logger = createLogger('silent');
@@ -131,7 +132,7 @@ describe('projection runner', () => {
 
       await proxy.cut();
       await store.append('payment-1', [ev('Captured')], 0n);
-      await waitFor(() => runner.status().retries >= 2);
+      await waitFor(() => runner.status().retries >= 2, 5_000, 'two retries', 10);
       expect(runner.status().state).toBe('retrying');
       expect(runner.status().lastError).toBeTruthy();
       expect((await runner.lag()).behind).toBe(true);
@@ -182,20 +183,12 @@ describe('projection runner', () => {
     await store.append('audit-2026-11-22', [ev('RoleGranted')], 'no_stream');
     await leader.waitUntilCaughtUp();
     standby.start();
-    await waitFor(() => standby.status().state === 'standby');
+    await waitFor(() => standby.status().state === 'standby', 5_000, 'the standby state', 10);
     await leader.stop();
-    await waitFor(() => standby.status().state === 'running');
+    await waitFor(() => standby.status().state === 'running', 5_000, 'the running state', 10);
     await store.append('audit-2026-11-22', [ev('RoleRevoked')], 0n);
     await standby.waitUntilCaughtUp();
     expect(await streamRow('audit-2026-11-22')).toMatchObject({ event_count: '2' });
     expect(await readCheckpoint(database.db, READ_MODELS_CHECKPOINT)).not.toBeNull();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

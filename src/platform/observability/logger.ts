@@ -8,7 +8,7 @@ export type { Logger };
  * Structured JSON logs. Request and event bodies are never logged: log lines carry ids and
  * metadata only, and these paths are redacted as a second line of defence.
  */
-export function createLogger(level: LogLevel, name = 'tollgate', file: string | null = null): Logger {
+export function createLogger(level: LogLevel, name = 'tollgate', file: string | null = null, stdout?: pino.DestinationStream): Logger {
   return pino(
     {
       name,
@@ -17,8 +17,8 @@ export function createLogger(level: LogLevel, name = 'tollgate', file: string | 
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'body', 'data', 'messages', 'prompt'], censor: '[redacted]' },
     },
-    // stdout unless LOG_FILE is set; a file is appended synchronously, so no line is lost on exit.
-    file ? pino.destination({ dest: file, sync: true, append: true }) : undefined,
+    // stdout (or the stream given in its place: the CLI run in-process by a test) unless LOG_FILE is set; a file is appended synchronously, so no line is lost on exit.
+    file ? pino.destination({ dest: file, sync: true, append: true }) : stdout,
   );
 }
 

@@ -4,7 +4,7 @@ import { json, readBody } from './engine-standin';
 
 /**
  * A dishonest (or merely broken) OpenAI-compatible engine, for the node-trust tests. It speaks the
- * same protocol as test/nodes/engine-standin.ts (GET /v1/models; POST chat/completions streamed and
+ * same protocol as test/standins/gpu-engine/engine-standin.ts (GET /v1/models; POST chat/completions streamed and
  * not, completions, embeddings, images) but can lie about usage, send malformed usage, return
  * more images than asked, stream a lot or slowly, and stall mid-stream with the connection open.
  * Every behaviour can be changed between requests.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from '../../../src/nodes/trust/probes/probe-prompts';
-import { json, readBody } from '../engine-standin';
+import { json, readBody } from './engine-standin';
 
 /**
  * An OpenAI-compatible engine (the protocol vLLM and llama.cpp server speak) that behaves like a

@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { json, readBody } from '../nodes/engine-standin';
+import { json, readBody } from '../gpu-engine/engine-standin';
 
 /**
  * An upstream LLM API vendor speaking the OpenAI protocol under `{url}/v1`, with the quirks the
