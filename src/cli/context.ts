@@ -5,14 +5,14 @@ import { Kysely } from 'kysely';
 import { once } from 'node:events';
 import { Pool } from 'pg';
 import { AppModule } from '../app.module';
-import { AppConfig, loadConfig } from '../config/config';
-import { createDb, createPool } from '../database/database';
-import { Database } from '../database/schema';
-import { createEventStore } from '../event-store/create-event-store';
-import { EventStore } from '../event-store/event-store.port';
+import { AppConfig, loadConfig } from '../platform/config/config';
+import { createDb, createPool } from '../platform/database/database';
+import { Database } from '../platform/database/schema';
+import { createEventStore } from '../platform/event-store/create-event-store';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { prepareDatabase } from '../bootstrap';
-import { createLogger, Logger, NestPinoLogger } from '../observability/logger';
-import { REDIS } from '../redis/redis.module';
+import { createLogger, Logger, NestPinoLogger } from '../platform/observability/logger';
+import { REDIS } from '../platform/redis/redis.module';
 
 /** What a CLI command gets: the same config, database and event store the server uses. */
 export interface CliContext {

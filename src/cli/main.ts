@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
-import { DomainError } from '../common/domain-error';
-import { ConfigError } from '../config/config';
+import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
+import { DomainError } from '../platform/http/domain-error';
+import { ConfigError } from '../platform/config/config';
 import type { CliContext } from './context';
 import { flagUsage, FlagSpec, parseFlags, UsageError } from './flags';
 import { checkGrantFlags } from './money-flags';

@@ -1,8 +1,8 @@
-import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { CreditOperationKind, CreditsEvent } from './credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from './ledger-accounts';
-import { checkPositiveAmount, formatUsd } from './money';
+import { checkPositiveAmount, formatUsd } from '../platform/money';
 import { assertBalanced, Posting, transfer } from './postings';
 
 export const REASON_MAX = 500;

@@ -1,7 +1,7 @@
-import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { PLATFORM_ACCOUNTS } from '../ledger/ledger-accounts';
-import { checkPositiveAmount, formatUsd } from '../ledger/money';
+import { checkPositiveAmount, formatUsd } from '../platform/money';
 import { assertBalanced, transfer } from '../ledger/postings';
 import { DiscrepancyData, DiscrepancyKind, MICRO_USD_PER_CENT, PaymentEvent } from './payment.events';
 

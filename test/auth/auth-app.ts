@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '../../src/config/config';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { AppConfig } from '../../src/platform/config/config';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { startTestApp, TestConfigOverrides } from '../support/app';
 import { Browser, BrowserResponse } from '../support/browser';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';

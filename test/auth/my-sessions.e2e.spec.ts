@@ -1,4 +1,4 @@
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 import { Browser } from '../support/browser';
 

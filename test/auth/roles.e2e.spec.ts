@@ -1,6 +1,6 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { Browser } from '../support/browser';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 import { AGREED } from '../support/eligibility';

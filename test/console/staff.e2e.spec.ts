@@ -1,7 +1,7 @@
 import { Browser, Page } from 'playwright-core';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { NodeAgent } from '../../src/node-agent/node-agent';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger } from '../../src/platform/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';

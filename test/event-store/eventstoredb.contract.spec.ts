@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
-import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/event-store/eventstoredb/eventstoredb.event-store';
+import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/platform/event-store/eventstoredb/eventstoredb.event-store';
 import {
   EventStoreArgumentError,
   EventStoreUnavailableError,
   StreamVersionConflictError,
-} from '../../src/event-store/event-store.errors';
-import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/event-store/event-store.port';
+} from '../../src/platform/event-store/event-store.errors';
+import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../eventstoredb/standin';
 import { eventStoreContract } from './contract';
 

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';

@@ -1,7 +1,7 @@
 import { entryPoint } from '../support/entry-point';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { TEST_REDIS_URL } from '../support/database';

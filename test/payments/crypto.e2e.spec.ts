@@ -5,8 +5,8 @@ import { cryptoChargeStream } from '../../src/payments/crypto/crypto-charge.even
 import { CryptoReconciler } from '../../src/payments/crypto/crypto-reconciler';
 import { PAYMENT_JOBS } from '../../src/payments/payments.tokens';
 import { PaymentJobs } from '../../src/payments/queue/payment-jobs';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
 import { Browser } from '../support/browser';

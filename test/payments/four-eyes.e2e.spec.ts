@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { formatUsd } from '../../src/ledger/money';
+import { formatUsd } from '../../src/platform/money';
 import { AuthTestApp } from '../auth/auth-app';
 import { razorpayClient } from '../razorpay/sdk';
 import { RazorpayStandin } from '../razorpay/standin';

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { unavailable } from '../../src/common/domain-error';
+import { unavailable } from '../../src/platform/http/domain-error';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment.decide';
@@ -93,7 +93,7 @@ describe('payments: every failure point of a refund leaves the balance and the t
     expect([res.status, res.body.code]).toEqual([409, 'too_many_refunds']);
     await expectBalance('count cap', accountId, 5_000_000n - BigInt(MAX_REFUNDS_PER_ORDER) * 10_000n);
     expect(await refundsAtRazorpay(paymentId)).toHaveLength(MAX_REFUNDS_PER_ORDER);
-  });
+  }, 90_000);
 
   it('the request cannot be recorded (event store down): nothing is taken', async () => {
     const { accountId, paymentId } = await paidDeveloper('25.00');

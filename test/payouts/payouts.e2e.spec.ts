@@ -1,14 +1,14 @@
 import { sharedSmtpSink } from '../support/smtp-sink';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { PaymentCredits } from '../../src/payments/payment-credits';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { payoutStream } from '../../src/payouts/payout.events';
 import { payoutsProjection } from '../../projections/payouts.projection';
 import { ledgerProjection } from '../../projections/ledger.projection';

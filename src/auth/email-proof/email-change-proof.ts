@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { AccountsService, now } from '../../accounts/accounts.service';
-import { DomainError, invalid } from '../../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { AccountsService } from '../../accounts/accounts.service';
+import { now } from '../../platform/clock';
+import { DomainError, invalid } from '../../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { emailChangeProofMail, emailInUseMail } from '../../notifications/templates/email-change';
-import { REDIS } from '../../redis/redis.module';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { REDIS } from '../../platform/redis/redis.module';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { EMAIL_CHANGE_PAGE } from './confirm-page';
 import { SignedLinks } from './signed-link';
 

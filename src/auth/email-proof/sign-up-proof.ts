@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { AccountsService, now } from '../../accounts/accounts.service';
-import { invalid, DomainError } from '../../common/domain-error';
+import { AccountsService } from '../../accounts/accounts.service';
+import { now } from '../../platform/clock';
+import { invalid, DomainError } from '../../platform/http/domain-error';
 import { Attestation } from '../../accounts/account.decide';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { EligibilityInput } from '../../legal/eligibility';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { accountExistsMail } from '../../notifications/templates/account-exists';
 import { emailProofMail } from '../../notifications/templates/email-proof';
-import { REDIS } from '../../redis/redis.module';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { REDIS } from '../../platform/redis/redis.module';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { SIGN_UP_PAGE } from './confirm-page';
 import { SignedLinks } from './signed-link';
 

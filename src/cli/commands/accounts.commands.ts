@@ -1,7 +1,8 @@
 import { Role } from '../../accounts/account.events';
-import { AccountsService, now } from '../../accounts/accounts.service';
-import { notFound } from '../../common/domain-error';
-import { CommandContext } from '../../event-sourcing/decider';
+import { AccountsService } from '../../accounts/accounts.service';
+import { now } from '../../platform/clock';
+import { notFound } from '../../platform/http/domain-error';
+import { CommandContext } from '../../platform/event-sourcing/decider';
 import { CliContext } from '../context';
 import { assignableRole, knownRole } from '../roles';
 

@@ -1,5 +1,5 @@
 import { CreditsService } from '../../ledger/credits.service';
-import { formatUsd, parseUsd } from '../../ledger/money';
+import { formatUsd, parseUsd } from '../../platform/money';
 import { CliContext } from '../context';
 import { accountIdByEmail, accountsService, cliContext } from './accounts.commands';
 

@@ -1,8 +1,8 @@
 import { projectors } from '../../../projections';
-import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../projection-runtime/leader-lock';
-import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../projection-runtime/replay';
-import { verifyProjections } from '../../projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../platform/projection-runtime/checkpoint';
+import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
+import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../platform/projection-runtime/replay';
+import { verifyProjections } from '../../platform/projection-runtime/verify';
 import { CliContext } from '../context';
 
 const PROGRESS_EVERY = 10_000;

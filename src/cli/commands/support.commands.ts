@@ -1,5 +1,5 @@
-import { instantOf } from '../../common/dates';
-import { notFound } from '../../common/domain-error';
+import { instantOf } from '../../platform/http/dates';
+import { notFound } from '../../platform/http/domain-error';
 import { AccountHistory } from '../../support/account-history';
 import { emailOwner } from '../audit';
 import { CliContext } from '../context';

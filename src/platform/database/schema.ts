@@ -2,7 +2,7 @@ import { ColumnType, Generated } from 'kysely';
 
 /**
  * Kysely types for every table. The event store's own table is written with raw SQL
- * (src/event-store/postgres) and is described here only for reads from tooling.
+ * (src/platform/event-store/postgres) and is described here only for reads from tooling.
  */
 export interface EventsTable {
   global_position: Generated<string>;
@@ -176,7 +176,7 @@ export interface UpstreamCostsTable {
   set_at: Date;
 }
 
-/** Not a read model: the vendor key sealed under APP_SECRET (src/security/sealing.ts). */
+/** Not a read model: the vendor key sealed under APP_SECRET (src/platform/security/sealing.ts). */
 export interface UpstreamCredentialsTable {
   upstream_id: string;
   key_version: number;

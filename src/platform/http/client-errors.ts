@@ -1,6 +1,6 @@
 import { Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { openAiErrorOf } from '../inference/openai-errors';
+import { openAiErrorOf } from './openai-errors';
 import { isOpenAiPath, problem } from './problem-details.filter';
 
 type ClientError = Error & { code?: string; rawPacket?: Buffer };

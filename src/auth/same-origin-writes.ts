@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { problem } from '../common/problem-details.filter';
-import { readCookie, REFRESH_COOKIE, SESSION_COOKIE } from '../auth/session.cookies';
+import { problem } from '../platform/http/problem-details.filter';
+import { readCookie, REFRESH_COOKIE, SESSION_COOKIE } from './session.cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -6,7 +6,7 @@ import { STATUS_BY_KIND } from './error-status';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';
-import { openAiErrorOf, sendOpenAiError } from '../inference/openai-errors';
+import { openAiErrorOf, sendOpenAiError } from './openai-errors';
 
 export interface Mapped {
   status: number;

@@ -17,7 +17,7 @@ export type SecretPurpose =
   | 'email-change-proof'
   // The one-click unsubscribe link of an optional mail (account + category).
   | 'unsubscribe'
-  // Upstream API vendors' keys, sealed at rest (AES-256-GCM; src/security/sealing.ts).
+  // Upstream API vendors' keys, sealed at rest (AES-256-GCM; src/platform/security/sealing.ts).
   | 'upstream-key-seal';
 
 /** One master secret, one independent key per purpose (HKDF-SHA-256), so no key serves two uses. */

@@ -1,7 +1,5 @@
 import { Global, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { razorpayOutcomes } from '../payments/razorpay/razorpay-gateway';
 import { GatewayMetrics } from './gateway-metrics';
 import { createLogger } from './logger';
 import { Metrics } from './metrics';
@@ -21,17 +19,7 @@ import { RequestLoggingMiddleware } from './request-logging.middleware';
   exports: [LOGGER, METRICS, MetricsListener, GatewayMetrics],
 })
 export class ObservabilityModule implements NestModule, OnApplicationShutdown {
-  constructor(@Inject(MetricsListener) private readonly listener: MetricsListener, @Inject(METRICS) metrics: Metrics) {
-    new Gauge({
-      name: 'tollgate_razorpay_calls',
-      help: 'Razorpay API calls of this process since start, by outcome: ok, refused (an error answer) or failed (no answer, 5xx or 429)',
-      labelNames: ['outcome'],
-      registers: [metrics.registry],
-      collect() {
-        for (const [outcome, n] of Object.entries(razorpayOutcomes)) this.set({ outcome }, n);
-      },
-    });
-  }
+  constructor(@Inject(MetricsListener) private readonly listener: MetricsListener) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.listener.close();

@@ -1,5 +1,5 @@
 import { Kysely, Migrator } from 'kysely';
-import { migrations } from '../../migrations';
+import { migrations } from '../../../migrations';
 import { Database } from './schema';
 
 export interface MigrationReport {

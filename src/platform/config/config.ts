@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
-import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../ledger/money';
-import { parseShareOverrides, RevenueSplitRules } from '../ledger/revenue-split';
-import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from '../nodes/trust/counting/tokenizer-mapping';
+import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../money';
+import { parseShareOverrides, RevenueSplitRules } from './revenue-split-settings';
+import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from './tokenizer-settings';
 
 /**
  * Configuration is read from the environment exactly once, at boot, into a typed object.
@@ -89,7 +89,7 @@ export interface LegalConfig {
   noticeSweepIntervalMs: number;
 }
 
-/** What every request body must be (src/common/request-text.ts, the /v1 gateway's reader). */
+/** What every request body must be (src/platform/http/request-text.ts, the /v1 gateway's reader). */
 export interface MailConfig {
   /** null: no SMTP relay (mails go to `dir`, or only a metadata log line when that is null too). */
   smtpUrl: string | null;

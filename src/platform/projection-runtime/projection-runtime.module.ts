@@ -1,8 +1,7 @@
-import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { Gauge } from 'prom-client';
-import { projectors } from '../../projections';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { KYSELY, PG_POOL } from '../database/database.module';
 import { Database } from '../database/schema';
@@ -11,22 +10,31 @@ import { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { LOGGER, METRICS } from '../observability/tokens';
 import { ProjectionRunner } from './projection-runner';
+import { Projector } from './projector';
 
 export const PROJECTION_RUNNER = Symbol('ProjectionRunner');
 
-/** Runs the read-model projections in worker processes (`npm start` and `start:worker`). */
-@Module({
-  providers: [
-    {
-      provide: PROJECTION_RUNNER,
-      inject: [KYSELY, PG_POOL, EVENT_STORE, LOGGER, APP_CONFIG],
-      useFactory: (db: Kysely<Database>, pool: Pool, store: EventStore, logger: Logger, config: AppConfig) =>
-        new ProjectionRunner(db, pool, store, projectors, logger.child({ component: 'projections' }), { batchMax: config.projectionBatchMax }),
-    },
-  ],
-  exports: [PROJECTION_RUNNER],
-})
+/**
+ * Runs the read-model projections in worker processes (`npm start` and `start:worker`). The
+ * projectors are given by the composition root (src/read-models.ts): the runtime knows no module.
+ */
+@Module({})
 export class ProjectionRuntimeModule implements OnApplicationBootstrap, OnModuleDestroy {
+  static forRoot(projectors: readonly Projector[]): DynamicModule {
+    return {
+      module: ProjectionRuntimeModule,
+      providers: [
+        {
+          provide: PROJECTION_RUNNER,
+          inject: [KYSELY, PG_POOL, EVENT_STORE, LOGGER, APP_CONFIG],
+          useFactory: (db: Kysely<Database>, pool: Pool, store: EventStore, logger: Logger, config: AppConfig) =>
+            new ProjectionRunner(db, pool, store, projectors, logger.child({ component: 'projections' }), { batchMax: config.projectionBatchMax }),
+        },
+      ],
+      exports: [PROJECTION_RUNNER],
+    };
+  }
+
   constructor(
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(METRICS) metrics: Metrics,
