@@ -1,10 +1,10 @@
 import { Transaction } from 'kysely';
-import { Database } from '../src/database/schema';
-import { RecordedEvent } from '../src/event-store/event-store.port';
+import { Database } from '../src/platform/database/schema';
+import { RecordedEvent } from '../src/platform/event-store/event-store.port';
 import { CREDITS_STREAM_PREFIX } from '../src/ledger/credits.events';
 import { PAYMENT_STREAM_PREFIX } from '../src/payments/payment.events';
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 
 const REQUESTED = new Set(['CreditOperationRequested', 'RefundApprovalRequested']);
 const DECIDED = new Set(['CreditsGranted', 'CreditsCorrected', 'CreditOperationRejected', 'RefundApproved', 'RefundApprovalRejected']);

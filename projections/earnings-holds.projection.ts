@@ -1,8 +1,8 @@
 import { Transaction } from 'kysely';
-import { Database } from '../src/database/schema';
-import { RecordedEvent } from '../src/event-store/event-store.port';
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { Database } from '../src/platform/database/schema';
+import { RecordedEvent } from '../src/platform/event-store/event-store.port';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 import { PayoutEvent } from '../src/payouts/payout.events';
 import { actor, time } from './payouts.projection';
 

@@ -1,4 +1,4 @@
-import { Projector } from '../src/projection-runtime/projector';
+import { Projector } from '../src/platform/projection-runtime/projector';
 import { accountsProjection } from './accounts.projection';
 import { apiKeysProjection } from './api-keys.projection';
 import { approvalsProjection } from './approvals.projection';

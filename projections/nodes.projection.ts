@@ -1,8 +1,8 @@
 import { Transaction } from 'kysely';
-import { Database, NodesTable } from '../src/database/schema';
-import { RecordedEvent } from '../src/event-store/event-store.port';
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { Database, NodesTable } from '../src/platform/database/schema';
+import { RecordedEvent } from '../src/platform/event-store/event-store.port';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 import { NodeEvent } from '../src/nodes/node.events';
 
 /**

@@ -1,10 +1,10 @@
 import { Insertable, Transaction, Updateable } from 'kysely';
-import { Database, PaymentsTable } from '../src/database/schema';
-import { JsonObject, RecordedEvent } from '../src/event-store/event-store.port';
+import { Database, PaymentsTable } from '../src/platform/database/schema';
+import { JsonObject, RecordedEvent } from '../src/platform/event-store/event-store.port';
 import { CREDITS_STREAM_PREFIX } from '../src/ledger/credits.events';
 import { PAYMENT_STREAM_PREFIX, RECONCILIATION_STREAM_PREFIX } from '../src/payments/payment.events';
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 
 const DISPUTE_EVENTS = new Set(['DisputeFundsFrozen', 'DisputeFundsReleased', 'DisputeLost']);
 const text = (value: unknown, max = 200): string | null => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null);

@@ -1,5 +1,5 @@
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 import { PriceEvent } from '../src/pricing/price.events';
 
 const DIGITS = /^\d{1,18}$/;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { hasStrings } from '../src/projection-runtime/event-shape';
-import { Projector } from '../src/projection-runtime/projector';
+import { hasStrings } from '../src/platform/projection-runtime/event-shape';
+import { Projector } from '../src/platform/projection-runtime/projector';
 import { UPSTREAM_STREAM_PREFIX, UpstreamEvent } from '../src/upstreams/upstream.events';
 
 const DIGITS = /^\d{1,18}$/;

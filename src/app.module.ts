@@ -6,18 +6,18 @@ import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
-import { IdParamPipe } from './common/id-param.pipe';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
-import { AppConfig } from './config/config';
-import { ConfigModule } from './config/config.module';
+import { IdParamPipe } from './platform/http/id-param.pipe';
+import { ProblemDetailsFilter } from './platform/http/problem-details.filter';
+import { AppConfig } from './platform/config/config';
+import { ConfigModule } from './platform/config/config.module';
 import { DashboardsModule } from './dashboards/dashboards.module';
-import { DatabaseModule } from './database/database.module';
-import { EventStoreModule } from './event-store/event-store.module';
-import { HealthModule } from './health/health.module';
+import { DatabaseModule } from './platform/database/database.module';
+import { EventStoreModule } from './platform/event-store/event-store.module';
+import { HealthModule } from './platform/health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
-import { WorkerMetricsModule } from './observability/worker-metrics.module';
+import { WorkerMetricsModule } from './platform/observability/worker-metrics.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { MailHttpModule } from './notifications/http/admin-mail.controller';
@@ -38,7 +38,7 @@ import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
 import { MeteringModule } from './metering/metering.module';
 import { UsageRecoveryModule, UsageRecoverySweepModule } from './metering/usage-recovery.module';
-import { ObservabilityModule } from './observability/observability.module';
+import { ObservabilityModule } from './platform/observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
 import { PaymentsWorkerModule } from './payments/payments-worker.module';
 import { PayoutsHttpModule } from './payouts/http/payouts-http.module';
@@ -50,10 +50,11 @@ import { KycHttpModule } from './privacy/kyc/kyc-http.module';
 import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
 import { LegalHttpModule } from './legal/http/legal-http.module';
 import { PolicyNoticeWorkerModule } from './legal/policy-notice-worker.module';
-import { ProjectionRuntimeModule } from './projection-runtime/projection-runtime.module';
-import { RedisModule } from './redis/redis.module';
-import { SecurityModule } from './security/security.module';
+import { ProjectionRuntimeModule } from './platform/projection-runtime/projection-runtime.module';
+import { RedisModule } from './platform/redis/redis.module';
+import { SecurityModule } from './platform/security/security.module';
 import { SupportModule } from './support/support.module';
+import { projectors } from '../projections';
 
 /**
  * api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`).
@@ -88,7 +89,7 @@ export class AppModule {
     const workers =
       role === 'all' || role === 'worker'
         ? [
-            ProjectionRuntimeModule,
+            ProjectionRuntimeModule.forRoot(projectors),
             LedgerWorkerModule,
             PaymentsWorkerModule,
             MailWorkerModule,

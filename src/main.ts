@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { ProcessRole } from './app.module';
 import { createApp, installShutdown } from './bootstrap';
-import { ConfigError, loadConfig } from './config/config';
-import { eventStoreKind } from './event-store/create-event-store';
-import { createLogger } from './observability/logger';
+import { ConfigError, loadConfig } from './platform/config/config';
+import { eventStoreKind } from './platform/event-store/create-event-store';
+import { createLogger } from './platform/observability/logger';
 
 const ROLES: ProcessRole[] = ['all', 'api', 'worker'];
 

@@ -1,6 +1,6 @@
-import { CommandContext } from '../event-sourcing/decider';
-import { handleCommand } from '../event-sourcing/command-handler';
-import { EventStore } from '../event-store/event-store.port';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { handleCommand } from '../platform/event-sourcing/command-handler';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { AccountCommand, accountDecider } from './account.decide';
 import { accountStream } from './account.events';
 

@@ -1,5 +1,5 @@
-import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { AccountEvent, DeletionChannel, Role, ROLES, SignInMethod } from './account.events';
 
 export interface AccountState {

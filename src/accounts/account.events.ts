@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 export const ROLES = ['developer', 'provider', 'finance', 'support', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,17 +1,18 @@
+import { now } from '../platform/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
-import { conflict, DomainError, forbidden, invalid, notFound, unauthorized } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
-import { CommandContext } from '../event-sourcing/decider';
-import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { conflict, DomainError, forbidden, invalid, notFound, unauthorized } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { publishKeyInvalidation } from '../api-keys/key-invalidation';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { REDIS } from '../redis/redis.module';
-import { SECRETS, Secrets } from '../security/secrets';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../platform/personal-data/personal-data.vault';
+import { REDIS } from '../platform/redis/redis.module';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 import { AccountCommand, accountDecider, AccountState } from './account.decide';
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
 import { EligibilityInput } from '../legal/eligibility';
@@ -57,7 +58,6 @@ export interface AccountView {
   restrictedAt: string | null;
 }
 
-export const now = () => new Date().toISOString();
 
 /**
  * Accounts and sign-in identities: an account's records, sign-up and sign-in, suspension, deletion and

@@ -1,5 +1,5 @@
-import { StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
-import { EventStore } from '../event-store/event-store.port';
+import { StreamNotFoundError, StreamVersionConflictError } from '../platform/event-store/event-store.errors';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { randomUUID } from 'node:crypto';
 
 /**

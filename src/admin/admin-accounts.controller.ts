@@ -7,7 +7,7 @@ import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { RoleRoutes } from '../auth/role-routes.decorator';
 import { Roles } from '../auth/roles.decorator';
-import { objectBody, requiredString } from '../common/request-body';
+import { objectBody, requiredString } from '../platform/http/request-body';
 import { AccountViewDto } from '../me/me.dto';
 import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
 import { GrantRoleBody, SuspendBody } from './admin.dto';

@@ -11,7 +11,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KEY_REFUSAL_ERRORS, OpenAiError, sendOpenAiError } from '../inference/openai-errors';
+import { OpenAiError, sendOpenAiError } from '../platform/http/openai-errors';
+import { KEY_REFUSAL_ERRORS } from './key-refusal-errors';
 import { ApiKeyAuthenticator, AuthenticatedKey, KeyCheck, KeyRefusal } from './api-key-authenticator';
 
 const AUTHENTICATED_KEY = Symbol('authenticatedKey');

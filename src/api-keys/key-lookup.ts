@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { loadAggregate } from '../event-sourcing/command-handler';
-import { EventStore } from '../event-store/event-store.port';
+import { loadAggregate } from '../platform/event-sourcing/command-handler';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { apiKeyDecider } from './api-key.decide';
 import { apiKeyStream } from './api-key.events';
 import { RESTRICTED_ACCOUNT_PREFIX, REVOKED_KEY_PREFIX, SUSPENDED_ACCOUNT_PREFIX } from './key-invalidation';

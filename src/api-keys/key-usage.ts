@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { Database } from '../database/schema';
+import { Database } from '../platform/database/schema';
 
 /** A key's "last used" as the hot path sees it; lives on the cache entry so a hit writes one field. */
 export interface UsageSlot {

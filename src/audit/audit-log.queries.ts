@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
-import { invalid } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
+import { invalid } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 import { Page, pageSize } from '../ledger/ledger.queries';
 
 export interface AuditLogFilter {

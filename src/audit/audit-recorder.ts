@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore } from '../event-store/event-store.port';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { auditStream, AuditEvent, StaffActionRecorded } from './audit.events';
 
 /**

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 /** What came of an action: the HTTP status (or the CLI exit code) and a stable code ('ok' or the error's code). */
 export type ActionOutcome = { status: number | null; exitCode: number | null; code: string };

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { Role } from '../accounts/account.events';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { SECRETS, Secrets } from '../security/secrets';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 
 export const ACCESS_TOKEN_ISSUER = 'tollgate';
 export const ACCESS_TOKEN_AUDIENCE = 'tollgate-dashboard';

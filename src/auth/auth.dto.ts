@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../accounts/password';
 
-/** OpenAPI shapes only: bodies are read and checked by src/common/request-body.ts. */
+/** OpenAPI shapes only: bodies are read and checked by src/platform/http/request-body.ts. */
 export class RegisterBody {
   @ApiProperty({ example: 'ada@example.com', maxLength: 320 })
   email!: string;

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
-import { AppConfig } from '../config/config';
+import { AppConfig } from '../platform/config/config';
 import { GoogleStateStore } from './google-state.store';
 import { GoogleController } from './google.controller';
 import { GoogleStrategy } from './google.strategy';

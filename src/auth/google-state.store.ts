@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import Redis from 'ioredis';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { REDIS } from '../redis/redis.module';
+import { REDIS } from '../platform/redis/redis.module';
 import { readCookie } from './session.cookies';
 
 /**

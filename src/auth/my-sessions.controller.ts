@@ -2,9 +2,9 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } f
 import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 import { commandContext } from './command-context';
 import { CurrentPrincipal, SessionPrincipal } from './principal';
 import { clearSessionCookies, SESSION_COOKIE } from './session.cookies';

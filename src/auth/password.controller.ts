@@ -2,8 +2,8 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res,
 import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
-import { objectBody, optionalString, requiredString } from '../common/request-body';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { objectBody, optionalString, requiredString } from '../platform/http/request-body';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { ELIGIBILITY_FIELDS, readEligibility } from '../legal/eligibility';
 import { ConfirmSignUpBody, LoginBody, RegisterBody, SessionResponse, SignUpStartedResponse } from './auth.dto';
 import { confirmPage, SIGN_UP_PAGE } from './email-proof/confirm-page';

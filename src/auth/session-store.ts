@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { SignInMethod } from '../accounts/account.events';
-import { REDIS } from '../redis/redis.module';
+import { REDIS } from '../platform/redis/redis.module';
 
 /**
  * Sessions in Redis, one hash per session with the session lifetime as its TTL:

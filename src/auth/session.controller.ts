@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { SessionResponse } from './auth.dto';
 import { bearerToken, clearSessionCookies, readCookie, REFRESH_COOKIE, SESSION_COOKIE } from './session.cookies';
 import { sendSession } from './session.response';

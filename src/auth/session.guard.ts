@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
-import { forbidden, unauthorized } from '../common/domain-error';
+import { forbidden, unauthorized } from '../platform/http/domain-error';
 import { SessionPrincipal } from './principal';
 import { SESSION_STRATEGY } from './session.strategy';
 

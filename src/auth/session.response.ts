@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { AppConfig } from '../config/config';
+import { AppConfig } from '../platform/config/config';
 import { setSessionCookies } from './session.cookies';
 import { IssuedSession } from './sessions.service';
 import { SessionResponse } from './auth.dto';

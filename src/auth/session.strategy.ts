@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { SECRETS, Secrets } from '../security/secrets';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from './access-tokens';
 import { SessionPrincipal } from './principal';
 import { readCookie, SESSION_COOKIE } from './session.cookies';

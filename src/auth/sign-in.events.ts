@@ -1,5 +1,5 @@
 import { SignInMethod } from '../accounts/account.events';
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 /**
  * Stream `signins-{accountId}`: one SignedIn per successful sign-in (policy P16). The IP and

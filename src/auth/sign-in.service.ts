@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { now } from '../accounts/accounts.service';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { now } from '../platform/clock';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../platform/personal-data/personal-data.vault';
 import { CreditsService } from '../ledger/credits.service';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 import { SignInMethod } from '../accounts/account.events';
 import { ClientInfo } from './client-info';
 import { SignInResult } from './principal';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { REDIS } from '../redis/redis.module';
-import { SECRETS, Secrets } from '../security/secrets';
+import { DomainError } from '../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { REDIS } from '../platform/redis/redis.module';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 
 /**
  * Failed password attempts, counted in fixed windows per subject (an account's email, or an

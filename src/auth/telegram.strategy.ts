@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { AccountsService } from '../accounts/accounts.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { SignInResult } from './principal';
 import { TELEGRAM_STRATEGY } from './sign-in.guard';
 import { verifyTelegramLogin } from './telegram-login';

@@ -1,8 +1,9 @@
-import { normalizeEmail, now } from '../accounts/accounts.service';
+import { normalizeEmail } from '../accounts/accounts.service';
+import { now } from '../platform/clock';
 import { identityOwner } from '../accounts/identity';
 import { recordStaffAction } from '../audit/audit-recorder';
 import { safeQuery } from '../audit/safe-values';
-import { Secrets } from '../security/secrets';
+import { Secrets } from '../platform/security/secrets';
 import { CLI_ACTOR } from './commands/accounts.commands';
 import type { CliContext } from './context';
 

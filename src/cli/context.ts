@@ -5,14 +5,15 @@ import { Kysely } from 'kysely';
 import { once } from 'node:events';
 import { Pool } from 'pg';
 import { AppModule } from '../app.module';
-import { AppConfig, loadConfig } from '../config/config';
-import { createDb, createPool } from '../database/database';
-import { Database } from '../database/schema';
-import { createEventStore } from '../event-store/create-event-store';
-import { EventStore } from '../event-store/event-store.port';
+import { AppConfig, loadConfig } from '../platform/config/config';
+import { createDb, createPool } from '../platform/database/database';
+import { Database } from '../platform/database/schema';
+import { createEventStore } from '../platform/event-store/create-event-store';
+import { EventStore } from '../platform/event-store/event-store.port';
 import { prepareDatabase } from '../bootstrap';
-import { createLogger, Logger, NestPinoLogger } from '../observability/logger';
-import { REDIS } from '../redis/redis.module';
+import { createLogger, Logger, NestPinoLogger } from '../platform/observability/logger';
+import { REDIS } from '../platform/redis/redis.module';
+import { CliIo, processIo } from './io';
 
 /** What a CLI command gets: the same config, database and event store the server uses. */
 export interface CliContext {
@@ -23,6 +24,10 @@ export interface CliContext {
   store: EventStore;
   /** Migrations applied when the context opened. */
   migrationsApplied: string[];
+  /** A line of the command's result on stdout. */
+  out(line: string): void;
+  /** A line on stderr: errors, and metadata kept off stdout so it stays machine-readable. */
+  err(line: string): void;
   /** Progress for long work goes to stderr, so stdout stays machine-readable. */
   progress(message: string): void;
   /**
@@ -44,9 +49,9 @@ async function redisReady(redis: Redis): Promise<void> {
   });
 }
 
-export async function openContext(): Promise<CliContext & { close(): Promise<void> }> {
-  const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+export async function openContext(io: CliIo = processIo): Promise<CliContext & { close(): Promise<void> }> {
+  const config = loadConfig(io.env);
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, undefined, null, io === processIo ? undefined : { write: io.stdout });
   const migrationsApplied = await prepareDatabase(config, logger);
   const pool = createPool(config.databaseUrl, 4);
   const db = createDb(pool);
@@ -59,7 +64,9 @@ export async function openContext(): Promise<CliContext & { close(): Promise<voi
     db,
     store,
     migrationsApplied,
-    progress: (message) => process.stderr.write(`${message}\n`),
+    out: (line) => io.stdout(`${line}\n`),
+    err: (line) => io.stderr(`${line}\n`),
+    progress: (message) => io.stderr(`${message}\n`),
     services() {
       app ??= NestFactory.createApplicationContext(AppModule.register(config, 'cli'), {
         logger: new NestPinoLogger(logger.child({ component: 'nest' })),

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
-import { DomainError } from '../common/domain-error';
-import { ConfigError } from '../config/config';
+import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
+import { DomainError } from '../platform/http/domain-error';
+import { ConfigError } from '../platform/config/config';
 import type { CliContext } from './context';
+import { CliIo, processIo } from './io';
 import { flagUsage, FlagSpec, parseFlags, UsageError } from './flags';
 import { checkGrantFlags } from './money-flags';
 import { assignableRole, knownRole } from './roles';
@@ -45,7 +46,7 @@ const nodes = () => import('./commands/nodes.commands');
 const node: FlagSpec = { name: 'node', required: true, value: '<node id>' };
 
 const COMMANDS: Record<string, Command> = {
-  migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (console.log(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
+  migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (ctx.out(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
   'projections:rebuild': { help: 'truncate every read model and replay all events', flags: [], load: async () => (await projections()).rebuildProjections },
   'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', flags: [], load: async () => (await projections()).verifyProjectionsCommand },
   'retention:run': { help: 'run one retention sweep now: summarise and remove old usage detail, remove old sign-ins', flags: [], load: async () => (await import('./commands/retention.commands')).runRetention },
@@ -126,16 +127,32 @@ function usage(): string {
   return `usage: npm run cli -- <command> [flags]\n\ncommands:\n${lines.join('\n')}`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command and answers its exit code; `io` is where it reads its environment and writes
+ * stdout and stderr (the entry point below passes the process's own, the tests their own).
+ */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const failed = { audit: false };
+  try {
+    const code = await main(argv, io, failed);
+    return failed.audit ? 3 : code;
+  } catch (err) {
+    const e = err as Error;
+    io.stderr(`${err instanceof ConfigError ? e.message : `${e.name}: ${e.message}`}\n`);
+    return 1;
+  }
+}
+
+async function main(argv: string[], io: CliIo, failed: { audit: boolean }): Promise<number> {
   const [commandName, ...args] = argv;
   const command = commandName ? COMMANDS[commandName] : undefined;
   if (!command) {
-    if (commandName && commandName !== 'help') console.error(`error: unknown command "${commandName}"\n`);
-    console.error(usage());
+    if (commandName && commandName !== 'help') io.stderr(`error: unknown command "${commandName}"\n\n`);
+    io.stderr(`${usage()}\n`);
     return commandName && commandName !== 'help' ? 2 : 0;
   }
   const usageError = (err: UsageError) => {
-    console.error(`error: ${err.message}\nusage: npm run cli -- ${commandName} ${flagUsage(command.flags)}`);
+    io.stderr(`error: ${err.message}\nusage: npm run cli -- ${commandName} ${flagUsage(command.flags)}\n`);
     return 2;
   };
   let flags: Record<string, string>;
@@ -147,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const run = await command.load();
-  const ctx = await (await import('./context')).openContext(); // migrates on open, which is all `migrate` needs
+  const ctx = await (await import('./context')).openContext(io); // migrates on open, which is all `migrate` needs
   let exitCode = 1;
   let code = 'internal_error';
   try {
@@ -160,31 +177,26 @@ async function main(argv: string[]): Promise<number> {
       return (exitCode = usageError(err));
     }
     if (err instanceof DomainError) {
-      console.error(`error: ${err.code}: ${err.message}`);
+      ctx.err(`error: ${err.code}: ${err.message}`);
       code = err.code;
       return (exitCode = 1);
     }
     throw err;
   } finally {
-    await audit(ctx, commandName, flags, exitCode, code);
+    failed.audit = !(await audit(ctx, commandName, flags, exitCode, code));
     await ctx.close();
   }
 }
 
-/** Every command is in the audit log (P11); a command whose record cannot be written fails loudly. */
-async function audit(ctx: import('./context').CliContext, commandName: string, flags: Record<string, string>, exitCode: number, code: string): Promise<void> {
+/** Every command is in the audit log (P11); a command whose record cannot be written fails loudly (exit 3). */
+async function audit(ctx: import('./context').CliContext, commandName: string, flags: Record<string, string>, exitCode: number, code: string): Promise<boolean> {
   try {
     await (await import('./audit')).recordCliCommand(ctx, commandName, flags, exitCode, code);
+    return true;
   } catch (err) {
-    console.error(`error: the command could not be recorded in the audit log: ${(err as Error).message}`);
-    process.exitCode = 3;
+    ctx.err(`error: the command could not be recorded in the audit log: ${(err as Error).message}`);
+    return false;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(process.exitCode === 3 ? 3 : code),
-  (err: Error) => {
-    console.error(err instanceof ConfigError ? err.message : `${err.name}: ${err.message}`);
-    process.exit(1);
-  },
-);
+if (require.main === module) runCli(process.argv.slice(2), processIo).then((code) => process.exit(code));

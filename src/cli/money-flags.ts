@@ -1,4 +1,4 @@
-import { parseUsd } from '../ledger/money';
+import { parseUsd } from '../platform/money';
 import { UsageError } from './flags';
 
 /** Checked before anything connects, like the other flag checks. */

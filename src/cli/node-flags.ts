@@ -1,4 +1,4 @@
-import { DATE_RANGE_TEXT, instantOf } from '../common/dates';
+import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
 import type { ServedModel } from '../nodes/node.events';
 import { parseUsdToMicro } from '../pricing/usd';
 import { UsageError } from './flags';

@@ -2,8 +2,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppConfig } from '../config/config';
-import { Logger } from '../observability/logger';
+import { AppConfig } from '../platform/config/config';
+import { Logger } from '../platform/observability/logger';
 import { consoleCsp } from './console.csp';
 
 /** Where the console is served: same origin as the API, so the HttpOnly session cookie is its only credential. */

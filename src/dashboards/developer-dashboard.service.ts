@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
-import { formatUsd } from '../ledger/money';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
+import { formatUsd } from '../platform/money';
 import { CreditSpending } from '../ledger/spending/credit-spending';
 import { Period, periodEnd, periodStart } from './period';
 import { UsageQueries } from './usage.queries';

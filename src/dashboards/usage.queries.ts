@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, RawBuilder, sql } from 'kysely';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 import { emptyHistogram, Histogram, LATENCY_BUCKETS } from '../metering/usage-summary';
 import { Period } from './period';
 

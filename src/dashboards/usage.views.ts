@@ -1,4 +1,4 @@
-import { formatUsd } from '../ledger/money';
+import { formatUsd } from '../platform/money';
 import { LATENCY_BOUNDS_MS, percentile } from '../metering/usage-summary';
 import { UsageAggregate } from './usage.queries';
 

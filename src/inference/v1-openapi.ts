@@ -1,4 +1,4 @@
-import { openApiSchema } from '../common/schema/json-schema';
+import { openApiSchema } from '../platform/http/schema/json-schema';
 import { DEFAULT_REQUEST_LIMITS, RequestLimits } from './gateway/openai-request';
 import { v1RequestSchemas, v1ResponseSchemas } from './v1-schemas';
 

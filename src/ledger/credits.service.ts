@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../accounts/accounts.service';
-import { conflict, DomainError, notFound } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { handleCommand } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
+import { conflict, DomainError, notFound } from '../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { handleCommand } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore, Position } from '../platform/event-store/event-store.port';
 import { CreditsCommand, creditsDecider } from './credits/credits.decide';
 import { CreditsEvent, creditsStream } from './credits.events';
 import { CreditSpending } from './spending/credit-spending';

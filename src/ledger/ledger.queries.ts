@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { DATE_LIMIT_MS } from '../common/dates';
-import { invalid, notFound } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { DATE_LIMIT_MS } from '../platform/http/dates';
+import { invalid, notFound } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 import { normalBalance, NormalSide, parseLedgerAccount } from './ledger-accounts';
 
 export const PAGE_MAX = 500;

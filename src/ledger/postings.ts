@@ -1,5 +1,5 @@
-import { JsonObject, JsonValue } from '../event-store/event-store.port';
-import { microFromString } from './money';
+import { JsonObject, JsonValue } from '../platform/event-store/event-store.port';
+import { microFromString } from '../platform/money';
 import { parseLedgerAccount } from './ledger-accounts';
 
 /** One line of a double-entry transaction, as stored in events: debit positive, credit negative. */

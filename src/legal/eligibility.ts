@@ -1,5 +1,5 @@
-import { invalid } from '../common/domain-error';
-import { JsonBody } from '../common/request-body';
+import { invalid } from '../platform/http/domain-error';
+import { JsonBody } from '../platform/http/request-body';
 import { POLICY_VERSION } from './policy.events';
 
 /** The fields every sign-up (and the eligibility step of a first Google/Telegram sign-in) carries. */

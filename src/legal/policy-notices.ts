@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 import { MAIL_OUTBOX, MailOutbox } from '../notifications/mail/mail-outbox';
 import { policyChangeMail } from '../notifications/templates/policy-change';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../platform/personal-data/personal-data.vault';
 import { POLICY_KINDS } from './policy.events';
 import { PolicyVersionsService } from './policy-versions.service';
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { invalid } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { invalid } from '../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { POLICY_SUMMARY_MAX, POLICY_URL_MAX, policyDecider, PolicyState, PublishedVersion, versionInForce } from './policy.decide';
 import { PolicyKind, policyStream } from './policy.events';
 

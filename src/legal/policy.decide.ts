@@ -1,5 +1,5 @@
-import { conflict, invalid } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, invalid } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { PolicyEvent, PolicyKind, POLICY_VERSION } from './policy.events';
 
 export interface PublishedVersion {

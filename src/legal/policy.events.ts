@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 export const POLICY_KINDS = ['privacy', 'terms', 'provider-terms'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
-import { notFound } from '../common/domain-error';
-import { CommandContext } from '../event-sourcing/decider';
+import { notFound } from '../platform/http/domain-error';
+import { CommandContext } from '../platform/event-sourcing/decider';
 import { AccountDeletion, DeletionOutcome } from '../privacy/deletion/account-deletion';
 import { AccountEligibilityService } from '../accounts/eligibility/account-eligibility.service';
 

@@ -4,8 +4,8 @@ import type { Request, Response } from 'express';
 import { ConfirmSignUpBody } from '../auth/auth.dto';
 import { confirmPage, EMAIL_CHANGE_PAGE } from '../auth/email-proof/confirm-page';
 import { EmailChangeProof } from '../auth/email-proof/email-change-proof';
-import { objectBody, requiredString } from '../common/request-body';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { objectBody, requiredString } from '../platform/http/request-body';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 
 /** Where the link mailed to a new address lands. No session needed: the link proves the address, the request proved the account. */
 @ApiTags('account')

@@ -1,6 +1,6 @@
 import { LIMIT_MAX, API_KEY_NAME_MAX } from '../api-keys/api-key.decide';
 import { IssueKeyInput } from '../api-keys/api-keys.service';
-import { objectBody, optionalObject, optionalInteger, optionalString, requiredString } from '../common/request-body';
+import { objectBody, optionalObject, optionalInteger, optionalString, requiredString } from '../platform/http/request-body';
 
 const EXPIRES_AT_MAX = 40;
 

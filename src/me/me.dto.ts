@@ -3,7 +3,7 @@ import { API_KEY_NAME_MAX, LIMIT_MAX } from '../api-keys/api-key.decide';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../accounts/password';
 import { ROLES } from '../accounts/account.events';
 
-/** OpenAPI shapes only: bodies are read and checked by src/common/request-body.ts. */
+/** OpenAPI shapes only: bodies are read and checked by src/platform/http/request-body.ts. */
 export class AccountViewDto {
   @ApiProperty() accountId!: string;
   @ApiProperty({ nullable: true, type: String }) email!: string | null;

@@ -2,13 +2,13 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { verifyPassword } from '../accounts/password';
-import { DomainError, forbidden, invalid } from '../common/domain-error';
-import { CommandContext } from '../event-sourcing/decider';
+import { DomainError, forbidden, invalid } from '../platform/http/domain-error';
+import { CommandContext } from '../platform/event-sourcing/decider';
 import { EmailChangeProof } from '../auth/email-proof/email-change-proof';
 import { SessionPrincipal } from '../auth/principal';
 import { SignInThrottle } from '../auth/sign-in.throttle';
 import { SessionsService } from '../auth/sessions.service';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { ProfileService } from '../accounts/profile/profile.service';
 
 /** A new account's read-model row trails its events by the projection lag (milliseconds in one process). */

@@ -1,12 +1,12 @@
 import { Inject, Module, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { GatewayMetrics } from '../observability/gateway-metrics';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
-import { Metrics } from '../observability/metrics';
-import { METRICS } from '../observability/tokens';
+import { GatewayMetrics } from '../platform/observability/gateway-metrics';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
+import { Metrics } from '../platform/observability/metrics';
+import { METRICS } from '../platform/observability/tokens';
 import { Pool } from 'pg';
-import { PG_POOL } from '../database/database.module';
+import { PG_POOL } from '../platform/database/database.module';
 import { UsageBatcher } from './usage-batcher';
 import { UsageIntents } from './usage-intents';
 

@@ -1,6 +1,6 @@
-import { invalid, unavailable } from '../common/domain-error';
-import { CommandContext } from '../event-sourcing/decider';
-import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, Position } from '../event-store/event-store.port';
+import { invalid, unavailable } from '../platform/http/domain-error';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, Position } from '../platform/event-store/event-store.port';
 import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
 import { usageEventId, usageStream } from './usage.events';
 

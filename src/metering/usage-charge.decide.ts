@@ -1,7 +1,7 @@
-import { invalid } from '../common/domain-error';
-import { Decider } from '../event-sourcing/decider';
+import { invalid } from '../platform/http/domain-error';
+import { Decider } from '../platform/event-sourcing/decider';
 import { developerAccount, PLATFORM_ACCOUNTS, providerAccount, vendorAccount } from '../ledger/ledger-accounts';
-import { MAX_AMOUNT_MICRO_USD } from '../ledger/money';
+import { MAX_AMOUNT_MICRO_USD } from '../platform/money';
 import { assertBalanced, Posting } from '../ledger/postings';
 import { splitCharge } from '../ledger/revenue-split';
 import { UsageEndpoint, UsageEvent, UsageRecovery, UsageStatus } from './usage.events';

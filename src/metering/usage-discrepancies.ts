@@ -1,7 +1,7 @@
-import { MultiAppendItem } from '../event-store/event-store.port';
+import { MultiAppendItem } from '../platform/event-store/event-store.port';
 import { DiscrepancyKind, NodeTrustEvent, nodeTrustStream } from '../nodes/trust/node-trust.events';
 import { RecordUsage } from './usage-charge.decide';
-import { derivedEventId } from '../event-sourcing/derived-event-id';
+import { derivedEventId } from '../platform/event-sourcing/derived-event-id';
 
 /** One way a node's report broke what the gateway knows (metadata only: counts, never text). */
 export interface UsageDiscrepancy {

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { unavailable } from '../common/domain-error';
-import { CommandContext } from '../event-sourcing/decider';
+import { unavailable } from '../platform/http/domain-error';
+import { CommandContext } from '../platform/event-sourcing/decider';
 import { UsageDiscrepancy } from './usage-discrepancies';
 import { RecordUsage } from './usage-charge.decide';
 

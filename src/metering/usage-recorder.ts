@@ -1,5 +1,5 @@
-import { CommandContext } from '../event-sourcing/decider';
-import { EventStore, Position } from '../event-store/event-store.port';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EventStore, Position } from '../platform/event-store/event-store.port';
 import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
 import { usageEventId, usageStream } from './usage.events';
 

@@ -1,15 +1,15 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { Gauge } from 'prom-client';
-import { RepeatableJob } from '../common/repeatable-job';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { PG_POOL } from '../database/database.module';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { RepeatableJob } from '../platform/jobs/repeatable-job';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { PG_POOL } from '../platform/database/database.module';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { LedgerModule } from '../ledger/ledger.module';
 import { CreditHolds } from '../ledger/spending/credit-holds';
-import { Logger } from '../observability/logger';
-import { Metrics } from '../observability/metrics';
-import { LOGGER, METRICS } from '../observability/tokens';
+import { Logger } from '../platform/observability/logger';
+import { Metrics } from '../platform/observability/metrics';
+import { LOGGER, METRICS } from '../platform/observability/tokens';
 import { UsageRecovery } from './usage-recovery';
 
 /**

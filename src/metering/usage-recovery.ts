@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
-import { DuplicateEventIdError } from '../event-store/event-store.errors';
-import { EventStore, MultiAppendItem } from '../event-store/event-store.port';
+import { DuplicateEventIdError } from '../platform/event-store/event-store.errors';
+import { EventStore, MultiAppendItem } from '../platform/event-store/event-store.port';
 import { CreditHolds } from '../ledger/spending/credit-holds';
 import { positionKey } from '../ledger/spending/position-key';
-import { Logger } from '../observability/logger';
+import { Logger } from '../platform/observability/logger';
 import { usageChargeItem } from './usage-batcher';
 import { discrepancyItems } from './usage-discrepancies';
 import { ChargeIntent, intentFromJson } from './usage-intents';

@@ -1,4 +1,4 @@
-import { JsonObject } from '../event-store/event-store.port';
+import { JsonObject } from '../platform/event-store/event-store.port';
 import { LATENCY_BUCKETS, SparseHistogram, STATUS_FIELD, UsageGroup } from './usage-summary';
 import { UsageEndpoint, UsageEvent, UsageStatus } from './usage.events';
 

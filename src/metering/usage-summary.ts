@@ -1,5 +1,5 @@
-import { DomainEvent } from '../event-sourcing/decider';
-import { JsonObject } from '../event-store/event-store.port';
+import { DomainEvent } from '../platform/event-sourcing/decider';
+import { JsonObject } from '../platform/event-store/event-store.port';
 import { Posting } from '../ledger/postings';
 import { UsageEndpoint, UsageEvent, UsageStatus } from './usage.events';
 

@@ -1,5 +1,5 @@
-import { DomainEvent } from '../event-sourcing/decider';
-import { derivedEventId } from '../event-sourcing/derived-event-id';
+import { DomainEvent } from '../platform/event-sourcing/decider';
+import { derivedEventId } from '../platform/event-sourcing/derived-event-id';
 import { Posting } from '../ledger/postings';
 
 export type UsageStatus = 'completed' | 'client_disconnected' | 'upstream_failed';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FlagSpec, parseFlags, UsageError } from '../cli/flags';
-import { LogLevel } from '../config/config';
+import { LogLevel } from '../platform/config/config';
 import { AGENT_DEFAULTS, NodeAgentOptions } from './node-agent';
 
 export const AGENT_FLAGS: FlagSpec[] = [

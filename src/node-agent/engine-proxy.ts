@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../platform/observability/logger';
 import { sameCredential } from './gateway-auth';
 
 /** The OpenAI paths the agent forwards; anything else is 404 (the engine's admin routes stay private). */

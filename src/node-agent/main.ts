@@ -1,5 +1,5 @@
 import { flagUsage, UsageError } from '../cli/flags';
-import { createLogger } from '../observability/logger';
+import { createLogger } from '../platform/observability/logger';
 import { AGENT_FLAGS, readAgentConfig } from './agent-config';
 import { NodeAgent } from './node-agent';
 

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { createLogger, Logger } from '../observability/logger';
+import { createLogger, Logger } from '../platform/observability/logger';
 import { EngineProxy } from './engine-proxy';
 
 export interface NodeAgentOptions {

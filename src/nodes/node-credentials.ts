@@ -1,4 +1,4 @@
-import { Secrets } from '../security/secrets';
+import { Secrets } from '../platform/security/secrets';
 
 /**
  * The secret the gateway presents to a node agent (`Authorization: Bearer …`), derived — never

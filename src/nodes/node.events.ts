@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 /** A type alias, not an interface, so it is assignable to JSON event data. */
 export type ServedModel = {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 import { NodeEndpointGuard } from './endpoint-guard/endpoint-guard';
 import { ProviderInvitesService } from './invites/provider-invites.service';
 import { NodesService } from './nodes.service';

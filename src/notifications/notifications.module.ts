@@ -1,5 +1,5 @@
 import { Global, Inject, Module, OnModuleDestroy } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { createMailOutbox, MAIL_OUTBOX, MailOutbox } from './mail/mail-outbox';
 
 /** The outbox, in every process that may cause a mail (the sending is the worker's: mail-worker.module.ts). */

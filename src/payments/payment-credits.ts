@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '../common/domain-error';
-import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
+import { DomainError } from '../platform/http/domain-error';
+import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore, Position } from '../platform/event-store/event-store.port';
 import { CreditsCommand, creditsDecider } from '../ledger/credits/credits.decide';
 import { creditsStream } from '../ledger/credits.events';
 import { CreditSpending } from '../ledger/spending/credit-spending';

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { invalid } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { invalid } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 
 export const LIST_LIMIT_DEFAULT = 100;
 export const LIST_LIMIT_MAX = 500;

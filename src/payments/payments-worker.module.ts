@@ -1,13 +1,13 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 import { PAYMENT_JOBS } from './payments.tokens';
 import { PaymentsModule } from './payments.module';
 import { PaymentJobProcessor } from './queue/payment-job.processor';
-import { queueConnection, queuePrefix } from '../common/queues';
+import { queueConnection, queuePrefix } from '../platform/jobs/queues';
 import { PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, REMOVE_ON_FAIL, REPORT_SCHEDULER, SWEEP_SCHEDULER } from './queue/payment-jobs';
 
 /** Jobs processed at once per worker process (each mostly waits on Razorpay and PostgreSQL). */

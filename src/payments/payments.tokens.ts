@@ -1,5 +1,5 @@
-import { notFound } from '../common/domain-error';
-import { AppConfig, PaymentsConfig } from '../config/config';
+import { notFound } from '../platform/http/domain-error';
+import { AppConfig, PaymentsConfig } from '../platform/config/config';
 
 /** RazorpayGateway | null and PaymentJobs | null: null when payments are disabled (no Razorpay key). */
 export const RAZORPAY = Symbol('RazorpayGateway');

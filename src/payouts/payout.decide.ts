@@ -1,7 +1,7 @@
-import { conflict, forbidden, invalid, notFound } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
-import { checkPositiveAmount, formatUsd, MAX_AMOUNT_MICRO_USD } from '../ledger/money';
+import { checkPositiveAmount, formatUsd, MAX_AMOUNT_MICRO_USD } from '../platform/money';
 import { assertBalanced, transfer } from '../ledger/postings';
 import { PayoutEvent } from './payout.events';
 

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 import { Posting } from '../ledger/postings';
 
 /**

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { instantOf } from '../common/dates';
-import { invalid } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database, PayoutsTable } from '../database/schema';
+import { instantOf } from '../platform/http/dates';
+import { invalid } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database, PayoutsTable } from '../platform/database/schema';
 import { providerAccount } from '../ledger/ledger-accounts';
 import { pageSize } from '../ledger/ledger.queries';
-import { formatUsd } from '../ledger/money';
+import { formatUsd } from '../platform/money';
 import { PayoutStatus } from './payout.decide';
 import { CLAWBACK_EVENT_TYPE } from './payout.events';
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, notFound } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { handleCommand, loadAggregate } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore, Position } from '../event-store/event-store.port';
-import { formatUsd } from '../ledger/money';
+import { DomainError, notFound } from '../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore, Position } from '../platform/event-store/event-store.port';
+import { formatUsd } from '../platform/money';
 import { availableForPayout, heldForReview, PayoutCommand, payoutDecider, PayoutState } from './payout.decide';
 import { PayoutEvent, payoutStream } from './payout.events';
 import { HoldPeriod, PayoutQueries } from './payout.queries';

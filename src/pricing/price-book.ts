@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { KYSELY } from '../database/database.module';
-import { Database, ModelPricesTable } from '../database/schema';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { KYSELY } from '../platform/database/database.module';
+import { Database, ModelPricesTable } from '../platform/database/schema';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 
 export interface ModelPrice {
   model: string;

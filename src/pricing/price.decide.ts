@@ -1,5 +1,5 @@
-import { invalid } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { invalid } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { PriceEvent } from './price.events';
 

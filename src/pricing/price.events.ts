@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 /**
  * Stream `model-price-{base64url(model)}` (model ids may hold `/`, which stream names may not).

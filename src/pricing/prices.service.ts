@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseInstant } from '../common/dates';
-import { invalid } from '../common/domain-error';
+import { parseInstant } from '../platform/http/dates';
+import { invalid } from '../platform/http/domain-error';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
-import { handleCommand } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { handleCommand } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { priceDecider } from './price.decide';
 import { priceStream } from './price.events';
 

@@ -1,6 +1,6 @@
-import { parseUsd } from '../ledger/money';
+import { parseUsd } from '../platform/money';
 
-/** A non-negative USD amount typed by people, exactly (ledger/money.ts parses); null when malformed or negative. */
+/** A non-negative USD amount typed by people, exactly (platform/money.ts parses); null when malformed or negative. */
 export function parseUsdToMicro(value: string): bigint | null {
   try {
     const micro = parseUsd(value);

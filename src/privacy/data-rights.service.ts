@@ -4,11 +4,11 @@ import { deletionDueAt } from '../accounts/account.decide';
 import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { SessionStore } from '../auth/session-store';
-import { notFound } from '../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../config/config';
-import { CommandContext } from '../event-sourcing/decider';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { notFound } from '../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DELETION_NOTE_MAX = 1_000;

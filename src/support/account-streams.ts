@@ -2,7 +2,7 @@ import { Kysely } from 'kysely';
 import { accountStream } from '../accounts/account.events';
 import { apiKeyStream } from '../api-keys/api-key.events';
 import { signInStream } from '../auth/sign-in.events';
-import { Database } from '../database/schema';
+import { Database } from '../platform/database/schema';
 import { creditsStream } from '../ledger/credits.events';
 import { USAGE_STREAM_PREFIX } from '../metering/usage.events';
 import { nodeStream } from '../nodes/node.events';

@@ -1,4 +1,4 @@
-import { JsonObject, JsonValue, RecordedEvent } from '../event-store/event-store.port';
+import { JsonObject, JsonValue, RecordedEvent } from '../platform/event-store/event-store.port';
 
 /**
  * What support may see of an event: ids, amounts, counts, statuses — never sealed fields, hashes,

@@ -1,7 +1,7 @@
 import { Kysely } from 'kysely';
-import { Database } from '../database/schema';
-import { openWithKey } from '../security/sealing';
-import { Secrets } from '../security/secrets';
+import { Database } from '../platform/database/schema';
+import { openWithKey } from '../platform/security/sealing';
+import { Secrets } from '../platform/security/secrets';
 
 /** The sealed keys of these upstreams at their current versions, opened; a key that does not open is left out. */
 export async function openUpstreamKeys(db: Kysely<Database>, secrets: Secrets, rows: ReadonlyArray<{ upstream_id: string; key_version: number }>): Promise<Map<string, string>> {

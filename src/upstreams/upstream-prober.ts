@@ -1,16 +1,16 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { NodeLiveness } from '../nodes/routing/node-liveness';
 import { Kysely } from 'kysely';
-import { KYSELY } from '../database/database.module';
-import { Database } from '../database/schema';
+import { KYSELY } from '../platform/database/database.module';
+import { Database } from '../platform/database/schema';
 import { loadUpstreamNodes, RegistryNode } from '../nodes/routing/node-registry';
-import { SECRETS, Secrets } from '../security/secrets';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 import { retryAfterMs } from '../nodes/routing/router';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 
 /** A vendor's model list is read up to this size (some list hundreds of models). */
 const MODELS_BODY_MAX = 1024 * 1024;

@@ -1,5 +1,5 @@
-import { conflict, invalid, notFound } from '../common/domain-error';
-import { assertNever, Decider } from '../event-sourcing/decider';
+import { conflict, invalid, notFound } from '../platform/http/domain-error';
+import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { PRICE_MAX_MICRO_USD, PRICE_VERSIONS_MAX } from '../pricing/price.decide';
 import { UpstreamEvent, UpstreamModel, UpstreamStatus } from './upstream.events';

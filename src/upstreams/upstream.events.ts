@@ -1,4 +1,4 @@
-import { DomainEvent } from '../event-sourcing/decider';
+import { DomainEvent } from '../platform/event-sourcing/decider';
 
 /** A model an upstream serves: our model id (what clients ask for) → the vendor's name for it. */
 export type UpstreamModel = {

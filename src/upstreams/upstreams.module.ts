@@ -1,9 +1,9 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { RepeatableJob } from '../common/repeatable-job';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { RepeatableJob } from '../platform/jobs/repeatable-job';
+import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { NodesModule } from '../nodes/nodes.module';
-import { Logger } from '../observability/logger';
-import { LOGGER } from '../observability/tokens';
+import { Logger } from '../platform/observability/logger';
+import { LOGGER } from '../platform/observability/tokens';
 import { AdminUpstreamsController } from './http/admin-upstreams.controller';
 import { UpstreamProber } from './upstream-prober';
 import { UpstreamsService } from './upstreams.service';

@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { base62 } from '../api-keys/api-key.format';
-import { parseInstant } from '../common/dates';
-import { invalid, notFound } from '../common/domain-error';
-import { KYSELY } from '../database/database.module';
-import { Database, UpstreamCostsTable, UpstreamProvidersTable } from '../database/schema';
-import { handleCommand } from '../event-sourcing/command-handler';
-import { CommandContext } from '../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../event-store/event-store.port';
+import { parseInstant } from '../platform/http/dates';
+import { invalid, notFound } from '../platform/http/domain-error';
+import { KYSELY } from '../platform/database/database.module';
+import { Database, UpstreamCostsTable, UpstreamProvidersTable } from '../platform/database/schema';
+import { handleCommand } from '../platform/event-sourcing/command-handler';
+import { CommandContext } from '../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { NodeRegistry } from '../nodes/routing/node-registry';
-import { sealWithKey } from '../security/sealing';
-import { SECRETS, Secrets } from '../security/secrets';
+import { sealWithKey } from '../platform/security/sealing';
+import { SECRETS, Secrets } from '../platform/security/secrets';
 import { checkModels, upstreamDecider } from './upstream.decide';
 import { UPSTREAM_ID_PATTERN, UpstreamModel, UpstreamStatus, upstreamStream } from './upstream.events';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CLAIM_ABANDONED_AFTER_MS, claimIdentity, identityOwner } from '../../src/accounts/identity';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 describe('identity claims (uniqueness without a unique index)', () => {

@@ -6,16 +6,17 @@ import { ApiKeyAuthenticator, AUTHENTICATOR_DEFAULTS, AuthenticatorOptions, KeyC
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { StoredKeyLookup } from '../../src/api-keys/key-lookup';
 import { lastUsedWriter } from '../../src/api-keys/key-usage';
-import { createPool } from '../../src/database/database';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { createLogger } from '../../src/observability/logger';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { REDIS } from '../../src/redis/redis.module';
+import { createPool } from '../../src/platform/database/database';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { createLogger } from '../../src/platform/observability/logger';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
+import { REDIS } from '../../src/platform/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { TcpProxy } from '../support/tcp-proxy';
-import { bearer, ctx, FreezableProxy, randomWellFormedKey, registerDeveloper, waitFor } from './support';
+import { bearer, ctx, FreezableProxy, randomWellFormedKey, registerDeveloper } from './support';
+import { waitFor } from '../support/eventually';
 
 const REDIS_PORT = Number(new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
 

@@ -4,14 +4,15 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { createApiKeyAuthenticator } from '../../src/api-keys/api-key-auth.module';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { KYSELY, PG_POOL } from '../../src/database/database.module';
-import { EVENT_STORE } from '../../src/event-store/event-store.port';
-import { createLogger } from '../../src/observability/logger';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { REDIS } from '../../src/redis/redis.module';
+import { KYSELY, PG_POOL } from '../../src/platform/database/database.module';
+import { EVENT_STORE } from '../../src/platform/event-store/event-store.port';
+import { createLogger } from '../../src/platform/observability/logger';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
+import { REDIS } from '../../src/platform/redis/redis.module';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { bearer, ctx, randomWellFormedKey, registerDeveloper, startApp, waitFor } from './support';
+import { bearer, ctx, randomWellFormedKey, registerDeveloper, startApp } from './support';
+import { waitFor } from '../support/eventually';
 
 const INVALID_KEY = { type: 'invalid_request_error', param: null, code: 'invalid_api_key' };
 

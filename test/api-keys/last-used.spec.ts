@@ -5,8 +5,8 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { lastUsedWriter } from '../../src/api-keys/key-usage';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { bearer, ctx, registerDeveloper, startApp } from './support';
 

@@ -6,6 +6,7 @@ import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { ProcessRole } from '../../src/app.module';
 import { startTestApp } from '../support/app';
 import { AGREED } from '../support/eligibility';
+import { waitFor } from '../support/eventually';
 
 export const ctx = () => ({ actorId: 'test', occurredAt: new Date().toISOString() });
 export const bearer = (key: string) => `Bearer ${key}`;
@@ -14,19 +15,6 @@ export async function startApp(databaseUrl: string, role: ProcessRole = 'all'): 
   const { app, url } = await startTestApp(databaseUrl, {}, role);
   if (role === 'all' || role === 'api') await waitFor(() => app.get(ApiKeyAuthenticator).status().listening, 5_000, 'the key invalidation subscriber');
   return { app, url };
-}
-
-/** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-type Falsy = null | undefined | false;
-
-export async function waitFor<T>(probe: () => T | Falsy | Promise<T | Falsy>, timeoutMs: number, what: string, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export async function registerDeveloper(accounts: AccountsService, label: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { auditEvents } from '../support/audit-events';
 import { eventually } from '../support/eventually';

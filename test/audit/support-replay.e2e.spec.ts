@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { newBrowser, signUp } from '../auth/auth-app';
 import { startInferenceHarness, InferenceHarness, MODEL } from '../inference/harness';
 import { Browser } from '../support/browser';

@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '../../src/config/config';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { AppConfig } from '../../src/platform/config/config';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { startTestApp, TestConfigOverrides } from '../support/app';
 import { Browser, BrowserResponse } from '../support/browser';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { waitFor } from '../support/eventually';
 
 export interface AuthTestApp {
   database: TestDatabase;
@@ -27,7 +28,8 @@ export async function startAuthApp(label: string, overrides: TestConfigOverrides
   const database = await createTestDatabase(label);
   try {
     const { app, url, config } = await startTestApp(database.url, { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', ...overrides });
-    await untilReady(url);
+    // Redis commands fail fast until its connection is up (no offline queue), as a load balancer would wait for readiness.
+    await waitFor(async () => (await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) === 200, 10_000, 'the test app to become ready', 20);
     return {
       database,
       app,
@@ -43,15 +45,6 @@ export async function startAuthApp(label: string, overrides: TestConfigOverrides
   } catch (err) {
     await database.drop();
     throw err;
-  }
-}
-
-/** Redis commands fail fast until its connection is up (no offline queue), as a load balancer would wait for readiness. */
-async function untilReady(url: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) {
-    if (Date.now() > deadline) throw new Error('the test app never became ready');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

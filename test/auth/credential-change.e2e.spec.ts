@@ -1,6 +1,7 @@
 import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from './auth-app';
 import { Browser } from '../support/browser';
 import { TELEGRAM_BOT_TOKEN, unixNow, widgetPayload } from './telegram-widget';
+import { signIn } from '../support/sign-in';
 
 const PASSWORD = 'correct horse battery staple';
 const RECENT_SIGN_IN_SECONDS = 2;
@@ -19,23 +20,17 @@ describe('credential changes end the other sessions', () => {
     await t?.close();
   });
 
-  const signIn = async (email: string, password: string): Promise<Browser> => {
-    const b = newBrowser();
-    const res = await b.post(`${t.url}/auth/login`, { email, password });
-    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
-    return b;
-  };
   const meStatus = async (b: Browser) => (await b.get(`${t.url}/me`)).status;
 
   it('a password change with the current password ends every other session (and its refresh token); the changing one stays', async () => {
     const email = 'changer@example.com';
     const first = newBrowser();
     await register(first, t.url, email, PASSWORD);
-    const others = [await signIn(email, PASSWORD), await signIn(email, PASSWORD)];
+    const others = [await signIn(t.url, email, { password: PASSWORD }), await signIn(t.url, email, { password: PASSWORD })];
     // The attacker's stolen session cannot change the password without knowing it.
     expect((await others[0].post(`${t.url}/me/password`, { newPassword: 'attacker chosen password' })).body.code).toBe('current_password_required');
 
-    const changer = await signIn(email, PASSWORD);
+    const changer = await signIn(t.url, email, { password: PASSWORD });
     expect((await changer.post(`${t.url}/me/password`, { currentPassword: PASSWORD, newPassword: 'a brand new password' })).status).toBe(204);
 
     const after = await Promise.all([first, ...others].map(meStatus));
@@ -47,7 +42,7 @@ describe('credential changes end the other sessions', () => {
     expect((await changer.post(`${t.url}/auth/refresh`)).status).toBe(200);
     // The old password is gone, the new one works.
     expect((await newBrowser().post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(401);
-    await signIn(email, 'a brand new password');
+    await signIn(t.url, email, { password: 'a brand new password' });
   });
 
   it('an account without a password sets one only from a recent sign-in; a refresh is not a sign-in', async () => {

@@ -1,5 +1,5 @@
 import { SignedLinks } from '../../src/auth/email-proof/signed-link';
-import { SECRETS, Secrets } from '../../src/security/secrets';
+import { SECRETS, Secrets } from '../../src/platform/security/secrets';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { sharedSmtpSink, SmtpSink } from '../support/smtp-sink';

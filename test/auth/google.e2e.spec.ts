@@ -1,7 +1,7 @@
 import { freePort } from '../support/net';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Browser } from '../support/browser';
-import { GoogleOAuthStandin, GoogleUser } from '../support/google-oauth-standin';
+import { GoogleOAuthStandin, GoogleUser } from '../standins/google/google-oauth-standin';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from './auth-app';
 import { AGREED } from '../support/eligibility';

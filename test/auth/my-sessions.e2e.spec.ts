@@ -1,6 +1,7 @@
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 import { Browser } from '../support/browser';
+import { signIn } from '../support/sign-in';
 
 const PASSWORD = 'correct horse battery staple';
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -27,11 +28,6 @@ describe('my sessions: list and revoke', () => {
   let other: Browser;
   let accountId: string;
 
-  const signIn = async (userAgent: string, email: string) => {
-    const browser = newBrowser(userAgent);
-    expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
-    return browser;
-  };
   const list = async (browser: Browser) => {
     const res = await browser.get(`${t.url}/me/sessions`);
     expect(res.status).toBe(200);
@@ -42,7 +38,7 @@ describe('my sessions: list and revoke', () => {
     t = await startAuthApp('my_sessions');
     laptop = newBrowser(LAPTOP);
     accountId = await register(laptop, t.url, 'sessions@example.com');
-    phone = await signIn(PHONE, 'sessions@example.com');
+    phone = await signIn(t.url, 'sessions@example.com', { password: PASSWORD, userAgent: PHONE });
     other = newBrowser(LAPTOP);
     await register(other, t.url, 'sessions-other@example.com');
   }, 60_000);

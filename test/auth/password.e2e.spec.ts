@@ -1,5 +1,5 @@
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/personal-data/personal-data.vault';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
 import { Browser } from '../support/browser';
 import { sharedSmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, newBrowser, register, signUp, startAuthApp } from './auth-app';
@@ -173,7 +173,7 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another IP is not affected.
     expect((await newBrowser().post(`${t.url}/auth/login`, { email: 'someone-else@example.com', password: 'password123!' })).status).toBe(401);
-  });
+  }, 90_000);
 
   it('has Google and Telegram sign-in switched off when not configured (404)', async () => {
     expect((await newBrowser().get(`${t.url}/auth/google`)).status).toBe(404);

@@ -1,32 +1,22 @@
-import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { Browser } from '../support/browser';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
-import { AGREED } from '../support/eligibility';
+import { registerAndSignIn } from '../support/sign-in';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe('roles, admin actions and suspension', () => {
   let t: AuthTestApp;
-  let accounts: AccountsService;
 
   beforeAll(async () => {
     t = await startAuthApp('auth_roles');
-    accounts = t.app.get(AccountsService);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   /** Staff accounts are made by operators (the CLI); here through the same service. */
-  async function staff(email: string, roles: Role[]): Promise<{ accountId: string; browser: Browser }> {
-    const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
-    const browser = newBrowser();
-    const res = await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD });
-    expect(res.status).toBe(200);
-    return { accountId, browser };
-  }
+  const staff = (email: string, roles: Role[]) => registerAndSignIn(t.app, t.url, email, roles);
 
   async function accountEvents(accountId: string) {
     return t.app.get<EventStore>(EVENT_STORE).readStream(`account-${accountId}`);

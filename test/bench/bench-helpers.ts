@@ -4,7 +4,7 @@
  * Not a jest suite: nothing here asserts anything.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EventMetadata, JsonObject, NewEvent } from '../../src/event-store/event-store.port';
+import { EventMetadata, JsonObject, NewEvent } from '../../src/platform/event-store/event-store.port';
 import { postgresCpuSeconds, postgresCpuSnapshot } from './proc-cpu';
 
 // ---------------------------------------------------------------------------------------------

@@ -21,13 +21,13 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Pool } from 'pg';
 import { projectors } from '../../projections';
-import { createPool } from '../../src/database/database';
-import { EventStore, NewEvent, Position } from '../../src/event-store/event-store.port';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
-import { createLogger } from '../../src/observability/logger';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { replay, resetReadModels } from '../../src/projection-runtime/replay';
+import { createPool } from '../../src/platform/database/database';
+import { EventStore, NewEvent, Position } from '../../src/platform/event-store/event-store.port';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
+import { createLogger } from '../../src/platform/observability/logger';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
+import { replay, resetReadModels } from '../../src/platform/projection-runtime/replay';
 import { createTestDatabase, TEST_DATABASE_SERVER, TestDatabase } from '../support/database';
 import {
   BenchUser,
@@ -384,7 +384,7 @@ interface EsdbModule {
 
 async function eventStoreDbTarget(connectionString: string): Promise<StoreTarget | string> {
   // A computed specifier: neither tsc nor ts-node resolves it until this branch runs.
-  const specifier = '../../src/event-store/eventstoredb/eventstoredb.event-store';
+  const specifier = '../../src/platform/event-store/eventstoredb/eventstoredb.event-store';
   let mod: EsdbModule;
   try {
     mod = (await import(specifier)) as EsdbModule;

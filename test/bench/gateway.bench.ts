@@ -32,7 +32,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
-import { Position } from '../../src/event-store/event-store.port';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { NodesService } from '../../src/nodes/nodes.service';
 import { PricesService } from '../../src/pricing/prices.service';

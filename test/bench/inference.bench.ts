@@ -14,7 +14,7 @@
  */
 import os from 'node:os';
 import { Agent, request } from 'undici';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { NodeDispatcher } from '../../src/nodes/routing/node-dispatcher';
 import { RelayedOutputCounter } from '../../src/nodes/trust/counting/relayed-output-counter';
 import { startInferenceHarness, MODEL } from '../inference/harness';

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import Redis from 'ioredis';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';

@@ -20,8 +20,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { createPool } from '../../src/database/database';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { createPool } from '../../src/platform/database/database';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher } from '../../src/metering/usage-batcher';
 import { recordUsage } from '../../src/metering/usage-recorder';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { BrowserResponse } from '../support/browser';
-import { RoleName, signInEachRole, SignedIn } from '../support/role-users';
+import { RoleName, signInEachRole, SignedIn } from '../support/sign-in';
 
 const NUL = 'a\u0000b';
 const LONE_SURROGATE = 'x\ud800';

@@ -1,4 +1,4 @@
-import { DATE_LIMIT_MS, EARLIEST_DATE_MS, instantOf, parseDay, parseInstant } from '../../src/common/dates';
+import { DATE_LIMIT_MS, EARLIEST_DATE_MS, instantOf, parseDay, parseInstant } from '../../src/platform/http/dates';
 
 describe('the one date parser', () => {
   it('reads ISO-8601 days and times with a zone, to the millisecond', () => {

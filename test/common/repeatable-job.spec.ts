@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { RepeatableJob } from '../../src/common/repeatable-job';
-import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/observability/logger';
+import { RepeatableJob } from '../../src/platform/jobs/repeatable-job';
+import { loadConfig } from '../../src/platform/config/config';
+import { createLogger } from '../../src/platform/observability/logger';
 import { TEST_REDIS_URL } from '../support/database';
 import { eventually } from '../support/eventually';
 

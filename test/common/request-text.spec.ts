@@ -1,4 +1,4 @@
-import { findTextProblem, isUnsafeText } from '../../src/common/request-text';
+import { findTextProblem, isUnsafeText } from '../../src/platform/http/request-text';
 import { nestsDeeperThan } from '../../src/inference/gateway/body';
 
 const nested = (levels: number, open = '[', close = ']') => `${open.repeat(levels)}${close.repeat(levels)}`;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { ConfigError, loadConfig } from '../../src/platform/config/config';
 
 describe('config', () => {
   it('has local defaults for every URL, so a fresh machine boots with no variables', () => {

@@ -1,7 +1,7 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
-import { Position } from '../../src/event-store/event-store.port';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { eventually } from '../support/eventually';
 import { mailedSignUpToken, sharedSmtpSink } from '../support/smtp-sink';

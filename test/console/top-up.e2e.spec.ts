@@ -1,7 +1,8 @@
 import { Browser, Page } from 'playwright-core';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AGREED } from '../support/eligibility';
-import { settle, signIn, startPaymentsApp } from '../payments/support';
+import { settle, startPaymentsApp } from '../payments/support';
+import { registerAndSignIn } from '../support/sign-in';
 import { buildConsole } from './build';
 import { axeViolations, horizontalOverflow, launchChromium, screenshot } from './chromium';
 
@@ -93,7 +94,7 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
   });
 
   it('finance reads the statement, runs the reconciliation report, and sees a refund and a dispute of that top-up', async () => {
-    const staff = await signIn(env.t.app, env.t.url, 'console-topup-finance@example.com', ['finance', 'admin']);
+    const staff = await registerAndSignIn(env.t.app, env.t.url, 'console-topup-finance@example.com', ['finance', 'admin']);
     const me = await page.evaluate<{ accountId: string }>("fetch('/me').then((r) => r.json())");
     const [payment] = (await staff.browser.get(`${env.t.url}/finance/payments?accountId=${me.accountId}`)).body as { paymentId: string }[];
     const refund = await staff.browser.post(`${env.t.url}/admin/payments/${payment.paymentId}/refunds`, { amountUsd: '2.00', reason: 'console test: customer asked' });

@@ -1,10 +1,10 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import OpenAI from 'openai';
 import { projectors } from '../../projections';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
-import { formatUsd } from '../../src/ledger/money';
+import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
+import { formatUsd } from '../../src/platform/money';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { addToHistogram, emptyHistogram, LATENCY_BOUNDS_MS, percentile } from '../../src/metering/usage-summary';
@@ -12,17 +12,18 @@ import { UsageEvent } from '../../src/metering/usage.events';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { NodesService } from '../../src/nodes/nodes.service';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger } from '../../src/platform/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { newBrowser, register } from '../auth/auth-app';
 import { ctx, InferenceHarness, MODEL, PRICE, startInferenceHarness } from '../inference/harness';
-import { EngineStandin, startEngine } from '../nodes/engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
+import { signIn } from '../support/sign-in';
 
 const MODEL2 = 'tollgate-test/mistral:7b';
 const PASSWORD = 'correct horse battery staple';
@@ -79,12 +80,6 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
   let admin: Browser;
   let today: string;
 
-  async function signIn(email: string) {
-    const browser = newBrowser();
-    expect((await browser.post(`${url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
-    return browser;
-  }
-
   async function developer(n: number, keys: number) {
     const browser = newBrowser();
     const accountId = await register(browser, url, `dash-dev${n}@example.com`);
@@ -136,10 +131,10 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
       const models = await devs[0].keys[0].openai.models.list();
       if (!models.data.some((m) => m.id === MODEL2)) throw new Error('model 2 not live yet');
     }, 10_000, 50);
-    providerABrowser = await signIn('provider-dashboards@example.com');
-    providerBBrowser = await signIn('provider-b@example.com');
+    providerABrowser = await signIn(url, 'provider-dashboards@example.com');
+    providerBBrowser = await signIn(url, 'provider-b@example.com');
     await accounts.register({ email: 'dash-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
-    admin = await signIn('dash-admin@example.com');
+    admin = await signIn(url, 'dash-admin@example.com');
 
     // Traffic: two models, three keys, two providers; varied latencies; node B cuts some streams.
     const [k1, k2] = devs[0].keys;

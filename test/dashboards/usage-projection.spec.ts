@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { usageProjection } from '../../projections/usage.projection';
-import { JsonObject, RecordedEvent } from '../../src/event-store/event-store.port';
+import { JsonObject, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { aggregateUsage, netPostings } from '../../src/metering/usage-summary';
 import { UsageEvent, UsageStatus } from '../../src/metering/usage.events';
-import { applyBatch } from '../../src/projection-runtime/apply-batch';
+import { applyBatch } from '../../src/platform/projection-runtime/apply-batch';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 const ACCOUNT = '2b0c8a4e-5d1f-4c9a-9f7e-0d6a1b2c3d4e';

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole flow on one machine, printed step by step.
  * Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, defaults 127.0.0.1); uses a fresh
- * database `tollgate_demo` each run. The GPU node is a SIMULATED ENGINE (test/nodes/engine-standin.ts,
+ * database `tollgate_demo` each run. The GPU node is a SIMULATED ENGINE (test/standins/gpu-engine/engine-standin.ts,
  * it answers "Hello from the engine.") behind the real node agent.
  */
 import OpenAI from 'openai';
@@ -9,22 +9,22 @@ import { Pool } from 'pg';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { createApp } from '../../src/bootstrap';
-import { loadConfig } from '../../src/config/config';
-import { Position } from '../../src/event-store/event-store.port';
+import { loadConfig } from '../../src/platform/config/config';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
-import { formatUsd } from '../../src/ledger/money';
+import { formatUsd } from '../../src/platform/money';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { NodesService } from '../../src/nodes/nodes.service';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger } from '../../src/platform/observability/logger';
 import { PricesService } from '../../src/pricing/prices.service';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { startEngine } from '../nodes/engine-standin';
-import { startVendor } from '../upstreams/vendor-standin';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
+import { startEngine } from '../standins/gpu-engine/engine-standin';
+import { startVendor } from '../standins/llm-vendor/vendor-standin';
 import { UpstreamsService } from '../../src/upstreams/upstreams.service';
 import { UpstreamProber } from '../../src/upstreams/upstream-prober';
 import { randomUUID } from 'node:crypto';

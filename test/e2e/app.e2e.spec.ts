@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { LIFECYCLE, Lifecycle } from '../../src/health/lifecycle';
-import { MetricsListener } from '../../src/observability/metrics-listener';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { LIFECYCLE, Lifecycle } from '../../src/platform/health/lifecycle';
+import { MetricsListener } from '../../src/platform/observability/metrics-listener';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 

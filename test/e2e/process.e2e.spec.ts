@@ -1,4 +1,5 @@
 import { entryPoint } from '../support/entry-point';
+import { eventually } from '../support/eventually';
 import { freePort } from '../support/net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,13 +33,9 @@ describe('the process (src/main.ts)', () => {
     const metricsPort = await freePort();
     const proc = runMain({ PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`, REDIS_URL: TEST_REDIS_URL });
     try {
-      const deadline = Date.now() + 40_000;
-      let status = 0;
-      while (status !== 200) {
-        if (Date.now() > deadline) throw new Error(`never became ready:\n${proc.output()}`);
-        status = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0);
-        if (status !== 200) await new Promise((r) => setTimeout(r, 200));
-      }
+      await eventually(async () => {
+        if ((await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0)) !== 200) throw new Error(`never became ready:\n${proc.output()}`);
+      }, 40_000, 200);
       expect(proc.output()).toContain('migrations applied');
       expect(proc.output()).toContain('tollgate started');
       // /metrics: on the internal listener (METRICS_HOST defaults to loopback), never on the public port.

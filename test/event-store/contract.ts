@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateEventIdError, EventStoreArgumentError, StreamNotFoundError, StreamVersionConflictError } from '../../src/event-store/event-store.errors';
+import { DuplicateEventIdError, EventStoreArgumentError, StreamNotFoundError, StreamVersionConflictError } from '../../src/platform/event-store/event-store.errors';
 import {
   comparePositions,
   EventStore,
@@ -9,7 +9,7 @@ import {
   NewEvent,
   Position,
   RecordedEvent,
-} from '../../src/event-store/event-store.port';
+} from '../../src/platform/event-store/event-store.port';
 
 /**
  * The one contract both adapters keep. Every test uses fresh stream names and a unique

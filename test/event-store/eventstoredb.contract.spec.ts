@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
-import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/event-store/eventstoredb/eventstoredb.event-store';
+import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/platform/event-store/eventstoredb/eventstoredb.event-store';
 import {
   EventStoreArgumentError,
   EventStoreUnavailableError,
   StreamVersionConflictError,
-} from '../../src/event-store/event-store.errors';
-import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/event-store/event-store.port';
-import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../eventstoredb/standin';
+} from '../../src/platform/event-store/event-store.errors';
+import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/platform/event-store/event-store.port';
+import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../standins/eventstoredb/standin';
+import { eventually } from '../support/eventually';
 import { eventStoreContract } from './contract';
 
 let contractStandIn: EventStoreDbStandIn | undefined;
@@ -51,18 +52,6 @@ async function next(sub: AllSubscription, timeoutMs = 3000): Promise<RecordedEve
     return result.value;
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }
 
@@ -175,7 +164,7 @@ describe('EventStoreDbEventStore on the protocol stand-in', () => {
     await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailableError);
 
     await standIn.start();
-    await eventually(() => store.ping());
+    await eventually(() => store.ping(), 5_000, 50);
     const s = stream('up');
     await store.append(s, [ev('A')], 'no_stream');
     expect(await store.readStream(s)).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { eventStoreContract } from './contract';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PoolClient } from 'pg';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
-import { RecordedEvent } from '../../src/event-store/event-store.port';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
+import { RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 /**

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { InferenceGateway } from '../../src/inference/gateway/inference-gateway';
 import { RateLimiter } from '../../src/inference/gateway/rate-limiter';
-import { REDIS } from '../../src/redis/redis.module';
+import { REDIS } from '../../src/platform/redis/redis.module';
 import { ctx, Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 
 const ACCOUNT = { requestsPerMinute: 8, tokensPerMinute: 2_500, concurrentStreams: 2, streamSlotTtlMs: 1_500 };

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { UsageRecovery } from '../../src/metering/usage-recovery';

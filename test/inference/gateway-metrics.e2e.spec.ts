@@ -1,4 +1,4 @@
-import { MetricsListener } from '../../src/observability/metrics-listener';
+import { MetricsListener } from '../../src/platform/observability/metrics-listener';
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 
 /** Every family an operator of the gateway watches (README, Metrics); each must be on /metrics after traffic. */

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
-import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 import { eventually } from '../support/eventually';
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 

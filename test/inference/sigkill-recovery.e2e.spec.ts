@@ -1,7 +1,7 @@
 import { entryPoint } from '../support/entry-point';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { TEST_REDIS_URL } from '../support/database';
@@ -63,11 +63,11 @@ async function startApi(h: InferenceHarness, env: Record<string, string>): Promi
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the API never became ready:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(async () => {
+    if (child.exitCode !== null) return; // reported below, at once
+    if ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) throw new Error(`the API never became ready:\n${output}`);
+  }, 60_000, 200);
+  if (child.exitCode !== null) throw new Error(`the API never became ready:\n${output}`);
   return { url, child, output: () => output, exited };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { paymentRequired } from '../../src/common/domain-error';
-import { openAiErrorFrom } from '../../src/inference/openai-errors';
+import { paymentRequired } from '../../src/platform/http/domain-error';
+import { openAiErrorFrom } from '../../src/platform/http/openai-errors';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { positionKey } from '../../src/ledger/spending/position-key';
 import { TEST_REDIS_URL } from '../support/database';

@@ -1,11 +1,11 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
-import { AdversarialEngine, startAdversarialEngine } from '../nodes/adversarial-engine';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 import { eventually } from '../support/eventually';
-import { MetricsListener } from '../../src/observability/metrics-listener';
+import { MetricsListener } from '../../src/platform/observability/metrics-listener';
 
 const defaults = loadConfig({ NODE_ENV: 'test' });
 /** A short hold life (3 s) and a short allowed feeder lag (2 s), so an outage longer than both fits a test. */

@@ -1,7 +1,8 @@
 import { RecordUsage, usageChargeDecider } from '../../src/metering/usage-charge.decide';
 import { usageEventId, usageStream } from '../../src/metering/usage.events';
-import { formatUsd, parseUsd } from '../../src/ledger/money';
-import { parseShareOverrides, providerShareBps, splitCharge } from '../../src/ledger/revenue-split';
+import { formatUsd, parseUsd } from '../../src/platform/money';
+import { parseShareOverrides } from '../../src/platform/config/revenue-split-settings';
+import { providerShareBps, splitCharge } from '../../src/ledger/revenue-split';
 import { payoutDecider } from '../../src/payouts/payout.decide';
 import { PayoutEvent } from '../../src/payouts/payout.events';
 import { given } from '../support/decider-spec';

@@ -1,6 +1,6 @@
 import { Kysely } from 'kysely';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Database } from '../../src/database/schema';
+import { Database } from '../../src/platform/database/schema';
 import { PolicyNotices } from '../../src/legal/policy-notices';
 import { PolicyDocument } from '../../src/legal/policy-versions.service';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';

@@ -1,9 +1,9 @@
 import Redis from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { KYSELY } from '../../src/database/database.module';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { PersonalDataVault } from '../../src/personal-data/personal-data.vault';
+import { KYSELY } from '../../src/platform/database/database.module';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
 import { ctx, InferenceHarness, startInferenceHarness } from '../inference/harness';
 import { Browser } from '../support/browser';
 import { TEST_REDIS_URL } from '../support/database';

@@ -1,11 +1,11 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
 import { TELEGRAM_BOT_TOKEN, unixNow, widgetPayload } from '../auth/telegram-widget';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
-import { GoogleOAuthStandin } from '../support/google-oauth-standin';
+import { GoogleOAuthStandin } from '../standins/google/google-oauth-standin';
 import { freePort } from '../support/net';
 import { mailedSignUpToken, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
 import { TEST_LEGAL } from './legal-app';

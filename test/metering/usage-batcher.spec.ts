@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../../src/common/domain-error';
-import { EventStoreUnavailableError } from '../../src/event-store/event-store.errors';
-import { comparePositions, EventStore, MultiAppendItem, MultiAppendResult, RecordedEvent } from '../../src/event-store/event-store.port';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
-import { EventRow, toRecordedEvent } from '../../src/event-store/postgres/postgres.rows';
+import { DomainError } from '../../src/platform/http/domain-error';
+import { EventStoreUnavailableError } from '../../src/platform/event-store/event-store.errors';
+import { comparePositions, EventStore, MultiAppendItem, MultiAppendResult, RecordedEvent } from '../../src/platform/event-store/event-store.port';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
+import { EventRow, toRecordedEvent } from '../../src/platform/event-store/postgres/postgres.rows';
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher, UsageBatchReport } from '../../src/metering/usage-batcher';
 import { usageEventId, usageStream } from '../../src/metering/usage.events';

@@ -4,8 +4,8 @@ import { UsageError } from '../../src/cli/flags';
 import { readAgentConfig } from '../../src/node-agent/agent-config';
 import { EngineProxy } from '../../src/node-agent/engine-proxy';
 import { AGENT_DEFAULTS } from '../../src/node-agent/node-agent';
-import { createLogger } from '../../src/observability/logger';
-import { AdversarialEngine, startAdversarialEngine } from './adversarial-engine';
+import { createLogger } from '../../src/platform/observability/logger';
+import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engine/adversarial-engine';
 
 const TOKEN = `tg_node_${'a'.repeat(12)}_${'b'.repeat(32)}`;
 

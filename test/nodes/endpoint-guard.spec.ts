@@ -2,12 +2,12 @@ import { LookupAddress } from 'node:dns';
 import { createServer, Server } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { DomainError } from '../../src/common/domain-error';
+import { DomainError } from '../../src/platform/http/domain-error';
 import { InferenceRequest } from '../../src/inference/gateway/openai-request';
 import { Upstream } from '../../src/inference/gateway/upstream';
 import { classifyAddress } from '../../src/nodes/endpoint-guard/address-policy';
 import { NodeEndpointGuard, ResolveAll } from '../../src/nodes/endpoint-guard/endpoint-guard';
-import { createLogger } from '../../src/observability/logger';
+import { createLogger } from '../../src/platform/observability/logger';
 
 const logger = createLogger('silent');
 const guard = (options: { allowedCidrs?: string[]; requireHttps?: boolean; resolve?: ResolveAll } = {}) =>

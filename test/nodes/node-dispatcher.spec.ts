@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { DomainError } from '../../src/common/domain-error';
-import { AppConfig, loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/observability/logger';
+import { DomainError } from '../../src/platform/http/domain-error';
+import { AppConfig, loadConfig } from '../../src/platform/config/config';
+import { createLogger } from '../../src/platform/observability/logger';
 import { NodeDispatcher, RoutedNode, UpstreamResponse } from '../../src/nodes/routing/node-dispatcher';
 import { NodeLiveness } from '../../src/nodes/routing/node-liveness';
 import { NodeRegistry, RegistryNode, RegistrySnapshot } from '../../src/nodes/routing/node-registry';

@@ -1,18 +1,18 @@
 import { request } from 'undici';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { NodeDispatcher } from '../../src/nodes/routing/node-dispatcher';
 import { NodeRegistry } from '../../src/nodes/routing/node-registry';
 import { PriceBook } from '../../src/pricing/price-book';
-import { createLogger } from '../../src/observability/logger';
-import { waitFor } from '../api-keys/support';
+import { createLogger } from '../../src/platform/observability/logger';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { freePort } from '../support/net';
-import { EngineStandin, startEngine } from './engine-standin';
+import { EngineStandin, startEngine } from '../standins/gpu-engine/engine-standin';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
+import { waitFor } from '../support/eventually';
 
 const MODEL = 'test-org/llama-test:8b';
 const PASSWORD = 'correct horse battery staple';

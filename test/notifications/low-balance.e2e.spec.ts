@@ -1,12 +1,12 @@
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { Position } from '../../src/event-store/event-store.port';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
-import { formatUsd } from '../../src/ledger/money';
+import { formatUsd } from '../../src/platform/money';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { LOW_BALANCE_CHECKPOINT, LowBalanceReactor } from '../../src/notifications/low-balance/low-balance.reactor';
-import { writeCheckpoint } from '../../src/projection-runtime/checkpoint';
+import { writeCheckpoint } from '../../src/platform/projection-runtime/checkpoint';
 import { newBrowser } from '../auth/auth-app';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { Browser } from '../support/browser';

@@ -1,6 +1,6 @@
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { NoticeReactor, NOTICES_CHECKPOINT } from '../../src/notifications/notices/notice-reactor';
-import { writeCheckpoint } from '../../src/projection-runtime/checkpoint';
+import { writeCheckpoint } from '../../src/platform/projection-runtime/checkpoint';
 import { AuthTestApp, confirmEligibility, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { ReceivedMail, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';

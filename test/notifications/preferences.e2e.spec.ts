@@ -1,4 +1,4 @@
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { MAIL_OUTBOX, MailOutbox } from '../../src/notifications/mail/mail-outbox';
 import { PreferencesView } from '../../src/notifications/preferences/preferences.schemas';
 import { PreferencesService } from '../../src/notifications/preferences/preferences.service';

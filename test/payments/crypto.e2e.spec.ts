@@ -5,12 +5,14 @@ import { cryptoChargeStream } from '../../src/payments/crypto/crypto-charge.even
 import { CryptoReconciler } from '../../src/payments/crypto/crypto-reconciler';
 import { PAYMENT_JOBS } from '../../src/payments/payments.tokens';
 import { PaymentJobs } from '../../src/payments/queue/payment-jobs';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { CoinbaseStandin, startCoinbaseStandin } from '../coinbase/standin';
+import { CoinbaseStandin, startCoinbaseStandin } from '../standins/coinbase/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, signIn, standinCrypto, until } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, standinCrypto } from './support';
+import { registerAndSignIn } from '../support/sign-in';
+import { waitFor } from '../support/eventually';
 
 /** What each scenario measured, printed at the end. */
 const measured: Record<string, unknown>[] = [];
@@ -31,7 +33,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     t = await startAuthApp('crypto', { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', shutdownTimeoutMs: 2_000, payments: null, crypto: standinCrypto(standin) });
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/coinbase-commerce`);
-    dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
   });
   afterAll(async () => {
     console.log(`crypto top-ups, measured:\n${measured.map((m) => JSON.stringify(m)).join('\n')}`);
@@ -49,7 +51,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     const jobs = app.get<PaymentJobs>(PAYMENT_JOBS);
     for (let round = 0; round < 2; round++) {
       await standin.whenWebhooksIdle();
-      await until('the payments queue to drain', async () => (await jobs.pending()) === 0);
+      await waitFor(async () => (await jobs.pending()) === 0, 10_000, 'the payments queue to drain', 20);
       await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
     }
   }
@@ -240,7 +242,7 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     expect([tooSmall.status, tooBig.status, notCents.status, junk.status]).toEqual([400, 400, 400, 400]);
     expect(tooSmall.body.code).toBe('amount_out_of_range');
     const code = await charge('10.00');
-    const other = await signIn(app, t.url, `other-${randomUUID()}@example.com`);
+    const other = await registerAndSignIn(app, t.url, `other-${randomUUID()}@example.com`);
     expect((await other.browser.get(`${t.url}/me/payments/crypto/charges/${code}`)).status).toBe(404);
     expect((await other.browser.get(`${t.url}/me/payments/crypto/charges/not-a-code`)).status).toBe(400);
     // Razorpay is off in this app: its routes say so, crypto still works.
@@ -253,7 +255,7 @@ describe('payments: crypto top-ups off', () => {
   it('answers 404 crypto_payments_disabled on every crypto route when COINBASE_COMMERCE_API_KEY is unset', async () => {
     const t = await startAuthApp('crypto-off', { payments: null, crypto: null });
     try {
-      const dev = await signIn(t.app, t.url, `dev-${randomUUID()}@example.com`);
+      const dev = await registerAndSignIn(t.app, t.url, `dev-${randomUUID()}@example.com`);
       const create = await dev.browser.post(`${t.url}/me/payments/crypto/charges`, { amountUsd: '25.00' });
       const view = await dev.browser.get(`${t.url}/me/payments/crypto/charges/ABCD1234`);
       const hook = await fetch(`${t.url}/webhooks/coinbase-commerce`, { method: 'POST', body: '{}' });

@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { formatUsd } from '../../src/ledger/money';
+import { formatUsd } from '../../src/platform/money';
 import { AuthTestApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, readAll, settle, signIn, startPaymentsApp } from './support';
+import { credits, readAll, settle, startPaymentsApp } from './support';
+import { registerAndSignIn } from '../support/sign-in';
 
 const THRESHOLD_MICRO_USD = 20_000_000n; // APPROVAL_THRESHOLD_USD=20.00 for this suite
 
@@ -27,9 +28,9 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
     env = await startPaymentsApp('four-eyes', { security: { approvalThresholdMicroUsd: THRESHOLD_MICRO_USD } });
     ({ standin, t } = env);
     app = t.app;
-    admin1 = await signIn(app, t.url, `admin1-${randomUUID()}@example.com`, ['admin']);
-    admin2 = await signIn(app, t.url, `admin2-${randomUUID()}@example.com`, ['admin']);
-    finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
+    admin1 = await registerAndSignIn(app, t.url, `admin1-${randomUUID()}@example.com`, ['admin']);
+    admin2 = await registerAndSignIn(app, t.url, `admin2-${randomUUID()}@example.com`, ['admin']);
+    finance = await registerAndSignIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
     await env?.close();
@@ -41,7 +42,7 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
   };
 
   it('a grant above the threshold waits; the requester and the payee cannot approve it; another staff member can', async () => {
-    const dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    const dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
     const grants = `${t.url}/admin/accounts/${dev.accountId}/credits/grants`;
     // At the threshold: applied at once.
     expect((await admin1.browser.post(grants, { amountUsd: '20.00', reason: 'small goodwill' })).body).toMatchObject({ status: 'applied', type: 'CreditsGranted' });
@@ -90,7 +91,7 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
   });
 
   it('a refund above the threshold waits (nothing debited, Razorpay not asked); a second admin approves it', async () => {
-    const dev = await signIn(app, t.url, `payer-${randomUUID()}@example.com`);
+    const dev = await registerAndSignIn(app, t.url, `payer-${randomUUID()}@example.com`);
     const order = await dev.browser.post(`${t.url}/me/payments/orders`, { amountUsd: '100.00' });
     const paid = standin.pay(order.body.orderId, { outcome: 'captured' });
     await dev.browser.post(`${t.url}/me/payments/orders/${order.body.orderId}/checkout`, paid.checkout);

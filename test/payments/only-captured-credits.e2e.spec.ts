@@ -2,9 +2,10 @@ import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { PaymentSweep } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp } from '../auth/auth-app';
-import { RazorpayStandin } from '../razorpay/standin';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, purchases, reportFor, settle, signIn, startPaymentsApp } from './support';
+import { credits, expectTrialBalanceZero, purchases, reportFor, settle, startPaymentsApp } from './support';
+import { registerAndSignIn } from '../support/sign-in';
 
 /**
  * Only money Razorpay captured for our order becomes credit (issue 15, item 1). Razorpay
@@ -25,8 +26,8 @@ describe('payments: only captured money becomes credit', () => {
     env = await startPaymentsApp('captured');
     ({ standin, t } = env);
     app = t.app;
-    dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
-    finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
+    dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    finance = await registerAndSignIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
     await env?.close();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config/config';
+import { ConfigError, loadConfig } from '../../src/platform/config/config';
 import { checkoutSignatureValid, hmacHex, webhookSignatureValid } from '../../src/payments/razorpay/signatures';
 
 const problems = (env: Record<string, string>): string[] => {

@@ -2,16 +2,17 @@ import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { projectors } from '../../projections';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { PaymentOrdersService } from '../../src/payments/orders/payment-orders.service';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { expectTrialBalanceZero, purchases, readAll, reportFor, settle, standinPayments, testOverrides, until } from './support';
+import { expectTrialBalanceZero, purchases, readAll, reportFor, settle, standinPayments, testOverrides } from './support';
 import { AGREED } from '../support/eligibility';
+import { waitFor } from '../support/eventually';
 
 const ctx = () => ({ actorId: 'test', occurredAt: new Date().toISOString() });
 
@@ -54,7 +55,7 @@ describe('payments worker: restart mid-job, secret rotation', () => {
     };
     const order = await first.app.get(PaymentOrdersService).createOrder(accountId, '15.00', ctx());
     const paid = standin.pay(order.orderId, { outcome: 'captured' });
-    await until('the first worker to credit', async () => creditedBeforeCrash);
+    await waitFor(async () => creditedBeforeCrash, 10_000, 'the first worker to credit', 20);
     await first.app.close(); // the worker gives up waiting for its hung job (half the shutdown timeout)
 
     const oldSecret = standin.webhookSecret;

@@ -4,10 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { PaymentSweep } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, signIn, testOverrides, until } from './support';
+import { credits, expectTrialBalanceZero, platform, purchases, readAll, reportFor, settle, testOverrides } from './support';
+import { registerAndSignIn } from '../support/sign-in';
+import { waitFor } from '../support/eventually';
 
 /**
  * Top-ups end to end: the real app (PostgreSQL, Redis, BullMQ worker) against the Razorpay
@@ -30,9 +32,9 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
     devEmail = `dev-${randomUUID()}@example.com`;
-    dev = await signIn(app, t.url, devEmail);
-    admin = await signIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
-    finance = await signIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
+    dev = await registerAndSignIn(app, t.url, devEmail);
+    admin = await registerAndSignIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
+    finance = await registerAndSignIn(app, t.url, `finance-${randomUUID()}@example.com`, ['finance']);
   });
   afterAll(async () => {
     await t?.close();
@@ -252,7 +254,7 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
 
   it('disputes: the disputed amount is frozen, released when won, taken when lost; a shortfall is written off', async () => {
     const whoEmail = `disputed-${randomUUID()}@example.com`;
-    const who = await signIn(app, t.url, whoEmail);
+    const who = await registerAndSignIn(app, t.url, whoEmail);
     const won = await topUp('20.00', who);
     const lost = await topUp('30.00', who);
     const base = await credits(app, who.accountId);
@@ -295,10 +297,15 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     standin.injectFault({ kind: 'status', status: 503, times: 4, match: { method: 'GET', path: '/v1/payments' } });
     const paid = standin.pay(orderId, { outcome: 'captured', notes: {} });
     await standin.whenWebhooksIdle();
-    const failed = await until('a failed job', async () => {
-      const res = await finance.browser.get(`${t.url}/finance/payments/jobs/failed`);
-      return (res.body as { jobId: string; attemptsMade: number; failedReason: string }[]).find((j) => j.jobId === `payment-${paid.payment.id}`);
-    });
+    const failed = await waitFor(
+      async () => {
+        const res = await finance.browser.get(`${t.url}/finance/payments/jobs/failed`);
+        return (res.body as { jobId: string; attemptsMade: number; failedReason: string }[]).find((j) => j.jobId === `payment-${paid.payment.id}`);
+      },
+      10_000,
+      'a failed job',
+      20,
+    );
     expect(failed).toMatchObject({ attemptsMade: 4, failedReason: expect.stringContaining('503') });
     standin.clearFaults();
     expect((await admin.browser.post(`${t.url}/admin/payments/jobs/${failed.jobId}/retry`)).status).toBe(202);

@@ -1,16 +1,17 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { unavailable } from '../../src/common/domain-error';
+import { unavailable } from '../../src/platform/http/domain-error';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment-order/payment.decide';
 import { PaymentReconciler } from '../../src/payments/reconcile/payment-reconciler';
 import { PaymentSweep, REFUND_RESUME_AFTER_MS } from '../../src/payments/reconcile/payment-sweep';
 import { AuthTestApp } from '../auth/auth-app';
-import { razorpayClient } from '../razorpay/sdk';
-import { RazorpayStandin } from '../razorpay/standin';
+import { razorpayClient } from '../standins/razorpay/sdk';
+import { RazorpayStandin } from '../standins/razorpay/standin';
 import { Browser } from '../support/browser';
-import { credits, expectTrialBalanceZero, readAll, settle, signIn, startPaymentsApp } from './support';
+import { credits, expectTrialBalanceZero, readAll, settle, startPaymentsApp } from './support';
+import { registerAndSignIn } from '../support/sign-in';
 
 /**
  * A refund never strands credits (issue 15, item 2): every failure point of an admin refund,
@@ -27,7 +28,7 @@ describe('payments: every failure point of a refund leaves the balance and the t
     env = await startPaymentsApp('refund-points');
     ({ standin, t } = env);
     app = t.app;
-    admin = await signIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
+    admin = await registerAndSignIn(app, t.url, `admin-${randomUUID()}@example.com`, ['admin']);
   });
   afterAll(async () => {
     await env?.close();
@@ -41,7 +42,7 @@ describe('payments: every failure point of a refund leaves the balance and the t
 
   /** A new developer with one credited top-up. */
   async function paidDeveloper(amountUsd: string): Promise<{ accountId: string; paymentId: string; orderId: string }> {
-    const dev = await signIn(app, t.url, `dev-${randomUUID()}@example.com`);
+    const dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
     const res = await dev.browser.post(`${t.url}/me/payments/orders`, { amountUsd });
     const paid = standin.pay(res.body.orderId, { outcome: 'captured' });
     await dev.browser.post(`${t.url}/me/payments/orders/${res.body.orderId}/checkout`, paid.checkout);
@@ -93,7 +94,7 @@ describe('payments: every failure point of a refund leaves the balance and the t
     expect([res.status, res.body.code]).toEqual([409, 'too_many_refunds']);
     await expectBalance('count cap', accountId, 5_000_000n - BigInt(MAX_REFUNDS_PER_ORDER) * 10_000n);
     expect(await refundsAtRazorpay(paymentId)).toHaveLength(MAX_REFUNDS_PER_ORDER);
-  });
+  }, 90_000);
 
   it('the request cannot be recorded (event store down): nothing is taken', async () => {
     const { accountId, paymentId } = await paidDeveloper('25.00');

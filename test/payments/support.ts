@@ -1,26 +1,23 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
-import { AppConfig, CryptoConfig, PaymentsConfig } from '../../src/config/config';
-import { CoinbaseStandin } from '../coinbase/standin';
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
-import { StreamNotFoundError } from '../../src/event-store/event-store.errors';
+import { AppConfig, CryptoConfig, PaymentsConfig } from '../../src/platform/config/config';
+import { CoinbaseStandin } from '../standins/coinbase/standin';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
+import { StreamNotFoundError } from '../../src/platform/event-store/event-store.errors';
 import { developerAccount } from '../../src/ledger/ledger-accounts';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { PAYMENT_JOBS } from '../../src/payments/payments.tokens';
 import { PaymentJobs } from '../../src/payments/queue/payment-jobs';
 import { workerContext } from '../../src/payments/reconcile/payment-reconciler';
 import { ReconciliationReport, ReconciliationReporter } from '../../src/payments/reconcile/reconciliation-report';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
-import { AuthTestApp, newBrowser, startAuthApp } from '../auth/auth-app';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
+import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { TestConfigOverrides } from '../support/app';
-import { Browser } from '../support/browser';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
-import { AGREED } from '../support/eligibility';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
+import { waitFor } from '../support/eventually';
 
-export const PASSWORD = 'correct horse battery staple';
+export { PASSWORD } from '../support/sign-in';
 
 /** The app's payments block pointed at the stand-in; fast retries and a short job lock for tests. */
 export function standinPayments(standin: RazorpayStandin, overrides: Partial<PaymentsConfig> = {}): PaymentsConfig {
@@ -66,23 +63,13 @@ export function testOverrides(standin: RazorpayStandin, extra: Partial<AppConfig
   return { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', shutdownTimeoutMs: 2_000, payments: standinPayments(standin), ...extra };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Everything in flight has landed: webhooks delivered, jobs done, read models caught up (twice, since jobs can cause jobs). */
 export async function settle(app: INestApplication, standin: RazorpayStandin): Promise<void> {
   const jobs = app.get<PaymentJobs>(PAYMENT_JOBS);
   const runner = app.get<ProjectionRunner>(PROJECTION_RUNNER);
   for (let round = 0; round < 2; round++) {
     await standin.whenWebhooksIdle(10_000);
-    await until('the payments queue to drain', async () => (await jobs.pending()) === 0);
+    await waitFor(async () => (await jobs.pending()) === 0, 10_000, 'the payments queue to drain', 20);
     await runner.waitUntilCaughtUp();
   }
 }
@@ -122,14 +109,6 @@ export async function reportFor(app: INestApplication, from: Date, paymentIds: s
   const report = await app.get(ReconciliationReporter).run(from.toISOString().slice(0, 10), workerContext('test-report'), { from: new Date(from.getTime() - 2_000), to });
   const found = report.discrepancies.filter((d) => paymentIds.includes(d.paymentId)).map((d) => ({ kind: d.kind, paymentId: d.paymentId }));
   return { report, found };
-}
-
-export async function signIn(app: INestApplication, url: string, email: string, roles: Role[] = []): Promise<{ accountId: string; browser: Browser }> {
-  const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
-  const browser = newBrowser();
-  const res = await browser.post(`${url}/auth/login`, { email, password: PASSWORD });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return { accountId, browser };
 }
 
 /** The app against a fresh Razorpay stand-in that delivers its webhooks to it. */

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 
 describe('payout config', () => {
   it('defaults: 10.00 USD minimum, 7 days of holdback', () => {

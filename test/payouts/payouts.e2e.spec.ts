@@ -1,14 +1,14 @@
 import { sharedSmtpSink } from '../support/smtp-sink';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Role } from '../../src/accounts/account.events';
-import { EVENT_STORE, EventStore, Position } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
 import { PaymentCredits } from '../../src/payments/payment-credits';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { payoutStream } from '../../src/payouts/payout.events';
 import { payoutsProjection } from '../../projections/payouts.projection';
 import { ledgerProjection } from '../../projections/ledger.projection';
@@ -17,6 +17,7 @@ import { ctx, Developer, InferenceHarness, MODEL, startInferenceHarness } from '
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
+import { signIn } from '../support/sign-in';
 
 const PASSWORD = 'correct horse battery staple';
 const MINIMUM_MICRO_USD = 10_000n; // 0.01 USD, so test traffic earns enough to pay out
@@ -35,14 +36,9 @@ describe('provider payouts: availability that never over-states, finance approva
   let admin: { accountId: string; browser: Browser };
   let dev: Developer;
 
-  async function signIn(email: string): Promise<Browser> {
-    const browser = newBrowser();
-    expect((await browser.post(`${url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
-    return browser;
-  }
   async function staff(email: string, roles: Role[]) {
     const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, ctx());
-    return { accountId, browser: await signIn(email) };
+    return { accountId, browser: await signIn(url, email) };
   }
   /** The provider's share of every charge the events record, split at `cutoff` by when it was recorded. */
   async function earningsFromEvents(providerId: string, cutoff: Date): Promise<{ earned: bigint; held: bigint }> {
@@ -68,16 +64,16 @@ describe('provider payouts: availability that never over-states, finance approva
     h = await startInferenceHarness('payouts', { overrides: { payouts: { minimumMicroUsd: MINIMUM_MICRO_USD, holdbackMs: HOLDBACK_MS } } });
     url = h.t.url;
     store = h.t.app.get<EventStore>(EVENT_STORE);
-    provider = await signIn('provider-payouts@example.com');
+    provider = await signIn(url, 'provider-payouts@example.com');
     const { accountId: otherId } = await h.t.app.get(AccountsService).register({ email: 'other-provider@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const invite = await h.t.app.get(ProviderInvitesService).issue('other-provider@example.com', ctx());
     await h.t.app.get(ProviderInvitesService).accept(otherId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
-    otherProvider = await signIn('other-provider@example.com');
+    otherProvider = await signIn(url, 'other-provider@example.com');
     finance = await staff('finance@example.com', ['finance']);
     finance2 = await staff('finance2@example.com', ['finance']);
     admin = await staff('admin@example.com', ['admin']);
     await h.t.app.get(AccountsService).register({ email: 'plain-dev@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
-    developerBrowser = await signIn('plain-dev@example.com');
+    developerBrowser = await signIn(url, 'plain-dev@example.com');
     dev = await h.developer(5n);
   }, 60_000);
   afterAll(async () => {

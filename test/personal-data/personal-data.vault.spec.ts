@@ -1,4 +1,4 @@
-import { PersonalDataVault } from '../../src/personal-data/personal-data.vault';
+import { PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 describe('personal data vault', () => {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { PaymentOrdersService } from '../../src/payments/orders/payment-orders.service';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { purchases, settle, signIn, testOverrides } from '../payments/support';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { purchases, settle, testOverrides } from '../payments/support';
+import { registerAndSignIn } from '../support/sign-in';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 
@@ -27,7 +28,7 @@ describe('P3: card and bank details never touch us; only the credit balance and 
   });
 
   it('keeps no card, bank or contact fields anywhere after a card payment and a dispute, only Razorpay ids, amounts and statuses', async () => {
-    const { accountId } = await signIn(t.app, t.url, `p3-owner-${randomUUID()}@example.com`);
+    const { accountId } = await registerAndSignIn(t.app, t.url, `p3-owner-${randomUUID()}@example.com`);
     const email = `p3-${randomUUID()}@example.com`;
     const contact = `+1555${Math.floor(1_000_000 + Math.random() * 8_999_999)}`;
     const order = await t.app.get(PaymentOrdersService).createOrder(accountId, '11.00', ctx());

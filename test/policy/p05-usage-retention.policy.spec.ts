@@ -1,4 +1,4 @@
-import { Position } from '../../src/event-store/event-store.port';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { developerAccount } from '../../src/ledger/ledger-accounts';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { Posting } from '../../src/ledger/postings';

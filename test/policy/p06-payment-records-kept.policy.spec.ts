@@ -1,4 +1,4 @@
-import { Position } from '../../src/event-store/event-store.port';
+import { Position } from '../../src/platform/event-store/event-store.port';
 import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { creditsStream } from '../../src/ledger/credits.events';

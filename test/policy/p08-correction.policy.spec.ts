@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 

@@ -1,4 +1,4 @@
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { listStaffRoutes, StaffRoute } from '../../src/audit/staff-routes';
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { auditEvents } from '../support/audit-events';
 import { Browser, BrowserResponse } from '../support/browser';

@@ -3,9 +3,10 @@ import OpenAI from 'openai';
 import request from 'supertest';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { bearer, ctx, registerDeveloper, startApp, waitFor } from '../api-keys/support';
+import { bearer, ctx, registerDeveloper, startApp } from '../api-keys/support';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { waitFor } from '../support/eventually';
 
 describe('P12: rate limits are enforced and accounts that break the rules can be suspended', () => {
   describe('per-key rate limits on /v1', () => {

@@ -3,10 +3,11 @@ import request from 'supertest';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { PROJECTION_RUNNER } from '../../src/projection-runtime/projection-runtime.module';
-import { ProjectionRunner } from '../../src/projection-runtime/projection-runner';
+import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { bearer, ctx, registerDeveloper, startApp, waitFor } from '../api-keys/support';
+import { bearer, ctx, registerDeveloper, startApp } from '../api-keys/support';
+import { waitFor } from '../support/eventually';
 
 /** Invariant 6: a revoked key is refused by every instance within 1 s. */
 describe('P13: a compromised key can be revoked at once and a new one generated (refused by every instance within 1 s)', () => {

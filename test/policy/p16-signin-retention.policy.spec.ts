@@ -1,6 +1,7 @@
 import { signInStream, SignInEvent } from '../../src/auth/sign-in.events';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { DAY_MS, readAll, services, verify } from './retention-support';
+import { signIn } from '../support/sign-in';
 
 jest.setTimeout(120_000);
 
@@ -16,16 +17,10 @@ describe('P16: sign-in records are kept for a limited time, encrypted', () => {
     await t?.close();
   });
 
-  async function signIn(email: string) {
-    const browser = newBrowser(AGENT);
-    const res = await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD });
-    expect(res.status).toBeLessThan(300);
-  }
-
   it('stores IP and user agent sealed, and removes sign-ins older than SIGNIN_RETENTION_DAYS, keeping younger ones', async () => {
     const email = 'p16@example.com';
     const accountId = await register(newBrowser(AGENT), t.url, email, PASSWORD);
-    await signIn(email);
+    await signIn(t.url, email, { password: PASSWORD, userAgent: AGENT });
     await t.caughtUp();
     const { store, sweep } = services(t.app);
     const stream = signInStream(accountId);
@@ -52,7 +47,7 @@ describe('P16: sign-in records are kept for a limited time, encrypted', () => {
     expect(JSON.stringify(left[0].data)).not.toContain('RetentionProbe');
 
     // A later sign-in is kept while young, and removed once it is old too.
-    await signIn(email);
+    await signIn(t.url, email, { password: PASSWORD, userAgent: AGENT });
     await t.caughtUp();
     expect((await sweep.sweep(new Date(Date.now() + 10 * DAY_MS))).signInsRemoved).toBe(0);
     expect((await readAll(store, stream)).filter((e) => e.type === 'SignedIn')).toHaveLength(1);

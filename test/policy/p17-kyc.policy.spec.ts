@@ -4,19 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { projectors } from '../../projections';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
-import { EVENT_STORE, EventStore } from '../../src/event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/personal-data/personal-data.vault';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
+import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
 import { maskAadhaar, maskPan, normaliseAadhaar, normalisePan } from '../../src/privacy/kyc/kyc-numbers';
 import { KycRetention } from '../../src/privacy/kyc/kyc-retention';
 import { verhoeffCheckDigit, verhoeffValid } from '../../src/privacy/kyc/verhoeff';
 import { AuthTestApp, startAuthApp } from '../auth/auth-app';
-import { signIn, testOverrides, until } from '../payments/support';
-import { RazorpayStandin, startRazorpayStandin } from '../razorpay/standin';
+import { testOverrides } from '../payments/support';
+import { registerAndSignIn } from '../support/sign-in';
+import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
 import { TEST_REDIS_URL } from '../support/database';
 import { KycView } from '../../src/privacy/kyc/kyc.schemas';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
+import { waitFor } from '../support/eventually';
 
 // Long enough that a loaded CI machine still reads the numbers before the window ends.
 const RETENTION_MS = 10_000;
@@ -76,7 +78,7 @@ describe('P17: identity numbers are protected and kept only as long as required'
     const events = async (stream: string) => t.app.get<EventStore>(EVENT_STORE).readStream(stream).catch(() => []);
 
     it('refuses malformed numbers with 400 and stores nothing', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-bad-${randomUUID()}@example.com`);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-bad-${randomUUID()}@example.com`);
       const put = (body: unknown) => dev.browser.request('PUT', `${t.url}/me/kyc`, body);
       for (const [body, code] of [
         [{ pan: 'ABCXE1234F', aadhaar: '234123412346' }, 'invalid_pan'],
@@ -93,9 +95,9 @@ describe('P17: identity numbers are protected and kept only as long as required'
     });
 
     it('gates payments and API keys, seals and masks the numbers, records who verified, and shreds them after the window', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-dev-${randomUUID()}@example.com`);
-      const admin = await signIn(t.app, t.url, `kyc-admin-${randomUUID()}@example.com`, ['admin']);
-      const support = await signIn(t.app, t.url, `kyc-support-${randomUUID()}@example.com`, ['support']);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-dev-${randomUUID()}@example.com`);
+      const admin = await registerAndSignIn(t.app, t.url, `kyc-admin-${randomUUID()}@example.com`, ['admin']);
+      const support = await registerAndSignIn(t.app, t.url, `kyc-support-${randomUUID()}@example.com`, ['support']);
       const pan = freshPan();
       const aadhaar = freshAadhaar();
 
@@ -152,7 +154,7 @@ describe('P17: identity numbers are protected and kept only as long as required'
       expect(await vault.open(subject, submittedEvent.data.aadhaar as string)).toBe(aadhaar);
 
       // ...and the worker's sweep destroys their key once KYC_RETENTION_DAYS (here 10 s) after verification have passed.
-      const shredded = await until('the KYC numbers to be shredded', async () => (await events(`kyc-${dev.accountId}`)).find((e) => e.type === 'KycNumbersShredded'), 30_000);
+      const shredded = await waitFor(async () => (await events(`kyc-${dev.accountId}`)).find((e) => e.type === 'KycNumbersShredded'), 30_000, 'the KYC numbers to be shredded', 20);
       expect(shredded.metadata.actorId).toBe('system:kyc-retention');
       expect(shredded.data.subjects).toEqual([subject]);
       expect(Date.parse(shredded.data.shreddedAt as string) - Date.parse(verified!.data.verifiedAt as string)).toBeGreaterThanOrEqual(RETENTION_MS);
@@ -172,8 +174,8 @@ describe('P17: identity numbers are protected and kept only as long as required'
     }, 90_000);
 
     it('keeps rejected numbers for the window too, lets the person resubmit under a new key, and records the reason and actor', async () => {
-      const dev = await signIn(t.app, t.url, `kyc-rej-${randomUUID()}@example.com`);
-      const admin = await signIn(t.app, t.url, `kyc-admin2-${randomUUID()}@example.com`, ['admin']);
+      const dev = await registerAndSignIn(t.app, t.url, `kyc-rej-${randomUUID()}@example.com`);
+      const admin = await registerAndSignIn(t.app, t.url, `kyc-admin2-${randomUUID()}@example.com`, ['admin']);
       expect((await dev.browser.request('PUT', `${t.url}/me/kyc`, { pan: freshPan(), aadhaar: freshAadhaar() })).status).toBe(200);
       expect((await admin.browser.post(`${t.url}/admin/accounts/${dev.accountId}/kyc/reject`, {})).status).toBe(400);
       expect((await admin.browser.post(`${t.url}/admin/accounts/${dev.accountId}/kyc/reject`, { reason: 'name does not match the PAN' })).status).toBe(204);

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
 
 /**

@@ -1,11 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { Kysely } from 'kysely';
 import { projectors } from '../../projections';
-import { Database } from '../../src/database/schema';
-import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
-import { KYSELY } from '../../src/database/database.module';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../src/projection-runtime/verify';
+import { Database } from '../../src/platform/database/schema';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
+import { KYSELY } from '../../src/platform/database/database.module';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { RetentionSweep } from '../../src/privacy/retention/retention-sweep';
 
 export const DAY_MS = 86_400_000;

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Pool } from 'pg';
 import { projectors } from '../../projections';
-import { createPool } from '../../src/database/database';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
-import { NewEvent } from '../../src/event-store/event-store.port';
-import { createLogger } from '../../src/observability/logger';
-import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../src/projection-runtime/checkpoint';
-import { ProjectionRunner, ProjectionRunnerOptions } from '../../src/projection-runtime/projection-runner';
-import { resetReadModels } from '../../src/projection-runtime/replay';
-import { verifyProjections } from '../../src/projection-runtime/verify';
-import { Projector } from '../../src/projection-runtime/projector';
+import { createPool } from '../../src/platform/database/database';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
+import { NewEvent } from '../../src/platform/event-store/event-store.port';
+import { createLogger } from '../../src/platform/observability/logger';
+import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../src/platform/projection-runtime/checkpoint';
+import { ProjectionRunner, ProjectionRunnerOptions } from '../../src/platform/projection-runtime/projection-runner';
+import { resetReadModels } from '../../src/platform/projection-runtime/replay';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
+import { Projector } from '../../src/platform/projection-runtime/projector';
 import { createTestDatabase, TestDatabase } from '../support/database';
+import { waitFor } from '../support/eventually';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const logger = createLogger('silent');
@@ -131,7 +132,7 @@ describe('projection runner', () => {
 
       await proxy.cut();
       await store.append('payment-1', [ev('Captured')], 0n);
-      await waitFor(() => runner.status().retries >= 2);
+      await waitFor(() => runner.status().retries >= 2, 5_000, 'two retries', 10);
       expect(runner.status().state).toBe('retrying');
       expect(runner.status().lastError).toBeTruthy();
       expect((await runner.lag()).behind).toBe(true);
@@ -182,20 +183,12 @@ describe('projection runner', () => {
     await store.append('audit-2026-11-22', [ev('RoleGranted')], 'no_stream');
     await leader.waitUntilCaughtUp();
     standby.start();
-    await waitFor(() => standby.status().state === 'standby');
+    await waitFor(() => standby.status().state === 'standby', 5_000, 'the standby state', 10);
     await leader.stop();
-    await waitFor(() => standby.status().state === 'running');
+    await waitFor(() => standby.status().state === 'running', 5_000, 'the running state', 10);
     await store.append('audit-2026-11-22', [ev('RoleRevoked')], 0n);
     await standby.waitUntilCaughtUp();
     expect(await streamRow('audit-2026-11-22')).toMatchObject({ event_count: '2' });
     expect(await readCheckpoint(database.db, READ_MODELS_CHECKPOINT)).not.toBeNull();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

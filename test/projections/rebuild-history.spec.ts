@@ -1,12 +1,12 @@
 import { hashPassword } from '../../src/accounts/password';
-import { PostgresEventStore } from '../../src/event-store/postgres/postgres.event-store';
+import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { readPostings } from '../../src/ledger/postings';
-import { PersonalDataVault } from '../../src/personal-data/personal-data.vault';
-import { READ_MODELS_CHECKPOINT } from '../../src/projection-runtime/checkpoint';
-import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../src/projection-runtime/replay';
-import { verifyProjections } from '../../src/projection-runtime/verify';
-import { Secrets } from '../../src/security/secrets';
+import { PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
+import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
+import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../src/platform/projection-runtime/replay';
+import { verifyProjections } from '../../src/platform/projection-runtime/verify';
+import { Secrets } from '../../src/platform/security/secrets';
 import { projectors } from '../../projections';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { HistoryEvent, HistoryGenerator } from '../support/history/history.generator';

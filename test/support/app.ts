@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ProcessRole } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
-import { AppConfig, loadConfig, MailConfig, NodesConfig, SecurityConfig } from '../../src/config/config';
+import { AppConfig, loadConfig, MailConfig, NodesConfig, SecurityConfig } from '../../src/platform/config/config';
 import { TEST_REDIS_URL } from './database';
 import { sharedSmtpSink } from './smtp-sink';
 

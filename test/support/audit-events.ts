@@ -1,4 +1,4 @@
-import { EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 
 /** Every event on the audit streams, in $all order. */
 export async function auditEvents(store: EventStore): Promise<RecordedEvent[]> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
-import { createDb, createPool, ensureDatabase } from '../../src/database/database';
-import { migrateToLatest } from '../../src/database/migrate';
-import { Database } from '../../src/database/schema';
+import { createDb, createPool, ensureDatabase } from '../../src/platform/database/database';
+import { migrateToLatest } from '../../src/platform/database/migrate';
+import { Database } from '../../src/platform/database/schema';
 
 /** The server tests run against; CI starts it (see .ci/run). Each suite gets its own fresh database. */
 export const TEST_DATABASE_SERVER = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';

@@ -1,4 +1,4 @@
-import { Decider, DomainEvent } from '../../src/event-sourcing/decider';
+import { Decider, DomainEvent } from '../../src/platform/event-sourcing/decider';
 
 /** Given events / when command / then events (or then a refusal), as Emmett's DeciderSpecification. */
 export function given<S, C, E extends DomainEvent>(decider: Decider<S, C, E>, events: E[]) {

@@ -1,5 +1,9 @@
-/** Polls until `check` stops throwing (projections and the balance feeder are asynchronous); the last failure is reported. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
+/**
+ * The one polling helper of the suite (projections, the balance feeder, queues and subscribers are
+ * asynchronous). `eventually` retries a check until it stops throwing and reports the last failure;
+ * `waitFor` retries a probe until it answers something truthy, and returns that.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -9,4 +13,15 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000,
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
+}
+
+type Falsy = null | undefined | false | 0 | '';
+
+/** Polls `probe` (every `everyMs`) until it answers a truthy value; fails naming `what` after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | Falsy | Promise<T | Falsy>, timeoutMs: number, what: string, everyMs = 5): Promise<T> {
+  return eventually(async () => {
+    const value = await probe();
+    if (!value) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    return value as T;
+  }, timeoutMs, everyMs);
 }

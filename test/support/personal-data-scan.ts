@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { EventStore, RecordedEvent } from '../../src/event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { redisValue } from './privacy-scan';
 
 /**

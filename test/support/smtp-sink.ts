@@ -1,6 +1,7 @@
 import { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { eventually } from './eventually';
 
 /** A message as the SMTP server received it, parsed. */
 export interface ReceivedMail {
@@ -50,13 +51,15 @@ export class SmtpSink {
   }
 
   async waitFor(predicate: (m: ReceivedMail) => boolean, timeoutMs = 10_000): Promise<ReceivedMail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such mail within ${timeoutMs} ms; received: ${JSON.stringify(this.messages.map((m) => ({ to: m.to, subject: m.subject })))}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return eventually(
+      () => {
+        const found = this.messages.find(predicate);
+        if (!found) throw new Error(`no such mail within ${timeoutMs} ms; received: ${JSON.stringify(this.messages.map((m) => ({ to: m.to, subject: m.subject })))}`);
+        return found;
+      },
+      timeoutMs,
+      20,
+    );
   }
 
   close(): Promise<void> {

@@ -8,9 +8,9 @@ import { PricesService } from '../../src/pricing/prices.service';
 import { UpstreamProber } from '../../src/upstreams/upstream-prober';
 import { startInferenceHarness, InferenceHarness, MODEL, PRICE, ctx } from '../inference/harness';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
-import { signInEachRole, SignedIn } from '../support/role-users';
+import { signInEachRole, SignedIn } from '../support/sign-in';
 import { TEST_REDIS_URL } from '../support/database';
-import { startVendor, VendorStandin } from './vendor-standin';
+import { startVendor, VendorStandin } from '../standins/llm-vendor/vendor-standin';
 
 /** Served only by the vendor (under another name there). */
 const VENDOR_ONLY = 'tollgate-test/vendor-only';

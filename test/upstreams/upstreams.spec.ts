@@ -5,7 +5,7 @@ import { RecordUsage, usageChargeDecider } from '../../src/metering/usage-charge
 import { parseLedgerAccount } from '../../src/ledger/ledger-accounts';
 import { LiveState, retryAfterMs, routableCandidates, RoutableNode } from '../../src/nodes/routing/router';
 import { vendorCostAt } from '../../src/nodes/routing/upstream-route';
-import { openWithKey, sealWithKey } from '../../src/security/sealing';
+import { openWithKey, sealWithKey } from '../../src/platform/security/sealing';
 import { upstreamDecider } from '../../src/upstreams/upstream.decide';
 import { UpstreamEvent } from '../../src/upstreams/upstream.events';
 import { given } from '../support/decider-spec';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { invalid } from '../../common/domain-error';
-import { CommandContext } from '../../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { invalid } from '../../platform/http/domain-error';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { publishKeyInvalidation } from '../../api-keys/key-invalidation';
 import { EligibilityInput } from '../../legal/eligibility';
 import { PolicyVersionsService } from '../../legal/policy-versions.service';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS } from '../../platform/redis/redis.module';
 import { Attestation } from '../account.decide';
 import { executeAccountCommand } from '../account-commands';
 

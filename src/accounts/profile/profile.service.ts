@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { invalid } from '../../common/domain-error';
-import { CommandContext } from '../../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { invalid } from '../../platform/http/domain-error';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 import { executeAccountCommand } from '../account-commands';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password';
 

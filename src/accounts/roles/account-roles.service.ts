@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandContext } from '../../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { Role } from '../account.events';
 import { executeAccountCommand } from '../account-commands';
 

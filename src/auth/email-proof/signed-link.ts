@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { invalid } from '../../common/domain-error';
-import { SecretPurpose, Secrets } from '../../security/secrets';
+import { invalid } from '../../platform/http/domain-error';
+import { SecretPurpose, Secrets } from '../../platform/security/secrets';
 
 /** What a mailed proof link carries, signed: the address, the nonce of its pending record, when it stops working. */
 export interface LinkClaims {

@@ -1,8 +1,9 @@
 import { Role } from '../../accounts/account.events';
-import { AccountsService, now } from '../../accounts/accounts.service';
+import { AccountsService } from '../../accounts/accounts.service';
 import { AccountRolesService } from '../../accounts/roles/account-roles.service';
-import { notFound } from '../../common/domain-error';
-import { CommandContext } from '../../event-sourcing/decider';
+import { now } from '../../platform/clock';
+import { notFound } from '../../platform/http/domain-error';
+import { CommandContext } from '../../platform/event-sourcing/decider';
 import { CliContext } from '../context';
 import { assignableRole, knownRole } from '../roles';
 
@@ -24,14 +25,14 @@ export async function accountIdByEmail(accounts: AccountsService, email: string)
 /** Checked by main.ts (--over18 yes); the versions are checked against those in force by the service. */
 const eligibilityOf = (flags: Record<string, string>) => ({ over18: true as const, termsVersion: flags['accept-terms'], privacyVersion: flags['accept-privacy'] });
 
-function print(result: object): void {
-  console.log(JSON.stringify(result));
+function print(ctx: CliContext, result: object): void {
+  ctx.out(JSON.stringify(result));
 }
 
 export async function createAdmin(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   const accounts = await accountsService(ctx);
   const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles: ['admin'], eligibility: eligibilityOf(flags) }, cliContext());
-  print({ accountId, roles: ['developer', 'admin'] });
+  print(ctx, { accountId, roles: ['developer', 'admin'] });
   return 0;
 }
 
@@ -40,7 +41,7 @@ export async function createUser(ctx: CliContext, flags: Record<string, string>)
   const accounts = await accountsService(ctx);
   const roles: Role[] = role === 'developer' ? [] : [role];
   const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles, eligibility: eligibilityOf(flags) }, cliContext());
-  print({ accountId, roles: ['developer', ...roles] });
+  print(ctx, { accountId, roles: ['developer', ...roles] });
   return 0;
 }
 
@@ -48,7 +49,7 @@ export async function suspendUser(ctx: CliContext, flags: Record<string, string>
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
   await accounts.suspend(accountId, flags.reason, cliContext());
-  print({ accountId, status: 'suspended' });
+  print(ctx, { accountId, status: 'suspended' });
   return 0;
 }
 
@@ -56,7 +57,7 @@ export async function reinstateUser(ctx: CliContext, flags: Record<string, strin
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
   await accounts.reinstate(accountId, cliContext());
-  print({ accountId, status: 'active' });
+  print(ctx, { accountId, status: 'active' });
   return 0;
 }
 
@@ -65,7 +66,7 @@ export async function grantRole(ctx: CliContext, flags: Record<string, string>):
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
   await (await ctx.services()).get(AccountRolesService).grantRole(accountId, role, cliContext());
-  print({ accountId, roles: (await accounts.state(accountId)).roles });
+  print(ctx, { accountId, roles: (await accounts.state(accountId)).roles });
   return 0;
 }
 
@@ -74,6 +75,6 @@ export async function revokeRole(ctx: CliContext, flags: Record<string, string>)
   const accounts = await accountsService(ctx);
   const accountId = await accountIdByEmail(accounts, flags.email);
   await (await ctx.services()).get(AccountRolesService).revokeRole(accountId, role, cliContext()); // the decider keeps 'developer' on every account
-  print({ accountId, roles: (await accounts.state(accountId)).roles });
+  print(ctx, { accountId, roles: (await accounts.state(accountId)).roles });
   return 0;
 }

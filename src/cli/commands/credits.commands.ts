@@ -1,5 +1,5 @@
 import { CreditsService } from '../../ledger/credits.service';
-import { formatUsd, parseUsd } from '../../ledger/money';
+import { formatUsd, parseUsd } from '../../platform/money';
 import { CliContext } from '../context';
 import { accountIdByEmail, accountsService, cliContext } from './accounts.commands';
 
@@ -15,6 +15,6 @@ export async function grantCredits(ctx: CliContext, flags: Record<string, string
   const result = await credits.grant(accountId, amount, flags.reason, cliContext(), flags['operation-id']);
   const data = result.event?.data as { grantId?: string; operationId?: string } | undefined;
   const status = result.event?.type === 'CreditOperationRequested' ? 'pending_approval' : 'applied';
-  console.log(JSON.stringify({ accountId, recorded: result.recorded, amountUsd: formatUsd(amount), operationId: data?.grantId ?? data?.operationId ?? flags['operation-id'] ?? null, status }));
+  ctx.out(JSON.stringify({ accountId, recorded: result.recorded, amountUsd: formatUsd(amount), operationId: data?.grantId ?? data?.operationId ?? flags['operation-id'] ?? null, status }));
   return 0;
 }

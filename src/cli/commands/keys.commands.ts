@@ -11,7 +11,7 @@ export async function issueKey(ctx: CliContext, flags: Record<string, string>): 
   const keys = (await ctx.services()).get(ApiKeysService);
   const accountId = await accountIdByEmail(accounts, flags.email);
   const { key, apiKey } = await keys.issue(accountId, { name: flags.name ?? 'cli', expiresAt: flags['expires-at'] ?? null }, cliContext());
-  process.stdout.write(`${key}\n`);
-  process.stderr.write(`${JSON.stringify({ accountId, apiKey })}\n`);
+  ctx.out(key);
+  ctx.err(JSON.stringify({ accountId, apiKey }));
   return 0;
 }

@@ -10,8 +10,8 @@ import { accountIdByEmail, accountsService, cliContext } from './accounts.comman
 export async function inviteProvider(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   const invites = (await ctx.services()).get(ProviderInvitesService);
   const { inviteId, token, expiresAt } = await invites.issue(flags.email, cliContext());
-  process.stdout.write(`${token}\n`);
-  process.stderr.write(`${JSON.stringify({ inviteId, expiresAt, accept: 'POST /me/provider-invite/accept {"token": "…", "providerTermsVersion": "<GET /legal/provider-terms>"} signed in as the invited email' })}\n`);
+  ctx.out(token);
+  ctx.err(JSON.stringify({ inviteId, expiresAt, accept: 'POST /me/provider-invite/accept {"token": "…", "providerTermsVersion": "<GET /legal/provider-terms>"} signed in as the invited email' }));
   return 0;
 }
 
@@ -29,20 +29,20 @@ export async function registerNode(ctx: CliContext, flags: Record<string, string
     },
     cliContext(),
   );
-  process.stdout.write(`${token}\n`);
-  process.stderr.write(`${JSON.stringify({ nodeId, providerId, status: 'pending' })}\n`);
+  ctx.out(token);
+  ctx.err(JSON.stringify({ nodeId, providerId, status: 'pending' }));
   return 0;
 }
 
 export async function approveNode(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   await (await ctx.services()).get(NodesService).approve(flags.node, cliContext());
-  console.log(JSON.stringify({ nodeId: flags.node, status: 'approved' }));
+  ctx.out(JSON.stringify({ nodeId: flags.node, status: 'approved' }));
   return 0;
 }
 
 export async function suspendNode(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   await (await ctx.services()).get(NodesService).suspend(flags.node, flags.reason, cliContext());
-  console.log(JSON.stringify({ nodeId: flags.node, status: 'suspended' }));
+  ctx.out(JSON.stringify({ nodeId: flags.node, status: 'suspended' }));
   return 0;
 }
 
@@ -58,21 +58,21 @@ export async function setPrice(ctx: CliContext, flags: Record<string, string>): 
     },
     cliContext(),
   );
-  console.log(JSON.stringify(version));
+  ctx.out(JSON.stringify(version));
   return 0;
 }
 
 export async function listReviews(ctx: CliContext, flags: Record<string, string>): Promise<number> {
-  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).list(flags.status)));
+  ctx.out(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).list(flags.status)));
   return 0;
 }
 
 export async function releaseReview(ctx: CliContext, flags: Record<string, string>): Promise<number> {
-  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'release', flags.reason, cliContext())));
+  ctx.out(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'release', flags.reason, cliContext())));
   return 0;
 }
 
 export async function clawBackReview(ctx: CliContext, flags: Record<string, string>): Promise<number> {
-  console.log(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'claw_back', flags.reason, cliContext())));
+  ctx.out(JSON.stringify(await (await ctx.services()).get(NodeReviewsService).decide(flags.review, 'claw_back', flags.reason, cliContext())));
   return 0;
 }

@@ -1,8 +1,8 @@
 import { projectors } from '../../../projections';
-import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../projection-runtime/leader-lock';
-import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../projection-runtime/replay';
-import { verifyProjections } from '../../projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../platform/projection-runtime/checkpoint';
+import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
+import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../platform/projection-runtime/replay';
+import { verifyProjections } from '../../platform/projection-runtime/verify';
 import { CliContext } from '../context';
 
 const PROGRESS_EVERY = 10_000;
@@ -33,7 +33,7 @@ export async function rebuildProjections(ctx: CliContext): Promise<number> {
         }
       },
     });
-    console.log(JSON.stringify({ rebuilt: projectors.map((p) => p.name), events, seconds: (Date.now() - started) / 1000, eventsPerSecond: rate(events, started) }));
+    ctx.out(JSON.stringify({ rebuilt: projectors.map((p) => p.name), events, seconds: (Date.now() - started) / 1000, eventsPerSecond: rate(events, started) }));
     return 0;
   } finally {
     leader.release(true);
@@ -54,7 +54,7 @@ export async function verifyProjectionsCommand(ctx: CliContext): Promise<number>
       }
     },
   });
-  console.log(JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  ctx.out(JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
   ctx.progress(report.ok ? 'projections:verify: no difference' : 'projections:verify: DIFFERENCES FOUND');
   return report.ok ? 0 : 1;
 }

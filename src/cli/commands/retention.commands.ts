@@ -4,6 +4,6 @@ import { CliContext } from '../context';
 /** One retention sweep now (the same as the scheduled job); prints its report. Re-run to drain a backlog. */
 export async function runRetention(ctx: CliContext): Promise<number> {
   const report = await (await ctx.services()).get(RetentionSweep).sweep();
-  console.log(JSON.stringify(report));
+  ctx.out(JSON.stringify(report));
   return 0;
 }

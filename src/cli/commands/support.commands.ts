@@ -1,5 +1,5 @@
-import { instantOf } from '../../common/dates';
-import { notFound } from '../../common/domain-error';
+import { instantOf } from '../../platform/http/dates';
+import { notFound } from '../../platform/http/domain-error';
 import { AccountHistory } from '../../support/account-history';
 import { emailOwner } from '../audit';
 import { CliContext } from '../context';
@@ -12,6 +12,6 @@ export async function replayAccount(ctx: CliContext, flags: Record<string, strin
   const at = (flags.at ? instantOf(flags.at) : null) ?? new Date(); // --at was checked by the CLI
   const timeline = await history.timeline(accountId, { to: new Date(at.getTime() + 1), limit: flags.limit ? Number(flags.limit) : 100 });
   const state = await history.stateAt(accountId, at);
-  console.log(JSON.stringify({ accountId, at: at.toISOString(), state, timeline }, null, 2));
+  ctx.out(JSON.stringify({ accountId, at: at.toISOString(), state, timeline }, null, 2));
   return 0;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
-import { OpenAiError } from '../openai-errors';
+import { OpenAiError } from '../../platform/http/openai-errors';
 
 /** How long an Idempotency-Key is remembered. */
 const TTL_SECONDS = 24 * 3600;

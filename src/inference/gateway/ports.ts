@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { CommandContext } from '../../event-sourcing/decider';
-import { MultiAppendItem, Position } from '../../event-store/event-store.port';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { MultiAppendItem, Position } from '../../platform/event-store/event-store.port';
 import { RecordUsage } from '../../metering/usage-charge.decide';
 import { UpstreamRoute } from '../../nodes/routing/upstream-route';
 import { ChargeIntent } from '../../metering/usage-intents';

@@ -1,4 +1,4 @@
-import { assertNever, Decider } from '../../event-sourcing/decider';
+import { assertNever, Decider } from '../../platform/event-sourcing/decider';
 import { CreditsEvent } from '../credits.events';
 import { CreditsCommand, CreditsState, evolve, initialState } from './credits.state';
 import { freezeDisputedCredits, recordDisputeLost, releaseDisputedCredits } from './dispute';

@@ -1,4 +1,4 @@
-import { invalid } from '../../common/domain-error';
+import { invalid } from '../../platform/http/domain-error';
 import { CreditOperationKind, CreditsEvent } from '../credits.events';
 
 export const REASON_MAX = 500;

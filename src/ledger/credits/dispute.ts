@@ -1,7 +1,7 @@
-import { conflict, invalid, notFound } from '../../common/domain-error';
+import { conflict, invalid, notFound } from '../../platform/http/domain-error';
 import { CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
-import { checkPositiveAmount } from '../money';
+import { checkPositiveAmount } from '../../platform/money';
 import { assertBalanced, Posting, transfer } from '../postings';
 import { checkOperationId, CreditsState, FreezeDisputedCredits, RecordDisputeLost, ReleaseDisputedCredits } from './credits.state';
 

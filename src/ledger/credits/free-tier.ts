@@ -1,6 +1,6 @@
 import { CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
-import { checkPositiveAmount } from '../money';
+import { checkPositiveAmount } from '../../platform/money';
 import { assertBalanced, transfer } from '../postings';
 import { CreditsState, GrantFreeTier } from './credits.state';
 

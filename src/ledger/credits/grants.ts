@@ -1,7 +1,7 @@
-import { conflict, forbidden, invalid, notFound } from '../../common/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../../platform/http/domain-error';
 import { CreditOperationKind, CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
-import { checkPositiveAmount } from '../money';
+import { checkPositiveAmount } from '../../platform/money';
 import { assertBalanced, transfer } from '../postings';
 import { ApproveCreditOperation, checkOperationId, checkReason, CorrectCredits, CreditsState, GrantCredits, RejectCreditOperation } from './credits.state';
 

@@ -1,7 +1,7 @@
-import { conflict } from '../../common/domain-error';
+import { conflict } from '../../platform/http/domain-error';
 import { CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
-import { checkPositiveAmount } from '../money';
+import { checkPositiveAmount } from '../../platform/money';
 import { assertBalanced, transfer } from '../postings';
 import { checkOperationId, CreditsState, RecordPurchase } from './credits.state';
 

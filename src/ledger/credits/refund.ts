@@ -1,7 +1,7 @@
-import { conflict, notFound } from '../../common/domain-error';
+import { conflict, notFound } from '../../platform/http/domain-error';
 import { CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
-import { checkPositiveAmount, formatUsd } from '../money';
+import { checkPositiveAmount, formatUsd } from '../../platform/money';
 import { assertBalanced, transfer } from '../postings';
 import { checkOperationId, checkReason, CreditsState, RefundCredits, ReverseRefund } from './credits.state';
 

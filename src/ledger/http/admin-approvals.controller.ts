@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Kysely } from 'kysely';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../common/domain-error';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
+import { invalid } from '../../platform/http/domain-error';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
 import { queryInt, queryString } from './query-params';
 
 const STATUSES = ['pending', 'approved', 'rejected'];

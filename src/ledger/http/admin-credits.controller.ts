@@ -6,12 +6,12 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, optionalString, requiredString } from '../../common/request-body';
+import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
 import { REASON_MAX } from '../credits/credits.decide';
 import { CreditsService, RecordedMoney } from '../credits.service';
 import { developerAccount } from '../ledger-accounts';
 import { AccountTotals, LedgerQueries } from '../ledger.queries';
-import { parseUsd } from '../money';
+import { parseUsd } from '../../platform/money';
 import { CreditSpending } from '../spending/credit-spending';
 
 export interface MoneyActionView {

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { csvLine } from '../../common/csv';
+import { csvLine } from '../../platform/http/csv';
 import { Page } from '../ledger.queries';
 
 /** An export is bounded like everything else; a longer history is exported by time range. */

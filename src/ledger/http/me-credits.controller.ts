@@ -6,7 +6,7 @@ import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
 import { developerAccount } from '../ledger-accounts';
 import { LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine } from '../ledger.queries';
-import { formatUsd } from '../money';
+import { formatUsd } from '../../platform/money';
 import { CreditSpending } from '../spending/credit-spending';
 import { sendCsv } from './csv-export';
 import { queryInt, queryRange, queryString } from './query-params';

@@ -1,5 +1,5 @@
-import { parseInstant } from '../../common/dates';
-import { invalid } from '../../common/domain-error';
+import { parseInstant } from '../../platform/http/dates';
+import { invalid } from '../../platform/http/domain-error';
 import { TimeRange } from '../ledger.queries';
 
 /** Query strings arrive as strings (or arrays when repeated); each reader states what it accepts. */

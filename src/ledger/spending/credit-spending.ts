@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { paymentRequired, unavailable } from '../../common/domain-error';
-import { Database } from '../../database/schema';
-import { Position } from '../../event-store/event-store.port';
-import { formatUsd } from '../money';
+import { paymentRequired, unavailable } from '../../platform/http/domain-error';
+import { Database } from '../../platform/database/schema';
+import { Position } from '../../platform/event-store/event-store.port';
+import { formatUsd } from '../../platform/money';
 import { CreditHolds, SettleOutcome } from './credit-holds';
 import { creditsSnapshot } from './credits-snapshot';
 import { positionKey } from './position-key';

@@ -1,7 +1,7 @@
 import { sql, Kysely } from 'kysely';
-import { Database } from '../../database/schema';
-import { Position } from '../../event-store/event-store.port';
-import { READ_MODELS_CHECKPOINT } from '../../projection-runtime/checkpoint';
+import { Database } from '../../platform/database/schema';
+import { Position } from '../../platform/event-store/event-store.port';
+import { READ_MODELS_CHECKPOINT } from '../../platform/projection-runtime/checkpoint';
 import { developerAccount } from '../ledger-accounts';
 
 /**

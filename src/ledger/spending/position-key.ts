@@ -1,4 +1,4 @@
-import { Position } from '../../event-store/event-store.port';
+import { Position } from '../../platform/event-store/event-store.port';
 
 const WIDTH = 20; // digits of the largest unsigned 64-bit number
 

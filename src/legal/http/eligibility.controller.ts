@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AccountsService, now } from '../../accounts/accounts.service';
+import { AccountsService } from '../../accounts/accounts.service';
+import { now } from '../../platform/clock';
 import { EligibilityBody } from '../../auth/auth.dto';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { EligibilityStep, SessionGuard } from '../../auth/session.guard';
-import { objectBody } from '../../common/request-body';
+import { objectBody } from '../../platform/http/request-body';
 import { ELIGIBILITY_FIELDS, readEligibility } from '../eligibility';
 import { PolicyVersionsService } from '../policy-versions.service';
 import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { now } from '../../accounts/accounts.service';
+import { now } from '../../platform/clock';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { parseInstant } from '../../common/dates';
-import { notFound } from '../../common/domain-error';
-import { objectBody, requiredString } from '../../common/request-body';
+import { parseInstant } from '../../platform/http/dates';
+import { notFound } from '../../platform/http/domain-error';
+import { objectBody, requiredString } from '../../platform/http/request-body';
 import { POLICY_SUMMARY_MAX, POLICY_URL_MAX } from '../policy.decide';
 import { PolicyKind, POLICY_KINDS } from '../policy.events';
 import { PolicyDocument, PolicyVersionsService } from '../policy-versions.service';

@@ -1,8 +1,8 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
-import { DomainError, invalid } from '../../common/domain-error';
-import { Logger } from '../../observability/logger';
+import { DomainError, invalid } from '../../platform/http/domain-error';
+import { Logger } from '../../platform/observability/logger';
 import { AddressPolicy, AddressRefusal } from './address-policy';
 
 /** `dns.lookup` with `all: true`; tests pass their own to play DNS rebinding. */

@@ -5,7 +5,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, requiredString } from '../../common/request-body';
+import { objectBody, requiredString } from '../../platform/http/request-body';
 import { ProviderInvitesService } from '../invites/provider-invites.service';
 import { SUSPEND_REASON_MAX } from '../node.decide';
 import { NodesService, NodeView } from '../nodes.service';

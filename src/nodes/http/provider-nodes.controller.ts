@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { objectBody } from '../../common/request-body';
+import { objectBody } from '../../platform/http/request-body';
 import { NodesService, NodeView } from '../nodes.service';
 import { readModels, readRegisterNodeBody } from './node-requests';
 

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../event-sourcing/decider';
+import { DomainEvent } from '../../platform/event-sourcing/decider';
 
 /**
  * Stream `provider-invite-{inviteId}`. The invitee is named by the keyed hash of their email (as

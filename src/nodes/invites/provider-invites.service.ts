@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccountsService, normalizeEmail } from '../../accounts/accounts.service';
 import { base62 } from '../../api-keys/api-key.format';
-import { invalid, notFound } from '../../common/domain-error';
-import { handleCommand } from '../../event-sourcing/command-handler';
-import { CommandContext } from '../../event-sourcing/decider';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { invalid, notFound } from '../../platform/http/domain-error';
+import { handleCommand } from '../../platform/event-sourcing/command-handler';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { providerInviteDecider } from './provider-invite.decide';
 import { providerInviteStream } from './provider-invite.events';
 import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
 import { NodesService } from '../nodes.service';
 import { REGISTRY_NODES_MAX } from '../routing/node-registry';
 import { NodeLiveness } from '../routing/node-liveness';

@@ -1,5 +1,5 @@
 import { Kysely } from 'kysely';
-import { Database } from '../../database/schema';
+import { Database } from '../../platform/database/schema';
 
 export interface OfflineNode {
   nodeId: string;

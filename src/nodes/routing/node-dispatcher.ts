@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { notFound, unavailable } from '../../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
+import { notFound, unavailable } from '../../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
 import { NodeLiveness } from './node-liveness';
 import { NodeRegistry, RegistryNode } from './node-registry';
 import { UpstreamRoute } from './upstream-route';

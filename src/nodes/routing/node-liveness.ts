@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS } from '../../platform/redis/redis.module';
 import { EWMA_ALPHA, LiveState } from './router';
 
 /**

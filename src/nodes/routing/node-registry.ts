@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { proxySecret } from '../node-credentials';
 import { NodeStatus } from '../node.events';
 import { openUpstreamKeys } from '../../upstreams/upstream-keys';

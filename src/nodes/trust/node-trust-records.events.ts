@@ -1,5 +1,5 @@
-import { DomainEvent } from '../../event-sourcing/decider';
-import { derivedEventId } from '../../event-sourcing/derived-event-id';
+import { DomainEvent } from '../../platform/event-sourcing/decider';
+import { derivedEventId } from '../../platform/event-sourcing/derived-event-id';
 import { Posting } from '../../ledger/postings';
 import { NodeTrustEvent } from './node-trust.events';
 

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../event-sourcing/decider';
+import { DomainEvent } from '../../platform/event-sourcing/decider';
 
 /**
  * What the gateway caught a node saying that it cannot have done. Metadata only (P1): counts and

@@ -1,4 +1,4 @@
-import { EventStore, MAX_EVENTS_PER_APPEND } from '../../event-store/event-store.port';
+import { EventStore, MAX_EVENTS_PER_APPEND } from '../../platform/event-store/event-store.port';
 import { NodeTrustRecordEvent } from './node-trust-records.events';
 import { nodeTrustStream } from './node-trust.events';
 

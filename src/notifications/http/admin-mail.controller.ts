@@ -3,9 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import { Kysely } from 'kysely';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { SessionsModule } from '../../auth/sessions.module';
-import { invalid } from '../../common/domain-error';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
+import { invalid } from '../../platform/http/domain-error';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
 
 const MAX_ROWS = 500;
 

@@ -1,13 +1,13 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY, PG_POOL } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY, PG_POOL } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 import { MAIL_OUTBOX, MailOutbox } from '../mail/mail-outbox';
 import { LowBalanceReactor } from './low-balance.reactor';
 

@@ -1,4 +1,4 @@
-import { RecordedEvent } from '../../event-store/event-store.port';
+import { RecordedEvent } from '../../platform/event-store/event-store.port';
 import { parseLedgerAccount } from '../../ledger/ledger-accounts';
 import { readPostings } from '../../ledger/postings';
 

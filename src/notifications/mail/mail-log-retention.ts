@@ -1,5 +1,5 @@
 import { Kysely } from 'kysely';
-import { Database } from '../../database/schema';
+import { Database } from '../../platform/database/schema';
 
 /**
  * The mail log's retention (issue 16, item 5): rows finished before `before` are removed. Safe

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import { queueConnection, queuePrefix } from '../../common/queues';
-import { AppConfig } from '../../config/config';
+import { queueConnection, queuePrefix } from '../../platform/jobs/queues';
+import { AppConfig } from '../../platform/config/config';
 import { OutgoingMail } from './outgoing-mail';
 
 export const MAIL_QUEUE = 'mail';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { Kysely } from 'kysely';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
 import { MailConsent } from '../preferences/mail-consent';
 import { MailTransport } from './mail-transport';
 import { OutgoingMail, withoutAddresses } from './outgoing-mail';

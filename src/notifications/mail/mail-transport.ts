@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
-import { MailConfig } from '../../config/config';
-import { Logger } from '../../observability/logger';
+import { MailConfig } from '../../platform/config/config';
+import { Logger } from '../../platform/observability/logger';
 import { OutgoingMail } from './outgoing-mail';
 
 /** Where mails go: an SMTP relay (SMTP_URL), a folder of .eml files (development), or nowhere but a metadata log line. */

@@ -2,18 +2,19 @@ import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs
 import { Worker } from 'bullmq';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY, PG_POOL } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY, PG_POOL } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 import { accountAddress } from '../notices/account-address';
 import { NodeOfflineWatch } from '../notices/node-offline-watch';
 import { NoticeReactor } from '../notices/notice-reactor';
 import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
-import { queueConnection, queuePrefix } from '../../common/queues';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
+import { queueConnection, queuePrefix } from '../../platform/jobs/queues';
+import { MailMetrics } from './mail-metrics';
 import { MAIL_OUTBOX, MAIL_QUEUE, MailOutbox } from './mail-outbox';
 import { MAIL_TRANSPORT, MailSender } from './mail-sender';
 import { createMailTransport, MailTransport } from './mail-transport';
@@ -28,6 +29,7 @@ const MAIL_CONCURRENCY = 4;
   providers: [
     { provide: MAIL_TRANSPORT, inject: [APP_CONFIG, LOGGER], useFactory: (config: AppConfig, logger: Logger) => createMailTransport(config.mail, logger) },
     MailSender,
+    MailMetrics,
     {
       provide: NoticeReactor,
       inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, PG_POOL, APP_CONFIG, LOGGER],

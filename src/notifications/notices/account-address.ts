@@ -1,9 +1,9 @@
 import { Kysely } from 'kysely';
 import { accountStream } from '../../accounts/account.events';
-import { Database } from '../../database/schema';
-import { StreamNotFoundError } from '../../event-store/event-store.errors';
-import { EventStore, MAX_READ_COUNT } from '../../event-store/event-store.port';
-import { PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { Database } from '../../platform/database/schema';
+import { StreamNotFoundError } from '../../platform/event-store/event-store.errors';
+import { EventStore, MAX_READ_COUNT } from '../../platform/event-store/event-store.port';
+import { PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 
 /** The account events that set the address. */
 const SETS_ADDRESS = new Set(['AccountRegistered', 'EmailChanged']);

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { Database } from '../../database/schema';
+import { Database } from '../../platform/database/schema';
 import { nodesOfflineSince } from '../../nodes/liveness/offline-nodes';
-import { Logger } from '../../observability/logger';
+import { Logger } from '../../platform/observability/logger';
 import { MailOutbox } from '../mail/mail-outbox';
 import { nodeOfflineMail } from '../templates/node-offline';
 

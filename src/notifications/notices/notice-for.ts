@@ -1,5 +1,5 @@
-import { RecordedEvent } from '../../event-store/event-store.port';
-import { formatUsd } from '../../ledger/money';
+import { RecordedEvent } from '../../platform/event-store/event-store.port';
+import { formatUsd } from '../../platform/money';
 import { MailCategory } from '../mail/outgoing-mail';
 import { RenderedMail } from '../templates/layout';
 import { deletionScheduledMail } from '../templates/deletion-scheduled';

@@ -1,11 +1,11 @@
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
-import { Database } from '../../database/schema';
-import { AllSubscription, EventStore, RecordedEvent } from '../../event-store/event-store.port';
-import { Logger } from '../../observability/logger';
-import { PersonalDataVault } from '../../personal-data/personal-data.vault';
-import { writeCheckpoint } from '../../projection-runtime/checkpoint';
-import { checkpointOrHead, ReactorLoop } from '../../projection-runtime/reactor-loop';
+import { Database } from '../../platform/database/schema';
+import { AllSubscription, EventStore, RecordedEvent } from '../../platform/event-store/event-store.port';
+import { Logger } from '../../platform/observability/logger';
+import { PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
+import { writeCheckpoint } from '../../platform/projection-runtime/checkpoint';
+import { checkpointOrHead, ReactorLoop } from '../../platform/projection-runtime/reactor-loop';
 import { MailOutbox } from '../mail/mail-outbox';
 import { accountAddress } from './account-address';
 import { NOTICE_EVENT_TYPES, noticeFor } from './notice-for';

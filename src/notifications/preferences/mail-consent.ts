@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { isOptionalCategory, OptionalCategory } from '../mail/mail-categories';
 import { OutgoingMail } from '../mail/outgoing-mail';
 import { escapeHtml } from '../templates/layout';

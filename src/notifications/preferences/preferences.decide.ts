@@ -1,6 +1,6 @@
-import { DomainError, invalid } from '../../common/domain-error';
-import { assertNever, Decider } from '../../event-sourcing/decider';
-import { formatUsd, MAX_AMOUNT_MICRO_USD } from '../../ledger/money';
+import { DomainError, invalid } from '../../platform/http/domain-error';
+import { assertNever, Decider } from '../../platform/event-sourcing/decider';
+import { formatUsd, MAX_AMOUNT_MICRO_USD } from '../../platform/money';
 import { isOptionalCategory, MailCategory, onByDefault, OptionalCategory } from '../mail/mail-categories';
 import { PreferencesEvent, PreferenceVia } from './preferences.events';
 

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../event-sourcing/decider';
+import { DomainEvent } from '../../platform/event-sourcing/decider';
 import { OptionalCategory } from '../mail/mail-categories';
 
 /** How a choice was made: the /me settings, or a mail's one-click unsubscribe link (no sign-in). */

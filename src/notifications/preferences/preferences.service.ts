@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { CommandContext } from '../../event-sourcing/decider';
-import { handleCommand, loadAggregate } from '../../event-sourcing/command-handler';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { formatUsd } from '../../ledger/money';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { CommandContext } from '../../platform/event-sourcing/decider';
+import { handleCommand, loadAggregate } from '../../platform/event-sourcing/command-handler';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { formatUsd } from '../../platform/money';
 import { ALL_CATEGORIES, isOptionalCategory, MAIL_CATEGORIES, MailCategory, OptionalCategory } from '../mail/mail-categories';
 import { preferencesDecider, PreferencesState, receives } from './preferences.decide';
 import { preferencesStream } from './preferences.events';

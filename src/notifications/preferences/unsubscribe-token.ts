@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../../common/domain-error';
-import { Secrets } from '../../security/secrets';
+import { DomainError } from '../../platform/http/domain-error';
+import { Secrets } from '../../platform/security/secrets';
 import { isOptionalCategory, OptionalCategory } from '../mail/mail-categories';
 
 export const UNSUBSCRIBE_PATH = '/notifications/unsubscribe';

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Req } fro
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { commandContext } from '../../auth/command-context';
-import { invalid } from '../../common/domain-error';
-import { SECRETS, Secrets } from '../../security/secrets';
+import { invalid } from '../../platform/http/domain-error';
+import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { CATEGORY_LABELS } from './mail-consent';
 import { PreferencesService } from './preferences.service';
 import { unsubscribePage } from './unsubscribe-page';

@@ -1,4 +1,4 @@
-import { CryptoConfig } from '../../config/config';
+import { CryptoConfig } from '../../platform/config/config';
 
 /**
  * The Coinbase Commerce REST API as crypto top-ups use it (API version 2018-03-22: `POST /charges`,

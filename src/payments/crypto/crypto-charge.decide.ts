@@ -1,6 +1,6 @@
-import { conflict, invalid, notFound } from '../../common/domain-error';
-import { assertNever, Decider } from '../../event-sourcing/decider';
-import { checkPositiveAmount } from '../../ledger/money';
+import { conflict, invalid, notFound } from '../../platform/http/domain-error';
+import { assertNever, Decider } from '../../platform/event-sourcing/decider';
+import { checkPositiveAmount } from '../../platform/money';
 import { CHARGE_CODE, CreditBasis, CryptoChargeEvent, CryptoDiscrepancyKind, CryptoPaymentRef } from './crypto-charge.events';
 
 const TEXT_MAX = 200;

@@ -1,4 +1,4 @@
-import { DomainEvent } from '../../event-sourcing/decider';
+import { DomainEvent } from '../../platform/event-sourcing/decider';
 
 /**
  * Stream `crypto-{chargeCode}`: one Coinbase Commerce charge (a crypto top-up), as we saw it

@@ -5,7 +5,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
-import { objectBody, requiredString } from '../../common/request-body';
+import { objectBody, requiredString } from '../../platform/http/request-body';
 import { CryptoChargeCreated, CryptoChargesService, CryptoChargeView } from './crypto-charges.service';
 
 /** Crypto top-ups for the signed-in developer: a Coinbase Commerce charge, paid on its hosted page. */

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { parseDay } from '../../common/dates';
-import { invalid } from '../../common/domain-error';
-import { objectBody, optionalString } from '../../common/request-body';
+import { parseDay } from '../../platform/http/dates';
+import { invalid } from '../../platform/http/domain-error';
+import { objectBody, optionalString } from '../../platform/http/request-body';
 import { queryInt, queryString, queryTime } from '../../ledger/http/query-params';
 import { PaymentQueries } from '../payment.queries';
 import { enabled, PAYMENT_JOBS } from '../payments.tokens';

@@ -5,7 +5,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
-import { objectBody, optionalString, requiredString } from '../../common/request-body';
+import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
 import { CheckoutOrder, checkRazorpayId, OrderView, PaymentOrdersService } from '../orders/payment-orders.service';
 
 /** Top-ups for the signed-in developer: an order for Checkout, then Checkout's callback. */

@@ -1,5 +1,5 @@
-import { conflict } from '../../common/domain-error';
-import { checkPositiveAmount } from '../../ledger/money';
+import { conflict } from '../../platform/http/domain-error';
+import { checkPositiveAmount } from '../../platform/money';
 import { PaymentEvent } from '../payment.events';
 import { checkId, CreateOrder, PaymentOrderState } from './payment.state';
 

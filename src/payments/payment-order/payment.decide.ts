@@ -1,4 +1,4 @@
-import { assertNever, Decider } from '../../event-sourcing/decider';
+import { assertNever, Decider } from '../../platform/event-sourcing/decider';
 import { PaymentEvent } from '../payment.events';
 import { recordCredit, observePayment, verifyCheckout } from './checkout';
 import { recordDiscrepancy } from './discrepancy';

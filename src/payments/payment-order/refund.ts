@@ -1,6 +1,6 @@
-import { conflict, forbidden, invalid } from '../../common/domain-error';
+import { conflict, forbidden, invalid } from '../../platform/http/domain-error';
 import { PLATFORM_ACCOUNTS } from '../../ledger/ledger-accounts';
-import { checkPositiveAmount, formatUsd } from '../../ledger/money';
+import { checkPositiveAmount, formatUsd } from '../../platform/money';
 import { assertBalanced, transfer } from '../../ledger/postings';
 import { MICRO_USD_PER_CENT, PaymentEvent } from '../payment.events';
 import {

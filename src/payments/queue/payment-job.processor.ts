@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { DomainError } from '../../common/domain-error';
-import { assertNever } from '../../event-sourcing/decider';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
-import { APP_CONFIG, AppConfig } from '../../config/config';
+import { DomainError } from '../../platform/http/domain-error';
+import { assertNever } from '../../platform/event-sourcing/decider';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { CryptoReconciler } from '../crypto/crypto-reconciler';
 import { PaymentReconciler, workerContext } from '../reconcile/payment-reconciler';
 import { PaymentSweep } from '../reconcile/payment-sweep';

@@ -1,5 +1,5 @@
 import { Job, JobsOptions, Queue } from 'bullmq';
-import { TopUpSettings } from '../../config/config';
+import { TopUpSettings } from '../../platform/config/config';
 
 /**
  * One BullMQ queue, `payments`, under the deployment's Redis prefix (so parallel test apps and

@@ -1,5 +1,5 @@
 import Razorpay from 'razorpay';
-import { PaymentsConfig } from '../../config/config';
+import { PaymentsConfig } from '../../platform/config/config';
 
 /**
  * The Razorpay API as the payments feature uses it, through the official SDK (pinned 2.9.8).

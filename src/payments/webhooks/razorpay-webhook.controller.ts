@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { invalid, unavailable } from '../../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
+import { invalid, unavailable } from '../../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
 import { enabled, PAYMENT_JOBS, paymentsConfig } from '../payments.tokens';
 import { PaymentJobData, PaymentJobs } from '../queue/payment-jobs';
 import { webhookSignatureValid } from '../razorpay/signatures';

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Kysely, sql } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { REDIS } from '../../redis/redis.module';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { REDIS } from '../../platform/redis/redis.module';
 
 /** Refused deliveries kept for finance (newest first); older ones fall off. */
 export const REJECTIONS_KEPT = 1_000;

@@ -5,7 +5,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, requiredString } from '../../common/request-body';
+import { objectBody, requiredString } from '../../platform/http/request-body';
 import { queryInt, queryString } from '../../ledger/http/query-params';
 import { PAYOUT_REASON_MAX, PAYOUT_REFERENCE_MAX } from '../payout.decide';
 import { PayoutPage, PayoutQueries } from '../payout.queries';

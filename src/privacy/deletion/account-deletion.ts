@@ -3,14 +3,14 @@ import { AccountsService } from '../../accounts/accounts.service';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { SessionStore } from '../../auth/session-store';
 import { Kysely } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { accountAddress } from '../../notifications/notices/account-address';
 import { deletionDoneMail } from '../../notifications/templates/deletion-done';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 
 export const DELETION_ACTOR = 'system:account-deletion';
 

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { once } from 'node:events';
-import { Logger } from '../../observability/logger';
+import { Logger } from '../../platform/observability/logger';
 import { DataExport } from './data-export';
 
 /**

@@ -7,7 +7,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { OkResponse, ValidBody } from '../../common/schema/valid-body';
+import { OkResponse, ValidBody } from '../../platform/http/schema/valid-body';
 import { KycView, RejectKyc } from './kyc.schemas';
 import { KycService } from './kyc.service';
 

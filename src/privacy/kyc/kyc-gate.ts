@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { forbidden } from '../../common/domain-error';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { loadAggregate } from '../../event-sourcing/command-handler';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { forbidden } from '../../platform/http/domain-error';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { loadAggregate } from '../../platform/event-sourcing/command-handler';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { kycDecider } from './kyc.decide';
 import { kycStream } from './kyc.events';
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { handleCommand, loadAggregate } from '../../event-sourcing/command-handler';
-import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../personal-data/personal-data.vault';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { handleCommand, loadAggregate } from '../../platform/event-sourcing/command-handler';
+import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 import { kycDecider, retentionEnded } from './kyc.decide';
 import { kycStream } from './kyc.events';
 

@@ -1,8 +1,8 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { RepeatableJob } from '../../common/repeatable-job';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
+import { RepeatableJob } from '../../platform/jobs/repeatable-job';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
 import { KycRetention } from './kyc-retention';
 import { KycModule } from './kyc.module';
 

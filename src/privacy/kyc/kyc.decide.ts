@@ -1,5 +1,5 @@
-import { conflict, invalid, notFound } from '../../common/domain-error';
-import { assertNever, Decider } from '../../event-sourcing/decider';
+import { conflict, invalid, notFound } from '../../platform/http/domain-error';
+import { assertNever, Decider } from '../../platform/event-sourcing/decider';
 import { KycEvent, KycStatus } from './kyc.events';
 
 export const KYC_REASON_MAX = 500;

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
-import { derivedEventId } from '../../event-sourcing/derived-event-id';
+import { derivedEventId } from '../../platform/event-sourcing/derived-event-id';
 import { SignInEvent, SignInRecordsRemoved } from '../../auth/sign-in.events';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { KYSELY } from '../../database/database.module';
-import { Database } from '../../database/schema';
-import { StreamNotFoundError, StreamVersionConflictError } from '../../event-store/event-store.errors';
-import { EVENT_STORE, EventStore, MAX_READ_COUNT, RecordedEvent } from '../../event-store/event-store.port';
+import { APP_CONFIG, AppConfig } from '../../platform/config/config';
+import { KYSELY } from '../../platform/database/database.module';
+import { Database } from '../../platform/database/schema';
+import { StreamNotFoundError, StreamVersionConflictError } from '../../platform/event-store/event-store.errors';
+import { EVENT_STORE, EventStore, MAX_READ_COUNT, RecordedEvent } from '../../platform/event-store/event-store.port';
 import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
 import { pruneMailLog } from '../../notifications/mail/mail-log-retention';
-import { Logger } from '../../observability/logger';
-import { LOGGER } from '../../observability/tokens';
+import { Logger } from '../../platform/observability/logger';
+import { LOGGER } from '../../platform/observability/tokens';
 import { RETENTION_ACTOR, rollUpDay, summaryEventId } from './usage-rollup';
 
 const DAY_MS = 86_400_000;

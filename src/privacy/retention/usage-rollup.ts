@@ -1,5 +1,5 @@
-import { derivedEventId } from '../../event-sourcing/derived-event-id';
-import { RecordedEvent } from '../../event-store/event-store.port';
+import { derivedEventId } from '../../platform/event-sourcing/derived-event-id';
+import { RecordedEvent } from '../../platform/event-store/event-store.port';
 import { fromSparse, mergeHistogram, netPostings, toSparse, USAGE_DAY_SUMMARIZED, UsageDaySummarized, UsageGroup, aggregateUsage, usageGroupKey } from '../../metering/usage-summary';
 import { UsageEvent } from '../../metering/usage.events';
 import { Posting, readPostings, MAX_SUMMARY_POSTINGS } from '../../ledger/postings';

@@ -6,8 +6,8 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, requiredString } from '../../common/request-body';
-import { ValidBody } from '../../common/schema/valid-body';
+import { objectBody, requiredString } from '../../platform/http/request-body';
+import { ValidBody } from '../../platform/http/schema/valid-body';
 import { PriceVersionBody, priceVersionOf } from '../../pricing/price.schemas';
 import { UpstreamsService, UpstreamView } from '../upstreams.service';
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { INCIDENTS_KEPT_DAYS, nodeReputationProjection, RECENT_PROBES_KEPT } from '../../../projections/node-reputation.projection';
-import { JsonObject, RecordedEvent } from '../../../src/event-store/event-store.port';
-import { applyBatch } from '../../../src/projection-runtime/apply-batch';
+import { JsonObject, RecordedEvent } from '../../../src/platform/event-store/event-store.port';
+import { applyBatch } from '../../../src/platform/projection-runtime/apply-batch';
 import { createTestDatabase, TestDatabase } from '../../support/database';
 
 const NODE = 'AbCdEfGhIjKl';

@@ -1,13 +1,13 @@
 import Redis from 'ioredis';
 import { projectors } from '../../../projections';
-import { EVENT_STORE, EventStore } from '../../../src/event-store/event-store.port';
+import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
 import { LedgerQueries } from '../../../src/ledger/ledger.queries';
 import { nodeStream } from '../../../src/nodes/node.events';
 import { NodeTrustWorkerModule } from '../../../src/nodes/trust/node-trust-worker.module';
 import { NodeProber } from '../../../src/nodes/trust/probes/node-prober';
 import { TRUST_ACTOR } from '../../../src/nodes/trust/reputation/trust-review';
-import { READ_MODELS_CHECKPOINT } from '../../../src/projection-runtime/checkpoint';
-import { verifyProjections } from '../../../src/projection-runtime/verify';
+import { READ_MODELS_CHECKPOINT } from '../../../src/platform/projection-runtime/checkpoint';
+import { verifyProjections } from '../../../src/platform/projection-runtime/verify';
 import { TEST_REDIS_URL } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { redisContaining, tablesContaining } from '../../support/privacy-scan';

@@ -1,9 +1,10 @@
 import { countTokens } from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import { loadConfig } from '../../../src/config/config';
+import { loadConfig } from '../../../src/platform/config/config';
 import { CountPool } from '../../../src/nodes/trust/counting/count-pool';
 import { drifts, reportedToCounted } from '../../../src/nodes/trust/counting/drift';
 import { generatedTexts } from '../../../src/nodes/trust/counting/relayed-text';
-import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerMapping } from '../../../src/nodes/trust/counting/tokenizer-mapping';
+import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules } from '../../../src/platform/config/tokenizer-settings';
+import { TokenizerMapping } from '../../../src/nodes/trust/counting/tokenizer-mapping';
 
 const sse = (...events: object[]) => Buffer.from(events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('') + 'data: [DONE]\n\n');
 

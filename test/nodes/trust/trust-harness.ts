@@ -2,23 +2,24 @@ import OpenAI from 'openai';
 import { AccountsService } from '../../../src/accounts/accounts.service';
 import { Role } from '../../../src/accounts/account.events';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
-import { loadConfig } from '../../../src/config/config';
-import { Position } from '../../../src/event-store/event-store.port';
+import { loadConfig } from '../../../src/platform/config/config';
+import { Position } from '../../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../../src/ledger/credits.service';
 import { BalanceFeeder } from '../../../src/ledger/spending/balance-feeder';
 import { NodeAgent } from '../../../src/node-agent/node-agent';
 import { ProviderInvitesService } from '../../../src/nodes/invites/provider-invites.service';
 import { NodesService } from '../../../src/nodes/nodes.service';
 import { NodeLiveness } from '../../../src/nodes/routing/node-liveness';
-import { createLogger } from '../../../src/observability/logger';
+import { createLogger } from '../../../src/platform/observability/logger';
 import { PricesService } from '../../../src/pricing/prices.service';
-import { AuthTestApp, newBrowser, startAuthApp } from '../../auth/auth-app';
+import { AuthTestApp, startAuthApp } from '../../auth/auth-app';
 import { TestConfigOverrides } from '../../support/app';
 import { Browser } from '../../support/browser';
 import { eventually } from '../../support/eventually';
 import { freePort } from '../../support/net';
-import { ModelStandin, startModelStandin } from './model-standin';
+import { ModelStandin, startModelStandin } from '../../standins/gpu-engine/model-standin';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../../support/eligibility';
+import { signIn } from '../../support/sign-in';
 
 export const PASSWORD = 'correct horse battery staple';
 /** $1 per million input tokens, $2 per million output tokens. */
@@ -61,12 +62,6 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
   const priced = new Set<string>();
   const nodes: TrustNode[] = [];
   let n = 0;
-  const signIn = async (email: string) => {
-    const browser = newBrowser();
-    const res = await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD });
-    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
-    return browser;
-  };
   return {
     t,
     async provider(name) {
@@ -74,12 +69,12 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
       const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const invite = await app.get(ProviderInvitesService).issue(email, ctx());
       await app.get(ProviderInvitesService).accept(accountId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
-      return { providerId: accountId, browser: await signIn(email) };
+      return { providerId: accountId, browser: await signIn(t.url, email, { password: PASSWORD }) };
     },
     async staff(name, roles) {
       const email = `${name}-${label}@example.com`;
       const { accountId } = await accounts.register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, ctx());
-      return { accountId, browser: await signIn(email) };
+      return { accountId, browser: await signIn(t.url, email, { password: PASSWORD }) };
     },
     async node(providerId, models, options = {}) {
       for (const model of models) {

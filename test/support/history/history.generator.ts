@@ -17,8 +17,8 @@ import { accountStream } from '../../../src/accounts/account.events';
 import { identityStream } from '../../../src/accounts/identity';
 import { ApiKeyCommand, apiKeyDecider } from '../../../src/api-keys/api-key.decide';
 import { apiKeyStream } from '../../../src/api-keys/api-key.events';
-import { CommandContext, Decider, DomainEvent } from '../../../src/event-sourcing/decider';
-import { EventMetadata, JsonObject } from '../../../src/event-store/event-store.port';
+import { CommandContext, Decider, DomainEvent } from '../../../src/platform/event-sourcing/decider';
+import { EventMetadata, JsonObject } from '../../../src/platform/event-store/event-store.port';
 import { costMicroUsd, ModelPrice } from '../../../src/inference/gateway/pricing';
 import { CreditsCommand, creditsDecider } from '../../../src/ledger/credits/credits.decide';
 import { creditsStream } from '../../../src/ledger/credits.events';
@@ -28,10 +28,10 @@ import { NodeCommand, nodeDecider } from '../../../src/nodes/node.decide';
 import { nodeStream } from '../../../src/nodes/node.events';
 import { PaymentCommand, paymentDecider } from '../../../src/payments/payment-order/payment.decide';
 import { paymentStream } from '../../../src/payments/payment.events';
-import { PersonalDataVault } from '../../../src/personal-data/personal-data.vault';
+import { PersonalDataVault } from '../../../src/platform/personal-data/personal-data.vault';
 import { PriceCommand, priceDecider } from '../../../src/pricing/price.decide';
 import { priceStream } from '../../../src/pricing/price.events';
-import { Secrets } from '../../../src/security/secrets';
+import { Secrets } from '../../../src/platform/security/secrets';
 import { SeededRandom } from './seeded-random';
 
 /** One row of the events table, as the PostgreSQL adapter writes it (positions are the table's). */

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { generatedTexts, RelayedFormat } from './relayed-text';
-import { EncodingName } from './tokenizer-mapping';
+import { EncodingName } from '../../../platform/config/tokenizer-settings';
 
 /**
  * The counting worker thread: gets a relayed response's bytes (transferred, not copied), counts

@@ -1,10 +1,10 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { APP_CONFIG, AppConfig } from '../../../config/config';
-import { EVENT_STORE, EventStore } from '../../../event-store/event-store.port';
-import { Logger } from '../../../observability/logger';
-import { Metrics } from '../../../observability/metrics';
-import { LOGGER, METRICS } from '../../../observability/tokens';
+import { APP_CONFIG, AppConfig } from '../../../platform/config/config';
+import { EVENT_STORE, EventStore } from '../../../platform/event-store/event-store.port';
+import { Logger } from '../../../platform/observability/logger';
+import { Metrics } from '../../../platform/observability/metrics';
+import { LOGGER, METRICS } from '../../../platform/observability/tokens';
 import { CounterStats, RelayedOutputCounter } from './relayed-output-counter';
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RelayedRequest, RelayObserver, RelayOutcome, RelayTap } from '../../../inference/gateway/ports';
-import { EventStore } from '../../../event-store/event-store.port';
+import { EventStore } from '../../../platform/event-store/event-store.port';
 import { UsageEndpoint } from '../../../metering/usage.events';
-import { Logger } from '../../../observability/logger';
-import { NodeTrustConfig } from '../../../config/config';
+import { Logger } from '../../../platform/observability/logger';
+import { NodeTrustConfig } from '../../../platform/config/config';
 import { countEventId } from '../node-trust-records.events';
 import { appendTrustRecords, TrustRecord } from '../trust-records';
 import { CountPool } from './count-pool';

@@ -6,7 +6,7 @@ import { CurrentPrincipal, SessionPrincipal } from '../../../auth/principal';
 import { RoleRoutes } from '../../../auth/role-routes.decorator';
 import { Roles } from '../../../auth/roles.decorator';
 import { SessionsModule } from '../../../auth/sessions.module';
-import { objectBody, requiredString } from '../../../common/request-body';
+import { objectBody, requiredString } from '../../../platform/http/request-body';
 import { queryString } from '../../../ledger/http/query-params';
 import { PAYOUT_REASON_MAX } from '../../../payouts/payout.decide';
 import { NodeTrustModule } from '../node-trust.module';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../../../common/domain-error';
-import { CommandContext } from '../../../event-sourcing/decider';
+import { notFound } from '../../../platform/http/domain-error';
+import { CommandContext } from '../../../platform/event-sourcing/decider';
 import { REVIEW_ID } from '../../../payouts/payout.decide';
 import { PayoutsService } from '../../../payouts/payouts.service';
 import { NodeReputationQueries } from './reputation.queries';

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable, sql } from 'kysely';
-import { APP_CONFIG, AppConfig } from '../../../config/config';
-import { invalid } from '../../../common/domain-error';
-import { KYSELY } from '../../../database/database.module';
-import { Database, EarningsHoldsTable } from '../../../database/schema';
+import { APP_CONFIG, AppConfig } from '../../../platform/config/config';
+import { invalid } from '../../../platform/http/domain-error';
+import { KYSELY } from '../../../platform/database/database.module';
+import { Database, EarningsHoldsTable } from '../../../platform/database/schema';
 import { UsageQueries } from '../../../dashboards/usage.queries';
 import { usageMetrics } from '../../../dashboards/usage.views';
-import { formatUsd } from '../../../ledger/money';
+import { formatUsd } from '../../../platform/money';
 import { PayoutQueries } from '../../../payouts/payout.queries';
 import { NodesService } from '../../nodes.service';
 import { REPUTATION_WINDOW_HOURS } from '../../routing/node-registry';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '../../../config/config';
-import { KYSELY } from '../../../database/database.module';
-import { Database } from '../../../database/schema';
+import { APP_CONFIG, AppConfig } from '../../../platform/config/config';
+import { KYSELY } from '../../../platform/database/database.module';
+import { Database } from '../../../platform/database/schema';
 import { PayoutsService } from '../../../payouts/payouts.service';
 import { NodesService } from '../../nodes.service';
 import { REGISTRY_NODES_MAX } from '../../routing/node-registry';
