@@ -17,7 +17,7 @@ import { HealthModule } from './platform/health/health.module';
 import { InferenceModule } from './inference/inference.module';
 import { LedgerHttpModule } from './ledger/http/ledger-http.module';
 import { LedgerWorkerModule } from './ledger/ledger-worker.module';
-import { WorkerMetricsModule } from './platform/observability/worker-metrics.module';
+import { WorkerMetricsModule } from './platform/jobs/worker-metrics.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MeModule } from './me/me.module';
 import { MailHttpModule } from './notifications/http/admin-mail.controller';

@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { AccountEvent, DeletionChannel, Role, ROLES, SignInMethod } from './account.events';
 

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Kysely } from 'kysely';
-import { conflict, DomainError, forbidden, invalid, notFound, unauthorized } from '../platform/http/domain-error';
+import { conflict, DomainError, forbidden, invalid, notFound, unauthorized } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database } from '../platform/database/schema';
 import { CommandContext } from '../platform/event-sourcing/decider';

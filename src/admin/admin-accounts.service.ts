@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Role, ROLES } from '../accounts/account.events';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
-import { invalid, notFound } from '../platform/http/domain-error';
+import { invalid, notFound } from '../platform/errors/domain-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { ApiKeyEvent, ApiKeyLimits, RevocationReason } from './api-key.events';
 

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { AccountsService } from '../accounts/accounts.service';
 import { parseInstant } from '../platform/http/dates';
-import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database } from '../platform/database/schema';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database } from '../platform/database/schema';
 import { Page, pageSize } from '../ledger/ledger.queries';

@@ -11,7 +11,7 @@ const SAFE_KEYS = new Set([
 ]);
 const SAFE_VALUE = /^[A-Za-z0-9_.:+\-/ ]{1,200}$/;
 /** Route params are ids by construction; the same shape check keeps an unexpected one out. */
-const SAFE_PARAM = /^[A-Za-z0-9_.:+\-]{1,200}$/;
+const SAFE_PARAM = /^[A-Za-z0-9_.:+-]{1,200}$/;
 export const REDACTED = '[redacted]';
 const MAX_KEYS = 32;
 

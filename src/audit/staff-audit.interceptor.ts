@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { catchError, from, map, mergeMap, Observable, throwError } from 'rxjs';
 import { now } from '../platform/clock';
 import { SessionPrincipal } from '../auth/principal';
-import { unavailable } from '../platform/http/domain-error';
+import { unavailable } from '../platform/errors/domain-error';
 import { mapError } from '../platform/http/problem-details.filter';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { Logger } from '../platform/observability/logger';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Profile, Strategy as GoogleOAuthStrategy, StrategyOptions } from 'passport-google-oauth20';
 import { AccountsService } from '../accounts/accounts.service';
-import { unauthorized } from '../platform/http/domain-error';
+import { unauthorized } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { GoogleStateStore } from './google-state.store';
 import { SignInResult } from './principal';

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { AccountsService, normalizeEmail } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
-import { DomainError } from '../platform/http/domain-error';
+import { DomainError } from '../platform/errors/domain-error';
 import { objectBody, requiredString } from '../platform/http/request-body';
 import { clientInfo } from './client-info';
 import { SignInResult } from './principal';

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Role } from '../accounts/account.events';
-import { forbidden, unauthorized } from '../platform/http/domain-error';
+import { forbidden, unauthorized } from '../platform/errors/domain-error';
 import { SessionPrincipal } from './principal';
 import { ROLES_KEY } from './roles.decorator';
 

@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
-import { forbidden, unauthorized } from '../platform/http/domain-error';
+import { forbidden, unauthorized } from '../platform/errors/domain-error';
 import { SessionPrincipal } from './principal';
 import { SESSION_STRATEGY } from './session.strategy';
 

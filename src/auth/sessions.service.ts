@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignInMethod } from '../accounts/account.events';
 import { AccountsService } from '../accounts/accounts.service';
 import { now } from '../platform/clock';
-import { forbidden, notFound, unauthorized } from '../platform/http/domain-error';
+import { forbidden, notFound, unauthorized } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { Logger } from '../platform/observability/logger';
 import { LOGGER } from '../platform/observability/tokens';

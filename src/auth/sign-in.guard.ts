@@ -1,6 +1,6 @@
 import { Injectable, Logger, Type } from '@nestjs/common';
 import { AuthGuard, IAuthGuard } from '@nestjs/passport';
-import { DomainError, unauthorized } from '../platform/http/domain-error';
+import { DomainError, unauthorized } from '../platform/errors/domain-error';
 import { PASSWORD_STRATEGY } from './password.strategy';
 
 export const GOOGLE_STRATEGY = 'google';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { DomainError } from '../platform/http/domain-error';
+import { DomainError } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { REDIS } from '../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../platform/security/secrets';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { invalid, unauthorized } from '../platform/http/domain-error';
+import { invalid, unauthorized } from '../platform/errors/domain-error';
 
 /**
  * Checks a Telegram login widget payload (https://core.telegram.org/widgets/login#checking-authorization):

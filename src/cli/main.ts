@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
-import { DomainError } from '../platform/http/domain-error';
+import { DomainError } from '../platform/errors/domain-error';
 import { ConfigError } from '../platform/config/config';
 import type { CliContext } from './context';
 import { CliIo, processIo } from './io';

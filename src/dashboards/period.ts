@@ -1,5 +1,5 @@
 import { parseDay } from '../platform/http/dates';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 
 /** The longest period a dashboard sums over (a year, leap day included). */
 export const MAX_PERIOD_DAYS = 366;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../accounts/accounts.service';
-import { conflict, DomainError, notFound } from '../platform/http/domain-error';
+import { conflict, DomainError, notFound } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { handleCommand } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';

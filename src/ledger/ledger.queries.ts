@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import { DATE_LIMIT_MS } from '../platform/http/dates';
-import { invalid, notFound } from '../platform/http/domain-error';
+import { invalid, notFound } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database } from '../platform/database/schema';
 import { normalBalance, NormalSide, parseLedgerAccount } from './ledger-accounts';

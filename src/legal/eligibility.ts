@@ -1,4 +1,4 @@
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { JsonBody } from '../platform/http/request-body';
 import { POLICY_VERSION } from './policy.events';
 

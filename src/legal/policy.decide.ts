@@ -1,4 +1,4 @@
-import { conflict, invalid } from '../platform/http/domain-error';
+import { conflict, invalid } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { PolicyEvent, PolicyKind, POLICY_VERSION } from './policy.events';
 

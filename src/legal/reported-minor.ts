@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
-import { notFound } from '../platform/http/domain-error';
+import { notFound } from '../platform/errors/domain-error';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { AccountDeletion, DeletionOutcome } from '../privacy/deletion/account-deletion';
 import { AccountEligibilityService } from '../accounts/eligibility/account-eligibility.service';

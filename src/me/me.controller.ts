@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoConten
 import type { Request } from 'express';
 import { AccountView } from '../accounts/accounts.service';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { objectBody, optionalString, requiredString } from '../platform/http/request-body';
 import { clientInfo } from '../auth/client-info';
 import { commandContext } from '../auth/command-context';

@@ -2,7 +2,7 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { verifyPassword } from '../accounts/password';
-import { DomainError, forbidden, invalid } from '../platform/http/domain-error';
+import { DomainError, forbidden, invalid } from '../platform/errors/domain-error';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { EmailChangeProof } from '../auth/email-proof/email-change-proof';
 import { SessionPrincipal } from '../auth/principal';

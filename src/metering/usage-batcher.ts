@@ -1,6 +1,7 @@
-import { invalid, unavailable } from '../platform/http/domain-error';
+import { invalid, unavailable } from '../platform/errors/domain-error';
 import { CommandContext } from '../platform/event-sourcing/decider';
-import { EventStore, MAX_EVENTS_PER_APPEND, MultiAppendItem, MultiAppendResult, Position } from '../platform/event-store/event-store.port';
+import { EventStore, MultiAppendItem, MultiAppendResult, Position } from '../platform/event-store/event-store.port';
+import { MAX_EVENTS_PER_APPEND } from '../platform/store-limits';
 import { RecordUsage, usageChargeDecider } from './usage-charge.decide';
 import { usageEventId, usageStream } from './usage.events';
 
@@ -38,6 +39,7 @@ export interface UsageBatcherStats {
  * What jsonb cannot hold (NUL, unpaired UTF-16 surrogates). One such charge would fail its
  * whole batch on PostgreSQL, so it is refused alone, before it joins one.
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL's jsonb refuses
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function assertStorable(command: RecordUsage, context: CommandContext): void {

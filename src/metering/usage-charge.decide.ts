@@ -1,4 +1,4 @@
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { Decider } from '../platform/event-sourcing/decider';
 import { developerAccount, PLATFORM_ACCOUNTS, providerAccount, vendorAccount } from '../ledger/ledger-accounts';
 import { MAX_AMOUNT_MICRO_USD } from '../platform/money';

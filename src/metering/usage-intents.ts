@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { unavailable } from '../platform/http/domain-error';
+import { unavailable } from '../platform/errors/domain-error';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { UsageDiscrepancy } from './usage-discrepancies';
 import { RecordUsage } from './usage-charge.decide';

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { MODEL_ID_PATTERN } from './node-token';
 import { NodeEvent, NodeHardware, NodeStatus, ServedModel } from './node.events';

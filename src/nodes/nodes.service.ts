@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { AccountsService } from '../accounts/accounts.service';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { forbidden, notFound, unauthorized } from '../platform/http/domain-error';
+import { forbidden, notFound, unauthorized } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database, NodesTable } from '../platform/database/schema';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '../platform/http/domain-error';
+import { DomainError } from '../platform/errors/domain-error';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore, Position } from '../platform/event-store/event-store.port';

@@ -1,4 +1,4 @@
-import { notFound } from '../platform/http/domain-error';
+import { notFound } from '../platform/errors/domain-error';
 import { AppConfig, PaymentsConfig } from '../platform/config/config';
 
 /** RazorpayGateway | null and PaymentJobs | null: null when payments are disabled (no Razorpay key). */

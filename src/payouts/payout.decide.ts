@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { PLATFORM_ACCOUNTS, providerAccount } from '../ledger/ledger-accounts';
 import { checkPositiveAmount, formatUsd, MAX_AMOUNT_MICRO_USD } from '../platform/money';

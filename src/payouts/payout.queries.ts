@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import { instantOf } from '../platform/http/dates';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database, PayoutsTable } from '../platform/database/schema';
 import { providerAccount } from '../ledger/ledger-accounts';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, notFound } from '../platform/http/domain-error';
+import { DomainError, notFound } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';

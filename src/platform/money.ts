@@ -1,4 +1,4 @@
-import { invalid } from './http/domain-error';
+import { invalid } from './errors/domain-error';
 
 /** Money is integer micro-USD (1 USD = 1,000,000). Never a float anywhere on the way in or out. */
 export const MICRO_PER_USD = 1_000_000n;

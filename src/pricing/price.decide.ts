@@ -1,4 +1,4 @@
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { PriceEvent } from './price.events';

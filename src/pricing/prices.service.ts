@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseInstant } from '../platform/http/dates';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { handleCommand } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';

@@ -4,7 +4,7 @@ import { deletionDueAt } from '../accounts/account.decide';
 import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { SessionStore } from '../auth/session-store';
-import { notFound } from '../platform/http/domain-error';
+import { notFound } from '../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { Logger } from '../platform/observability/logger';

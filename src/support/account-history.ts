@@ -5,7 +5,7 @@ import { AccountEvent } from '../accounts/account.events';
 import { apiKeyDecider, ApiKeyState } from '../api-keys/api-key.decide';
 import { ApiKeyEvent } from '../api-keys/api-key.events';
 import { DATE_RANGE_TEXT, instantOf } from '../platform/http/dates';
-import { invalid, notFound } from '../platform/http/domain-error';
+import { invalid, notFound } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database } from '../platform/database/schema';
 import { Decider, DomainEvent } from '../platform/event-sourcing/decider';

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { checkAccountId } from '../admin/admin-accounts.service';
 import { RoleRoutes } from '../auth/role-routes.decorator';
-import { invalid } from '../platform/http/domain-error';
+import { invalid } from '../platform/errors/domain-error';
 import { queryInt, queryRange, queryString, queryTime } from '../ledger/http/query-params';
 import { AccountHistory, AccountStateAt } from './account-history';
 import { BalanceExplained, explainBalance } from './balance-explained';

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../platform/http/domain-error';
+import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
 import { MODEL_ID_PATTERN } from '../nodes/node-token';
 import { PRICE_MAX_MICRO_USD, PRICE_VERSIONS_MAX } from '../pricing/price.decide';

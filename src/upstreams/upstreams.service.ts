@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { base62 } from '../api-keys/api-key.format';
 import { parseInstant } from '../platform/http/dates';
-import { invalid, notFound } from '../platform/http/domain-error';
+import { invalid, notFound } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database, UpstreamCostsTable, UpstreamProvidersTable } from '../platform/database/schema';
 import { handleCommand } from '../platform/event-sourcing/command-handler';

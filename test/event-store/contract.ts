@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DuplicateEventIdError, EventStoreArgumentError, StreamNotFoundError, StreamVersionConflictError } from '../../src/platform/event-store/event-store.errors';
-import {
-  comparePositions,
-  EventStore,
-  MAX_EVENTS_PER_APPEND,
-  MultiAppendItem,
-  MultiAppendResult,
-  NewEvent,
-  Position,
-  RecordedEvent,
-} from '../../src/platform/event-store/event-store.port';
+import { comparePositions, EventStore, MultiAppendItem, MultiAppendResult, NewEvent, Position, RecordedEvent } from '../../src/platform/event-store/event-store.port';
+import { MAX_EVENTS_PER_APPEND } from '../../src/platform/store-limits';
 
 /**
  * The one contract both adapters keep. Every test uses fresh stream names and a unique

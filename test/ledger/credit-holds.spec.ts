@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { paymentRequired } from '../../src/platform/http/domain-error';
+import { paymentRequired } from '../../src/platform/errors/domain-error';
 import { openAiErrorFrom } from '../../src/platform/http/openai-errors';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { positionKey } from '../../src/ledger/spending/position-key';

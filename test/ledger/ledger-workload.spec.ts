@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { projectors } from '../../projections';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { DomainError } from '../../src/platform/http/domain-error';
+import { DomainError } from '../../src/platform/errors/domain-error';
 import { comparePositions, EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../../src/platform/http/domain-error';
+import { DomainError } from '../../src/platform/errors/domain-error';
 import { EventStoreUnavailableError } from '../../src/platform/event-store/event-store.errors';
 import { comparePositions, EventStore, MultiAppendItem, MultiAppendResult, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';

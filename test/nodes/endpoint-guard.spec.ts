@@ -2,7 +2,7 @@ import { LookupAddress } from 'node:dns';
 import { createServer, Server } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { DomainError } from '../../src/platform/http/domain-error';
+import { DomainError } from '../../src/platform/errors/domain-error';
 import { InferenceRequest } from '../../src/inference/gateway/openai-request';
 import { Upstream } from '../../src/inference/gateway/upstream';
 import { classifyAddress } from '../../src/nodes/endpoint-guard/address-policy';

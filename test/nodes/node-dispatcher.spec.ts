@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { DomainError } from '../../src/platform/http/domain-error';
+import { DomainError } from '../../src/platform/errors/domain-error';
 import { AppConfig, loadConfig } from '../../src/platform/config/config';
 import { createLogger } from '../../src/platform/observability/logger';
 import { NodeDispatcher, RoutedNode, UpstreamResponse } from '../../src/nodes/routing/node-dispatcher';

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { unavailable } from '../../src/platform/http/domain-error';
+import { unavailable } from '../../src/platform/errors/domain-error';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { MAX_REFUNDS_PER_ORDER } from '../../src/payments/payment-order/payment.decide';

@@ -17,6 +17,7 @@ export interface BrowserResponse {
   setCookies: string[];
   text: string;
   /** Parsed JSON (any: the tests read bodies of many shapes and assert on them). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as said above
   body: any;
 }
 

@@ -68,6 +68,7 @@ export class SmtpSink {
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
+  // eslint-disable-next-line prefer-const -- assigned below, after the handlers that close over it
   let sink: SmtpSink | undefined;
   const server = new SMTPServer({
     authOptional: true,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { publishKeyInvalidation } from '../../api-keys/key-invalidation';

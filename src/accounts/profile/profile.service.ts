@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';

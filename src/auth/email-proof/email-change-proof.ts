@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AccountsService } from '../../accounts/accounts.service';
 import { now } from '../../platform/clock';
-import { DomainError, invalid } from '../../platform/http/domain-error';
+import { DomainError, invalid } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { emailChangeProofMail, emailInUseMail } from '../../notifications/templates/email-change';

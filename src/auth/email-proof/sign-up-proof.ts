@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AccountsService } from '../../accounts/accounts.service';
 import { now } from '../../platform/clock';
-import { invalid, DomainError } from '../../platform/http/domain-error';
+import { invalid, DomainError } from '../../platform/errors/domain-error';
 import { Attestation } from '../../accounts/account.decide';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { EligibilityInput } from '../../legal/eligibility';

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { SecretPurpose, Secrets } from '../../platform/security/secrets';
 
 /** What a mailed proof link carries, signed: the address, the nonce of its pending record, when it stops working. */

@@ -2,7 +2,7 @@ import { Role } from '../../accounts/account.events';
 import { AccountsService } from '../../accounts/accounts.service';
 import { AccountRolesService } from '../../accounts/roles/account-roles.service';
 import { now } from '../../platform/clock';
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { CliContext } from '../context';
 import { assignableRole, knownRole } from '../roles';

@@ -1,5 +1,5 @@
 import { instantOf } from '../../platform/http/dates';
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 import { AccountHistory } from '../../support/account-history';
 import { emailOwner } from '../audit';
 import { CliContext } from '../context';

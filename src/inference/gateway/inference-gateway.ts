@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiKeyAuthenticator, AuthenticatedKey, KeyRefusal } from '../../api-keys/api-key-authenticator';
-import { DomainError } from '../../platform/http/domain-error';
+import { DomainError } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { RevenueSplitRules } from '../../platform/config/revenue-split-settings';
 import { providerShareBps } from '../../ledger/revenue-split';

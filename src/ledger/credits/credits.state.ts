@@ -1,4 +1,4 @@
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { CreditOperationKind, CreditsEvent } from '../credits.events';
 
 export const REASON_MAX = 500;

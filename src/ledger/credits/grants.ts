@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid, notFound } from '../../platform/http/domain-error';
+import { conflict, forbidden, invalid, notFound } from '../../platform/errors/domain-error';
 import { CreditOperationKind, CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
 import { checkPositiveAmount } from '../../platform/money';

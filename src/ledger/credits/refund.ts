@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../../platform/http/domain-error';
+import { conflict, notFound } from '../../platform/errors/domain-error';
 import { CreditsEvent } from '../credits.events';
 import { developerAccount, PLATFORM_ACCOUNTS } from '../ledger-accounts';
 import { checkPositiveAmount, formatUsd } from '../../platform/money';

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Kysely } from 'kysely';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { queryInt, queryString } from './query-params';

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine, TrialBalance } from '../ledger.queries';
 import { sendCsv } from './csv-export';
 import { queryInt, queryRange, queryString, queryTime } from './query-params';

@@ -1,5 +1,5 @@
 import { parseInstant } from '../../platform/http/dates';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { TimeRange } from '../ledger.queries';
 
 /** Query strings arrive as strings (or arrays when repeated); each reader states what it accepts. */

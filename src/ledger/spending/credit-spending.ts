@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { paymentRequired, unavailable } from '../../platform/http/domain-error';
+import { paymentRequired, unavailable } from '../../platform/errors/domain-error';
 import { Database } from '../../platform/database/schema';
 import { Position } from '../../platform/event-store/event-store.port';
 import { formatUsd } from '../../platform/money';

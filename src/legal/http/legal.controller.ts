@@ -6,7 +6,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { parseInstant } from '../../platform/http/dates';
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 import { objectBody, requiredString } from '../../platform/http/request-body';
 import { POLICY_SUMMARY_MAX, POLICY_URL_MAX } from '../policy.decide';
 import { PolicyKind, POLICY_KINDS } from '../policy.events';

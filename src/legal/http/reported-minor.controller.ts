@@ -5,7 +5,7 @@ import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { objectBody } from '../../platform/http/request-body';
 import { DeletionOutcome } from '../../privacy/deletion/account-deletion';
 import { ReportedMinor } from '../reported-minor';

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
-import { DomainError, invalid } from '../../platform/http/domain-error';
+import { DomainError, invalid } from '../../platform/errors/domain-error';
 import { Logger } from '../../platform/observability/logger';
 import { AddressPolicy, AddressRefusal } from './address-policy';
 

@@ -1,4 +1,4 @@
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { JsonBody, objectBody, optionalInteger, optionalString, requiredString } from '../../platform/http/request-body';
 import { CONTEXT_LENGTH_MAX, ENDPOINT_URL_MAX, GPU_MEMORY_GB_MAX, GPU_MODEL_MAX, MODELS_PER_NODE_MAX, NODE_NAME_MAX, REGION_MAX } from '../node.decide';
 import { ServedModel } from '../node.events';

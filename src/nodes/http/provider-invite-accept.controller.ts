@@ -5,7 +5,7 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { objectBody, requiredString } from '../../platform/http/request-body';
 import { POLICY_VERSION } from '../../legal/policy.events';
 import { ProviderInvitesService } from '../invites/provider-invites.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccountsService, normalizeEmail } from '../../accounts/accounts.service';
 import { base62 } from '../../api-keys/api-key.format';
-import { invalid, notFound } from '../../platform/http/domain-error';
+import { invalid, notFound } from '../../platform/errors/domain-error';
 import { handleCommand } from '../../platform/event-sourcing/command-handler';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';

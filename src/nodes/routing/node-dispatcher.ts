@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { notFound, unavailable } from '../../platform/http/domain-error';
+import { notFound, unavailable } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';

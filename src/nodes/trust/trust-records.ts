@@ -1,4 +1,5 @@
-import { EventStore, MAX_EVENTS_PER_APPEND } from '../../platform/event-store/event-store.port';
+import { EventStore } from '../../platform/event-store/event-store.port';
+import { MAX_EVENTS_PER_APPEND } from '../../platform/store-limits';
 import { NodeTrustRecordEvent } from './node-trust-records.events';
 import { nodeTrustStream } from './node-trust.events';
 

@@ -48,6 +48,7 @@ export class MailSender {
         await this.record(mail, 'failed', attempts, error);
         throw new UnrecoverableError(error);
       }
+      // eslint-disable-next-line preserve-caught-error -- the relay's message without addresses; the raw error may carry one
       throw new Error(error);
     }
     await this.record(mail, 'sent', attempts, null);

@@ -2,7 +2,8 @@ import { Kysely } from 'kysely';
 import { accountStream } from '../../accounts/account.events';
 import { Database } from '../../platform/database/schema';
 import { StreamNotFoundError } from '../../platform/event-store/event-store.errors';
-import { EventStore, MAX_READ_COUNT } from '../../platform/event-store/event-store.port';
+import { EventStore } from '../../platform/event-store/event-store.port';
+import { MAX_READ_COUNT } from '../../platform/store-limits';
 import { PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 
 /** The account events that set the address. */

@@ -1,4 +1,4 @@
-import { DomainError, invalid } from '../../platform/http/domain-error';
+import { DomainError, invalid } from '../../platform/errors/domain-error';
 import { assertNever, Decider } from '../../platform/event-sourcing/decider';
 import { formatUsd, MAX_AMOUNT_MICRO_USD } from '../../platform/money';
 import { isOptionalCategory, MailCategory, onByDefault, OptionalCategory } from '../mail/mail-categories';

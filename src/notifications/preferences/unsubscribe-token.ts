@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../../platform/http/domain-error';
+import { DomainError } from '../../platform/errors/domain-error';
 import { Secrets } from '../../platform/security/secrets';
 import { isOptionalCategory, OptionalCategory } from '../mail/mail-categories';
 

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { invalid, unavailable } from '../../platform/http/domain-error';
+import { invalid, unavailable } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { invalid, notFound, unavailable } from '../../platform/http/domain-error';
+import { invalid, notFound, unavailable } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { handleCommand, loadAggregate } from '../../platform/event-sourcing/command-handler';
 import { CommandContext } from '../../platform/event-sourcing/decider';

@@ -1,4 +1,4 @@
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 
 /** CoinbaseCommerce | null: null when crypto top-ups are disabled (no COINBASE_COMMERCE_API_KEY). */
 export const COINBASE = Symbol('CoinbaseCommerce');

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid, notFound } from '../../platform/http/domain-error';
+import { invalid, notFound } from '../../platform/errors/domain-error';
 import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
 import { REASON_MAX } from '../../ledger/credits/credits.decide';
 import { parseUsd } from '../../platform/money';

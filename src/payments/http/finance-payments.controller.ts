@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/co
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { parseDay } from '../../platform/http/dates';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { objectBody, optionalString } from '../../platform/http/request-body';
 import { queryInt, queryString, queryTime } from '../../ledger/http/query-params';
 import { PaymentQueries } from '../payment.queries';

@@ -1,4 +1,4 @@
-import { conflict } from '../../platform/http/domain-error';
+import { conflict } from '../../platform/errors/domain-error';
 import { checkPositiveAmount } from '../../platform/money';
 import { PaymentEvent } from '../payment.events';
 import { checkId, CreateOrder, PaymentOrderState } from './payment.state';

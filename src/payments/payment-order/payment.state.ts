@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../../platform/http/domain-error';
+import { conflict, invalid, notFound } from '../../platform/errors/domain-error';
 import { DiscrepancyData, DiscrepancyKind, PaymentEvent } from '../payment.events';
 
 /** Razorpay ids and our refund ids: short, plain. */

@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid } from '../../platform/http/domain-error';
+import { conflict, forbidden, invalid } from '../../platform/errors/domain-error';
 import { PLATFORM_ACCOUNTS } from '../../ledger/ledger-accounts';
 import { checkPositiveAmount, formatUsd } from '../../platform/money';
 import { assertBalanced, transfer } from '../../ledger/postings';

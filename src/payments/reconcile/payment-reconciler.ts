@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { Kysely } from 'kysely';
-import { DomainError } from '../../platform/http/domain-error';
+import { DomainError } from '../../platform/errors/domain-error';
 import { now } from '../../platform/clock';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';

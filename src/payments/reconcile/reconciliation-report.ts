@@ -2,7 +2,7 @@ import { isCryptoPaymentId } from '../crypto/crypto-charge.events';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { CommandContext } from '../../platform/event-sourcing/decider';

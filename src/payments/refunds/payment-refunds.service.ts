@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Kysely } from 'kysely';
-import { conflict, DomainError, notFound } from '../../platform/http/domain-error';
+import { conflict, DomainError, notFound } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';

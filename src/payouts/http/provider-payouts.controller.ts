@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
 import { sendCsv } from '../../ledger/http/csv-export';
 import { STATEMENT_CSV_HEADER, statementCsvRow } from '../../ledger/http/me-credits.controller';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MAX_EVENTS_PER_APPEND } from '../event-store/event-store.port';
+import { MAX_EVENTS_PER_APPEND } from '../store-limits';
 import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../money';
 import { parseShareOverrides, RevenueSplitRules } from './revenue-split-settings';
 import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from './tokenizer-settings';

@@ -1,5 +1,3 @@
-import { invalid } from '../http/domain-error';
-
 /** Basis points of a charge that go to the provider who served it (10,000 = all of it). */
 export interface RevenueSplitRules {
   defaultProviderShareBps: number;
@@ -17,7 +15,7 @@ export function parseShareOverrides(text: string): { byModel: Record<string, num
   for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
     const match = /^(model|node):([^=\s]{1,200})=(\d{1,5})$/.exec(entry);
     const bps = match ? Number(match[3]) : NaN;
-    if (!match || bps > BPS) throw invalid('invalid_share', `"${entry}" is not model:<id>=<bps> or node:<id>=<bps> with bps 0..${BPS}`);
+    if (!match || bps > BPS) throw new Error(`"${entry}" is not model:<id>=<bps> or node:<id>=<bps> with bps 0..${BPS}`);
     (match[1] === 'model' ? byModel : byNode)[match[2]] = bps;
   }
   return { byModel, byNode };

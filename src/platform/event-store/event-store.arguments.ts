@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreArgumentError } from './event-store.errors';
-import { DEFAULT_READ_COUNT, MAX_EVENTS_PER_APPEND, MAX_READ_COUNT, MultiAppendItem, NewEvent } from './event-store.port';
+import { MultiAppendItem, NewEvent } from './event-store.port';
+import { DEFAULT_READ_COUNT, MAX_EVENTS_PER_APPEND, MAX_READ_COUNT } from '../store-limits';
 
 const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

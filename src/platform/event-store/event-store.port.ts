@@ -151,10 +151,6 @@ export interface EventStore {
 
 export const EVENT_STORE = Symbol('EventStore');
 
-/** Limits on every read and append, so no caller can ask for an unbounded amount. */
-export const MAX_READ_COUNT = 10_000;
-export const DEFAULT_READ_COUNT = 1_000;
-export const MAX_EVENTS_PER_APPEND = 1_000;
 
 export function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;

@@ -1,4 +1,4 @@
-import { invalid } from './domain-error';
+import { invalid } from '../errors/domain-error';
 
 /**
  * The one parser of dates that come from outside (query strings, bodies, cursors, CLI flags).

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { notFound } from './domain-error';
+import { notFound } from '../errors/domain-error';
 
 /**
  * Every path parameter is an id, and every id we hand out (UUIDs, key ids, Razorpay ids, ledger

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { DomainError, DomainErrorKind } from './domain-error';
-import { STATUS_BY_KIND } from './error-status';
+import { DomainError, DomainErrorKind } from '../errors/domain-error';
+import { STATUS_BY_KIND } from '../errors/error-status';
 
 /**
  * Errors on /v1 in OpenAI's shape, `{ "error": { message, type, param, code } }`, which the

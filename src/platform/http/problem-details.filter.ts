@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { DomainError } from './domain-error';
-import { STATUS_BY_KIND } from './error-status';
+import { DomainError } from '../errors/domain-error';
+import { STATUS_BY_KIND } from '../errors/error-status';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store/event-store.errors';
 import { Logger } from '../observability/logger';
 import { LOGGER } from '../observability/tokens';

@@ -1,4 +1,4 @@
-import { invalid } from './domain-error';
+import { invalid } from '../errors/domain-error';
 
 /**
  * Small, explicit readers for JSON request bodies outside /v1. Each field states its type and

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { invalid } from './domain-error';
+import { invalid } from '../errors/domain-error';
 
 /**
  * The one check every JSON body and query string outside /v1 passes before any handler reads it.

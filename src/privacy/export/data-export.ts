@@ -4,7 +4,7 @@ import { AccountsService } from '../../accounts/accounts.service';
 import { ApiKeysService } from '../../api-keys/api-keys.service';
 import { accountStream } from '../../accounts/account.events';
 import { signInStream } from '../../auth/sign-in.events';
-import { DomainError, notFound } from '../../platform/http/domain-error';
+import { DomainError, notFound } from '../../platform/errors/domain-error';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { StreamNotFoundError } from '../../platform/event-store/event-store.errors';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { forbidden } from '../../platform/http/domain-error';
+import { forbidden } from '../../platform/errors/domain-error';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { loadAggregate } from '../../platform/event-sourcing/command-handler';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';

@@ -1,4 +1,4 @@
-import { invalid } from '../../platform/http/domain-error';
+import { invalid } from '../../platform/errors/domain-error';
 import { verhoeffValid } from './verhoeff';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kysely } from 'kysely';
 import { AccountsService } from '../../accounts/accounts.service';
-import { notFound } from '../../platform/http/domain-error';
+import { notFound } from '../../platform/errors/domain-error';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { handleCommand, loadAggregate } from '../../platform/event-sourcing/command-handler';

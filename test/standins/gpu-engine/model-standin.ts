@@ -63,6 +63,7 @@ export function greedyAnswer(model: string, messages: unknown, maxTokens: number
 export async function startModelStandin(options: { models: string[]; name: string; seed?: number }): Promise<ModelStandin> {
   const sockets = new Set<Socket>();
   const noise = seededRandom(options.seed ?? hashSeed(options.name));
+  // eslint-disable-next-line prefer-const -- assigned below, after the handlers that close over it
   let server: Server;
   const engine: ModelStandin = {
     url: '',

@@ -26,12 +26,15 @@ function counter(encoding: EncodingName): Count {
   if (count) return count;
   switch (encoding) {
     case 'cl100k_base':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: each vocabulary is megabytes
       count = (require('gpt-tokenizer/cjs/encoding/cl100k_base') as { countTokens: Count }).countTokens;
       break;
     case 'o200k_base':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: each vocabulary is megabytes
       count = (require('gpt-tokenizer/cjs/encoding/o200k_base') as { countTokens: Count }).countTokens;
       break;
     case 'llama3': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: the vocabulary is megabytes
       const { llama3Tokenizer } = require('llama3-tokenizer-js/bundle/commonjs-llama3-tokenizer-with-baked-data.cjs') as { llama3Tokenizer: { encode(text: string, o: { bos: boolean; eos: boolean }): number[] } };
       count = (text) => llama3Tokenizer.encode(text, { bos: false, eos: false }).length;
       break;

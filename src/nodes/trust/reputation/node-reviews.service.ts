@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../../../platform/http/domain-error';
+import { notFound } from '../../../platform/errors/domain-error';
 import { CommandContext } from '../../../platform/event-sourcing/decider';
 import { REVIEW_ID } from '../../../payouts/payout.decide';
 import { PayoutsService } from '../../../payouts/payouts.service';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable, sql } from 'kysely';
 import { APP_CONFIG, AppConfig } from '../../../platform/config/config';
-import { invalid } from '../../../platform/http/domain-error';
+import { invalid } from '../../../platform/errors/domain-error';
 import { KYSELY } from '../../../platform/database/database.module';
 import { Database, EarningsHoldsTable } from '../../../platform/database/schema';
 import { UsageQueries } from '../../../dashboards/usage.queries';

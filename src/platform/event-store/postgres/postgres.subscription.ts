@@ -77,6 +77,7 @@ export class PostgresAllSubscription implements AllSubscription {
   private sleep(): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, this.options.pollIntervalMs);
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- a named function declaration below needs it
       const self = this;
       function done() {
         clearTimeout(timer);

@@ -1,7 +1,7 @@
 import { Body, PipeTransform } from '@nestjs/common';
 import { ApiBody, ApiOkResponse } from '@nestjs/swagger';
 import { z } from 'zod';
-import { invalid } from '../domain-error';
+import { invalid } from '../../errors/domain-error';
 import { openApiSchema } from './json-schema';
 
 /**

@@ -1,9 +1,9 @@
 import { Inject, Module } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { RepeatableJob } from '../jobs/repeatable-job';
-import { watchedQueues } from '../jobs/watched-queues';
-import { Metrics } from './metrics';
-import { METRICS } from './tokens';
+import { RepeatableJob } from './repeatable-job';
+import { watchedQueues } from './watched-queues';
+import { Metrics } from '../observability/metrics';
+import { METRICS } from '../observability/tokens';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
