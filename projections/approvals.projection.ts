@@ -66,7 +66,11 @@ async function decide(trx: Transaction<Database>, event: RecordedEvent): Promise
   if (typeof requestId !== 'string' || typeof decidedBy !== 'string') return;
   await trx
     .updateTable('approval_requests')
-    .set({ status: rejected ? 'rejected' : 'approved', decided_by: decidedBy.slice(0, 64), decided_at: time(d.rejectedAt ?? d.approvedAt ?? d.grantedAt ?? d.correctedAt, event.createdAt) })
+    .set({
+      status: rejected ? 'rejected' : 'approved',
+      decided_by: decidedBy.slice(0, 64),
+      decided_at: time(d.rejectedAt ?? d.approvedAt ?? d.grantedAt ?? d.correctedAt, event.createdAt),
+    })
     .where('stream', '=', event.stream)
     .where('request_id', '=', requestId)
     .where('status', '=', 'pending')

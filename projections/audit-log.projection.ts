@@ -54,8 +54,15 @@ export const auditLogProjection: Projector = {
   name: 'audit-log',
   tables: ['audit_log'],
   async apply(trx, events) {
-    const rows = events.filter((e) => e.type === 'StaffActionRecorded' && e.stream.startsWith(AUDIT_STREAM_PREFIX)).map(row).filter((r): r is Insertable<AuditLogTable> => r !== null);
+    const rows = events
+      .filter((e) => e.type === 'StaffActionRecorded' && e.stream.startsWith(AUDIT_STREAM_PREFIX))
+      .map(row)
+      .filter((r): r is Insertable<AuditLogTable> => r !== null);
     if (rows.length === 0) return;
-    await trx.insertInto('audit_log').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).execute();
+    await trx
+      .insertInto('audit_log')
+      .values(rows)
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .execute();
   },
 };

@@ -24,7 +24,12 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
   const accountId = recorded.stream.slice('kyc-'.length);
   const actor = typeof recorded.metadata.actorId === 'string' ? recorded.metadata.actorId : null;
   const update = (set: Record<string, unknown>) =>
-    trx.updateTable('kyc_verifications').set({ ...set, revision }).where('account_id', '=', accountId).where('revision', '<', revision).execute();
+    trx
+      .updateTable('kyc_verifications')
+      .set({ ...set, revision })
+      .where('account_id', '=', accountId)
+      .where('revision', '<', revision)
+      .execute();
   switch (event.type) {
     case 'KycSubmitted': {
       if (!hasStrings(event.data, 'submissionId', 'panMasked', 'aadhaarMasked', 'submittedAt')) return;

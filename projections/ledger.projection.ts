@@ -81,7 +81,17 @@ async function insertTransactions(trx: Transaction<Database>, txs: LedgerTx[], r
   const names = [...new Set([...txs.flatMap((t) => t.postings.map((p) => p.account)), ...removed.keys()])];
   const current = (await sql<Selectable<LedgerBalancesTable>>`SELECT * FROM ledger_balances WHERE ledger_account = ANY(${names}::text[])`.execute(trx)).rows;
   const accounts = new Map<string, AccountRow>(
-    current.map((r) => [r.ledger_account, { balance: BigInt(r.balance_micro_usd), debits: BigInt(r.debits_micro_usd), credits: BigInt(r.credits_micro_usd), entries: BigInt(r.entries), lastTxNo: BigInt(r.last_tx_no), updatedAt: r.updated_at }]),
+    current.map((r) => [
+      r.ledger_account,
+      {
+        balance: BigInt(r.balance_micro_usd),
+        debits: BigInt(r.debits_micro_usd),
+        credits: BigInt(r.credits_micro_usd),
+        entries: BigInt(r.entries),
+        lastTxNo: BigInt(r.last_tx_no),
+        updatedAt: r.updated_at,
+      },
+    ]),
   );
   // What a summary replaced leaves the totals.
   for (const [name, gone] of removed) {
@@ -93,7 +103,19 @@ async function insertTransactions(trx: Transaction<Database>, txs: LedgerTx[], r
     row.entries -= gone.entries;
   }
 
-  const t = { txNo: [] as string[], eventId: [] as string[], stream: [] as string[], revision: [] as string[], type: [] as string[], owner: [] as (string | null)[], reference: [] as (string | null)[], reason: [] as (string | null)[], actor: [] as (string | null)[], amount: [] as string[], at: [] as string[] };
+  const t = {
+    txNo: [] as string[],
+    eventId: [] as string[],
+    stream: [] as string[],
+    revision: [] as string[],
+    type: [] as string[],
+    owner: [] as (string | null)[],
+    reference: [] as (string | null)[],
+    reason: [] as (string | null)[],
+    actor: [] as (string | null)[],
+    amount: [] as string[],
+    at: [] as string[],
+  };
   const p = { txNo: [] as string[], postingNo: [] as number[], account: [] as string[], amount: [] as string[], at: [] as string[] };
   for (const tx of txs) {
     const d = tx.event.data;
@@ -156,7 +178,18 @@ async function insertTransactions(trx: Transaction<Database>, txs: LedgerTx[], r
 
   const empty = [...accounts].filter(([, row]) => row.entries === 0n).map(([name]) => name);
   if (empty.length > 0) await trx.deleteFrom('ledger_balances').where('ledger_account', 'in', empty).execute();
-  const b = { account: [] as string[], kind: [] as string[], owner: [] as (string | null)[], side: [] as string[], balance: [] as string[], debits: [] as string[], credits: [] as string[], entries: [] as string[], lastTx: [] as string[], at: [] as string[] };
+  const b = {
+    account: [] as string[],
+    kind: [] as string[],
+    owner: [] as (string | null)[],
+    side: [] as string[],
+    balance: [] as string[],
+    debits: [] as string[],
+    credits: [] as string[],
+    entries: [] as string[],
+    lastTx: [] as string[],
+    at: [] as string[],
+  };
   for (const [name, row] of accounts) {
     if (row.entries === 0n) continue;
     const parsed = parseLedgerAccount(name);
@@ -201,7 +234,17 @@ async function applySummary(trx: Transaction<Database>, summary: LedgerTx): Prom
            count(*)::text AS entries, max(tx_no)::text AS last_tx_no
       FROM postings GROUP BY ledger_account`.execute(trx);
   const removed = new Map<string, AccountRow>(
-    rows.map((r) => [r.ledger_account, { balance: BigInt(r.balance), debits: BigInt(r.debits), credits: BigInt(r.credits), entries: BigInt(r.entries), lastTxNo: BigInt(r.last_tx_no), updatedAt: summary.occurredAt }]),
+    rows.map((r) => [
+      r.ledger_account,
+      {
+        balance: BigInt(r.balance),
+        debits: BigInt(r.debits),
+        credits: BigInt(r.credits),
+        entries: BigInt(r.entries),
+        lastTxNo: BigInt(r.last_tx_no),
+        updatedAt: summary.occurredAt,
+      },
+    ]),
   );
   await insertTransactions(trx, [summary], removed);
 }

@@ -62,7 +62,9 @@ export const nodeReputationProjection: Projector = {
     const mine = events.filter((e) => e.stream.startsWith(NODE_TRUST_STREAM_PREFIX) && DAY_RE.test(e.stream.slice(-10)));
     if (mine.length === 0) return;
     const streams = [...new Set(mine.map((e) => e.stream))];
-    const applied = new Map((await trx.selectFrom('node_trust_streams').select(['stream', 'revision']).where('stream', 'in', streams).execute()).map((r) => [r.stream, BigInt(r.revision)]));
+    const applied = new Map(
+      (await trx.selectFrom('node_trust_streams').select(['stream', 'revision']).where('stream', 'in', streams).execute()).map((r) => [r.stream, BigInt(r.revision)]),
+    );
     const days = new Map<string, Day>();
     const probes = new Map<string, { providerId: string; outcomes: [number, number][] }>();
     const incidents: Incident[] = [];
@@ -91,13 +93,36 @@ function apply(recorded: RecordedEvent, days: Map<string, Day>, probes: Map<stri
     const key = `${d.nodeId}\u0000${recorded.stream.slice(-10)}`;
     let day = days.get(key);
     if (!day) {
-      day = { nodeId: d.nodeId, day: recorded.stream.slice(-10), providerId: d.providerId, passed: 0n, failed: 0n, unanswered: 0n, probeCost: 0n, discrepancies: {}, discrepanciesTotal: 0n, countedRequests: 0n, reportedTokens: 0n, countedTokens: 0n };
+      day = {
+        nodeId: d.nodeId,
+        day: recorded.stream.slice(-10),
+        providerId: d.providerId,
+        passed: 0n,
+        failed: 0n,
+        unanswered: 0n,
+        probeCost: 0n,
+        discrepancies: {},
+        discrepanciesTotal: 0n,
+        countedRequests: 0n,
+        reportedTokens: 0n,
+        countedTokens: 0n,
+      };
       days.set(key, day);
     }
     return day;
   };
   const incident = (kind: string, reported: string | null, bound: string | null, at: number) =>
-    incidents.push({ eventId: recorded.id, nodeId: d.nodeId, providerId: d.providerId, model: d.model.slice(0, 200), type: event.type, kind: kind.slice(0, 64), reported, bound, at: new Date(at).toISOString() });
+    incidents.push({
+      eventId: recorded.id,
+      nodeId: d.nodeId,
+      providerId: d.providerId,
+      model: d.model.slice(0, 200),
+      type: event.type,
+      kind: kind.slice(0, 64),
+      reported,
+      bound,
+      at: new Date(at).toISOString(),
+    });
   switch (event.type) {
     case 'NodeProbePassed':
     case 'NodeProbeFailed': {
@@ -185,7 +210,15 @@ function sorted(record: Record<string, number>): Record<string, number> {
 
 async function saveProbes(trx: Transaction<Database>, probes: Map<string, { providerId: string; outcomes: [number, number][] }>): Promise<void> {
   if (probes.size === 0) return;
-  const stored = new Map((await trx.selectFrom('node_reputation').selectAll().where('node_id', 'in', [...probes.keys()]).execute()).map((r) => [r.node_id, r.recent_probes]));
+  const stored = new Map(
+    (
+      await trx
+        .selectFrom('node_reputation')
+        .selectAll()
+        .where('node_id', 'in', [...probes.keys()])
+        .execute()
+    ).map((r) => [r.node_id, r.recent_probes]),
+  );
   const rows = [...probes].map(([nodeId, ring]) => ({
     node_id: nodeId,
     provider_id: ring.providerId,

@@ -64,13 +64,16 @@ async function applyOne(trx: Transaction<Database>, recorded: RecordedEvent): Pr
       if (Array.isArray(event.data.models)) await update({ models: JSON.stringify(event.data.models) });
       return;
     case 'NodeApproved':
-      if (hasStrings(event.data, 'approvedAt')) await update({ status: 'approved', suspended_reason: null, approved_at: new Date(event.data.approvedAt), status_changed_at: new Date(event.data.approvedAt) });
+      if (hasStrings(event.data, 'approvedAt'))
+        await update({ status: 'approved', suspended_reason: null, approved_at: new Date(event.data.approvedAt), status_changed_at: new Date(event.data.approvedAt) });
       return;
     case 'NodeSuspended':
-      if (hasStrings(event.data, 'reason', 'suspendedAt')) await update({ status: 'suspended', suspended_reason: event.data.reason, status_changed_at: new Date(event.data.suspendedAt) });
+      if (hasStrings(event.data, 'reason', 'suspendedAt'))
+        await update({ status: 'suspended', suspended_reason: event.data.reason, status_changed_at: new Date(event.data.suspendedAt) });
       return;
     case 'NodeRetired':
-      if (hasStrings(event.data, 'retiredAt')) await update({ status: 'retired', online: false, retired_at: new Date(event.data.retiredAt), status_changed_at: new Date(event.data.retiredAt) });
+      if (hasStrings(event.data, 'retiredAt'))
+        await update({ status: 'retired', online: false, retired_at: new Date(event.data.retiredAt), status_changed_at: new Date(event.data.retiredAt) });
       return;
     case 'NodeWentOffline':
       if (hasStrings(event.data, 'detectedAt')) await update({ online: false, online_changed_at: new Date(event.data.detectedAt) });

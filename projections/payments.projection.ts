@@ -42,14 +42,31 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
       const at = time(d.createdAt, event.createdAt);
       await trx
         .insertInto('payment_orders')
-        .values({ order_id: d.orderId as string, account_id: d.accountId as string, amount_micro_usd: d.amountMicroUsd as string, amount_cents: d.amountCents as number, currency: d.currency as string, receipt: d.receipt as string, status: 'created', created_at: at, updated_at: at, revision })
+        .values({
+          order_id: d.orderId as string,
+          account_id: d.accountId as string,
+          amount_micro_usd: d.amountMicroUsd as string,
+          amount_cents: d.amountCents as number,
+          currency: d.currency as string,
+          receipt: d.receipt as string,
+          status: 'created',
+          created_at: at,
+          updated_at: at,
+          revision,
+        })
         .onConflict((oc) => oc.column('order_id').doNothing())
         .execute();
       return;
     }
     case 'PaymentObserved':
       if (!hasStrings(d, 'orderId', 'paymentId', 'status')) return;
-      await upsertPayment(trx, d, event, { razorpay_status: text(d.status), captured: typeof d.captured === 'boolean' ? d.captured : null, amount_cents: int(d.amountCents), currency: text(d.currency, 8), error_reason: text(d.errorReason) });
+      await upsertPayment(trx, d, event, {
+        razorpay_status: text(d.status),
+        captured: typeof d.captured === 'boolean' ? d.captured : null,
+        amount_cents: int(d.amountCents),
+        currency: text(d.currency, 8),
+        error_reason: text(d.errorReason),
+      });
       return;
     case 'CheckoutSignatureVerified':
       if (!hasStrings(d, 'orderId', 'paymentId')) return;
@@ -59,7 +76,12 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
       if (!hasStrings(d, 'orderId', 'paymentId', 'amountMicroUsd') || micro(d.amountMicroUsd) === null) return;
       const at = time(d.creditedAt, event.createdAt);
       await upsertPayment(trx, d, event, { ledger_status: 'credited', credited_micro_usd: d.amountMicroUsd as string, credited_at: at });
-      await trx.updateTable('payment_orders').set({ status: 'credited', updated_at: at, revision }).where('order_id', '=', d.orderId as string).where('revision', '<', revision).execute();
+      await trx
+        .updateTable('payment_orders')
+        .set({ status: 'credited', updated_at: at, revision })
+        .where('order_id', '=', d.orderId as string)
+        .where('revision', '<', revision)
+        .execute();
       return;
     }
     case 'PaymentDiscrepancyFound':
@@ -95,7 +117,11 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
       const approved = event.type === 'RefundApproved';
       await trx
         .updateTable('payment_refunds')
-        .set(approved ? { status: 'requested', approved_by: text(d.approvedBy, 64), updated_at: time(d.approvedAt, event.createdAt) } : { status: 'rejected', failure_reason: text(d.reason), updated_at: time(d.rejectedAt, event.createdAt) })
+        .set(
+          approved
+            ? { status: 'requested', approved_by: text(d.approvedBy, 64), updated_at: time(d.approvedAt, event.createdAt) }
+            : { status: 'rejected', failure_reason: text(d.reason), updated_at: time(d.rejectedAt, event.createdAt) },
+        )
         .where('refund_id', '=', d.refundId as string)
         .where('status', '=', 'pending_approval')
         .execute();
@@ -107,7 +133,14 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
       if (!hasStrings(d, 'refundId')) return;
       const at = time(d.submittedAt ?? d.settledAt ?? d.failedAt, event.createdAt);
       const status = event.type === 'RefundSubmitted' ? 'submitted' : event.type === 'RefundSettled' ? 'settled' : 'failed';
-      let update = trx.updateTable('payment_refunds').set({ updated_at: at, status, ...(text(d.razorpayRefundId) ? { razorpay_refund_id: text(d.razorpayRefundId) } : {}), ...(status === 'failed' ? { failure_reason: text(d.reason) } : {}) });
+      let update = trx
+        .updateTable('payment_refunds')
+        .set({
+          updated_at: at,
+          status,
+          ...(text(d.razorpayRefundId) ? { razorpay_refund_id: text(d.razorpayRefundId) } : {}),
+          ...(status === 'failed' ? { failure_reason: text(d.reason) } : {}),
+        });
       // A late "submitted" never overwrites a final status.
       if (status === 'submitted') update = update.where('status', '=', 'requested');
       await update.where('refund_id', '=', d.refundId as string).execute();
@@ -119,10 +152,21 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
 }
 
 async function upsertPayment(trx: Transaction<Database>, d: JsonObject, event: RecordedEvent, set: Updateable<PaymentsTable>): Promise<void> {
-  const order = await trx.selectFrom('payment_orders').select('account_id').where('order_id', '=', d.orderId as string).executeTakeFirst();
+  const order = await trx
+    .selectFrom('payment_orders')
+    .select('account_id')
+    .where('order_id', '=', d.orderId as string)
+    .executeTakeFirst();
   await trx
     .insertInto('payments')
-    .values({ payment_id: d.paymentId as string, order_id: d.orderId as string, account_id: order?.account_id ?? null, ledger_status: 'not_credited', updated_at: event.createdAt, ...set } as Insertable<PaymentsTable>)
+    .values({
+      payment_id: d.paymentId as string,
+      order_id: d.orderId as string,
+      account_id: order?.account_id ?? null,
+      ledger_status: 'not_credited',
+      updated_at: event.createdAt,
+      ...set,
+    } as Insertable<PaymentsTable>)
     .onConflict((oc) => oc.column('payment_id').doUpdateSet({ ...set, updated_at: event.createdAt }))
     .execute();
 }
@@ -176,9 +220,18 @@ async function applyDisputeEvent(trx: Transaction<Database>, event: RecordedEven
   if (!hasStrings(d, 'disputeId', 'paymentId')) return;
   const set: Updateable<PaymentsTable> =
     event.type === 'DisputeFundsFrozen'
-      ? { dispute_id: d.disputeId as string, dispute_status: 'frozen', disputed_micro_usd: micro(d.disputedMicroUsd), frozen_micro_usd: micro(d.frozenMicroUsd), shortfall_micro_usd: micro(d.shortfallMicroUsd) }
+      ? {
+          dispute_id: d.disputeId as string,
+          dispute_status: 'frozen',
+          disputed_micro_usd: micro(d.disputedMicroUsd),
+          frozen_micro_usd: micro(d.frozenMicroUsd),
+          shortfall_micro_usd: micro(d.shortfallMicroUsd),
+        }
       : { dispute_status: event.type === 'DisputeLost' ? 'lost' : 'released' };
-  let update = trx.updateTable('payments').set({ ...set, updated_at: event.createdAt }).where('payment_id', '=', d.paymentId as string);
+  let update = trx
+    .updateTable('payments')
+    .set({ ...set, updated_at: event.createdAt })
+    .where('payment_id', '=', d.paymentId as string);
   // Frozen comes first in the credits stream; a replayed "frozen" never reopens a settled dispute.
   if (event.type === 'DisputeFundsFrozen') update = update.where((eb) => eb.or([eb('dispute_status', 'is', null), eb('dispute_id', '!=', d.disputeId as string)]));
   await update.execute();

@@ -29,9 +29,22 @@ function step(row: Row | undefined, recorded: RecordedEvent, providerId: string)
       const at = time(event.data.requestedAt);
       if (row || !at || !/^\d{1,19}$/.test(String(event.data.amountMicroUsd))) return null;
       return {
-        provider_id: providerId, payout_id: event.data.payoutId, amount_micro_usd: event.data.amountMicroUsd, status: 'requested',
-        requested_at: at, requested_by: actor(recorded), approved_at: null, approved_by: null, rejected_at: null, rejected_by: null,
-        reject_reason: null, paid_at: null, paid_by: null, reference: null, updated_at: at, revision,
+        provider_id: providerId,
+        payout_id: event.data.payoutId,
+        amount_micro_usd: event.data.amountMicroUsd,
+        status: 'requested',
+        requested_at: at,
+        requested_by: actor(recorded),
+        approved_at: null,
+        approved_by: null,
+        rejected_at: null,
+        rejected_by: null,
+        reject_reason: null,
+        paid_at: null,
+        paid_by: null,
+        reference: null,
+        updated_at: at,
+        revision,
       };
     }
     case 'PayoutApproved': {
@@ -67,7 +80,11 @@ export const payoutsProjection: Projector = {
     const key = (providerId: string, payoutId: string) => `${providerId}\u0000${payoutId}`;
     const wanted = [...new Map(mine.map((e) => [key(e.stream.slice(STREAM_PREFIX.length), e.data.payoutId as string), e])).values()];
     const rows = new Map<string, Row>();
-    for (const row of await load(trx, wanted.map((e) => e.stream.slice(STREAM_PREFIX.length)), wanted.map((e) => e.data.payoutId as string))) {
+    for (const row of await load(
+      trx,
+      wanted.map((e) => e.stream.slice(STREAM_PREFIX.length)),
+      wanted.map((e) => e.data.payoutId as string),
+    )) {
       rows.set(key(row.provider_id, row.payout_id), row);
     }
     const changed = new Set<string>();
@@ -81,7 +98,11 @@ export const payoutsProjection: Projector = {
       rows.set(k, next);
       changed.add(k);
     }
-    if (changed.size > 0) await save(trx, [...changed].map((k) => rows.get(k) as Row));
+    if (changed.size > 0)
+      await save(
+        trx,
+        [...changed].map((k) => rows.get(k) as Row),
+      );
   },
 };
 

@@ -11,7 +11,7 @@ export const pricesProjection: Projector = {
   async apply(trx, events) {
     for (const recorded of events) {
       if (!recorded.stream.startsWith('model-price-') || recorded.type !== 'ModelPriceSet') continue;
-      const d = (recorded.data as PriceEvent['data']);
+      const d = recorded.data as PriceEvent['data'];
       if (!hasStrings(d, 'model', 'inputMicroUsdPerMTok', 'outputMicroUsdPerMTok', 'effectiveAt', 'setAt') || !Number.isInteger(d.version)) continue;
       if (!DIGITS.test(d.inputMicroUsdPerMTok) || !DIGITS.test(d.outputMicroUsdPerMTok) || (d.perImageMicroUsd !== null && !DIGITS.test(String(d.perImageMicroUsd)))) continue;
       await trx

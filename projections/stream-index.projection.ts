@@ -32,7 +32,13 @@ export const streamIndexProjection: Projector = {
       if (kept) resets.set(e.stream, { event: e, ...kept });
     }
     // Resets the row already reflects (a replay) change nothing.
-    const known = resets.size ? await trx.selectFrom('stream_index').select(['stream', 'revision']).where('stream', 'in', [...resets.keys()]).execute() : [];
+    const known = resets.size
+      ? await trx
+          .selectFrom('stream_index')
+          .select(['stream', 'revision'])
+          .where('stream', 'in', [...resets.keys()])
+          .execute()
+      : [];
     const skipped = known.filter((k) => BigInt(k.revision) >= (resets.get(k.stream) as { event: RecordedEvent }).event.revision).map((k) => k.stream);
     await sql`
       INSERT INTO stream_index AS s (stream, category, revision, event_count, first_event_at, last_event_at, last_event_type)

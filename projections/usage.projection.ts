@@ -124,7 +124,27 @@ async function writeDays(trx: Transaction<Database>, work: DayWork[]): Promise<v
        USING unnest(${replaced.map((w) => w.accountId)}::text[], ${replaced.map((w) => w.day)}::date[]) AS b(account_id, day)
        WHERE u.account_id = b.account_id AND u.day = b.day`.execute(trx);
   }
-  const c = { account: [] as string[], day: [] as string[], key: [] as string[], model: [] as string[], endpoint: [] as string[], node: [] as string[], provider: [] as (string | null)[], requests: [] as number[], completed: [] as number[], disconnected: [] as number[], failed: [] as number[], estimated: [] as number[], input: [] as number[], output: [] as number[], images: [] as number[], cost: [] as string[], share: [] as string[], latency: [] as string[], ttft: [] as string[] };
+  const c = {
+    account: [] as string[],
+    day: [] as string[],
+    key: [] as string[],
+    model: [] as string[],
+    endpoint: [] as string[],
+    node: [] as string[],
+    provider: [] as (string | null)[],
+    requests: [] as number[],
+    completed: [] as number[],
+    disconnected: [] as number[],
+    failed: [] as number[],
+    estimated: [] as number[],
+    input: [] as number[],
+    output: [] as number[],
+    images: [] as number[],
+    cost: [] as string[],
+    share: [] as string[],
+    latency: [] as string[],
+    ttft: [] as string[],
+  };
   for (const w of work) {
     for (const g of mergeUsageGroups(w.base, aggregateUsage(w.details))) {
       c.account.push(w.accountId);

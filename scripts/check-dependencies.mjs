@@ -30,17 +30,31 @@ for (const mod of cruise.modules) {
 
 // Tarjan's strongly connected components.
 let index = 0;
-const idx = new Map(), low = new Map(), stack = [], on = new Set(), groups = [];
+const idx = new Map(),
+  low = new Map(),
+  stack = [],
+  on = new Set(),
+  groups = [];
 function visit(v) {
-  idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
+  idx.set(v, index);
+  low.set(v, index);
+  index++;
+  stack.push(v);
+  on.add(v);
   for (const w of edges.get(v) ?? []) {
-    if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    if (!idx.has(w)) {
+      visit(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
   }
   if (low.get(v) === idx.get(v)) {
     const group = [];
     let w;
-    do { w = stack.pop(); on.delete(w); group.push(w); } while (w !== v);
+    do {
+      w = stack.pop();
+      on.delete(w);
+      group.push(w);
+    } while (w !== v);
     if (group.length > 1) groups.push(group.sort());
   }
 }
@@ -55,6 +69,8 @@ const known = fs.existsSync(KNOWN) ? JSON.parse(fs.readFileSync(KNOWN, 'utf8')).
 // A group is allowed when every folder in it was already in one known ring.
 const bad = groups.filter((g) => !known.some((k) => g.every((f) => k.includes(f))));
 const inRings = groups.reduce((n, g) => n + g.length, 0);
-console.log(`${cruise.summary.totalCruised} modules, ${violations.length} rule violation(s); ${edges.size} folders, ${inRings} in rings (the known rings hold ${known.reduce((n, g) => n + g.length, 0)})`);
+console.log(
+  `${cruise.summary.totalCruised} modules, ${violations.length} rule violation(s); ${edges.size} folders, ${inRings} in rings (the known rings hold ${known.reduce((n, g) => n + g.length, 0)})`,
+);
 for (const g of bad) console.error(`new ring of folders: ${g.join(' ↔ ')}`);
 process.exit(violations.length || bad.length ? 1 : 0);

@@ -118,7 +118,8 @@ export function registerAccount(command: RegisterAccount, state: AccountState): 
   const roles = [...new Set<Role>(['developer', ...command.roles])];
   if (roles.includes('provider')) throw forbidden('provider_invite_only', 'The provider role is granted only through an invite.');
   const pending = command.eligibility === 'pending';
-  if (pending && command.via !== 'google' && command.via !== 'telegram') throw invalid('eligibility_required', 'Confirm being 18 or older and accept the terms and privacy policy to sign up.');
+  if (pending && command.via !== 'google' && command.via !== 'telegram')
+    throw invalid('eligibility_required', 'Confirm being 18 or older and accept the terms and privacy policy to sign up.');
   const registered: AccountEvent = {
     type: 'AccountRegistered',
     data: {
@@ -153,7 +154,9 @@ export function recordPolicyVersionsSeen(command: RecordPolicyVersionsSeen, stat
 
 /** With a provider invite: the provider terms accepted. */
 export function acceptProviderTerms(command: AcceptProviderTerms, state: AccountState): AccountEvent[] {
-  return state.providerTermsAccepted === command.version ? [] : [{ type: 'ProviderTermsAccepted', data: { providerTermsVersion: command.version, inviteId: command.inviteId, acceptedAt: command.at } }];
+  return state.providerTermsAccepted === command.version
+    ? []
+    : [{ type: 'ProviderTermsAccepted', data: { providerTermsVersion: command.version, inviteId: command.inviteId, acceptedAt: command.at } }];
 }
 
 /** Reported under 18: flagged once; the deletion follows without a grace period. */
@@ -239,23 +242,40 @@ function decide(command: AccountCommand, state: AccountState): AccountEvent[] {
     throw notFound('account_not_found', 'No such account.');
   }
   switch (command.type) {
-    case 'AttestEligibility': return attestEligibility(command, state);
-    case 'RecordPolicyVersionsSeen': return recordPolicyVersionsSeen(command, state);
-    case 'AcceptProviderTerms': return acceptProviderTerms(command, state);
-    case 'FlagReportedMinor': return flagReportedMinor(command, state);
-    case 'ChangePassword': return changePassword(command, state);
-    case 'ChangeEmail': return changeEmail(command, state);
-    case 'UpdateProfile': return updateProfile(command, state);
-    case 'GrantRole': return grantRole(command, state);
-    case 'RevokeRole': return revokeRole(command, state);
-    case 'SuspendAccount': return suspendAccount(command, state);
-    case 'ReinstateAccount': return reinstateAccount(command, state);
-    case 'RequestDeletion': return requestDeletion(command, state);
-    case 'CancelDeletion': return cancelDeletion(command, state);
-    case 'CompleteDeletion': return completeDeletion(command, state);
-    case 'RestrictProcessing': return restrictProcessing(command, state);
-    case 'LiftRestriction': return liftRestriction(command, state);
-    default: return assertNever(command);
+    case 'AttestEligibility':
+      return attestEligibility(command, state);
+    case 'RecordPolicyVersionsSeen':
+      return recordPolicyVersionsSeen(command, state);
+    case 'AcceptProviderTerms':
+      return acceptProviderTerms(command, state);
+    case 'FlagReportedMinor':
+      return flagReportedMinor(command, state);
+    case 'ChangePassword':
+      return changePassword(command, state);
+    case 'ChangeEmail':
+      return changeEmail(command, state);
+    case 'UpdateProfile':
+      return updateProfile(command, state);
+    case 'GrantRole':
+      return grantRole(command, state);
+    case 'RevokeRole':
+      return revokeRole(command, state);
+    case 'SuspendAccount':
+      return suspendAccount(command, state);
+    case 'ReinstateAccount':
+      return reinstateAccount(command, state);
+    case 'RequestDeletion':
+      return requestDeletion(command, state);
+    case 'CancelDeletion':
+      return cancelDeletion(command, state);
+    case 'CompleteDeletion':
+      return completeDeletion(command, state);
+    case 'RestrictProcessing':
+      return restrictProcessing(command, state);
+    case 'LiftRestriction':
+      return liftRestriction(command, state);
+    default:
+      return assertNever(command);
   }
 }
 

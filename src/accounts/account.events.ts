@@ -8,18 +8,21 @@ export type SignInMethod = 'password' | 'google' | 'telegram' | 'cli';
 
 /** Stream `account-{accountId}`. Personal fields are sealed (see PersonalDataVault); hashes are keyed. */
 export type AccountEvent =
-  | DomainEvent<'AccountRegistered', {
-      accountId: string;
-      emailHash: string;
-      email: string | null;
-      displayName: string | null;
-      picture: string | null;
-      via: SignInMethod;
-      roles: Role[];
-      registeredAt: string;
-      /** A first Google/Telegram sign-in: only the eligibility step is open until EligibilityAttested. */
-      eligibilityPending?: boolean;
-    }>
+  | DomainEvent<
+      'AccountRegistered',
+      {
+        accountId: string;
+        emailHash: string;
+        email: string | null;
+        displayName: string | null;
+        picture: string | null;
+        via: SignInMethod;
+        roles: Role[];
+        registeredAt: string;
+        /** A first Google/Telegram sign-in: only the eligibility step is open until EligibilityAttested. */
+        eligibilityPending?: boolean;
+      }
+    >
   /**
    * Issue 22: the person confirmed being 18 or older (an attestation: no birth date is kept) and
    * accepted these versions of the terms and the privacy policy at `attestedAt`.

@@ -58,7 +58,6 @@ export interface AccountView {
   restrictedAt: string | null;
 }
 
-
 /**
  * Accounts and sign-in identities: an account's records, sign-up and sign-in, suspension, deletion and
  * restriction. The other use cases have a service each: eligibility/, roles/, email-change/, profile/.
@@ -83,7 +82,11 @@ export class AccountsService {
    * The account is registered (with the hash) only once the email is proven. `exists`: the address
    * already has an account (the caller mails its owner instead, and answers the same).
    */
-  async prepareSignUp(input: { email: string; password: string; displayName: string | null }): Promise<{ email: string; passwordHash: string; displayName: string | null; exists: boolean }> {
+  async prepareSignUp(input: {
+    email: string;
+    password: string;
+    displayName: string | null;
+  }): Promise<{ email: string; passwordHash: string; displayName: string | null; exists: boolean }> {
     const email = normalizeEmail(input.email);
     if (!EMAIL.test(email)) throw invalid('invalid_email', 'That is not an email address.');
     checkPassword(input.password);
@@ -110,19 +113,23 @@ export class AccountsService {
       const claimed = await claimIdentity(this.store, hash, kind, accountId, at, (owner) => this.claimOwnerStatus(owner, kind === 'email' ? hash : null));
       if (claimed !== 'claimed') throw conflict(`${kind}_taken`, kind === 'email' ? 'An account with this email already exists.' : 'This identity already has an account.');
     }
-    await this.execute(accountId, {
-      type: 'RegisterAccount',
+    await this.execute(
       accountId,
-      emailHash: email ? this.identityHash('email', email) : this.identityHash(identities[0][0], identities[0][1]),
-      email: await this.vault.sealOptional(accountId, email),
-      displayName: await this.vault.sealOptional(accountId, input.displayName?.trim() || null),
-      picture: await this.vault.sealOptional(accountId, input.picture ?? null),
-      via: input.via,
-      roles: input.roles ?? [],
-      passwordHash: input.passwordHash ?? (input.password === undefined ? null : await hashPassword(input.password)),
-      eligibility,
-      at,
-    }, context);
+      {
+        type: 'RegisterAccount',
+        accountId,
+        emailHash: email ? this.identityHash('email', email) : this.identityHash(identities[0][0], identities[0][1]),
+        email: await this.vault.sealOptional(accountId, email),
+        displayName: await this.vault.sealOptional(accountId, input.displayName?.trim() || null),
+        picture: await this.vault.sealOptional(accountId, input.picture ?? null),
+        via: input.via,
+        roles: input.roles ?? [],
+        passwordHash: input.passwordHash ?? (input.password === undefined ? null : await hashPassword(input.password)),
+        eligibility,
+        at,
+      },
+      context,
+    );
     return { accountId };
   }
 
@@ -160,7 +167,14 @@ export class AccountsService {
     }
     try {
       const created = await this.register(
-        { email: profile.emailVerified ? profile.email : null, displayName: profile.displayName, picture: profile.picture, via, external: { kind, subject }, eligibility: 'pending' },
+        {
+          email: profile.emailVerified ? profile.email : null,
+          displayName: profile.displayName,
+          picture: profile.picture,
+          via,
+          external: { kind, subject },
+          eligibility: 'pending',
+        },
         { ...context, actorId: 'self' },
       );
       return { accountId: created.accountId, created: true };

@@ -18,14 +18,7 @@ export interface AuthenticatedKey {
 }
 
 export type KeyRefusalCode =
-  | 'missing_api_key'
-  | 'malformed_api_key'
-  | 'unknown_api_key'
-  | 'revoked_api_key'
-  | 'expired_api_key'
-  | 'account_suspended'
-  | 'account_restricted'
-  | 'key_check_unavailable';
+  'missing_api_key' | 'malformed_api_key' | 'unknown_api_key' | 'revoked_api_key' | 'expired_api_key' | 'account_suspended' | 'account_restricted' | 'key_check_unavailable';
 
 /** A refused key. One shared instance per code, so refusing allocates nothing. */
 export class KeyRefusal {
@@ -115,8 +108,7 @@ interface Entry extends KeyCacheEntry, UsageSlot {
 }
 
 // Node ≥ 20.12 has the one-shot hash (≈ 4× cheaper than createHash for a short input).
-const sha256 =
-  typeof crypto.hash === 'function' ? (s: string) => crypto.hash('sha256', s, 'base64') : (s: string) => crypto.createHash('sha256').update(s).digest('base64');
+const sha256 = typeof crypto.hash === 'function' ? (s: string) => crypto.hash('sha256', s, 'base64') : (s: string) => crypto.createHash('sha256').update(s).digest('base64');
 
 const LOG_EVERY_MS = 10_000;
 
@@ -292,14 +284,8 @@ export class ApiKeyAuthenticator {
     const expiresAtMs = record.expiresAtMs ?? Number.POSITIVE_INFINITY;
     if (nowMs >= expiresAtMs) return this.refuse(digest, REFUSED.expired);
     const accountId = record.accountId;
-    const suspended =
-      record.suspendedMarker ||
-      this.suspendedAccounts.has(accountId, nowMs) ||
-      (record.suspendedInReadModel && !this.reinstatedAccounts.has(accountId, nowMs));
-    const restricted =
-      record.restrictedMarker ||
-      this.restrictedAccounts.has(accountId, nowMs) ||
-      (record.restrictedInReadModel && !this.liftedAccounts.has(accountId, nowMs));
+    const suspended = record.suspendedMarker || this.suspendedAccounts.has(accountId, nowMs) || (record.suspendedInReadModel && !this.reinstatedAccounts.has(accountId, nowMs));
+    const restricted = record.restrictedMarker || this.restrictedAccounts.has(accountId, nowMs) || (record.restrictedInReadModel && !this.liftedAccounts.has(accountId, nowMs));
     const refusal = suspended ? REFUSED.suspended : restricted ? REFUSED.restricted : null;
     const entry: Entry = {
       keyHash,

@@ -1,15 +1,4 @@
-import {
-  applyDecorators,
-  ArgumentsHost,
-  CanActivate,
-  Catch,
-  createParamDecorator,
-  ExceptionFilter,
-  ExecutionContext,
-  Injectable,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { applyDecorators, ArgumentsHost, CanActivate, Catch, createParamDecorator, ExceptionFilter, ExecutionContext, Injectable, UseFilters, UseGuards } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OpenAiError, sendOpenAiError } from '../platform/http/openai-errors';
 import { KEY_REFUSAL_ERRORS } from './key-refusal-errors';

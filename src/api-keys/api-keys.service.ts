@@ -75,18 +75,24 @@ export class ApiKeysService {
     const expiresAt = input.expiresAt ? parseTime(input.expiresAt) : null;
     const generated = generateApiKey();
     const limits = { requestsPerMinute: input.limits?.requestsPerMinute ?? null, tokensPerMinute: input.limits?.tokensPerMinute ?? null };
-    await handleCommand(this.store, apiKeyStream(generated.keyId), apiKeyDecider, {
-      type: 'IssueApiKey',
-      keyId: generated.keyId,
-      accountId,
-      name: typeof input.name === 'string' ? input.name : '',
-      prefix: generated.prefix,
-      keyHash: this.hashKey(generated.fullKey),
-      expiresAt,
-      limits,
-      rotatedFrom,
-      at: context.occurredAt,
-    }, context);
+    await handleCommand(
+      this.store,
+      apiKeyStream(generated.keyId),
+      apiKeyDecider,
+      {
+        type: 'IssueApiKey',
+        keyId: generated.keyId,
+        accountId,
+        name: typeof input.name === 'string' ? input.name : '',
+        prefix: generated.prefix,
+        keyHash: this.hashKey(generated.fullKey),
+        expiresAt,
+        limits,
+        rotatedFrom,
+        at: context.occurredAt,
+      },
+      context,
+    );
     return {
       key: generated.fullKey,
       apiKey: {
@@ -109,7 +115,19 @@ export class ApiKeysService {
     const rows = await this.db
       .selectFrom('api_keys as k')
       .leftJoin('api_key_usage as u', 'u.key_id', 'k.key_id')
-      .select(['k.key_id', 'k.name', 'k.prefix', 'k.created_at', 'k.expires_at', 'k.revoked_at', 'k.requests_per_minute', 'k.tokens_per_minute', 'k.rotated_from', 'k.replaced_by', 'u.last_used_at'])
+      .select([
+        'k.key_id',
+        'k.name',
+        'k.prefix',
+        'k.created_at',
+        'k.expires_at',
+        'k.revoked_at',
+        'k.requests_per_minute',
+        'k.tokens_per_minute',
+        'k.rotated_from',
+        'k.replaced_by',
+        'u.last_used_at',
+      ])
       .where('k.account_id', '=', accountId)
       .orderBy('k.created_at', 'desc')
       .limit(MAX_ACTIVE_KEYS_PER_ACCOUNT * 20)
@@ -137,13 +155,25 @@ export class ApiKeysService {
   async revoke(ownerId: string | null, keyId: string, context: CommandContext, replacedBy: string | null = null): Promise<void> {
     const { state } = await loadAggregate(this.store, apiKeyStream(safeKeyId(keyId)), apiKeyDecider);
     if (!state.exists || (ownerId !== null && state.accountId !== ownerId)) throw notFound('api_key_not_found', 'No such API key.');
-    await handleCommand(this.store, apiKeyStream(keyId), apiKeyDecider, { type: 'RevokeApiKey', reason: replacedBy ? 'rotated' : 'revoked', replacedBy, at: context.occurredAt }, context);
+    await handleCommand(
+      this.store,
+      apiKeyStream(keyId),
+      apiKeyDecider,
+      { type: 'RevokeApiKey', reason: replacedBy ? 'rotated' : 'revoked', replacedBy, at: context.occurredAt },
+      context,
+    );
     await publishKeyInvalidation(this.redis, { kind: 'key', keyHash: state.keyHash as string, accountId: state.accountId as string });
   }
 
   /** Revokes every key of the account the read model lists (audited: one ApiKeyRevoked per key). Returns how many. */
   async revokeAll(accountId: string, context: CommandContext): Promise<number> {
-    const rows = await this.db.selectFrom('api_keys').select('key_id').where('account_id', '=', accountId).where('revoked_at', 'is', null).limit(MAX_ACTIVE_KEYS_PER_ACCOUNT * 20).execute();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .select('key_id')
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .limit(MAX_ACTIVE_KEYS_PER_ACCOUNT * 20)
+      .execute();
     for (const row of rows) await this.revoke(accountId, row.key_id, context);
     return rows.length;
   }

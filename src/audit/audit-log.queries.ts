@@ -36,7 +36,8 @@ function readCursor(before: string | undefined): { at: Date; eventId: string | n
   if (!before) return null;
   const [time, eventId] = before.split('~');
   const at = instantOf(time);
-  if (!at || (eventId !== undefined && !/^[0-9a-f-]{36}$/i.test(eventId))) throw invalid('invalid_cursor', `before must be an ISO-8601 time in ${DATE_RANGE_TEXT} or the nextCursor of a previous page.`);
+  if (!at || (eventId !== undefined && !/^[0-9a-f-]{36}$/i.test(eventId)))
+    throw invalid('invalid_cursor', `before must be an ISO-8601 time in ${DATE_RANGE_TEXT} or the nextCursor of a previous page.`);
   return { at, eventId: eventId ?? null };
 }
 
@@ -48,7 +49,12 @@ export class AuditLogQueries {
   async list(filter: AuditLogFilter & { limit?: number; before?: string }): Promise<Page<AuditLogEntry>> {
     const limit = pageSize(filter.limit);
     const cursor = readCursor(filter.before);
-    let query = this.db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('event_id', 'desc').limit(limit + 1);
+    let query = this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .orderBy('event_id', 'desc')
+      .limit(limit + 1);
     if (filter.actor) query = query.where('actor_id', '=', filter.actor);
     if (filter.target) query = query.where(sql<boolean>`target_ids @> ARRAY[${filter.target}]::text[]`);
     if (filter.action) query = query.where('action', '=', filter.action);

@@ -10,7 +10,14 @@ export async function recordStaffAction(store: EventStore, action: StaffActionRe
   const event: AuditEvent = { type: 'StaffActionRecorded', data: action };
   await store.append(
     auditStream(action.at),
-    [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: action.actorId, occurredAt: action.at, ...(action.requestId ? { correlationId: action.requestId } : {}) } }],
+    [
+      {
+        id: randomUUID(),
+        type: event.type,
+        data: event.data,
+        metadata: { actorId: action.actorId, occurredAt: action.at, ...(action.requestId ? { correlationId: action.requestId } : {}) },
+      },
+    ],
     'any',
   );
 }

@@ -32,7 +32,11 @@ export function rolesOf(controller: Handler, handler: Handler): Role[] | undefin
 }
 
 function join(...parts: (string | undefined)[]): string {
-  const path = parts.filter((p): p is string => !!p).map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p.length > 0).join('/');
+  const path = parts
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter((p) => p.length > 0)
+    .join('/');
   return `/${path}`;
 }
 

@@ -31,7 +31,9 @@ export class MySessionsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Live sessions: device (browser and system family), sign-in method, signed in at, last used (sign-in or latest token refresh); the current one first and marked.' })
+  @ApiOperation({
+    summary: 'Live sessions: device (browser and system family), sign-in method, signed in at, last used (sign-in or latest token refresh); the current one first and marked.',
+  })
   @ApiOkResponse({ description: '[{ id, current, method, device, createdAt, lastUsedAt }]' })
   async list(@CurrentPrincipal() principal: SessionPrincipal, @Res({ passthrough: true }) res: Response): Promise<SessionView[]> {
     res.setHeader('Cache-Control', 'no-store');
@@ -49,7 +51,18 @@ export class MySessionsController {
     const context = commandContext(principal.accountId, req);
     const event: SessionRevoked = { type: 'SessionRevoked', data: { sessionId: ended.id, method: ended.method, current: ended.current, revokedAt: context.occurredAt } };
     // 'any': the sign-in log is append-only with no invariant to protect (as SignedIn).
-    await this.store.append(signInStream(principal.accountId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: context.actorId, occurredAt: context.occurredAt, ...(context.correlationId ? { correlationId: context.correlationId } : {}) } }], 'any');
+    await this.store.append(
+      signInStream(principal.accountId),
+      [
+        {
+          id: randomUUID(),
+          type: event.type,
+          data: event.data,
+          metadata: { actorId: context.actorId, occurredAt: context.occurredAt, ...(context.correlationId ? { correlationId: context.correlationId } : {}) },
+        },
+      ],
+      'any',
+    );
     this.logger.info({ accountId: principal.accountId, current: ended.current }, 'session revoked from the sessions list');
     if (ended.current) clearSessionCookies(res);
     return ended;

@@ -29,7 +29,11 @@ export class PasswordController {
   @ApiOperation({ summary: 'Start a developer account with email and password: a link to confirm the email is mailed; the account exists once it is followed.' })
   @ApiBody({ type: RegisterBody })
   @ApiAcceptedResponse({ type: SignUpStartedResponse, description: 'The same answer whether or not the address already has an account (its owner is mailed a notice instead).' })
-  @ApiResponse({ status: 400, description: 'Bad email, password length or body; eligibility_required (over18, termsVersion or privacyVersion missing: the message names which); terms_version_not_in_force / privacy_version_not_in_force.' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Bad email, password length or body; eligibility_required (over18, termsVersion or privacyVersion missing: the message names which); terms_version_not_in_force / privacy_version_not_in_force.',
+  })
   @ApiResponse({ status: 429, description: 'Too many sign-up mails to this address in the last hour.' })
   async register(@Body() raw: unknown): Promise<SignUpStartedResponse> {
     const body = objectBody(raw, ['email', 'password', 'displayName', ...ELIGIBILITY_FIELDS]);
@@ -55,7 +59,7 @@ export class PasswordController {
   }
 
   @Post('register/confirm')
-  @ApiOperation({ summary: 'Confirm the email of a sign-up (the mailed link\'s token): creates the account and signs in.' })
+  @ApiOperation({ summary: "Confirm the email of a sign-up (the mailed link's token): creates the account and signs in." })
   @ApiBody({ type: ConfirmSignUpBody })
   @ApiCreatedResponse({ type: SessionResponse, description: 'Account created and signed in; tg_session and tg_refresh cookies set.' })
   @ApiResponse({ status: 400, description: 'The link is forged (sign_up_link_invalid), expired (sign_up_link_expired) or was used (sign_up_link_used).' })

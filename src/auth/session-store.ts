@@ -60,10 +60,7 @@ end
 return {'invalid'}
 `;
 
-export type RotateResult =
-  | { kind: 'rotated'; accountId: string; remainingSeconds: number }
-  | { kind: 'reused'; accountId: string }
-  | { kind: 'missing' | 'invalid' };
+export type RotateResult = { kind: 'rotated'; accountId: string; remainingSeconds: number } | { kind: 'reused'; accountId: string } | { kind: 'missing' | 'invalid' };
 
 @Injectable()
 export class SessionStore {
@@ -72,7 +69,14 @@ export class SessionStore {
   async create(sid: string, record: { accountId: string; refreshHash: string; method: SignInMethod; createdAt: string; device: string }, ttlSeconds: number): Promise<void> {
     await this.redis
       .multi()
-      .hset(sessionKey(sid), { account_id: record.accountId, refresh_hash: record.refreshHash, method: record.method, created_at: record.createdAt, last_used_at: record.createdAt, device: record.device })
+      .hset(sessionKey(sid), {
+        account_id: record.accountId,
+        refresh_hash: record.refreshHash,
+        method: record.method,
+        created_at: record.createdAt,
+        last_used_at: record.createdAt,
+        device: record.device,
+      })
       .expire(sessionKey(sid), ttlSeconds)
       .sadd(accountSessionsKey(record.accountId), sid)
       .expire(accountSessionsKey(record.accountId), ttlSeconds)
@@ -95,7 +99,16 @@ export class SessionStore {
   }
 
   async rotate(sid: string, presentedHash: string, nextHash: string): Promise<RotateResult> {
-    const [kind, accountId, ttlMs] = (await this.redis.eval(ROTATE_SCRIPT, 2, sessionKey(sid), retiredKey(sid), presentedHash, nextHash, RETIRED_REFRESH_HASHES_MAX, new Date().toISOString())) as string[];
+    const [kind, accountId, ttlMs] = (await this.redis.eval(
+      ROTATE_SCRIPT,
+      2,
+      sessionKey(sid),
+      retiredKey(sid),
+      presentedHash,
+      nextHash,
+      RETIRED_REFRESH_HASHES_MAX,
+      new Date().toISOString(),
+    )) as string[];
     if (kind === 'rotated') return { kind, accountId, remainingSeconds: Math.max(1, Math.floor(Number(ttlMs) / 1000)) };
     if (kind === 'reused') return { kind, accountId };
     return { kind: kind === 'missing' ? 'missing' : 'invalid' };

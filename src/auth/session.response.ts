@@ -7,5 +7,11 @@ import { SessionResponse } from './auth.dto';
 /** Sets both cookies and answers with the access token (never the refresh token: cookie only). */
 export function sendSession(res: Response, session: IssuedSession, config: AppConfig, created?: boolean): SessionResponse {
   setSessionCookies(res, session, config.sessionAccessTtlSeconds);
-  return { accountId: session.accountId, accessToken: session.accessToken, accessTokenExpiresAt: session.accessTokenExpiresAt, ...(created === undefined ? {} : { created }), ...(session.eligibilityPending ? { eligibilityPending: true } : {}) };
+  return {
+    accountId: session.accountId,
+    accessToken: session.accessToken,
+    accessTokenExpiresAt: session.accessTokenExpiresAt,
+    ...(created === undefined ? {} : { created }),
+    ...(session.eligibilityPending ? { eligibilityPending: true } : {}),
+  };
 }

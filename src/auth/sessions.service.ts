@@ -116,9 +116,7 @@ export class SessionsService {
   /** The account's live sessions, newest use first; the caller's own is marked `current`. */
   async list(principal: SessionPrincipal): Promise<SessionView[]> {
     const records = await this.store.list(principal.accountId);
-    return records
-      .map((r) => this.view(principal, r))
-      .sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt));
+    return records.map((r) => this.view(principal, r)).sort((a, b) => Number(b.current) - Number(a.current) || b.lastUsedAt.localeCompare(a.lastUsedAt));
   }
 
   /**
@@ -132,7 +130,14 @@ export class SessionsService {
   }
 
   private view(principal: SessionPrincipal, r: SessionRecord): SessionView {
-    return { id: this.sessionRef(r.sid), current: r.sid === principal.sessionId, method: r.method, device: r.device ?? UNKNOWN_DEVICE, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
+    return {
+      id: this.sessionRef(r.sid),
+      current: r.sid === principal.sessionId,
+      method: r.method,
+      device: r.device ?? UNKNOWN_DEVICE,
+      createdAt: r.createdAt,
+      lastUsedAt: r.lastUsedAt,
+    };
   }
 
   private sessionRef(sid: string): string {

@@ -39,7 +39,11 @@ export class SignInService {
       },
     };
     // 'any': an append-only log with no invariant to protect, so concurrent sign-ins never conflict.
-    await this.store.append(signInStream(result.accountId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: result.accountId, occurredAt: at } }], 'any');
+    await this.store.append(
+      signInStream(result.accountId),
+      [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actorId: result.accountId, occurredAt: at } }],
+      'any',
+    );
     if (result.created && (VERIFIED_METHODS.has(result.method) || result.emailProven)) await this.grantFreeTier(result.accountId, at);
     // Issue 22: the versions in force are recorded as seen when they changed since the last sign-in.
     await this.eligibility.recordPolicyVersionsSeen(result.accountId, { actorId: result.accountId, occurredAt: at });

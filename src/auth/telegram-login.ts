@@ -26,7 +26,10 @@ export function verifyTelegramLogin(body: unknown, botToken: string, maxAgeSecon
   if (!signed.id || !/^\d{1,20}$/.test(signed.id)) throw invalid('invalid_body', 'id must be a Telegram user id.');
   if (!signed.auth_date || !/^\d{1,12}$/.test(signed.auth_date)) throw invalid('invalid_body', 'auth_date must be a Unix time in seconds.');
 
-  const dataCheckString = Object.keys(signed).sort().map((k) => `${k}=${signed[k]}`).join('\n');
+  const dataCheckString = Object.keys(signed)
+    .sort()
+    .map((k) => `${k}=${signed[k]}`)
+    .join('\n');
   const secretKey = createHash('sha256').update(botToken).digest();
   const expected = createHmac('sha256', secretKey).update(dataCheckString).digest();
   // Checked before the time so a forged payload learns nothing from which check failed.

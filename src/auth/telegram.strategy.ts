@@ -22,7 +22,12 @@ export class TelegramStrategy extends PassportStrategy(CustomStrategy, TELEGRAM_
     const botToken = this.config.telegramBotToken;
     if (!botToken) throw new Error('TelegramStrategy needs TELEGRAM_BOT_TOKEN'); // programmer error: provided only when set
     const user = verifyTelegramLogin(req.body, botToken, this.config.telegramAuthMaxAgeSeconds, Math.floor(Date.now() / 1000));
-    const { accountId, created } = await this.accounts.signInExternal('telegram', user.id, { email: null, emailVerified: false, displayName: user.displayName, picture: user.picture }, 'telegram');
+    const { accountId, created } = await this.accounts.signInExternal(
+      'telegram',
+      user.id,
+      { email: null, emailVerified: false, displayName: user.displayName, picture: user.picture },
+      'telegram',
+    );
     return { accountId, method: 'telegram', created };
   }
 }

@@ -78,7 +78,11 @@ export async function openContext(io: CliIo = processIo): Promise<CliContext & {
       return app;
     },
     async close() {
-      if (app) await app.then((a) => a.close(), () => undefined); // closes its own pools, Redis and event store
+      if (app)
+        await app.then(
+          (a) => a.close(),
+          () => undefined,
+        ); // closes its own pools, Redis and event store
       await store.close();
       await db.destroy();
     },

@@ -46,11 +46,28 @@ const nodes = () => import('./commands/nodes.commands');
 const node: FlagSpec = { name: 'node', required: true, value: '<node id>' };
 
 const COMMANDS: Record<string, Command> = {
-  migrate: { help: 'create the database if missing and apply pending migrations', flags: [], load: async () => async (ctx) => (ctx.out(JSON.stringify({ applied: ctx.migrationsApplied })), 0) },
+  migrate: {
+    help: 'create the database if missing and apply pending migrations',
+    flags: [],
+    load: async () => async (ctx) => (ctx.out(JSON.stringify({ applied: ctx.migrationsApplied })), 0),
+  },
   'projections:rebuild': { help: 'truncate every read model and replay all events', flags: [], load: async () => (await projections()).rebuildProjections },
-  'projections:verify': { help: 'rebuild into a scratch schema and report any difference from the live read models', flags: [], load: async () => (await projections()).verifyProjectionsCommand },
-  'retention:run': { help: 'run one retention sweep now: summarise and remove old usage detail, remove old sign-ins', flags: [], load: async () => (await import('./commands/retention.commands')).runRetention },
-  'admin:create': { help: 'register an account with the admin role (the person confirms 18+ and accepts the terms and privacy policy in force)', flags: [email, password, displayName, ...eligibility], check: checkOver18, load: async () => (await accounts()).createAdmin },
+  'projections:verify': {
+    help: 'rebuild into a scratch schema and report any difference from the live read models',
+    flags: [],
+    load: async () => (await projections()).verifyProjectionsCommand,
+  },
+  'retention:run': {
+    help: 'run one retention sweep now: summarise and remove old usage detail, remove old sign-ins',
+    flags: [],
+    load: async () => (await import('./commands/retention.commands')).runRetention,
+  },
+  'admin:create': {
+    help: 'register an account with the admin role (the person confirms 18+ and accepts the terms and privacy policy in force)',
+    flags: [email, password, displayName, ...eligibility],
+    check: checkOver18,
+    load: async () => (await accounts()).createAdmin,
+  },
   'users:create': {
     help: 'register an account (role: developer, finance, support or admin; provider is invite-only); the person confirms 18+ and accepts the terms and privacy policy in force',
     flags: [email, password, displayName, { name: 'role', value: '<role>' }, ...eligibility],
@@ -65,12 +82,26 @@ const COMMANDS: Record<string, Command> = {
     flags: [email, { name: 'name', value: '<key name>' }, { name: 'expires-at', value: '<ISO-8601 time>' }],
     load: async () => (await import('./commands/keys.commands')).issueKey,
   },
-  'users:suspend': { help: 'suspend an account: sign-in, sessions and keys are refused at once', flags: [email, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await accounts()).suspendUser },
+  'users:suspend': {
+    help: 'suspend an account: sign-in, sessions and keys are refused at once',
+    flags: [email, { name: 'reason', required: true, value: '<reason>' }],
+    load: async () => (await accounts()).suspendUser,
+  },
   'users:reinstate': { help: 'lift a suspension', flags: [email], load: async () => (await accounts()).reinstateUser },
-  'roles:grant': { help: 'grant a role (developer, finance, support, admin)', flags: [email, role], check: (f) => void assignableRole(f.role), load: async () => (await accounts()).grantRole },
+  'roles:grant': {
+    help: 'grant a role (developer, finance, support, admin)',
+    flags: [email, role],
+    check: (f) => void assignableRole(f.role),
+    load: async () => (await accounts()).grantRole,
+  },
   'credits:grant': {
     help: 'grant promotional credits (audited, with a reason); --operation-id makes a retry a no-op',
-    flags: [email, { name: 'amount-usd', required: true, value: '<USD, e.g. 25.00>' }, { name: 'reason', required: true, value: '<reason>' }, { name: 'operation-id', value: '<id>' }],
+    flags: [
+      email,
+      { name: 'amount-usd', required: true, value: '<USD, e.g. 25.00>' },
+      { name: 'reason', required: true, value: '<reason>' },
+      { name: 'operation-id', value: '<id>' },
+    ],
     check: checkGrantFlags,
     load: async () => (await credits()).grantCredits,
   },
@@ -105,9 +136,27 @@ const COMMANDS: Record<string, Command> = {
   },
   'nodes:approve': { help: 'approve a node (or lift its suspension)', flags: [node], load: async () => (await nodes()).approveNode },
   'nodes:suspend': { help: 'suspend a node, with a reason', flags: [node, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).suspendNode },
-  'nodes:reviews': { help: 'earnings held after automatic suspensions (newest first; --status open|released|clawed_back)', flags: [{ name: 'status', value: '<status>' }], load: async () => (await nodes()).listReviews },
-  'nodes:review-release': { help: 'release held earnings after a review, with a reason', flags: [{ name: 'review', required: true, value: '<review id>' }, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).releaseReview },
-  'nodes:review-claw-back': { help: 'claw held earnings back after a review (a correcting ledger entry), with a reason', flags: [{ name: 'review', required: true, value: '<review id>' }, { name: 'reason', required: true, value: '<reason>' }], load: async () => (await nodes()).clawBackReview },
+  'nodes:reviews': {
+    help: 'earnings held after automatic suspensions (newest first; --status open|released|clawed_back)',
+    flags: [{ name: 'status', value: '<status>' }],
+    load: async () => (await nodes()).listReviews,
+  },
+  'nodes:review-release': {
+    help: 'release held earnings after a review, with a reason',
+    flags: [
+      { name: 'review', required: true, value: '<review id>' },
+      { name: 'reason', required: true, value: '<reason>' },
+    ],
+    load: async () => (await nodes()).releaseReview,
+  },
+  'nodes:review-claw-back': {
+    help: 'claw held earnings back after a review (a correcting ledger entry), with a reason',
+    flags: [
+      { name: 'review', required: true, value: '<review id>' },
+      { name: 'reason', required: true, value: '<reason>' },
+    ],
+    load: async () => (await nodes()).clawBackReview,
+  },
   'prices:set': {
     help: 'set a model price as a new version (USD per million tokens, exact to 6 decimals)',
     flags: [

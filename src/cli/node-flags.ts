@@ -10,12 +10,16 @@ import { UsageError } from './flags';
 
 /** `--models 'llama3:8b=8192,mistral'`: ids (which may hold ':' and '/'), each with an optional `=contextLength`. */
 export function parseModels(value: string): ServedModel[] {
-  const models = value.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
-    const [id, context, extra] = part.split('=');
-    if (extra !== undefined || !id) throw new UsageError(`--models: "${part.slice(0, 40)}" is not id or id=contextLength`);
-    if (context !== undefined && !/^\d{1,8}$/.test(context)) throw new UsageError(`--models: the context length of ${id.slice(0, 40)} must be a whole number`);
-    return { id, contextLength: context === undefined ? null : Number(context) };
-  });
+  const models = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [id, context, extra] = part.split('=');
+      if (extra !== undefined || !id) throw new UsageError(`--models: "${part.slice(0, 40)}" is not id or id=contextLength`);
+      if (context !== undefined && !/^\d{1,8}$/.test(context)) throw new UsageError(`--models: the context length of ${id.slice(0, 40)} must be a whole number`);
+      return { id, contextLength: context === undefined ? null : Number(context) };
+    });
   if (models.length === 0) throw new UsageError('--models needs at least one model id');
   return models;
 }

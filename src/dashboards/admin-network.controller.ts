@@ -14,7 +14,10 @@ export class AdminNetworkController {
   constructor(private readonly network: NetworkDashboardService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Live nodes, requests per minute (last 1/5/60 min), revenue in the period (platform share = spend − provider share) per day and all time, top models, node error rates.' })
+  @ApiOperation({
+    summary:
+      'Live nodes, requests per minute (last 1/5/60 min), revenue in the period (platform share = spend − provider share) per day and all time, top models, node error rates.',
+  })
   @ApiQuery(PERIOD_QUERY_DOC.from)
   @ApiQuery(PERIOD_QUERY_DOC.to)
   view(@Query() query: Record<string, unknown>) {

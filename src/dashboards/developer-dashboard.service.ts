@@ -42,11 +42,30 @@ export class DeveloperDashboardService {
   async usageView(accountId: string, period: Period, groupBy: DeveloperGrouping): Promise<DeveloperUsageView> {
     const scope = { accountId };
     const [{ rows, truncated }, totals] = await Promise.all([this.usage.aggregate(scope, period, groupBy), this.usage.totals(scope, period)]);
-    const keys = groupBy === 'key' && rows.length > 0
-      ? new Map((await this.db.selectFrom('api_keys').select(['key_id', 'name', 'prefix']).where('account_id', '=', accountId).where('key_id', 'in', rows.map((r) => r.group)).execute()).map((k) => [k.key_id, k]))
-      : new Map<string, { name: string; prefix: string }>();
+    const keys =
+      groupBy === 'key' && rows.length > 0
+        ? new Map(
+            (
+              await this.db
+                .selectFrom('api_keys')
+                .select(['key_id', 'name', 'prefix'])
+                .where('account_id', '=', accountId)
+                .where(
+                  'key_id',
+                  'in',
+                  rows.map((r) => r.group),
+                )
+                .execute()
+            ).map((k) => [k.key_id, k]),
+          )
+        : new Map<string, { name: string; prefix: string }>();
     const groups = rows.map((r): UsageGroupView => {
-      const label = groupBy === 'day' ? { day: r.group } : groupBy === 'model' ? { model: r.group } : { keyId: r.group, keyName: keys.get(r.group)?.name ?? null, keyPrefix: keys.get(r.group)?.prefix ?? null };
+      const label =
+        groupBy === 'day'
+          ? { day: r.group }
+          : groupBy === 'model'
+            ? { model: r.group }
+            : { keyId: r.group, keyName: keys.get(r.group)?.name ?? null, keyPrefix: keys.get(r.group)?.prefix ?? null };
       return { ...label, ...usageMetrics(r) };
     });
     return { period, groupBy, groups, truncated, totals: usageMetrics(totals) };

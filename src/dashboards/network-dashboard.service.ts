@@ -29,7 +29,10 @@ export class NetworkDashboardService {
       this.nodeCounts(),
       this.requestRates(now),
       this.usage.aggregate(network, period, 'day'),
-      sql<{ cost: string; share: string }>`SELECT coalesce(sum(cost_micro_usd), 0)::text AS cost, coalesce(sum(provider_share_micro_usd), 0)::text AS share FROM usage_daily`.execute(this.db),
+      sql<{
+        cost: string;
+        share: string;
+      }>`SELECT coalesce(sum(cost_micro_usd), 0)::text AS cost, coalesce(sum(provider_share_micro_usd), 0)::text AS share FROM usage_daily`.execute(this.db),
       this.usage.aggregate(network, period, 'model', { order: 'cost', limit: TOP_MODELS }),
       this.usage.aggregate(network, period, 'node', { excludeNoNode: true }),
       this.bySource(period),
@@ -37,11 +40,34 @@ export class NetworkDashboardService {
     const revenue = (cost: bigint, share: bigint) => ({ spend: money(cost), providerShare: money(share), platform: money(cost - share) });
     const periodCost = byDay.rows.reduce((s, r) => s + r.costMicroUsd, 0n);
     const periodShare = byDay.rows.reduce((s, r) => s + r.providerShareMicroUsd, 0n);
-    const names = perNode.rows.length > 0
-      ? new Map((await this.db.selectFrom('nodes').select(['node_id', 'name', 'provider_id', 'status', 'online']).where('node_id', 'in', perNode.rows.map((r) => r.group)).execute()).map((n) => [n.node_id, n]))
-      : new Map();
+    const names =
+      perNode.rows.length > 0
+        ? new Map(
+            (
+              await this.db
+                .selectFrom('nodes')
+                .select(['node_id', 'name', 'provider_id', 'status', 'online'])
+                .where(
+                  'node_id',
+                  'in',
+                  perNode.rows.map((r) => r.group),
+                )
+                .execute()
+            ).map((n) => [n.node_id, n]),
+          )
+        : new Map();
     const nodeRates = perNode.rows
-      .map((r) => ({ nodeId: r.group, name: names.get(r.group)?.name ?? null, providerId: names.get(r.group)?.provider_id ?? null, status: names.get(r.group)?.status ?? null, online: names.get(r.group)?.online ?? null, requests: r.requests, upstreamFailed: r.upstreamFailed, errorRate: errorRate(r.upstreamFailed, r.requests) as number, latencyP95Ms: percentileMs(r.latency, 0.95) }))
+      .map((r) => ({
+        nodeId: r.group,
+        name: names.get(r.group)?.name ?? null,
+        providerId: names.get(r.group)?.provider_id ?? null,
+        status: names.get(r.group)?.status ?? null,
+        online: names.get(r.group)?.online ?? null,
+        requests: r.requests,
+        upstreamFailed: r.upstreamFailed,
+        errorRate: errorRate(r.upstreamFailed, r.requests) as number,
+        latencyP95Ms: percentileMs(r.latency, 0.95),
+      }))
       .sort((a, b) => b.errorRate - a.errorRate || b.requests - a.requests || (a.nodeId < b.nodeId ? -1 : 1))
       .slice(0, NODES_LISTED);
     return {
@@ -53,7 +79,14 @@ export class NetworkDashboardService {
         byDay: byDay.rows.map((r) => ({ day: r.group, requests: r.requests, ...revenue(r.costMicroUsd, r.providerShareMicroUsd) })),
         allTime: revenue(BigInt(allTime.rows[0].cost), BigInt(allTime.rows[0].share)),
       },
-      topModels: models.rows.map((r) => ({ model: r.group, requests: r.requests, spend: money(r.costMicroUsd), errorRate: errorRate(r.upstreamFailed, r.requests), latencyP50Ms: percentileMs(r.latency, 0.5), latencyP95Ms: percentileMs(r.latency, 0.95) })),
+      topModels: models.rows.map((r) => ({
+        model: r.group,
+        requests: r.requests,
+        spend: money(r.costMicroUsd),
+        errorRate: errorRate(r.upstreamFailed, r.requests),
+        latencyP50Ms: percentileMs(r.latency, 0.5),
+        latencyP95Ms: percentileMs(r.latency, 0.95),
+      })),
       nodeErrorRates: nodeRates,
       bySource,
     };
@@ -77,8 +110,20 @@ export class NetworkDashboardService {
     const upstream = of(true);
     const vendorCost = BigInt(vendor[0].owed);
     return {
-      community: { requests: Number(community.requests), upstreamFailed: Number(community.failed), spend: money(BigInt(community.cost)), providerShare: money(BigInt(community.share)), margin: money(BigInt(community.cost) - BigInt(community.share)) },
-      upstream: { requests: Number(upstream.requests), upstreamFailed: Number(upstream.failed), spend: money(BigInt(upstream.cost)), vendorCost: money(vendorCost), margin: money(BigInt(upstream.cost) - vendorCost) },
+      community: {
+        requests: Number(community.requests),
+        upstreamFailed: Number(community.failed),
+        spend: money(BigInt(community.cost)),
+        providerShare: money(BigInt(community.share)),
+        margin: money(BigInt(community.cost) - BigInt(community.share)),
+      },
+      upstream: {
+        requests: Number(upstream.requests),
+        upstreamFailed: Number(upstream.failed),
+        spend: money(BigInt(upstream.cost)),
+        vendorCost: money(vendorCost),
+        margin: money(BigInt(upstream.cost) - vendorCost),
+      },
     };
   }
 
@@ -99,12 +144,17 @@ export class NetworkDashboardService {
     const current = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
     const since = new Date(current - (RATE_WINDOWS[RATE_WINDOWS.length - 1] - 1) * MINUTE_MS);
     const rows = await this.db.selectFrom('network_minutes').selectAll().where('minute', '>=', since).where('minute', '<=', new Date(current)).orderBy('minute').execute();
-    const windows = Object.fromEntries(RATE_WINDOWS.map((n) => {
-      const inWindow = rows.filter((r) => r.minute.getTime() > current - n * MINUTE_MS);
-      const requests = inWindow.reduce((s, r) => s + Number(r.requests), 0);
-      const failed = inWindow.reduce((s, r) => s + Number(r.upstream_failed), 0);
-      return [`last${n}m`, { requests, upstreamFailed: failed, perMinute: Math.round((requests / n) * 100) / 100 }];
-    }));
-    return { ...windows, minutes: rows.map((r) => ({ minute: r.minute.toISOString(), requests: Number(r.requests), upstreamFailed: Number(r.upstream_failed), spendMicroUsd: r.cost_micro_usd })) };
+    const windows = Object.fromEntries(
+      RATE_WINDOWS.map((n) => {
+        const inWindow = rows.filter((r) => r.minute.getTime() > current - n * MINUTE_MS);
+        const requests = inWindow.reduce((s, r) => s + Number(r.requests), 0);
+        const failed = inWindow.reduce((s, r) => s + Number(r.upstream_failed), 0);
+        return [`last${n}m`, { requests, upstreamFailed: failed, perMinute: Math.round((requests / n) * 100) / 100 }];
+      }),
+    );
+    return {
+      ...windows,
+      minutes: rows.map((r) => ({ minute: r.minute.toISOString(), requests: Number(r.requests), upstreamFailed: Number(r.upstream_failed), spendMicroUsd: r.cost_micro_usd })),
+    };
   }
 }

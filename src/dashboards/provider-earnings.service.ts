@@ -40,9 +40,23 @@ export class ProviderEarningsService {
   async earnings(providerId: string, period: Period, groupBy: ProviderGrouping) {
     const scope = { providerId };
     const [{ rows, truncated }, totals] = await Promise.all([this.usage.aggregate(scope, period, groupBy), this.usage.totals(scope, period)]);
-    const nodes = groupBy === 'node' && rows.length > 0
-      ? new Map((await this.db.selectFrom('nodes').select(['node_id', 'name']).where('provider_id', '=', providerId).where('node_id', 'in', rows.map((r) => r.group)).execute()).map((n) => [n.node_id, n.name]))
-      : new Map<string, string>();
+    const nodes =
+      groupBy === 'node' && rows.length > 0
+        ? new Map(
+            (
+              await this.db
+                .selectFrom('nodes')
+                .select(['node_id', 'name'])
+                .where('provider_id', '=', providerId)
+                .where(
+                  'node_id',
+                  'in',
+                  rows.map((r) => r.group),
+                )
+                .execute()
+            ).map((n) => [n.node_id, n.name]),
+          )
+        : new Map<string, string>();
     const groups = rows.map((r) => ({ ...(groupBy === 'day' ? { day: r.group } : { nodeId: r.group, nodeName: nodes.get(r.group) ?? null }), ...earningsMetrics(r) }));
     return { period, groupBy, groups, truncated, totals: earningsMetrics(totals) };
   }

@@ -57,7 +57,12 @@ interface SumRow {
 export class UsageQueries {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
-  async aggregate(scope: UsageScope, period: Period, by: UsageGrouping, options: { order?: 'group' | 'cost'; limit?: number; excludeNoNode?: boolean } = {}): Promise<{ rows: UsageAggregate[]; truncated: boolean }> {
+  async aggregate(
+    scope: UsageScope,
+    period: Period,
+    by: UsageGrouping,
+    options: { order?: 'group' | 'cost'; limit?: number; excludeNoNode?: boolean } = {},
+  ): Promise<{ rows: UsageAggregate[]; truncated: boolean }> {
     const g = GROUP_SQL[by];
     const limit = Math.min(options.limit ?? MAX_GROUPS, MAX_GROUPS);
     const where = sql`${scopeSql(scope)} AND day BETWEEN ${period.from}::date AND ${period.to}::date${options.excludeNoNode ? sql` AND node_id <> ''` : sql``}`;
@@ -104,7 +109,21 @@ function scopeSql(scope: UsageScope) {
 }
 
 export function emptyAggregate(group: string): UsageAggregate {
-  return { group, requests: 0, completed: 0, clientDisconnected: 0, upstreamFailed: 0, estimated: 0, inputTokens: 0, outputTokens: 0, images: 0, costMicroUsd: 0n, providerShareMicroUsd: 0n, latency: emptyHistogram(), ttft: emptyHistogram() };
+  return {
+    group,
+    requests: 0,
+    completed: 0,
+    clientDisconnected: 0,
+    upstreamFailed: 0,
+    estimated: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    images: 0,
+    costMicroUsd: 0n,
+    providerShareMicroUsd: 0n,
+    latency: emptyHistogram(),
+    ttft: emptyHistogram(),
+  };
 }
 
 function toAggregate(r: SumRow): UsageAggregate {

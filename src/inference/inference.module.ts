@@ -42,7 +42,13 @@ import { V1MeController } from './v1-me.controller';
       provide: Upstream,
       inject: [APP_CONFIG, NodeEndpointGuard],
       useFactory: (c: AppConfig, guard: NodeEndpointGuard) =>
-        new Upstream({ firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs, idleTimeoutMs: c.inference.upstreamIdleTimeoutMs, connectionsPerNode: 256, connect: guard.connector(), retryAfterMaxMs: c.nodes.upstreams.retryAfterMaxMs }),
+        new Upstream({
+          firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs,
+          idleTimeoutMs: c.inference.upstreamIdleTimeoutMs,
+          connectionsPerNode: 256,
+          connect: guard.connector(),
+          retryAfterMaxMs: c.nodes.upstreams.retryAfterMaxMs,
+        }),
     },
     // Charges are group-committed: concurrent requests share one event-store transaction.
     { provide: USAGE_RECORDER, useExisting: UsageBatcher },
@@ -99,7 +105,11 @@ import { V1MeController } from './v1-me.controller';
   exports: [InferenceGateway],
 })
 export class InferenceModule implements OnModuleDestroy {
-  constructor(@Inject(Upstream) private readonly upstream: Upstream, @Inject(METRICS) metrics: Metrics, @Inject(NodeDispatcher) dispatcher: NodeDispatcher) {
+  constructor(
+    @Inject(Upstream) private readonly upstream: Upstream,
+    @Inject(METRICS) metrics: Metrics,
+    @Inject(NodeDispatcher) dispatcher: NodeDispatcher,
+  ) {
     new Gauge({
       name: 'tollgate_node_cooldowns',
       help: 'Times this instance put a node to rest after a failure (it is skipped until the cooldown ends), since start',

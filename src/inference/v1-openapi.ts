@@ -60,8 +60,22 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
-  { path: '/v1/chat/completions', operationId: 'createChatCompletion', summary: 'A chat completion, streamed with `stream: true`', request: 'CreateChatCompletionRequest', response: 'ChatCompletion', streams: 'ChatCompletionChunk' },
-  { path: '/v1/completions', operationId: 'createCompletion', summary: 'A text completion, streamed with `stream: true`', request: 'CreateCompletionRequest', response: 'Completion', streams: 'Completion' },
+  {
+    path: '/v1/chat/completions',
+    operationId: 'createChatCompletion',
+    summary: 'A chat completion, streamed with `stream: true`',
+    request: 'CreateChatCompletionRequest',
+    response: 'ChatCompletion',
+    streams: 'ChatCompletionChunk',
+  },
+  {
+    path: '/v1/completions',
+    operationId: 'createCompletion',
+    summary: 'A text completion, streamed with `stream: true`',
+    request: 'CreateCompletionRequest',
+    response: 'Completion',
+    streams: 'Completion',
+  },
   { path: '/v1/embeddings', operationId: 'createEmbedding', summary: 'Embeddings of one or more inputs', request: 'CreateEmbeddingRequest', response: 'CreateEmbeddingResponse' },
   { path: '/v1/images/generations', operationId: 'createImage', summary: 'Images from a prompt, priced per image', request: 'CreateImageRequest', response: 'ImagesResponse' },
 ];
@@ -70,7 +84,10 @@ function operation(op: Operation): Json {
   const content: Json = { 'application/json': { schema: ref(op.response) } };
   if (op.streams) {
     content['text/event-stream'] = {
-      schema: { type: 'string', description: `Server-sent events: \`data: <${op.streams} JSON>\` per chunk, then \`data: [DONE]\`. Each chunk follows #/components/schemas/${op.streams}. The request is charged before \`[DONE]\` is sent.` },
+      schema: {
+        type: 'string',
+        description: `Server-sent events: \`data: <${op.streams} JSON>\` per chunk, then \`data: [DONE]\`. Each chunk follows #/components/schemas/${op.streams}. The request is charged before \`[DONE]\` is sent.`,
+      },
     };
   }
   return {
@@ -80,7 +97,13 @@ function operation(op: Operation): Json {
       tags: ['inference'],
       security: [{ [V1_SECURITY_SCHEME]: [] }],
       parameters: [
-        { name: 'Idempotency-Key', in: 'header', required: false, description: 'For non-streamed requests: a repeat within 24 hours is refused (409) and never charged twice.', schema: { type: 'string', minLength: 1, maxLength: 255 } },
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'For non-streamed requests: a repeat within 24 hours is refused (409) and never charged twice.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
       ],
       requestBody: { required: true, content: { 'application/json': { schema: ref(op.request) } } },
       responses: {

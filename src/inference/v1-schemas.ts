@@ -26,7 +26,10 @@ export function v1RequestSchemas(limits: RequestLimits) {
   return {
     'chat.completions': z.looseObject({
       ...common(limits.maxChoices),
-      messages: z.array(z.looseObject({ role: z.string() })).min(1).max(limits.maxMessages),
+      messages: z
+        .array(z.looseObject({ role: z.string() }))
+        .min(1)
+        .max(limits.maxMessages),
       stream: z.boolean().optional(),
       max_tokens: maybe(int(1, limits.maxOutputTokens)),
       max_completion_tokens: maybe(int(1, limits.maxOutputTokens)),
@@ -67,7 +70,9 @@ export const v1ResponseSchemas = {
     object: z.literal('chat.completion.chunk'),
     created: z.int(),
     model: z.string(),
-    choices: z.array(z.looseObject({ index: z.int(), delta: z.looseObject({ role: z.string().optional(), content: z.string().nullable().optional() }), finish_reason: finishReason })),
+    choices: z.array(
+      z.looseObject({ index: z.int(), delta: z.looseObject({ role: z.string().optional(), content: z.string().nullable().optional() }), finish_reason: finishReason }),
+    ),
     usage: usage.nullable().optional().describe('Only on the last chunk, and only when stream_options.include_usage was true.'),
   }),
   Completion: z.looseObject({

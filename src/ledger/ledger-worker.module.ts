@@ -28,7 +28,10 @@ import { CreditHolds } from './spending/credit-holds';
   exports: [BalanceFeeder],
 })
 export class LedgerWorkerModule implements OnApplicationBootstrap, OnModuleDestroy {
-  constructor(@Inject(BalanceFeeder) private readonly feeder: BalanceFeeder, @Inject(METRICS) metrics: Metrics) {
+  constructor(
+    @Inject(BalanceFeeder) private readonly feeder: BalanceFeeder,
+    @Inject(METRICS) metrics: Metrics,
+  ) {
     new Gauge({
       name: 'tollgate_credits_feeder_lag_seconds',
       help: 'From the storage of the last money event the balance feeder applied to its application (charges wait this long to reach the cached balance)',

@@ -123,7 +123,18 @@ export class LedgerQueries {
       ],
       sql` AND `,
     );
-    const { rows } = await sql<{ tx_no: string; posting_no: number; occurred_at: Date; amount_micro_usd: string; type: string; reference: string | null; reason: string | null; actor_id: string | null; balance_after: string; entry_no: string }>`
+    const { rows } = await sql<{
+      tx_no: string;
+      posting_no: number;
+      occurred_at: Date;
+      amount_micro_usd: string;
+      type: string;
+      reference: string | null;
+      reason: string | null;
+      actor_id: string | null;
+      balance_after: string;
+      entry_no: string;
+    }>`
       WITH above AS (
         SELECT coalesce(sum(p.amount_micro_usd), 0) AS amount, count(*) AS entries FROM ledger_postings p WHERE p.ledger_account = ${account.name} AND NOT (${below})
       ), page AS (
@@ -157,14 +168,28 @@ export class LedgerQueries {
     const account = checkAccount(ledgerAccount);
     const row = await this.db.selectFrom('ledger_balances').selectAll().where('ledger_account', '=', account.name).executeTakeFirst();
     if (!row) {
-      return { account: account.name, kind: account.kind, ownerId: account.ownerId, normalSide: account.normalSide, balanceMicroUsd: '0', normalBalanceMicroUsd: '0', debitsMicroUsd: '0', creditsMicroUsd: '0', entries: '0' };
+      return {
+        account: account.name,
+        kind: account.kind,
+        ownerId: account.ownerId,
+        normalSide: account.normalSide,
+        balanceMicroUsd: '0',
+        normalBalanceMicroUsd: '0',
+        debitsMicroUsd: '0',
+        creditsMicroUsd: '0',
+        entries: '0',
+      };
     }
     return totalsOf(row);
   }
 
   async accounts(options: { kind?: string; limit?: number; cursor?: string }): Promise<Page<AccountTotals>> {
     const limit = pageSize(options.limit);
-    let query = this.db.selectFrom('ledger_balances').selectAll().orderBy('ledger_account').limit(limit + 1);
+    let query = this.db
+      .selectFrom('ledger_balances')
+      .selectAll()
+      .orderBy('ledger_account')
+      .limit(limit + 1);
     if (options.kind) query = query.where('kind', '=', options.kind);
     if (options.cursor) query = query.where('ledger_account', '>', options.cursor);
     const rows = await query.execute();
@@ -175,7 +200,11 @@ export class LedgerQueries {
   async journal(filter: JournalFilter & { limit?: number; cursor?: string }): Promise<Page<JournalEntry>> {
     const limit = pageSize(filter.limit);
     const cursor = cursorOf(filter.cursor);
-    let query = this.db.selectFrom('ledger_transactions as t').selectAll().orderBy('t.tx_no', 'desc').limit(limit + 1);
+    let query = this.db
+      .selectFrom('ledger_transactions as t')
+      .selectAll()
+      .orderBy('t.tx_no', 'desc')
+      .limit(limit + 1);
     if (cursor !== null) query = query.where('t.tx_no', '<', cursor.toString());
     if (filter.type) query = query.where('t.type', '=', filter.type);
     if (filter.owner) query = query.where('t.owner_id', '=', filter.owner);
@@ -188,7 +217,17 @@ export class LedgerQueries {
     const rows = await query.execute();
     const page = rows.slice(0, limit);
     const postings = page.length
-      ? await this.db.selectFrom('ledger_postings').select(['tx_no', 'ledger_account', 'amount_micro_usd']).where('tx_no', 'in', page.map((r) => r.tx_no)).orderBy('tx_no').orderBy('posting_no').execute()
+      ? await this.db
+          .selectFrom('ledger_postings')
+          .select(['tx_no', 'ledger_account', 'amount_micro_usd'])
+          .where(
+            'tx_no',
+            'in',
+            page.map((r) => r.tx_no),
+          )
+          .orderBy('tx_no')
+          .orderBy('posting_no')
+          .execute()
       : [];
     const byTx = new Map<string, { account: string; amountMicroUsd: string }[]>();
     for (const p of postings) byTx.set(p.tx_no, [...(byTx.get(p.tx_no) ?? []), { account: p.ledger_account, amountMicroUsd: p.amount_micro_usd }]);

@@ -19,7 +19,10 @@ export interface EligibilityInput {
 export function readEligibility(body: JsonBody): EligibilityInput {
   const missing: string[] = [];
   if (body.over18 !== true) missing.push('over18 (must be true: you confirm you are 18 or older)');
-  for (const [field, doc] of [['termsVersion', 'terms'], ['privacyVersion', 'privacy']] as const) {
+  for (const [field, doc] of [
+    ['termsVersion', 'terms'],
+    ['privacyVersion', 'privacy'],
+  ] as const) {
     const value = body[field];
     if (typeof value !== 'string' || !POLICY_VERSION.test(value)) missing.push(`${field} (the version of the ${doc} you accept, from GET /legal/${doc})`);
   }

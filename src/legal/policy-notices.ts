@@ -63,7 +63,13 @@ export class PolicyNotices {
           .orderBy('account_id')
           .limit(POLICY_NOTICE_BATCH)
           .execute();
-        const mail = policyChangeMail({ kind: run.kind as (typeof POLICY_KINDS)[number], version: version.version, effectiveAt: version.effectiveAt, url: version.url, summary: version.summary });
+        const mail = policyChangeMail({
+          kind: run.kind as (typeof POLICY_KINDS)[number],
+          version: version.version,
+          effectiveAt: version.effectiveAt,
+          url: version.url,
+          summary: version.summary,
+        });
         let sent = 0;
         for (const row of rows) {
           const to = await this.vault.open(row.account_id, row.email_sealed);

@@ -38,7 +38,13 @@ export class PolicyVersionsService {
   async publish(kind: PolicyKind, input: { version: string; effectiveAt: string; url: string; summary: string }, context: CommandContext): Promise<PublishedVersion> {
     checkUrl(input.url);
     if (input.summary.length > POLICY_SUMMARY_MAX) throw invalid('invalid_body', `summary must be at most ${POLICY_SUMMARY_MAX} characters.`);
-    await handleCommand(this.store, policyStream(kind), policyDecider, { type: 'PublishPolicyVersion', kind, ...input, noticeDays: this.config.legal.noticeDays, at: context.occurredAt }, context);
+    await handleCommand(
+      this.store,
+      policyStream(kind),
+      policyDecider,
+      { type: 'PublishPolicyVersion', kind, ...input, noticeDays: this.config.legal.noticeDays, at: context.occurredAt },
+      context,
+    );
     return { ...input, publishedAt: context.occurredAt };
   }
 
@@ -48,7 +54,9 @@ export class PolicyVersionsService {
     const t = Date.parse(at);
     return {
       kind,
-      inForce: current ? { version: current.version, effectiveAt: current.effectiveAt, url: current.url, source: 'published' } : { version: this.configured(kind), effectiveAt: null, url: null, source: 'configured' },
+      inForce: current
+        ? { version: current.version, effectiveAt: current.effectiveAt, url: current.url, source: 'published' }
+        : { version: this.configured(kind), effectiveAt: null, url: null, source: 'configured' },
       upcoming: state.versions.filter((v) => Date.parse(v.effectiveAt) > t),
       earlier: state.versions.filter((v) => Date.parse(v.effectiveAt) <= t && v !== current).reverse(),
     };
@@ -85,5 +93,6 @@ function checkUrl(url: string): void {
   } catch {
     parsed = null;
   }
-  if (!parsed || parsed.protocol !== 'https:' || parsed.username || parsed.password) throw invalid('invalid_url', `url must be an https:// URL of at most ${POLICY_URL_MAX} characters, without credentials.`);
+  if (!parsed || parsed.protocol !== 'https:' || parsed.username || parsed.password)
+    throw invalid('invalid_url', `url must be an https:// URL of at most ${POLICY_URL_MAX} characters, without credentials.`);
 }

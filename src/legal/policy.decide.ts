@@ -36,17 +36,26 @@ function decide(command: PolicyCommand, state: PolicyState): PolicyEvent[] {
   switch (command.type) {
     case 'PublishPolicyVersion': {
       if (!POLICY_VERSION.test(command.version)) throw invalid('invalid_version', 'version must be 1..40 letters, digits, ".", "_" or "-".');
-      if (state.versions.some((v) => v.version === command.version)) throw conflict('policy_version_exists', `Version ${command.version} of the ${command.kind} was already published.`);
+      if (state.versions.some((v) => v.version === command.version))
+        throw conflict('policy_version_exists', `Version ${command.version} of the ${command.kind} was already published.`);
       if (state.versions.length >= MAX_POLICY_VERSIONS) throw conflict('policy_versions_limit', `At most ${MAX_POLICY_VERSIONS} versions of one document.`);
       const earliest = Date.parse(command.at) + command.noticeDays * DAY_MS;
       if (!(Date.parse(command.effectiveAt) >= earliest)) {
-        throw invalid('effective_too_soon', `effectiveAt must be at least ${command.noticeDays} day(s) after publication (POLICY_NOTICE_DAYS): ${new Date(earliest).toISOString()} or later.`);
+        throw invalid(
+          'effective_too_soon',
+          `effectiveAt must be at least ${command.noticeDays} day(s) after publication (POLICY_NOTICE_DAYS): ${new Date(earliest).toISOString()} or later.`,
+        );
       }
       const last = state.versions[state.versions.length - 1];
       if (last && !(Date.parse(command.effectiveAt) > Date.parse(last.effectiveAt))) {
         throw conflict('effective_before_previous', `effectiveAt must be after ${last.effectiveAt}, when version ${last.version} takes effect.`);
       }
-      return [{ type: 'PolicyVersionPublished', data: { kind: command.kind, version: command.version, effectiveAt: command.effectiveAt, url: command.url, summary: command.summary, publishedAt: command.at } }];
+      return [
+        {
+          type: 'PolicyVersionPublished',
+          data: { kind: command.kind, version: command.version, effectiveAt: command.effectiveAt, url: command.url, summary: command.summary, publishedAt: command.at },
+        },
+      ];
     }
     default:
       return assertNever(command.type);

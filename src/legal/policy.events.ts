@@ -11,13 +11,16 @@ export const POLICY_VERSION = /^[A-Za-z0-9._-]{1,40}$/;
  * of effective date: each takes effect after the one before). The document itself lives at `url`;
  * `summary` says what changed and goes into the material-change notice.
  */
-export type PolicyEvent = DomainEvent<'PolicyVersionPublished', {
-  kind: PolicyKind;
-  version: string;
-  effectiveAt: string;
-  url: string;
-  summary: string;
-  publishedAt: string;
-}>;
+export type PolicyEvent = DomainEvent<
+  'PolicyVersionPublished',
+  {
+    kind: PolicyKind;
+    version: string;
+    effectiveAt: string;
+    url: string;
+    summary: string;
+    publishedAt: string;
+  }
+>;
 
 export const policyStream = (kind: PolicyKind) => `policy-${kind}`;

@@ -30,7 +30,7 @@ export class EmailChangeConfirmController {
 
   @Post('confirm')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm a new email address (the mailed link\'s token): the account signs in with it from now on; the old address is told.' })
+  @ApiOperation({ summary: "Confirm a new email address (the mailed link's token): the account signs in with it from now on; the old address is told." })
   @ApiBody({ type: ConfirmSignUpBody })
   @ApiOkResponse({ description: '{ status: "email_changed" }' })
   @ApiResponse({ status: 400, description: 'The link is forged (email_change_link_invalid), expired (email_change_link_expired) or was used (email_change_link_used).' })

@@ -1,5 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiKeysService, ApiKeyView } from '../api-keys/api-keys.service';
 import { commandContext } from '../auth/command-context';
@@ -34,7 +46,12 @@ export class MeKeysController {
   @ApiBody({ type: IssueKeyBody })
   @ApiCreatedResponse({ type: IssuedKeyDto })
   @ApiResponse({ status: 400, description: 'Bad name, expiry or limits, or too many active keys.' })
-  async issue(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ key: string; apiKey: ApiKeyView }> {
+  async issue(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Body() raw: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ key: string; apiKey: ApiKeyView }> {
     const issued = await this.keys.issue(principal.accountId, readIssueKeyBody(raw), commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return issued;
@@ -55,7 +72,12 @@ export class MeKeysController {
   @ApiParam({ name: 'id' })
   @ApiCreatedResponse({ type: IssuedKeyDto })
   @ApiNotFoundResponse({ description: 'No such active key on this account.' })
-  async rotate(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') keyId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ key: string; apiKey: ApiKeyView }> {
+  async rotate(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') keyId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ key: string; apiKey: ApiKeyView }> {
     const rotated = await this.keys.rotate(principal.accountId, keyId, commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return rotated;

@@ -79,6 +79,9 @@ export class MeController {
     const email = requiredString(body, 'email', 3, EMAIL_MAX_LENGTH);
     const currentPassword = optionalString(body, 'currentPassword', 1, PASSWORD_MAX_LENGTH) ?? undefined;
     await this.me.changeEmail(principal, currentPassword, email, clientInfo(req).ip);
-    return { status: 'check_your_email', message: 'If this address can be used, a link to confirm it is on its way. The account keeps its current address until the link is followed.' };
+    return {
+      status: 'check_your_email',
+      message: 'If this address can be used, a link to confirm it is on its way. The account keeps its current address until the link is followed.',
+    };
   }
 }

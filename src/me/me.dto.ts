@@ -32,7 +32,10 @@ export class ChangePasswordBody {
 export class ChangeEmailBody {
   @ApiProperty({ example: 'ada@example.org', maxLength: 320, description: 'The new address: a link to confirm it is mailed there.' })
   email!: string;
-  @ApiPropertyOptional({ description: 'Required when the account has a password; otherwise the session must have signed in within RECENT_SIGN_IN_SECONDS.', maxLength: PASSWORD_MAX_LENGTH })
+  @ApiPropertyOptional({
+    description: 'Required when the account has a password; otherwise the session must have signed in within RECENT_SIGN_IN_SECONDS.',
+    maxLength: PASSWORD_MAX_LENGTH,
+  })
   currentPassword?: string;
 }
 

@@ -22,8 +22,7 @@ import { UsageIntents } from './usage-intents';
     {
       provide: UsageBatcher,
       inject: [EVENT_STORE, APP_CONFIG],
-      useFactory: (store: EventStore, config: AppConfig) =>
-        new UsageBatcher(store, { maxBatch: config.metering.usageBatchMax, maxQueue: config.metering.usageQueueMax }),
+      useFactory: (store: EventStore, config: AppConfig) => new UsageBatcher(store, { maxBatch: config.metering.usageBatchMax, maxQueue: config.metering.usageQueueMax }),
     },
     {
       provide: UsageIntents,

@@ -55,7 +55,13 @@ function checkCount(name: string, value: number | null, nullable = false): void 
 function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
   if (state.charged[command.requestId]) return []; // exactly once per request id
   if (!/^[0-9A-Za-z_-]{8,64}$/.test(command.requestId)) throw invalid('invalid_usage', 'requestId must be 8..64 letters, digits, - or _.');
-  for (const [name, value] of [['inputTokens', command.inputTokens], ['outputTokens', command.outputTokens], ['images', command.images], ['latencyMs', command.latencyMs]] as const) checkCount(name, value);
+  for (const [name, value] of [
+    ['inputTokens', command.inputTokens],
+    ['outputTokens', command.outputTokens],
+    ['images', command.images],
+    ['latencyMs', command.latencyMs],
+  ] as const)
+    checkCount(name, value);
   checkCount('ttftMs', command.ttftMs, true);
   // A share is earned by the node that served: a provider without its node could not be attributed
   // (usage read models group by node, and a node belongs to one provider).
@@ -76,33 +82,35 @@ function decide(command: RecordUsage, state: UsageDayState): UsageEvent[] {
     if (revenue !== 0n) postings.push({ account: PLATFORM_ACCOUNTS.revenue, amountMicroUsd: (-revenue).toString() });
     assertBalanced(postings);
   }
-  return [{
-    type: 'UsageRecorded',
-    data: {
-      requestId: command.requestId,
-      accountId: command.accountId,
-      keyId: command.keyId,
-      model: command.model,
-      endpoint: command.endpoint,
-      nodeId: command.nodeId,
-      providerId: command.providerId,
-      status: command.status,
-      inputTokens: command.inputTokens,
-      outputTokens: command.outputTokens,
-      images: command.images,
-      estimated: command.estimated,
-      ttftMs: command.ttftMs,
-      latencyMs: command.latencyMs,
-      costMicroUsd: cost.toString(),
-      providerShareMicroUsd: providerMicroUsd.toString(),
-      holdId: command.requestId,
-      ...(command.reservedMicroUsd !== undefined ? { reservedMicroUsd: command.reservedMicroUsd.toString() } : {}),
-      ...(vendor ? { vendorId: vendor.id, vendorCostMicroUsd: vendor.cost.toString() } : {}),
-      ...(command.recovered ? { recovered: command.recovered } : {}),
-      recordedAt: command.at,
-      postings,
+  return [
+    {
+      type: 'UsageRecorded',
+      data: {
+        requestId: command.requestId,
+        accountId: command.accountId,
+        keyId: command.keyId,
+        model: command.model,
+        endpoint: command.endpoint,
+        nodeId: command.nodeId,
+        providerId: command.providerId,
+        status: command.status,
+        inputTokens: command.inputTokens,
+        outputTokens: command.outputTokens,
+        images: command.images,
+        estimated: command.estimated,
+        ttftMs: command.ttftMs,
+        latencyMs: command.latencyMs,
+        costMicroUsd: cost.toString(),
+        providerShareMicroUsd: providerMicroUsd.toString(),
+        holdId: command.requestId,
+        ...(command.reservedMicroUsd !== undefined ? { reservedMicroUsd: command.reservedMicroUsd.toString() } : {}),
+        ...(vendor ? { vendorId: vendor.id, vendorCostMicroUsd: vendor.cost.toString() } : {}),
+        ...(command.recovered ? { recovered: command.recovered } : {}),
+        recordedAt: command.at,
+        postings,
+      },
     },
-  }];
+  ];
 }
 
 function checkVendor(command: RecordUsage): { id: string; cost: bigint } {

@@ -26,6 +26,14 @@ export function discrepancyItems(charge: RecordUsage, discrepancies: readonly Us
       type: 'NodeUsageDiscrepancyRecorded',
       data: { nodeId, providerId, requestId: charge.requestId, model: charge.model, kind: d.kind, reported: d.reported, bound: d.bound, recordedAt: charge.at },
     };
-    return { stream: nodeTrustStream(nodeId, charge.at), event: { id: discrepancyEventId(charge.requestId, d.kind), type: event.type, data: event.data, metadata: { actorId: 'system:gateway', occurredAt: charge.at, correlationId: charge.requestId } } };
+    return {
+      stream: nodeTrustStream(nodeId, charge.at),
+      event: {
+        id: discrepancyEventId(charge.requestId, d.kind),
+        type: event.type,
+        data: event.data,
+        metadata: { actorId: 'system:gateway', occurredAt: charge.at, correlationId: charge.requestId },
+      },
+    };
   });
 }

@@ -18,7 +18,16 @@ type Json = Record<string, unknown>;
 
 export function intentToJson(intent: ChargeIntent): Json {
   const { costMicroUsd, reservedMicroUsd, vendorCostMicroUsd, ...rest } = intent.command;
-  return { command: { ...rest, costMicroUsd: costMicroUsd.toString(), ...(reservedMicroUsd !== undefined ? { reservedMicroUsd: reservedMicroUsd.toString() } : {}), ...(vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: vendorCostMicroUsd.toString() } : {}) }, context: intent.context, discrepancies: intent.discrepancies };
+  return {
+    command: {
+      ...rest,
+      costMicroUsd: costMicroUsd.toString(),
+      ...(reservedMicroUsd !== undefined ? { reservedMicroUsd: reservedMicroUsd.toString() } : {}),
+      ...(vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: vendorCostMicroUsd.toString() } : {}),
+    },
+    context: intent.context,
+    discrepancies: intent.discrepancies,
+  };
 }
 
 /** The stored intent back; null when its shape cannot be trusted (the decider checks the rest). */
@@ -29,7 +38,12 @@ export function intentFromJson(json: unknown): ChargeIntent | null {
   if (c.reservedMicroUsd !== undefined && !(typeof c.reservedMicroUsd === 'string' && /^\d{1,19}$/.test(c.reservedMicroUsd))) return null;
   if (c.vendorCostMicroUsd !== undefined && !(typeof c.vendorCostMicroUsd === 'string' && /^\d{1,19}$/.test(c.vendorCostMicroUsd))) return null;
   if (!j?.context || typeof j.context.actorId !== 'string' || typeof j.context.occurredAt !== 'string' || !Array.isArray(j.discrepancies)) return null;
-  const command = { ...c, costMicroUsd: BigInt(c.costMicroUsd), ...(c.reservedMicroUsd !== undefined ? { reservedMicroUsd: BigInt(c.reservedMicroUsd as string) } : {}), ...(c.vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: BigInt(c.vendorCostMicroUsd as string) } : {}) } as unknown as RecordUsage;
+  const command = {
+    ...c,
+    costMicroUsd: BigInt(c.costMicroUsd),
+    ...(c.reservedMicroUsd !== undefined ? { reservedMicroUsd: BigInt(c.reservedMicroUsd as string) } : {}),
+    ...(c.vendorCostMicroUsd !== undefined ? { vendorCostMicroUsd: BigInt(c.vendorCostMicroUsd as string) } : {}),
+  } as unknown as RecordUsage;
   return { command, context: j.context as unknown as CommandContext, discrepancies: j.discrepancies as UsageDiscrepancy[] };
 }
 
@@ -71,7 +85,13 @@ export class UsageIntents {
       this.counts.refused++;
       return Promise.reject(unavailable('metering_overloaded', 'Too many charges are waiting to be recorded; retry shortly.'));
     }
-    const row = { request_id: intent.command.requestId, account_id: intent.command.accountId, opened_at: openedAt.toISOString(), due_at: dueAt.toISOString(), charge: intentToJson(intent) };
+    const row = {
+      request_id: intent.command.requestId,
+      account_id: intent.command.accountId,
+      opened_at: openedAt.toISOString(),
+      due_at: dueAt.toISOString(),
+      charge: intentToJson(intent),
+    };
     return new Promise<void>((resolve, reject) => {
       this.opening.push({ row, resolve, reject });
       this.schedule();

@@ -13,6 +13,10 @@ import { usageEventId, usageStream } from './usage.events';
  */
 export async function recordUsage(store: EventStore, command: RecordUsage, context: CommandContext): Promise<{ position: Position; costMicroUsd: bigint }> {
   const [event] = usageChargeDecider.decide(command, usageChargeDecider.initialState());
-  const result = await store.append(usageStream(command.accountId, command.at), [{ id: usageEventId(command.requestId), type: event.type, data: event.data, metadata: { ...context } }], 'any');
+  const result = await store.append(
+    usageStream(command.accountId, command.at),
+    [{ id: usageEventId(command.requestId), type: event.type, data: event.data, metadata: { ...context } }],
+    'any',
+  );
   return { position: result.position, costMicroUsd: command.costMicroUsd };
 }

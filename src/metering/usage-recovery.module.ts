@@ -49,7 +49,9 @@ export class UsageRecoveryModule implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.recovery.runOnce().catch((err: Error) => this.logger.error({ err: { name: err.name, message: err.message } }, 'charge recovery at start failed; workers retry on schedule'));
+    await this.recovery
+      .runOnce()
+      .catch((err: Error) => this.logger.error({ err: { name: err.name, message: err.message } }, 'charge recovery at start failed; workers retry on schedule'));
   }
 }
 

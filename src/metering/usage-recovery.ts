@@ -111,7 +111,9 @@ export class UsageRecovery {
         if (result.outcome === 'idempotent') report.alreadyCharged++;
         else report.recovered++;
         const { accountId, requestId, costMicroUsd } = intent.command;
-        await this.holds.settle(accountId, requestId, costMicroUsd, positionKey(result.position)).catch((err: Error) => this.logger.warn({ requestId, err: err.message }, 'recovered charge stored; settle failed, the hold will expire'));
+        await this.holds
+          .settle(accountId, requestId, costMicroUsd, positionKey(result.position))
+          .catch((err: Error) => this.logger.warn({ requestId, err: err.message }, 'recovered charge stored; settle failed, the hold will expire'));
         done.push(row.request_id);
       } else if (result && result.error instanceof DuplicateEventIdError) {
         report.alreadyCharged++; // stored in another stream: charged already

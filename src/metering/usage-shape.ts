@@ -14,7 +14,7 @@ const ms = (v: unknown): v is number => typeof v === 'number' && Number.isFinite
 const micro = (v: unknown): v is string => typeof v === 'string' && /^-?\d{1,19}$/.test(v);
 
 export function readUsageRecorded(d: JsonObject): UsageEvent['data'] | null {
-  if (!id(d.keyId) || !id(d.model) || !ENDPOINTS.has(d.endpoint as UsageEndpoint) || !(d.status as string in STATUS_FIELD)) return null;
+  if (!id(d.keyId) || !id(d.model) || !ENDPOINTS.has(d.endpoint as UsageEndpoint) || !((d.status as string) in STATUS_FIELD)) return null;
   if (!(d.nodeId === null || id(d.nodeId)) || !(d.providerId === null || id(d.providerId))) return null;
   if (!count(d.inputTokens) || !count(d.outputTokens) || !count(d.images) || !ms(d.latencyMs) || !(d.ttftMs === null || ms(d.ttftMs))) return null;
   if (!micro(d.costMicroUsd) || !micro(d.providerShareMicroUsd)) return null;

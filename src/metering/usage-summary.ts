@@ -94,7 +94,8 @@ export const STATUS_FIELD: Record<UsageStatus, 'completed' | 'clientDisconnected
   upstream_failed: 'upstreamFailed',
 };
 
-export const usageGroupKey = (g: { keyId: string; model: string; endpoint: string; nodeId: string | null }) => `${g.keyId}\u0000${g.model}\u0000${g.endpoint}\u0000${g.nodeId ?? ''}`;
+export const usageGroupKey = (g: { keyId: string; model: string; endpoint: string; nodeId: string | null }) =>
+  `${g.keyId}\u0000${g.model}\u0000${g.endpoint}\u0000${g.nodeId ?? ''}`;
 
 /**
  * Stream `usage-{accountId}-{yyyy-mm-dd}`, appended after the day's details when the retention
@@ -102,17 +103,20 @@ export const usageGroupKey = (g: { keyId: string; model: string; endpoint: strin
  * them in every read model: its groups are their aggregate, its postings their net effect on
  * each ledger account (so the ledger stays balanced and rebuildable without them).
  */
-export type UsageDaySummarized = DomainEvent<'UsageDaySummarized', {
-  accountId: string;
-  day: string;
-  /** The revision of the last detail event it summarises; the details are revisions 0..this. */
-  throughRevision: string;
-  requests: number;
-  costMicroUsd: string;
-  groups: UsageGroup[];
-  postings: Posting[];
-  summarizedAt: string;
-}>;
+export type UsageDaySummarized = DomainEvent<
+  'UsageDaySummarized',
+  {
+    accountId: string;
+    day: string;
+    /** The revision of the last detail event it summarises; the details are revisions 0..this. */
+    throughRevision: string;
+    requests: number;
+    costMicroUsd: string;
+    groups: UsageGroup[];
+    postings: Posting[];
+    summarizedAt: string;
+  }
+>;
 
 export const USAGE_DAY_SUMMARIZED: UsageDaySummarized['type'] = 'UsageDaySummarized';
 
@@ -130,7 +134,25 @@ export function aggregateUsage(events: readonly UsageEvent['data'][]): UsageGrou
     const k = usageGroupKey(u);
     let g = groups.get(k);
     if (!g) {
-      g = { keyId: u.keyId, model: u.model, endpoint: u.endpoint, nodeId: u.nodeId, providerId: u.providerId, requests: 0, completed: 0, clientDisconnected: 0, upstreamFailed: 0, estimated: 0, inputTokens: 0, outputTokens: 0, images: 0, cost: 0n, share: 0n, latencyH: emptyHistogram(), ttftH: emptyHistogram() };
+      g = {
+        keyId: u.keyId,
+        model: u.model,
+        endpoint: u.endpoint,
+        nodeId: u.nodeId,
+        providerId: u.providerId,
+        requests: 0,
+        completed: 0,
+        clientDisconnected: 0,
+        upstreamFailed: 0,
+        estimated: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        images: 0,
+        cost: 0n,
+        share: 0n,
+        latencyH: emptyHistogram(),
+        ttftH: emptyHistogram(),
+      };
       groups.set(k, g);
     }
     g.requests++;
@@ -144,14 +166,23 @@ export function aggregateUsage(events: readonly UsageEvent['data'][]): UsageGrou
     addToHistogram(g.latencyH, u.latencyMs);
     if (u.ttftMs !== null) addToHistogram(g.ttftH, u.ttftMs);
   }
-  return [...groups.values()].map(({ cost, share, latencyH, ttftH, ...rest }) => ({ ...rest, costMicroUsd: cost.toString(), providerShareMicroUsd: share.toString(), latency: toSparse(latencyH), ttft: toSparse(ttftH) }));
+  return [...groups.values()].map(({ cost, share, latencyH, ttftH, ...rest }) => ({
+    ...rest,
+    costMicroUsd: cost.toString(),
+    providerShareMicroUsd: share.toString(),
+    latency: toSparse(latencyH),
+    ttft: toSparse(ttftH),
+  }));
 }
 
 /** The net effect of many transactions on each ledger account, zero lines dropped. */
 export function netPostings(postings: Iterable<Posting>): Posting[] {
   const net = new Map<string, bigint>();
   for (const p of postings) net.set(p.account, (net.get(p.account) ?? 0n) + BigInt(p.amountMicroUsd));
-  return [...net].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([account, v]) => ({ account, amountMicroUsd: v.toString() }));
+  return [...net]
+    .filter(([, v]) => v !== 0n)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([account, v]) => ({ account, amountMicroUsd: v.toString() }));
 }
 
 /**
@@ -178,5 +209,11 @@ export function mergeUsageGroups(...lists: readonly (readonly UsageGroup[])[]): 
       mergeHistogram(m.ttftH, fromSparse(g.ttft));
     }
   }
-  return [...merged.values()].map(({ cost, share, latencyH, ttftH, ...rest }) => ({ ...rest, costMicroUsd: cost.toString(), providerShareMicroUsd: share.toString(), latency: toSparse(latencyH), ttft: toSparse(ttftH) }));
+  return [...merged.values()].map(({ cost, share, latencyH, ttftH, ...rest }) => ({
+    ...rest,
+    costMicroUsd: cost.toString(),
+    providerShareMicroUsd: share.toString(),
+    latency: toSparse(latencyH),
+    ttft: toSparse(ttftH),
+  }));
 }

@@ -12,40 +12,43 @@ export type UsageEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 
  * The event is the charge: its postings debit the developer and credit the provider's share
  * and the platform's revenue. Its id derives from the request id, so a retried append is a no-op.
  */
-export type UsageEvent = DomainEvent<'UsageRecorded', {
-  requestId: string;
-  accountId: string;
-  keyId: string;
-  model: string;
-  endpoint: UsageEndpoint;
-  nodeId: string | null;
-  providerId: string | null;
-  status: UsageStatus;
-  inputTokens: number;
-  outputTokens: number;
-  images: number;
-  /** True when the node sent no usage and the gateway counted what it delivered. */
-  estimated: boolean;
-  ttftMs: number | null;
-  latencyMs: number;
-  costMicroUsd: string;
-  providerShareMicroUsd: string;
-  /** The Redis hold that reserved the credits (the request id). */
-  holdId: string;
-  /** What the hold reserved: the cost never exceeds it (absent on charges recorded before it was kept). */
-  reservedMicroUsd?: string;
-  /** Served by an upstream API vendor (`up_…`, also the nodeId): its cost for this request, owed to `vendor:{id}`. */
-  vendorId?: string;
-  vendorCostMicroUsd?: string;
-  /**
-   * Set when recovery, not the request itself, stored the charge (docs/trusting-nodes.md, "Recovery"):
-   * 'final' from the figures the gateway kept when it could not store the charge at once, 'bound'
-   * from the request's bounds when the process died before it knew them.
-   */
-  recovered?: UsageRecovery;
-  recordedAt: string;
-  postings: Posting[];
-}>;
+export type UsageEvent = DomainEvent<
+  'UsageRecorded',
+  {
+    requestId: string;
+    accountId: string;
+    keyId: string;
+    model: string;
+    endpoint: UsageEndpoint;
+    nodeId: string | null;
+    providerId: string | null;
+    status: UsageStatus;
+    inputTokens: number;
+    outputTokens: number;
+    images: number;
+    /** True when the node sent no usage and the gateway counted what it delivered. */
+    estimated: boolean;
+    ttftMs: number | null;
+    latencyMs: number;
+    costMicroUsd: string;
+    providerShareMicroUsd: string;
+    /** The Redis hold that reserved the credits (the request id). */
+    holdId: string;
+    /** What the hold reserved: the cost never exceeds it (absent on charges recorded before it was kept). */
+    reservedMicroUsd?: string;
+    /** Served by an upstream API vendor (`up_…`, also the nodeId): its cost for this request, owed to `vendor:{id}`. */
+    vendorId?: string;
+    vendorCostMicroUsd?: string;
+    /**
+     * Set when recovery, not the request itself, stored the charge (docs/trusting-nodes.md, "Recovery"):
+     * 'final' from the figures the gateway kept when it could not store the charge at once, 'bound'
+     * from the request's bounds when the process died before it knew them.
+     */
+    recovered?: UsageRecovery;
+    recordedAt: string;
+    postings: Posting[];
+  }
+>;
 
 export type UsageRecovery = 'final' | 'bound';
 

@@ -46,7 +46,8 @@ export function readAgentConfig(argv: string[], env: Record<string, string | und
   const [host, port] = (flags.listen ?? `${AGENT_DEFAULTS.host}:${AGENT_DEFAULTS.port}`).split(/:(?=\d+$)/);
   if (!host || port === undefined || !/^\d{1,5}$/.test(port) || Number(port) > 65_535) throw new UsageError('--listen must be host:port');
   const logLevel = (flags['log-level'] ?? 'info') as LogLevel;
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) throw new UsageError('--log-level must be fatal, error, warn, info, debug, trace or silent');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
+    throw new UsageError('--log-level must be fatal, error, warn, info, debug, trace or silent');
   return {
     gatewayUrl: url(flags, 'gateway'),
     engineUrl: url(flags, 'engine'),

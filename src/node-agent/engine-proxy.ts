@@ -14,7 +14,18 @@ export const FORWARDED_ROUTES: ReadonlySet<string> = new Set([
 ]);
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the gateway's credential never travel on. */
-const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'authorization', 'proxy-authorization']);
+const DROPPED_REQUEST_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+  'authorization',
+  'proxy-authorization',
+]);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 export interface ProxyOptions {
@@ -100,7 +111,7 @@ export class EngineProxy {
     this.inFlightCount++;
     try {
       if (abort.signal.aborted) {
-        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', 'The engine did not answer within this node\'s time limit.');
+        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', "The engine did not answer within this node's time limit.");
         return;
       }
       let upstream;
@@ -113,7 +124,7 @@ export class EngineProxy {
           signal: abort.signal,
         });
       } catch (err) {
-        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', 'The engine did not answer within this node\'s time limit.');
+        if (timedOut && !res.headersSent) refuse(res, 504, 'engine_timeout', "The engine did not answer within this node's time limit.");
         else if (!abort.signal.aborted) {
           this.logger.warn({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, 'engine unreachable');
           if (!res.headersSent) refuse(res, 502, 'engine_unavailable', 'The engine behind this node did not answer.');

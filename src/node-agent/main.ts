@@ -21,7 +21,10 @@ async function main(argv: string[]): Promise<void> {
   await agent.start();
   const stop = (signal: string) => {
     logger.info({ signal }, 'node agent stopping');
-    agent.stop().then(() => process.exit(0), () => process.exit(1));
+    agent.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

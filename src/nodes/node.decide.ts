@@ -136,7 +136,15 @@ function decide(command: NodeCommand, state: NodeState): NodeEvent[] {
 function evolve(state: NodeState, event: NodeEvent): NodeState {
   switch (event.type) {
     case 'NodeRegistered':
-      return { ...state, exists: true, nodeId: event.data.nodeId, providerId: event.data.providerId, tokenHash: event.data.tokenHash, models: event.data.models, status: 'pending' };
+      return {
+        ...state,
+        exists: true,
+        nodeId: event.data.nodeId,
+        providerId: event.data.providerId,
+        tokenHash: event.data.tokenHash,
+        models: event.data.models,
+        status: 'pending',
+      };
     case 'NodeModelsUpdated':
       return { ...state, models: event.data.models };
     case 'NodeApproved':

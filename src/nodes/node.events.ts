@@ -19,18 +19,21 @@ export interface NodeHardware {
  * `endpointUrl` is the node agent's public URL (the agent fronts the engine).
  */
 export type NodeEvent =
-  | DomainEvent<'NodeRegistered', {
-      nodeId: string;
-      providerId: string;
-      name: string;
-      gpuModel: string | null;
-      gpuMemoryGb: number | null;
-      region: string | null;
-      endpointUrl: string;
-      models: ServedModel[];
-      tokenHash: string;
-      registeredAt: string;
-    }>
+  | DomainEvent<
+      'NodeRegistered',
+      {
+        nodeId: string;
+        providerId: string;
+        name: string;
+        gpuModel: string | null;
+        gpuMemoryGb: number | null;
+        region: string | null;
+        endpointUrl: string;
+        models: ServedModel[];
+        tokenHash: string;
+        registeredAt: string;
+      }
+    >
   | DomainEvent<'NodeModelsUpdated', { nodeId: string; models: ServedModel[]; updatedAt: string }>
   | DomainEvent<'NodeApproved', { nodeId: string; approvedAt: string }>
   | DomainEvent<'NodeSuspended', { nodeId: string; reason: string; suspendedAt: string }>

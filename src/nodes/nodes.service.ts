@@ -86,17 +86,21 @@ export class NodesService {
     // Never an internal address (checked again on every connection the gateway opens).
     await this.endpoints.checkEndpoint(input.endpointUrl);
     const { nodeId, token } = generateNodeToken();
-    await this.execute(nodeId, {
-      type: 'RegisterNode',
+    await this.execute(
       nodeId,
-      providerId,
-      name: typeof input.name === 'string' ? input.name : '',
-      hardware: { gpuModel: input.hardware?.gpuModel ?? null, gpuMemoryGb: input.hardware?.gpuMemoryGb ?? null, region: input.hardware?.region ?? null },
-      endpointUrl: input.endpointUrl,
-      models: input.models,
-      tokenHash: hashNodeToken(this.secrets, token),
-      at: context.occurredAt,
-    }, context);
+      {
+        type: 'RegisterNode',
+        nodeId,
+        providerId,
+        name: typeof input.name === 'string' ? input.name : '',
+        hardware: { gpuModel: input.hardware?.gpuModel ?? null, gpuMemoryGb: input.hardware?.gpuMemoryGb ?? null, region: input.hardware?.region ?? null },
+        endpointUrl: input.endpointUrl,
+        models: input.models,
+        tokenHash: hashNodeToken(this.secrets, token),
+        at: context.occurredAt,
+      },
+      context,
+    );
     return { nodeId, token };
   }
 
@@ -154,7 +158,10 @@ export class NodesService {
   }
 
   /** Stores the heartbeat (Redis, with the TTL) and answers with what the agent needs. */
-  async heartbeat(node: AuthenticatedNode, report: Omit<Heartbeat, 'at'>): Promise<{ nodeId: string; status: NodeStatus; proxySecret: string; heartbeatIntervalMs: number; heartbeatTtlMs: number }> {
+  async heartbeat(
+    node: AuthenticatedNode,
+    report: Omit<Heartbeat, 'at'>,
+  ): Promise<{ nodeId: string; status: NodeStatus; proxySecret: string; heartbeatIntervalMs: number; heartbeatTtlMs: number }> {
     const { heartbeatTtlMs, heartbeatIntervalMs } = this.config.nodes;
     await this.liveness.recordHeartbeat(node.nodeId, { at: new Date().toISOString(), ...report }, heartbeatTtlMs);
     return { nodeId: node.nodeId, status: node.status, proxySecret: proxySecret(this.secrets, node.nodeId, node.tokenHash), heartbeatIntervalMs, heartbeatTtlMs };

@@ -51,7 +51,10 @@ export type PaymentEvent =
   /** The Checkout callback's signature matched the order we stored (the payment is then reconciled like any other signal). */
   | DomainEvent<'CheckoutSignatureVerified', { orderId: string; paymentId: string; verifiedAt: string }>
   /** Razorpay's status of a payment changed, as fetched from its API (never from a webhook body alone). */
-  | DomainEvent<'PaymentObserved', { orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; observedAt: string }>
+  | DomainEvent<
+      'PaymentObserved',
+      { orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; observedAt: string }
+    >
   /** The payment was captured, checked, and credited (CreditsPurchased in the developer's credits stream). */
   | DomainEvent<'PaymentCredited', { orderId: string; paymentId: string; accountId: string; amountMicroUsd: string; creditedAt: string }>
   | DomainEvent<'PaymentDiscrepancyFound', DiscrepancyData>
@@ -60,9 +63,35 @@ export type PaymentEvent =
    * debited next (CreditsRefunded, same refund id), then Razorpay is asked. `requestedBy` is
    * absent on refunds recorded before it was kept.
    */
-  | DomainEvent<'RefundRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy?: string; requestedAt: string }>
+  | DomainEvent<
+      'RefundRequested',
+      {
+        orderId: string;
+        paymentId: string;
+        refundId: string;
+        accountId: string;
+        amountMicroUsd: string;
+        amountCents: number;
+        reason: string;
+        requestedBy?: string;
+        requestedAt: string;
+      }
+    >
   /** Above the approval threshold: a request only, holding its amount of the payment until another staff member approves or rejects it. */
-  | DomainEvent<'RefundApprovalRequested', { orderId: string; paymentId: string; refundId: string; accountId: string; amountMicroUsd: string; amountCents: number; reason: string; requestedBy: string; requestedAt: string }>
+  | DomainEvent<
+      'RefundApprovalRequested',
+      {
+        orderId: string;
+        paymentId: string;
+        refundId: string;
+        accountId: string;
+        amountMicroUsd: string;
+        amountCents: number;
+        reason: string;
+        requestedBy: string;
+        requestedAt: string;
+      }
+    >
   /** A second staff member approved: from here on the refund proceeds as if just requested. */
   | DomainEvent<'RefundApproved', { orderId: string; paymentId: string; refundId: string; requestedBy: string; approvedBy: string; approvedAt: string }>
   | DomainEvent<'RefundApprovalRejected', { orderId: string; paymentId: string; refundId: string; rejectedBy: string; reason: string; rejectedAt: string }>
@@ -80,18 +109,21 @@ export const paymentStream = (orderOrPaymentId: string) => `${PAYMENT_STREAM_PRE
 /** Stream `reconciliation-{yyyy-mm-dd}`: each run of the daily report and what it found. */
 export type ReconciliationEvent =
   | DomainEvent<'PaymentDiscrepancyFound', DiscrepancyData>
-  | DomainEvent<'ReconciliationReported', {
-      runId: string;
-      day: string;
-      from: string;
-      to: string;
-      razorpayCapturedCount: number;
-      razorpayCapturedCents: string;
-      creditedCount: number;
-      creditedMicroUsd: string;
-      discrepancyCount: number;
-      reportedAt: string;
-    }>;
+  | DomainEvent<
+      'ReconciliationReported',
+      {
+        runId: string;
+        day: string;
+        from: string;
+        to: string;
+        razorpayCapturedCount: number;
+        razorpayCapturedCents: string;
+        creditedCount: number;
+        creditedMicroUsd: string;
+        discrepancyCount: number;
+        reportedAt: string;
+      }
+    >;
 export const RECONCILIATION_STREAM_PREFIX = 'reconciliation-';
 export const reconciliationStream = (day: string) => `${RECONCILIATION_STREAM_PREFIX}${day}`;
 

@@ -73,7 +73,13 @@ export class PaymentQueries {
         creditedMicroUsd: text(r.credited_micro_usd),
         refundedMicroUsd: String(r.refunded ?? '0'),
         dispute: r.dispute_id
-          ? { disputeId: r.dispute_id, status: r.dispute_status, disputedMicroUsd: text(r.disputed_micro_usd), frozenMicroUsd: text(r.frozen_micro_usd), shortfallMicroUsd: text(r.shortfall_micro_usd) }
+          ? {
+              disputeId: r.dispute_id,
+              status: r.dispute_status,
+              disputedMicroUsd: text(r.disputed_micro_usd),
+              frozenMicroUsd: text(r.frozen_micro_usd),
+              shortfallMicroUsd: text(r.shortfall_micro_usd),
+            }
           : null,
         captured,
         mismatch: captured !== (r.ledger_status === 'credited'),
@@ -141,6 +147,13 @@ export class PaymentQueries {
 
   async webhookEvents(limit?: number) {
     const rows = await this.db.selectFrom('payment_webhook_events').selectAll().orderBy('first_received_at', 'desc').limit(limitOf(limit)).execute();
-    return rows.map((r) => ({ eventId: r.event_id, event: r.event, entityId: r.entity_id, deliveries: r.deliveries, firstReceivedAt: r.first_received_at.toISOString(), lastReceivedAt: r.last_received_at.toISOString() }));
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      event: r.event,
+      entityId: r.entity_id,
+      deliveries: r.deliveries,
+      firstReceivedAt: r.first_received_at.toISOString(),
+      lastReceivedAt: r.last_received_at.toISOString(),
+    }));
   }
 }

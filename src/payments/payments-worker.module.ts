@@ -60,7 +60,12 @@ export class PaymentsWorkerModule implements OnApplicationBootstrap, OnModuleDes
     await this.jobs.queue.upsertJobScheduler(SWEEP_SCHEDULER, { every: payments.sweepIntervalMs }, { name: 'sweep', data: { kind: 'sweep' }, opts });
     // The daily report compares with Razorpay's list of payments; crypto charges are covered by the sweep.
     // Razorpay switched off since the last boot: its report would only fail.
-    if (this.config.payments) await this.jobs.queue.upsertJobScheduler(REPORT_SCHEDULER, { pattern: this.config.payments.reportCron, tz: 'UTC' }, { name: 'report', data: { kind: 'report', day: null }, opts: { ...opts, attempts: 3 } });
+    if (this.config.payments)
+      await this.jobs.queue.upsertJobScheduler(
+        REPORT_SCHEDULER,
+        { pattern: this.config.payments.reportCron, tz: 'UTC' },
+        { name: 'report', data: { kind: 'report', day: null }, opts: { ...opts, attempts: 3 } },
+      );
     else await this.jobs.queue.removeJobScheduler(REPORT_SCHEDULER);
   }
 

@@ -38,7 +38,9 @@ import { COINBASE } from './crypto/crypto.tokens';
       inject: [APP_CONFIG],
       useFactory: (c: AppConfig) => {
         const settings = c.payments ?? c.crypto;
-        return settings ? new PaymentJobs(new Queue<PaymentJobData>(PAYMENTS_QUEUE, { connection: queueConnection(c), prefix: queuePrefix(c), defaultJobOptions: defaultJobOptions(settings) })) : null;
+        return settings
+          ? new PaymentJobs(new Queue<PaymentJobData>(PAYMENTS_QUEUE, { connection: queueConnection(c), prefix: queuePrefix(c), defaultJobOptions: defaultJobOptions(settings) }))
+          : null;
       },
     },
     CryptoChargesService,
@@ -52,10 +54,27 @@ import { COINBASE } from './crypto/crypto.tokens';
     WebhookInbox,
     PaymentQueries,
   ],
-  exports: [RAZORPAY, COINBASE, PAYMENT_JOBS, CryptoChargesService, CryptoReconciler, PaymentCredits, PaymentOrdersService, PaymentReconciler, PaymentRefundsService, PaymentSweep, ReconciliationReporter, WebhookInbox, PaymentQueries],
+  exports: [
+    RAZORPAY,
+    COINBASE,
+    PAYMENT_JOBS,
+    CryptoChargesService,
+    CryptoReconciler,
+    PaymentCredits,
+    PaymentOrdersService,
+    PaymentReconciler,
+    PaymentRefundsService,
+    PaymentSweep,
+    ReconciliationReporter,
+    WebhookInbox,
+    PaymentQueries,
+  ],
 })
 export class PaymentsModule implements OnModuleDestroy {
-  constructor(@Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null, @Inject(METRICS) metrics: Metrics) {
+  constructor(
+    @Inject(PAYMENT_JOBS) private readonly jobs: PaymentJobs | null,
+    @Inject(METRICS) metrics: Metrics,
+  ) {
     new Gauge({
       name: 'tollgate_razorpay_calls',
       help: 'Razorpay API calls of this process since start, by outcome: ok, refused (an error answer) or failed (no answer, 5xx or 429)',

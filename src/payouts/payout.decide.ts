@@ -163,20 +163,25 @@ export function markPayoutPaid(command: MarkPayoutPaid, state: PayoutState): Pay
   if (payout.status === 'paid') return [];
   if (payout.status !== 'approved') throw conflict('payout_not_approved', 'Only an approved payout can be paid.');
   if (command.paidBy === providerId) throw forbidden('payee_cannot_approve', 'A payout to you is approved and paid by two other staff members.');
-  if (payout.approvedBy !== null && command.paidBy === payout.approvedBy) throw conflict('second_approver_required', 'You approved this payout; another staff member must mark it paid.');
+  if (payout.approvedBy !== null && command.paidBy === payout.approvedBy)
+    throw conflict('second_approver_required', 'You approved this payout; another staff member must mark it paid.');
   const reference = typeof command.reference === 'string' ? command.reference.trim() : '';
   if (!reference || reference.length > PAYOUT_REFERENCE_MAX) throw invalid('invalid_reference', `A payment reference of 1..${PAYOUT_REFERENCE_MAX} characters is required.`);
-  return [{ type: 'PayoutPaid', data: {
-      providerId,
-      payoutId: command.payoutId,
-      amountMicroUsd: payout.amountMicroUsd.toString(),
-      reference,
-      approvedBy: payout.approvedBy,
-      paidBy: command.paidBy,
-      paidAt: command.at,
-      postings: assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.payouts, payout.amountMicroUsd)),
+  return [
+    {
+      type: 'PayoutPaid',
+      data: {
+        providerId,
+        payoutId: command.payoutId,
+        amountMicroUsd: payout.amountMicroUsd.toString(),
+        reference,
+        approvedBy: payout.approvedBy,
+        paidBy: command.paidBy,
+        paidAt: command.at,
+        postings: assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.payouts, payout.amountMicroUsd)),
+      },
     },
-  }];
+  ];
 }
 
 /** Node trust review: hold a suspended node's earnings of the flagged days. */
@@ -206,34 +211,49 @@ export function clawBackHeldEarnings(command: ClawBackHeldEarnings, state: Payou
   if (hold.status !== 'open') throw conflict('review_closed', 'These earnings were already released.');
   const amount = command.amountMicroUsd;
   if (amount < 0n || amount > MAX_AMOUNT_MICRO_USD) throw invalid('invalid_amount', 'The amount is out of range.');
-  return [{ type: 'HeldEarningsClawedBack', data: {
-      providerId,
-      reviewId: command.reviewId,
-      nodeId: hold.nodeId,
-      amountMicroUsd: amount.toString(),
-      reason: reviewReason(command.reason),
-      clawedBackAt: command.at,
-      postings: amount > 0n ? assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.clawbacks, amount)) : [],
+  return [
+    {
+      type: 'HeldEarningsClawedBack',
+      data: {
+        providerId,
+        reviewId: command.reviewId,
+        nodeId: hold.nodeId,
+        amountMicroUsd: amount.toString(),
+        reason: reviewReason(command.reason),
+        clawedBackAt: command.at,
+        postings: amount > 0n ? assertBalanced(transfer(providerAccount(providerId), PLATFORM_ACCOUNTS.clawbacks, amount)) : [],
+      },
     },
-  }];
+  ];
 }
 
 /** One provider's payouts stream: a short dispatcher to one function per use case above. */
 function decide(command: PayoutCommand, state: PayoutState): PayoutEvent[] {
   switch (command.type) {
-    case 'RequestPayout': return requestPayout(command, state);
-    case 'ApprovePayout': return approvePayout(command, state);
-    case 'RejectPayout': return rejectPayout(command, state);
-    case 'MarkPayoutPaid': return markPayoutPaid(command, state);
-    case 'HoldEarnings': return holdEarnings(command, state);
-    case 'ReleaseHeldEarnings': return releaseHeldEarnings(command, state);
-    case 'ClawBackHeldEarnings': return clawBackHeldEarnings(command, state);
-    default: return assertNever(command);
+    case 'RequestPayout':
+      return requestPayout(command, state);
+    case 'ApprovePayout':
+      return approvePayout(command, state);
+    case 'RejectPayout':
+      return rejectPayout(command, state);
+    case 'MarkPayoutPaid':
+      return markPayoutPaid(command, state);
+    case 'HoldEarnings':
+      return holdEarnings(command, state);
+    case 'ReleaseHeldEarnings':
+      return releaseHeldEarnings(command, state);
+    case 'ClawBackHeldEarnings':
+      return clawBackHeldEarnings(command, state);
+    default:
+      return assertNever(command);
   }
 }
 
 function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
-  const set = (payoutId: string, amountMicroUsd: bigint, status: PayoutStatus, approvedBy: string | null = state.payouts[payoutId]?.approvedBy ?? null) => ({ ...state.payouts, [payoutId]: { amountMicroUsd, status, approvedBy } });
+  const set = (payoutId: string, amountMicroUsd: bigint, status: PayoutStatus, approvedBy: string | null = state.payouts[payoutId]?.approvedBy ?? null) => ({
+    ...state.payouts,
+    [payoutId]: { amountMicroUsd, status, approvedBy },
+  });
   switch (event.type) {
     case 'PayoutRequested': {
       const amount = BigInt(event.data.amountMicroUsd);
@@ -259,7 +279,10 @@ function evolve(state: PayoutState, event: PayoutEvent): PayoutState {
     case 'HeldEarningsClawedBack': {
       const hold = Object.hasOwn(state.holds, event.data.reviewId) ? state.holds[event.data.reviewId] : undefined;
       if (!hold || hold.status !== 'open') return state;
-      const closed = { ...state, holds: { ...state.holds, [event.data.reviewId]: { ...hold, status: event.type === 'HeldEarningsReleased' ? ('released' as const) : ('clawed_back' as const) } } };
+      const closed = {
+        ...state,
+        holds: { ...state.holds, [event.data.reviewId]: { ...hold, status: event.type === 'HeldEarningsReleased' ? ('released' as const) : ('clawed_back' as const) } },
+      };
       return event.type === 'HeldEarningsReleased' ? closed : { ...closed, clawedBackMicroUsd: state.clawedBackMicroUsd + BigInt(event.data.amountMicroUsd) };
     }
     default:

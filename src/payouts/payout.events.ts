@@ -10,7 +10,10 @@ export type PayoutEvent =
   /** `approvedBy` (absent on payouts approved before four eyes): it may not also mark the payout paid. */
   | DomainEvent<'PayoutApproved', { providerId: string; payoutId: string; approvedBy?: string; approvedAt: string }>
   | DomainEvent<'PayoutRejected', { providerId: string; payoutId: string; reason: string; rejectedAt: string }>
-  | DomainEvent<'PayoutPaid', { providerId: string; payoutId: string; amountMicroUsd: string; reference: string; approvedBy?: string | null; paidBy?: string; paidAt: string; postings: Posting[] }>
+  | DomainEvent<
+      'PayoutPaid',
+      { providerId: string; payoutId: string; amountMicroUsd: string; reference: string; approvedBy?: string | null; paidBy?: string; paidAt: string; postings: Posting[] }
+    >
   /**
    * A node of this provider was suspended for dishonesty: what it earned in the flagged UTC days
    * (from, to inclusive) cannot be paid out until an admin reviews it. The amount is not fixed
@@ -24,7 +27,10 @@ export type PayoutEvent =
    * The review found them unearned: taken back by a correcting entry (Dr provider, Cr
    * platform:clawbacks), never by editing the charges. postings is empty when nothing was held.
    */
-  | DomainEvent<'HeldEarningsClawedBack', { providerId: string; reviewId: string; nodeId: string; amountMicroUsd: string; reason: string; clawedBackAt: string; postings: Posting[] }>;
+  | DomainEvent<
+      'HeldEarningsClawedBack',
+      { providerId: string; reviewId: string; nodeId: string; amountMicroUsd: string; reason: string; clawedBackAt: string; postings: Posting[] }
+    >;
 
 export const CLAWBACK_EVENT_TYPE = 'HeldEarningsClawedBack';
 

@@ -92,7 +92,13 @@ export class PayoutQueries {
     }
     const limit = pageSize(filter.limit);
     const cursor = cursorOf(filter.cursor);
-    let query = this.db.selectFrom('payouts').selectAll().orderBy('requested_at', 'desc').orderBy('provider_id', 'desc').orderBy('payout_id', 'desc').limit(limit + 1);
+    let query = this.db
+      .selectFrom('payouts')
+      .selectAll()
+      .orderBy('requested_at', 'desc')
+      .orderBy('provider_id', 'desc')
+      .orderBy('payout_id', 'desc')
+      .limit(limit + 1);
     if (filter.providerId) query = query.where('provider_id', '=', filter.providerId);
     if (filter.status) query = query.where('status', '=', filter.status);
     if (cursor) query = query.where(sql<boolean>`(requested_at, provider_id, payout_id) < (${cursor[0]}, ${cursor[1]}, ${cursor[2]})`);

@@ -76,16 +76,20 @@ export class PayoutsService {
       const { state } = await loadAggregate(this.store, payoutStream(providerId), payoutDecider);
       const { maturedMicroUsd, heldForReview } = await this.queries.earnings(providerId, this.cutoff(new Date(context.occurredAt)), holdPeriods(state));
       try {
-        return await this.run(providerId, {
-          type: 'RequestPayout',
+        return await this.run(
           providerId,
-          payoutId,
-          amountMicroUsd,
-          maturedEarningsMicroUsd: maturedMicroUsd,
-          heldEarnings: heldForReview,
-          minimumMicroUsd: this.config.payouts.minimumMicroUsd,
-          at: context.occurredAt,
-        }, context);
+          {
+            type: 'RequestPayout',
+            providerId,
+            payoutId,
+            amountMicroUsd,
+            maturedEarningsMicroUsd: maturedMicroUsd,
+            heldEarnings: heldForReview,
+            minimumMicroUsd: this.config.payouts.minimumMicroUsd,
+            at: context.occurredAt,
+          },
+          context,
+        );
       } catch (err) {
         if (!(err instanceof DomainError && err.code === 'earnings_hold_changed' && attempt < HOLD_RACE_ATTEMPTS)) throw err;
       }
@@ -104,7 +108,11 @@ export class PayoutsService {
   /** Takes back what the hold's days earned, as read now (the node is suspended, so its charges are in). */
   async clawBackHeldEarnings(providerId: string, reviewId: string, reason: string, context: CommandContext): Promise<PayoutResult> {
     const { state } = await loadAggregate(this.store, payoutStream(providerId), payoutDecider);
-    const { heldForReview } = await this.queries.earnings(providerId, this.cutoff(new Date(context.occurredAt)), holdPeriods(state).filter((h) => h.reviewId === reviewId));
+    const { heldForReview } = await this.queries.earnings(
+      providerId,
+      this.cutoff(new Date(context.occurredAt)),
+      holdPeriods(state).filter((h) => h.reviewId === reviewId),
+    );
     return this.run(providerId, { type: 'ClawBackHeldEarnings', providerId, reviewId, amountMicroUsd: heldForReview[reviewId] ?? 0n, reason, at: context.occurredAt }, context);
   }
 
@@ -159,5 +167,7 @@ export class PayoutsService {
 
 /** The open holds of a payout stream: the periods whose earnings are read with the matured earnings. */
 function holdPeriods(state: PayoutState): HoldPeriod[] {
-  return Object.entries(state.holds).filter(([, h]) => h.status === 'open').map(([reviewId, h]) => ({ reviewId, nodeId: h.nodeId, fromDay: h.fromDay, toDay: h.toDay }));
+  return Object.entries(state.holds)
+    .filter(([, h]) => h.status === 'open')
+    .map(([reviewId, h]) => ({ reviewId, nodeId: h.nodeId, fromDay: h.fromDay, toDay: h.toDay }));
 }

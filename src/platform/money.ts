@@ -25,7 +25,10 @@ export function parseUsd(text: string, field = 'amountUsd'): bigint {
 export function formatUsd(micro: bigint): string {
   const sign = micro < 0n ? '-' : '';
   const abs = micro < 0n ? -micro : micro;
-  const fraction = (abs % MICRO_PER_USD).toString().padStart(6, '0').replace(/0{1,4}$/, '');
+  const fraction = (abs % MICRO_PER_USD)
+    .toString()
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `${sign}${abs / MICRO_PER_USD}.${fraction.padEnd(2, '0')}`;
 }
 

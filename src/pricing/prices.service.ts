@@ -32,17 +32,31 @@ export class PricesService {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async set(input: SetPriceInput, context: CommandContext): Promise<PriceVersionView> {
-    if (typeof input.model !== 'string' || !MODEL_ID_PATTERN.test(input.model)) throw invalid('invalid_model', 'A model id is 1..128 characters of letters, digits and . _ : / @ + -.');
-    const { events } = await handleCommand(this.store, priceStream(input.model), priceDecider, {
-      type: 'SetModelPrice',
-      model: input.model,
-      inputMicroUsdPerMTok: input.inputMicroUsdPerMTok,
-      outputMicroUsdPerMTok: input.outputMicroUsdPerMTok,
-      perImageMicroUsd: input.perImageMicroUsd ?? null,
-      effectiveAt: input.effectiveAt ? parseInstant(input.effectiveAt, 'effectiveAt', 'invalid_effective_time').toISOString() : context.occurredAt,
-      at: context.occurredAt,
-    }, context);
+    if (typeof input.model !== 'string' || !MODEL_ID_PATTERN.test(input.model))
+      throw invalid('invalid_model', 'A model id is 1..128 characters of letters, digits and . _ : / @ + -.');
+    const { events } = await handleCommand(
+      this.store,
+      priceStream(input.model),
+      priceDecider,
+      {
+        type: 'SetModelPrice',
+        model: input.model,
+        inputMicroUsdPerMTok: input.inputMicroUsdPerMTok,
+        outputMicroUsdPerMTok: input.outputMicroUsdPerMTok,
+        perImageMicroUsd: input.perImageMicroUsd ?? null,
+        effectiveAt: input.effectiveAt ? parseInstant(input.effectiveAt, 'effectiveAt', 'invalid_effective_time').toISOString() : context.occurredAt,
+        at: context.occurredAt,
+      },
+      context,
+    );
     const d = events[0].data;
-    return { model: d.model, version: d.version, inputMicroUsdPerMTok: d.inputMicroUsdPerMTok, outputMicroUsdPerMTok: d.outputMicroUsdPerMTok, perImageMicroUsd: d.perImageMicroUsd, effectiveAt: d.effectiveAt };
+    return {
+      model: d.model,
+      version: d.version,
+      inputMicroUsdPerMTok: d.inputMicroUsdPerMTok,
+      outputMicroUsdPerMTok: d.outputMicroUsdPerMTok,
+      perImageMicroUsd: d.perImageMicroUsd,
+      effectiveAt: d.effectiveAt,
+    };
   }
 }

@@ -38,7 +38,11 @@ export class DataRightsService {
    * (one audited ApiKeyRevoked each) and ends every session. Keys stay revoked if the request is
    * cancelled: the person creates new ones.
    */
-  async requestDeletion(accountId: string, request: { channel: DeletionChannel; note: string | null }, context: CommandContext): Promise<DeletionStatus & { revokedKeys: number; endedSessions: number }> {
+  async requestDeletion(
+    accountId: string,
+    request: { channel: DeletionChannel; note: string | null },
+    context: CommandContext,
+  ): Promise<DeletionStatus & { revokedKeys: number; endedSessions: number }> {
     await this.assertAccount(accountId);
     const dueAt = new Date(Date.parse(context.occurredAt) + this.config.privacy.deletionGraceDays * DAY_MS).toISOString();
     await this.accounts.requestDeletion(accountId, { dueAt, channel: request.channel, note: request.note }, context);

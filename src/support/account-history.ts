@@ -153,7 +153,11 @@ export class AccountHistory {
       at: at.toISOString(),
       account: { ...accountShown, hasPassword: passwordHash !== null, revision: accountEvents.length ? accountEvents[accountEvents.length - 1].revision.toString() : null },
       apiKeys,
-      credits: { balanceMicroUsd: normalBalance('credit', debitPositive).toString(), entries, state: json(fold<CreditsState, CreditsEvent>(creditsDecider, await upTo(streams.credits))) },
+      credits: {
+        balanceMicroUsd: normalBalance('credit', debitPositive).toString(),
+        entries,
+        state: json(fold<CreditsState, CreditsEvent>(creditsDecider, await upTo(streams.credits))),
+      },
       provider,
       eventsRead: MAX_EVENTS_PER_LOOKUP - budget.left,
     };

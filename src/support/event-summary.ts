@@ -5,7 +5,8 @@ import { JsonObject, JsonValue, RecordedEvent } from '../platform/event-store/ev
  * free text (reasons, names) or personal data. A field is shown only when its NAME is one of these
  * shapes and its VALUE looks like an id, a number or a status (no '@', no spaces, not sealed).
  */
-const SAFE_FIELD = /(Id|MicroUsd|Cents|Tokens|Ms|At|Version)$|^(status|role|roles|via|method|model|endpoint|kind|currency|estimated|images|prefix|outcome|source|day|over18|version|eligibilityPending)$/;
+const SAFE_FIELD =
+  /(Id|MicroUsd|Cents|Tokens|Ms|At|Version)$|^(status|role|roles|via|method|model|endpoint|kind|currency|estimated|images|prefix|outcome|source|day|over18|version|eligibilityPending)$/;
 const SAFE_TEXT = /^[A-Za-z0-9_.:+\-/]{1,100}$/;
 const SEALED = /^pd\d+\./;
 

@@ -7,7 +7,15 @@ import { Secrets } from '../platform/security/secrets';
 export async function openUpstreamKeys(db: Kysely<Database>, secrets: Secrets, rows: ReadonlyArray<{ upstream_id: string; key_version: number }>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (rows.length === 0) return out;
-  const sealed = await db.selectFrom('upstream_credentials').select(['upstream_id', 'key_version', 'sealed_key']).where('upstream_id', 'in', rows.map((r) => r.upstream_id)).execute();
+  const sealed = await db
+    .selectFrom('upstream_credentials')
+    .select(['upstream_id', 'key_version', 'sealed_key'])
+    .where(
+      'upstream_id',
+      'in',
+      rows.map((r) => r.upstream_id),
+    )
+    .execute();
   const wanted = new Map(rows.map((r) => [r.upstream_id, r.key_version]));
   const key = secrets.key('upstream-key-seal');
   // The newest sealed version at or above the read model's (a rotation's key is stored before its event).
@@ -26,4 +34,3 @@ export async function openUpstreamKeys(db: Kysely<Database>, secrets: Secrets, r
   }
   return out;
 }
-

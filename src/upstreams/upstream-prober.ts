@@ -49,7 +49,12 @@ export class UpstreamProber implements OnModuleDestroy {
   private async probe(node: RegistryNode): Promise<ProbeResult> {
     const { probeTimeoutMs, liveTtlMs, retryAfterMaxMs } = this.config.nodes.upstreams;
     try {
-      const res = await request(`${node.baseUrl}/models`, { method: 'GET', headers: { authorization: `Bearer ${node.proxySecret}`, accept: 'application/json' }, dispatcher: this.agent, signal: AbortSignal.timeout(probeTimeoutMs) });
+      const res = await request(`${node.baseUrl}/models`, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${node.proxySecret}`, accept: 'application/json' },
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(probeTimeoutMs),
+      });
       if (res.statusCode === 429) {
         await res.body.dump().catch(() => undefined);
         await this.beat(node, node.models, liveTtlMs);

@@ -25,12 +25,14 @@ export const UPSTREAM_MODELS_MAX = 256;
 
 /** The models list: ≤ 256, our ids unique, both ids model-id shaped. */
 export function checkModels(models: unknown): UpstreamModel[] {
-  if (!Array.isArray(models) || models.length < 1 || models.length > UPSTREAM_MODELS_MAX) throw invalid('invalid_models', `models is a list of 1..${UPSTREAM_MODELS_MAX} {id, vendorModel?}.`);
+  if (!Array.isArray(models) || models.length < 1 || models.length > UPSTREAM_MODELS_MAX)
+    throw invalid('invalid_models', `models is a list of 1..${UPSTREAM_MODELS_MAX} {id, vendorModel?}.`);
   const seen = new Set<string>();
   return models.map((m: unknown) => {
     const { id, vendorModel } = (m ?? {}) as { id?: unknown; vendorModel?: unknown };
     if (typeof id !== 'string' || !MODEL_ID_PATTERN.test(id)) throw invalid('invalid_models', 'Each model id is 1..128 characters of letters, digits and . _ : / @ + -.');
-    if (vendorModel !== undefined && vendorModel !== null && (typeof vendorModel !== 'string' || !MODEL_ID_PATTERN.test(vendorModel))) throw invalid('invalid_models', `vendorModel of '${id}' is 1..128 characters of letters, digits and . _ : / @ + -.`);
+    if (vendorModel !== undefined && vendorModel !== null && (typeof vendorModel !== 'string' || !MODEL_ID_PATTERN.test(vendorModel)))
+      throw invalid('invalid_models', `vendorModel of '${id}' is 1..128 characters of letters, digits and . _ : / @ + -.`);
     if (seen.has(id)) throw invalid('invalid_models', `Model '${id}' is listed twice.`);
     seen.add(id);
     return { id, vendorModel: typeof vendorModel === 'string' && vendorModel !== id ? vendorModel : null };
@@ -47,7 +49,12 @@ function decide(command: UpstreamCommand, state: UpstreamState): UpstreamEvent[]
     if (state.exists) throw conflict('upstream_exists', 'This upstream is already registered.');
     const name = command.name.trim();
     if (name.length < 1 || name.length > UPSTREAM_NAME_MAX) throw invalid('invalid_name', `name is 1..${UPSTREAM_NAME_MAX} characters.`);
-    return [{ type: 'UpstreamRegistered', data: { upstreamId: command.upstreamId, name, baseUrl: command.baseUrl, models: checkModels(command.models), keyVersion: 1, registeredAt: command.at } }];
+    return [
+      {
+        type: 'UpstreamRegistered',
+        data: { upstreamId: command.upstreamId, name, baseUrl: command.baseUrl, models: checkModels(command.models), keyVersion: 1, registeredAt: command.at },
+      },
+    ];
   }
   if (!state.exists) throw notFound('upstream_not_found', 'No such upstream provider.');
   if (state.status === 'retired') throw conflict('upstream_retired', 'This upstream provider is retired.');
@@ -63,19 +70,21 @@ function decide(command: UpstreamCommand, state: UpstreamState): UpstreamEvent[]
       if (Number.isNaN(effective) || effective < Date.parse(command.at)) throw invalid('invalid_effective_time', 'A cost takes effect now or later, never in the past.');
       const version = (state.costVersions[command.model] ?? 0) + 1;
       if (version > PRICE_VERSIONS_MAX) throw invalid('too_many_versions', `A model has at most ${PRICE_VERSIONS_MAX} cost versions per upstream.`);
-      return [{
-        type: 'UpstreamCostSet',
-        data: {
-          upstreamId: state.upstreamId,
-          model: command.model,
-          version,
-          inputMicroUsdPerMTok: checkAmount('inputMicroUsdPerMTok', command.inputMicroUsdPerMTok),
-          outputMicroUsdPerMTok: checkAmount('outputMicroUsdPerMTok', command.outputMicroUsdPerMTok),
-          perImageMicroUsd: command.perImageMicroUsd === null ? null : checkAmount('perImageMicroUsd', command.perImageMicroUsd),
-          effectiveAt: new Date(effective).toISOString(),
-          setAt: command.at,
+      return [
+        {
+          type: 'UpstreamCostSet',
+          data: {
+            upstreamId: state.upstreamId,
+            model: command.model,
+            version,
+            inputMicroUsdPerMTok: checkAmount('inputMicroUsdPerMTok', command.inputMicroUsdPerMTok),
+            outputMicroUsdPerMTok: checkAmount('outputMicroUsdPerMTok', command.outputMicroUsdPerMTok),
+            perImageMicroUsd: command.perImageMicroUsd === null ? null : checkAmount('perImageMicroUsd', command.perImageMicroUsd),
+            effectiveAt: new Date(effective).toISOString(),
+            setAt: command.at,
+          },
         },
-      }];
+      ];
     }
     case 'RetireUpstream':
       return [{ type: 'UpstreamRetired', data: { upstreamId: state.upstreamId, retiredAt: command.at } }];

@@ -19,7 +19,19 @@ export type UpstreamEvent =
   | DomainEvent<'UpstreamRegistered', { upstreamId: string; name: string; baseUrl: string; models: UpstreamModel[]; keyVersion: number; registeredAt: string }>
   | DomainEvent<'UpstreamKeyRotated', { upstreamId: string; keyVersion: number; rotatedAt: string }>
   | DomainEvent<'UpstreamModelsUpdated', { upstreamId: string; models: UpstreamModel[]; updatedAt: string }>
-  | DomainEvent<'UpstreamCostSet', { upstreamId: string; model: string; version: number; inputMicroUsdPerMTok: string; outputMicroUsdPerMTok: string; perImageMicroUsd: string | null; effectiveAt: string; setAt: string }>
+  | DomainEvent<
+      'UpstreamCostSet',
+      {
+        upstreamId: string;
+        model: string;
+        version: number;
+        inputMicroUsdPerMTok: string;
+        outputMicroUsdPerMTok: string;
+        perImageMicroUsd: string | null;
+        effectiveAt: string;
+        setAt: string;
+      }
+    >
   | DomainEvent<'UpstreamRetired', { upstreamId: string; retiredAt: string }>;
 
 export const UPSTREAM_STREAM_PREFIX = 'upstream-';

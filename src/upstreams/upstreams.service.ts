@@ -49,7 +49,8 @@ export interface UpstreamView {
 
 /** The vendor key, checked for shape only (what vendors issue varies): printable ASCII, no spaces. */
 function checkApiKey(apiKey: unknown): string {
-  if (typeof apiKey !== 'string' || !/^[\x21-\x7e]{8,1000}$/.test(apiKey)) throw invalid('invalid_api_key', `apiKey is 8..${UPSTREAM_KEY_MAX} printable characters without spaces.`);
+  if (typeof apiKey !== 'string' || !/^[\x21-\x7e]{8,1000}$/.test(apiKey))
+    throw invalid('invalid_api_key', `apiKey is 8..${UPSTREAM_KEY_MAX} printable characters without spaces.`);
   return apiKey;
 }
 
@@ -60,7 +61,15 @@ function checkBaseUrl(url: unknown): string {
   } catch {
     throw invalid('invalid_base_url', 'baseUrl must be an http(s) URL, like https://api.vendor.example/v1.');
   }
-  if (typeof url !== 'string' || url.length > BASE_URL_MAX || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password || parsed.search || parsed.hash) {
+  if (
+    typeof url !== 'string' ||
+    url.length > BASE_URL_MAX ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.username ||
+    parsed.password ||
+    parsed.search ||
+    parsed.hash
+  ) {
     throw invalid('invalid_base_url', 'baseUrl must be an http(s) URL without credentials, query or fragment.');
   }
   return parsed.toString().replace(/\/+$/, '');
@@ -87,11 +96,21 @@ export class UpstreamsService {
     const apiKey = checkApiKey(input.apiKey);
     checkModels(input.models);
     await this.endpoints.checkEndpoint(baseUrl);
-    const count = await this.db.selectFrom('upstream_providers').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
+    const count = await this.db
+      .selectFrom('upstream_providers')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', 'active')
+      .executeTakeFirstOrThrow();
     if (Number(count.n) >= UPSTREAMS_MAX) throw invalid('too_many_upstreams', `At most ${UPSTREAMS_MAX} active upstream providers.`);
     const upstreamId = `up_${base62(12)}`;
     await this.storeKey(upstreamId, 1, apiKey);
-    await handleCommand(this.store, upstreamStream(upstreamId), upstreamDecider, { type: 'RegisterUpstream', upstreamId, name: String(input.name ?? ''), baseUrl, models: input.models as UpstreamModel[], at: context.occurredAt }, context);
+    await handleCommand(
+      this.store,
+      upstreamStream(upstreamId),
+      upstreamDecider,
+      { type: 'RegisterUpstream', upstreamId, name: String(input.name ?? ''), baseUrl, models: input.models as UpstreamModel[], at: context.occurredAt },
+      context,
+    );
     return this.settled(upstreamId, () => true);
   }
 
@@ -116,15 +135,21 @@ export class UpstreamsService {
 
   async setCost(upstreamId: string, input: SetUpstreamCostInput, context: CommandContext): Promise<UpstreamView> {
     await this.row(upstreamId);
-    const { events } = await handleCommand(this.store, upstreamStream(upstreamId), upstreamDecider, {
-      type: 'SetUpstreamCost',
-      model: input.model,
-      inputMicroUsdPerMTok: input.inputMicroUsdPerMTok,
-      outputMicroUsdPerMTok: input.outputMicroUsdPerMTok,
-      perImageMicroUsd: input.perImageMicroUsd ?? null,
-      effectiveAt: input.effectiveAt ? parseInstant(input.effectiveAt, 'effectiveAt', 'invalid_effective_time').toISOString() : context.occurredAt,
-      at: context.occurredAt,
-    }, context);
+    const { events } = await handleCommand(
+      this.store,
+      upstreamStream(upstreamId),
+      upstreamDecider,
+      {
+        type: 'SetUpstreamCost',
+        model: input.model,
+        inputMicroUsdPerMTok: input.inputMicroUsdPerMTok,
+        outputMicroUsdPerMTok: input.outputMicroUsdPerMTok,
+        perImageMicroUsd: input.perImageMicroUsd ?? null,
+        effectiveAt: input.effectiveAt ? parseInstant(input.effectiveAt, 'effectiveAt', 'invalid_effective_time').toISOString() : context.occurredAt,
+        at: context.occurredAt,
+      },
+      context,
+    );
     const version = (events[0]?.data as { version?: number } | undefined)?.version ?? 0;
     return this.settled(upstreamId, (v) => v.costs.some((c) => c.model === input.model && c.version >= version));
   }
@@ -137,9 +162,19 @@ export class UpstreamsService {
   }
 
   async list(): Promise<UpstreamView[]> {
-    const rows = await this.db.selectFrom('upstream_providers').selectAll().orderBy('registered_at', 'desc').limit(UPSTREAMS_MAX * 5).execute();
+    const rows = await this.db
+      .selectFrom('upstream_providers')
+      .selectAll()
+      .orderBy('registered_at', 'desc')
+      .limit(UPSTREAMS_MAX * 5)
+      .execute();
     const costs = await this.db.selectFrom('upstream_costs').selectAll().orderBy('version').execute();
-    return rows.map((r) => view(r, costs.filter((c) => c.upstream_id === r.upstream_id)));
+    return rows.map((r) =>
+      view(
+        r,
+        costs.filter((c) => c.upstream_id === r.upstream_id),
+      ),
+    );
   }
 
   /** After a write: the read model showing it (waited for ≤ 2 s), and this instance's router reloaded. */
@@ -161,7 +196,11 @@ export class UpstreamsService {
 
   private async storeKey(upstreamId: string, version: number, apiKey: string): Promise<void> {
     const sealed = sealWithKey(this.secrets.key('upstream-key-seal'), `${upstreamId}.${version}`, apiKey);
-    await this.db.insertInto('upstream_credentials').values({ upstream_id: upstreamId, key_version: version, sealed_key: sealed }).onConflict((oc) => oc.columns(['upstream_id', 'key_version']).doUpdateSet({ sealed_key: sealed })).execute();
+    await this.db
+      .insertInto('upstream_credentials')
+      .values({ upstream_id: upstreamId, key_version: version, sealed_key: sealed })
+      .onConflict((oc) => oc.columns(['upstream_id', 'key_version']).doUpdateSet({ sealed_key: sealed }))
+      .execute();
   }
 
   private async row(upstreamId: string) {
@@ -170,7 +209,10 @@ export class UpstreamsService {
     for (let i = 0; i < 40; i++) {
       const row = await this.db.selectFrom('upstream_providers').selectAll().where('upstream_id', '=', upstreamId).executeTakeFirst();
       if (row) return row;
-      const exists = await this.store.readStream(upstreamStream(upstreamId), { maxCount: 1 }).then((e) => e.length > 0).catch(() => false);
+      const exists = await this.store
+        .readStream(upstreamStream(upstreamId), { maxCount: 1 })
+        .then((e) => e.length > 0)
+        .catch(() => false);
       if (!exists) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -29,7 +29,9 @@ describe('accounts and keys services', () => {
 
   it('registers once per email, verifies the password, and keeps personal data sealed', async () => {
     const { accountId } = await accounts.register({ email: 'Ada@Example.com', password: 'correct horse battery', displayName: 'Ada', via: 'password', eligibility: AGREED }, ctx());
-    await expect(accounts.register({ email: 'ada@example.com', password: 'another password!', via: 'password', eligibility: AGREED }, ctx())).rejects.toMatchObject({ code: 'email_taken' });
+    await expect(accounts.register({ email: 'ada@example.com', password: 'another password!', via: 'password', eligibility: AGREED }, ctx())).rejects.toMatchObject({
+      code: 'email_taken',
+    });
     await expect(accounts.verifyPassword('ADA@example.com', 'correct horse battery')).resolves.toEqual({ accountId });
     await expect(accounts.verifyPassword('ada@example.com', 'wrong password!!')).rejects.toMatchObject({ code: 'invalid_credentials' });
     await expect(accounts.verifyPassword('nobody@example.com', 'whatever123')).rejects.toMatchObject({ code: 'invalid_credentials' });

@@ -18,9 +18,7 @@ describe('identity claims (uniqueness without a unique index)', () => {
 
   it('lets exactly one of many concurrent claims win', async () => {
     const hash = randomUUID();
-    const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => claimIdentity(store, hash, 'email', `acct-${i}`, at, async () => 'active' as const)),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => claimIdentity(store, hash, 'email', `acct-${i}`, at, async () => 'active' as const)));
     expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
     const owner = await identityOwner(store, hash);
     for (const r of results) if (r !== 'claimed') expect(r).toEqual({ ownedBy: owner });
@@ -38,7 +36,7 @@ describe('identity claims (uniqueness without a unique index)', () => {
     expect(await claimIdentity(store, hash, 'email', 'late', at, async () => 'active' as const)).toEqual({ ownedBy: 'real' });
   });
 
-  it('lets a deleted account\'s identity be claimed at once (P9), however young its claim', async () => {
+  it("lets a deleted account's identity be claimed at once (P9), however young its claim", async () => {
     const hash = randomUUID();
     await claimIdentity(store, hash, 'email', 'leaver', at, async () => 'active' as const);
     expect(await claimIdentity(store, hash, 'email', 'newcomer', at, async () => 'deleted' as const)).toBe('claimed');

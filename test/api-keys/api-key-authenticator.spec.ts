@@ -46,7 +46,15 @@ describe('ApiKeyAuthenticator', () => {
 
   /** An authenticator; its subscriber goes to `redisPort` (a proxy, to cut it) and its lookups to `pool`. */
   function authenticator(options: Partial<AuthenticatorOptions> = {}, redisPort = REDIS_PORT, pool: Pool = database.pool): ApiKeyAuthenticator {
-    const subscriber = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: true, autoResubscribe: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    const subscriber = new Redis({
+      host: '127.0.0.1',
+      port: redisPort,
+      lazyConnect: true,
+      autoResubscribe: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    });
     const auth = new ApiKeyAuthenticator(
       {
         lookup: new StoredKeyLookup(pool, app.get<EventStore>(EVENT_STORE), redis),

@@ -17,16 +17,35 @@ const issue = {
 };
 const issued: ApiKeyEvent = {
   type: 'ApiKeyIssued',
-  data: { keyId: 'AbCdEfGhIjKl', accountId: 'a1', name: 'ci', prefix: 'tg_live_AbCdEfGhIjKl', keyHash: 'hash', expiresAt: null, requestsPerMinute: 60, tokensPerMinute: null, rotatedFrom: null, issuedAt: at },
+  data: {
+    keyId: 'AbCdEfGhIjKl',
+    accountId: 'a1',
+    name: 'ci',
+    prefix: 'tg_live_AbCdEfGhIjKl',
+    keyHash: 'hash',
+    expiresAt: null,
+    requestsPerMinute: 60,
+    tokensPerMinute: null,
+    rotatedFrom: null,
+    issuedAt: at,
+  },
 };
 
 describe('API key decider', () => {
   it('issues a key with a trimmed name and its limits', () => given(apiKeyDecider, []).when(issue).then([issued]));
   it('refuses bad names, past expiries and silly limits', () => {
-    given(apiKeyDecider, []).when({ ...issue, name: '   ' }).thenRefuses('invalid_name');
-    given(apiKeyDecider, []).when({ ...issue, expiresAt: '2026-11-21T00:00:00.000Z' }).thenRefuses('invalid_expiry');
-    given(apiKeyDecider, []).when({ ...issue, limits: { requestsPerMinute: 0, tokensPerMinute: null } }).thenRefuses('invalid_limit');
-    given(apiKeyDecider, []).when({ ...issue, limits: { requestsPerMinute: 1.5, tokensPerMinute: null } }).thenRefuses('invalid_limit');
+    given(apiKeyDecider, [])
+      .when({ ...issue, name: '   ' })
+      .thenRefuses('invalid_name');
+    given(apiKeyDecider, [])
+      .when({ ...issue, expiresAt: '2026-11-21T00:00:00.000Z' })
+      .thenRefuses('invalid_expiry');
+    given(apiKeyDecider, [])
+      .when({ ...issue, limits: { requestsPerMinute: 0, tokensPerMinute: null } })
+      .thenRefuses('invalid_limit');
+    given(apiKeyDecider, [])
+      .when({ ...issue, limits: { requestsPerMinute: 1.5, tokensPerMinute: null } })
+      .thenRefuses('invalid_limit');
     given(apiKeyDecider, [issued]).when(issue).thenRefuses('api_key_exists');
   });
   it('revokes once', () => {

@@ -106,10 +106,14 @@ describe('GET /v1/me behind the API-key guard (one instance, role "all")', () =>
     await me(bearer(issued.key)).expect(200);
     await keys.revoke(accountId, issued.apiKey.id, ctx());
     const revokedAt = Date.now();
-    const res = await waitFor(async () => {
-      const r = await me(bearer(issued.key));
-      return r.status === 401 ? r : null;
-    }, 1_000, 'the revoked key to be refused');
+    const res = await waitFor(
+      async () => {
+        const r = await me(bearer(issued.key));
+        return r.status === 401 ? r : null;
+      },
+      1_000,
+      'the revoked key to be refused',
+    );
     expect(res.body).toEqual({ error: { message: expect.stringContaining('revoked'), ...INVALID_KEY } });
     console.log(`revoked key refused ${Date.now() - revokedAt} ms after revoke() returned (same instance)`);
   });

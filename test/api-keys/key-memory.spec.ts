@@ -60,7 +60,14 @@ describe('parseInvalidation', () => {
   it('reads the two message shapes and nothing else', () => {
     expect(parseInvalidation('{"kind":"key","keyHash":"ab","accountId":"x"}')).toEqual({ kind: 'key', keyHash: 'ab', accountId: 'x' });
     expect(parseInvalidation('{"kind":"account","accountId":"x","suspended":false}')).toEqual({ kind: 'account', accountId: 'x', suspended: false });
-    for (const bad of ['', 'null', '[]', '{"kind":"key","accountId":"x"}', '{"kind":"account","accountId":"x"}', `{"kind":"key","keyHash":"${'a'.repeat(2_000)}","accountId":"x"}`]) {
+    for (const bad of [
+      '',
+      'null',
+      '[]',
+      '{"kind":"key","accountId":"x"}',
+      '{"kind":"account","accountId":"x"}',
+      `{"kind":"key","keyHash":"${'a'.repeat(2_000)}","accountId":"x"}`,
+    ]) {
       expect(parseInvalidation(bad)).toBeNull();
     }
   });
@@ -90,7 +97,12 @@ describe('KeyUsageRecorder', () => {
     fail = false;
     recorder.touch(a, 30);
     expect(await recorder.flush()).toBe(2);
-    expect(writes).toEqual([[['a', 'b'], [30, 15]]]);
+    expect(writes).toEqual([
+      [
+        ['a', 'b'],
+        [30, 15],
+      ],
+    ]);
     expect(recorder.statements).toBe(1);
     expect(await recorder.flush()).toBe(0);
   });

@@ -20,7 +20,9 @@ describe('"last used" is batched: one write per flush, not per request', () => {
     // Count what reaches the table: statements and rows.
     await sql`CREATE TABLE usage_writes (statements int NOT NULL, rows int NOT NULL)`.execute(database.db);
     await sql`INSERT INTO usage_writes VALUES (0, 0)`.execute(database.db);
-    await sql`CREATE FUNCTION count_usage_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE usage_writes SET statements = statements + 1; RETURN NULL; END $$`.execute(database.db);
+    await sql`CREATE FUNCTION count_usage_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE usage_writes SET statements = statements + 1; RETURN NULL; END $$`.execute(
+      database.db,
+    );
     await sql`CREATE FUNCTION count_usage_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE usage_writes SET rows = rows + 1; RETURN NULL; END $$`.execute(database.db);
     await sql`CREATE TRIGGER usage_statements AFTER INSERT ON api_key_usage FOR EACH STATEMENT EXECUTE FUNCTION count_usage_statement()`.execute(database.db);
     await sql`CREATE TRIGGER usage_rows AFTER INSERT OR UPDATE ON api_key_usage FOR EACH ROW EXECUTE FUNCTION count_usage_row()`.execute(database.db);

@@ -26,7 +26,9 @@ describe('staff audit under concurrency', () => {
     const roles: Role[][] = [['admin'], ['finance'], ['support'], ['admin', 'finance', 'support']];
     for (const [i, r] of roles.entries()) {
       const email = `staff-${i}@example.com`;
-      await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: r }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+      await t.app
+        .get(AccountsService)
+        .register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: r }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
       const browser = newBrowser();
       expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
       staff.push(browser);
@@ -68,13 +70,17 @@ describe('staff audit under concurrency', () => {
     const ours = new Set<string>(requestIds);
     // Every record was committed before its answer; a read of $all may still hold some back while another
     // suite's transaction is in flight (the horizon is cluster-wide), so read until the store has settled.
-    const { all, recorded } = await eventually(async () => {
-      const all = await auditEvents(store);
-      const recorded = all.filter((e) => ours.has((e.data as { requestId: string }).requestId));
-      const recordedIds = new Set(recorded.map((e) => (e.data as { requestId: string }).requestId));
-      expect(requestIds.filter((id) => !recordedIds.has(id))).toEqual([]);
-      return { all, recorded };
-    }, 15_000, 100);
+    const { all, recorded } = await eventually(
+      async () => {
+        const all = await auditEvents(store);
+        const recorded = all.filter((e) => ours.has((e.data as { requestId: string }).requestId));
+        const recordedIds = new Set(recorded.map((e) => (e.data as { requestId: string }).requestId));
+        expect(requestIds.filter((id) => !recordedIds.has(id))).toEqual([]);
+        return { all, recorded };
+      },
+      15_000,
+      100,
+    );
     // One stream per day; its revisions have no gaps.
     const streams = new Set(recorded.map((e) => e.stream));
     const byStream = new Map<string, bigint[]>();

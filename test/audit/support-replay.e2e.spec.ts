@@ -34,7 +34,9 @@ describe('support replay: timeline, state at an instant, balance explained; ever
   const snapshots: Snapshot[] = [];
 
   async function staff(email: string, roles: Role[]) {
-    const { accountId } = await h.t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await h.t.app
+      .get(AccountsService)
+      .register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const browser = newBrowser();
     expect((await browser.post(`${url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     return { accountId, browser };
@@ -152,7 +154,8 @@ describe('support replay: timeline, state at an instant, balance explained; ever
   it('the timeline spans every stream of the account, newest first, pages without overlap, and holds no personal data', async () => {
     const all = (await support.browser.get(`${url}/support/accounts/${devId}/timeline?limit=500`)).body;
     const types = all.items.map((e: { type: string }) => e.type);
-    for (const type of ['AccountRegistered', 'SignedIn', 'CreditsGranted', 'ApiKeyIssued', 'ApiKeyRevoked', 'UsageRecorded', 'CreditsCorrected', 'AccountSuspended']) expect(types).toContain(type);
+    for (const type of ['AccountRegistered', 'SignedIn', 'CreditsGranted', 'ApiKeyIssued', 'ApiKeyRevoked', 'UsageRecorded', 'CreditsCorrected', 'AccountSuspended'])
+      expect(types).toContain(type);
     expect(types.filter((t: string) => t === 'UsageRecorded')).toHaveLength(3);
     const streams = new Set(all.items.map((e: { stream: string }) => e.stream.split('-')[0]));
     expect([...streams].sort()).toEqual(['account', 'apikey', 'credits', 'signins', 'usage']);
@@ -167,7 +170,9 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     const pages: { type: string; stream: string; revision: string }[] = [];
     let before: string | null = null;
     do {
-      const page: { items: typeof pages; nextCursor: string | null } = (await support.browser.get(`${url}/support/accounts/${devId}/timeline?limit=4${before ? `&before=${encodeURIComponent(before)}` : ''}`)).body;
+      const page: { items: typeof pages; nextCursor: string | null } = (
+        await support.browser.get(`${url}/support/accounts/${devId}/timeline?limit=4${before ? `&before=${encodeURIComponent(before)}` : ''}`)
+      ).body;
       pages.push(...page.items);
       before = page.nextCursor;
     } while (before);
@@ -220,7 +225,9 @@ describe('support replay: timeline, state at an instant, balance explained; ever
   it('fails closed: when the audit record cannot be written the staff route answers 503 and nothing unrecorded goes out', async () => {
     const store = h.t.app.get<EventStore>(EVENT_STORE);
     const append = store.append.bind(store);
-    const spy = jest.spyOn(store, 'append').mockImplementation((stream, events, expected) => (stream.startsWith('audit-') ? Promise.reject(new Error('audit down')) : append(stream, events, expected)));
+    const spy = jest
+      .spyOn(store, 'append')
+      .mockImplementation((stream, events, expected) => (stream.startsWith('audit-') ? Promise.reject(new Error('audit down')) : append(stream, events, expected)));
     try {
       const res = await support.browser.get(`${url}/support/accounts/${devId}/state`);
       expect(res.status).toBe(503);
@@ -233,25 +240,29 @@ describe('support replay: timeline, state at an instant, balance explained; ever
     }
   });
 
-  it('account:replay on the CLI finds the account by email, prints timeline and state, and is audited as operator:cli', async () => {
-    const env = { DATABASE_URL: h.t.database.url, APP_SECRET: h.t.config.appSecret };
-    const run = await cli(env, ['account:replay', '--email', EMAIL.toUpperCase(), '--at', snapshots[0].at.toISOString()]);
-    expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.accountId).toBe(devId);
-    expect(out.state.credits.balanceMicroUsd).toBe(snapshots[0].balanceMicroUsd);
-    expect(out.timeline.items.length).toBeGreaterThan(3);
-    expect(run.stdout.toLowerCase()).not.toContain('zelda');
-    expect((await cli(env, ['account:replay', '--email', 'nobody@example.com'])).code).toBe(1);
+  it(
+    'account:replay on the CLI finds the account by email, prints timeline and state, and is audited as operator:cli',
+    async () => {
+      const env = { DATABASE_URL: h.t.database.url, APP_SECRET: h.t.config.appSecret };
+      const run = await cli(env, ['account:replay', '--email', EMAIL.toUpperCase(), '--at', snapshots[0].at.toISOString()]);
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.accountId).toBe(devId);
+      expect(out.state.credits.balanceMicroUsd).toBe(snapshots[0].balanceMicroUsd);
+      expect(out.timeline.items.length).toBeGreaterThan(3);
+      expect(run.stdout.toLowerCase()).not.toContain('zelda');
+      expect((await cli(env, ['account:replay', '--email', 'nobody@example.com'])).code).toBe(1);
 
-    await h.t.caughtUp();
-    const log = (await admin.browser.get(`${url}/admin/audit-log?actor=operator:cli`)).body.items;
-    expect(log).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ action: 'CLI account:replay', channel: 'cli', target: { accountId: devId }, outcome: { status: null, exitCode: 0, code: 'ok' } }),
-        expect.objectContaining({ action: 'CLI account:replay', target: {}, outcome: { status: null, exitCode: 1, code: 'account_not_found' } }),
-      ]),
-    );
-    expect(JSON.stringify(log)).not.toContain('@');
-  }, CLI_TIMEOUT_MS * 2);
+      await h.t.caughtUp();
+      const log = (await admin.browser.get(`${url}/admin/audit-log?actor=operator:cli`)).body.items;
+      expect(log).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'CLI account:replay', channel: 'cli', target: { accountId: devId }, outcome: { status: null, exitCode: 0, code: 'ok' } }),
+          expect.objectContaining({ action: 'CLI account:replay', target: {}, outcome: { status: null, exitCode: 1, code: 'account_not_found' } }),
+        ]),
+      );
+      expect(JSON.stringify(log)).not.toContain('@');
+    },
+    CLI_TIMEOUT_MS * 2,
+  );
 });

@@ -29,7 +29,16 @@ export async function startAuthApp(label: string, overrides: TestConfigOverrides
   try {
     const { app, url, config } = await startTestApp(database.url, { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', ...overrides });
     // Redis commands fail fast until its connection is up (no offline queue), as a load balancer would wait for readiness.
-    await waitFor(async () => (await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) === 200, 10_000, 'the test app to become ready', 20);
+    await waitFor(
+      async () =>
+        (await fetch(`${url}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      10_000,
+      'the test app to become ready',
+      20,
+    );
     return {
       database,
       app,
@@ -60,7 +69,12 @@ export function newBrowser(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Tollgate
  * (read from the SMTP sink), confirmed. Answers the confirmation (201 and signed in), or the
  * form's own answer when that was not 202.
  */
-export async function signUp(browser: Browser, url: string, body: { email: string; password: string; displayName?: string }, headers: Record<string, string> = {}): Promise<BrowserResponse> {
+export async function signUp(
+  browser: Browser,
+  url: string,
+  body: { email: string; password: string; displayName?: string },
+  headers: Record<string, string> = {},
+): Promise<BrowserResponse> {
   const asked = Date.now();
   // As the sign-up form does (issue 22): 18 or older, and the versions in force accepted.
   const started = await browser.post(`${url}/auth/register`, { ...(await eligibilityInForce(url)), ...body }, headers);

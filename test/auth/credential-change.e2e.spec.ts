@@ -35,7 +35,9 @@ describe('credential changes end the other sessions', () => {
 
     const after = await Promise.all([first, ...others].map(meStatus));
     const refreshes = await Promise.all([first, ...others].map(async (b) => (await b.post(`${t.url}/auth/refresh`)).status));
-    console.log(`password changed: the other ${after.length} sessions answer /me ${JSON.stringify(after)}, refresh ${JSON.stringify(refreshes)}; the changing session ${await meStatus(changer)}`);
+    console.log(
+      `password changed: the other ${after.length} sessions answer /me ${JSON.stringify(after)}, refresh ${JSON.stringify(refreshes)}; the changing session ${await meStatus(changer)}`,
+    );
     expect(after).toEqual([401, 401, 401]);
     expect(refreshes).toEqual([401, 401, 401]);
     expect(await meStatus(changer)).toBe(200);

@@ -39,7 +39,10 @@ describe('email change with proof', () => {
     await register(browser, t.url, 'old-address@example.com', PASSWORD);
 
     expect((await browser.post(`${t.url}/me/email`, { email: 'new-address@example.com' })).body).toMatchObject({ status: 400, code: 'current_password_required' });
-    expect((await browser.post(`${t.url}/me/email`, { email: 'new-address@example.com', currentPassword: 'not the password' })).body).toMatchObject({ status: 403, code: 'wrong_password' });
+    expect((await browser.post(`${t.url}/me/email`, { email: 'new-address@example.com', currentPassword: 'not the password' })).body).toMatchObject({
+      status: 403,
+      code: 'wrong_password',
+    });
     expect((await browser.post(`${t.url}/me/email`, { email: 'not an address', currentPassword: PASSWORD })).body).toMatchObject({ status: 400, code: 'invalid_email' });
     expect((await browser.post(`${t.url}/me/email`, { email: 'Old-Address@example.com', currentPassword: PASSWORD })).body).toMatchObject({ status: 400, code: 'same_email' });
     expect((await browser.post(`${t.url}/me/email`, { email: 'new-address@example.com', currentPassword: PASSWORD, admin: true })).status).toBe(400);
@@ -74,7 +77,11 @@ describe('email change with proof', () => {
     const expired = links.sign({ email: 'x@example.com', nonce: 'A'.repeat(22), expiresAt: Date.now() - 1 });
     expect((await confirm(expired)).body).toMatchObject({ status: 400, code: 'email_change_link_expired' });
     // A sign-up link is not an email change link (a key of its own).
-    const signUpLink = new SignedLinks(t.app.get<Secrets>(SECRETS), 'email-proof', { code: 'sign_up', link: 'link', renew: '' }).sign({ email: 'x@example.com', nonce: 'A'.repeat(22), expiresAt: Date.now() + 60_000 });
+    const signUpLink = new SignedLinks(t.app.get<Secrets>(SECRETS), 'email-proof', { code: 'sign_up', link: 'link', renew: '' }).sign({
+      email: 'x@example.com',
+      nonce: 'A'.repeat(22),
+      expiresAt: Date.now() + 60_000,
+    });
     expect((await confirm(signUpLink)).body).toMatchObject({ status: 400, code: 'email_change_link_invalid' });
 
     // The old address is free again: a new sign-up may take it.

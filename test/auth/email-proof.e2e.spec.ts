@@ -85,7 +85,9 @@ describe('email proof at password sign-up', () => {
     await new Promise((r) => setTimeout(r, LINK_TTL_MS + 100));
     const expired = await confirm(late);
     expect(expired.body).toMatchObject({ status: 400, code: 'sign_up_link_expired' });
-    console.log(`links: forged ${answers.forged.body.code}, altered ${answers.altered.body.code}, first ${answers.first.status}, reused ${answers.reused.body.code}, after ${LINK_TTL_MS} ms ${expired.body.code}`);
+    console.log(
+      `links: forged ${answers.forged.body.code}, altered ${answers.altered.body.code}, first ${answers.first.status}, reused ${answers.reused.body.code}, after ${LINK_TTL_MS} ms ${expired.body.code}`,
+    );
   });
 
   it('a relay answering 451 is retried with backoff: the mail arrives once; a replayed notification is not mailed again', async () => {
@@ -113,16 +115,32 @@ describe('email proof at password sign-up', () => {
     const email = 'dead.letter@example.com';
     sink.refuseNext(4);
     await t.app.get<MailOutbox>(MAIL_OUTBOX).enqueue({ notificationId: 'test-dead-letter-1', category: 'account', to: email, subject: 's', text: 't', html: '<p>t</p>' });
-    const row = await waitFor(() => t.database.db.selectFrom('mail_log').selectAll().where('notification_id', '=', 'test-dead-letter-1').executeTakeFirst(), 10_000, 'the dead letter in the mail log', 50);
+    const row = await waitFor(
+      () => t.database.db.selectFrom('mail_log').selectAll().where('notification_id', '=', 'test-dead-letter-1').executeTakeFirst(),
+      10_000,
+      'the dead letter in the mail log',
+      50,
+    );
     expect(row).toMatchObject({ outcome: 'failed', attempts: 4 });
     expect(row!.last_error).not.toContain('@');
     expect(sink.to(email)).toHaveLength(0);
     // Admins see it (audited, like every staff read); developers do not.
-    await t.app.get(AccountsService).register({ email: 'mail-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app
+      .get(AccountsService)
+      .register(
+        { email: 'mail-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] },
+        { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+      );
     const admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'mail-admin@example.com', password: PASSWORD })).status).toBe(200);
     const failed = await admin.get(`${t.url}/admin/mail/failed?limit=10`);
-    expect(failed.body.items).toContainEqual({ notificationId: 'test-dead-letter-1', category: 'account', attempts: 4, lastError: expect.any(String), failedAt: expect.any(String) });
+    expect(failed.body.items).toContainEqual({
+      notificationId: 'test-dead-letter-1',
+      category: 'account',
+      attempts: 4,
+      lastError: expect.any(String),
+      failedAt: expect.any(String),
+    });
     expect(JSON.stringify(failed.body)).not.toContain(email);
     expect((await admin.get(`${t.url}/admin/mail/failed?limit=0`)).status).toBe(400);
     expect((await newBrowser().get(`${t.url}/admin/mail/failed`)).status).toBe(401);

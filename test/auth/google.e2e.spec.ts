@@ -8,7 +8,13 @@ import { AGREED } from '../support/eligibility';
 
 const APP_URL = 'https://dashboard.tollgate.test/welcome';
 
-const ada: GoogleUser = { sub: '107691503500061507151', email: 'ada.google@example.com', email_verified: true, name: 'Ada Lovelace', picture: 'https://lh3.googleusercontent.com/a/ada' };
+const ada: GoogleUser = {
+  sub: '107691503500061507151',
+  email: 'ada.google@example.com',
+  email_verified: true,
+  name: 'Ada Lovelace',
+  picture: 'https://lh3.googleusercontent.com/a/ada',
+};
 
 /**
  * Google sign-in end to end through the real passport-google-oauth20 strategy: the browser
@@ -61,7 +67,13 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
 
     const me = await browser.get(`${t.url}/me`);
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ email: 'ada.google@example.com', displayName: 'Ada Lovelace', picture: 'https://lh3.googleusercontent.com/a/ada', registeredVia: 'google', roles: ['developer'] });
+    expect(me.body).toMatchObject({
+      email: 'ada.google@example.com',
+      displayName: 'Ada Lovelace',
+      picture: 'https://lh3.googleusercontent.com/a/ada',
+      registeredVia: 'google',
+      roles: ['developer'],
+    });
 
     const again = newBrowser();
     expect((await signInWithGoogle(again)).location).toBe(APP_URL);
@@ -70,7 +82,12 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
 
     // What went over the wire was the real protocol: state + S256 PKCE out, client auth and the verifier back.
     const auth = google.log.authorizations.at(-1)!;
-    expect(auth).toMatchObject({ response_type: 'code', client_id: google.clientId, code_challenge_method: 'S256', redirect_uri: expect.stringContaining('/auth/google/callback') });
+    expect(auth).toMatchObject({
+      response_type: 'code',
+      client_id: google.clientId,
+      code_challenge_method: 'S256',
+      redirect_uri: expect.stringContaining('/auth/google/callback'),
+    });
     expect(auth.state).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(auth.scope.split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
     const token = google.log.tokenRequests.at(-1)!;
@@ -180,6 +197,8 @@ describe('Google sign-in (OAuth 2.0 with state and PKCE, against a protocol stan
     const late = await newBrowser().post(`${t.url}/auth/register/confirm`, { token });
     expect(late.body.code).toBe('email_taken');
     const { rows } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type = 'AccountRegistered'`);
-    console.log(`pre-hijack attempt: stranger's sign-up answered 202, sign-in 401, forged link ${forged.status}; owner's Google account ${me.accountId}; late link ${late.status} ${late.body.code}; ${rows[0].n} accounts in all`);
+    console.log(
+      `pre-hijack attempt: stranger's sign-up answered 202, sign-in 401, forged link ${forged.status}; owner's Google account ${me.accountId}; late link ${late.status} ${late.body.code}; ${rows[0].n} accounts in all`,
+    );
   });
 });

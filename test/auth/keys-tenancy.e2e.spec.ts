@@ -35,7 +35,15 @@ describe('API keys from the dashboard, and tenant isolation between developers',
     expect(listed.body.map((k: { id: string }) => k.id)).toContain(issued.body.apiKey.id);
     expect(listed.text).not.toContain(issued.body.key);
 
-    for (const body of [{}, { name: '' }, { name: 'n'.repeat(101) }, { name: 'x', limits: { requestsPerMinute: 0 } }, { name: 'x', limits: { rpm: 5 } }, { name: 'x', owner: 'bob' }, { name: 'x', expiresAt: 'tomorrow' }]) {
+    for (const body of [
+      {},
+      { name: '' },
+      { name: 'n'.repeat(101) },
+      { name: 'x', limits: { requestsPerMinute: 0 } },
+      { name: 'x', limits: { rpm: 5 } },
+      { name: 'x', owner: 'bob' },
+      { name: 'x', expiresAt: 'tomorrow' },
+    ]) {
       expect((await alice.post(`${t.url}/me/keys`, body)).status).toBe(400);
     }
     expect((await newBrowser().post(`${t.url}/me/keys`, { name: 'anon' })).status).toBe(401);

@@ -57,7 +57,10 @@ describe('my sessions: list and revoke', () => {
       expect(Date.parse(s.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(s.createdAt));
     }
     const fromPhone = await list(phone);
-    expect(fromPhone.map((s) => [s.id, s.current])).toEqual([[fromLaptop[1].id, true], [fromLaptop[0].id, false]]);
+    expect(fromPhone.map((s) => [s.id, s.current])).toEqual([
+      [fromLaptop[1].id, true],
+      [fromLaptop[0].id, false],
+    ]);
     // The refresh cookie holds the sid; the list's ids are not it.
     const refresh = laptop.cookie(t.host, 'tg_refresh')!.value;
     expect(JSON.stringify(fromLaptop)).not.toContain(refresh.split('.')[0]);

@@ -28,7 +28,14 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
 
     const me = await browser.get(`${t.url}/me`);
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ accountId: res.body.accountId, email: 'ada@example.com', displayName: 'Ada', roles: ['developer'], status: 'active', registeredVia: 'password' });
+    expect(me.body).toMatchObject({
+      accountId: res.body.accountId,
+      email: 'ada@example.com',
+      displayName: 'Ada',
+      roles: ['developer'],
+      status: 'active',
+      registeredVia: 'password',
+    });
     // The same access token works as a Bearer token, without cookies.
     const bearer = await new Browser().get(`${t.url}/me`, { authorization: `Bearer ${res.body.accessToken}` });
     expect(bearer.status).toBe(200);
@@ -184,7 +191,24 @@ describe('email + password sign-in, sessions, refresh and logout', () => {
   it('documents the sign-in and account routes in OpenAPI', async () => {
     const spec = await newBrowser().get(`${t.url}/docs/openapi.json`);
     expect(Object.keys(spec.body.paths)).toEqual(
-      expect.arrayContaining(['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/me', '/me/password', '/me/deletion-request', '/me/keys', '/me/keys/{id}/revoke', '/me/keys/{id}/rotate', '/admin/accounts/{id}', '/admin/accounts/{id}/roles', '/admin/accounts/{id}/roles/{role}', '/admin/accounts/{id}/suspend', '/admin/accounts/{id}/reinstate', '/admin/accounts/{id}/keys/{keyId}/revoke']),
+      expect.arrayContaining([
+        '/auth/register',
+        '/auth/login',
+        '/auth/refresh',
+        '/auth/logout',
+        '/me',
+        '/me/password',
+        '/me/deletion-request',
+        '/me/keys',
+        '/me/keys/{id}/revoke',
+        '/me/keys/{id}/rotate',
+        '/admin/accounts/{id}',
+        '/admin/accounts/{id}/roles',
+        '/admin/accounts/{id}/roles/{role}',
+        '/admin/accounts/{id}/suspend',
+        '/admin/accounts/{id}/reinstate',
+        '/admin/accounts/{id}/keys/{keyId}/revoke',
+      ]),
     );
     expect(Object.keys(spec.body.paths)).not.toContain('/auth/google');
   });

@@ -136,7 +136,11 @@ describe('roles, admin actions and suspension', () => {
     const events = await accountEvents(userId);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['ProfileUpdated', 'PasswordChanged', 'DeletionRequested']));
     // After registration (AccountRegistered + PasswordChanged + EligibilityAttested by 'self'), every change names the account as actor.
-    expect(events.slice(0, 3).map((e) => [e.type, e.metadata.actorId])).toEqual([['AccountRegistered', 'self'], ['PasswordChanged', 'self'], ['EligibilityAttested', 'self']]);
+    expect(events.slice(0, 3).map((e) => [e.type, e.metadata.actorId])).toEqual([
+      ['AccountRegistered', 'self'],
+      ['PasswordChanged', 'self'],
+      ['EligibilityAttested', 'self'],
+    ]);
     expect(events.slice(3).every((e) => e.metadata.actorId === userId)).toBe(true);
   });
 });

@@ -50,7 +50,12 @@ describe('Telegram login widget sign-in', () => {
   });
 
   it('refuses malformed bodies with 400', async () => {
-    for (const body of [[], { id: 'abc', auth_date: now(), hash: 'a'.repeat(64) }, { id: 1, auth_date: now(), hash: 'a'.repeat(64), first_name: 'x'.repeat(2000) }, { id: 1, auth_date: now(), hash: 'a'.repeat(64), 'Bad-Name': 'x' }]) {
+    for (const body of [
+      [],
+      { id: 'abc', auth_date: now(), hash: 'a'.repeat(64) },
+      { id: 1, auth_date: now(), hash: 'a'.repeat(64), first_name: 'x'.repeat(2000) },
+      { id: 1, auth_date: now(), hash: 'a'.repeat(64), 'Bad-Name': 'x' },
+    ]) {
       const res = await newBrowser().post(`${t.url}/auth/telegram`, body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('invalid_body');

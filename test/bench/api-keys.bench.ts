@@ -140,11 +140,22 @@ async function setup(keyCount: number, track: (close: () => Promise<unknown>) =>
   return { app, pool: app.get(PG_POOL), db: app.get(KYSELY), store: app.get(EVENT_STORE), redis: app.get(REDIS), keys, headers };
 }
 
-async function authenticatorFor(env: Env, track: (close: () => Promise<unknown>) => void, options: Partial<AuthenticatorOptions> = {}, lookup?: KeyLookup): Promise<ApiKeyAuthenticator> {
+async function authenticatorFor(
+  env: Env,
+  track: (close: () => Promise<unknown>) => void,
+  options: Partial<AuthenticatorOptions> = {},
+  lookup?: KeyLookup,
+): Promise<ApiKeyAuthenticator> {
   const deps = { pool: env.pool, db: env.db, store: env.store, redis: env.redis, hashKey: (k: string) => env.keys.hashKey(k), logger: createLogger('silent') };
   const auth = lookup
     ? new ApiKeyAuthenticator(
-        { lookup, hashKey: deps.hashKey, writeLastUsed: lastUsedWriter(env.db), subscriber: env.redis.duplicate({ lazyConnect: true, autoResubscribe: false, enableOfflineQueue: false }), logger: deps.logger },
+        {
+          lookup,
+          hashKey: deps.hashKey,
+          writeLastUsed: lastUsedWriter(env.db),
+          subscriber: env.redis.duplicate({ lazyConnect: true, autoResubscribe: false, enableOfflineQueue: false }),
+          logger: deps.logger,
+        },
         options,
       )
     : createApiKeyAuthenticator(deps, options);
@@ -161,7 +172,18 @@ async function authenticatorFor(env: Env, track: (close: () => Promise<unknown>)
 /** Invents a record for any key: measures the in-memory side at full size, no I/O. */
 const inventedLookup: KeyLookup = {
   async find(keyHash, keyId): Promise<KeyRecord> {
-    return { keyId, accountId: `acct-${keyHash.slice(0, 8)}`, expiresAtMs: null, requestsPerMinute: 600, tokensPerMinute: 100_000, revoked: false, suspendedMarker: false, suspendedInReadModel: false, restrictedMarker: false, restrictedInReadModel: false };
+    return {
+      keyId,
+      accountId: `acct-${keyHash.slice(0, 8)}`,
+      expiresAtMs: null,
+      requestsPerMinute: 600,
+      tokensPerMinute: 100_000,
+      revoked: false,
+      suspendedMarker: false,
+      suspendedInReadModel: false,
+      restrictedMarker: false,
+      restrictedInReadModel: false,
+    };
   },
 };
 
@@ -189,7 +211,15 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
   const auth = await authenticatorFor(env, track);
   for (const h of env.headers) await auth.authenticate(h);
   expectAdmitted(auth.authenticate(env.headers[0]));
-  rows.push(measureSync('cached hit', `authenticate(), ${fmtInt(n)} keys warm`, checks, (i) => auth.authenticate(env.headers[i % n]), 'sync: parse, SHA-256, Map.get, expiry, last-used stamp'));
+  rows.push(
+    measureSync(
+      'cached hit',
+      `authenticate(), ${fmtInt(n)} keys warm`,
+      checks,
+      (i) => auth.authenticate(env.headers[i % n]),
+      'sync: parse, SHA-256, Map.get, expiry, last-used stamp',
+    ),
+  );
 
   const big = 100_000;
   const invented = await authenticatorFor(env, track, { cacheCapacity: big, positiveTtlMs: 600_000, refreshAfterMs: 590_000, usageFlushIntervalMs: 3_600_000 }, inventedLookup);
@@ -201,8 +231,18 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
   gc();
   const bytesPerKey = (process.memoryUsage().heapUsed - heapBefore) / big;
   expectAdmitted(invented.authenticate(bigHeaders[0]));
-  rows.push(measureSync('cached hit', `authenticate(), ${fmtInt(big)} keys warm`, checks, (i) => invented.authenticate(bigHeaders[(i * 7_919) % big]), 'full cache, keys visited in scattered order'));
-  notes.push(`memory: ${fmtInt(bytesPerKey)} bytes of heap per cached key (entry, frozen key object, digest, hash and account indexes) → ${((bytesPerKey * big) / 2 ** 20).toFixed(0)} MiB at ${fmtInt(big)} keys`);
+  rows.push(
+    measureSync(
+      'cached hit',
+      `authenticate(), ${fmtInt(big)} keys warm`,
+      checks,
+      (i) => invented.authenticate(bigHeaders[(i * 7_919) % big]),
+      'full cache, keys visited in scattered order',
+    ),
+  );
+  notes.push(
+    `memory: ${fmtInt(bytesPerKey)} bytes of heap per cached key (entry, frozen key object, digest, hash and account indexes) → ${((bytesPerKey * big) / 2 ** 20).toFixed(0)} MiB at ${fmtInt(big)} keys`,
+  );
   const refused = randomHeaders(1_000);
   for (const h of refused) await auth.authenticate(h);
   rows.push(measureSync('cached refusal', 'unknown key, remembered', checks, (i) => auth.authenticate(refused[i % 1_000]), 'a client retrying a bad key costs no I/O'));
@@ -212,10 +252,18 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
   const hashes = tokens.map((t) => env.keys.hashKey(t));
   rows.push(
     await measureAsync('miss part: PostgreSQL', 'api_keys ⋈ accounts by key_hash, prepared, 1 in flight', misses, 1, (i) =>
-      env.pool.query({ name: 'bench_key_by_hash', text: 'SELECT k.key_id, a.status FROM api_keys k LEFT JOIN accounts a ON a.account_id = k.account_id WHERE k.key_hash = $1', values: [hashes[i % n]] }),
+      env.pool.query({
+        name: 'bench_key_by_hash',
+        text: 'SELECT k.key_id, a.status FROM api_keys k LEFT JOIN accounts a ON a.account_id = k.account_id WHERE k.key_hash = $1',
+        values: [hashes[i % n]],
+      }),
     ),
   );
-  rows.push(await measureAsync('miss part: Redis', 'MGET revoked + suspended, 1 in flight', misses, 1, (i) => env.redis.mget(`tollgate:apikeys:revoked:${hashes[i % n]}`, 'tollgate:accounts:suspended:x')));
+  rows.push(
+    await measureAsync('miss part: Redis', 'MGET revoked + suspended, 1 in flight', misses, 1, (i) =>
+      env.redis.mget(`tollgate:apikeys:revoked:${hashes[i % n]}`, 'tollgate:accounts:suspended:x'),
+    ),
+  );
   // Entries live 2 ms, and a key comes round again only after n others: every check is a miss.
   const cold = await authenticatorFor(env, track, { positiveTtlMs: 2, refreshAfterMs: 1, degradedTtlMs: 1, suspendedTtlMs: 1 });
   const checkMiss = async (i: number) => {
@@ -229,9 +277,16 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
   notes.push(`miss rows: ${fmtInt(lookups)} lookups for ${fmtInt(misses * 5 + 100)} checks (warm-up included) — every check missed`);
   const unknown = randomHeaders(misses);
   rows.push(
-    await measureAsync('miss, unknown key', 'read model miss + apikey-{id} stream read, 1 in flight', misses, 1, async (i) => {
-      if ((await cold.authenticate(unknown[i])) !== (await cold.authenticate(unknown[i]))) throw new Error('unstable refusal');
-    }, 'a random well-formed key (then answered from memory)'),
+    await measureAsync(
+      'miss, unknown key',
+      'read model miss + apikey-{id} stream read, 1 in flight',
+      misses,
+      1,
+      async (i) => {
+        if ((await cold.authenticate(unknown[i])) !== (await cold.authenticate(unknown[i]))) throw new Error('unstable refusal');
+      },
+      'a random well-formed key (then answered from memory)',
+    ),
   );
   return { rows, notes };
 }
@@ -279,7 +334,10 @@ async function main(): Promise<void> {
     [
       '',
       'API-key hot path benchmark',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       '',
       render(result.rows),
       '',

@@ -81,12 +81,7 @@ export function intSetting<F extends number | null>(envName: string, flag: strin
 // ---------------------------------------------------------------------------------------------
 // Payloads
 
-const MODELS = [
-  'meta-llama/Llama-3.3-70B-Instruct',
-  'mistralai/Mixtral-8x22B-Instruct-v0.1',
-  'Qwen/Qwen2.5-72B-Instruct-Turbo',
-  'deepseek-ai/DeepSeek-V3-0324',
-];
+const MODELS = ['meta-llama/Llama-3.3-70B-Instruct', 'mistralai/Mixtral-8x22B-Instruct-v0.1', 'Qwen/Qwen2.5-72B-Instruct-Turbo', 'deepseek-ai/DeepSeek-V3-0324'];
 const FINISH = ['stop', 'stop', 'stop', 'length'];
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');

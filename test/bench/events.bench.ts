@@ -29,22 +29,7 @@ import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/ch
 import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { replay, resetReadModels } from '../../src/platform/projection-runtime/replay';
 import { createTestDatabase, TEST_DATABASE_SERVER, TestDatabase } from '../support/database';
-import {
-  BenchUser,
-  fmtInt,
-  intSetting,
-  makeUsers,
-  msSince,
-  now,
-  payloadSizes,
-  renderTable,
-  Row,
-  runWorkers,
-  Samples,
-  split,
-  Stopwatch,
-  usageRecorded,
-} from './bench-helpers';
+import { BenchUser, fmtInt, intSetting, makeUsers, msSince, now, payloadSizes, renderTable, Row, runWorkers, Samples, split, Stopwatch, usageRecorded } from './bench-helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Plan
@@ -167,7 +152,15 @@ async function appendBenchmark(target: StoreTarget, ctx: RunContext, spec: Appen
       return true;
     });
     ctx.appended += appended;
-    return measuredRow(target.name, spec.benchmark, `${spec.batch}/append, ${spec.workers} in flight, ${target.transport(spec.connections)}`, appended, sw, latency, spec.batch > 1 ? `${fmtInt(latency.count)} appends; latency per append` : undefined);
+    return measuredRow(
+      target.name,
+      spec.benchmark,
+      `${spec.batch}/append, ${spec.workers} in flight, ${target.transport(spec.connections)}`,
+      appended,
+      sw,
+      latency,
+      spec.batch > 1 ? `${fmtInt(latency.count)} appends; latency per append` : undefined,
+    );
   } finally {
     await opened.close();
   }
@@ -224,7 +217,7 @@ async function readStreamBenchmark(target: StoreTarget, ctx: RunContext, length:
     const user = ctx.users[0];
     const stream = `usage-${user.userId}-long`;
     let revision: bigint | 'no_stream' = 'no_stream';
-    for (let written = 0; written < length; ) {
+    for (let written = 0; written < length;) {
       const size = Math.min(100, length - written);
       const events = Array.from({ length: size }, () => usageRecorded(user, new Date(Date.UTC(2025, 5, 30))));
       revision = (await store.append(stream, events, revision)).nextExpectedRevision;
@@ -301,11 +294,29 @@ async function baselineBenchmarks(url: string, track: (close: () => Promise<void
         latency.add(msSince(t0));
       }
       const ms = sw.elapsedMs();
-      return { store: 'postgres', benchmark, config, events: n, ms, rate: n / (ms / 1000), p50: latency.percentile(50), p99: latency.percentile(99), cpu: sw.cpuShare(), pgCpu: sw.pgCpuShare(), note };
+      return {
+        store: 'postgres',
+        benchmark,
+        config,
+        events: n,
+        ms,
+        rate: n / (ms / 1000),
+        p50: latency.percentile(50),
+        p99: latency.percentile(99),
+        cpu: sw.cpuShare(),
+        pgCpu: sw.pgCpuShare(),
+        note,
+      };
     };
     return [
       await measure('baseline: round trip', 'SELECT 1, pool 1', 1_000, () => pool.query({ name: 'b_select', text: 'SELECT 1' }), 'queries, not events'),
-      await measure('baseline: durable commit', '1-row INSERT autocommit, pool 1', 200, () => pool.query({ name: 'b_insert', text: 'INSERT INTO bench_commit (body) VALUES ($1)', values: [body] }), 'commits (WAL flush each)'),
+      await measure(
+        'baseline: durable commit',
+        '1-row INSERT autocommit, pool 1',
+        200,
+        () => pool.query({ name: 'b_insert', text: 'INSERT INTO bench_commit (body) VALUES ($1)', values: [body] }),
+        'commits (WAL flush each)',
+      ),
     ];
   } finally {
     untrack();
@@ -318,12 +329,7 @@ async function baselineBenchmarks(url: string, track: (close: () => Promise<void
 
 const perEvent = (ms: number, events: number) => (events > 0 ? `${Math.round((ms * 1000) / events)} µs/event` : '');
 
-async function projectionBenchmarks(
-  database: TestDatabase,
-  target: StoreTarget,
-  track: (close: () => Promise<void>) => () => void,
-  log: (s: string) => void,
-): Promise<Row[]> {
+async function projectionBenchmarks(database: TestDatabase, target: StoreTarget, track: (close: () => Promise<void>) => () => void, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
   const logger = createLogger('silent');
   const opened = await target.open(4);
@@ -484,7 +490,10 @@ async function main(): Promise<number> {
     const cpus = os.cpus();
     machine =
       `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-      `${os.platform()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} | node ${process.version} | ` +
+      `${os.platform()} ${os.release()}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} | node ${process.version} | ` +
       `PostgreSQL ${settings.server_version} synchronous_commit=${settings.synchronous_commit} fsync=${settings.fsync} ` +
       `shared_buffers=${settings.shared_buffers}`;
 
@@ -505,7 +514,9 @@ async function main(): Promise<number> {
 
     const esdbConnection = process.env.EVENTSTORE_CONNECTION_STRING;
     if (!esdbConnection) {
-      notes.push('eventstoredb: skipped — EVENTSTORE_CONNECTION_STRING is not set (set it, e.g. esdb://127.0.0.1:2113?tls=false, to run the same store benchmarks against EventStoreDB)');
+      notes.push(
+        'eventstoredb: skipped — EVENTSTORE_CONNECTION_STRING is not set (set it, e.g. esdb://127.0.0.1:2113?tls=false, to run the same store benchmarks against EventStoreDB)',
+      );
     } else if (esdbTotal === 0) {
       notes.push('eventstoredb: skipped — BENCH_ESDB_EVENTS=0');
     } else {
@@ -538,7 +549,10 @@ async function main(): Promise<number> {
     '',
     renderTable(rows),
     '',
-    `total: ${fmtInt(ctx.appended + ctx.read + projected)} events overall = ${fmtInt(ctx.appended)} appended + ${fmtInt(ctx.read)} read + ${fmtInt(projected)} projected; wall ${wallS.toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `total: ${fmtInt(ctx.appended + ctx.read + projected)} events overall = ${fmtInt(ctx.appended)} appended + ${fmtInt(ctx.read)} read + ${fmtInt(projected)} projected; wall ${wallS.toFixed(1)} s; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     storage,
     ...notes,
     'node cpu / pg cpu: CPU time of this process / of every local postgres process (server-wide) as a share of wall time; 100% = one core.',

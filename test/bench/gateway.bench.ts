@@ -129,7 +129,10 @@ const ms = (v: number | null) => (v === null ? '–' : v.toFixed(1));
 const added = (g: number | null, d: number | null) => (g === null || d === null ? '–' : (g - d).toFixed(1));
 
 async function main(): Promise<void> {
-  const rates = setting('BENCH_GATEWAY_RATES', 'rates', '50,150,300,500,1000').split(',').map(Number).filter((r) => r > 0);
+  const rates = setting('BENCH_GATEWAY_RATES', 'rates', '50,150,300,500,1000')
+    .split(',')
+    .map(Number)
+    .filter((r) => r > 0);
   const seconds = Number(setting('BENCH_GATEWAY_SECONDS', 'seconds', '10'));
   const chunks = Number(setting('BENCH_GATEWAY_CHUNKS', 'chunks', '20'));
   const pin = setting('BENCH_GATEWAY_PIN', 'pin', os.cpus().length >= 2 ? 'gw=1,rest=0' : 'none');
@@ -154,7 +157,10 @@ async function main(): Promise<void> {
     try {
       const app = setup.app;
       const accounts = app.get(AccountsService);
-      const { accountId: providerId } = await accounts.register({ email: 'provider@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED }, ctx());
+      const { accountId: providerId } = await accounts.register(
+        { email: 'provider@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED },
+        ctx(),
+      );
       const invite = await app.get(ProviderInvitesService).issue('provider@bench.test', ctx());
       await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
       await app.get(PricesService).set({ model: MODEL, inputMicroUsdPerMTok: 100_000n, outputMicroUsdPerMTok: 200_000n, perImageMicroUsd: null }, ctx());
@@ -194,11 +200,17 @@ async function main(): Promise<void> {
     const api = spawn(apiCmd, apiArgs, { cwd: ROOT, env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'inherit', 'inherit'] });
     children.push(api);
     const [wCmd, ...wArgs] = pinned(cpu.rest, [process.execPath, main, 'worker']);
-    children.push(spawn(wCmd, wArgs, { cwd: ROOT, env: { ...env, PORT: String(await freePort()), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'inherit', 'inherit'] }));
+    children.push(
+      spawn(wCmd, wArgs, { cwd: ROOT, env: { ...env, PORT: String(await freePort()), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'inherit', 'inherit'] }),
+    );
     const gateway = `http://127.0.0.1:${port}`;
     await waitFor(`${gateway}/health/ready`, 60_000);
     // One heartbeat keeps the node live for NODE_HEARTBEAT_TTL_MS (10 minutes): no agent process to measure around.
-    const hb = await request(`${gateway}/nodes/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${nodeToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ models: [MODEL], inFlight: 0, queueDepth: 0 }) });
+    const hb = await request(`${gateway}/nodes/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${nodeToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ models: [MODEL], inFlight: 0, queueDepth: 0 }),
+    });
     await hb.body.dump();
     if (hb.statusCode >= 300) throw new Error(`heartbeat refused: ${hb.statusCode}`);
 
@@ -235,7 +247,9 @@ async function main(): Promise<void> {
       log(`${rate} req/s done: ${JSON.stringify(g)}`);
     }
     await sleep(1_000);
-    const { rows: recorded } = await db.pool.query<{ n: string; requests: string }>(`SELECT count(*) AS n, count(DISTINCT data->>'requestId') AS requests FROM events WHERE event_type = 'UsageRecorded'`);
+    const { rows: recorded } = await db.pool.query<{ n: string; requests: string }>(
+      `SELECT count(*) AS n, count(DISTINCT data->>'requestId') AS requests FROM events WHERE event_type = 'UsageRecorded'`,
+    );
     const cpus = os.cpus();
     process.stdout.write(
       [
@@ -247,7 +261,18 @@ async function main(): Promise<void> {
           .join(' ')}, pin ${pin}; Tollgate: API process + worker process, metering and charging on`,
         '',
         alignTable(
-          ['req/s', 'direct total p50 / p99', 'gw total p50 / p99', 'added TTFB p50 / p99', 'added total p50 / p99', 'errors direct / gw', 'gw ok/s', 'API cpu ms/req', 'pg+redis cpu ms/req', 'API rss MB'],
+          [
+            'req/s',
+            'direct total p50 / p99',
+            'gw total p50 / p99',
+            'added TTFB p50 / p99',
+            'added total p50 / p99',
+            'errors direct / gw',
+            'gw ok/s',
+            'API cpu ms/req',
+            'pg+redis cpu ms/req',
+            'API rss MB',
+          ],
           rows,
           new Set([0, 6, 7, 8, 9]),
         ),

@@ -40,7 +40,16 @@ async function drive(label: string, url: string, headers: Record<string, string>
   });
   const ms = watch.elapsedMs();
   await dispatcher.close();
-  return [label, `${concurrency} in flight`, fmtInt(total), fmtInt(total / (ms / 1000)), latency.percentile(50).toFixed(2), latency.percentile(99).toFixed(2), pct(watch.cpuShare()), fmtInt(failures)];
+  return [
+    label,
+    `${concurrency} in flight`,
+    fmtInt(total),
+    fmtInt(total / (ms / 1000)),
+    latency.percentile(50).toFixed(2),
+    latency.percentile(99).toFixed(2),
+    pct(watch.cpuShare()),
+    fmtInt(failures),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -49,7 +58,22 @@ async function main(): Promise<void> {
   log('inference benchmark: starting Tollgate, an engine stand-in and a node agent…');
   // The gateway counts the relayed output of this model itself (cl100k, worker thread), as it would for a mapped model.
   const nodeTrust = loadConfig({ TOKEN_COUNT_MODELS: 'tollgate-test/*=cl100k_base' }).nodeTrust;
-  const h = await startInferenceHarness('bench_inference', { overrides: { nodeTrust, inference: { maxBodyBytes: 4 << 20, maxResponseBytes: 32 << 20, maxOutputTokens: 16_384, defaultMaxTokens: 1_024, defaultRequestsPerMinute: 1_000_000, defaultTokensPerMinute: 1_000_000_000, upstreamFirstByteTimeoutMs: 30_000, upstreamIdleTimeoutMs: 60_000 }, security: { accountLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000, concurrentStreams: 100_000, streamSlotTtlMs: 900_000 } } } });
+  const h = await startInferenceHarness('bench_inference', {
+    overrides: {
+      nodeTrust,
+      inference: {
+        maxBodyBytes: 4 << 20,
+        maxResponseBytes: 32 << 20,
+        maxOutputTokens: 16_384,
+        defaultMaxTokens: 1_024,
+        defaultRequestsPerMinute: 1_000_000,
+        defaultTokensPerMinute: 1_000_000_000,
+        upstreamFirstByteTimeoutMs: 30_000,
+        upstreamIdleTimeoutMs: 60_000,
+      },
+      security: { accountLimits: { requestsPerMinute: 10_000_000, tokensPerMinute: 10_000_000_000, concurrentStreams: 100_000, streamSlotTtlMs: 900_000 } },
+    },
+  });
   const rows: string[][] = [];
   let counted: ReturnType<RelayedOutputCounter['stats']> | null = null;
   try {
@@ -72,7 +96,10 @@ async function main(): Promise<void> {
     [
       '',
       '/v1 streaming benchmark',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       '',
       alignTable(['path', 'config', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'node cpu', 'failed'], rows, new Set([2, 3, 4, 5, 6, 7])),
       '',

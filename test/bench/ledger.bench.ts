@@ -95,7 +95,17 @@ async function redisRow(clients: Redis[], workers: number, pairs: number, label:
 async function endToEndRow(app: INestApplication, charges: number, workers: number): Promise<LedgerRow> {
   const spending = app.get(CreditSpending);
   const store = app.get<EventStore>(EVENT_STORE);
-  const accounts = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await app.get(AccountsService).register({ email: `bench${i}-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId));
+  const accounts = await Promise.all(
+    Array.from(
+      { length: 20 },
+      async (_, i) =>
+        (
+          await app
+            .get(AccountsService)
+            .register({ email: `bench${i}-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', eligibility: AGREED, roles: [] }, ctx())
+        ).accountId,
+    ),
+  );
   let last: Position | null = null;
   for (const a of accounts) last = (await app.get(CreditsService).grant(a, 1_000_000n * 1_000_000n, 'bench', ctx())).position;
   await app.get(BalanceFeeder).waitUntilPassed(last as Position);
@@ -113,7 +123,26 @@ async function endToEndRow(app: INestApplication, charges: number, workers: numb
     reserve.add(msSince(t));
     const { position } = await recordUsage(
       store,
-      { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'bench', endpoint: 'chat.completions', nodeId: 'node-prov', providerId: 'prov', status: 'completed', inputTokens: 100, outputTokens: 200, images: 0, estimated: false, ttftMs: 50, latencyMs: 400, costMicroUsd: 1_234n, providerShareBps: 7_000, at: new Date().toISOString() },
+      {
+        type: 'RecordUsage',
+        requestId,
+        accountId,
+        keyId: 'k',
+        model: 'bench',
+        endpoint: 'chat.completions',
+        nodeId: 'node-prov',
+        providerId: 'prov',
+        status: 'completed',
+        inputTokens: 100,
+        outputTokens: 200,
+        images: 0,
+        estimated: false,
+        ttftMs: 50,
+        latencyMs: 400,
+        costMicroUsd: 1_234n,
+        providerShareBps: 7_000,
+        at: new Date().toISOString(),
+      },
       ctx(),
     );
     await spending.settle(accountId, requestId, 1_234n, position);
@@ -124,7 +153,17 @@ async function endToEndRow(app: INestApplication, charges: number, workers: numb
   const cpu = watch.cpuShare();
   const feederStart = now();
   await app.get(BalanceFeeder).waitUntilPassed(last as Position);
-  return { benchmark: 'end to end charge', config: `${workers} in flight, 20 accounts`, ops: charges, ms, reserveP50: reserve.percentile(50), reserveP99: reserve.percentile(99), cpu, redisCpu: undefined, note: `feeder caught up ${msSince(feederStart).toFixed(0)} ms after the last settle` };
+  return {
+    benchmark: 'end to end charge',
+    config: `${workers} in flight, 20 accounts`,
+    ops: charges,
+    ms,
+    reserveP50: reserve.percentile(50),
+    reserveP99: reserve.percentile(99),
+    cpu,
+    redisCpu: undefined,
+    note: `feeder caught up ${msSince(feederStart).toFixed(0)} ms after the last settle`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -148,13 +187,27 @@ async function main(): Promise<void> {
     await Promise.all(clients.map((c) => c.quit()));
   }
   const header = ['benchmark', 'config', 'pairs', 'time s', 'pairs/s', 'reserve p50 ms', 'reserve p99 ms', 'node cpu', 'redis cpu', 'note'];
-  const cells = rows.map((r) => [r.benchmark, r.config, fmtInt(r.ops), (r.ms / 1000).toFixed(2), fmtInt(r.ops / (r.ms / 1000)), r.reserveP50.toFixed(3), r.reserveP99.toFixed(3), pct(r.cpu), pct(r.redisCpu), r.note]);
+  const cells = rows.map((r) => [
+    r.benchmark,
+    r.config,
+    fmtInt(r.ops),
+    (r.ms / 1000).toFixed(2),
+    fmtInt(r.ops / (r.ms / 1000)),
+    r.reserveP50.toFixed(3),
+    r.reserveP99.toFixed(3),
+    pct(r.cpu),
+    pct(r.redisCpu),
+    r.note,
+  ]);
   const cpus = os.cpus();
   process.stdout.write(
     [
       '',
       'Credit spending benchmark (two-phase holds in Redis)',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       '',
       alignTable(header, cells, new Set([2, 3, 4, 5, 6, 7, 8])),
       '',

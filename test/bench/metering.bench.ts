@@ -86,7 +86,17 @@ async function run(mode: string, record: Record, transactions: () => number, acc
     return true;
   });
   const ms = sw.elapsedMs();
-  return { mode, inFlight, records, ms, p50: latency.percentile(50), p99: latency.percentile(99), transactions: transactions() - before, cpu: sw.cpuShare(), pgCpu: sw.pgCpuShare() };
+  return {
+    mode,
+    inFlight,
+    records,
+    ms,
+    p50: latency.percentile(50),
+    p99: latency.percentile(99),
+    transactions: transactions() - before,
+    cpu: sw.cpuShare(),
+    pgCpu: sw.pgCpuShare(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -156,7 +166,10 @@ async function main(): Promise<void> {
     [
       '',
       'Metering benchmark (UsageRecorded charges into the PostgreSQL event store)',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       `pool ${POOL}; batcher: USAGE_BATCH_MAX ${BATCH_MAX}, USAGE_QUEUE_MAX ${fmtInt(QUEUE_MAX)}; ${fmtInt(accountCount)} accounts (usage streams)`,
       '',
       alignTable(header, cells, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),

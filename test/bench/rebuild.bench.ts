@@ -134,7 +134,13 @@ async function main(): Promise<void> {
   try {
     // 1. Generate and write.
     log(`generating ${fmtInt(total)} events (seed ${seed})…`);
-    const generator = new HistoryGenerator({ events: total, seed, vault: new PersonalDataVault(database.db), secrets: new Secrets('bench-rebuild-secret'), passwordHash: await hashPassword('bench-password-1') });
+    const generator = new HistoryGenerator({
+      events: total,
+      seed,
+      vault: new PersonalDataVault(database.db),
+      secrets: new Secrets('bench-rebuild-secret'),
+      passwordHash: await hashPassword('bench-password-1'),
+    });
     let sw = new Stopwatch();
     let cpu = await cpuMeter(database);
     let reported = 0;
@@ -210,7 +216,10 @@ async function main(): Promise<void> {
     lines.push(
       '',
       'Rebuild benchmark',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; load before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}; load before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
       `history: ${fmtInt(stats.events)} events, ${fmtInt(stats.accounts)} accounts (${stats.providers} providers, ${stats.nodes} nodes), ${fmtInt(stats.apiKeys)} API keys, ${fmtInt(stats.purchases)} top-ups; seed ${seed}`,
       `mix: ${mix.join(', ')}`,
       `generate + write: ${(genMs / 1000).toFixed(1)} s = ${fmtInt(written.events / (genMs / 1000))} events/s (node ${pct(genCpu[0])}, pg ${pct(genCpu[1])}); events table ${stored.eventsMb.toFixed(0)} MB with indexes; ${cpuNote(genOwn, written.events)}`,

@@ -10,7 +10,11 @@ const FAR_PAST = '-271821-04-20T00:00:00Z';
 const FAR_FUTURE = '+275760-09-13T00:00:00Z';
 
 function expectProblem(res: BrowserResponse, status: number, code: string, mentions?: string): void {
-  expect({ status: res.status, contentType: res.headers.get('content-type'), code: res.body?.code }).toEqual({ status, contentType: expect.stringContaining('application/problem+json'), code });
+  expect({ status: res.status, contentType: res.headers.get('content-type'), code: res.body?.code }).toEqual({
+    status,
+    contentType: expect.stringContaining('application/problem+json'),
+    code,
+  });
   if (mentions) expect(res.body.detail).toContain(mentions);
 }
 
@@ -110,7 +114,12 @@ describe('bad input found by fuzzing: refused with a 4xx, nothing written', () =
     // Bodies: a key's expiry and a price's start.
     for (const bad of [FAR_FUTURE, '2026-02-30T00:00:00Z']) {
       expectProblem(await developer.browser.post(`${t.url}/me/keys`, { name: 'k', expiresAt: bad }), 400, 'invalid_expiry', 'expiresAt');
-      expectProblem(await admin.browser.post(`${t.url}/admin/prices`, { model: 'm-1', inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1', effectiveAt: bad }), 400, 'invalid_effective_time', 'effectiveAt');
+      expectProblem(
+        await admin.browser.post(`${t.url}/admin/prices`, { model: 'm-1', inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1', effectiveAt: bad }),
+        400,
+        'invalid_effective_time',
+        'effectiveAt',
+      );
     }
     expect((await developer.browser.get(`${t.url}/me/keys`)).body).toEqual([]);
   });
@@ -140,22 +149,39 @@ describe('bad input found by fuzzing: refused with a 4xx, nothing written', () =
     expect(issued.status).toBe(201);
     const deep = (levels: number) => `{"model":"m-1","x":${'['.repeat(levels)}${']'.repeat(levels)}}`;
     for (const endpoint of ['chat/completions', 'completions', 'embeddings', 'images/generations']) {
-      const res = await fetch(`${t.url}/v1/${endpoint}`, { method: 'POST', headers: { authorization: `Bearer ${issued.body.key}`, 'content-type': 'application/json' }, body: deep(5_000) });
+      const res = await fetch(`${t.url}/v1/${endpoint}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${issued.body.key}`, 'content-type': 'application/json' },
+        body: deep(5_000),
+      });
       const body = (await res.json()) as unknown;
-      expect({ endpoint, status: res.status, body }).toEqual({ endpoint, status: 400, body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'too_deep', param: null }) } });
+      expect({ endpoint, status: res.status, body }).toEqual({
+        endpoint,
+        status: 400,
+        body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'too_deep', param: null }) },
+      });
     }
     // Brackets inside strings are text, not nesting.
-    const inString = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${issued.body.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm-1', messages: [{ role: 'user', content: '['.repeat(5_000) + '\\"{' }] }) });
+    const inString = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm-1', messages: [{ role: 'user', content: '['.repeat(5_000) + '\\"{' }] }),
+    });
     expect(((await inString.json()) as { error?: { code?: string } }).error?.code).not.toBe('too_deep');
     // The dashboard's JSON bodies have the same bound.
     expectProblem(await as.developer.browser.request('POST', `${t.url}/me/keys`, JSON.parse(deep(100))), 400, 'too_deep');
   });
 
   // Found by the route fuzz suite (test/fuzz), each refused in the wrong shape or not at all.
-  it('answers every /v1 refusal in OpenAI\'s shape, also those Nest makes (a wrong method, a bad query)', async () => {
+  it("answers every /v1 refusal in OpenAI's shape, also those Nest makes (a wrong method, a bad query)", async () => {
     const issued = await as.developer.browser.post(`${t.url}/me/keys`, { name: 'shape' });
     const auth = { authorization: `Bearer ${issued.body.key}` };
-    for (const [method, path, status] of [['PATCH', '/v1/models', 404], ['GET', '/v1/models?x=a%00b', 400], ['GET', '/v1/no-such-thing', 404], ['DELETE', '/v1/me', 404]] as const) {
+    for (const [method, path, status] of [
+      ['PATCH', '/v1/models', 404],
+      ['GET', '/v1/models?x=a%00b', 400],
+      ['GET', '/v1/no-such-thing', 404],
+      ['DELETE', '/v1/me', 404],
+    ] as const) {
       const res = await fetch(`${t.url}${path}`, { method, headers: auth });
       expect({ path, status: res.status, type: res.headers.get('content-type'), body: await res.json() }).toEqual({
         path,
@@ -166,7 +192,7 @@ describe('bad input found by fuzzing: refused with a 4xx, nothing written', () =
     }
   });
 
-  it('answers requests the HTTP parser refuses (headers over 16 KB) in the route\'s shape, and HEAD without a body', async () => {
+  it("answers requests the HTTP parser refuses (headers over 16 KB) in the route's shape, and HEAD without a body", async () => {
     const { request } = await import('node:http');
     const raw = (method: string, path: string) =>
       new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
@@ -183,11 +209,14 @@ describe('bad input found by fuzzing: refused with a 4xx, nothing written', () =
     expect({ status: dashboard.status, type: dashboard.type }).toEqual({ status: 431, type: 'application/problem+json; charset=utf-8' });
     expect(JSON.parse(dashboard.body)).toMatchObject({ status: 431, code: 'request_header_fields_too_large', title: 'Request Header Fields Too Large', instance: '/me/keys' });
     const v1 = await raw('POST', '/v1/chat/completions');
-    expect({ status: v1.status, body: JSON.parse(v1.body) }).toEqual({ status: 431, body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'request_header_fields_too_large' }) } });
+    expect({ status: v1.status, body: JSON.parse(v1.body) }).toEqual({
+      status: 431,
+      body: { error: expect.objectContaining({ type: 'invalid_request_error', code: 'request_header_fields_too_large' }) },
+    });
     expect(await raw('HEAD', '/me/keys')).toEqual({ status: 431, type: 'application/problem+json; charset=utf-8', body: '' });
   });
 
-  it('refuses a CSV export\'s bad filter with an error, never a 200 cut off after its first line', async () => {
+  it("refuses a CSV export's bad filter with an error, never a 200 cut off after its first line", async () => {
     const res = await as.finance.browser.get(`${t.url}/finance/journal.csv?account=no-such-account`);
     expectProblem(res, 404, 'ledger_account_not_found');
     expect(res.headers.get('content-disposition')).toBeNull();

@@ -15,11 +15,15 @@ describe('config', () => {
   });
 
   it('reads KYC settings: off unless KYC_REQUIRED=true, retention in days', () => {
-    expect(loadConfig({ KYC_REQUIRED: 'true', KYC_RETENTION_DAYS: '30', KYC_SWEEP_INTERVAL_SECONDS: '60' }).kyc).toEqual({ required: true, retentionMs: 30 * 86_400_000, sweepIntervalMs: 60_000 });
+    expect(loadConfig({ KYC_REQUIRED: 'true', KYC_RETENTION_DAYS: '30', KYC_SWEEP_INTERVAL_SECONDS: '60' }).kyc).toEqual({
+      required: true,
+      retentionMs: 30 * 86_400_000,
+      sweepIntervalMs: 60_000,
+    });
     expect(() => loadConfig({ KYC_REQUIRED: 'yes', KYC_RETENTION_DAYS: '0' })).toThrow(/KYC_REQUIRED must be one of true, false[\s\S]*KYC_RETENTION_DAYS must be an integer/);
   });
 
-  it('bounds the metering batch by the event store\'s per-append limit', () => {
+  it("bounds the metering batch by the event store's per-append limit", () => {
     expect(loadConfig({ USAGE_BATCH_MAX: '1000', USAGE_QUEUE_MAX: '50' }).metering).toEqual({ usageBatchMax: 1000, usageQueueMax: 50 });
     expect(() => loadConfig({ USAGE_BATCH_MAX: '1001' })).toThrow('USAGE_BATCH_MAX must be an integer in 1..1000');
     expect(() => loadConfig({ USAGE_QUEUE_MAX: '0' })).toThrow('USAGE_QUEUE_MAX must be an integer in 1..1000000');
@@ -37,8 +41,20 @@ describe('config', () => {
       recoveryGraceMs: 60_000,
       testPauseBeforeChargeMs: 0,
     });
-    expect(loadConfig({ CREDIT_HOLD_TTL_MS: '6000', INFERENCE_MAX_REQUEST_MS: '3000', USAGE_RECOVERY_GRACE_MS: '1000', USAGE_RECOVERY_INTERVAL_MS: '1000', UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000', UPSTREAM_IDLE_TIMEOUT_MS: '2000', INFERENCE_CLIENT_DRAIN_TIMEOUT_MS: '1000' }).charges).toMatchObject({ holdTtlMs: 6_000, maxRequestMs: 3_000 });
-    expect(() => loadConfig({ INFERENCE_MAX_REQUEST_MS: '900000' })).toThrow(/INFERENCE_MAX_REQUEST_MS \+ USAGE_RECOVERY_GRACE_MS \+ USAGE_RECOVERY_INTERVAL_MS \(970000 ms\) must be below CREDIT_HOLD_TTL_MS \(900000 ms\)/);
+    expect(
+      loadConfig({
+        CREDIT_HOLD_TTL_MS: '6000',
+        INFERENCE_MAX_REQUEST_MS: '3000',
+        USAGE_RECOVERY_GRACE_MS: '1000',
+        USAGE_RECOVERY_INTERVAL_MS: '1000',
+        UPSTREAM_FIRST_BYTE_TIMEOUT_MS: '2000',
+        UPSTREAM_IDLE_TIMEOUT_MS: '2000',
+        INFERENCE_CLIENT_DRAIN_TIMEOUT_MS: '1000',
+      }).charges,
+    ).toMatchObject({ holdTtlMs: 6_000, maxRequestMs: 3_000 });
+    expect(() => loadConfig({ INFERENCE_MAX_REQUEST_MS: '900000' })).toThrow(
+      /INFERENCE_MAX_REQUEST_MS \+ USAGE_RECOVERY_GRACE_MS \+ USAGE_RECOVERY_INTERVAL_MS \(970000 ms\) must be below CREDIT_HOLD_TTL_MS \(900000 ms\)/,
+    );
     expect(() => loadConfig({ CREDIT_HOLD_TTL_MS: '600000' })).toThrow(/must be below CREDIT_HOLD_TTL_MS/);
     expect(() => loadConfig({ INFERENCE_MAX_REQUEST_MS: '60000' })).toThrow(/UPSTREAM_IDLE_TIMEOUT_MS must be below INFERENCE_MAX_REQUEST_MS/);
     expect(() => loadConfig({ INFERENCE_CLIENT_DRAIN_TIMEOUT_MS: '600000' })).toThrow(/INFERENCE_CLIENT_DRAIN_TIMEOUT_MS must be below INFERENCE_MAX_REQUEST_MS/);
@@ -46,7 +62,9 @@ describe('config', () => {
 
   it('accepts fault injection only in tests', () => {
     expect(loadConfig({ NODE_ENV: 'test', TEST_FAULT_PAUSE_BEFORE_CHARGE_MS: '5000' }).charges.testPauseBeforeChargeMs).toBe(5_000);
-    expect(() => loadConfig({ TEST_FAULT_PAUSE_BEFORE_CHARGE_MS: '5000' })).toThrow('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test');
+    expect(() => loadConfig({ TEST_FAULT_PAUSE_BEFORE_CHARGE_MS: '5000' })).toThrow(
+      'TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test',
+    );
   });
 
   it('reads the conventional variable names', () => {
@@ -72,7 +90,15 @@ describe('config', () => {
   it('lists every problem in one error instead of stopping at the first', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ PORT: 'eighty', NODE_ENV: 'staging', DATABASE_URL: 'mysql://x', REDIS_URL: 'not a url', LOG_LEVEL: 'loud', EVENTSTORE_CONNECTION_STRING: 'http://es:2113', DATABASE_POOL_MAX: '0' });
+      loadConfig({
+        PORT: 'eighty',
+        NODE_ENV: 'staging',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'not a url',
+        LOG_LEVEL: 'loud',
+        EVENTSTORE_CONNECTION_STRING: 'http://es:2113',
+        DATABASE_POOL_MAX: '0',
+      });
     } catch (err) {
       error = err as ConfigError;
     }
@@ -92,8 +118,13 @@ describe('config', () => {
       accountLimits: { requestsPerMinute: 3_000, tokensPerMinute: 10_000_000, concurrentStreams: 100, streamSlotTtlMs: 900_000 },
       metrics: { host: '127.0.0.1', port: 9464 },
     });
-    expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://api.example.com', MAIL_DIR: '/var/mail/tollgate' }).security.nodeEndpoints.requireHttps).toBe(true);
-    expect(loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/8, fd00::/8', APPROVAL_THRESHOLD_USD: '0' }).security).toMatchObject({ nodeEndpoints: { allowedCidrs: ['10.0.0.0/8', 'fd00::/8'] }, approvalThresholdMicroUsd: 0n });
+    expect(
+      loadConfig({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://api.example.com', MAIL_DIR: '/var/mail/tollgate' }).security.nodeEndpoints.requireHttps,
+    ).toBe(true);
+    expect(loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/8, fd00::/8', APPROVAL_THRESHOLD_USD: '0' }).security).toMatchObject({
+      nodeEndpoints: { allowedCidrs: ['10.0.0.0/8', 'fd00::/8'] },
+      approvalThresholdMicroUsd: 0n,
+    });
     expect(() => loadConfig({ NODE_ALLOWED_CIDRS: '10.0.0.0/33,localhost,::1/129', APPROVAL_THRESHOLD_USD: '-1', METRICS_PORT: '3000' })).toThrow(
       /APPROVAL_THRESHOLD_USD must be[\s\S]*"10\.0\.0\.0\/33" is not an IPv4 or IPv6 CIDR[\s\S]*"localhost" is not[\s\S]*"::1\/129" is not[\s\S]*METRICS_PORT must differ from PORT/,
     );

@@ -112,7 +112,7 @@ describe('the console in Chromium: a developer', () => {
     await page.getByRole('button', { name: 'I have stored it' }).click();
     const prefix = key.split('_').slice(0, 3).join('_');
     await page.getByText(`${prefix}…`).waitFor();
-    const after = (await page.content());
+    const after = await page.content();
     console.log(`key: shown once as ${prefix}_… (${key.length} chars); afterwards the page holds the prefix ${after.includes(prefix)} and the key ${after.includes(key)}`);
     expect(after).not.toContain(key);
     await expect(main().textContent()).resolves.toContain('60 req/min');
@@ -146,11 +146,15 @@ describe('the console in Chromium: a developer', () => {
   it('shows the request in the usage table, with a CSV made from its rows', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByLabel('Group by').selectOption('model');
-    await eventually(async () => {
-      await page.getByLabel('Group by').selectOption('day');
-      await page.getByLabel('Group by').selectOption('model');
-      await page.getByTestId('usage-table').getByText(MODEL).waitFor({ timeout: 1_000 });
-    }, 15_000, 200);
+    await eventually(
+      async () => {
+        await page.getByLabel('Group by').selectOption('day');
+        await page.getByLabel('Group by').selectOption('model');
+        await page.getByTestId('usage-table').getByText(MODEL).waitFor({ timeout: 1_000 });
+      },
+      15_000,
+      200,
+    );
     const csv = decodeURIComponent((await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href'))!.split(',').slice(1).join(','));
     console.log(`usage CSV:\n${csv}`);
     expect(csv.split('\n')[0]).toBe('model,requests,input_tokens,output_tokens,latency_p50_ms,latency_p95_ms,spend_micro_usd');
@@ -171,13 +175,21 @@ describe('the console in Chromium: a developer', () => {
     await page.getByRole('button', { name: 'Save threshold' }).click();
     await page.getByRole('status').getByText('Saved: low-balance alert below $2.50.').waitFor();
     // The page showed the PATCH's answer; a later GET may trail it by a moment (a read model).
-    const prefs = await eventually(async () => {
-      const read = await page.evaluate<{ categories: { category: string; enabled: boolean }[]; lowBalance: { thresholdMicroUsd: string } }>("fetch('/me/notifications').then((r) => r.json())");
-      expect(read.categories.find((c) => c.category === 'product')!.enabled).toBe(false);
-      expect(read.lowBalance.thresholdMicroUsd).toBe('2500000');
-      return read;
-    }, 10_000, 100);
-    console.log(`preferences on the server: product ${prefs.categories.find((c) => c.category === 'product')!.enabled}, low-balance threshold ${prefs.lowBalance.thresholdMicroUsd} micro-USD`);
+    const prefs = await eventually(
+      async () => {
+        const read = await page.evaluate<{ categories: { category: string; enabled: boolean }[]; lowBalance: { thresholdMicroUsd: string } }>(
+          "fetch('/me/notifications').then((r) => r.json())",
+        );
+        expect(read.categories.find((c) => c.category === 'product')!.enabled).toBe(false);
+        expect(read.lowBalance.thresholdMicroUsd).toBe('2500000');
+        return read;
+      },
+      10_000,
+      100,
+    );
+    console.log(
+      `preferences on the server: product ${prefs.categories.find((c) => c.category === 'product')!.enabled}, low-balance threshold ${prefs.lowBalance.thresholdMicroUsd} micro-USD`,
+    );
     await page.getByRole('button', { name: 'Restrict processing' }).click();
     await page.getByRole('button', { name: /^Lift restriction/ }).click();
     await page.getByRole('button', { name: 'Restrict processing' }).waitFor();
@@ -235,9 +247,17 @@ describe('the console in Chromium: a developer', () => {
         await page.waitForTimeout(200); // charts size themselves after layout
         const { scrollWidth, clientWidth } = await horizontalOverflow(page);
         const axe = await axeViolations(page);
-        measured.push(`${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe: ${axe.length} serious or critical ${axe.length ? JSON.stringify(axe) : ''}`);
+        measured.push(
+          `${width}px ${path}: scrollWidth ${scrollWidth} / clientWidth ${clientWidth}; axe: ${axe.length} serious or critical ${axe.length ? JSON.stringify(axe) : ''}`,
+        );
         expect(axe).toEqual([]);
-        if (scrollWidth > clientWidth) console.log(path, await page.evaluate(`[...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > ${clientWidth} + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15).join('\\n')`));
+        if (scrollWidth > clientWidth)
+          console.log(
+            path,
+            await page.evaluate(
+              `[...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > ${clientWidth} + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15).join('\\n')`,
+            ),
+          );
         expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
         if (width === 390) await screenshot(page, `phone${path === '/' ? '-overview' : path.replace('/', '-')}`);
       }

@@ -92,7 +92,18 @@ describe('the console in Chromium: provider and staff', () => {
     await page.getByRole('button', { name: 'Done' }).click();
     await row(page, 'gpu-console').getByText('pending').waitFor();
     expect(await page.content()).not.toContain(token);
-    agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 8, maxQueue: 16, heartbeatIntervalMs: null, logger: createLogger('silent') });
+    agent = new NodeAgent({
+      gatewayUrl: t.url,
+      nodeToken: token,
+      engineUrl: engine.url,
+      engineApiKey: null,
+      host: '127.0.0.1',
+      port,
+      maxConcurrency: 8,
+      maxQueue: 16,
+      heartbeatIntervalMs: null,
+      logger: createLogger('silent'),
+    });
     await agent.start();
   });
 
@@ -103,11 +114,15 @@ describe('the console in Chromium: provider and staff', () => {
     await row(admin, 'gpu-console').getByText('approved').waitFor();
     await screenshot(admin, 'admin-nodes');
     const provider = await as('provider');
-    await eventually(async () => {
-      await provider.getByRole('button', { name: 'Refresh' }).click();
-      const text = (await row(provider, 'gpu-console').textContent())!;
-      if (!(text.includes('approved') && text.includes('yes') && text.includes(MODEL))) throw new Error(`not live yet: ${text}`);
-    }, 15_000, 300);
+    await eventually(
+      async () => {
+        await provider.getByRole('button', { name: 'Refresh' }).click();
+        const text = (await row(provider, 'gpu-console').textContent())!;
+        if (!(text.includes('approved') && text.includes('yes') && text.includes(MODEL))) throw new Error(`not live yet: ${text}`);
+      },
+      15_000,
+      300,
+    );
     console.log(`provider's node row: ${await row(provider, 'gpu-console').innerText()}`);
     await screenshot(provider, 'provider-nodes');
   });
@@ -180,11 +195,15 @@ describe('the console in Chromium: provider and staff', () => {
     const openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0, timeout: 20_000 });
     await eventually(() => openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 }), 10_000, 200); // the new price reaches the gateway
     for (let i = 0; i < 4; i++) await openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 });
-    const matured = await eventually(async () => {
-      const a = (await users.provider.browser.get(`${t.url}/provider/payouts/available`)).body;
-      if (a.heldBackMicroUsd !== '0' || BigInt(a.availableMicroUsd) < 100_000n) throw new Error(`not matured yet: ${JSON.stringify(a)}`);
-      return a;
-    }, 15_000, 250);
+    const matured = await eventually(
+      async () => {
+        const a = (await users.provider.browser.get(`${t.url}/provider/payouts/available`)).body;
+        if (a.heldBackMicroUsd !== '0' || BigInt(a.availableMicroUsd) < 100_000n) throw new Error(`not matured yet: ${JSON.stringify(a)}`);
+        return a;
+      },
+      15_000,
+      250,
+    );
     console.log(`provider earnings after the hold period (${PAYOUT_HOLDBACK_MS} ms): ${JSON.stringify(matured)}`);
 
     const provider = await as('provider');
@@ -219,10 +238,14 @@ describe('the console in Chromium: provider and staff', () => {
     console.log(`payout: the approver's "mark paid" refused with "${refusal}"; paid by the second finance person: ${paid}`);
     expect(paid).toContain(users.finance.accountId);
     await screenshot(second, 'finance-payouts');
-    await eventually(async () => {
-      await provider.reload();
-      await row(provider, '$0.10').getByText('paid').waitFor({ timeout: 1_000 });
-    }, 10_000, 250);
+    await eventually(
+      async () => {
+        await provider.reload();
+        await row(provider, '$0.10').getByText('paid').waitFor({ timeout: 1_000 });
+      },
+      10_000,
+      250,
+    );
   });
 
   it("the admin's network view shows the live node and the traffic it served, community against upstream", async () => {
@@ -230,12 +253,16 @@ describe('the console in Chromium: provider and staff', () => {
     await admin.getByRole('link', { name: 'Network' }).click();
     const table = admin.getByRole('region', { name: 'Traffic and margin by source' });
     // The usage read model is asynchronous: the earlier tests' requests reach it within moments.
-    const community = await eventually(async () => {
-      await admin.reload();
-      const text = (await table.getByRole('row').filter({ hasText: 'Community nodes' }).innerText({ timeout: 2_000 })).replace(/\s+/g, ' ');
-      if (/Community nodes 0 /.test(text)) throw new Error(`no traffic yet: ${text}`);
-      return text;
-    }, 15_000, 500);
+    const community = await eventually(
+      async () => {
+        await admin.reload();
+        const text = (await table.getByRole('row').filter({ hasText: 'Community nodes' }).innerText({ timeout: 2_000 })).replace(/\s+/g, ' ');
+        if (/Community nodes 0 /.test(text)) throw new Error(`no traffic yet: ${text}`);
+        return text;
+      },
+      15_000,
+      500,
+    );
     const live = await admin.getByTestId('stat-live-nodes').innerText();
     console.log(`network view: live nodes ${live}; ${community}`);
     expect(live).toBe('1');

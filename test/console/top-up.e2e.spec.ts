@@ -28,7 +28,9 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
   beforeAll(async () => {
     buildConsole();
     env = await startPaymentsApp('console_topup');
-    await env.t.app.get(AccountsService).register({ email: EMAIL, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await env.t.app
+      .get(AccountsService)
+      .register({ email: EMAIL, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     await env.t.caughtUp();
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();

@@ -58,12 +58,27 @@ function groupBy<K extends string>(events: Usage[], key: (e: Usage) => K): Map<K
 }
 
 const developerView = (x: ReturnType<typeof expected>) => ({
-  requests: x.requests, upstreamFailed: x.upstreamFailed, inputTokens: x.inputTokens, outputTokens: x.outputTokens, images: x.images,
-  spendMicroUsd: x.cost.toString(), spendUsd: formatUsd(x.cost), latencyP50Ms: x.latencyP50Ms, latencyP95Ms: x.latencyP95Ms, errorRate: x.errorRate,
+  requests: x.requests,
+  upstreamFailed: x.upstreamFailed,
+  inputTokens: x.inputTokens,
+  outputTokens: x.outputTokens,
+  images: x.images,
+  spendMicroUsd: x.cost.toString(),
+  spendUsd: formatUsd(x.cost),
+  latencyP50Ms: x.latencyP50Ms,
+  latencyP95Ms: x.latencyP95Ms,
+  errorRate: x.errorRate,
 });
 const providerView = (x: ReturnType<typeof expected>) => ({
-  requests: x.requests, upstreamFailed: x.upstreamFailed, inputTokens: x.inputTokens, outputTokens: x.outputTokens,
-  earningsMicroUsd: x.share.toString(), earningsUsd: formatUsd(x.share), latencyP50Ms: x.latencyP50Ms, latencyP95Ms: x.latencyP95Ms, errorRate: x.errorRate,
+  requests: x.requests,
+  upstreamFailed: x.upstreamFailed,
+  inputTokens: x.inputTokens,
+  outputTokens: x.outputTokens,
+  earningsMicroUsd: x.share.toString(),
+  earningsUsd: formatUsd(x.share),
+  latencyP50Ms: x.latencyP50Ms,
+  latencyP95Ms: x.latencyP95Ms,
+  errorRate: x.errorRate,
 });
 
 describe('dashboards over real /v1 traffic: developer, provider earnings, network', () => {
@@ -119,18 +134,35 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     await app.get(PricesService).set({ model: MODEL2, inputMicroUsdPerMTok: 3_000_000n, outputMicroUsdPerMTok: 5_000_000n, perImageMicroUsd: PRICE.perImageMicroUsd }, ctx());
     engineB = await startEngine({ models: [MODEL2], name: 'engine-b' });
     const port = await freePort();
-    const registered = await app.get(NodesService).register(providerB, { name: 'node-b', endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL2, contextLength: 8_192 }] }, ctx());
+    const registered = await app
+      .get(NodesService)
+      .register(providerB, { name: 'node-b', endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL2, contextLength: 8_192 }] }, ctx());
     nodeB = registered.nodeId;
     await app.get(NodesService).approve(nodeB, ctx());
-    agentB = new NodeAgent({ gatewayUrl: url, nodeToken: registered.token, engineUrl: engineB.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 64, maxQueue: 256, heartbeatIntervalMs: null, logger: createLogger('silent') });
+    agentB = new NodeAgent({
+      gatewayUrl: url,
+      nodeToken: registered.token,
+      engineUrl: engineB.url,
+      engineApiKey: null,
+      host: '127.0.0.1',
+      port,
+      maxConcurrency: 64,
+      maxQueue: 256,
+      heartbeatIntervalMs: null,
+      logger: createLogger('silent'),
+    });
     await agentB.start();
 
     devs.push(await developer(1, 2), await developer(2, 1));
     await h.t.app.get(CreditsService).recordPurchase(devs[0].accountId, { paymentId: 'pay_dash1', orderId: 'order_dash1', amountMicroUsd: 2_500_000n }, ctx());
-    await eventually(async () => {
-      const models = await devs[0].keys[0].openai.models.list();
-      if (!models.data.some((m) => m.id === MODEL2)) throw new Error('model 2 not live yet');
-    }, 10_000, 50);
+    await eventually(
+      async () => {
+        const models = await devs[0].keys[0].openai.models.list();
+        if (!models.data.some((m) => m.id === MODEL2)) throw new Error('model 2 not live yet');
+      },
+      10_000,
+      50,
+    );
     providerABrowser = await signIn(url, 'provider-dashboards@example.com');
     providerBBrowser = await signIn(url, 'provider-b@example.com');
     await accounts.register({ email: 'dash-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, ctx());
@@ -178,7 +210,11 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
 
   it('GET /me/usage by model, key and day equals the aggregation of the developer’s events, and only theirs', async () => {
     const mine = events.filter((e) => e.accountId === devs[0].accountId);
-    for (const [by, key] of [['model', (e: Usage) => e.model], ['key', (e: Usage) => e.keyId], ['day', () => today]] as const) {
+    for (const [by, key] of [
+      ['model', (e: Usage) => e.model],
+      ['key', (e: Usage) => e.keyId],
+      ['day', () => today],
+    ] as const) {
       const res = await devs[0].browser.get(`${url}/me/usage?groupBy=${by}`);
       expect(res.status).toBe(200);
       expect(res.body.period).toMatchObject({ to: today, days: 30 });
@@ -208,7 +244,10 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
   });
 
   it('GET /provider/earnings: each provider sees their own nodes and earnings, never the other’s', async () => {
-    for (const [browser, providerId] of [[providerABrowser, h.providerId], [providerBBrowser, providerB]] as const) {
+    for (const [browser, providerId] of [
+      [providerABrowser, h.providerId],
+      [providerBBrowser, providerB],
+    ] as const) {
       const theirs = events.filter((e) => e.providerId === providerId);
       const byNode = (await browser.get(`${url}/provider/earnings?groupBy=node`)).body;
       const want = [...groupBy(theirs, (e) => e.nodeId ?? '')].map(([nodeId, es]) => ({ nodeId, ...providerView(expected(es)) }));
@@ -232,17 +271,29 @@ describe('dashboards over real /v1 traffic: developer, provider earnings, networ
     expect(res.body.requestsPerMinute.last60m).toEqual({ requests: events.length, upstreamFailed: all.upstreamFailed, perMinute: Math.round((events.length / 60) * 100) / 100 });
     expect(res.body.requestsPerMinute.minutes.reduce((s: number, m: { requests: number }) => s + m.requests, 0)).toBe(events.length);
     const platform = all.cost - all.share;
-    expect(res.body.revenue.period).toEqual({ spend: { microUsd: all.cost.toString(), usd: formatUsd(all.cost) }, providerShare: { microUsd: all.share.toString(), usd: formatUsd(all.share) }, platform: { microUsd: platform.toString(), usd: formatUsd(platform) } });
+    expect(res.body.revenue.period).toEqual({
+      spend: { microUsd: all.cost.toString(), usd: formatUsd(all.cost) },
+      providerShare: { microUsd: all.share.toString(), usd: formatUsd(all.share) },
+      platform: { microUsd: platform.toString(), usd: formatUsd(platform) },
+    });
     expect(res.body.revenue.allTime).toEqual(res.body.revenue.period);
     expect(res.body.revenue.byDay).toEqual([{ day: today, requests: events.length, ...res.body.revenue.period }]);
     const models = [...groupBy(events, (e) => e.model)].map(([model, es]) => ({ model, x: expected(es) })).sort((a, b) => (b.x.cost > a.x.cost ? 1 : -1));
-    expect(res.body.topModels.map((m: { model: string; requests: number; spend: { microUsd: string }; errorRate: number }) => [m.model, m.requests, m.spend.microUsd, m.errorRate]))
-      .toEqual(models.map((m) => [m.model, m.x.requests, m.x.cost.toString(), m.x.errorRate]));
-    const nodes = [...groupBy(events.filter((e) => e.nodeId), (e) => e.nodeId as string)];
+    expect(
+      res.body.topModels.map((m: { model: string; requests: number; spend: { microUsd: string }; errorRate: number }) => [m.model, m.requests, m.spend.microUsd, m.errorRate]),
+    ).toEqual(models.map((m) => [m.model, m.x.requests, m.x.cost.toString(), m.x.errorRate]));
+    const nodes = [
+      ...groupBy(
+        events.filter((e) => e.nodeId),
+        (e) => e.nodeId as string,
+      ),
+    ];
     expect(res.body.nodeErrorRates).toHaveLength(nodes.length);
     for (const [nodeId, es] of nodes) {
       const x = expected(es);
-      expect(res.body.nodeErrorRates).toContainEqual(expect.objectContaining({ nodeId, requests: x.requests, upstreamFailed: x.upstreamFailed, errorRate: x.errorRate, latencyP95Ms: x.latencyP95Ms }));
+      expect(res.body.nodeErrorRates).toContainEqual(
+        expect.objectContaining({ nodeId, requests: x.requests, upstreamFailed: x.upstreamFailed, errorRate: x.errorRate, latencyP95Ms: x.latencyP95Ms }),
+      );
     }
     expect(res.body.nodeErrorRates[0]).toMatchObject({ nodeId: nodeB, providerId: providerB, name: 'node-b' });
     expect((await devs[0].browser.get(`${url}/admin/network`)).status).toBe(403);

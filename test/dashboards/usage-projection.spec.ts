@@ -12,13 +12,22 @@ const DAY = '2026-03-05';
 const STREAM = `usage-${ACCOUNT}-${DAY}`;
 
 let seed = 11;
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
 
 let position = 0n;
 function recorded(stream: string, revision: number, type: string, data: JsonObject, at: string): RecordedEvent {
   position++;
-  return { id: randomUUID(), type, data, metadata: { occurredAt: at }, stream, revision: BigInt(revision), position: { commit: position, prepare: position }, createdAt: new Date(at) };
+  return {
+    id: randomUUID(),
+    type,
+    data,
+    metadata: { occurredAt: at },
+    stream,
+    revision: BigInt(revision),
+    position: { commit: position, prepare: position },
+    createdAt: new Date(at),
+  };
 }
 
 function details(n: number, stream = STREAM, day = DAY): RecordedEvent[] {
@@ -28,12 +37,28 @@ function details(n: number, stream = STREAM, day = DAY): RecordedEvent[] {
     const cost = Math.floor(random() * 5_000);
     const at = `${day}T${String(Math.floor(i / 10) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:07.000Z`;
     const data: UsageEvent['data'] = {
-      requestId: `r${i}`, accountId: ACCOUNT, keyId: pick(['k1', 'k2']), model: pick(['m1', 'm2']), endpoint: pick(['chat.completions', 'embeddings'] as const),
-      nodeId, providerId: nodeId === null ? null : nodeId === 'node-a' ? 'prov-a' : 'prov-b', status,
-      inputTokens: Math.floor(random() * 500), outputTokens: Math.floor(random() * 300), images: 0, estimated: random() < 0.1,
-      ttftMs: status === 'upstream_failed' ? null : Math.floor(random() * 400), latencyMs: Math.floor(random() * 4_000) + random(),
-      costMicroUsd: String(cost), providerShareMicroUsd: String(Math.floor(cost * 0.7)), holdId: `r${i}`, recordedAt: at,
-      postings: [{ account: `developer:${ACCOUNT}`, amountMicroUsd: String(cost) }, { account: 'platform:revenue', amountMicroUsd: String(-cost) }],
+      requestId: `r${i}`,
+      accountId: ACCOUNT,
+      keyId: pick(['k1', 'k2']),
+      model: pick(['m1', 'm2']),
+      endpoint: pick(['chat.completions', 'embeddings'] as const),
+      nodeId,
+      providerId: nodeId === null ? null : nodeId === 'node-a' ? 'prov-a' : 'prov-b',
+      status,
+      inputTokens: Math.floor(random() * 500),
+      outputTokens: Math.floor(random() * 300),
+      images: 0,
+      estimated: random() < 0.1,
+      ttftMs: status === 'upstream_failed' ? null : Math.floor(random() * 400),
+      latencyMs: Math.floor(random() * 4_000) + random(),
+      costMicroUsd: String(cost),
+      providerShareMicroUsd: String(Math.floor(cost * 0.7)),
+      holdId: `r${i}`,
+      recordedAt: at,
+      postings: [
+        { account: `developer:${ACCOUNT}`, amountMicroUsd: String(cost) },
+        { account: 'platform:revenue', amountMicroUsd: String(-cost) },
+      ],
     };
     return recorded(stream, i, 'UsageRecorded', data, at);
   });
@@ -43,11 +68,22 @@ function details(n: number, stream = STREAM, day = DAY): RecordedEvent[] {
 function summary(of: RecordedEvent[], stream = STREAM, day = DAY): RecordedEvent {
   const data = of.map((e) => e.data as unknown as UsageEvent['data']);
   const through = of[of.length - 1].revision;
-  return recorded(stream, Number(through) + 1, 'UsageDaySummarized', {
-    accountId: ACCOUNT, day, throughRevision: through.toString(), requests: data.length,
-    costMicroUsd: data.reduce((s, u) => s + BigInt(u.costMicroUsd), 0n).toString(),
-    groups: aggregateUsage(data), postings: netPostings(data.flatMap((u) => u.postings)), summarizedAt: `${day}T23:59:59.000Z`,
-  }, '2026-06-05T00:00:00.000Z');
+  return recorded(
+    stream,
+    Number(through) + 1,
+    'UsageDaySummarized',
+    {
+      accountId: ACCOUNT,
+      day,
+      throughRevision: through.toString(),
+      requests: data.length,
+      costMicroUsd: data.reduce((s, u) => s + BigInt(u.costMicroUsd), 0n).toString(),
+      groups: aggregateUsage(data),
+      postings: netPostings(data.flatMap((u) => u.postings)),
+      summarizedAt: `${day}T23:59:59.000Z`,
+    },
+    '2026-06-05T00:00:00.000Z',
+  );
 }
 
 describe('usage projection: details and day summaries give the same rows', () => {
@@ -64,7 +100,13 @@ describe('usage projection: details and day summaries give the same rows', () =>
   async function build(...batches: RecordedEvent[][]) {
     await sql`TRUNCATE usage_daily, usage_days, network_minutes`.execute(database.db);
     for (const batch of batches) await applyBatch(database.db, [usageProjection], batch);
-    const rows = (await sql<Record<string, string | number[] | null>>`SELECT account_id, day::text AS day, key_id, model, endpoint, node_id, provider_id, requests, completed, client_disconnected, upstream_failed, estimated, input_tokens, output_tokens, images, cost_micro_usd, provider_share_micro_usd, latency_hist, ttft_hist FROM usage_daily ORDER BY key_id, model, endpoint, node_id`.execute(database.db)).rows;
+    const rows = (
+      await sql<
+        Record<string, string | number[] | null>
+      >`SELECT account_id, day::text AS day, key_id, model, endpoint, node_id, provider_id, requests, completed, client_disconnected, upstream_failed, estimated, input_tokens, output_tokens, images, cost_micro_usd, provider_share_micro_usd, latency_hist, ttft_hist FROM usage_daily ORDER BY key_id, model, endpoint, node_id`.execute(
+        database.db,
+      )
+    ).rows;
     const days = (await sql`SELECT account_id, day::text AS day, revision FROM usage_days`.execute(database.db)).rows;
     return { rows, days };
   }
@@ -99,7 +141,9 @@ describe('usage projection: details and day summaries give the same rows', () =>
   });
 
   it('a detail recorded after the summary adds to the summarised rows', async () => {
-    const late = details(241).slice(240).map((e) => ({ ...e, revision: 241n }));
+    const late = details(241)
+      .slice(240)
+      .map((e) => ({ ...e, revision: 241n }));
     const withLate = await build([...all, { ...late[0], revision: 240n }]);
     const viaSummary = await build(all, [summary(all)], late);
     expect(viaSummary.rows).toEqual(withLate.rows);
@@ -147,8 +191,10 @@ describe('network minutes: the 24 h before the newest request, whatever the batc
       row.cost += 100 + i;
       expected.set(m, row);
     });
-    const read = async () => (await sql<{ minute: Date; requests: string; upstream_failed: string; cost_micro_usd: string }>`SELECT * FROM network_minutes ORDER BY minute`.execute(database.db)).rows
-      .map((r) => [r.minute.getTime(), { requests: Number(r.requests), failed: Number(r.upstream_failed), cost: Number(r.cost_micro_usd) }]);
+    const read = async () =>
+      (await sql<{ minute: Date; requests: string; upstream_failed: string; cost_micro_usd: string }>`SELECT * FROM network_minutes ORDER BY minute`.execute(database.db)).rows.map(
+        (r) => [r.minute.getTime(), { requests: Number(r.requests), failed: Number(r.upstream_failed), cost: Number(r.cost_micro_usd) }],
+      );
     const want = [...expected].sort(([a], [b]) => a - b);
     expect(want.length).toBeGreaterThan(3);
 

@@ -44,9 +44,21 @@ async function main(): Promise<void> {
   await admin.end();
   const port = await freePort();
   const config = {
-    ...loadConfig({ ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: `${server}/tollgate_demo`, REDIS_KEY_PREFIX: 'tg-demo:', BULLMQ_PREFIX: 'tg-demo:bull', NODE_HEARTBEAT_INTERVAL_MS: '500', NODE_HEARTBEAT_TTL_MS: '3000', NODE_REGISTRY_REFRESH_MS: '200', PRICE_REFRESH_MS: '200', METRICS_PORT: '0',
+    ...loadConfig({
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: `${server}/tollgate_demo`,
+      REDIS_KEY_PREFIX: 'tg-demo:',
+      BULLMQ_PREFIX: 'tg-demo:bull',
+      NODE_HEARTBEAT_INTERVAL_MS: '500',
+      NODE_HEARTBEAT_TTL_MS: '3000',
+      NODE_REGISTRY_REFRESH_MS: '200',
+      PRICE_REFRESH_MS: '200',
+      METRICS_PORT: '0',
       // The simulated node runs on this machine: loopback is allowed explicitly, as an operator running a private network would.
-      NODE_ALLOWED_CIDRS: '127.0.0.0/8,::1/128' }),
+      NODE_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
+    }),
     port,
     host: '127.0.0.1',
   };
@@ -61,20 +73,39 @@ async function main(): Promise<void> {
   try {
     step(2, 'A provider joins by invite, registers a GPU node and runs the node agent in front of a SIMULATED engine');
     const accounts = app.get(AccountsService);
-    const provider = await accounts.register({ email: 'gpu-owner@demo.test', password: 'demo password 123', displayName: 'GPU owner', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+    const provider = await accounts.register(
+      { email: 'gpu-owner@demo.test', password: 'demo password 123', displayName: 'GPU owner', via: 'cli', eligibility: AGREED, roles: [] },
+      ctx(),
+    );
     const invite = await app.get(ProviderInvitesService).issue('gpu-owner@demo.test', ctx());
     await app.get(ProviderInvitesService).accept(provider.accountId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     const agentPort = await freePort();
-    const node = await app.get(NodesService).register(provider.accountId, { name: 'rtx-4090-box', endpointUrl: `http://127.0.0.1:${agentPort}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
+    const node = await app
+      .get(NodesService)
+      .register(provider.accountId, { name: 'rtx-4090-box', endpointUrl: `http://127.0.0.1:${agentPort}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(node.nodeId, ctx());
-    agent = new NodeAgent({ gatewayUrl: url, nodeToken: node.token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port: agentPort, maxConcurrency: 8, maxQueue: 32, heartbeatIntervalMs: null, logger: createLogger('warn', 'node-agent') });
+    agent = new NodeAgent({
+      gatewayUrl: url,
+      nodeToken: node.token,
+      engineUrl: engine.url,
+      engineApiKey: null,
+      host: '127.0.0.1',
+      port: agentPort,
+      maxConcurrency: 8,
+      maxQueue: 32,
+      heartbeatIntervalMs: null,
+      logger: createLogger('warn', 'node-agent'),
+    });
     await agent.start();
     show('node', { nodeId: node.nodeId, agent: `http://127.0.0.1:${agentPort}`, engine: `${engine.url} (simulated)` });
     await app.get(PricesService).set({ model: MODEL, inputMicroUsdPerMTok: 150_000n, outputMicroUsdPerMTok: 600_000n }, ctx());
     show('price', `${MODEL}: $0.15 / $0.60 per million input / output tokens`);
 
     step(3, 'A developer gets $5 of credits and an API key');
-    const developer = await accounts.register({ email: 'dev@demo.test', password: 'demo password 123', displayName: 'Developer', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+    const developer = await accounts.register(
+      { email: 'dev@demo.test', password: 'demo password 123', displayName: 'Developer', via: 'cli', eligibility: AGREED, roles: [] },
+      ctx(),
+    );
     const granted = await app.get(CreditsService).grant(developer.accountId, 5_000_000n, 'demo credits', ctx());
     await app.get(BalanceFeeder).waitUntilPassed(granted.position as Position);
     await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
@@ -89,7 +120,12 @@ async function main(): Promise<void> {
       if (i > 100) throw new Error('the node never came online');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const stream = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello to the demo.' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello to the demo.' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     process.stdout.write('   assistant: ');
     let usage: unknown = null;
     for await (const chunk of stream) {
@@ -113,17 +149,21 @@ async function main(): Promise<void> {
     step(6, 'An upstream API vendor (a SIMULATED one) serves a second model: its key sealed, its cost owed to vendor:{id}');
     const vendor = await startVendor({ models: ['vendor/llama-3.1-70b'], apiKey: `sk-demo-${randomUUID()}` });
     try {
-      const upstream = await app.get(UpstreamsService).register({ name: 'Simulated vendor', baseUrl: vendor.baseUrl, apiKey: vendor.apiKey, models: [{ id: UPSTREAM_MODEL, vendorModel: 'vendor/llama-3.1-70b' }] }, ctx());
+      const upstream = await app
+        .get(UpstreamsService)
+        .register({ name: 'Simulated vendor', baseUrl: vendor.baseUrl, apiKey: vendor.apiKey, models: [{ id: UPSTREAM_MODEL, vendorModel: 'vendor/llama-3.1-70b' }] }, ctx());
       await app.get(PricesService).set({ model: UPSTREAM_MODEL, inputMicroUsdPerMTok: 600_000n, outputMicroUsdPerMTok: 800_000n }, ctx());
       await app.get(UpstreamsService).setCost(upstream.id, { model: UPSTREAM_MODEL, inputMicroUsdPerMTok: 300_000n, outputMicroUsdPerMTok: 400_000n }, ctx());
       show('upstream', { id: upstream.id, baseUrl: upstream.baseUrl, models: upstream.models, keyVersion: upstream.keyVersion, probe: await app.get(UpstreamProber).probeAll() });
       // The price and the router's list reach the gateway within their refresh (200 ms here).
       let reply: OpenAI.Chat.Completions.ChatCompletion | null = null;
       for (let i = 0; !reply; i++) {
-        reply = await openai.chat.completions.create({ model: UPSTREAM_MODEL, messages: [{ role: 'user', content: 'Say hello from the vendor.' }] }).catch((err: { status?: number }) => {
-          if (err.status !== 404 || i > 50) throw err;
-          return new Promise<null>((r) => setTimeout(() => r(null), 100));
-        });
+        reply = await openai.chat.completions
+          .create({ model: UPSTREAM_MODEL, messages: [{ role: 'user', content: 'Say hello from the vendor.' }] })
+          .catch((err: { status?: number }) => {
+            if (err.status !== 404 || i > 50) throw err;
+            return new Promise<null>((r) => setTimeout(() => r(null), 100));
+          });
       }
       show('assistant (via the upstream)', reply.choices[0].message.content ?? '');
       await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();

@@ -68,7 +68,10 @@ describe('the application (npm start, role "all")', () => {
     const missing = await request(url).get('/no-such-thing').expect(404);
     expect(missing.headers['content-type']).toContain('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, code: 'not_found', title: 'Not Found' });
-    const big = await request(url).post('/health/live').set('content-type', 'application/json').send(`{"x":"${'a'.repeat(1_100_000)}"}`);
+    const big = await request(url)
+      .post('/health/live')
+      .set('content-type', 'application/json')
+      .send(`{"x":"${'a'.repeat(1_100_000)}"}`);
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ status: 413 });
     const broken = await request(url).post('/health/live').set('content-type', 'application/json').send('{"x":');

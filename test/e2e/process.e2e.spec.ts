@@ -31,11 +31,27 @@ describe('the process (src/main.ts)', () => {
   it('creates its database, migrates, becomes ready, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const metricsPort = await freePort();
-    const proc = runMain({ PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`, REDIS_URL: TEST_REDIS_URL });
+    const proc = runMain({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`,
+      REDIS_URL: TEST_REDIS_URL,
+    });
     try {
-      await eventually(async () => {
-        if ((await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status, () => 0)) !== 200) throw new Error(`never became ready:\n${proc.output()}`);
-      }, 40_000, 200);
+      await eventually(
+        async () => {
+          if (
+            (await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+              (r) => r.status,
+              () => 0,
+            )) !== 200
+          )
+            throw new Error(`never became ready:\n${proc.output()}`);
+        },
+        40_000,
+        200,
+      );
       expect(proc.output()).toContain('migrations applied');
       expect(proc.output()).toContain('tollgate started');
       // /metrics: on the internal listener (METRICS_HOST defaults to loopback), never on the public port.

@@ -33,10 +33,7 @@ async function take(sub: AsyncIterable<RecordedEvent>, n: number, timeoutMs = 50
   while (out.length < n) {
     const left = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const next = await Promise.race([
-      it.next(),
-      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(left, 0)))),
-    ]);
+    const next = await Promise.race([it.next(), new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(left, 0))))]);
     clearTimeout(timer);
     if (next === 'timeout') throw new Error(`timed out after ${out.length}/${n} events`);
     if (next.done) break;
@@ -93,9 +90,7 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
       await expect(store.append(s, [ev('X')], 'no_stream')).rejects.toBeInstanceOf(StreamVersionConflictError);
       await expect(store.append(s, [ev('X')], 0n)).rejects.toBeInstanceOf(StreamVersionConflictError);
       await expect(store.append(s, [ev('X')], 5n)).rejects.toBeInstanceOf(StreamVersionConflictError);
-      await expect(store.append(stream('none'), [ev('X')], 'stream_exists')).rejects.toBeInstanceOf(
-        StreamVersionConflictError,
-      );
+      await expect(store.append(stream('none'), [ev('X')], 'stream_exists')).rejects.toBeInstanceOf(StreamVersionConflictError);
       await expect(store.append(stream('none'), [ev('X')], 0n)).rejects.toBeInstanceOf(StreamVersionConflictError);
       expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A', 'B']);
 
@@ -108,9 +103,7 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
     it('lets exactly one of several concurrent appends at the same expected revision win', async () => {
       const s = stream('race');
       await store.append(s, [ev('Start')], 'no_stream');
-      const results = await Promise.allSettled(
-        Array.from({ length: 5 }, (_, i) => store.append(s, [ev(`Try${i}`)], 0n)),
-      );
+      const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.append(s, [ev(`Try${i}`)], 0n)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) {
         if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StreamVersionConflictError);
@@ -153,7 +146,11 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
 
     it('reads a stream backwards, from a revision, with a limit', async () => {
       const s = stream('many');
-      await store.append(s, Array.from({ length: 10 }, (_, i) => ev(`E${i}`)), 'no_stream');
+      await store.append(
+        s,
+        Array.from({ length: 10 }, (_, i) => ev(`E${i}`)),
+        'no_stream',
+      );
       const back = await store.readStream(s, { direction: 'backwards', maxCount: 3 });
       expect(back.map((e) => e.revision)).toEqual([9n, 8n, 7n]);
       const fwd = await store.readStream(s, { fromRevision: 4n, maxCount: 2 });
@@ -183,7 +180,11 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
 
       it('is idempotent and never lowers: a repeat or a smaller revision changes nothing', async () => {
         const s = stream('trunc2');
-        await store.append(s, Array.from({ length: 5 }, (_, i) => ev(`E${i}`)), 'no_stream');
+        await store.append(
+          s,
+          Array.from({ length: 5 }, (_, i) => ev(`E${i}`)),
+          'no_stream',
+        );
         await store.truncateStreamBefore(s, 3n);
         await store.truncateStreamBefore(s, 3n);
         await store.truncateStreamBefore(s, 1n);
@@ -208,9 +209,7 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
 
     it('rejects out-of-limit requests with EventStoreArgumentError', async () => {
       await expect(store.readStream(stream('x'), { maxCount: 0 })).rejects.toBeInstanceOf(EventStoreArgumentError);
-      await expect(store.readStream(stream('x'), { maxCount: 1_000_000 })).rejects.toBeInstanceOf(
-        EventStoreArgumentError,
-      );
+      await expect(store.readStream(stream('x'), { maxCount: 1_000_000 })).rejects.toBeInstanceOf(EventStoreArgumentError);
       await expect(store.append(stream('x'), [], 'any')).rejects.toBeInstanceOf(EventStoreArgumentError);
       await expect(store.append('bad stream name!', [ev('A')], 'any')).rejects.toBeInstanceOf(EventStoreArgumentError);
     });
@@ -358,9 +357,7 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
 
       it('lets concurrent calls append to the same streams without failing or losing an event', async () => {
         const shared = [stream('s0'), stream('s1'), stream('s2')];
-        const calls = Array.from({ length: 8 }, (_, c) =>
-          store.appendToStreams(Array.from({ length: 12 }, (_, i) => item(shared[(c + i) % 3], `C${c}E${i}`))),
-        );
+        const calls = Array.from({ length: 8 }, (_, c) => store.appendToStreams(Array.from({ length: 12 }, (_, i) => item(shared[(c + i) % 3], `C${c}E${i}`))));
         const results = (await Promise.all(calls)).flat().map(stored);
         expect(results).toHaveLength(96);
         for (const s of shared) {
@@ -374,15 +371,13 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
         }
       });
 
-      it('delivers every event of every call to subscribers, once, in each stream\'s order', async () => {
+      it("delivers every event of every call to subscribers, once, in each stream's order", async () => {
         const filter = { kind: 'streamPrefix' as const, prefixes: [prefix] };
         const start = await store.headPosition();
         const sub = store.subscribeAll({ after: start ?? undefined, filter });
         try {
           const streams = Array.from({ length: 5 }, (_, i) => stream(`sub${i}`));
-          const writes = Array.from({ length: 4 }, (_, c) =>
-            store.appendToStreams(Array.from({ length: 25 }, (_, i) => item(streams[i % 5], `W${c}-${i}`))),
-          );
+          const writes = Array.from({ length: 4 }, (_, c) => store.appendToStreams(Array.from({ length: 25 }, (_, i) => item(streams[i % 5], `W${c}-${i}`))));
           await Promise.all(writes);
           const seen = await take(sub, 100);
           expect(new Set(seen.map((e) => e.id)).size).toBe(100);
@@ -402,13 +397,14 @@ export function eventStoreContract(name: string, target: ContractTarget): void {
         const tooMany = Array.from({ length: MAX_EVENTS_PER_APPEND + 1 }, () => item(s, 'X'));
         await expect(store.appendToStreams(tooMany)).rejects.toBeInstanceOf(EventStoreArgumentError);
         const twice = ev('Twice');
-        await expect(store.appendToStreams([{ stream: s, event: twice }, { stream: stream('y'), event: twice }])).rejects.toBeInstanceOf(
-          EventStoreArgumentError,
-        );
+        await expect(
+          store.appendToStreams([
+            { stream: s, event: twice },
+            { stream: stream('y'), event: twice },
+          ]),
+        ).rejects.toBeInstanceOf(EventStoreArgumentError);
         await expect(store.appendToStreams([item('bad stream name!', 'X')])).rejects.toBeInstanceOf(EventStoreArgumentError);
-        await expect(store.appendToStreams([{ stream: s, event: { ...ev('X'), type: '$system' } }])).rejects.toBeInstanceOf(
-          EventStoreArgumentError,
-        );
+        await expect(store.appendToStreams([{ stream: s, event: { ...ev('X'), type: '$system' } }])).rejects.toBeInstanceOf(EventStoreArgumentError);
         await expect(store.readStream(s)).rejects.toBeInstanceOf(StreamNotFoundError);
       });
     });

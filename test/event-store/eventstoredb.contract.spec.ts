@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
 import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/platform/event-store/eventstoredb/eventstoredb.event-store';
-import {
-  EventStoreArgumentError,
-  EventStoreUnavailableError,
-  StreamVersionConflictError,
-} from '../../src/platform/event-store/event-store.errors';
+import { EventStoreArgumentError, EventStoreUnavailableError, StreamVersionConflictError } from '../../src/platform/event-store/event-store.errors';
 import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { EventStoreDbStandIn, startEventStoreDbStandIn } from '../standins/eventstoredb/standin';
 import { eventually } from '../support/eventually';
@@ -147,7 +143,11 @@ describe('EventStoreDbEventStore on the protocol stand-in', () => {
 
   it('fails a filtered readAll that exceeds its scan bound instead of returning a short page', async () => {
     const store = open({ readAllPageSize: 2, readAllMaxScannedEvents: 4 });
-    await store.append(stream('noise'), Array.from({ length: 8 }, (_, i) => ev(`N${i}`)), 'no_stream');
+    await store.append(
+      stream('noise'),
+      Array.from({ length: 8 }, (_, i) => ev(`N${i}`)),
+      'no_stream',
+    );
     const filter = { kind: 'streamPrefix' as const, prefixes: ['absent-'] };
     await expect(store.readAll({ filter, maxCount: 1 })).rejects.toBeInstanceOf(EventStoreArgumentError);
   });

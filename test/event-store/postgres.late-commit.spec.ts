@@ -22,10 +22,7 @@ describe('PostgreSQL event store: late commits', () => {
   });
 
   async function appendInOpenTransaction(client: PoolClient, stream: string, type: string): Promise<void> {
-    await client.query(
-      `SELECT * FROM append_to_stream($1, 'no_stream', NULL, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
-      [stream, [randomUUID()], [type], ['{}'], ['{}']],
-    );
+    await client.query(`SELECT * FROM append_to_stream($1, 'no_stream', NULL, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`, [stream, [randomUUID()], [type], ['{}'], ['{}']]);
   }
 
   async function appendManyInOpenTransaction(client: PoolClient, streams: string[], types: string[]): Promise<void> {
@@ -83,10 +80,7 @@ describe('PostgreSQL event store: late commits', () => {
       await appendInOpenTransaction(late, `${prefix}late`, 'Late'); // ...but this one takes the lower sequence number
       // append_to_stream refuses to run after an earlier write, so reproduce the interleaving
       // (possible between two concurrent inserts) with a raw insert.
-      await early.query(
-        `INSERT INTO events (stream, revision, event_id, event_type, data, metadata) VALUES ($1, 0, $2, 'Early', '{}', '{}')`,
-        [`${prefix}early`, randomUUID()],
-      );
+      await early.query(`INSERT INTO events (stream, revision, event_id, event_type, data, metadata) VALUES ($1, 0, $2, 'Early', '{}', '{}')`, [`${prefix}early`, randomUUID()]);
       await early.query('COMMIT');
       const deadline = Date.now() + 10_000;
       while (sub.seen.length === 0 && Date.now() < deadline) await settle(10);
@@ -119,9 +113,7 @@ describe('PostgreSQL event store: late commits', () => {
   it('never loses or repeats events under many concurrent writers, read from successive checkpoints', async () => {
     const prefix = `gap3-${randomUUID().slice(0, 6)}-`;
     const sub = collect(prefix);
-    const writes = Array.from({ length: 200 }, (_, i) =>
-      store.append(`${prefix}${i % 20}`, [{ id: randomUUID(), type: `E${i}`, data: {} }], 'any'),
-    );
+    const writes = Array.from({ length: 200 }, (_, i) => store.append(`${prefix}${i % 20}`, [{ id: randomUUID(), type: `E${i}`, data: {} }], 'any'));
     await Promise.all(writes);
     await sub.stopAfter(200);
     const types = sub.seen.map((e) => e.type);
@@ -215,9 +207,7 @@ describe('PostgreSQL event store: late commits', () => {
           })),
         ),
       );
-      const singles = Array.from({ length: 100 }, (_, i) =>
-        store.append(streams[i % 10], [{ id: randomUUID(), type: `S${i}`, data: {} }], 'any'),
-      );
+      const singles = Array.from({ length: 100 }, (_, i) => store.append(streams[i % 10], [{ id: randomUUID(), type: `S${i}`, data: {} }], 'any'));
       const started = Date.now();
       const results = (await Promise.all(batches)).flat();
       await Promise.all(singles);

@@ -104,7 +104,11 @@ function servedRoutes(h: InferenceHarness): Route[] {
   const instance = h.t.app.getHttpAdapter().getInstance() as { router?: { stack: unknown[] } };
   const express = (instance.router?.stack ?? []).flatMap((layer) => {
     const route = (layer as { route?: { path: string; methods: Record<string, boolean> } }).route;
-    return route ? Object.keys(route.methods).filter((m) => m !== '_all').map((m) => ({ method: m.toUpperCase(), path: route.path })) : [];
+    return route
+      ? Object.keys(route.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => ({ method: m.toUpperCase(), path: route.path }))
+      : [];
   });
   return [...express, ...Object.keys(ENDPOINTS).map((path) => ({ method: 'POST', path }))];
 }
@@ -132,7 +136,14 @@ describe('fuzz: every route, with every role and without', () => {
         payments: standinPayments(standin),
         crypto: standinCrypto(coinbase),
         telegramBotToken: `123456:${'A'.repeat(35)}`,
-        google: { clientId: 'fuzz-client', clientSecret: 'fuzz-secret', callbackUrl: 'http://127.0.0.1:1/auth/google/callback', authUrl: 'http://127.0.0.1:1/auth', tokenUrl: 'http://127.0.0.1:1/token', userInfoUrl: 'http://127.0.0.1:1/userinfo' },
+        google: {
+          clientId: 'fuzz-client',
+          clientSecret: 'fuzz-secret',
+          callbackUrl: 'http://127.0.0.1:1/auth/google/callback',
+          authUrl: 'http://127.0.0.1:1/auth',
+          tokenUrl: 'http://127.0.0.1:1/token',
+          userInfoUrl: 'http://127.0.0.1:1/userinfo',
+        },
         logLevel: 'error',
         logFile,
         // Heartbeats as in production: a slow moment on a shared machine must not take the only node offline (an honest 503).
@@ -146,7 +157,12 @@ describe('fuzz: every route, with every role and without', () => {
     apiKey = v1.key;
     v1AccountId = v1.accountId;
     // Records the fuzzer may act on by id: other people's, never the signed-in roles' own.
-    const victims = await Promise.all([0, 1, 2].map(async (i) => (await app.get(AccountsService).register({ email: `victim-${i}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId));
+    const victims = await Promise.all(
+      [0, 1, 2].map(
+        async (i) =>
+          (await app.get(AccountsService).register({ email: `victim-${i}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId,
+      ),
+    );
     const victimKey = await app.get(ApiKeysService).issue(victims[0], { name: 'victim' }, ctx());
     const node = await as.provider.browser.post(`${url}/provider/nodes`, { name: 'fuzz-node', endpointUrl: 'http://127.0.0.1:1', models: ['fuzz-model'] });
     expect(node.status).toBe(201);
@@ -192,7 +208,11 @@ describe('fuzz: every route, with every role and without', () => {
         return { authorization: `Bearer tg_live_${'A'.repeat(12)}_${'b'.repeat(32)}` };
       default: {
         const browser = as[identity].browser;
-        const cookie = ['tg_session', 'tg_refresh'].map((name) => browser.cookie(host, name)).filter((c) => c !== undefined).map((c) => `${c?.name}=${c?.value}`).join('; ');
+        const cookie = ['tg_session', 'tg_refresh']
+          .map((name) => browser.cookie(host, name))
+          .filter((c) => c !== undefined)
+          .map((c) => `${c?.name}=${c?.value}`)
+          .join('; ');
         return cookie ? { cookie } : {};
       }
     }
@@ -208,61 +228,65 @@ describe('fuzz: every route, with every role and without', () => {
     return true;
   }
 
-  it(`sends ${RUNS} random and malformed requests: never a 5xx, every refusal in the route's own error shape`, async () => {
-    const base = new URL(h.t.url);
-    const arbitrary = fuzzCase(routes, bodyOf, pools);
-    // First one case per route (every route is tried whatever the count), then any route at random.
-    const batch = (chunk: number, n: number): FuzzCase[] =>
-      chunk * CHUNK < routes.length
-        ? routes.slice(chunk * CHUNK, chunk * CHUNK + n).map((r, i) => fc.sample(fuzzCase([r], bodyOf, pools), { seed: SEED * 100_003 + chunk * CHUNK + i, numRuns: 1 })[0])
-        : fc.sample(arbitrary, { seed: SEED * 100_003 + chunk, numRuns: n });
-    const served = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    const covered = new Set<string>();
-    let times = 0;
-    const byIdentity = new Map<string, number>();
-    const slowest: { ms: number; what: string }[] = [];
-    let sent = 0;
-    let signIns = 0;
-    const started = Date.now();
-    for (let chunk = 0; sent < RUNS; chunk++) {
-      // Chunks keep memory flat; each has its own seed derived from FUZZ_SEED, so a run replays exactly.
-      const cases = batch(chunk, Math.min(CHUNK, RUNS - sent));
-      for (const [i, c] of cases.entries()) {
-        const id = `${chunk}:${i}`;
-        let answer: Answer;
-        try {
-          answer = await send(base, c, { 'x-forwarded-for': '203.0.113.7', ...credentials(c.identity) });
-        } catch (err) {
-          failures.push(`[${id}] ${summary(c)} → no answer: ${(err as Error).message}`);
-          continue;
+  it(
+    `sends ${RUNS} random and malformed requests: never a 5xx, every refusal in the route's own error shape`,
+    async () => {
+      const base = new URL(h.t.url);
+      const arbitrary = fuzzCase(routes, bodyOf, pools);
+      // First one case per route (every route is tried whatever the count), then any route at random.
+      const batch = (chunk: number, n: number): FuzzCase[] =>
+        chunk * CHUNK < routes.length
+          ? routes.slice(chunk * CHUNK, chunk * CHUNK + n).map((r, i) => fc.sample(fuzzCase([r], bodyOf, pools), { seed: SEED * 100_003 + chunk * CHUNK + i, numRuns: 1 })[0])
+          : fc.sample(arbitrary, { seed: SEED * 100_003 + chunk, numRuns: n });
+      const served = new Set(routes.map((r) => `${r.method} ${r.path}`));
+      const covered = new Set<string>();
+      let times = 0;
+      const byIdentity = new Map<string, number>();
+      const slowest: { ms: number; what: string }[] = [];
+      let sent = 0;
+      let signIns = 0;
+      const started = Date.now();
+      for (let chunk = 0; sent < RUNS; chunk++) {
+        // Chunks keep memory flat; each has its own seed derived from FUZZ_SEED, so a run replays exactly.
+        const cases = batch(chunk, Math.min(CHUNK, RUNS - sent));
+        for (const [i, c] of cases.entries()) {
+          const id = `${chunk}:${i}`;
+          let answer: Answer;
+          try {
+            answer = await send(base, c, { 'x-forwarded-for': '203.0.113.7', ...credentials(c.identity) });
+          } catch (err) {
+            failures.push(`[${id}] ${summary(c)} → no answer: ${(err as Error).message}`);
+            continue;
+          }
+          sent++;
+          histogram.set(answer.status, (histogram.get(answer.status) ?? 0) + 1);
+          byIdentity.set(c.identity, (byIdentity.get(c.identity) ?? 0) + 1);
+          if (served.has(`${c.route.method} ${c.route.path}`)) covered.add(`${c.route.method} ${c.route.path}`);
+          times += answer.ms;
+          slowest.push({ ms: answer.ms, what: `${c.method} ${c.route.path}` });
+          slowest.sort((a, b) => b.ms - a.ms).splice(3);
+          const wrong = judge(c, answer);
+          if (wrong) failures.push(`[${id}] ${summary(c)} → ${wrong}`);
+          if (answer.status === 401 && (await stillSignedIn(c.identity))) signIns++;
         }
-        sent++;
-        histogram.set(answer.status, (histogram.get(answer.status) ?? 0) + 1);
-        byIdentity.set(c.identity, (byIdentity.get(c.identity) ?? 0) + 1);
-        if (served.has(`${c.route.method} ${c.route.path}`)) covered.add(`${c.route.method} ${c.route.path}`);
-        times += answer.ms;
-        slowest.push({ ms: answer.ms, what: `${c.method} ${c.route.path}` });
-        slowest.sort((a, b) => b.ms - a.ms).splice(3);
-        const wrong = judge(c, answer);
-        if (wrong) failures.push(`[${id}] ${summary(c)} → ${wrong}`);
-        if (answer.status === 401 && (await stillSignedIn(c.identity))) signIns++;
       }
-    }
-    const seconds = (Date.now() - started) / 1000;
-    const statuses = Object.fromEntries([...histogram.entries()].sort((a, b) => a[0] - b[0]));
-    console.log(
-      [
-        `fuzz: ${sent} requests in ${seconds.toFixed(1)} s (FUZZ_SEED=${SEED}, FUZZ_RUNS=${RUNS}; mean answer ${(times / Math.max(sent, 1)).toFixed(1)} ms), ${covered.size} of ${routes.length} routes hit, ${failures.length} failures`,
-        `statuses: ${JSON.stringify(statuses)}`,
-        `identities: ${JSON.stringify(Object.fromEntries(byIdentity))}; signed in again ${signIns} times`,
-        `slowest: ${slowest.map((s) => `${s.what} ${s.ms.toFixed(0)} ms`).join(', ')}`,
-        ...failures.slice(0, 40),
-      ].join('\n'),
-    );
-    expect(failures).toEqual([]);
-    expect(sent).toBe(RUNS);
-    if (RUNS >= routes.length) expect(routes.filter((r) => !covered.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
-  }, Math.max(300_000, RUNS * 100));
+      const seconds = (Date.now() - started) / 1000;
+      const statuses = Object.fromEntries([...histogram.entries()].sort((a, b) => a[0] - b[0]));
+      console.log(
+        [
+          `fuzz: ${sent} requests in ${seconds.toFixed(1)} s (FUZZ_SEED=${SEED}, FUZZ_RUNS=${RUNS}; mean answer ${(times / Math.max(sent, 1)).toFixed(1)} ms), ${covered.size} of ${routes.length} routes hit, ${failures.length} failures`,
+          `statuses: ${JSON.stringify(statuses)}`,
+          `identities: ${JSON.stringify(Object.fromEntries(byIdentity))}; signed in again ${signIns} times`,
+          `slowest: ${slowest.map((s) => `${s.what} ${s.ms.toFixed(0)} ms`).join(', ')}`,
+          ...failures.slice(0, 40),
+        ].join('\n'),
+      );
+      expect(failures).toEqual([]);
+      expect(sent).toBe(RUNS);
+      if (RUNS >= routes.length) expect(routes.filter((r) => !covered.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    },
+    Math.max(300_000, RUNS * 100),
+  );
 
   it('leaves no half-written state: holds released, trial balance zero, projections verify clean, no error logged, still ready', async () => {
     const { app } = h.t;
@@ -276,10 +300,16 @@ describe('fuzz: every route, with every role and without', () => {
     expect(report.tables.filter((t) => t.onlyLive > 0 || t.onlyRebuilt > 0)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(app.get<ProjectionRunner>(PROJECTION_RUNNER).status().retries).toBe(0);
-    const errors = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string } }).filter((l) => l.level >= 50);
+    const errors = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message?: string } })
+      .filter((l) => l.level >= 50);
     expect(errors.map((e) => `${e.msg}: ${e.err?.message ?? ''}`)).toEqual([]);
     expect((await fetch(`${h.t.url}/health/ready`)).status).toBe(200);
-    console.log(`fuzz after the run: trial balance ${trial.totals.debitsMicroUsd} = ${trial.totals.creditsMicroUsd} over ${rows[0].n} postings, verify replayed ${report.eventsReplayed} events with no difference`);
+    console.log(
+      `fuzz after the run: trial balance ${trial.totals.debitsMicroUsd} = ${trial.totals.creditsMicroUsd} over ${rows[0].n} postings, verify replayed ${report.eventsReplayed} events with no difference`,
+    );
   }, 120_000);
 });
 

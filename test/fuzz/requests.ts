@@ -38,9 +38,52 @@ export interface Pools {
 const NUL = '\u0000';
 const loneSurrogate = fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', 'a\ud83d', '\ude00z');
 const nastyText = fc.constantFrom(
-  '', ' ', NUL, `a${NUL}b`, '__proto__', 'constructor', 'prototype', 'toString', '../..', '%00', '%', '%zz', '\\', '"', "'",
-  "'; DROP TABLE events;--", '<script>alert(1)</script>', '😀', 'नमस्ते', 'ñ', '\u202e', '\ufeff', '\u2028', '\t\r\n', 'null', 'true', 'false',
-  '0', '-1', '-0', '1e309', 'NaN', 'Infinity', '9'.repeat(40), ' 1.00 ', '1,00', '0x10', '{}', '[]', '$where', '${jndi:x}', '*', '?', '#', '&', '=',
+  '',
+  ' ',
+  NUL,
+  `a${NUL}b`,
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  '../..',
+  '%00',
+  '%',
+  '%zz',
+  '\\',
+  '"',
+  "'",
+  "'; DROP TABLE events;--",
+  '<script>alert(1)</script>',
+  '😀',
+  'नमस्ते',
+  'ñ',
+  '\u202e',
+  '\ufeff',
+  '\u2028',
+  '\t\r\n',
+  'null',
+  'true',
+  'false',
+  '0',
+  '-1',
+  '-0',
+  '1e309',
+  'NaN',
+  'Infinity',
+  '9'.repeat(40),
+  ' 1.00 ',
+  '1,00',
+  '0x10',
+  '{}',
+  '[]',
+  '$where',
+  '${jndi:x}',
+  '*',
+  '?',
+  '#',
+  '&',
+  '=',
 );
 const hugeText = fc.tuple(fc.constantFrom('a', '😀', NUL, '[', '"', '\\', 'é'), fc.integer({ min: 1_000, max: 60_000 })).map(([c, n]) => c.repeat(n));
 
@@ -55,11 +98,43 @@ export const text: Arbitrary<string> = fc.oneof(
 );
 
 const dates = fc.constantFrom(
-  '2026-11-01', '2026-11-01T00:00:00Z', '2026-11-01T10:20:30.123+05:30', '1970-01-01T00:00:00Z', '9998-12-31T23:59:59.999Z', '9999-01-01',
-  '1969-12-31T23:59:59Z', '-271821-04-20T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-13-45', '0000-01-01', '2026-02-30', '2026-11-01T10:00:00',
-  'yesterday', '1', '1e12', new Date(Date.now() + 86_400_000).toISOString(), new Date(Date.now() - 86_400_000).toISOString(),
+  '2026-11-01',
+  '2026-11-01T00:00:00Z',
+  '2026-11-01T10:20:30.123+05:30',
+  '1970-01-01T00:00:00Z',
+  '9998-12-31T23:59:59.999Z',
+  '9999-01-01',
+  '1969-12-31T23:59:59Z',
+  '-271821-04-20T00:00:00Z',
+  '+275760-09-13T00:00:00Z',
+  '2026-13-45',
+  '0000-01-01',
+  '2026-02-30',
+  '2026-11-01T10:00:00',
+  'yesterday',
+  '1',
+  '1e12',
+  new Date(Date.now() + 86_400_000).toISOString(),
+  new Date(Date.now() - 86_400_000).toISOString(),
 );
-const amounts = fc.constantFrom('1.00', '0.01', '5.00', '10.00', '25', '-3.50', '1.005', '0', '0.000001', '-0.00', '1e3', '999999999999.99', '9'.repeat(30), ' 5', '5.00 USD', '١٠');
+const amounts = fc.constantFrom(
+  '1.00',
+  '0.01',
+  '5.00',
+  '10.00',
+  '25',
+  '-3.50',
+  '1.005',
+  '0',
+  '0.000001',
+  '-0.00',
+  '1e3',
+  '999999999999.99',
+  '9'.repeat(30),
+  ' 5',
+  '5.00 USD',
+  '١٠',
+);
 const emails = fc.constantFrom('victim-0@example.com', 'someone@example.com', 'Someone@Example.COM', 'not-an-email', 'a@b', '@example.com', `x@${'a'.repeat(400)}.com`);
 const ids = (pools: Pools) => fc.oneof(fc.uuid(), fc.constantFrom(...Object.values(pools.params).flat()), text);
 
@@ -72,7 +147,8 @@ function plausible(name: string, pools: Pools): Arbitrary<string> {
   if (name === 'model') return fc.constantFrom(...pools.models, 'no-such/model', 'm/../../x');
   if (name === 'role') return fc.constantFrom('developer', 'provider', 'admin', 'finance', 'support', 'root');
   if (/Id$|^id$|^(actor|target|owner|account|cursor)$/.test(name)) return ids(pools);
-  if (name === 'endpointUrl') return fc.constantFrom('http://127.0.0.1:1', 'https://gpu.example.com', 'http://169.254.169.254/latest', 'javascript:alert(1)', 'http://[::1]:6379', 'ftp://x');
+  if (name === 'endpointUrl')
+    return fc.constantFrom('http://127.0.0.1:1', 'https://gpu.example.com', 'http://169.254.169.254/latest', 'javascript:alert(1)', 'http://[::1]:6379', 'ftp://x');
   if (name === 'picture') return fc.constantFrom('https://example.com/a.png', 'javascript:alert(1)', 'data:image/png;base64,AAAA');
   if (name === 'pan') return fc.constantFrom('ABCDE1234F', 'abcde1234f', 'ABCDE12345');
   if (name === 'aadhaar') return fc.constantFrom('234123412346', '123412341234', '2341 2341 2346');
@@ -106,7 +182,12 @@ function jsonValue(pools: Pools, depth: number): Arbitrary<string> {
   return fc.oneof(
     { weight: 6, arbitrary: leaf },
     { weight: 1, arbitrary: fc.array(jsonValue(pools, depth - 1), { maxLength: 4 }).map((items) => `[${items.join(',')}]`) },
-    { weight: 1, arbitrary: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'role')), jsonValue(pools, depth - 1)), { maxLength: 4 }).map(object) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.tuple(fc.oneof(text, fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'role')), jsonValue(pools, depth - 1)), { maxLength: 4 })
+        .map(object),
+    },
   );
 }
 
@@ -115,10 +196,31 @@ function object(entries: [string, string][]): string {
 }
 
 /** Nested arrays and objects, around the depth limit and far past it. */
-const deep = fc.tuple(fc.integer({ min: 40, max: 6_000 }), fc.boolean()).map(([n, arrays]) => (arrays ? `${'['.repeat(n)}${']'.repeat(n)}` : `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`));
+const deep = fc
+  .tuple(fc.integer({ min: 40, max: 6_000 }), fc.boolean())
+  .map(([n, arrays]) => (arrays ? `${'['.repeat(n)}${']'.repeat(n)}` : `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`));
 
 const malformed = fc.oneof(
-  fc.constantFrom('{', '{"a":', '{"a" 1}', "{'a':1}", '{"a":1,}', '[1,2', 'nul', '"unterminated', '{"a":"\\x"}', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '{"a":01}', '{"a":+1}', '{"a":NaN}', ' ', '', '\ufeff{}', '{}{}'),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    '{"a" 1}',
+    "{'a':1}",
+    '{"a":1,}',
+    '[1,2',
+    'nul',
+    '"unterminated',
+    '{"a":"\\x"}',
+    '{"a":"\\ud800"}',
+    '{"a":"\\u0000"}',
+    '{"a":01}',
+    '{"a":+1}',
+    '{"a":NaN}',
+    ' ',
+    '',
+    '\ufeff{}',
+    '{}{}',
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
@@ -128,10 +230,19 @@ function structured(name: string, pools: Pools): Arbitrary<string> | null {
   const content = fc.oneof(text.map(str), fc.constant('[{"type":"text","text":"hi"}]'), fc.constant('null'));
   switch (name) {
     case 'messages':
-      return fc.array(fc.tuple(fc.constantFrom('user', 'system', 'assistant', 'tool', 'root'), content).map(([role, c]) => `{"role":${str(role)},"content":${c}}`), { minLength: 1, maxLength: 3 }).map((m) => `[${m.join(',')}]`);
+      return fc
+        .array(
+          fc.tuple(fc.constantFrom('user', 'system', 'assistant', 'tool', 'root'), content).map(([role, c]) => `{"role":${str(role)},"content":${c}}`),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((m) => `[${m.join(',')}]`);
     case 'prompt':
     case 'input':
-      return fc.oneof(text.map(str), fc.array(text.map(str), { maxLength: 3 }).map((a) => `[${a.join(',')}]`), fc.constant('[1,2,3]'));
+      return fc.oneof(
+        text.map(str),
+        fc.array(text.map(str), { maxLength: 3 }).map((a) => `[${a.join(',')}]`),
+        fc.constant('[1,2,3]'),
+      );
     case 'model':
       return model;
     case 'stream':
@@ -146,7 +257,15 @@ function structured(name: string, pools: Pools): Arbitrary<string> | null {
     case 'queueDepth':
       return fc.oneof(fc.constantFrom('1', '2', '8', '16', '0', '-1', '16385', '1.5', '1e309', '"4"'), fc.integer().map(String));
     case 'limits':
-      return fc.constantFrom('{"requestsPerMinute":10}', '{"requestsPerMinute":10,"tokensPerMinute":1000}', '{"requestsPerMinute":0}', '{"tokensPerMinute":1e309}', '{"x":1}', '[]', 'null');
+      return fc.constantFrom(
+        '{"requestsPerMinute":10}',
+        '{"requestsPerMinute":10,"tokensPerMinute":1000}',
+        '{"requestsPerMinute":0}',
+        '{"tokensPerMinute":1e309}',
+        '{"x":1}',
+        '[]',
+        'null',
+      );
     case 'models':
       return fc.oneof(
         fc.constantFrom(...pools.models).map((m) => `[${str(m)}]`),
@@ -189,7 +308,10 @@ function jsonBody({ fields, valid }: RouteBody, pools: Pools): Arbitrary<string>
   const entries = fc
     .tuple(
       fc.subarray(fields, { minLength: Math.min(fields.length, 1) }),
-      fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(fc.oneof(text, fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty')), { minLength: 1, maxLength: 2 }) }),
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant([]) },
+        { weight: 1, arbitrary: fc.array(fc.oneof(text, fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty')), { minLength: 1, maxLength: 2 }) },
+      ),
       fc.boolean(),
     )
     .chain(([known, extra, duplicate]) => {
@@ -231,16 +353,64 @@ function paramValue(name: string, pools: Pools): Arbitrary<string> {
   );
 }
 
-const QUERY_NAMES = ['from', 'to', 'at', 'limit', 'cursor', 'before', 'actor', 'target', 'action', 'kind', 'type', 'owner', 'account', 'status', 'providerId', 'accountId', 'paymentId', 'groupBy', 'ledgerStatus', 'razorpayStatus', 'code', 'state', 'error'];
+const QUERY_NAMES = [
+  'from',
+  'to',
+  'at',
+  'limit',
+  'cursor',
+  'before',
+  'actor',
+  'target',
+  'action',
+  'kind',
+  'type',
+  'owner',
+  'account',
+  'status',
+  'providerId',
+  'accountId',
+  'paymentId',
+  'groupBy',
+  'ledgerStatus',
+  'razorpayStatus',
+  'code',
+  'state',
+  'error',
+];
 
 function queryString(pools: Pools): Arbitrary<string> {
   const pair = fc
-    .tuple(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...QUERY_NAMES) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'a[b]', 'limit[]', '') }, { weight: 1, arbitrary: text }), fc.boolean())
+    .tuple(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constantFrom(...QUERY_NAMES) },
+        { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'a[b]', 'limit[]', '') },
+        { weight: 1, arbitrary: text },
+      ),
+      fc.boolean(),
+    )
     .chain(([name, asPlausible]) => (asPlausible ? plausible(name, pools) : text).map((value) => `${encode(name)}=${encode(value)}`.slice(0, 2_000)));
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant('') },
     { weight: 6, arbitrary: fc.array(pair, { minLength: 1, maxLength: 4 }).map((pairs) => `?${pairs.join('&')}`) },
-    { weight: 1, arbitrary: fc.constantFrom('?', '?&&', '?a', '?=1', '?from=%00', '?limit=1&limit=2', '?at=%ED%A0%80', '?%', '?a=%zz', `?x=${'y'.repeat(8_000)}`, `?x=${'y'.repeat(20_000)}`, '?__proto__[x]=1', '?from=2026-11-01&from=2026-11-02') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '?',
+        '?&&',
+        '?a',
+        '?=1',
+        '?from=%00',
+        '?limit=1&limit=2',
+        '?at=%ED%A0%80',
+        '?%',
+        '?a=%zz',
+        `?x=${'y'.repeat(8_000)}`,
+        `?x=${'y'.repeat(20_000)}`,
+        '?__proto__[x]=1',
+        '?from=2026-11-01&from=2026-11-02',
+      ),
+    },
   );
 }
 
@@ -260,20 +430,38 @@ const extraHeaders = fc.array(
 
 const contentType = fc.oneof(
   { weight: 12, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/vnd.api+json', '') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'application/json; charset=latin1',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+      'application/vnd.api+json',
+      '',
+    ),
+  },
 );
 
 /** A route's identity: mostly one that passes its guard, so the handler itself is fuzzed; any other some of the time. */
 function identityFor(route: Route): Arbitrary<Identity> {
   const p = route.path;
-  const likely: Identity[] = p.startsWith('/v1') ? ['apiKey']
-    : p.startsWith('/nodes') ? ['nodeToken']
-    : p.startsWith('/finance') ? ['finance', 'admin']
-    : p.startsWith('/support') ? ['support', 'admin']
-    : p.startsWith('/admin') ? ['admin', 'finance', 'support']
-    : p.startsWith('/provider') ? ['provider']
-    : p.startsWith('/me') ? ['developer', 'provider']
-    : ['anonymous', 'developer'];
+  const likely: Identity[] = p.startsWith('/v1')
+    ? ['apiKey']
+    : p.startsWith('/nodes')
+      ? ['nodeToken']
+      : p.startsWith('/finance')
+        ? ['finance', 'admin']
+        : p.startsWith('/support')
+          ? ['support', 'admin']
+          : p.startsWith('/admin')
+            ? ['admin', 'finance', 'support']
+            : p.startsWith('/provider')
+              ? ['provider']
+              : p.startsWith('/me')
+                ? ['developer', 'provider']
+                : ['anonymous', 'developer'];
   return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...likely) }, { weight: 1, arbitrary: fc.constantFrom(...IDENTITIES) });
 }
 
@@ -281,7 +469,12 @@ const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** One request to one of `routes` (plus, now and then, to a path no route serves). */
 export function fuzzCase(routes: readonly Route[], bodyOf: (route: Route) => RouteBody, pools: Pools): Arbitrary<FuzzCase> {
-  const unknownRoute = fc.array(text.map(encode).filter((s) => s.length > 0 && s.length < 200), { minLength: 1, maxLength: 3 }).map((segments) => ({ method: 'GET', path: `/${segments.join('/')}` }));
+  const unknownRoute = fc
+    .array(
+      text.map(encode).filter((s) => s.length > 0 && s.length < 200),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((segments) => ({ method: 'GET', path: `/${segments.join('/')}` }));
   const route = fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...routes) }, { weight: 1, arbitrary: unknownRoute });
   return route.chain((r) => {
     const names = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
@@ -304,7 +497,12 @@ export function fuzzCase(routes: readonly Route[], bodyOf: (route: Route) => Rou
       .map(({ identity, method, params, query, body, contentType: type, headers, bodyBytes }) => {
         let i = 0;
         const path = r.path.replace(/:(\w+)/g, () => params[i++]);
-        const bytes = body === null ? null : bodyBytes === 'invalid-utf8' ? Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(body.slice(-1))]) : Buffer.from(body, bodyBytes);
+        const bytes =
+          body === null
+            ? null
+            : bodyBytes === 'invalid-utf8'
+              ? Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(body.slice(-1))])
+              : Buffer.from(body, bodyBytes);
         const h: Record<string, string> = Object.fromEntries(headers);
         if (bytes !== null && type !== '') h['content-type'] = type;
         return { route: r, identity, method, target: `${path}${query}`, headers: h, body: bytes };

@@ -18,7 +18,15 @@ export function send(base: URL, c: FuzzCase, identityHeaders: Record<string, str
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: base.hostname, port: base.port, method: c.method, path: c.target, agent, headers: { ...c.headers, ...identityHeaders, ...(c.body ? { 'content-length': String(c.body.length) } : {}) }, timeout: CASE_TIMEOUT_MS },
+      {
+        host: base.hostname,
+        port: base.port,
+        method: c.method,
+        path: c.target,
+        agent,
+        headers: { ...c.headers, ...identityHeaders, ...(c.body ? { 'content-length': String(c.body.length) } : {}) },
+        timeout: CASE_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -58,7 +66,8 @@ export function judge(c: FuzzCase, a: Answer): string | null {
   const pathname = c.target.split('?')[0];
   if (pathname.startsWith('/v1/') || pathname === '/v1') {
     const e = (a.json as { error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined)?.error;
-    if (!/^application\/json/.test(a.contentType) || typeof e?.message !== 'string' || typeof e.type !== 'string' || !('code' in e)) return `${a.status} not in OpenAI's error shape (${a.contentType})`;
+    if (!/^application\/json/.test(a.contentType) || typeof e?.message !== 'string' || typeof e.type !== 'string' || !('code' in e))
+      return `${a.status} not in OpenAI's error shape (${a.contentType})`;
     return null;
   }
   const p = a.json as { type?: unknown; title?: unknown; status?: unknown; code?: unknown; detail?: unknown } | undefined;

@@ -29,8 +29,22 @@ describe('per-account limits: requests, tokens and concurrent streams over all o
 
   const limiter = () => (h.t.app.get(InferenceGateway) as unknown as { deps: { rateLimiter: RateLimiter } }).deps.rateLimiter;
   const moreKeys = async (dev: Developer, n: number) =>
-    Promise.all(Array.from({ length: n }, async (_, i) => new OpenAI({ apiKey: (await h.t.app.get(ApiKeysService).issue(dev.accountId, { name: `extra-${i}`, limits: { requestsPerMinute: 100 } }, ctx())).key, baseURL: `${h.t.url}/v1`, maxRetries: 0 })));
-  const ask = (client: OpenAI, maxTokens = 1) => client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens }).then(() => 200, (e: { status?: number; error?: { message?: string } }) => ({ status: e.status, message: e.error?.message ?? '' }));
+    Promise.all(
+      Array.from(
+        { length: n },
+        async (_, i) =>
+          new OpenAI({
+            apiKey: (await h.t.app.get(ApiKeysService).issue(dev.accountId, { name: `extra-${i}`, limits: { requestsPerMinute: 100 } }, ctx())).key,
+            baseURL: `${h.t.url}/v1`,
+            maxRetries: 0,
+          }),
+      ),
+    );
+  const ask = (client: OpenAI, maxTokens = 1) =>
+    client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens }).then(
+      () => 200,
+      (e: { status?: number; error?: { message?: string } }) => ({ status: e.status, message: e.error?.message ?? '' }),
+    );
   const stream = async (client: OpenAI, signal?: AbortSignal) => {
     const s = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 8 }, { signal });
     let text = '';
@@ -72,7 +86,10 @@ describe('per-account limits: requests, tokens and concurrent streams over all o
     h.engines[0].chunkDelayMs = 250;
     const open = [stream(dev.openai), stream(other)];
     await new Promise((r) => setTimeout(r, 300));
-    const third = await stream(dev.openai).then(() => 200, (e: { status?: number }) => e.status);
+    const third = await stream(dev.openai).then(
+      () => 200,
+      (e: { status?: number }) => e.status,
+    );
     expect(third).toBe(429);
     expect(await Promise.all(open)).toEqual(['Hello from the engine.', 'Hello from the engine.']);
     expect(await limiter().openStreams(dev.accountId)).toBe(0); // completion released both
@@ -103,9 +120,16 @@ describe('per-account limits: requests, tokens and concurrent streams over all o
     const dev = await h.developer(5n);
     // Two streams taken by a process that then died (never released).
     for (const id of ['req_dead_1', 'req_dead_2']) {
-      expect((await limiter().take({ keyId: dev.keyId, accountId: dev.accountId, requestsPerMinute: 100, tokensPerMinute: 1_000_000, tokens: 1, streamId: id })).holdsStreamSlot).toBe(true);
+      expect(
+        (await limiter().take({ keyId: dev.keyId, accountId: dev.accountId, requestsPerMinute: 100, tokensPerMinute: 1_000_000, tokens: 1, streamId: id })).holdsStreamSlot,
+      ).toBe(true);
     }
-    expect(await stream(dev.openai).then(() => 200, (e: { status?: number }) => e.status)).toBe(429);
+    expect(
+      await stream(dev.openai).then(
+        () => 200,
+        (e: { status?: number }) => e.status,
+      ),
+    ).toBe(429);
     await new Promise((r) => setTimeout(r, ACCOUNT.streamSlotTtlMs + 200));
     expect(await stream(dev.openai)).toBe('Hello from the engine.');
   });

@@ -53,12 +53,17 @@ describe('an adversarial node cannot make the gateway charge beyond what it know
 
   async function usageOf(dev: Developer): Promise<Map<string, UsageRow>> {
     await h.t.caughtUp();
-    const { rows } = await h.t.database.pool.query<{ data: UsageRow }>(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [`usage-${dev.accountId}-%`]);
+    const { rows } = await h.t.database.pool.query<{ data: UsageRow }>(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [
+      `usage-${dev.accountId}-%`,
+    ]);
     return new Map(rows.map((r) => [r.data.requestId, r.data]));
   }
 
   async function discrepancies(requestIds: Iterable<string>): Promise<{ requestId: string; kind: string; reported: string; bound: string }[]> {
-    const { rows } = await h.t.database.pool.query(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'NodeUsageDiscrepancyRecorded' AND data->>'requestId' = ANY($2)`, [`nodetrust-${h.nodeIds[0]}-%`, [...requestIds]]);
+    const { rows } = await h.t.database.pool.query(
+      `SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'NodeUsageDiscrepancyRecorded' AND data->>'requestId' = ANY($2)`,
+      [`nodetrust-${h.nodeIds[0]}-%`, [...requestIds]],
+    );
     return rows.map((r) => r.data);
   }
 
@@ -138,9 +143,16 @@ describe('an adversarial node cannot make the gateway charge beyond what it know
     );
   }, 240_000);
 
-  it('malformed usage (1.5, a string, negative, null, absurd, missing) never throws: charged at the gateway\'s own figures, recorded, no hold left', async () => {
+  it("malformed usage (1.5, a string, negative, null, absurd, missing) never throws: charged at the gateway's own figures, recorded, no hold left", async () => {
     const dev = await h.developer(1n);
-    const cases: [string, unknown][] = [['fraction', 1.5], ['string', '10'], ['negative', -1], ['null', null], ['absurd', 1e300], ['missing', undefined]];
+    const cases: [string, unknown][] = [
+      ['fraction', 1.5],
+      ['string', '10'],
+      ['negative', -1],
+      ['null', null],
+      ['absurd', 1e300],
+      ['missing', undefined],
+    ];
     const ids = new Map<string, string>();
     for (const [label, value] of cases) {
       engine.usage = value === undefined ? { kind: 'omit-field', field: 'completion_tokens' } : { kind: 'claim', promptTokens: 7, completionTokens: value };
@@ -158,9 +170,24 @@ describe('an adversarial node cannot make the gateway charge beyond what it know
     }
     // 5 chunks streamed: 5 tokens (one per text event); not streamed: ≈ 4 bytes a token of the 25 relayed.
     expect([...ids.keys()].map((id) => usage.get(id)?.outputTokens)).toEqual(cases.flatMap(() => [5, 7]));
-    expect(found.map((d) => d.reported).sort()).toEqual(['completion_tokens:-1', 'completion_tokens:-1', 'completion_tokens:1.5', 'completion_tokens:1.5', 'completion_tokens:1e+300', 'completion_tokens:1e+300', 'completion_tokens:missing', 'completion_tokens:missing', 'completion_tokens:null', 'completion_tokens:null', 'completion_tokens:string', 'completion_tokens:string']);
+    expect(found.map((d) => d.reported).sort()).toEqual([
+      'completion_tokens:-1',
+      'completion_tokens:-1',
+      'completion_tokens:1.5',
+      'completion_tokens:1.5',
+      'completion_tokens:1e+300',
+      'completion_tokens:1e+300',
+      'completion_tokens:missing',
+      'completion_tokens:missing',
+      'completion_tokens:null',
+      'completion_tokens:null',
+      'completion_tokens:string',
+      'completion_tokens:string',
+    ]);
     await settledAndBalanced(dev);
-    console.log(`malformed usage: ${ids.size} requests charged (${[...usage.values()].reduce((s, u) => s + BigInt(u.costMicroUsd), 0n)} µUSD in all), ${found.length} malformed_usage recorded, held 0`);
+    console.log(
+      `malformed usage: ${ids.size} requests charged (${[...usage.values()].reduce((s, u) => s + BigInt(u.costMicroUsd), 0n)} µUSD in all), ${found.length} malformed_usage recorded, held 0`,
+    );
   }, 60_000);
 
   it('extra images are charged as n; embeddings output is bounded at 0; an under-report is charged as reported', async () => {

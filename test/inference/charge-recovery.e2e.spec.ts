@@ -45,7 +45,11 @@ describe('charges that cannot be stored at once are recorded later, exactly once
   async function streams(dev: Developer, n: number): Promise<{ requestId: string; sawDone: boolean; text: string }[]> {
     return Promise.all(
       Array.from({ length: n }, async () => {
-        const res = await fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], stream: true, max_tokens: 100 }) });
+        const res = await fetch(`${h.t.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], stream: true, max_tokens: 100 }),
+        });
         const body = await res.text();
         return { requestId: res.headers.get('x-request-id') ?? '', sawDone: body.includes('data: [DONE]'), text: body };
       }),
@@ -95,11 +99,16 @@ describe('charges that cannot be stored at once are recorded later, exactly once
     await balanced(dev, 1_000_000n, charged);
     // An intent whose deletion was lost (the process died after storing the charge) is found charged, never charged again.
     const again = seen[0].requestId;
-    await h.t.database.pool.query(`INSERT INTO usage_intents (request_id, account_id, opened_at, due_at, charge) SELECT $1, $2, now(), now(), charge FROM (SELECT jsonb_build_object('command', data || jsonb_build_object('type', 'RecordUsage', 'at', data->>'recordedAt', 'providerShareBps', 7000), 'context', metadata, 'discrepancies', '[]'::jsonb) AS charge FROM events WHERE event_type = 'UsageRecorded' AND data->>'requestId' = $1) c`, [again, dev.accountId]);
+    await h.t.database.pool.query(
+      `INSERT INTO usage_intents (request_id, account_id, opened_at, due_at, charge) SELECT $1, $2, now(), now(), charge FROM (SELECT jsonb_build_object('command', data || jsonb_build_object('type', 'RecordUsage', 'at', data->>'recordedAt', 'providerShareBps', 7000), 'context', metadata, 'discrepancies', '[]'::jsonb) AS charge FROM events WHERE event_type = 'UsageRecorded' AND data->>'requestId' = $1) c`,
+      [again, dev.accountId],
+    );
     expect(await h.t.app.get(UsageRecovery).runOnce()).toMatchObject({ recovered: 0, alreadyCharged: 1, failed: 0 });
     expect(await charges(dev)).toHaveLength(20);
     await balanced(dev, 1_000_000n, charged);
-    console.log(`event store refusing charges: 20 streams ended with [DONE], ${held} µUSD stayed held meanwhile; once it was back, recovery stored ${recorded.length} charges (each once, exact: ${EXACT_COST} µUSD), trial balance 0, held 0`);
+    console.log(
+      `event store refusing charges: 20 streams ended with [DONE], ${held} µUSD stayed held meanwhile; once it was back, recovery stored ${recorded.length} charges (each once, exact: ${EXACT_COST} µUSD), trial balance 0, held 0`,
+    );
   }, 90_000);
 
   it('neither the charge nor its exact figures can be stored: no [DONE]; once due, the intent written before the first byte charges the request once, at its bound', async () => {
@@ -122,6 +131,8 @@ describe('charges that cannot be stored at once are recorded later, exactly once
     for (const c of recorded) expect(c).toMatchObject({ recovered: 'bound', estimated: true, costMicroUsd: c.reservedMicroUsd });
     const charged = recorded.reduce((s, c) => s + BigInt(c.costMicroUsd), 0n);
     await balanced(dev, 1_000_000n, charged);
-    console.log(`charge and exact figures both refused: 5 delivered streams without [DONE]; recovered once each at the bound (${recorded[0].costMicroUsd} µUSD = the reservation), trial balance 0, held 0`);
+    console.log(
+      `charge and exact figures both refused: 5 delivered streams without [DONE]; recovered once each at the bound (${recorded[0].costMicroUsd} µUSD = the reservation), trial balance 0, held 0`,
+    );
   }, 90_000);
 });

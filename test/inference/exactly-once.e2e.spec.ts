@@ -23,14 +23,16 @@ describe('exactly-once charging under concurrency, client disconnects and a fail
     h.engines[1].failWith = 500;
     const outcomes = new Map<string, Outcome>();
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 
     const one = async (i: number) => {
       const abort = new AbortController();
       const disconnect = random() < 0.35;
       let requestId = '';
       try {
-        const { data: stream, response } = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: `request ${i}` }], stream: true }, { signal: abort.signal }).withResponse();
+        const { data: stream, response } = await dev.openai.chat.completions
+          .create({ model: MODEL, messages: [{ role: 'user', content: `request ${i}` }], stream: true }, { signal: abort.signal })
+          .withResponse();
         requestId = response.headers.get('x-request-id') ?? '';
         let chunks = 0;
         let aborted = false;
@@ -75,7 +77,10 @@ describe('exactly-once charging under concurrency, client disconnects and a fail
 
     // The ledger holds exactly these charges: one transaction per charged usage event, same amounts.
     const charged = usage.filter((u) => BigInt(u.cost) > 0n);
-    const { rows: ledgerTxs } = await pool.query<{ event_id: string; amount: string }>(`SELECT event_id::text, amount_micro_usd::text AS amount FROM ledger_transactions WHERE type = 'UsageRecorded' AND owner_id = $1`, [dev.accountId]);
+    const { rows: ledgerTxs } = await pool.query<{ event_id: string; amount: string }>(
+      `SELECT event_id::text, amount_micro_usd::text AS amount FROM ledger_transactions WHERE type = 'UsageRecorded' AND owner_id = $1`,
+      [dev.accountId],
+    );
     expect(ledgerTxs.map((t) => [t.event_id, t.amount]).sort()).toEqual(charged.map((u) => [u.event_id, u.cost]).sort());
     const spent = charged.reduce((s, u) => s + BigInt(u.cost), 0n);
     const ledger = h.t.app.get(LedgerQueries);

@@ -67,7 +67,16 @@ let counter = 0;
 export async function startInferenceHarness<E extends EngineLike = EngineStandin>(label: string, options: HarnessOptions<E> = {}): Promise<InferenceHarness<E>> {
   const t = await startAuthApp(label, {
     // A heartbeat every 100 ms, live for 5 s: a busy moment on a shared 2-core machine must not take a suite's only node offline.
-    nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 5_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
+    nodes: {
+      heartbeatIntervalMs: 100,
+      heartbeatTtlMs: 5_000,
+      sweepIntervalMs: 200,
+      registryRefreshMs: 50,
+      priceRefreshMs: 50,
+      cooldownBaseMs: 200,
+      cooldownMaxMs: 1_000,
+      attemptTimeoutMs: 2_000,
+    },
     ...options.overrides,
   } as TestConfigOverrides);
   const app = t.app;
@@ -84,9 +93,23 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
   for (let i = 0; i < (options.engines ?? 1); i++) {
     const engine = await start(i);
     const port = await freePort();
-    const { nodeId, token } = await app.get(NodesService).register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
+    const { nodeId, token } = await app
+      .get(NodesService)
+      .register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(nodeId, ctx());
-    const agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 64, maxQueue: 256, heartbeatIntervalMs: null, maxRequestMs: options.agentMaxRequestMs, logger: createLogger('silent') });
+    const agent = new NodeAgent({
+      gatewayUrl: t.url,
+      nodeToken: token,
+      engineUrl: engine.url,
+      engineApiKey: null,
+      host: '127.0.0.1',
+      port,
+      maxConcurrency: 64,
+      maxQueue: 256,
+      heartbeatIntervalMs: null,
+      maxRequestMs: options.agentMaxRequestMs,
+      logger: createLogger('silent'),
+    });
     await agent.start();
     engines.push(engine);
     agents.push(agent);
@@ -121,9 +144,13 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
   };
   // Routable once an agent has heartbeated: the catalog lists the model.
   const probe = await harness.developer(0n);
-  await eventually(async () => {
-    const models = await probe.openai.models.list();
-    if (!models.data.some((m) => m.id === MODEL)) throw new Error('model not live yet');
-  }, 10_000, 50);
+  await eventually(
+    async () => {
+      const models = await probe.openai.models.list();
+      if (!models.data.some((m) => m.id === MODEL)) throw new Error('model not live yet');
+    },
+    10_000,
+    50,
+  );
   return harness;
 }

@@ -17,28 +17,32 @@ const CHARGES = { ...defaults.charges, holdTtlMs: 6_000, maxRequestMs: 3_000, cl
 function stalledClient(url: string, key: string, body: object): Promise<{ requestId: string; startedAt: number; resume(): Promise<{ bytes: number; sawDone: boolean }> }> {
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
-    const req = httpRequest(`${url}/v1/chat/completions`, { method: 'POST', agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (res) => {
-      let bytes = 0;
-      let tail = '';
-      res.once('data', (first: Buffer) => {
-        bytes += first.length;
-        res.pause();
-        resolve({
-          requestId: String(res.headers['x-request-id']),
-          startedAt,
-          resume: () =>
-            new Promise((done) => {
-              res.on('data', (chunk: Buffer) => {
-                bytes += chunk.length;
-                tail = (tail + chunk.toString('latin1')).slice(-64);
-              });
-              const finish = () => done({ bytes, sawDone: tail.includes('[DONE]') });
-              res.once('end', finish).once('error', finish).once('close', finish);
-              res.resume();
-            }),
+    const req = httpRequest(
+      `${url}/v1/chat/completions`,
+      { method: 'POST', agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } },
+      (res) => {
+        let bytes = 0;
+        let tail = '';
+        res.once('data', (first: Buffer) => {
+          bytes += first.length;
+          res.pause();
+          resolve({
+            requestId: String(res.headers['x-request-id']),
+            startedAt,
+            resume: () =>
+              new Promise((done) => {
+                res.on('data', (chunk: Buffer) => {
+                  bytes += chunk.length;
+                  tail = (tail + chunk.toString('latin1')).slice(-64);
+                });
+                const finish = () => done({ bytes, sawDone: tail.includes('[DONE]') });
+                res.once('end', finish).once('error', finish).once('close', finish);
+                res.resume();
+              }),
+          });
         });
-      });
-    });
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -64,7 +68,10 @@ describe('a hold never lapses while its request lives', () => {
 
   async function charges(dev: Developer) {
     await h.t.caughtUp();
-    const { rows } = await h.t.database.pool.query<{ data: { requestId: string; status: string; costMicroUsd: string; reservedMicroUsd: string; outputTokens: number } }>(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [`usage-${dev.accountId}-%`]);
+    const { rows } = await h.t.database.pool.query<{ data: { requestId: string; status: string; costMicroUsd: string; reservedMicroUsd: string; outputTokens: number } }>(
+      `SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`,
+      [`usage-${dev.accountId}-%`],
+    );
     return rows.map((r) => r.data);
   }
 
@@ -82,7 +89,11 @@ describe('a hold never lapses while its request lives', () => {
     let refused = 0;
     const until = Date.now() + CHARGES.holdTtlMs + 2_000;
     while (Date.now() < until) {
-      const res = await fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${h.t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await res.arrayBuffer();
       if (res.status === 200) accepted++;
       else {
@@ -92,7 +103,9 @@ describe('a hold never lapses while its request lives', () => {
       }
     }
     // The stalled request's charge was stored (and its hold closed) within its time bound, long before the hold could lapse.
-    const { rows: stored } = await h.t.database.pool.query<{ created_at: Date }>(`SELECT created_at FROM events WHERE event_type = 'UsageRecorded' AND data->>'requestId' = $1`, [stalled.requestId]);
+    const { rows: stored } = await h.t.database.pool.query<{ created_at: Date }>(`SELECT created_at FROM events WHERE event_type = 'UsageRecorded' AND data->>'requestId' = $1`, [
+      stalled.requestId,
+    ]);
     const chargedAfterMs = stored[0].created_at.getTime() - stalled.startedAt;
     expect(chargedAfterMs).toBeLessThan(CHARGES.maxRequestMs + 1_000);
     const seenByClient = await stalled.resume();
@@ -115,11 +128,15 @@ describe('a hold never lapses while its request lives', () => {
     );
   }, 90_000);
 
-  it('a node too slow to finish is cut at the request\'s time bound, before its hold lapses, and charged for what was relayed', async () => {
+  it("a node too slow to finish is cut at the request's time bound, before its hold lapses, and charged for what was relayed", async () => {
     engines({ chunks: 100, chunkDelayMs: 200 }); // 20 s of output, one chunk within every idle bound
     const dev = await h.developer(1n);
     const started = Date.now();
-    const res = await fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 500 }) });
+    const res = await fetch(`${h.t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 500 }),
+    });
     const text = await res.text();
     const tookMs = Date.now() - started;
     expect(tookMs).toBeLessThan(CHARGES.maxRequestMs + 1_000);
@@ -130,6 +147,8 @@ describe('a hold never lapses while its request lives', () => {
     expect(charge.outputTokens).toBeGreaterThan(0);
     expect(charge.outputTokens).toBeLessThan(100);
     await eventually(async () => expect((await h.t.app.get(CreditSpending).funds(dev.accountId)).heldMicroUsd).toBe(0n));
-    console.log(`slow node: cut after ${tookMs} ms (request bound ${CHARGES.maxRequestMs} ms, hold ${CHARGES.holdTtlMs} ms), charged ${charge.outputTokens} tokens relayed, ${charge.costMicroUsd} µUSD`);
+    console.log(
+      `slow node: cut after ${tookMs} ms (request bound ${CHARGES.maxRequestMs} ms, hold ${CHARGES.holdTtlMs} ms), charged ${charge.outputTokens} tokens relayed, ${charge.costMicroUsd} µUSD`,
+    );
   }, 30_000);
 });

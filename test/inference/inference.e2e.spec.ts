@@ -20,7 +20,9 @@ describe('/v1 through the official openai SDK', () => {
   });
 
   async function usageEvents(accountId: string) {
-    const { rows } = await h.t.database.pool.query(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded' ORDER BY global_position`, [`usage-${accountId}-%`]);
+    const { rows } = await h.t.database.pool.query(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded' ORDER BY global_position`, [
+      `usage-${accountId}-%`,
+    ]);
     return rows.map((r) => r.data);
   }
 
@@ -35,7 +37,12 @@ describe('/v1 through the official openai SDK', () => {
     expect(text).toBe('Hello from the engine.');
     expect(usageChunks).toBe(0);
 
-    const withUsage = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], stream: true, stream_options: { include_usage: true } });
+    const withUsage = await dev.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const chunk of withUsage) chunks.push(chunk);
     expect(chunks[chunks.length - 1].usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 5 });
@@ -86,23 +93,34 @@ describe('/v1 through the official openai SDK', () => {
     expect(noCredits).toBeInstanceOf(OpenAI.APIError);
     expect(noCredits).toMatchObject({ status: 402, code: 'insufficient_quota', type: 'insufficient_quota' });
 
-    await expect(dev.openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    await expect(dev.openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+    });
     const bad = await dev.openai.chat.completions.create({ model: MODEL, messages: [] }).catch((e) => e);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect(bad).toMatchObject({ status: 400, param: 'messages' });
     const tooMany = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 10_000_000 }).catch((e) => e);
     expect(tooMany).toMatchObject({ status: 400, param: 'max_tokens' });
     // A malformed body is a 400 in OpenAI's shape too, never a 500.
-    const raw = await fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: '{"model":' });
+    const raw = await fetch(`${h.t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+      body: '{"model":',
+    });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
   });
 
   it('an Idempotency-Key repeat never charges twice and names the original request', async () => {
     const before = (await usageEvents(dev.accountId)).length;
-    const first = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'Idempotency-Key': 'order-42' } }).withResponse();
+    const first = await dev.openai.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'Idempotency-Key': 'order-42' } })
+      .withResponse();
     const original = first.response.headers.get('x-request-id');
-    const repeat = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'Idempotency-Key': 'order-42' } }).catch((e) => e);
+    const repeat = await dev.openai.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'Idempotency-Key': 'order-42' } })
+      .catch((e) => e);
     expect(repeat).toMatchObject({ status: 409, code: 'idempotency_key_reused' });
     expect(repeat.message).toContain(original);
     await h.t.caughtUp();

@@ -63,10 +63,20 @@ async function startApi(h: InferenceHarness, env: Record<string, string>): Promi
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (child.exitCode !== null) return; // reported below, at once
-    if ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) throw new Error(`the API never became ready:\n${output}`);
-  }, 60_000, 200);
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) return; // reported below, at once
+      if (
+        (await fetch(`${url}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200
+      )
+        throw new Error(`the API never became ready:\n${output}`);
+    },
+    60_000,
+    200,
+  );
   if (child.exitCode !== null) throw new Error(`the API never became ready:\n${output}`);
   return { url, child, output: () => output, exited };
 }
@@ -97,7 +107,11 @@ describe('SIGKILL between the last byte and the charge', () => {
 
     const delivered = new Set<string>();
     const readers = Array.from({ length: STREAMS }, async () => {
-      const res = await fetch(`${first.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], stream: true, max_tokens: 50 }) });
+      const res = await fetch(`${first.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], stream: true, max_tokens: 50 }),
+      });
       const requestId = res.headers.get('x-request-id') as string;
       let text = '';
       try {
@@ -117,9 +131,15 @@ describe('SIGKILL between the last byte and the charge', () => {
     const seen = await Promise.all(readers);
     expect(seen.every((s) => !s.text.includes('[DONE]'))).toBe(true);
     await h.t.caughtUp();
-    const count = async () => Number((await h.t.database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [`usage-${dev.accountId}-%`])).rows[0].n);
+    const count = async () =>
+      Number(
+        (await h.t.database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [`usage-${dev.accountId}-%`]))
+          .rows[0].n,
+      );
     expect(await count()).toBe(0);
-    const { rows: intents } = await h.t.database.pool.query<{ request_id: string }>('SELECT request_id FROM usage_intents WHERE account_id = $1 AND final IS NULL', [dev.accountId]);
+    const { rows: intents } = await h.t.database.pool.query<{ request_id: string }>('SELECT request_id FROM usage_intents WHERE account_id = $1 AND final IS NULL', [
+      dev.accountId,
+    ]);
     expect(new Set(intents.map((i) => i.request_id))).toEqual(delivered);
 
     // Restarted once the killed requests' time bound has passed: recovery runs as it starts.
@@ -131,7 +151,10 @@ describe('SIGKILL between the last byte and the charge', () => {
     expect(second.output()).toContain('charges recovered from intents');
 
     await h.t.caughtUp();
-    const { rows } = await h.t.database.pool.query<{ data: { requestId: string; costMicroUsd: string; reservedMicroUsd: string; recovered: string } }>(`SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`, [`usage-${dev.accountId}-%`]);
+    const { rows } = await h.t.database.pool.query<{ data: { requestId: string; costMicroUsd: string; reservedMicroUsd: string; recovered: string } }>(
+      `SELECT data FROM events WHERE stream LIKE $1 AND event_type = 'UsageRecorded'`,
+      [`usage-${dev.accountId}-%`],
+    );
     expect(new Set(rows.map((r) => r.data.requestId))).toEqual(delivered);
     expect(rows).toHaveLength(STREAMS); // once each
     for (const r of rows) expect(r.data).toMatchObject({ recovered: 'bound', costMicroUsd: r.data.reservedMicroUsd });
@@ -143,6 +166,8 @@ describe('SIGKILL between the last byte and the charge', () => {
 
     second.child.kill('SIGTERM');
     await second.exited;
-    console.log(`SIGKILL after the last byte of ${STREAMS} streams (no [DONE] reached a client, no charge stored); restarted, ${restartedAfterMs} ms after the kill every one was charged exactly once (at its bound, ${rows[0].data.costMicroUsd} µUSD = its reservation); trial balance 0, held 0`);
+    console.log(
+      `SIGKILL after the last byte of ${STREAMS} streams (no [DONE] reached a client, no charge stored); restarted, ${restartedAfterMs} ms after the kill every one was charged exactly once (at its bound, ${rows[0].data.costMicroUsd} µUSD = its reservation); trial balance 0, held 0`,
+    );
   }, 180_000);
 });

@@ -7,7 +7,13 @@ const figures = { inputTokens: 12, outputTokens: 5, images: 0 };
 
 describe('usage bounds: a charge is bounded by what the gateway knows', () => {
   it('given an honest report within every bound, charges it as reported, with no discrepancy', () => {
-    expect(boundUsage({ promptTokens: 9, completionTokens: 30 }, limits, figures, true)).toEqual({ inputTokens: 9, outputTokens: 30, images: 0, estimated: false, discrepancies: [] });
+    expect(boundUsage({ promptTokens: 9, completionTokens: 30 }, limits, figures, true)).toEqual({
+      inputTokens: 9,
+      outputTokens: 30,
+      images: 0,
+      estimated: false,
+      discrepancies: [],
+    });
   });
 
   it('given an inflated report, charges the bounds and records each bound broken', () => {
@@ -31,7 +37,7 @@ describe('usage bounds: a charge is bounded by what the gateway knows', () => {
     ['an unsafe integer', 1e300, 'completion_tokens:1e+300'],
     ['an object', { n: 1 }, 'completion_tokens:object'],
     ['nothing (the field missing)', undefined, 'completion_tokens:missing'],
-  ])('given %s as completion_tokens, charges the gateway\'s own figure (never above the bound) and records it malformed, without its content', (_label, value, reported) => {
+  ])("given %s as completion_tokens, charges the gateway's own figure (never above the bound) and records it malformed, without its content", (_label, value, reported) => {
     const out = boundUsage({ promptTokens: 9, completionTokens: value }, limits, figures, true);
     expect(out).toEqual({ inputTokens: 9, outputTokens: 5, images: 0, estimated: true, discrepancies: [{ kind: 'malformed_usage', reported, bound: '40' }] });
   });
@@ -41,24 +47,28 @@ describe('usage bounds: a charge is bounded by what the gateway knows', () => {
     expect(out).toMatchObject({ inputTokens: 12, outputTokens: 40, estimated: true, discrepancies: [{ kind: 'malformed_usage', reported: 'prompt_tokens:string', bound: '700' }] });
   });
 
-  it('given no report at all, charges the gateway\'s figures as an estimate, with no discrepancy', () => {
+  it("given no report at all, charges the gateway's figures as an estimate, with no discrepancy", () => {
     expect(boundUsage(null, limits, figures, true)).toEqual({ inputTokens: 12, outputTokens: 5, images: 0, estimated: true, discrepancies: [] });
   });
 
-  it('given an under-report, charges what was reported (the node\'s loss; counting catches drift)', () => {
+  it("given an under-report, charges what was reported (the node's loss; counting catches drift)", () => {
     expect(boundUsage({ promptTokens: 1, completionTokens: 1 }, limits, figures, true)).toMatchObject({ inputTokens: 1, outputTokens: 1, discrepancies: [] });
   });
 
   it('given an embeddings report, a missing completion_tokens is normal, and any output is over its bound of 0', () => {
     const embed = { inputTokens: 100, outputTokens: 0, images: 0 };
     expect(boundUsage({ promptTokens: 6, completionTokens: undefined }, embed, figures, false)).toMatchObject({ inputTokens: 6, outputTokens: 0, discrepancies: [] });
-    expect(boundUsage({ promptTokens: 6, completionTokens: 500 }, embed, figures, false).discrepancies).toEqual([{ kind: 'output_tokens_over_bound', reported: '500', bound: '0' }]);
+    expect(boundUsage({ promptTokens: 6, completionTokens: 500 }, embed, figures, false).discrepancies).toEqual([
+      { kind: 'output_tokens_over_bound', reported: '500', bound: '0' },
+    ]);
   });
 
   it('given more images relayed than asked for, charges n and records it', () => {
     const out = boundUsage({ promptTokens: 0, completionTokens: 0 }, { inputTokens: 0, outputTokens: 0, images: 1 }, { inputTokens: 0, outputTokens: 0, images: 50 }, true);
     expect(out).toMatchObject({ images: 1, discrepancies: [{ kind: 'images_over_bound', reported: '50', bound: '1' }] });
-    expect(boundUsage({ promptTokens: 0, completionTokens: 0 }, { inputTokens: 0, outputTokens: 0, images: 4 }, { inputTokens: 0, outputTokens: 0, images: 3 }, true)).toMatchObject({ images: 3, discrepancies: [] });
+    expect(
+      boundUsage({ promptTokens: 0, completionTokens: 0 }, { inputTokens: 0, outputTokens: 0, images: 4 }, { inputTokens: 0, outputTokens: 0, images: 3 }, true),
+    ).toMatchObject({ images: 3, discrepancies: [] });
   });
 
   it('caps a cost at the reservation and says so', () => {
@@ -111,17 +121,32 @@ describe('relayed text: decoded UTF-8 bytes of generated-text fields', () => {
 describe('the prompt bound of what the gateway forwards', () => {
   const read = (body: object, path = '/v1/chat/completions') => readInferenceRequest(path, Buffer.from(JSON.stringify(body)), DEFAULT_REQUEST_LIMITS);
 
-  it('is the forwarded body\'s bytes plus the template allowance and media parts, never below the text\'s bytes', () => {
+  it("is the forwarded body's bytes plus the template allowance and media parts, never below the text's bytes", () => {
     const digits = '7'.repeat(10_000); // a tokenizer that splits digits one by one: 10,000 tokens
     const r = read({ model: 'm', messages: [{ role: 'user', content: digits }] });
     expect(r.maxInputTokens).toBe(r.upstreamBody.length + DEFAULT_REQUEST_LIMITS.promptAllowanceTokens);
     expect(r.maxInputTokens).toBeGreaterThan(10_000);
-    const vision = read({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] });
+    const vision = read({
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          ],
+        },
+      ],
+    });
     expect(vision.maxInputTokens).toBe(vision.upstreamBody.length + DEFAULT_REQUEST_LIMITS.promptAllowanceTokens + DEFAULT_REQUEST_LIMITS.mediaPartTokens);
   });
 
   it('knows how many sequences are generated and the longest stop string', () => {
-    expect(read({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 3, stop: ['###', 'END OF ANSWER'] })).toMatchObject({ choices: 3, stopBytes: 13, maxOutputTokens: 3 * 1_024 });
+    expect(read({ model: 'm', messages: [{ role: 'user', content: 'x' }], n: 3, stop: ['###', 'END OF ANSWER'] })).toMatchObject({
+      choices: 3,
+      stopBytes: 13,
+      maxOutputTokens: 3 * 1_024,
+    });
     expect(read({ model: 'm', prompt: ['a', 'b'], n: 2, max_tokens: 10, stop: 'é' }, '/v1/completions')).toMatchObject({ choices: 4, stopBytes: 2, maxOutputTokens: 40 });
   });
 });

@@ -19,11 +19,40 @@ const SCHEMAS = v1RequestSchemas(LIMITS);
 /** A small deterministic generator, so a disagreement is reproducible from its seed. */
 function random(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32;
 }
 
 /** Values near every edge the readers check: types, empties, limits and one past them. */
-const VALUES: unknown[] = [undefined, null, true, false, 0, 1, -1, 1.5, 4, 5, 8, 9, 16_384, 16_385, '', 'x', 'a lighthouse', [], ['a'], [1, 2], ['a', 3], [{ role: 'user', content: 'hi' }], [{ content: 'no role' }], [{ role: 7 }], {}, { include_usage: true }, { include_usage: 'yes' }, { role: 'user' }];
+const VALUES: unknown[] = [
+  undefined,
+  null,
+  true,
+  false,
+  0,
+  1,
+  -1,
+  1.5,
+  4,
+  5,
+  8,
+  9,
+  16_384,
+  16_385,
+  '',
+  'x',
+  'a lighthouse',
+  [],
+  ['a'],
+  [1, 2],
+  ['a', 3],
+  [{ role: 'user', content: 'hi' }],
+  [{ content: 'no role' }],
+  [{ role: 7 }],
+  {},
+  { include_usage: true },
+  { include_usage: 'yes' },
+  { role: 'user' },
+];
 
 function body(endpoint: string, rnd: () => number): Record<string, unknown> {
   const pick = () => VALUES[Math.floor(rnd() * VALUES.length)];
@@ -109,7 +138,9 @@ describe('/v1 schemas: the OpenAPI document, the hot path and real responses agr
       if (reader) accepted++;
       if (reader !== schema) disagreements.push(`${endpoint} reader=${reader} schema=${schema} ${JSON.stringify(b)}`);
     }
-    console.log(`v1 schemas: ${RUNS} generated bodies, ${accepted} accepted by both, ${RUNS - accepted - disagreements.length} refused by both, ${disagreements.length} disagreements`);
+    console.log(
+      `v1 schemas: ${RUNS} generated bodies, ${accepted} accepted by both, ${RUNS - accepted - disagreements.length} refused by both, ${disagreements.length} disagreements`,
+    );
     expect(disagreements.slice(0, 5)).toEqual([]);
     // The corpus reaches both sides of the rules, or agreeing would prove nothing.
     expect(accepted).toBeGreaterThan(RUNS / 10);
@@ -132,7 +163,11 @@ describe('/v1 schemas: the OpenAPI document, the hot path and real responses agr
     for await (const chunk of await dev.openai.completions.create({ model: MODEL, prompt: 'Once', stream: true })) check('Completion', chunk);
     check('CreateEmbeddingResponse', await dev.openai.embeddings.create({ model: MODEL, input: ['a', 'b'] }));
     check('ImagesResponse', await dev.openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 1 }));
-    const refused = await fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [] }) });
+    const refused = await fetch(`${h.t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [] }),
+    });
     expect(refused.status).toBe(400);
     check('Error', await refused.json());
     console.log(`v1 schemas: ${chunks} streamed chat chunks and 5 other responses matched their schemas`);

@@ -154,7 +154,12 @@ describe('running out of credits on /v1', () => {
     const error = openAiErrorFrom(paymentRequired('insufficient_credits', 'Not enough credits: 0.10 USD is needed and 0.00 USD is available. Top up to continue.'));
     expect(error.status).toBe(402);
     expect(JSON.parse(error.body.toString())).toEqual({
-      error: { message: 'Not enough credits: 0.10 USD is needed and 0.00 USD is available. Top up to continue.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+      error: {
+        message: 'Not enough credits: 0.10 USD is needed and 0.00 USD is available. Top up to continue.',
+        type: 'insufficient_quota',
+        param: null,
+        code: 'insufficient_quota',
+      },
     });
   });
 });

@@ -26,7 +26,11 @@ describe('a balance feeder outage never reopens spent money', () => {
   });
 
   const chat = (key: string, maxTokens: number) =>
-    fetch(`${h.t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: maxTokens }) });
+    fetch(`${h.t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: maxTokens }),
+    });
 
   it('with the feeder stopped past the hold life and the allowed lag, no credit is spent twice; spending on the account is refused (503) until the feeder is back, then balances equal the ledger', async () => {
     const engine = h.engines[0];

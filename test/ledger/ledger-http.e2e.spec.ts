@@ -16,7 +16,9 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
   let finance: { accountId: string; browser: Browser };
 
   async function staff(email: string, roles: Role[]) {
-    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await t.app
+      .get(AccountsService)
+      .register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
     const browser = newBrowser();
     expect((await browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     return { accountId, browser };
@@ -95,7 +97,8 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
 
   it('finance audits: journal with filters, trial balance, an account ledger with reasons and actors; developers are kept out', async () => {
     await t.caughtUp();
-    for (const path of ['/finance/journal', '/finance/trial-balance', `/finance/ledger-accounts/developer:${developerId}`]) expect((await developer.get(`${t.url}${path}`)).status).toBe(403);
+    for (const path of ['/finance/journal', '/finance/trial-balance', `/finance/ledger-accounts/developer:${developerId}`])
+      expect((await developer.get(`${t.url}${path}`)).status).toBe(403);
 
     const journal = (await finance.browser.get(`${t.url}/finance/journal?account=developer:${developerId}`)).body;
     expect(journal.items).toHaveLength(3);
@@ -118,7 +121,10 @@ describe('ledger over HTTP: developer balance and statement, finance audit, audi
     const ledger = (await finance.browser.get(`${t.url}/finance/ledger-accounts/developer:${developerId}`)).body;
     expect(ledger.totals).toMatchObject({ normalBalanceMicroUsd: '20000000', entries: '3' });
     expect(ledger.lines.items[2]).toMatchObject({ reason: 'welcome credit', actorId: admin.accountId });
-    expect((await finance.browser.get(`${t.url}/finance/ledger-accounts?kind=platform`)).body.items.map((a: { account: string }) => a.account)).toEqual(['platform:corrections', 'platform:promotions']);
+    expect((await finance.browser.get(`${t.url}/finance/ledger-accounts?kind=platform`)).body.items.map((a: { account: string }) => a.account)).toEqual([
+      'platform:corrections',
+      'platform:promotions',
+    ]);
 
     const csv = await finance.browser.get(`${t.url}/finance/journal.csv?account=developer:${developerId}`);
     expect(csv.text.trim().split('\r\n')).toHaveLength(1 + 3 * 2);

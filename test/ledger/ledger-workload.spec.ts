@@ -67,7 +67,9 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const feeder = app.get(BalanceFeeder);
     const redis = app.get<Redis>(REDIS);
     const runner = app.get<ProjectionRunner>(PROJECTION_RUNNER);
-    const { accountId } = await app.get(AccountsService).register({ email: `stall-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+    const { accountId } = await app
+      .get(AccountsService)
+      .register({ email: `stall-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     await feeder.waitUntilPassed((await credits.grant(accountId, 10_000_000n, 'first', ctx())).position as Position);
     expect((await spending.funds(accountId)).balanceMicroUsd).toBe(10_000_000n);
 
@@ -90,10 +92,24 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     const redis = app.get<Redis>(REDIS);
     const feeder = app.get(BalanceFeeder);
     const accounts = await Promise.all(
-      Array.from({ length: 6 }, async (_, i) => (await app.get(AccountsService).register({ email: `w${i}-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx())).accountId),
+      Array.from(
+        { length: 6 },
+        async (_, i) =>
+          (
+            await app
+              .get(AccountsService)
+              .register({ email: `w${i}-${randomUUID()}@example.com`, password: 'correct horse battery', displayName: null, via: 'cli', eligibility: AGREED, roles: [] }, ctx())
+          ).accountId,
+      ),
     );
     const providerIds = ['prov-a', 'prov-b'];
-    const model: Model = { credits: new Map(accounts.map((a) => [a, 0n])), abandoned: new Map(accounts.map((a) => [a, 0n])), providers: new Map(providerIds.map((p) => [p, 0n])), revenue: 0n, purchases: [] };
+    const model: Model = {
+      credits: new Map(accounts.map((a) => [a, 0n])),
+      abandoned: new Map(accounts.map((a) => [a, 0n])),
+      providers: new Map(providerIds.map((p) => [p, 0n])),
+      revenue: 0n,
+      purchases: [],
+    };
     let last: Position | null = null;
     const saw = (position: Position | null) => {
       if (position && (!last || comparePositions(position, last) > 0)) last = position;
@@ -176,7 +192,26 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         const cost = (reserved * BigInt(random.int(0, 100))) / 100n;
         const providerId = random.next() < 0.8 ? random.pick(providerIds) : null;
         const { position } = await batcher.record(
-          { type: 'RecordUsage', requestId, accountId, keyId: 'k', model: 'm', endpoint: 'chat.completions', nodeId: providerId ? `node-${providerId}` : null, providerId, status: 'completed', inputTokens: 10, outputTokens: 20, images: 0, estimated: false, ttftMs: 5, latencyMs: 9, costMicroUsd: cost, providerShareBps: 7_000, at: new Date().toISOString() },
+          {
+            type: 'RecordUsage',
+            requestId,
+            accountId,
+            keyId: 'k',
+            model: 'm',
+            endpoint: 'chat.completions',
+            nodeId: providerId ? `node-${providerId}` : null,
+            providerId,
+            status: 'completed',
+            inputTokens: 10,
+            outputTokens: 20,
+            images: 0,
+            estimated: false,
+            ttftMs: 5,
+            latencyMs: 9,
+            costMicroUsd: cost,
+            providerShareBps: 7_000,
+            at: new Date().toISOString(),
+          },
           ctx(),
         );
         saw(position);
@@ -188,7 +223,13 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         count('request charged');
       },
     };
-    const weights: [string, number][] = [['purchase', 2], ['grant', 1], ['correction', 1], ['refund', 1], ['request', 8]];
+    const weights: [string, number][] = [
+      ['purchase', 2],
+      ['grant', 1],
+      ['correction', 1],
+      ['refund', 1],
+      ['request', 8],
+    ];
     const choose = () => {
       let r = random.next() * weights.reduce((s, [, w]) => s + w, 0);
       for (const [name, w] of weights) if ((r -= w) < 0) return name;
@@ -238,7 +279,8 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
         // Reservations lost with Redis are gone; the abandoned ones still held are at most what was abandoned.
         expect(funds.heldMicroUsd).toBeLessThanOrEqual(model.abandoned.get(accountId) as bigint);
       }
-      for (const providerId of providerIds) expect((await ledger.accountTotals(`provider:${providerId}`)).normalBalanceMicroUsd).toBe((model.providers.get(providerId) as bigint).toString());
+      for (const providerId of providerIds)
+        expect((await ledger.accountTotals(`provider:${providerId}`)).normalBalanceMicroUsd).toBe((model.providers.get(providerId) as bigint).toString());
       expect((await ledger.accountTotals('platform:revenue')).normalBalanceMicroUsd).toBe(model.revenue.toString());
       const trial = await ledger.trialBalance();
       expect(trial.totals).toMatchObject({ netMicroUsd: '0', balanced: true });

@@ -52,13 +52,21 @@ describe('usage charge decider', () => {
       { account: 'platform:revenue', amountMicroUsd: '-1001' },
     ]));
   it('refuses a provider share without the node that served it', () =>
-    given(usageChargeDecider, []).when(usage({ nodeId: null })).thenRefuses('invalid_usage'));
+    given(usageChargeDecider, [])
+      .when(usage({ nodeId: null }))
+      .thenRefuses('invalid_usage'));
   it('refuses negative counts and costs', () => {
-    given(usageChargeDecider, []).when(usage({ outputTokens: -1 })).thenRefuses('invalid_usage');
-    given(usageChargeDecider, []).when(usage({ costMicroUsd: -1n })).thenRefuses('invalid_usage');
+    given(usageChargeDecider, [])
+      .when(usage({ outputTokens: -1 }))
+      .thenRefuses('invalid_usage');
+    given(usageChargeDecider, [])
+      .when(usage({ costMicroUsd: -1n }))
+      .thenRefuses('invalid_usage');
   });
   it('never charges more than the request reserved, and keeps the reservation and who recovered it on the event', () => {
-    given(usageChargeDecider, []).when(usage({ costMicroUsd: 1_001n, reservedMicroUsd: 1_000n })).thenRefuses('invalid_usage');
+    given(usageChargeDecider, [])
+      .when(usage({ costMicroUsd: 1_001n, reservedMicroUsd: 1_000n }))
+      .thenRefuses('invalid_usage');
     const [event] = usageChargeDecider.decide(usage({ reservedMicroUsd: 1_001n, recovered: 'bound' }), usageChargeDecider.initialState());
     expect(event.data).toMatchObject({ costMicroUsd: '1001', reservedMicroUsd: '1001', recovered: 'bound' });
     expect(usageChargeDecider.decide(usage(), usageChargeDecider.initialState())[0].data).not.toHaveProperty('recovered');
@@ -79,10 +87,11 @@ describe('revenue split', () => {
     expect(providerShareBps(rules, 'small', 'n2')).toBe(7_000);
   });
   it('parts always sum to the cost', () => {
-    for (const cost of [0n, 1n, 3n, 999_999n, 123_456_789n]) for (const bps of [0, 1, 3_333, 7_000, 10_000]) {
-      const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, bps);
-      expect(providerMicroUsd + platformMicroUsd).toBe(cost);
-    }
+    for (const cost of [0n, 1n, 3n, 999_999n, 123_456_789n])
+      for (const bps of [0, 1, 3_333, 7_000, 10_000]) {
+        const { providerMicroUsd, platformMicroUsd } = splitCharge(cost, bps);
+        expect(providerMicroUsd + platformMicroUsd).toBe(cost);
+      }
   });
   it('refuses a malformed override', () => expect(() => parseShareOverrides('model:x=12000')).toThrow(/model:x=12000/));
 });
@@ -103,24 +112,52 @@ describe('money parsing', () => {
 
 describe('payout decider', () => {
   const requested: PayoutEvent = { type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po1', amountMicroUsd: '60000000', requestedAt: at } };
-  const request = (amount: bigint, payoutId = 'po2') => ({ type: 'RequestPayout' as const, providerId: 'prov1', payoutId, amountMicroUsd: amount, maturedEarningsMicroUsd: 100_000_000n, minimumMicroUsd: 10_000_000n, at });
+  const request = (amount: bigint, payoutId = 'po2') => ({
+    type: 'RequestPayout' as const,
+    providerId: 'prov1',
+    payoutId,
+    amountMicroUsd: amount,
+    maturedEarningsMicroUsd: 100_000_000n,
+    minimumMicroUsd: 10_000_000n,
+    at,
+  });
   it('a payout above available earnings is refused, counting open payouts', () => {
     given(payoutDecider, [requested]).when(request(40_000_001n)).thenRefuses('payout_exceeds_earnings');
-    given(payoutDecider, [requested]).when(request(40_000_000n)).then([{ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po2', amountMicroUsd: '40000000', requestedAt: at } }]);
+    given(payoutDecider, [requested])
+      .when(request(40_000_000n))
+      .then([{ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po2', amountMicroUsd: '40000000', requestedAt: at } }]);
   });
   it('refuses a payout below the minimum', () => given(payoutDecider, []).when(request(9_999_999n)).thenRefuses('payout_below_minimum'));
   it('only an approved payout is paid, and payment posts provider payable → payouts', () => {
-    given(payoutDecider, [requested]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at }).thenRefuses('payout_not_approved');
+    given(payoutDecider, [requested])
+      .when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at })
+      .thenRefuses('payout_not_approved');
     const approved: PayoutEvent = { type: 'PayoutApproved', data: { providerId: 'prov1', payoutId: 'po1', approvedBy: 'fin1', approvedAt: at } };
-    given(payoutDecider, [requested, approved]).when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at }).then([
-      {
-        type: 'PayoutPaid',
-        data: { providerId: 'prov1', payoutId: 'po1', amountMicroUsd: '60000000', reference: 'UTR1', approvedBy: 'fin1', paidBy: 'fin2', paidAt: at, postings: [{ account: 'provider:prov1', amountMicroUsd: '60000000' }, { account: 'platform:payouts', amountMicroUsd: '-60000000' }] },
-      },
-    ]);
+    given(payoutDecider, [requested, approved])
+      .when({ type: 'MarkPayoutPaid', providerId: 'prov1', payoutId: 'po1', reference: 'UTR1', paidBy: 'fin2', at })
+      .then([
+        {
+          type: 'PayoutPaid',
+          data: {
+            providerId: 'prov1',
+            payoutId: 'po1',
+            amountMicroUsd: '60000000',
+            reference: 'UTR1',
+            approvedBy: 'fin1',
+            paidBy: 'fin2',
+            paidAt: at,
+            postings: [
+              { account: 'provider:prov1', amountMicroUsd: '60000000' },
+              { account: 'platform:payouts', amountMicroUsd: '-60000000' },
+            ],
+          },
+        },
+      ]);
   });
   it('a rejected payout frees its amount again', () => {
     const rejected: PayoutEvent = { type: 'PayoutRejected', data: { providerId: 'prov1', payoutId: 'po1', reason: 'kyc', rejectedAt: at } };
-    given(payoutDecider, [requested, rejected]).when(request(100_000_000n)).then([{ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po2', amountMicroUsd: '100000000', requestedAt: at } }]);
+    given(payoutDecider, [requested, rejected])
+      .when(request(100_000_000n))
+      .then([{ type: 'PayoutRequested', data: { providerId: 'prov1', payoutId: 'po2', amountMicroUsd: '100000000', requestedAt: at } }]);
   });
 });

@@ -26,7 +26,12 @@ describe('policy versions', () => {
     sink = await sharedSmtpSink();
     t = await startAuthApp('policy_versions', { telegramBotToken: TELEGRAM_BOT_TOKEN, legal: TEST_LEGAL });
     db = t.database.db;
-    await t.app.get(AccountsService).register({ email: 'legal-admin@example.com', password: PASSWORD, via: 'cli', eligibility: { over18: true, termsVersion: 't-1', privacyVersion: 'p-1' }, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app
+      .get(AccountsService)
+      .register(
+        { email: 'legal-admin@example.com', password: PASSWORD, via: 'cli', eligibility: { over18: true, termsVersion: 't-1', privacyVersion: 'p-1' }, roles: ['admin'] },
+        { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+      );
     admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'legal-admin@example.com', password: PASSWORD })).status).toBe(200);
   });
@@ -43,7 +48,12 @@ describe('policy versions', () => {
     expect((await fetch(`${t.url}/legal/cookies`)).status).toBe(404);
 
     const effectiveAt = new Date(Date.now() + 2_500).toISOString();
-    const published = await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-2', effectiveAt, url: 'https://example.com/terms/t-2', summary: 'Refunds within 14 days.' });
+    const published = await admin.post(`${t.url}/admin/legal/terms/versions`, {
+      version: 't-2',
+      effectiveAt,
+      url: 'https://example.com/terms/t-2',
+      summary: 'Refunds within 14 days.',
+    });
     expect(published.status).toBe(201);
     const upcoming = await legalDoc('terms');
     expect(upcoming.inForce.version).toBe('t-1');
@@ -58,7 +68,9 @@ describe('policy versions', () => {
     expect(inForce.inForce).toMatchObject({ source: 'published', url: 'https://example.com/terms/t-2', effectiveAt });
 
     const next = new Date(Date.now() + 500).toISOString();
-    expect((await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-3', effectiveAt: next, url: 'https://example.com/terms/t-3', summary: 'Clearer wording.' })).status).toBe(201);
+    expect(
+      (await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-3', effectiveAt: next, url: 'https://example.com/terms/t-3', summary: 'Clearer wording.' })).status,
+    ).toBe(201);
     const later = await eventually(async () => {
       const doc = await legalDoc('terms');
       expect(doc.inForce.version).toBe('t-3');
@@ -95,16 +107,28 @@ describe('policy versions', () => {
     expect((await admin.post(`${t.url}/admin/accounts/${ids['suspended@example.com']}/suspend`, { reason: 'test' })).status).toBe(204);
     const telegram = newBrowser();
     expect((await telegram.post(`${t.url}/auth/telegram`, widgetPayload({ id: 88_001, first_name: 'Tg', auth_date: unixNow() }))).status).toBe(200);
-    await t.app.get(AccountsService).requestDeletion(ids['deleted@example.com'], { dueAt: new Date().toISOString(), channel: 'self', note: null }, { actorId: 'self', occurredAt: new Date().toISOString() });
+    await t.app
+      .get(AccountsService)
+      .requestDeletion(ids['deleted@example.com'], { dueAt: new Date().toISOString(), channel: 'self', note: null }, { actorId: 'self', occurredAt: new Date().toISOString() });
     const { AccountDeletion } = await import('../../src/privacy/deletion/account-deletion');
     await t.app.get(AccountDeletion).complete(ids['deleted@example.com'], new Date());
     await t.caughtUp();
 
     const publishedAt = Date.now();
     const effectiveAt = new Date(Date.now() + 1_500).toISOString();
-    expect((await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-9', effectiveAt, url: 'https://example.com/terms/t-9', summary: 'We now bill per token.' })).status).toBe(201);
+    expect(
+      (await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-9', effectiveAt, url: 'https://example.com/terms/t-9', summary: 'We now bill per token.' })).status,
+    ).toBe(201);
     const expected = ['legal-admin@example.com', 'not-admin@example.com', 'pa@example.com', 'pb@example.com', 'pc@example.com', 'suspended@example.com'];
-    await eventually(async () => expect(policyMails('t-9').flatMap((m) => m.to).sort()).toEqual(expect.arrayContaining(expected)), 10_000);
+    await eventually(
+      async () =>
+        expect(
+          policyMails('t-9')
+            .flatMap((m) => m.to)
+            .sort(),
+        ).toEqual(expect.arrayContaining(expected)),
+      10_000,
+    );
     const firstArrival = Math.max(...policyMails('t-9').map((m) => m.receivedAt)) - publishedAt;
     const mail = policyMails('t-9').find((m) => m.to.includes('pa@example.com'))!;
     expect(mail).toMatchObject({ category: 'legal', subject: 'We are updating our terms of service' });
@@ -113,12 +137,17 @@ describe('policy versions', () => {
     expect(mail.text).toContain('You received this because');
 
     // The run closes once the version is in force; a crash that lost the cursor repeats the whole run: nothing is mailed twice.
-    await eventually(async () => expect((await db.selectFrom('policy_notice_runs').selectAll().where('version', '=', 't-9').executeTakeFirstOrThrow()).finished_at).not.toBeNull(), 10_000);
+    await eventually(
+      async () => expect((await db.selectFrom('policy_notice_runs').selectAll().where('version', '=', 't-9').executeTakeFirstOrThrow()).finished_at).not.toBeNull(),
+      10_000,
+    );
     await db.updateTable('policy_notice_runs').set({ cursor_registered_at: null, cursor_account_id: null, finished_at: null }).where('version', '=', 't-9').execute();
     const repeated = await t.app.get(PolicyNotices).sweep(new Date());
     await new Promise((r) => setTimeout(r, 1_000));
     const recipients = policyMails('t-9').flatMap((m) => m.to);
-    console.log(`policy notice t-9: ${recipients.length} mails to ${new Set(recipients).size} accounts, all within ${firstArrival} ms of publishing; a re-run from the start re-queued ${repeated.queued} ids and delivered 0 more`);
+    console.log(
+      `policy notice t-9: ${recipients.length} mails to ${new Set(recipients).size} accounts, all within ${firstArrival} ms of publishing; a re-run from the start re-queued ${repeated.queued} ids and delivered 0 more`,
+    );
     expect(recipients.sort()).toEqual(expected.sort());
   });
   it('a provider-terms version is mailed to providers only', async () => {
@@ -128,8 +157,20 @@ describe('policy versions', () => {
     expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: 'pt-1' })).status).toBe(201);
     await t.caughtUp();
     const effectiveAt = new Date(Date.now() + 1_000).toISOString();
-    expect((await admin.post(`${t.url}/admin/legal/provider-terms/versions`, { version: 'pt-2', effectiveAt, url: 'https://example.com/provider-terms/pt-2', summary: 'Payouts monthly.' })).status).toBe(201);
-    await eventually(async () => expect((await db.selectFrom('policy_notice_runs').selectAll().where('version', '=', 'pt-2').executeTakeFirstOrThrow()).finished_at).not.toBeNull(), 10_000);
+    expect(
+      (
+        await admin.post(`${t.url}/admin/legal/provider-terms/versions`, {
+          version: 'pt-2',
+          effectiveAt,
+          url: 'https://example.com/provider-terms/pt-2',
+          summary: 'Payouts monthly.',
+        })
+      ).status,
+    ).toBe(201);
+    await eventually(
+      async () => expect((await db.selectFrom('policy_notice_runs').selectAll().where('version', '=', 'pt-2').executeTakeFirstOrThrow()).finished_at).not.toBeNull(),
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const mails = sink.messages.filter((m) => m.notificationId.startsWith('policy-provider-terms-pt-2-'));
     console.log(`provider terms pt-2: mailed to ${JSON.stringify(mails.flatMap((m) => m.to))}`);

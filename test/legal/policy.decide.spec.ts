@@ -7,11 +7,22 @@ const published = (version: string, effectiveAt: string): PolicyEvent => ({
   type: 'PolicyVersionPublished',
   data: { kind: 'terms', version, effectiveAt, url: 'https://example.com/t', summary: 's', publishedAt: at },
 });
-const publish = (version: string, effectiveAt: string, noticeDays = 30) => ({ type: 'PublishPolicyVersion' as const, kind: 'terms' as const, version, effectiveAt, url: 'https://example.com/t', summary: 's', noticeDays, at });
+const publish = (version: string, effectiveAt: string, noticeDays = 30) => ({
+  type: 'PublishPolicyVersion' as const,
+  kind: 'terms' as const,
+  version,
+  effectiveAt,
+  url: 'https://example.com/t',
+  summary: 's',
+  noticeDays,
+  at,
+});
 
 describe('policy versions decider', () => {
   it('publishes a version effective at least POLICY_NOTICE_DAYS ahead', () => {
-    given(policyDecider, []).when(publish('2027-01', '2027-01-31T00:00:00.000Z')).then([published('2027-01', '2027-01-31T00:00:00.000Z')]);
+    given(policyDecider, [])
+      .when(publish('2027-01', '2027-01-31T00:00:00.000Z'))
+      .then([published('2027-01', '2027-01-31T00:00:00.000Z')]);
   });
   it('refuses an effective date less than the notice period ahead (one millisecond short)', () => {
     given(policyDecider, []).when(publish('2027-01', '2027-01-30T23:59:59.999Z')).thenRefuses('effective_too_soon');

@@ -94,7 +94,10 @@ describe('a reported minor', () => {
     expect(flagged.metadata.actorId).toBe(staff.support.id);
     expect(flagged.data).toEqual({ flaggedAt: expect.any(String), referenceId: 'ticket-4821' });
     expect(events.find((e) => e.type === 'AccountDeleted')!.data.requestedAt).toBe(flagged.data.flaggedAt);
-    const audit = await h.t.database.pool.query(`SELECT data FROM events WHERE event_type = 'StaffActionRecorded' AND data->>'action' = 'POST /admin/accounts/:id/reported-minor' AND data->'target'->>'id' = $1`, [dev.accountId]);
+    const audit = await h.t.database.pool.query(
+      `SELECT data FROM events WHERE event_type = 'StaffActionRecorded' AND data->>'action' = 'POST /admin/accounts/:id/reported-minor' AND data->'target'->>'id' = $1`,
+      [dev.accountId],
+    );
     expect(audit.rows.map((r) => [r.data.actorId, r.data.outcome.status])).toEqual([[staff.support.id, 201]]);
 
     await h.t.caughtUp();
@@ -111,7 +114,9 @@ describe('a reported minor', () => {
     expect((await browser.get(`${h.t.url}/me`)).status).toBe(401);
     expect((await new Browser().post(`${h.t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(401);
     expect((await flag(staff.support.browser, dev.accountId)).status).toBe(404); // gone
-    console.log(`reported minor: key refused ${refusedAt - answered} ms after the 201 (request took ${answered - started} ms); ${sealedTokens(stored).length} sealed values left, 0 open; clear-text hits 0; ledger rows kept ${ledgerBefore.length}`);
+    console.log(
+      `reported minor: key refused ${refusedAt - answered} ms after the 201 (request took ${answered - started} ms); ${sealedTokens(stored).length} sealed values left, 0 open; clear-text hits 0; ledger rows kept ${ledgerBefore.length}`,
+    );
   }, 120_000);
 
   async function ledgerRows(accountId: string) {

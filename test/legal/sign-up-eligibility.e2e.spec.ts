@@ -38,7 +38,12 @@ describe('eligibility and agreement at sign-up', () => {
       google: { clientId: google.clientId, clientSecret: google.clientSecret, callbackUrl, authUrl: google.authUrl, tokenUrl: google.tokenUrl, userInfoUrl: google.userInfoUrl },
     });
     store = t.app.get(EVENT_STORE);
-    await t.app.get(AccountsService).register({ email: 'elig-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'], eligibility: AGREE }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app
+      .get(AccountsService)
+      .register(
+        { email: 'elig-admin@example.com', password: PASSWORD, via: 'cli', roles: ['admin'], eligibility: AGREE },
+        { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+      );
     admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'elig-admin@example.com', password: PASSWORD })).status).toBe(200);
   });
@@ -85,7 +90,9 @@ describe('eligibility and agreement at sign-up', () => {
     // The attestation is the form's (what the person ticked, and when), carried in the pending sign-up.
     expect(Date.parse(String(events[2].data.attestedAt))).toBeLessThanOrEqual(Date.parse(String(events[0].data.registeredAt)));
     expect(Object.keys(events[2].data).sort()).toEqual(['attestedAt', 'over18', 'privacyVersion', 'termsVersion']); // no birth date
-    console.log(`password sign-up: no attestation → ${none.status} ${none.body.code}; over18 false → ${notAdult.status}; old terms → ${oldTerms.status} ${oldTerms.body.code}; with them → 202, then 201 with ${events.map((e) => e.type).join(', ')}`);
+    console.log(
+      `password sign-up: no attestation → ${none.status} ${none.body.code}; over18 false → ${notAdult.status}; old terms → ${oldTerms.status} ${oldTerms.body.code}; with them → 202, then 201 with ${events.map((e) => e.type).join(', ')}`,
+    );
   });
 
   it('Google: the first sign-in lands on the pending step (no other route, no keys) until the person confirms', async () => {
@@ -115,7 +122,9 @@ describe('eligibility and agreement at sign-up', () => {
       expect.objectContaining({ type: 'EligibilityAttested', actorId: accountId, data: expect.objectContaining({ over18: true, termsVersion: 't-1', privacyVersion: 'p-1' }) }),
     ]);
     expect(events.filter((e) => e.type === 'EligibilityAttested')).toHaveLength(1);
-    console.log(`Google first sign-in: pending → ${blocked.map((r) => r.status).join('/')} on /me, keys, export; confirmed → keys 201; events ${events.map((e) => e.type).join(', ')}`);
+    console.log(
+      `Google first sign-in: pending → ${blocked.map((r) => r.status).join('/')} on /me, keys, export; confirmed → keys 201; events ${events.map((e) => e.type).join(', ')}`,
+    );
   });
 
   it('Telegram: the same pending step; the refresh of a pending session stays pending', async () => {
@@ -124,7 +133,9 @@ describe('eligibility and agreement at sign-up', () => {
     expect(first.body).toMatchObject({ created: true, eligibilityPending: true });
     expect((await browser.post(`${t.url}/me/keys`, { name: 'x' })).body.code).toBe('eligibility_pending');
     // The operator's path (the CLI's keys:issue goes through the same service) is refused too.
-    await expect(t.app.get(ApiKeysService).issue(first.body.accountId, { name: 'cli' }, { actorId: 'operator:cli', occurredAt: new Date().toISOString() })).rejects.toMatchObject({ code: 'eligibility_pending' });
+    await expect(t.app.get(ApiKeysService).issue(first.body.accountId, { name: 'cli' }, { actorId: 'operator:cli', occurredAt: new Date().toISOString() })).rejects.toMatchObject({
+      code: 'eligibility_pending',
+    });
     expect((await browser.post(`${t.url}/auth/refresh`)).status).toBe(200);
     expect((await browser.get(`${t.url}/me`)).body.code).toBe('eligibility_pending');
     expect((await browser.post(`${t.url}/me/eligibility`, { over18: true })).body.detail).toContain('termsVersion');
@@ -162,7 +173,9 @@ describe('eligibility and agreement at sign-up', () => {
     expect((await browser.post(`${t.url}/auth/register`, { email, password: PASSWORD, ...AGREE })).status).toBe(202);
     const token = await mailedSignUpToken(sink, email, asked);
     const effectiveAt = new Date(Date.now() + 800).toISOString();
-    expect((await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-2', effectiveAt, url: 'https://example.com/terms/t-2', summary: 'New terms.' })).status).toBe(201);
+    expect((await admin.post(`${t.url}/admin/legal/terms/versions`, { version: 't-2', effectiveAt, url: 'https://example.com/terms/t-2', summary: 'New terms.' })).status).toBe(
+      201,
+    );
     await eventually(async () => expect(((await fetch(`${t.url}/legal/terms`).then((r) => r.json())) as { inForce: { version: string } }).inForce.version).toBe('t-2'), 5_000);
     // A form filled in with t-1 is now refused (t-2 is in force) …
     expect((await newBrowser().post(`${t.url}/auth/register`, { email: 'late@example.com', password: PASSWORD, ...AGREE })).body.code).toBe('terms_version_not_in_force');
@@ -180,9 +193,19 @@ describe('eligibility and agreement at sign-up', () => {
       { type: 'EligibilityAttested', over18: true, termsVersion: 't-1', privacyVersion: 'p-1', attestedAt: expect.any(String) },
       { type: 'PolicyVersionsSeen', termsVersion: 't-2', privacyVersion: 'p-1', seenAt: expect.any(String) },
     ]);
-    const timeline = (await admin.get(`${t.url}/support/accounts/${confirmed.body.accountId}/timeline?limit=50`)).body.items as { type: string; summary: Record<string, unknown> }[];
-    expect(timeline.find((e) => e.type === 'EligibilityAttested')!.summary).toMatchObject({ over18: true, termsVersion: 't-1', privacyVersion: 'p-1', attestedAt: expect.any(String) });
+    const timeline = (await admin.get(`${t.url}/support/accounts/${confirmed.body.accountId}/timeline?limit=50`)).body.items as {
+      type: string;
+      summary: Record<string, unknown>;
+    }[];
+    expect(timeline.find((e) => e.type === 'EligibilityAttested')!.summary).toMatchObject({
+      over18: true,
+      termsVersion: 't-1',
+      privacyVersion: 'p-1',
+      attestedAt: expect.any(String),
+    });
     expect(timeline.find((e) => e.type === 'PolicyVersionsSeen')!.summary).toMatchObject({ termsVersion: 't-2', privacyVersion: 'p-1' });
-    console.log(`new version: attested ${String(events.find((e) => e.type === 'EligibilityAttested')!.data.termsVersion)} on the form, seen t-2 at the next sign-in; ${seen.length} PolicyVersionsSeen after 2 sign-ins`);
+    console.log(
+      `new version: attested ${String(events.find((e) => e.type === 'EligibilityAttested')!.data.termsVersion)} on the form, seen t-2 at the next sign-in; ${seen.length} PolicyVersionsSeen after 2 sign-ins`,
+    );
   });
 });

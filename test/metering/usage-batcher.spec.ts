@@ -24,9 +24,7 @@ class GatedStore {
   get store(): EventStore {
     return new Proxy(this.inner, {
       get: (target, key) =>
-        key === 'appendToStreams'
-          ? (items: readonly MultiAppendItem[]) => this.append(items)
-          : (target as unknown as Record<string | symbol, unknown>)[key as string],
+        key === 'appendToStreams' ? (items: readonly MultiAppendItem[]) => this.append(items) : (target as unknown as Record<string | symbol, unknown>)[key as string],
     });
   }
 
@@ -85,10 +83,7 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
    * other transaction on the shared test server is in flight (the subscription horizon).
    */
   const stored = async (): Promise<RecordedEvent[]> => {
-    const { rows } = await database.pool.query<EventRow>(
-      'SELECT * FROM events WHERE stream LIKE $1 ORDER BY transaction_id, global_position',
-      [`usage-${tag}%`],
-    );
+    const { rows } = await database.pool.query<EventRow>('SELECT * FROM events WHERE stream LIKE $1 ORDER BY transaction_id, global_position', [`usage-${tag}%`]);
     return rows.map(toRecordedEvent);
   };
   /** Statements that wrote batches, counted at the pool. */
@@ -201,7 +196,10 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
 
   it('stores nothing of a batch PostgreSQL refuses: the batch is one transaction', async () => {
     // jsonb refuses a NUL character: the statement fails after earlier rows were inserted.
-    const items = [1, 2, 3].map((i) => ({ stream: usageStream(account(i), new Date().toISOString()), event: { id: randomUUID(), type: 'UsageRecorded', data: { model: i === 2 ? 'bad\u0000model' : 'ok' } } }));
+    const items = [1, 2, 3].map((i) => ({
+      stream: usageStream(account(i), new Date().toISOString()),
+      event: { id: randomUUID(), type: 'UsageRecorded', data: { model: i === 2 ? 'bad\u0000model' : 'ok' } },
+    }));
     await expect(store.appendToStreams(items)).rejects.toThrow(/unsupported Unicode escape sequence/);
     expect(await stored()).toHaveLength(0);
   });
@@ -255,10 +253,14 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
     await expect(batcher.record(usage(account(1)), ctx())).rejects.toMatchObject({ code: 'metering_stopped' });
   });
 
-  it('stores the events that go with a charge (its node\'s discrepancies) in the same transaction; a repeat stores nothing twice', async () => {
+  it("stores the events that go with a charge (its node's discrepancies) in the same transaction; a repeat stores nothing twice", async () => {
     const batcher = new UsageBatcher(store, { maxBatch: 3, maxQueue: 100 });
     const charges = Array.from({ length: 6 }, (_, i) => usage(account(i), { nodeId: `node_${tag}` }));
-    const withEach = (c: RecordUsage) => discrepancyItems(c, [{ kind: 'input_tokens_over_bound', reported: '1000000', bound: '700' }, { kind: 'output_tokens_over_bound', reported: '50000000', bound: '64' }]);
+    const withEach = (c: RecordUsage) =>
+      discrepancyItems(c, [
+        { kind: 'input_tokens_over_bound', reported: '1000000', bound: '700' },
+        { kind: 'output_tokens_over_bound', reported: '50000000', bound: '64' },
+      ]);
     const reports: UsageBatchReport[] = [];
     batcher.onBatch((r) => reports.push(r));
     await Promise.all(charges.map((c) => batcher.record(c, ctx(), withEach(c))));
@@ -274,7 +276,10 @@ describe('UsageBatcher (group commit of UsageRecorded) on PostgreSQL', () => {
     expect(charged).toHaveLength(6);
     // Each charge shares its transaction with its discrepancies.
     const txOf = new Map(charged.map((e) => [e.data.requestId as string, e.position.commit.toString()]));
-    const { rows: pairs } = await database.pool.query<{ request_id: string; tx: string }>(`SELECT data->>'requestId' AS request_id, transaction_id::text AS tx FROM events WHERE data->>'nodeId' = $1 AND event_type = 'NodeUsageDiscrepancyRecorded'`, [`node_${tag}`]);
+    const { rows: pairs } = await database.pool.query<{ request_id: string; tx: string }>(
+      `SELECT data->>'requestId' AS request_id, transaction_id::text AS tx FROM events WHERE data->>'nodeId' = $1 AND event_type = 'NodeUsageDiscrepancyRecorded'`,
+      [`node_${tag}`],
+    );
     for (const p of pairs) expect(p.tx).toBe(txOf.get(p.request_id));
   });
 
@@ -303,7 +308,26 @@ describe('MeteringModule in the app', () => {
     const accountId = `acc${randomUUID().slice(0, 8)}`;
     const charges = Array.from({ length: 50 }, (_, i) =>
       batcher.record(
-        { type: 'RecordUsage', requestId: `req_${i}_${randomUUID().slice(0, 8)}`, accountId, keyId: 'k', model: 'm', endpoint: 'chat.completions', nodeId: null, providerId: null, status: 'completed', inputTokens: 1, outputTokens: 2, images: 0, estimated: false, ttftMs: null, latencyMs: 3, costMicroUsd: 10n, providerShareBps: 0, at: new Date().toISOString() },
+        {
+          type: 'RecordUsage',
+          requestId: `req_${i}_${randomUUID().slice(0, 8)}`,
+          accountId,
+          keyId: 'k',
+          model: 'm',
+          endpoint: 'chat.completions',
+          nodeId: null,
+          providerId: null,
+          status: 'completed',
+          inputTokens: 1,
+          outputTokens: 2,
+          images: 0,
+          estimated: false,
+          ttftMs: null,
+          latencyMs: 3,
+          costMicroUsd: 10n,
+          providerShareBps: 0,
+          at: new Date().toISOString(),
+        },
         ctx(),
       ),
     );

@@ -24,7 +24,26 @@ describe('latency histograms', () => {
 });
 
 describe('aggregateUsage', () => {
-  const base = { accountId: 'a', keyId: 'k1', model: 'm', endpoint: 'chat.completions' as const, nodeId: 'n1', providerId: 'p1', status: 'completed' as const, inputTokens: 10, outputTokens: 5, images: 0, estimated: false, ttftMs: 20, latencyMs: 100, costMicroUsd: '300', providerShareMicroUsd: '210', holdId: 'h', recordedAt: '2026-01-01T00:00:00Z', postings: [] };
+  const base = {
+    accountId: 'a',
+    keyId: 'k1',
+    model: 'm',
+    endpoint: 'chat.completions' as const,
+    nodeId: 'n1',
+    providerId: 'p1',
+    status: 'completed' as const,
+    inputTokens: 10,
+    outputTokens: 5,
+    images: 0,
+    estimated: false,
+    ttftMs: 20,
+    latencyMs: 100,
+    costMicroUsd: '300',
+    providerShareMicroUsd: '210',
+    holdId: 'h',
+    recordedAt: '2026-01-01T00:00:00Z',
+    postings: [],
+  };
   it('groups by key, model, endpoint and node and sums everything', () => {
     const groups = aggregateUsage([
       { ...base, requestId: 'r1' },
@@ -39,10 +58,17 @@ describe('aggregateUsage', () => {
   });
 
   it('nets postings per ledger account', () => {
-    expect(netPostings([
-      { account: 'developer:a', amountMicroUsd: '300' }, { account: 'platform:revenue', amountMicroUsd: '-300' },
-      { account: 'developer:a', amountMicroUsd: '200' }, { account: 'platform:revenue', amountMicroUsd: '-200' },
-      { account: 'provider:p', amountMicroUsd: '0' },
-    ])).toEqual([{ account: 'developer:a', amountMicroUsd: '500' }, { account: 'platform:revenue', amountMicroUsd: '-500' }]);
+    expect(
+      netPostings([
+        { account: 'developer:a', amountMicroUsd: '300' },
+        { account: 'platform:revenue', amountMicroUsd: '-300' },
+        { account: 'developer:a', amountMicroUsd: '200' },
+        { account: 'platform:revenue', amountMicroUsd: '-200' },
+        { account: 'provider:p', amountMicroUsd: '0' },
+      ]),
+    ).toEqual([
+      { account: 'developer:a', amountMicroUsd: '500' },
+      { account: 'platform:revenue', amountMicroUsd: '-500' },
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import { AdversarialEngine, startAdversarialEngine } from '../standins/gpu-engin
 const TOKEN = `tg_node_${'a'.repeat(12)}_${'b'.repeat(32)}`;
 
 /** The node agent bounds every request too, so a stalled engine never keeps one open (docs/trusting-nodes.md, "Holds"). */
-describe('the node agent\'s total bound per request', () => {
+describe("the node agent's total bound per request", () => {
   let engine: AdversarialEngine;
   let proxy: EngineProxy;
   let server: Server;
@@ -18,7 +18,10 @@ describe('the node agent\'s total bound per request', () => {
 
   beforeAll(async () => {
     engine = await startAdversarialEngine({ models: ['m'], name: 'stalling' });
-    proxy = new EngineProxy({ engineUrl: engine.url, engineApiKey: null, maxConcurrency: 4, maxQueue: 4, engineHeadersTimeoutMs: 10_000, maxRequestMs: 1_000 }, createLogger('silent'));
+    proxy = new EngineProxy(
+      { engineUrl: engine.url, engineApiKey: null, maxConcurrency: 4, maxQueue: 4, engineHeadersTimeoutMs: 10_000, maxRequestMs: 1_000 },
+      createLogger('silent'),
+    );
     proxy.setGatewaySecret('gateway-secret');
     server = createServer(proxy.handle);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -54,7 +57,7 @@ describe('the node agent\'s total bound per request', () => {
     console.log(`node agent: engine stalled after 2 chunks; the agent cut the stream after ${tookMs} ms (bound 1,000 ms)`);
   });
 
-  it('reads --max-request-ms (default: the gateway\'s own default bound)', () => {
+  it("reads --max-request-ms (default: the gateway's own default bound)", () => {
     const env = { TOLLGATE_NODE_TOKEN: TOKEN };
     const base = ['--gateway', 'https://api.example.com', '--engine', 'http://127.0.0.1:8000'];
     expect(readAgentConfig(base, env).maxRequestMs).toBe(AGENT_DEFAULTS.maxRequestMs);

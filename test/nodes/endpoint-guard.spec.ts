@@ -11,7 +11,10 @@ import { createLogger } from '../../src/platform/observability/logger';
 
 const logger = createLogger('silent');
 const guard = (options: { allowedCidrs?: string[]; requireHttps?: boolean; resolve?: ResolveAll } = {}) =>
-  new NodeEndpointGuard({ requireHttps: options.requireHttps ?? false, allowedCidrs: options.allowedCidrs ?? [], resolve: options.resolve ?? (async () => [{ address: '93.184.216.34', family: 4 }]) }, logger);
+  new NodeEndpointGuard(
+    { requireHttps: options.requireHttps ?? false, allowedCidrs: options.allowedCidrs ?? [], resolve: options.resolve ?? (async () => [{ address: '93.184.216.34', family: 4 }]) },
+    logger,
+  );
 
 async function refusal(p: Promise<unknown>): Promise<string | null> {
   try {
@@ -65,7 +68,9 @@ describe('nodes cannot point inside: the address policy', () => {
     ['ff02::1', 'multicast'],
   ])('%s is %s', (address, reason) => expect(classifyAddress(address)).toBe(reason));
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('%s is public', (address) => expect(classifyAddress(address)).toBeNull());
+  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8'])('%s is public', (address) =>
+    expect(classifyAddress(address)).toBeNull(),
+  );
 });
 
 describe('nodes cannot point inside: at registration', () => {
@@ -88,7 +93,10 @@ describe('nodes cannot point inside: at registration', () => {
   ])('refuses %s', async (url) => expect(await refusal(guard().checkEndpoint(url))).toBe('endpoint_not_allowed'));
 
   it('refuses a host name that resolves inside (any of its addresses), and accepts one that resolves outside', async () => {
-    const resolvesTo = (...addresses: string[]): ResolveAll => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const resolvesTo =
+      (...addresses: string[]): ResolveAll =>
+      async () =>
+        addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
     expect(await refusal(guard({ resolve: resolvesTo('93.184.216.34', '10.0.0.7') }).checkEndpoint('https://gpu.example.net'))).toBe('endpoint_not_allowed');
     expect(await refusal(guard({ resolve: resolvesTo('::ffff:127.0.0.1') }).checkEndpoint('https://gpu.example.net'))).toBe('endpoint_not_allowed');
     expect(await refusal(guard({ resolve: resolvesTo('93.184.216.34', '2606:4700::1') }).checkEndpoint('https://gpu.example.net:8443'))).toBeNull();
@@ -122,8 +130,13 @@ describe('nodes cannot point inside: at connect time, through the gateway’s ow
     await g.checkEndpoint(`http://rebind.example.net:${t.port}`); // registration: public
     const upstream = new Upstream({ firstByteTimeoutMs: 2_000, idleTimeoutMs: 2_000, connectionsPerNode: 4, connect: g.connector() });
     try {
-      const err = await upstream.send(node(`http://rebind.example.net:${t.port}`), chat, AbortSignal.timeout(5_000)).then(() => null, (e: Error) => e);
-      console.log(`rebinding: lookups ${lookups}, refused with ${(err as { cause?: { code?: string } })?.cause?.code ?? err?.name}, connections reaching loopback: ${t.connections()}`);
+      const err = await upstream.send(node(`http://rebind.example.net:${t.port}`), chat, AbortSignal.timeout(5_000)).then(
+        () => null,
+        (e: Error) => e,
+      );
+      console.log(
+        `rebinding: lookups ${lookups}, refused with ${(err as { cause?: { code?: string } })?.cause?.code ?? err?.name}, connections reaching loopback: ${t.connections()}`,
+      );
       expect(err).not.toBeNull();
       expect(t.connections()).toBe(0);
     } finally {
@@ -154,7 +167,12 @@ describe('nodes cannot point inside: at connect time, through the gateway’s ow
 
   it('requires https at connect time in production', async () => {
     const t = await trap();
-    const upstream = new Upstream({ firstByteTimeoutMs: 2_000, idleTimeoutMs: 2_000, connectionsPerNode: 4, connect: guard({ requireHttps: true, allowedCidrs: ['127.0.0.0/8'] }).connector() });
+    const upstream = new Upstream({
+      firstByteTimeoutMs: 2_000,
+      idleTimeoutMs: 2_000,
+      connectionsPerNode: 4,
+      connect: guard({ requireHttps: true, allowedCidrs: ['127.0.0.0/8'] }).connector(),
+    });
     try {
       await expect(upstream.send(node(`http://127.0.0.1:${t.port}`), chat, AbortSignal.timeout(5_000))).rejects.toThrow();
       expect(t.connections()).toBe(0);

@@ -16,7 +16,10 @@ import { TEST_REDIS_URL } from '../support/database';
 describe('NodeDispatcher', () => {
   let redis: Redis;
   let liveness: NodeLiveness;
-  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test' }), nodes: { ...loadConfig({}).nodes, cooldownBaseMs: 200, cooldownMaxMs: 1_000, dispatchMaxAttempts: 3, attemptTimeoutMs: 300 } };
+  const config: AppConfig = {
+    ...loadConfig({ NODE_ENV: 'test' }),
+    nodes: { ...loadConfig({}).nodes, cooldownBaseMs: 200, cooldownMaxMs: 1_000, dispatchMaxAttempts: 3, attemptTimeoutMs: 300 },
+  };
   const logger = createLogger('silent');
 
   beforeAll(() => {
@@ -40,7 +43,12 @@ describe('NodeDispatcher', () => {
       tokenHash: 'h',
       proxySecret: `secret-${i}`,
     }));
-    const snapshot: RegistrySnapshot = { byId: new Map(nodes.map((n) => [n.nodeId, n])), approvedByModel: new Map([[model, nodes]]), preferenceByModel: new Map(), loadedAtMs: Date.now() };
+    const snapshot: RegistrySnapshot = {
+      byId: new Map(nodes.map((n) => [n.nodeId, n])),
+      approvedByModel: new Map([[model, nodes]]),
+      preferenceByModel: new Map(),
+      loadedAtMs: Date.now(),
+    };
     const registry = { snapshot: async () => snapshot } as unknown as NodeRegistry;
     const dispatcher = () => new NodeDispatcher(registry, liveness, config, logger);
     const beat = (n: RegistryNode) => liveness.recordHeartbeat(n.nodeId, { at: new Date().toISOString(), models: [model], inFlight: 0, queueDepth: 0 }, 10_000);
@@ -63,7 +71,12 @@ describe('NodeDispatcher', () => {
     expect(result.attempts).toBe(2);
     expect(seen.map((n) => n.nodeId).sort()).toEqual(nodes.map((n) => n.nodeId).sort());
     const index = nodes.findIndex((n) => n.nodeId === result.node.nodeId);
-    expect(result.node).toEqual({ nodeId: nodes[index].nodeId, providerId: `p${index}`, baseUrl: `http://node-${index}.invalid`, headers: { authorization: `Bearer secret-${index}` } });
+    expect(result.node).toEqual({
+      nodeId: nodes[index].nodeId,
+      providerId: `p${index}`,
+      baseUrl: `http://node-${index}.invalid`,
+      headers: { authorization: `Bearer secret-${index}` },
+    });
     expect(await cooldownLeft(seen[0].nodeId)).toBeGreaterThan(0);
     await d.finish(result.node.nodeId, { ok: true, latencyMs: 20, ttftMs: 5 });
   });

@@ -87,7 +87,17 @@ describe('nodes cannot point inside: registration and the gateway, with no inter
   });
 
   it('CLI nodes:register refuses an internal endpoint (exit 1, nothing recorded)', async () => {
-    const run = await cli({ DATABASE_URL: t.database.url, APP_SECRET: t.config.appSecret }, ['nodes:register', '--provider-email', provider.email, '--name', 'cli-sneaky', '--endpoint', 'http://169.254.169.254', '--models', MODEL]);
+    const run = await cli({ DATABASE_URL: t.database.url, APP_SECRET: t.config.appSecret }, [
+      'nodes:register',
+      '--provider-email',
+      provider.email,
+      '--name',
+      'cli-sneaky',
+      '--endpoint',
+      'http://169.254.169.254',
+      '--models',
+      MODEL,
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('endpoint_not_allowed');
     expect(run.stdout).toBe('');
@@ -96,31 +106,47 @@ describe('nodes cannot point inside: registration and the gateway, with no inter
   it('a node whose endpoint is internal anyway (registered before the check) never gets a connection: the developer gets 503', async () => {
     // Straight into the event store, as a node registered before this check was would be.
     const { nodeId, token } = generateNodeToken();
-    await handleCommand(t.app.get<EventStore>(EVENT_STORE), nodeStream(nodeId), nodeDecider, {
-      type: 'RegisterNode',
-      nodeId,
-      providerId: provider.id,
-      name: 'legacy',
-      hardware: { gpuModel: null, gpuMemoryGb: null, region: null },
-      endpointUrl: `http://127.0.0.1:${trapPort}`,
-      models: [{ id: MODEL, contextLength: null }],
-      tokenHash: hashNodeToken(t.app.get<Secrets>(SECRETS), token),
-      at: new Date().toISOString(),
-    }, ctx());
+    await handleCommand(
+      t.app.get<EventStore>(EVENT_STORE),
+      nodeStream(nodeId),
+      nodeDecider,
+      {
+        type: 'RegisterNode',
+        nodeId,
+        providerId: provider.id,
+        name: 'legacy',
+        hardware: { gpuModel: null, gpuMemoryGb: null, region: null },
+        endpointUrl: `http://127.0.0.1:${trapPort}`,
+        models: [{ id: MODEL, contextLength: null }],
+        tokenHash: hashNodeToken(t.app.get<Secrets>(SECRETS), token),
+        at: new Date().toISOString(),
+      },
+      ctx(),
+    );
     await t.app.get(NodesService).approve(nodeId, ctx());
     await t.app.get(PricesService).set({ model: MODEL, inputMicroUsdPerMTok: 1_000_000n, outputMicroUsdPerMTok: 1_000_000n }, ctx());
-    const heartbeat = () => fetch(`${t.url}/nodes/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ models: [MODEL] }) });
+    const heartbeat = () =>
+      fetch(`${t.url}/nodes/heartbeat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ models: [MODEL] }),
+      });
     expect((await heartbeat()).status).toBe(200);
     await t.caughtUp();
     await t.app.get(NodeRegistry).reload();
 
-    const { accountId } = await t.app.get(AccountsService).register({ email: `dev-${Date.now()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+    const { accountId } = await t.app
+      .get(AccountsService)
+      .register({ email: `dev-${Date.now()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const { position } = await t.app.get(CreditsService).grant(accountId, 5_000_000n, 'test credits', ctx());
     await t.app.get(BalanceFeeder).waitUntilPassed(position as Position);
     await t.caughtUp();
     const { key } = await t.app.get(ApiKeysService).issue(accountId, { name: 'k' }, ctx());
     const openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0, timeout: 20_000 });
-    const err = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).then(() => null, (e: { status?: number }) => e);
+    const err = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => null,
+      (e: { status?: number }) => e,
+    );
     await heartbeat();
     console.log(`internal node endpoint: developer got ${err?.status}; connections reaching 127.0.0.1:${trapPort}: ${trapConnections}`);
     expect(err?.status).toBe(503);

@@ -38,21 +38,45 @@ describe('node decider', () => {
   it('registers a pending node with a trimmed name and a normalised endpoint', () => given(nodeDecider, []).when(register).then([registered]));
 
   it('refuses bad names, endpoints, models and hardware, and a taken id', () => {
-    given(nodeDecider, []).when({ ...register, name: ' ' }).thenRefuses('invalid_name');
-    given(nodeDecider, []).when({ ...register, endpointUrl: 'ftp://x' }).thenRefuses('invalid_endpoint');
-    given(nodeDecider, []).when({ ...register, endpointUrl: 'https://u:p@x.example' }).thenRefuses('invalid_endpoint');
-    given(nodeDecider, []).when({ ...register, models: [] }).thenRefuses('invalid_models');
-    given(nodeDecider, []).when({ ...register, models: [{ id: 'a', contextLength: null }, { id: 'a', contextLength: null }] }).thenRefuses('invalid_models');
-    given(nodeDecider, []).when({ ...register, models: [{ id: 'bad id', contextLength: null }] }).thenRefuses('invalid_models');
-    given(nodeDecider, []).when({ ...register, models: [{ id: 'a', contextLength: 0 }] }).thenRefuses('invalid_models');
-    given(nodeDecider, []).when({ ...register, hardware: { gpuModel: null, gpuMemoryGb: 0.5, region: null } }).thenRefuses('invalid_hardware');
+    given(nodeDecider, [])
+      .when({ ...register, name: ' ' })
+      .thenRefuses('invalid_name');
+    given(nodeDecider, [])
+      .when({ ...register, endpointUrl: 'ftp://x' })
+      .thenRefuses('invalid_endpoint');
+    given(nodeDecider, [])
+      .when({ ...register, endpointUrl: 'https://u:p@x.example' })
+      .thenRefuses('invalid_endpoint');
+    given(nodeDecider, [])
+      .when({ ...register, models: [] })
+      .thenRefuses('invalid_models');
+    given(nodeDecider, [])
+      .when({
+        ...register,
+        models: [
+          { id: 'a', contextLength: null },
+          { id: 'a', contextLength: null },
+        ],
+      })
+      .thenRefuses('invalid_models');
+    given(nodeDecider, [])
+      .when({ ...register, models: [{ id: 'bad id', contextLength: null }] })
+      .thenRefuses('invalid_models');
+    given(nodeDecider, [])
+      .when({ ...register, models: [{ id: 'a', contextLength: 0 }] })
+      .thenRefuses('invalid_models');
+    given(nodeDecider, [])
+      .when({ ...register, hardware: { gpuModel: null, gpuMemoryGb: 0.5, region: null } })
+      .thenRefuses('invalid_hardware');
     given(nodeDecider, [registered]).when(register).thenRefuses('node_exists');
   });
 
   it('approves, suspends with a reason, approves again; each only once', () => {
     given(nodeDecider, [registered]).when({ type: 'ApproveNode', at }).then([approved]);
     given(nodeDecider, [registered, approved]).when({ type: 'ApproveNode', at }).then([]);
-    given(nodeDecider, [registered, approved]).when({ type: 'SuspendNode', reason: ' bad outputs ', at }).then([{ type: 'NodeSuspended', data: { nodeId, reason: 'bad outputs', suspendedAt: at } }]);
+    given(nodeDecider, [registered, approved])
+      .when({ type: 'SuspendNode', reason: ' bad outputs ', at })
+      .then([{ type: 'NodeSuspended', data: { nodeId, reason: 'bad outputs', suspendedAt: at } }]);
     given(nodeDecider, [registered, approved]).when({ type: 'SuspendNode', reason: '  ', at }).thenRefuses('reason_required');
     const suspended: NodeEvent = { type: 'NodeSuspended', data: { nodeId, reason: 'x', suspendedAt: at } };
     given(nodeDecider, [registered, approved, suspended]).when({ type: 'SuspendNode', reason: 'again', at }).then([]);
@@ -62,7 +86,9 @@ describe('node decider', () => {
 
   it('updates models; a retired node takes no more changes', () => {
     const models = [{ id: 'llama3:8b', contextLength: null }];
-    given(nodeDecider, [registered]).when({ type: 'UpdateNodeModels', models, at }).then([{ type: 'NodeModelsUpdated', data: { nodeId, models, updatedAt: at } }]);
+    given(nodeDecider, [registered])
+      .when({ type: 'UpdateNodeModels', models, at })
+      .then([{ type: 'NodeModelsUpdated', data: { nodeId, models, updatedAt: at } }]);
     given(nodeDecider, [registered]).when({ type: 'RetireNode', at }).then([retired]);
     given(nodeDecider, [registered, retired]).when({ type: 'RetireNode', at }).then([]);
     given(nodeDecider, [registered, retired]).when({ type: 'UpdateNodeModels', models, at }).thenRefuses('node_retired');

@@ -32,7 +32,9 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     const [invite, badPrice] = await Promise.all([
       cli(env, ['providers:invite', '--email', email]),
       cli(env, ['prices:set', '--model', 'llama3:8b', '--input-usd-per-mtok', '0.1234567', '--output-usd-per-mtok', '1']),
-      app.get(AccountsService).register({ email, password: 'correct horse battery staple', via: 'password', eligibility: AGREED }, { actorId: 'self', occurredAt: new Date().toISOString() }),
+      app
+        .get(AccountsService)
+        .register({ email, password: 'correct horse battery staple', via: 'password', eligibility: AGREED }, { actorId: 'self', occurredAt: new Date().toISOString() }),
     ]);
     expect(badPrice.code).toBe(2);
     expect(badPrice.stderr).toContain('at most 6 decimals');
@@ -42,7 +44,21 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     const providerId = (await app.get(AccountsService).findIdByEmail(email))!;
     await app.get(ProviderInvitesService).accept(providerId, token, { actorId: providerId, occurredAt: new Date().toISOString() }, PROVIDER_TERMS_AGREED);
 
-    const registered = await cli(env, ['nodes:register', '--provider-email', email, '--name', 'rig-1', '--endpoint', 'https://rig1.example.com', '--models', 'llama3:8b=8192,mistralai/Mistral-7B', '--gpu-model', 'RTX 4090', '--gpu-memory-gb', '24']);
+    const registered = await cli(env, [
+      'nodes:register',
+      '--provider-email',
+      email,
+      '--name',
+      'rig-1',
+      '--endpoint',
+      'https://rig1.example.com',
+      '--models',
+      'llama3:8b=8192,mistralai/Mistral-7B',
+      '--gpu-model',
+      'RTX 4090',
+      '--gpu-memory-gb',
+      '24',
+    ]);
     expect(registered.code).toBe(0);
     const nodeToken = registered.stdout.trim();
     expect(nodeToken).toMatch(/^tg_node_[0-9A-Za-z]{12}_[0-9A-Za-z]{32}$/);
@@ -51,8 +67,18 @@ describe('CLI: providers:invite, nodes:register, nodes:approve, prices:set', () 
     const approved = await cli(env, ['nodes:approve', '--node', nodeId]);
     expect(approved.code).toBe(0);
     const nodeEvents = await streamEvents(`node-${nodeId}`);
-    expect(nodeEvents.map((e) => [e.event_type, e.metadata.actorId])).toEqual([['NodeRegistered', 'operator:cli'], ['NodeApproved', 'operator:cli']]);
-    expect(nodeEvents[0].data).toMatchObject({ providerId, models: [{ id: 'llama3:8b', contextLength: 8192 }, { id: 'mistralai/Mistral-7B', contextLength: null }], gpuMemoryGb: 24 });
+    expect(nodeEvents.map((e) => [e.event_type, e.metadata.actorId])).toEqual([
+      ['NodeRegistered', 'operator:cli'],
+      ['NodeApproved', 'operator:cli'],
+    ]);
+    expect(nodeEvents[0].data).toMatchObject({
+      providerId,
+      models: [
+        { id: 'llama3:8b', contextLength: 8192 },
+        { id: 'mistralai/Mistral-7B', contextLength: null },
+      ],
+      gpuMemoryGb: 24,
+    });
     expect(JSON.stringify(nodeEvents)).not.toContain(nodeToken);
     expect(JSON.stringify(await streamEvents('provider-invite-'))).not.toContain(token);
 

@@ -35,12 +35,24 @@ describe('GPU nodes end to end', () => {
 
   beforeAll(async () => {
     t = await startAuthApp('nodes_e2e', {
-      nodes: { heartbeatIntervalMs: 100, heartbeatTtlMs: 500, sweepIntervalMs: 100, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 300, cooldownMaxMs: 2_000, attemptTimeoutMs: 2_000 },
+      nodes: {
+        heartbeatIntervalMs: 100,
+        heartbeatTtlMs: 500,
+        sweepIntervalMs: 100,
+        registryRefreshMs: 50,
+        priceRefreshMs: 50,
+        cooldownBaseMs: 300,
+        cooldownMaxMs: 2_000,
+        attemptTimeoutMs: 2_000,
+      },
     });
     store = t.app.get<EventStore>(EVENT_STORE);
     dispatcher = t.app.get(NodeDispatcher);
     const accounts = t.app.get(AccountsService);
-    const { accountId } = await accounts.register({ email: 'admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await accounts.register(
+      { email: 'admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] },
+      { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+    );
     const adminBrowser = newBrowser();
     expect((await adminBrowser.post(`${t.url}/auth/login`, { email: 'admin@example.com', password: PASSWORD })).status).toBe(200);
     admin = { id: accountId, browser: adminBrowser };
@@ -110,7 +122,14 @@ describe('GPU nodes end to end', () => {
     const mismatch = await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED });
     expect(mismatch.status).toBe(403);
     expect(mismatch.body.code).toBe('invite_email_mismatch');
-    expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token.slice(0, -1) + (invite.body.token.endsWith('x') ? 'y' : 'x'), providerTermsVersion: PROVIDER_TERMS_AGREED })).body.code).toBe('invite_not_found');
+    expect(
+      (
+        await browser.post(`${t.url}/me/provider-invite/accept`, {
+          token: invite.body.token.slice(0, -1) + (invite.body.token.endsWith('x') ? 'y' : 'x'),
+          providerTermsVersion: PROVIDER_TERMS_AGREED,
+        })
+      ).body.code,
+    ).toBe('invite_not_found');
     expect((await newBrowser().post(`${t.url}/admin/provider-invites`, { email: 'x@example.com' })).status).toBe(401);
     expect((await stranger.post(`${t.url}/admin/provider-invites`, { email: 'x@example.com' })).status).toBe(403);
 
@@ -120,7 +139,10 @@ describe('GPU nodes end to end', () => {
     expect((await stranger.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).body.code).toBe('invite_used');
     expect((await browser.post(`${t.url}/me/provider-invite/accept`, { token: invite.body.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201); // again: harmless
     const inviteEvents = await events(`provider-invite-${invite.body.inviteId}`);
-    expect(inviteEvents.map((e) => [e.type, e.metadata.actorId])).toEqual([['ProviderInviteIssued', admin.id], ['ProviderInviteAccepted', id]]);
+    expect(inviteEvents.map((e) => [e.type, e.metadata.actorId])).toEqual([
+      ['ProviderInviteIssued', admin.id],
+      ['ProviderInviteAccepted', id],
+    ]);
     expect(stored(inviteEvents)).not.toContain(invite.body.token);
     expect(stored(inviteEvents)).not.toContain('gpu-owner');
     expect((await events(`account-${id}`)).find((e) => e.type === 'RoleGranted')?.data).toMatchObject({ role: 'provider' });
@@ -208,7 +230,15 @@ describe('GPU nodes end to end', () => {
     expect(offline.metadata.actorId).toBe('system:node-sweep');
     expect(offline.data.lastHeartbeatAt).toEqual(expect.any(String));
     // Node 0 may still rest after the failures of the previous test (cooldown); wait until it takes traffic.
-    await waitFor(() => chat().then(() => true, () => false), 5_000, 'node 0 to take traffic again');
+    await waitFor(
+      () =>
+        chat().then(
+          () => true,
+          () => false,
+        ),
+      5_000,
+      'node 0 to take traffic again',
+    );
     for (let i = 0; i < 8; i++) expect((await chat()).nodeId).toBe(nodes[0].nodeId);
     expect((await nodeView(provider.browser, nodes[1].nodeId)).online).toBe(false);
 
@@ -221,14 +251,21 @@ describe('GPU nodes end to end', () => {
     const agentUrl = `http://127.0.0.1:${nodes[0].port}`;
     const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
     const attempt = (headers: Record<string, string>, path = '/v1/chat/completions', method = 'POST') =>
-      request(`${agentUrl}${path}`, { method: method as 'POST', headers: { 'content-type': 'application/json', ...headers }, body: method === 'POST' ? body : undefined }).then(async (r) => ({
-        status: r.statusCode,
-        body: (await r.body.json()) as { error: { code: string } },
-      }));
+      request(`${agentUrl}${path}`, { method: method as 'POST', headers: { 'content-type': 'application/json', ...headers }, body: method === 'POST' ? body : undefined }).then(
+        async (r) => ({
+          status: r.statusCode,
+          body: (await r.body.json()) as { error: { code: string } },
+        }),
+      );
     const before = engines[0].requests;
     const snapshot = await t.app.get(NodeRegistry).snapshot();
     const secretOfOtherNode = snapshot.byId.get(nodes[1].nodeId)!.proxySecret;
-    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${nodes[0].token}` }, { authorization: `Bearer ${secretOfOtherNode}` }, { authorization: 'Bearer ' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: `Bearer ${nodes[0].token}` },
+      { authorization: `Bearer ${secretOfOtherNode}` },
+      { authorization: 'Bearer ' },
+    ]) {
       const refused = await attempt(headers);
       expect(refused.status).toBe(401);
       expect(refused.body.error.code).toBe('gateway_credentials_required');
@@ -239,7 +276,11 @@ describe('GPU nodes end to end', () => {
     expect((await attempt({ authorization: `Bearer ${own}` }, '/v1/models', 'GET')).status).toBe(200);
     expect(engines[0].requests).toBe(before);
     // The gateway also refuses heartbeats without a valid node token.
-    const hb = await request(`${t.url}/nodes/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${nodes[0].token.slice(0, -1)}${nodes[0].token.endsWith('X') ? 'Y' : 'X'}`, 'content-type': 'application/json' }, body: '{"models":[]}' });
+    const hb = await request(`${t.url}/nodes/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${nodes[0].token.slice(0, -1)}${nodes[0].token.endsWith('X') ? 'Y' : 'X'}`, 'content-type': 'application/json' },
+      body: '{"models":[]}',
+    });
     expect(hb.statusCode).toBe(401);
     await hb.body.dump();
   });
@@ -287,10 +328,14 @@ describe('GPU nodes end to end', () => {
     };
     // The catalog answers from a 1 s cache: wait until it has seen the third node's approval.
     await waitFor(async () => (await t.app.get(NodeRegistry).reload()).byId.get(lonely.body.nodeId)?.status === 'approved', 2_000, 'the registry to see the third node');
-    const list = await waitFor(async () => {
-      const body = await listModels();
-      return JSON.stringify(body) === JSON.stringify(expected) ? body : null;
-    }, 3_000, 'the model list');
+    const list = await waitFor(
+      async () => {
+        const body = await listModels();
+        return JSON.stringify(body) === JSON.stringify(expected) ? body : null;
+      },
+      3_000,
+      'the model list',
+    );
     // Only the live model, at the smallest context among its live nodes (8192 and 4096); never the lonely one.
     expect(list).toEqual(expected);
     const anonymous = await request(`${t.url}/v1/models`);
@@ -298,7 +343,11 @@ describe('GPU nodes end to end', () => {
     expect(((await anonymous.body.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
 
     expect((await provider.browser.post(`${t.url}/provider/nodes/${lonely.body.nodeId}/retire`)).status).toBe(204);
-    const hb = await request(`${t.url}/nodes/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${lonely.body.token}`, 'content-type': 'application/json' }, body: '{"models":[]}' });
+    const hb = await request(`${t.url}/nodes/heartbeat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${lonely.body.token}`, 'content-type': 'application/json' },
+      body: '{"models":[]}',
+    });
     expect(hb.statusCode).toBe(403);
     await hb.body.dump();
   });
@@ -309,9 +358,24 @@ describe('GPU nodes end to end', () => {
     expect(v1.status).toBe(201);
     expect(v1.body).toMatchObject({ version: 1, inputMicroUsdPerMTok: '150000' });
     const effectiveAt = new Date(now + 60_000).toISOString();
-    const v2 = await admin.browser.post(`${t.url}/admin/prices`, { model: MODEL, inputMicroUsdPerMTok: '200000', outputMicroUsdPerMTok: '800000', perImageMicroUsd: '40000', effectiveAt });
+    const v2 = await admin.browser.post(`${t.url}/admin/prices`, {
+      model: MODEL,
+      inputMicroUsdPerMTok: '200000',
+      outputMicroUsdPerMTok: '800000',
+      perImageMicroUsd: '40000',
+      effectiveAt,
+    });
     expect(v2.body).toMatchObject({ version: 2, effectiveAt });
-    expect((await admin.browser.post(`${t.url}/admin/prices`, { model: MODEL, inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1', effectiveAt: new Date(now - 60_000).toISOString() })).body.code).toBe('invalid_effective_time');
+    expect(
+      (
+        await admin.browser.post(`${t.url}/admin/prices`, {
+          model: MODEL,
+          inputMicroUsdPerMTok: '1',
+          outputMicroUsdPerMTok: '1',
+          effectiveAt: new Date(now - 60_000).toISOString(),
+        })
+      ).body.code,
+    ).toBe('invalid_effective_time');
     expect((await admin.browser.post(`${t.url}/admin/prices`, { model: MODEL, inputMicroUsdPerMTok: 0.15, outputMicroUsdPerMTok: '1' })).status).toBe(400);
     expect((await provider.browser.post(`${t.url}/admin/prices`, { model: MODEL, inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1' })).status).toBe(403);
     const priceEvents = await store.readStream(`model-price-${Buffer.from(MODEL).toString('base64url')}`);
@@ -320,7 +384,14 @@ describe('GPU nodes end to end', () => {
     await t.caughtUp();
     const book = t.app.get(PriceBook);
     await waitFor(async () => (await book.priceAt(MODEL, new Date(Date.parse(effectiveAt))))?.version === 2, 2_000, 'the price book to have version 2');
-    expect(await book.priceAt(MODEL, new Date())).toEqual({ model: MODEL, inputMicroUsdPerMTok: 150_000n, outputMicroUsdPerMTok: 600_000n, perImageMicroUsd: null, effectiveAt: v1.body.effectiveAt, version: 1 });
+    expect(await book.priceAt(MODEL, new Date())).toEqual({
+      model: MODEL,
+      inputMicroUsdPerMTok: 150_000n,
+      outputMicroUsdPerMTok: 600_000n,
+      perImageMicroUsd: null,
+      effectiveAt: v1.body.effectiveAt,
+      version: 1,
+    });
     expect((await book.priceAt(MODEL, new Date(Date.parse(effectiveAt) - 1)))?.version).toBe(1);
     expect(await book.priceAt(MODEL, new Date(Date.parse(effectiveAt)))).toMatchObject({ version: 2, inputMicroUsdPerMTok: 200_000n, perImageMicroUsd: 40_000n });
     expect(await book.priceAt(MODEL, new Date(now - 3_600_000))).toBeNull();
@@ -329,7 +400,14 @@ describe('GPU nodes end to end', () => {
     const pricing = await newBrowser().get(`${t.url}/pricing`);
     expect(pricing.status).toBe(200);
     expect(pricing.body.data).toEqual([
-      expect.objectContaining({ model: MODEL, version: 1, inputMicroUsdPerMTok: '150000', inputUsdPerMTok: '0.15', outputUsdPerMTok: '0.6', scheduled: [expect.objectContaining({ version: 2, effectiveAt, perImageUsd: '0.04' })] }),
+      expect.objectContaining({
+        model: MODEL,
+        version: 1,
+        inputMicroUsdPerMTok: '150000',
+        inputUsdPerMTok: '0.15',
+        outputUsdPerMTok: '0.6',
+        scheduled: [expect.objectContaining({ version: 2, effectiveAt, perImageUsd: '0.04' })],
+      }),
     ]);
   });
 });

@@ -19,10 +19,18 @@ describe('provider invite decider', () => {
   it('is accepted once, by the invited email, with the right token, before it expires', () => {
     given(providerInviteDecider, [issued]).when(accept).then([accepted]);
     given(providerInviteDecider, [issued, accepted]).when(accept).then([]);
-    given(providerInviteDecider, [issued, accepted]).when({ ...accept, accountId: 'a2' }).thenRefuses('invite_used');
-    given(providerInviteDecider, [issued]).when({ ...accept, tokenHash: 'wrong' }).thenRefuses('invite_not_found');
-    given(providerInviteDecider, [issued]).when({ ...accept, accountEmailHash: 'other' }).thenRefuses('invite_email_mismatch');
-    given(providerInviteDecider, [issued]).when({ ...accept, at: expiresAt }).thenRefuses('invite_expired');
+    given(providerInviteDecider, [issued, accepted])
+      .when({ ...accept, accountId: 'a2' })
+      .thenRefuses('invite_used');
+    given(providerInviteDecider, [issued])
+      .when({ ...accept, tokenHash: 'wrong' })
+      .thenRefuses('invite_not_found');
+    given(providerInviteDecider, [issued])
+      .when({ ...accept, accountEmailHash: 'other' })
+      .thenRefuses('invite_email_mismatch');
+    given(providerInviteDecider, [issued])
+      .when({ ...accept, at: expiresAt })
+      .thenRefuses('invite_expired');
     given(providerInviteDecider, []).when(accept).thenRefuses('invite_not_found');
   });
 

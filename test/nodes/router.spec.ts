@@ -6,7 +6,7 @@ const node = (nodeId: string, over: Partial<RoutableNode> = {}): RoutableNode =>
 /** A seeded generator, so choices are reproducible. */
 function seeded(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('router: candidates', () => {

@@ -2,7 +2,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { NodesService } from '../../src/nodes/nodes.service';
 import { NodeOfflineWatch } from '../../src/notifications/notices/node-offline-watch';
 import { AccountDeletion } from '../../src/privacy/deletion/account-deletion';
-import {  } from '../api-keys/support';
+import {} from '../api-keys/support';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { eventually, waitFor } from '../support/eventually';
 import { DAY_MS, services } from '../policy/retention-support';
@@ -87,16 +87,36 @@ describe('notices: new device, deletion done, node offline', () => {
     const provider = newBrowser();
     await register(provider, t.url, email, PASSWORD);
     expect((await provider.post(`${t.url}/me/provider-invite/accept`, { token: invite.token, providerTermsVersion: PROVIDER_TERMS_AGREED })).status).toBe(201);
-    const registered = await provider.post(`${t.url}/provider/nodes`, { name: 'garage-rig', endpointUrl: 'http://127.0.0.1:9', models: [{ id: 'llama-test', contextLength: null }] });
+    const registered = await provider.post(`${t.url}/provider/nodes`, {
+      name: 'garage-rig',
+      endpointUrl: 'http://127.0.0.1:9',
+      models: [{ id: 'llama-test', contextLength: null }],
+    });
     expect(registered.status).toBe(201);
     const { nodeId, token } = registered.body as { nodeId: string; token: string };
     const nodes = t.app.get(NodesService);
     await nodes.approve(nodeId, ctx());
-    const heartbeat = () => fetch(`${t.url}/nodes/heartbeat`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ models: ['llama-test'] }) });
+    const heartbeat = () =>
+      fetch(`${t.url}/nodes/heartbeat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ models: ['llama-test'] }),
+      });
     expect((await heartbeat()).status).toBe(200);
     await t.caughtUp();
     // The heartbeats stop: the liveness sweep records the outage.
-    const row = await waitFor(async () => (await t.database.db.selectFrom('nodes').select(['online', 'online_changed_at']).where('node_id', '=', nodeId).where('online', '=', false).where('online_changed_at', 'is not', null).executeTakeFirst()), 10_000, 'NodeWentOffline in the read model');
+    const row = await waitFor(
+      async () =>
+        await t.database.db
+          .selectFrom('nodes')
+          .select(['online', 'online_changed_at'])
+          .where('node_id', '=', nodeId)
+          .where('online', '=', false)
+          .where('online_changed_at', 'is not', null)
+          .executeTakeFirst(),
+      10_000,
+      'NodeWentOffline in the read model',
+    );
     const watch = t.app.get(NodeOfflineWatch);
     const since = (row.online_changed_at as Date).getTime();
     expect(await watch.check(new Date(since + OFFLINE_NOTICE_MS - 1_000))).toBe(0); // not yet
@@ -104,14 +124,24 @@ describe('notices: new device, deletion done, node offline', () => {
     const mail = await sink.waitFor((m) => m.to.includes(email) && m.subject === 'Your node garage-rig is offline');
     expect(mail.category).toBe('node-status');
     expect(mail.notificationId).toBe(`node-offline-${nodeId}-${since}`);
-    await eventually(async () => expect(await t.database.db.selectFrom('mail_log').select('outcome').where('notification_id', '=', mail.notificationId).executeTakeFirst()).toEqual({ outcome: 'sent' }));
+    await eventually(async () =>
+      expect(await t.database.db.selectFrom('mail_log').select('outcome').where('notification_id', '=', mail.notificationId).executeTakeFirst()).toEqual({ outcome: 'sent' }),
+    );
     expect(await watch.check(new Date(since + OFFLINE_NOTICE_MS + 60_000))).toBe(0); // the same outage
     console.log(`node offline: mailed ${sink.to(email).filter((m) => m.subject.endsWith('is offline')).length} time(s) for one outage over 3 checks`);
     expect(sink.to(email).filter((m) => m.subject.endsWith('is offline'))).toHaveLength(1);
   });
 
   it('the mail log keeps its metadata for MAIL_LOG_RETENTION_DAYS, then the retention sweep removes it', async () => {
-    const logged = async () => Number((await t.database.db.selectFrom('mail_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const logged = async () =>
+      Number(
+        (
+          await t.database.db
+            .selectFrom('mail_log')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await logged();
     expect(before).toBeGreaterThan(0); // the mails of the tests above
     const { sweep } = services(t.app);

@@ -68,11 +68,15 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
   };
   /** The balance once every charge is in it (nothing held: no request in flight, none waiting for the feeder). */
   const balance = (dev: Dev): Promise<bigint> =>
-    eventually(async () => {
-      const credits = (await dev.browser.get(`${h.t.url}/me/credits`)).body;
-      expect(credits.heldMicroUsd).toBe('0');
-      return BigInt(credits.balanceMicroUsd);
-    }, 15_000, 50);
+    eventually(
+      async () => {
+        const credits = (await dev.browser.get(`${h.t.url}/me/credits`)).body;
+        expect(credits.heldMicroUsd).toBe('0');
+        return BigInt(credits.balanceMicroUsd);
+      },
+      15_000,
+      50,
+    );
   const watch = (dev: Dev) => h.t.database.db.selectFrom('low_balance_watch').selectAll().where('account_id', '=', dev.accountId).executeTakeFirst();
   /** The worker has applied every charge: its balance is the ledger's. */
   const settled = async (dev: Dev) => {
@@ -113,7 +117,9 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     const low = await settled(dev);
     const first = await sink.waitFor((m) => m.to.includes(dev.email) && SUBJECT.test(m.subject));
     await pause(500);
-    console.log(`cost per request ${cost} micro-USD; threshold ${formatUsd(threshold)} USD; 13 requests (12 concurrent), balance ${formatUsd(afterOne)} → ${formatUsd(low)} USD: ${alerts(dev).length} low-balance mail(s)`);
+    console.log(
+      `cost per request ${cost} micro-USD; threshold ${formatUsd(threshold)} USD; 13 requests (12 concurrent), balance ${formatUsd(afterOne)} → ${formatUsd(low)} USD: ${alerts(dev).length} low-balance mail(s)`,
+    );
     expect(alerts(dev)).toHaveLength(1);
     expect(first.category).toBe('low-balance');
     expect(first.subject).toBe(`Your Tollgate balance is below ${formatUsd(threshold)} USD`);
@@ -155,8 +161,18 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     await pause(500);
     // The replay recomputed the same balance, and queued the same two crossings under the same ids (the mail log says sent).
     expect((await watch(dev))?.balance_micro_usd).toBe(now.toString());
-    const queuedAgain = await h.t.database.db.selectFrom('mail_log').select(['notification_id', 'outcome']).where('notification_id', 'in', alerts(dev).map((m) => m.notificationId)).execute();
-    console.log(`replay from the start of $all with the rows rolled back: ${alerts(dev).length - before} low-balance mails again; mail log ${JSON.stringify(queuedAgain.map((r) => r.outcome))}`);
+    const queuedAgain = await h.t.database.db
+      .selectFrom('mail_log')
+      .select(['notification_id', 'outcome'])
+      .where(
+        'notification_id',
+        'in',
+        alerts(dev).map((m) => m.notificationId),
+      )
+      .execute();
+    console.log(
+      `replay from the start of $all with the rows rolled back: ${alerts(dev).length - before} low-balance mails again; mail log ${JSON.stringify(queuedAgain.map((r) => r.outcome))}`,
+    );
     expect(alerts(dev)).toHaveLength(before);
   }, 60_000);
 
@@ -171,11 +187,15 @@ describe('low-balance alerts: once per crossing of the developer’s threshold',
     await eventually(async () => expect((await watch(dev))?.alerted).toBe(false), 15_000, 50);
     for (let i = 0; i < 3; i++) await ask(dev);
     await settled(dev);
-    const skipped = await eventually(async () => {
-      const rows = await h.t.database.db.selectFrom('mail_log').selectAll().where('notification_id', 'like', 'low-balance-%').where('outcome', '=', 'skipped').execute();
-      expect(rows.length).toBeGreaterThan(0);
-      return rows;
-    }, 15_000, 50);
+    const skipped = await eventually(
+      async () => {
+        const rows = await h.t.database.db.selectFrom('mail_log').selectAll().where('notification_id', 'like', 'low-balance-%').where('outcome', '=', 'skipped').execute();
+        expect(rows.length).toBeGreaterThan(0);
+        return rows;
+      },
+      15_000,
+      50,
+    );
     await pause(300);
     console.log(`after unsubscribing: ${alerts(dev).length - before} mails, ${skipped.length} logged as skipped`);
     expect(alerts(dev)).toHaveLength(before);

@@ -21,7 +21,12 @@ describe('notices: security and data-rights mails from their events', () => {
   beforeAll(async () => {
     sink = await sharedSmtpSink();
     t = await startAuthApp('notices', { telegramBotToken: TELEGRAM_BOT_TOKEN });
-    await t.app.get(AccountsService).register({ email: 'notices-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    await t.app
+      .get(AccountsService)
+      .register(
+        { email: 'notices-admin@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] },
+        { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+      );
     admin = newBrowser();
     expect((await admin.post(`${t.url}/auth/login`, { email: 'notices-admin@example.com', password: PASSWORD })).status).toBe(200);
   });

@@ -5,29 +5,45 @@ import { given } from '../support/decider-spec';
 
 const A = 'acc_1';
 const at = '2026-12-05T08:00:00.000Z';
-const change = (categories: Record<string, boolean>, lowBalanceThresholdMicroUsd?: bigint | null) => ({ type: 'ChangePreferences' as const, data: { accountId: A, categories, ...(lowBalanceThresholdMicroUsd === undefined ? {} : { lowBalanceThresholdMicroUsd }), at } });
+const change = (categories: Record<string, boolean>, lowBalanceThresholdMicroUsd?: bigint | null) => ({
+  type: 'ChangePreferences' as const,
+  data: { accountId: A, categories, ...(lowBalanceThresholdMicroUsd === undefined ? {} : { lowBalanceThresholdMicroUsd }), at },
+});
 const off = (category: 'product'): PreferencesEvent => ({ type: 'NotificationCategoryTurnedOff', data: { accountId: A, category, via: 'settings', turnedOffAt: at } });
 
 describe('preferences decider', () => {
   it('turning a category off, then on; marketing by consent events with their time', () => {
-    given(preferencesDecider, []).when(change({ product: false, marketing: true })).then([off('product'), { type: 'MarketingConsentGiven', data: { accountId: A, givenAt: at } }]);
-    given(preferencesDecider, [off('product')]).when(change({ product: true })).then([{ type: 'NotificationCategoryTurnedOn', data: { accountId: A, category: 'product', turnedOnAt: at } }]);
+    given(preferencesDecider, [])
+      .when(change({ product: false, marketing: true }))
+      .then([off('product'), { type: 'MarketingConsentGiven', data: { accountId: A, givenAt: at } }]);
+    given(preferencesDecider, [off('product')])
+      .when(change({ product: true }))
+      .then([{ type: 'NotificationCategoryTurnedOn', data: { accountId: A, category: 'product', turnedOnAt: at } }]);
     given(preferencesDecider, [{ type: 'MarketingConsentGiven', data: { accountId: A, givenAt: at } }])
       .when({ type: 'Unsubscribe', data: { accountId: A, category: 'marketing', at } })
       .then([{ type: 'MarketingConsentWithdrawn', data: { accountId: A, via: 'unsubscribe-link', withdrawnAt: at } }]);
   });
 
   it('what is already so appends nothing (a second click, marketing off by default, an essential category asked on)', () => {
-    given(preferencesDecider, [off('product')]).when({ type: 'Unsubscribe', data: { accountId: A, category: 'product', at } }).then([]);
-    given(preferencesDecider, []).when(change({ marketing: false, security: true, 'low-balance': true })).then([]);
+    given(preferencesDecider, [off('product')])
+      .when({ type: 'Unsubscribe', data: { accountId: A, category: 'product', at } })
+      .then([]);
+    given(preferencesDecider, [])
+      .when(change({ marketing: false, security: true, 'low-balance': true }))
+      .then([]);
     given(preferencesDecider, []).when(change({}, null)).then([]);
   });
 
   it('refuses essential categories off and thresholds out of range', () => {
-    for (const category of ['account', 'security', 'billing', 'privacy', 'legal', 'provider']) given(preferencesDecider, []).when(change({ [category]: false })).thenRefuses('essential_category');
+    for (const category of ['account', 'security', 'billing', 'privacy', 'legal', 'provider'])
+      given(preferencesDecider, [])
+        .when(change({ [category]: false }))
+        .thenRefuses('essential_category');
     given(preferencesDecider, []).when(change({}, 0n)).thenRefuses('invalid_amount');
     given(preferencesDecider, []).when(change({}, 1_000_000_000_001n)).thenRefuses('invalid_amount');
-    given(preferencesDecider, []).when(change({}, 5_000_000n)).then([{ type: 'LowBalanceThresholdSet', data: { accountId: A, thresholdMicroUsd: '5000000', setAt: at } }]);
+    given(preferencesDecider, [])
+      .when(change({}, 5_000_000n))
+      .then([{ type: 'LowBalanceThresholdSet', data: { accountId: A, thresholdMicroUsd: '5000000', setAt: at } }]);
   });
 
   it('defaults: essential and usage mails on, marketing off', () => {

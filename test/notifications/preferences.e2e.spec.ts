@@ -29,18 +29,42 @@ describe('mail preferences and one-click unsubscribe', () => {
   const settings = (dev: Browser) => dev.get(`${t.url}/me/notifications`);
   const change = (dev: Browser, body: unknown, method = 'PATCH') => dev.request(method, `${t.url}/me/notifications`, body);
   const enabled = (view: { categories: { category: string; enabled: boolean }[] }) => Object.fromEntries(view.categories.map((c) => [c.category, c.enabled]));
-  const streamOf = (accountId: string): Promise<RecordedEvent[]> => t.app.get<EventStore>(EVENT_STORE).readStream(`notifications-${accountId}`).catch(() => []);
+  const streamOf = (accountId: string): Promise<RecordedEvent[]> =>
+    t.app
+      .get<EventStore>(EVENT_STORE)
+      .readStream(`notifications-${accountId}`)
+      .catch(() => []);
   const mailLog = (id: string) => t.database.db.selectFrom('mail_log').selectAll().where('notification_id', '=', id).executeTakeFirst();
   /** An optional mail as a sender elsewhere queues it (product news has no sender of its own yet). */
   const queue = (accountId: string, to: string, category: 'product' | 'marketing', id: string) =>
-    t.app.get<MailOutbox>(MAIL_OUTBOX).enqueue({ notificationId: id, category, accountId, to, subject: `News ${id}`, text: 'Something new.\n', html: '<html><body><p>Something new.</p></body></html>' });
+    t.app
+      .get<MailOutbox>(MAIL_OUTBOX)
+      .enqueue({ notificationId: id, category, accountId, to, subject: `News ${id}`, text: 'Something new.\n', html: '<html><body><p>Something new.</p></body></html>' });
 
   it('round trip: defaults (marketing off, the rest on), changes through PUT and PATCH, the consent time, the threshold', async () => {
     const dev = newBrowser();
     const accountId = await register(dev, t.url, 'prefs-round@example.com');
     const initial = (await settings(dev)).body;
-    expect(enabled(initial)).toEqual({ account: true, security: true, billing: true, privacy: true, legal: true, provider: true, 'low-balance': true, 'node-status': true, product: true, marketing: false });
-    expect(initial.categories.filter((c: { essential: boolean }) => c.essential).map((c: { category: string }) => c.category)).toEqual(['account', 'security', 'billing', 'privacy', 'legal', 'provider']);
+    expect(enabled(initial)).toEqual({
+      account: true,
+      security: true,
+      billing: true,
+      privacy: true,
+      legal: true,
+      provider: true,
+      'low-balance': true,
+      'node-status': true,
+      product: true,
+      marketing: false,
+    });
+    expect(initial.categories.filter((c: { essential: boolean }) => c.essential).map((c: { category: string }) => c.category)).toEqual([
+      'account',
+      'security',
+      'billing',
+      'privacy',
+      'legal',
+      'provider',
+    ]);
     expect(initial.lowBalance).toEqual({ thresholdUsd: null, thresholdMicroUsd: null });
     expect(initial.marketing).toEqual({ consented: false, consentedAt: null });
 
@@ -199,7 +223,11 @@ describe('mail preferences and one-click unsubscribe', () => {
     for (const [name, forged] of cases) {
       const res = await newBrowser().post(`${t.url}/notifications/unsubscribe?token=${encodeURIComponent(forged)}`, ONE_CLICK);
       measured.push(`${name}: ${res.status} ${res.body?.code}`);
-      expect({ status: res.status, code: res.body?.code, type: res.headers.get('content-type') }).toEqual({ status: 403, code: 'unsubscribe_link_invalid', type: expect.stringMatching(/^application\/problem\+json/) });
+      expect({ status: res.status, code: res.body?.code, type: res.headers.get('content-type') }).toEqual({
+        status: 403,
+        code: 'unsubscribe_link_invalid',
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
     }
     const noToken = await newBrowser().post(`${t.url}/notifications/unsubscribe`, ONE_CLICK);
     measured.push(`no token: ${noToken.status} ${noToken.body?.code}`);

@@ -30,7 +30,13 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
 
   beforeAll(async () => {
     standin = await startCoinbaseStandin();
-    t = await startAuthApp('crypto', { appSecret: randomBytes(32).toString('hex'), trustProxy: 'loopback', shutdownTimeoutMs: 2_000, payments: null, crypto: standinCrypto(standin) });
+    t = await startAuthApp('crypto', {
+      appSecret: randomBytes(32).toString('hex'),
+      trustProxy: 'loopback',
+      shutdownTimeoutMs: 2_000,
+      payments: null,
+      crypto: standinCrypto(standin),
+    });
     app = t.app;
     standin.setWebhookUrl(`${t.url}/webhooks/coinbase-commerce`);
     dev = await registerAndSignIn(app, t.url, `dev-${randomUUID()}@example.com`);
@@ -83,7 +89,11 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     expect(res.status).toBe(201);
     expect(res.body.hostedUrl).toBe(`${standin.url}/hosted/charges/${res.body.chargeCode}`);
     const code = res.body.chargeCode as string;
-    expect(standin.charge(code)).toMatchObject({ pricing_type: 'fixed_price', pricing: { local: { amount: '25.00', currency: 'USD' } }, metadata: { tollgateAccountId: dev.accountId } });
+    expect(standin.charge(code)).toMatchObject({
+      pricing_type: 'fixed_price',
+      pricing: { local: { amount: '25.00', currency: 'USD' } },
+      metadata: { tollgateAccountId: dev.accountId },
+    });
 
     const paid = standin.pay(code, { usd: '25.00', network: 'base', cryptoCurrency: 'USDC' });
     await settle();
@@ -100,9 +110,21 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
       { account: `developer:${dev.accountId}`, amountMicroUsd: '-25000000' },
     ]);
     const credited = (await readAll(app, cryptoChargeStream(code))).find((e) => e.type === 'CryptoChargeCredited')!;
-    expect(credited.data).toMatchObject({ basis: 'completed', status: 'COMPLETED', amountMicroUsd: '25000000', payments: [{ network: 'base', transactionId: paid.transaction_id, status: 'CONFIRMED', localMicroUsd: '25000000', cryptoCurrency: 'USDC' }] });
+    expect(credited.data).toMatchObject({
+      basis: 'completed',
+      status: 'COMPLETED',
+      amountMicroUsd: '25000000',
+      payments: [{ network: 'base', transactionId: paid.transaction_id, status: 'CONFIRMED', localMicroUsd: '25000000', cryptoCurrency: 'USDC' }],
+    });
     const view = await dev.browser.get(`${t.url}/me/payments/crypto/charges/${code}`);
-    expect(view.body).toMatchObject({ chargeCode: code, amountUsd: '25.00', status: 'COMPLETED', credited: true, creditedUsd: '25.00', payments: [{ network: 'base', transactionId: paid.transaction_id }] });
+    expect(view.body).toMatchObject({
+      chargeCode: code,
+      amountUsd: '25.00',
+      status: 'COMPLETED',
+      credited: true,
+      creditedUsd: '25.00',
+      payments: [{ network: 'base', transactionId: paid.transaction_id }],
+    });
     measured.push({ scenario: 'confirmed', webhooks: standin.deliveries.length, credits: await creditedFor(code), references: `${paid.transaction_id.slice(0, 12)}… on base` });
   });
 
@@ -140,7 +162,11 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     // A late duplicate webhook after the sweep credited it: still one credit.
     standin.setWebhookPolicy('deliver');
     const late = standin.webhookBody(code, 'charge:confirmed');
-    const res = await fetch(`${t.url}/webhooks/coinbase-commerce`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cc-webhook-signature': standin.sign(late.body) }, body: late.body });
+    const res = await fetch(`${t.url}/webhooks/coinbase-commerce`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-cc-webhook-signature': standin.sign(late.body) },
+      body: late.body,
+    });
     expect(res.status).toBe(200);
     await settle();
     expect(await creditedFor(code)).toEqual(['30000000']);
@@ -155,7 +181,13 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
     standin.confirm(code);
     await settle();
     // What the worker would have done before dying: the credit, without CryptoChargeCredited.
-    await app.get(CreditsService).recordPurchase(dev.accountId, { paymentId: `cc_${code}`, orderId: `cc_${code}`, amountMicroUsd: 25_000_000n, clearing: 'crypto' }, { actorId: 'system:payments', occurredAt: new Date().toISOString() });
+    await app
+      .get(CreditsService)
+      .recordPurchase(
+        dev.accountId,
+        { paymentId: `cc_${code}`, orderId: `cc_${code}`, amountMicroUsd: 25_000_000n, clearing: 'crypto' },
+        { actorId: 'system:payments', occurredAt: new Date().toISOString() },
+      );
     expect(await eventTypes(code)).not.toContain('CryptoChargeCredited');
     await sweep();
     expect(await creditedFor(code)).toEqual(['25000000']);
@@ -216,7 +248,8 @@ describe('payments: crypto top-ups through Coinbase Commerce', () => {
 
   it('forged, unsigned and lying webhooks are refused or change nothing', async () => {
     const code = await charge('25.00');
-    const post = (body: string, headers: Record<string, string>) => fetch(`${t.url}/webhooks/coinbase-commerce`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${t.url}/webhooks/coinbase-commerce`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const claimsPaid = (c: { timeline: { time: string; status: string }[] }) => c.timeline.push({ time: new Date().toISOString(), status: 'COMPLETED' });
     const forged = standin.webhookBody(code, 'charge:confirmed', claimsPaid);
     const answers: Record<string, number> = {};

@@ -52,7 +52,12 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
     await t.caughtUp();
     expect(await credits(app, dev.accountId)).toBe(20_000_000n); // nothing moved yet
     const waiting = (await pending()).find((p) => p.requestId === 'partner-1');
-    expect(waiting).toMatchObject({ kind: 'grant', status: 'pending', requestedBy: admin1.accountId, approvePath: `/admin/accounts/${dev.accountId}/credits/approvals/partner-1/approve` });
+    expect(waiting).toMatchObject({
+      kind: 'grant',
+      status: 'pending',
+      requestedBy: admin1.accountId,
+      approvePath: `/admin/accounts/${dev.accountId}/credits/approvals/partner-1/approve`,
+    });
 
     const self = await admin1.browser.post(`${t.url}${waiting!.approvePath}`);
     expect([self.status, self.body.code]).toEqual([403, 'self_approval']);
@@ -84,7 +89,10 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
     const events = await readAll(app, `credits-${dev.accountId}`);
     const step = (type: string) => events.find((e) => e.type === type && (e.data.grantId === 'partner-1' || e.data.operationId === 'partner-1'));
     expect(step('CreditOperationRequested')?.metadata.actorId).toBe(admin1.accountId);
-    expect(step('CreditsGranted')).toMatchObject({ metadata: expect.objectContaining({ actorId: finance.accountId }), data: expect.objectContaining({ requestedBy: admin1.accountId, approvedBy: finance.accountId }) });
+    expect(step('CreditsGranted')).toMatchObject({
+      metadata: expect.objectContaining({ actorId: finance.accountId }),
+      data: expect.objectContaining({ requestedBy: admin1.accountId, approvedBy: finance.accountId }),
+    });
     await t.caughtUp();
     const audit = (await admin2.browser.get(`${t.url}/admin/audit-log?actorId=${finance.accountId}`)).body as { items: { action: string; outcome: { code: string } }[] };
     expect(audit.items.map((a) => a.action)).toEqual(expect.arrayContaining(['POST /admin/accounts/:id/credits/approvals/:operationId/approve']));
@@ -108,7 +116,10 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
     await settle(app, standin);
     expect(await credits(app, dev.accountId)).toBe(100_000_000n);
     expect(await atRazorpay()).toEqual([]);
-    expect((await pending()).find((p) => p.requestId === asked.body.refundId)).toMatchObject({ kind: 'refund', approvePath: `/admin/payments/${paymentId}/refunds/${asked.body.refundId}/approve` });
+    expect((await pending()).find((p) => p.requestId === asked.body.refundId)).toMatchObject({
+      kind: 'refund',
+      approvePath: `/admin/payments/${paymentId}/refunds/${asked.body.refundId}/approve`,
+    });
 
     const self = await admin1.browser.post(`${t.url}/admin/payments/${paymentId}/refunds/${asked.body.refundId}/approve`);
     expect([self.status, self.body.code]).toEqual([403, 'self_approval']);

@@ -50,7 +50,9 @@ describe('payments: only captured money becomes credit', () => {
   async function workerDiscrepancies(paymentIds: string[]): Promise<[string, string][]> {
     await t.caughtUp();
     const res = await finance.browser.get(`${t.url}/finance/payments/discrepancies`);
-    return (res.body as { kind: string; paymentId: string; source: string }[]).filter((d) => d.source === 'worker' && paymentIds.includes(d.paymentId)).map((d) => [d.kind, d.paymentId]);
+    return (res.body as { kind: string; paymentId: string; source: string }[])
+      .filter((d) => d.source === 'worker' && paymentIds.includes(d.paymentId))
+      .map((d) => [d.kind, d.paymentId]);
   }
 
   it('one order paid twice from two Checkout tabs credits once; the auto-refunded duplicate is a discrepancy in the report', async () => {
@@ -81,10 +83,12 @@ describe('payments: only captured money becomes credit', () => {
     const rows = (await finance.browser.get(`${t.url}/finance/payments?accountId=${dev.accountId}`)).body as { paymentId: string }[];
     expect(rows.find((r) => r.paymentId === tabB.payment.id)).toMatchObject({ razorpayStatus: 'refunded', captured: false, ledgerStatus: 'not_credited', mismatch: false });
     const view = await dev.browser.get(`${t.url}/me/payments/orders/${orderId}`);
-    expect(view.body.payments).toEqual(expect.arrayContaining([
-      { paymentId: tabA.payment.id, razorpayStatus: 'captured', credited: true },
-      { paymentId: tabB.payment.id, razorpayStatus: 'refunded', credited: false },
-    ]));
+    expect(view.body.payments).toEqual(
+      expect.arrayContaining([
+        { paymentId: tabA.payment.id, razorpayStatus: 'captured', credited: true },
+        { paymentId: tabB.payment.id, razorpayStatus: 'refunded', credited: false },
+      ]),
+    );
   });
 
   it('an authorized payment nobody captured, auto-refunded at the capture timeout, credits nothing and is reported', async () => {

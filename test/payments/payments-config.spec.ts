@@ -17,7 +17,9 @@ describe('payments configuration', () => {
     const keys = { RAZORPAY_KEY_ID: 'rzp_test_1', RAZORPAY_KEY_SECRET: 'secret', RAZORPAY_WEBHOOK_SECRET: 'wh' };
     expect(loadConfig(keys).payments!.checkoutUrl).toBe('https://checkout.razorpay.com/v1/checkout.js');
     expect(loadConfig({ ...keys, RAZORPAY_CHECKOUT_URL: 'http://127.0.0.1:9999/v1/checkout.js' }).payments!.checkoutUrl).toBe('http://127.0.0.1:9999/v1/checkout.js');
-    expect(problems({ ...keys, NODE_ENV: 'production', RAZORPAY_CHECKOUT_URL: 'http://checkout.example/v1/checkout.js' })).toEqual(expect.arrayContaining([expect.stringContaining('RAZORPAY_CHECKOUT_URL')]));
+    expect(problems({ ...keys, NODE_ENV: 'production', RAZORPAY_CHECKOUT_URL: 'http://checkout.example/v1/checkout.js' })).toEqual(
+      expect.arrayContaining([expect.stringContaining('RAZORPAY_CHECKOUT_URL')]),
+    );
   });
 
   it('reads every variable', () => {
@@ -32,7 +34,15 @@ describe('payments configuration', () => {
       PAYMENTS_SWEEP_INTERVAL_SECONDS: '60',
       PAYMENTS_REPORT_CRON: '0 1 * * *',
     }).payments;
-    expect(config).toMatchObject({ keyId: 'rzp_test_1', webhookSecretPrevious: 'wh-old', apiUrl: 'http://127.0.0.1:9999', topupMinMicroUsd: 2_500_000n, topupMaxMicroUsd: 500_000_000n, sweepIntervalMs: 60_000, reportCron: '0 1 * * *' });
+    expect(config).toMatchObject({
+      keyId: 'rzp_test_1',
+      webhookSecretPrevious: 'wh-old',
+      apiUrl: 'http://127.0.0.1:9999',
+      topupMinMicroUsd: 2_500_000n,
+      topupMaxMicroUsd: 500_000_000n,
+      sweepIntervalMs: 60_000,
+      reportCron: '0 1 * * *',
+    });
   });
 
   it('lists every problem at once', () => {
@@ -45,9 +55,18 @@ describe('payments configuration', () => {
       ]),
     );
     expect(problems({ RAZORPAY_KEY_SECRET: 's' })).toEqual(['RAZORPAY_KEY_SECRET is set but RAZORPAY_KEY_ID is not']);
-    expect(problems({ NODE_ENV: 'production', APP_SECRET: 'x'.repeat(40), PUBLIC_URL: 'https://api.example.com', SMTP_URL: 'smtp://relay.example.com:587', RAZORPAY_KEY_ID: 'k', RAZORPAY_KEY_SECRET: 's', RAZORPAY_WEBHOOK_SECRET: 'w', RAZORPAY_API_URL: 'http://api' })).toEqual([
-      expect.stringContaining('RAZORPAY_API_URL must use https:'),
-    ]);
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        APP_SECRET: 'x'.repeat(40),
+        PUBLIC_URL: 'https://api.example.com',
+        SMTP_URL: 'smtp://relay.example.com:587',
+        RAZORPAY_KEY_ID: 'k',
+        RAZORPAY_KEY_SECRET: 's',
+        RAZORPAY_WEBHOOK_SECRET: 'w',
+        RAZORPAY_API_URL: 'http://api',
+      }),
+    ).toEqual([expect.stringContaining('RAZORPAY_API_URL must use https:')]);
   });
 });
 
@@ -73,15 +92,31 @@ describe('crypto top-ups configuration', () => {
   it('is off without a Coinbase Commerce key', () => expect(loadConfig({}).crypto).toBeNull());
 
   it('reads every variable and shares the top-up limits and queue settings with Razorpay', () => {
-    const config = loadConfig({ COINBASE_COMMERCE_API_KEY: 'cc-key', COINBASE_COMMERCE_WEBHOOK_SECRET: 'wh', COINBASE_COMMERCE_API_URL: 'http://127.0.0.1:9998/', TOPUP_MIN_USD: '2.50', PAYMENTS_JOB_ATTEMPTS: '3' });
+    const config = loadConfig({
+      COINBASE_COMMERCE_API_KEY: 'cc-key',
+      COINBASE_COMMERCE_WEBHOOK_SECRET: 'wh',
+      COINBASE_COMMERCE_API_URL: 'http://127.0.0.1:9998/',
+      TOPUP_MIN_USD: '2.50',
+      PAYMENTS_JOB_ATTEMPTS: '3',
+    });
     expect(config.payments).toBeNull();
-    expect(config.crypto).toMatchObject({ apiKey: 'cc-key', webhookSecret: 'wh', apiUrl: 'http://127.0.0.1:9998', apiTimeoutMs: 10_000, topupMinMicroUsd: 2_500_000n, topupMaxMicroUsd: 1_000_000_000n, jobAttempts: 3 });
+    expect(config.crypto).toMatchObject({
+      apiKey: 'cc-key',
+      webhookSecret: 'wh',
+      apiUrl: 'http://127.0.0.1:9998',
+      apiTimeoutMs: 10_000,
+      topupMinMicroUsd: 2_500_000n,
+      topupMaxMicroUsd: 1_000_000_000n,
+      jobAttempts: 3,
+    });
     expect(loadConfig({ COINBASE_COMMERCE_API_KEY: 'k', COINBASE_COMMERCE_WEBHOOK_SECRET: 'w' }).crypto?.apiUrl).toBe('https://api.commerce.coinbase.com');
   });
 
   it('refuses half a configuration', () => {
     expect(problems({ COINBASE_COMMERCE_API_KEY: 'k' })).toEqual(['COINBASE_COMMERCE_WEBHOOK_SECRET is required when COINBASE_COMMERCE_API_KEY is set']);
     expect(problems({ COINBASE_COMMERCE_WEBHOOK_SECRET: 'w' })).toEqual(['COINBASE_COMMERCE_WEBHOOK_SECRET is set but COINBASE_COMMERCE_API_KEY is not']);
-    expect(problems({ NODE_ENV: 'production', COINBASE_COMMERCE_API_KEY: 'k', COINBASE_COMMERCE_WEBHOOK_SECRET: 'w', COINBASE_COMMERCE_API_URL: 'http://x' })).toEqual(expect.arrayContaining([expect.stringContaining('COINBASE_COMMERCE_API_URL')]));
+    expect(problems({ NODE_ENV: 'production', COINBASE_COMMERCE_API_KEY: 'k', COINBASE_COMMERCE_WEBHOOK_SECRET: 'w', COINBASE_COMMERCE_API_URL: 'http://x' })).toEqual(
+      expect.arrayContaining([expect.stringContaining('COINBASE_COMMERCE_API_URL')]),
+    );
   });
 });

@@ -42,7 +42,9 @@ describe('payments worker: restart mid-job, secret rotation', () => {
   it('survives a restart mid-job without double credit', async () => {
     const first = await startTestApp(database.url, testOverrides(standin));
     standin.setWebhookUrl(`${first.url}/webhooks/razorpay`);
-    ({ accountId } = await first.app.get(AccountsService).register({ email: `restart-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', eligibility: AGREED, roles: [] }, ctx()));
+    ({ accountId } = await first.app
+      .get(AccountsService)
+      .register({ email: `restart-${randomUUID()}@example.com`, password: 'correct horse battery', via: 'cli', eligibility: AGREED, roles: [] }, ctx()));
 
     // The first worker records the credit, then hangs for ever: the job is never completed.
     const credits = first.app.get(CreditsService);

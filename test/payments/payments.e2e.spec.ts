@@ -160,7 +160,12 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     expect((await standin.sendForgedWebhook()).status).toBe(400);
     expect((await standin.sendUnsignedWebhook()).status).toBe(400);
     const rejections = await finance.browser.get(`${t.url}/finance/payments/webhooks/rejections`);
-    expect(rejections.body.slice(0, 2).map((r: { reason: string }) => r.reason).sort()).toEqual(['bad_signature', 'unsigned']);
+    expect(
+      rejections.body
+        .slice(0, 2)
+        .map((r: { reason: string }) => r.reason)
+        .sort(),
+    ).toEqual(['bad_signature', 'unsigned']);
     expect(JSON.stringify(rejections.body)).not.toContain('payment.captured'); // never the body
 
     // A real top-up, then its webhooks replayed: the same event ids change nothing.
@@ -182,7 +187,12 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     expect(await credits(app, dev.accountId)).toBe(before + 7_000_000n);
     const discrepancies = await finance.browser.get(`${t.url}/finance/payments/discrepancies`);
     const kinds = (discrepancies.body as { kind: string; paymentId: string; source: string }[]).filter((d) => d.source === 'worker').map((d) => [d.kind, d.paymentId]);
-    expect(kinds).toEqual(expect.arrayContaining([['amount_mismatch', short.payment.id], ['unknown_order', stranger.payment.id]]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ['amount_mismatch', short.payment.id],
+        ['unknown_order', stranger.payment.id],
+      ]),
+    );
     const { found } = await reportFor(app, started, [paymentId, short.payment.id, stranger.payment.id]);
     expect(found.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
       { kind: 'captured_not_credited', paymentId: short.payment.id },
@@ -287,7 +297,12 @@ describe('payments: Razorpay top-ups, webhooks and the reconciliation worker', (
     const sink = await sharedSmtpSink();
     await sink.waitFor((m) => m.to.includes(whoEmail) && m.subject === 'The dispute on your payment is closed' && m.text.includes(lost.paymentId));
     const mails = sink.to(whoEmail).filter((m) => m.category === 'billing' && m.subject.includes('disput'));
-    expect(mails.map((m) => m.subject).sort()).toEqual(['A payment on your account is disputed', 'A payment on your account is disputed', 'The dispute on your payment is closed', 'The dispute on your payment is closed']);
+    expect(mails.map((m) => m.subject).sort()).toEqual([
+      'A payment on your account is disputed',
+      'A payment on your account is disputed',
+      'The dispute on your payment is closed',
+      'The dispute on your payment is closed',
+    ]);
     expect((await reportFor(app, started, [won.paymentId, lost.paymentId])).found).toEqual([]);
   });
 

@@ -65,7 +65,9 @@ describe('provider payouts: availability that never over-states, finance approva
     url = h.t.url;
     store = h.t.app.get<EventStore>(EVENT_STORE);
     provider = await signIn(url, 'provider-payouts@example.com');
-    const { accountId: otherId } = await h.t.app.get(AccountsService).register({ email: 'other-provider@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+    const { accountId: otherId } = await h.t.app
+      .get(AccountsService)
+      .register({ email: 'other-provider@example.com', password: PASSWORD, via: 'cli', eligibility: AGREED, roles: [] }, ctx());
     const invite = await h.t.app.get(ProviderInvitesService).issue('other-provider@example.com', ctx());
     await h.t.app.get(ProviderInvitesService).accept(otherId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
     otherProvider = await signIn(url, 'other-provider@example.com');
@@ -92,12 +94,22 @@ describe('provider payouts: availability that never over-states, finance approva
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('payout_exceeds_earnings');
 
-    const after = await eventually(async () => {
-      const a = await available();
-      if (a.heldBackMicroUsd !== '0') throw new Error('still held back');
-      return a;
-    }, HOLDBACK_MS * 3, 200);
-    expect(after).toMatchObject({ earnedMicroUsd: fromEvents.earned.toString(), availableMicroUsd: fromEvents.earned.toString(), openMicroUsd: '0', paidMicroUsd: '0', holdbackDays: HOLDBACK_MS / 86_400_000 });
+    const after = await eventually(
+      async () => {
+        const a = await available();
+        if (a.heldBackMicroUsd !== '0') throw new Error('still held back');
+        return a;
+      },
+      HOLDBACK_MS * 3,
+      200,
+    );
+    expect(after).toMatchObject({
+      earnedMicroUsd: fromEvents.earned.toString(),
+      availableMicroUsd: fromEvents.earned.toString(),
+      openMicroUsd: '0',
+      paidMicroUsd: '0',
+      holdbackDays: HOLDBACK_MS / 86_400_000,
+    });
   });
 
   it('refuses a payout below the minimum (400), above what is available (409), or malformed (400)', async () => {
@@ -134,7 +146,12 @@ describe('provider payouts: availability that never over-states, finance approva
 
   it('finance approves, rejects and pays (audited, four eyes); paid money leaves the provider account and the trial balance stays zero', async () => {
     await h.t.caughtUp();
-    const queue = (await finance.browser.get(`${url}/finance/payouts?status=requested`)).body.items as { payoutId: string; providerId: string; amountMicroUsd: string; requestedBy: string }[];
+    const queue = (await finance.browser.get(`${url}/finance/payouts?status=requested`)).body.items as {
+      payoutId: string;
+      providerId: string;
+      amountMicroUsd: string;
+      requestedBy: string;
+    }[];
     expect(queue).toHaveLength(3);
     expect(queue.every((p) => p.providerId === h.providerId && p.requestedBy === h.providerId)).toBe(true);
     expect((await finance.browser.get(`${url}/finance/payouts?status=nonsense`)).status).toBe(400);
@@ -176,7 +193,12 @@ describe('provider payouts: availability that never over-states, finance approva
     });
 
     const statement = (await provider.get(`${url}/provider/payouts/statement`)).body.items;
-    expect(statement[0]).toMatchObject({ type: 'PayoutPaid', reference: toPay.payoutId, amountMicroUsd: (-amount).toString(), balanceAfterMicroUsd: (balanceBefore - amount).toString() });
+    expect(statement[0]).toMatchObject({
+      type: 'PayoutPaid',
+      reference: toPay.payoutId,
+      amountMicroUsd: (-amount).toString(),
+      balanceAfterMicroUsd: (balanceBefore - amount).toString(),
+    });
     expect(statement.filter((l: { type: string }) => l.type === 'UsageRecorded').length).toBeGreaterThan(0);
     const csv = await provider.get(`${url}/provider/payouts/statement.csv`);
     expect(csv.headers.get('content-type')).toContain('text/csv');

@@ -31,7 +31,13 @@ describe('P1: prompt and response content is never stored', () => {
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     expect(text).toContain(canary);
-    const chat = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: canary }, { role: 'user', content: prompt }] });
+    const chat = await dev.openai.chat.completions.create({
+      model: MODEL,
+      messages: [
+        { role: 'system', content: canary },
+        { role: 'user', content: prompt },
+      ],
+    });
     expect(chat.choices[0].message.content).toContain(canary);
     await dev.openai.completions.create({ model: MODEL, prompt });
     await dev.openai.embeddings.create({ model: MODEL, input: prompt });

@@ -48,7 +48,9 @@ describe('P3: card and bank details never touch us; only the credit balance and 
     expect(await redisContaining(redis, secrets)).toEqual([]);
     // Payment events carry none of Razorpay's card, bank or contact field names either.
     const cardFields = ['card_id', 'card', 'bank', 'wallet', 'vpa', 'contact', 'acquirer_data', 'auth_code', 'email'];
-    const { rows } = await t.database.pool.query<{ data: Record<string, unknown> }>(`SELECT data FROM events WHERE stream LIKE 'payment-%' OR stream LIKE 'credits-%' OR stream LIKE 'reconciliation-%'`);
+    const { rows } = await t.database.pool.query<{ data: Record<string, unknown> }>(
+      `SELECT data FROM events WHERE stream LIKE 'payment-%' OR stream LIKE 'credits-%' OR stream LIKE 'reconciliation-%'`,
+    );
     expect(rows.length).toBeGreaterThan(2);
     for (const { data } of rows) for (const f of cardFields) expect(Object.keys(data)).not.toContain(f);
   });

@@ -45,7 +45,10 @@ describe('P4: passwords are hashed with a strong algorithm', () => {
       expect((await newBrowser().post(`${t.url}/auth/login`, { email, password: 'wrong-password-123' })).status).toBe(401);
       await t.caughtUp();
 
-      const { rows } = await t.database.pool.query<{ data: { passwordHash: string } }>(`SELECT data FROM events WHERE event_type = 'PasswordChanged' AND stream = $1 ORDER BY revision`, [`account-${(await browser.get(`${t.url}/me`)).body.accountId}`]);
+      const { rows } = await t.database.pool.query<{ data: { passwordHash: string } }>(
+        `SELECT data FROM events WHERE event_type = 'PasswordChanged' AND stream = $1 ORDER BY revision`,
+        [`account-${(await browser.get(`${t.url}/me`)).body.accountId}`],
+      );
       expect(rows).toHaveLength(2);
       expect(await verifyPassword(password, rows[0].data.passwordHash)).toBe(true);
       expect(await verifyPassword(changed, rows[1].data.passwordHash)).toBe(true);

@@ -44,7 +44,13 @@ describe('P5: usage detail older than the retention window is gone; aggregates a
   it('rolls an old day of real /v1 traffic into one summary, removes the detail, and every balance, statement total and read model stays the same', async () => {
     const dev = await h.developer(10n);
     for (let i = 0; i < 3; i++) await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: `hello ${i}` }], max_tokens: 16 });
-    const stream = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'stream please' }], max_tokens: 16, stream: true, stream_options: { include_usage: true } });
+    const stream = await dev.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'stream please' }],
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const chunk of stream) void chunk;
     await settled();
 
@@ -114,7 +120,26 @@ describe('P5: usage detail older than the retention window is gone; aggregates a
     const { store, sweep, db } = services(h.t.app);
     const now = Date.now();
     const at = new Date(now - 200 * DAY_MS).toISOString();
-    const charge = (n: number) => ({ type: 'RecordUsage' as const, requestId: `late-charge-${dev.accountId.slice(0, 8)}-${n}`, accountId: dev.accountId, keyId: dev.keyId, model: MODEL, endpoint: 'chat.completions' as const, nodeId: h.nodeIds[0], providerId: h.providerId, status: 'completed' as const, inputTokens: 10, outputTokens: 20 + n, images: 0, estimated: false, ttftMs: 5, latencyMs: 40 + n, costMicroUsd: 1_000n + BigInt(n), providerShareBps: 7_000, at });
+    const charge = (n: number) => ({
+      type: 'RecordUsage' as const,
+      requestId: `late-charge-${dev.accountId.slice(0, 8)}-${n}`,
+      accountId: dev.accountId,
+      keyId: dev.keyId,
+      model: MODEL,
+      endpoint: 'chat.completions' as const,
+      nodeId: h.nodeIds[0],
+      providerId: h.providerId,
+      status: 'completed' as const,
+      inputTokens: 10,
+      outputTokens: 20 + n,
+      images: 0,
+      estimated: false,
+      ttftMs: 5,
+      latencyMs: 40 + n,
+      costMicroUsd: 1_000n + BigInt(n),
+      providerShareBps: 7_000,
+      at,
+    });
     const ctx = { actorId: 'operator:test', occurredAt: at };
     await recordUsage(store, charge(1), ctx);
     await recordUsage(store, charge(2), ctx);
@@ -124,7 +149,11 @@ describe('P5: usage detail older than the retention window is gone; aggregates a
     const events = await readAll(store, day);
     const rollUp = rollUpDay(day, events, new Date().toISOString())!;
     await db.insertInto('retention_pending_truncations').values({ stream: day }).execute();
-    await store.append(day, [{ id: summaryEventId(day, rollUp.expectedRevision), type: rollUp.event.type, data: rollUp.event.data, metadata: { occurredAt: rollUp.occurredAt } }], rollUp.expectedRevision);
+    await store.append(
+      day,
+      [{ id: summaryEventId(day, rollUp.expectedRevision), type: rollUp.event.type, data: rollUp.event.data, metadata: { occurredAt: rollUp.occurredAt } }],
+      rollUp.expectedRevision,
+    );
     await settled();
     const before = await snapshot(dev.accountId);
 

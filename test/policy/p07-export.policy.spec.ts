@@ -69,7 +69,13 @@ describe('P7: users can access and export their data', () => {
     expect(requests.map((r: { requestId: string }) => r.requestId).sort()).toEqual(recorded.map((e) => e.data.requestId).sort());
     for (const r of requests) {
       const event = recorded.find((e) => e.data.requestId === r.requestId)!;
-      expect(r).toMatchObject({ keyId: dev.keyId, model: MODEL, costMicroUsd: event.data.costMicroUsd, inputTokens: event.data.inputTokens, outputTokens: event.data.outputTokens });
+      expect(r).toMatchObject({
+        keyId: dev.keyId,
+        model: MODEL,
+        costMicroUsd: event.data.costMicroUsd,
+        inputTokens: event.data.inputTokens,
+        outputTokens: event.data.outputTokens,
+      });
     }
 
     // Ledger lines (the statement, newest first, signed as the owner reads them): the grant and
@@ -78,7 +84,12 @@ describe('P7: users can access and export their data', () => {
     expect(lines.map((l) => l.type)).toEqual(['CreditsGranted', 'UsageRecorded', 'UsageRecorded', 'UsageRecorded']);
     expect(lines[0]).toMatchObject({ amountMicroUsd: '3000000', balanceAfterMicroUsd: '3000000' });
     const charged = recorded.map((e) => (e.data.postings as { account: string; amountMicroUsd: string }[]).find((p) => p.account === `developer:${dev.accountId}`)!.amountMicroUsd);
-    expect(lines.slice(1).map((l) => (-BigInt(l.amountMicroUsd)).toString()).sort()).toEqual(charged.sort());
+    expect(
+      lines
+        .slice(1)
+        .map((l) => (-BigInt(l.amountMicroUsd)).toString())
+        .sort(),
+    ).toEqual(charged.sort());
     expect(doc.kyc).toMatchObject({ status: 'submitted', pan: 'ABCPE****F', aadhaar: 'XXXX XXXX 2346' });
     expect(res.text).not.toContain('ABCPE1234F');
     expect(res.text).not.toContain('234123412346');

@@ -161,7 +161,9 @@ describe('P9: users can delete their account; personal data is removed after the
     expect(await openAll(new PersonalDataVault(h.t.app.get(KYSELY)), dev.accountId, tokens)).toEqual([]);
     const key = await h.t.database.pool.query(`SELECT key, shredded_at FROM personal_data_keys WHERE subject_id = $1`, [dev.accountId]);
     expect(key.rows).toEqual([{ key: null, shredded_at: new Date(dueMs) }]);
-    const row = await h.t.database.pool.query(`SELECT email_hash, email_sealed, display_name_sealed, picture_sealed, deleted_at FROM accounts WHERE account_id = $1`, [dev.accountId]);
+    const row = await h.t.database.pool.query(`SELECT email_hash, email_sealed, display_name_sealed, picture_sealed, deleted_at FROM accounts WHERE account_id = $1`, [
+      dev.accountId,
+    ]);
     expect(row.rows).toEqual([{ email_hash: `deleted:${dev.accountId}`, email_sealed: null, display_name_sealed: null, picture_sealed: null, deleted_at: new Date(dueMs) }]);
 
     // Money records are kept: the same ledger rows, and the whole ledger still balances.

@@ -27,15 +27,19 @@ describe('P10: users can restrict processing', () => {
 
     const restrictedAtMs = Date.now();
     expect((await browser.post(`${h.t.url}/me/restriction`)).status).toBe(204);
-    const refused = await eventually(async () => {
-      const res = await fetch(`${h.t.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'during' }] }),
-      });
-      if (res.status !== 403) throw new Error(`still ${res.status}`);
-      return { status: res.status, body: await res.json(), ms: Date.now() - restrictedAtMs };
-    }, 1_000, 5);
+    const refused = await eventually(
+      async () => {
+        const res = await fetch(`${h.t.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'during' }] }),
+        });
+        if (res.status !== 403) throw new Error(`still ${res.status}`);
+        return { status: res.status, body: await res.json(), ms: Date.now() - restrictedAtMs };
+      },
+      1_000,
+      5,
+    );
     expect(refused.body).toEqual({ error: { message: expect.stringContaining('restricted'), type: 'request_forbidden', param: null, code: 'account_restricted' } });
     expect(refused.ms).toBeLessThan(1_000);
     console.log(`restricted key refused ${refused.ms} ms after POST /me/restriction was sent`);
@@ -62,10 +66,14 @@ describe('P10: users can restrict processing', () => {
 
     // Lifting restores the keys at once.
     expect((await again.request('DELETE', `${h.t.url}/me/restriction`)).status).toBe(204);
-    await eventually(async () => {
-      const completion = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'after' }] });
-      expect(completion.choices[0].message.content).toBeTruthy();
-    }, 1_000, 10);
+    await eventually(
+      async () => {
+        const completion = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'after' }] });
+        expect(completion.choices[0].message.content).toBeTruthy();
+      },
+      1_000,
+      10,
+    );
     await h.t.caughtUp();
     expect((await again.get(`${h.t.url}/me`)).body.restrictedAt).toBeNull();
     // And it stays lifted once the read model (no longer restricted) is the only source.

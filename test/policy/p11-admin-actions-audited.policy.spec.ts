@@ -36,7 +36,12 @@ describe('P11: every administrative action is in an immutable audit log', () => 
   beforeAll(async () => {
     t = await startAuthApp('p11_audit');
     const email = 'all-staff@example.com';
-    const { accountId } = await t.app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin', 'finance', 'support'] }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+    const { accountId } = await t.app
+      .get(AccountsService)
+      .register(
+        { email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin', 'finance', 'support'] },
+        { actorId: 'operator:test', occurredAt: new Date().toISOString() },
+      );
     staff = { accountId, browser: newBrowser() };
     expect((await staff.browser.post(`${t.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
     developer = newBrowser();
@@ -51,7 +56,13 @@ describe('P11: every administrative action is in an immutable audit log', () => 
   it('finds the staff routes from Nest itself, and each is served by the running app', () => {
     // A floor, not a list: routes other helpers add are found the same way.
     expect(routes.length).toBeGreaterThanOrEqual(30);
-    for (const action of ['POST /admin/accounts/:id/suspend', 'GET /admin/audit-log', 'GET /finance/journal', 'GET /support/accounts/:id/timeline', 'GET /support/accounts/:id/state']) {
+    for (const action of [
+      'POST /admin/accounts/:id/suspend',
+      'GET /admin/audit-log',
+      'GET /finance/journal',
+      'GET /support/accounts/:id/timeline',
+      'GET /support/accounts/:id/state',
+    ]) {
       expect(routes.map((r) => r.action)).toContain(action);
     }
     const served = new Set(expressRoutes(t).map((r) => `${r.method} ${r.path}`));
@@ -95,7 +106,9 @@ describe('P11: every administrative action is in an immutable audit log', () => 
   it('the audit stream cannot be rewritten: no route writes to it but the recorder, earlier records stay as they were, nothing else is in it', async () => {
     const after = await auditEvents(t.app.get<EventStore>(EVENT_STORE));
     expect(after.length).toBeGreaterThanOrEqual(before.length + calls.length);
-    expect(after.slice(0, before.length).map((e) => [e.id, e.stream, e.revision, JSON.stringify(e.data)])).toEqual(before.map((e) => [e.id, e.stream, e.revision, JSON.stringify(e.data)]));
+    expect(after.slice(0, before.length).map((e) => [e.id, e.stream, e.revision, JSON.stringify(e.data)])).toEqual(
+      before.map((e) => [e.id, e.stream, e.revision, JSON.stringify(e.data)]),
+    );
     expect(new Set(after.map((e) => e.type))).toEqual(new Set(['StaffActionRecorded']));
     for (const e of after) expect(e.metadata.actorId).toBe(e.data.actorId);
     // The only routes about the audit log read it.

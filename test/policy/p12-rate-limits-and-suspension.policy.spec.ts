@@ -59,10 +59,14 @@ describe('P12: rate limits are enforced and accounts that break the rules can be
       await accounts.suspend(accountId, 'abuse', ctx());
       const suspendedAt = Date.now();
       for (const key of [a.key, b.key]) {
-        const res = await waitFor(async () => {
-          const r = await me(bearer(key));
-          return r.status === 403 ? r : null;
-        }, 1_000, 'the suspended account to be refused');
+        const res = await waitFor(
+          async () => {
+            const r = await me(bearer(key));
+            return r.status === 403 ? r : null;
+          },
+          1_000,
+          'the suspended account to be refused',
+        );
         expect(res.body).toEqual({ error: { message: expect.stringContaining('suspended'), type: 'request_forbidden', param: null, code: 'account_suspended' } });
       }
       console.log(`suspended account refused ${Date.now() - suspendedAt} ms after suspend() returned`);
@@ -72,6 +76,5 @@ describe('P12: rate limits are enforced and accounts that break the rules can be
       for (const key of [a.key, b.key]) await waitFor(async () => (await me(bearer(key))).status === 200, 1_000, 'the reinstated account to be admitted');
       console.log(`reinstated account admitted ${Date.now() - reinstatedAt} ms after reinstate() returned`);
     });
-
   });
 });

@@ -13,7 +13,7 @@ const staff = { requestedBy: 'staff-1', approvalThresholdMicroUsd: 1_000_000_000
 const ctx = () => ({ actorId: 'operator:test', occurredAt: new Date().toISOString() });
 
 describe('P14: credits are prepaid, in USD, non-transferable', () => {
-  it('no credits command moves money between two developers: every posting to a developer wallet is the command\'s own account', () => {
+  it("no credits command moves money between two developers: every posting to a developer wallet is the command's own account", () => {
     const accountId = 'acct-1';
     // A life of one wallet: every kind of credits command, each valid in the state the previous ones left.
     const commands: CreditsCommand[] = [
@@ -71,17 +71,24 @@ describe('P14: credits are prepaid, in USD, non-transferable', () => {
 
     it('has no transfer route: credits enter only through payments, staff grants and corrections', async () => {
       const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-      const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-        .flatMap(([path, ops]) => Object.keys(ops).filter((m) => ['post', 'put', 'patch'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+      const writes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((m) => ['post', 'put', 'patch'].includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      );
       expect(writes.length).toBeGreaterThan(10);
       expect(writes.filter((w) => /transfer|gift|send/i.test(w))).toEqual([]);
       // Every route that can add credits names one account and is staff-only (audited), or is a payment.
-      expect(writes.filter((w) => /credits/i.test(w))).toEqual(expect.arrayContaining(['POST /admin/accounts/{id}/credits/grants', 'POST /admin/accounts/{id}/credits/corrections']));
+      expect(writes.filter((w) => /credits/i.test(w))).toEqual(
+        expect.arrayContaining(['POST /admin/accounts/{id}/credits/grants', 'POST /admin/accounts/{id}/credits/corrections']),
+      );
       for (const w of writes.filter((w) => /credits/i.test(w))) expect(w).toMatch(/^POST \/admin\/accounts\/\{id\}\/credits\//);
     });
 
     it('spends only what was paid in advance: no credits, no reservation (402); a grant covers exactly its amount', async () => {
-      const { accountId } = await t.app.get(AccountsService).register({ email: `p14-${randomUUID()}@example.com`, password: 'correct horse battery staple', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
+      const { accountId } = await t.app
+        .get(AccountsService)
+        .register({ email: `p14-${randomUUID()}@example.com`, password: 'correct horse battery staple', via: 'cli', eligibility: AGREED, roles: [] }, ctx());
       const spending = t.app.get(CreditSpending);
       await expect(spending.reserve(accountId, randomUUID(), 1n)).rejects.toMatchObject({ kind: 'payment_required' });
       await t.app.get(CreditsService).grant(accountId, 2_000_000n, 'policy test', ctx());

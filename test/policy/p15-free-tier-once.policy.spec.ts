@@ -15,7 +15,10 @@ const PASSWORD = 'correct horse battery staple';
 
 /** What Telegram's login widget hands the page, signed with our bot's token. */
 function widgetPayload(fields: Record<string, string | number>): Record<string, string | number> {
-  const dataCheckString = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('\n');
+  const dataCheckString = Object.keys(fields)
+    .sort()
+    .map((k) => `${k}=${fields[k]}`)
+    .join('\n');
   return { ...fields, hash: createHmac('sha256', createHash('sha256').update(BOT_TOKEN).digest()).update(dataCheckString).digest('hex') };
 }
 
@@ -23,7 +26,15 @@ describe('P15: a free-tier allowance exists and cannot be farmed with duplicate 
   describe('the credits decider', () => {
     const granted: CreditsEvent = {
       type: 'FreeTierGranted',
-      data: { accountId, amountMicroUsd: '1000000', grantedAt: at, postings: [{ account: 'platform:promotions', amountMicroUsd: '1000000' }, { account: dev, amountMicroUsd: '-1000000' }] },
+      data: {
+        accountId,
+        amountMicroUsd: '1000000',
+        grantedAt: at,
+        postings: [
+          { account: 'platform:promotions', amountMicroUsd: '1000000' },
+          { account: dev, amountMicroUsd: '-1000000' },
+        ],
+      },
     };
     it('grants the configured amount once', () => given(creditsDecider, []).when({ type: 'GrantFreeTier', accountId, amountMicroUsd: 1_000_000n, at }).then([granted]));
     it('never twice for one account', () => given(creditsDecider, [granted]).when({ type: 'GrantFreeTier', accountId, amountMicroUsd: 1_000_000n, at }).then([]));
@@ -54,7 +65,9 @@ describe('P15: a free-tier allowance exists and cannot be farmed with duplicate 
       expect(answers.filter((a) => a.body.created).length).toBe(1);
       const { rows: registered } = await t.database.pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type = 'AccountRegistered' AND data->>'via' = 'telegram'`);
       expect(registered[0].n).toBe(1);
-      expect(await grantsOf(id)).toEqual([expect.objectContaining({ data: expect.objectContaining({ amountMicroUsd: '1000000' }), metadata: expect.objectContaining({ actorId: 'system:free-tier' }) })]);
+      expect(await grantsOf(id)).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ amountMicroUsd: '1000000' }), metadata: expect.objectContaining({ actorId: 'system:free-tier' }) }),
+      ]);
       const again = await newBrowser().post(`${t.url}/auth/telegram`, widgetPayload({ ...fields, auth_date: Math.floor(Date.now() / 1000) }));
       expect(again.body).toMatchObject({ accountId: id, created: false });
       expect(await grantsOf(id)).toHaveLength(1);

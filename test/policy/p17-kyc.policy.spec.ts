@@ -47,7 +47,8 @@ describe('P17: identity numbers are protected and kept only as long as required'
     it('accepts PANs and Aadhaar numbers by their rules, and refuses the rest with a reason', () => {
       expect(normalisePan(' abcpe1234f ')).toBe('ABCPE1234F');
       for (const holder of 'PCHFATBLJG') expect(normalisePan(`ABC${holder}E1234F`)).toBe(`ABC${holder}E1234F`);
-      for (const bad of ['ABCXE1234F', 'ABCP1234F', 'ABCPE12345', '1BCPE1234F', 'ABCPE1234', '']) expect(() => normalisePan(bad)).toThrow(expect.objectContaining({ code: 'invalid_pan' }));
+      for (const bad of ['ABCXE1234F', 'ABCP1234F', 'ABCPE12345', '1BCPE1234F', 'ABCPE1234', ''])
+        expect(() => normalisePan(bad)).toThrow(expect.objectContaining({ code: 'invalid_pan' }));
       expect(normaliseAadhaar('2341 2341 2346')).toBe('234123412346');
       for (const bad of ['034123412346', '134123412346', '234123412347', '23412341234', '2341234123466', '23412341234a']) {
         expect(() => normaliseAadhaar(bad)).toThrow(expect.objectContaining({ code: 'invalid_aadhaar' }));
@@ -75,7 +76,11 @@ describe('P17: identity numbers are protected and kept only as long as required'
       rmSync(logFile, { force: true });
     });
 
-    const events = async (stream: string) => t.app.get<EventStore>(EVENT_STORE).readStream(stream).catch(() => []);
+    const events = async (stream: string) =>
+      t.app
+        .get<EventStore>(EVENT_STORE)
+        .readStream(stream)
+        .catch(() => []);
 
     it('refuses malformed numbers with 400 and stores nothing', async () => {
       const dev = await registerAndSignIn(t.app, t.url, `kyc-bad-${randomUUID()}@example.com`);
@@ -108,7 +113,10 @@ describe('P17: identity numbers are protected and kept only as long as required'
       const refusedOrder = await dev.browser.post(`${t.url}/me/payments/orders`, { amountUsd: '10.00' });
       expect({ status: refusedOrder.status, code: refusedOrder.body.code }).toEqual({ status: 403, code: 'kyc_required' });
 
-      const submitted = await dev.browser.request('PUT', `${t.url}/me/kyc`, { pan: pan.toLowerCase(), aadhaar: `${aadhaar.slice(0, 4)} ${aadhaar.slice(4, 8)} ${aadhaar.slice(8)}` });
+      const submitted = await dev.browser.request('PUT', `${t.url}/me/kyc`, {
+        pan: pan.toLowerCase(),
+        aadhaar: `${aadhaar.slice(0, 4)} ${aadhaar.slice(4, 8)} ${aadhaar.slice(8)}`,
+      });
       expect(submitted.status).toBe(200);
       expect(submitted.body).toMatchObject({ status: 'submitted', pan: `${pan.slice(0, 5)}****${pan[9]}`, aadhaar: `XXXX XXXX ${aadhaar.slice(8)}` });
       expect((await dev.browser.post(`${t.url}/me/keys`, { name: 'ci' })).status).toBe(403);
@@ -139,7 +147,9 @@ describe('P17: identity numbers are protected and kept only as long as required'
       const subject = submittedEvent.data.subject as string;
       expect(String(submittedEvent.data.pan)).toMatch(/^pd1\./);
       expect(String(submittedEvent.data.aadhaar)).toMatch(/^pd1\./);
-      expect(await tablesContaining(t.database.pool, [subject])).toEqual(expect.arrayContaining([expect.stringMatching(/^events: /), expect.stringMatching(/^personal_data_keys: /)])); // the search finds what is there
+      expect(await tablesContaining(t.database.pool, [subject])).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^events: /), expect.stringMatching(/^personal_data_keys: /)]),
+      ); // the search finds what is there
       expect(await tablesContaining(t.database.pool, clear)).toEqual([]);
       expect(await tablesContaining(t.database.pool, [submitted.body.pan, submitted.body.aadhaar])).toEqual([]); // masks sealed too
       expect(await redisContaining(redis, clear)).toEqual([]);

@@ -12,14 +12,30 @@ const registered: AccountEvent = {
   type: 'AccountRegistered',
   data: { accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password', roles: ['developer'], registeredAt: at },
 };
-const registerCommand = { type: 'RegisterAccount' as const, accountId: 'a1', emailHash: 'h', email: 'pd1.x', displayName: null, picture: null, via: 'password' as const, roles: [], passwordHash: null, eligibility: { over18: true as const, termsVersion: '1', privacyVersion: '1', attestedAt: at }, at };
+const registerCommand = {
+  type: 'RegisterAccount' as const,
+  accountId: 'a1',
+  emailHash: 'h',
+  email: 'pd1.x',
+  displayName: null,
+  picture: null,
+  via: 'password' as const,
+  roles: [],
+  passwordHash: null,
+  eligibility: { over18: true as const, termsVersion: '1', privacyVersion: '1', attestedAt: at },
+  at,
+};
 
 describe('P18: provider accounts are invite-only during the beta', () => {
   describe('the account decider', () => {
     it('grants the provider role only through an invite', () => {
       given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', at }).thenRefuses('provider_invite_only');
-      given(accountDecider, [registered]).when({ type: 'GrantRole', role: 'provider', viaInvite: true, at }).then([{ type: 'RoleGranted', data: { role: 'provider', grantedAt: at } }]);
-      given(accountDecider, []).when({ ...registerCommand, roles: ['provider'] }).thenRefuses('provider_invite_only');
+      given(accountDecider, [registered])
+        .when({ type: 'GrantRole', role: 'provider', viaInvite: true, at })
+        .then([{ type: 'RoleGranted', data: { role: 'provider', grantedAt: at } }]);
+      given(accountDecider, [])
+        .when({ ...registerCommand, roles: ['provider'] })
+        .thenRefuses('provider_invite_only');
     });
   });
 
@@ -35,7 +51,9 @@ describe('P18: provider accounts are invite-only during the beta', () => {
     it('refuses the provider role to admins and to registration, and gives it to whoever accepts an invite', async () => {
       const accounts = t.app.get(AccountsService);
       const op = { actorId: 'operator:test', occurredAt: new Date().toISOString() };
-      await expect(accounts.register({ email: `p18-${randomUUID()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['provider'] }, op)).rejects.toMatchObject({ code: 'provider_invite_only' });
+      await expect(
+        accounts.register({ email: `p18-${randomUUID()}@example.com`, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['provider'] }, op),
+      ).rejects.toMatchObject({ code: 'provider_invite_only' });
 
       const adminEmail = `p18-root-${randomUUID()}@example.com`;
       await accounts.register({ email: adminEmail, password: PASSWORD, via: 'cli', eligibility: AGREED, roles: ['admin'] }, op);

@@ -50,7 +50,9 @@ describe('P20: data in transit is encrypted', () => {
     expect(loadConfig(production).mail.requireTls).toBe(true);
     expect(loadConfig({}).mail.requireTls).toBe(false);
     expect(() => loadConfig({ ...production, RAZORPAY_API_URL: 'http://api.razorpay.com' })).toThrow(/RAZORPAY_API_URL must use https:/);
-    expect(() => loadConfig({ ...production, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_CALLBACK_URL: 'http://x.example.com/auth/google/callback' })).toThrow(/GOOGLE_CALLBACK_URL must use https:/);
+    expect(() => loadConfig({ ...production, GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_CALLBACK_URL: 'http://x.example.com/auth/google/callback' })).toThrow(
+      /GOOGLE_CALLBACK_URL must use https:/,
+    );
     expect(loadConfig({ ...production, APP_URL: 'https://dashboard.example.com' }).hstsMaxAgeSeconds).toBe(31_536_000);
     expect(loadConfig({ HSTS_MAX_AGE_SECONDS: '0' }).hstsMaxAgeSeconds).toBe(0);
   });

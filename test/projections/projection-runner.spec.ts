@@ -36,8 +36,7 @@ describe('projection runner', () => {
     return runner;
   };
 
-  const streamRow = (stream: string) =>
-    database.db.selectFrom('stream_index').selectAll().where('stream', '=', stream).executeTakeFirst();
+  const streamRow = (stream: string) => database.db.selectFrom('stream_index').selectAll().where('stream', '=', stream).executeTakeFirst();
 
   beforeEach(async () => {
     database = await createTestDatabase('runner');
@@ -74,7 +73,11 @@ describe('projection runner', () => {
       tables: [],
       apply: async (trx, events) => void (await sql`UPDATE applications SET n = n + ${events.length}`.execute(trx)),
     };
-    await store.append('credits-7', Array.from({ length: 120 }, (_, i) => ev(`E${i}`)), 'no_stream');
+    await store.append(
+      'credits-7',
+      Array.from({ length: 120 }, (_, i) => ev(`E${i}`)),
+      'no_stream',
+    );
     let crashes = 0;
     const crashing = newRunner(
       {
@@ -96,7 +99,11 @@ describe('projection runner', () => {
     expect(await streamRow('credits-7')).toMatchObject({ revision: '119', event_count: '120' });
 
     // A new process resumes from the checkpoint: nothing the crashed batches touched is applied twice.
-    await store.append('credits-7', Array.from({ length: 30 }, (_, i) => ev(`F${i}`)), 119n);
+    await store.append(
+      'credits-7',
+      Array.from({ length: 30 }, (_, i) => ev(`F${i}`)),
+      119n,
+    );
     const successor = newRunner({}, store, [...projectors, counting]);
     successor.start();
     await successor.waitUntilCaughtUp();
@@ -169,9 +176,7 @@ describe('projection runner', () => {
     expect(dirty.ok).toBe(false);
     const streamIndex = dirty.tables.find((t) => t.table === 'stream_index')!;
     expect(streamIndex).toMatchObject({ onlyLive: 1, onlyRebuilt: 1 });
-    expect(streamIndex.samples).toEqual(
-      expect.arrayContaining([expect.objectContaining({ side: 'live', row: expect.objectContaining({ event_count: 999 }) })]),
-    );
+    expect(streamIndex.samples).toEqual(expect.arrayContaining([expect.objectContaining({ side: 'live', row: expect.objectContaining({ event_count: 999 }) })]));
     const schemas = await database.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'verify_%'`);
     expect(schemas.rowCount).toBe(0);
   });

@@ -50,7 +50,13 @@ describe('rebuilding every read model from a large generated history', () => {
   beforeAll(async () => {
     database = await createTestDatabase('rebuild_history');
     store = new PostgresEventStore(database.pool, { pollIntervalMs: 50 });
-    generator = new HistoryGenerator({ events: EVENTS, seed: 7, vault: new PersonalDataVault(database.db), secrets: new Secrets('rebuild-spec'), passwordHash: await hashPassword('rebuild-spec-password') });
+    generator = new HistoryGenerator({
+      events: EVENTS,
+      seed: 7,
+      vault: new PersonalDataVault(database.db),
+      secrets: new Secrets('rebuild-spec'),
+      passwordHash: await hashPassword('rebuild-spec-password'),
+    });
     await writeHistory(database.pool, generator.chunks(), (chunk) => tally(expected, chunk));
     await resetReadModels(database.db, projectors, READ_MODELS_CHECKPOINT);
     await replay(database.db, store, projectors, { from: null, batchSize: REPLAY_BATCH_SIZE, checkpointName: READ_MODELS_CHECKPOINT });

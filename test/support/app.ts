@@ -11,7 +11,11 @@ import { sharedSmtpSink } from './smtp-sink';
 export const TEST_NODE_CIDRS = '127.0.0.0/8,::1/128';
 
 /** Any config field; `nodes`, `security` and `mail` may be given in part. */
-export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes' | 'security' | 'mail'>> & { nodes?: Partial<NodesConfig>; security?: Partial<SecurityConfig>; mail?: Partial<MailConfig> };
+export type TestConfigOverrides = Partial<Omit<AppConfig, 'nodes' | 'security' | 'mail'>> & {
+  nodes?: Partial<NodesConfig>;
+  security?: Partial<SecurityConfig>;
+  mail?: Partial<MailConfig>;
+};
 
 /** A real application (real PostgreSQL, Redis, event store) on a random port. */
 export async function startTestApp(

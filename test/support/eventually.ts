@@ -19,9 +19,13 @@ type Falsy = null | undefined | false | 0 | '';
 
 /** Polls `probe` (every `everyMs`) until it answers a truthy value; fails naming `what` after `timeoutMs`. */
 export async function waitFor<T>(probe: () => T | Falsy | Promise<T | Falsy>, timeoutMs: number, what: string, everyMs = 5): Promise<T> {
-  return eventually(async () => {
-    const value = await probe();
-    if (!value) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    return value as T;
-  }, timeoutMs, everyMs);
+  return eventually(
+    async () => {
+      const value = await probe();
+      if (!value) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      return value as T;
+    },
+    timeoutMs,
+    everyMs,
+  );
 }

@@ -26,7 +26,9 @@ export async function signIn(url: string, email: string, options: { password?: s
 
 /** An account registered as an operator registers one (the CLI's service call; 18+ and the terms agreed), with `roles`, then signed in. */
 export async function registerAndSignIn(app: INestApplication, url: string, email: string, roles: Role[] = []): Promise<SignedIn> {
-  const { accountId } = await app.get(AccountsService).register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
+  const { accountId } = await app
+    .get(AccountsService)
+    .register({ email, password: PASSWORD, via: 'cli', eligibility: AGREED, roles }, { actorId: 'operator:test', occurredAt: new Date().toISOString() });
   return { accountId, email, browser: await signIn(url, email) };
 }
 

@@ -81,9 +81,23 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           if (sink!.shouldRefuse()) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
           const header = (name: string) => String(parsed.headers.get(name) ?? '');
           // mailparser folds List-* headers into one object: the raw lines keep what was sent.
-          const raw = (name: string) => parsed.headerLines.find((l) => l.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '') ?? '';
+          const raw = (name: string) =>
+            parsed.headerLines
+              .find((l) => l.key === name)
+              ?.line.replace(/^[^:]+:\s*/, '')
+              .replace(/\r?\n\s+/g, '') ?? '';
           const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
-          sink!.messages.push({ to, subject: parsed.subject ?? '', text: parsed.text ?? '', html: typeof parsed.html === 'string' ? parsed.html : '', notificationId: header('x-tollgate-notification'), category: header('x-tollgate-category'), listUnsubscribe: raw('list-unsubscribe'), listUnsubscribePost: raw('list-unsubscribe-post'), receivedAt: Date.now() });
+          sink!.messages.push({
+            to,
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            notificationId: header('x-tollgate-notification'),
+            category: header('x-tollgate-category'),
+            listUnsubscribe: raw('list-unsubscribe'),
+            listUnsubscribePost: raw('list-unsubscribe-post'),
+            receivedAt: Date.now(),
+          });
           callback();
         })
         .catch((err: Error) => callback(err));
@@ -108,7 +122,10 @@ export function sharedSmtpSink(): Promise<SmtpSink> {
 
 /** The token of the newest sign-up link mailed to `email` (waits for it). */
 export async function mailedSignUpToken(sink: SmtpSink, email: string, after = 0, timeoutMs = 15_000): Promise<string> {
-  const mail = await sink.waitFor((m) => m.to.includes(email.toLowerCase()) && m.notificationId.startsWith('sign-up-') && !m.notificationId.startsWith('sign-up-exists-') && m.receivedAt >= after, timeoutMs);
+  const mail = await sink.waitFor(
+    (m) => m.to.includes(email.toLowerCase()) && m.notificationId.startsWith('sign-up-') && !m.notificationId.startsWith('sign-up-exists-') && m.receivedAt >= after,
+    timeoutMs,
+  );
   const token = /[?&]token=([A-Za-z0-9_.-]+)/.exec(mail.text)?.[1];
   if (!token) throw new Error('the sign-up mail holds no link');
   return token;

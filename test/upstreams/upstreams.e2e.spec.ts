@@ -16,7 +16,16 @@ import { startVendor, VendorStandin } from '../standins/llm-vendor/vendor-standi
 const VENDOR_ONLY = 'tollgate-test/vendor-only';
 const KEY_1 = `sk-vendor-${randomUUID().replace(/-/g, '')}`;
 const KEY_2 = `sk-vendor-${randomUUID().replace(/-/g, '')}`;
-const NODES = { heartbeatIntervalMs: 100, heartbeatTtlMs: 5_000, sweepIntervalMs: 200, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 };
+const NODES = {
+  heartbeatIntervalMs: 100,
+  heartbeatTtlMs: 5_000,
+  sweepIntervalMs: 200,
+  registryRefreshMs: 50,
+  priceRefreshMs: 50,
+  cooldownBaseMs: 200,
+  cooldownMaxMs: 1_000,
+  attemptTimeoutMs: 2_000,
+};
 
 describe('upstream API providers as nodes (issue 20)', () => {
   let h: InferenceHarness;
@@ -31,7 +40,10 @@ describe('upstream API providers as nodes (issue 20)', () => {
       overrides: {
         logLevel: 'trace',
         logFile,
-        nodes: { ...NODES, upstreams: { probeIntervalMs: 3_600_000, liveTtlMs: 60_000, probeTimeoutMs: 2_000, retryAfterMaxMs: 300_000, preference: 'community_first', preferenceByModel: {} } },
+        nodes: {
+          ...NODES,
+          upstreams: { probeIntervalMs: 3_600_000, liveTtlMs: 60_000, probeTimeoutMs: 2_000, retryAfterMaxMs: 300_000, preference: 'community_first', preferenceByModel: {} },
+        },
       } as never,
     });
     await h.t.app.get(PricesService).set({ model: VENDOR_ONLY, ...PRICE }, ctx());
@@ -52,7 +64,15 @@ describe('upstream API providers as nodes (issue 20)', () => {
 
   it('an admin registers an upstream; the key is never in the answer; others may not', async () => {
     const others = await signInEachRole(h.t.app, h.t.url, 'upstreams2');
-    const body = { name: 'Vendor A', baseUrl: vendor.baseUrl, apiKey: KEY_1, models: [{ id: MODEL, vendorModel: 'vendor/llama-8b' }, { id: VENDOR_ONLY, vendorModel: 'vendor/big' }] };
+    const body = {
+      name: 'Vendor A',
+      baseUrl: vendor.baseUrl,
+      apiKey: KEY_1,
+      models: [
+        { id: MODEL, vendorModel: 'vendor/llama-8b' },
+        { id: VENDOR_ONLY, vendorModel: 'vendor/big' },
+      ],
+    };
     expect((await others.finance.browser.post(`${h.t.url}/admin/upstreams`, body)).status).toBe(403);
     expect((await others.developer.browser.post(`${h.t.url}/admin/upstreams`, body)).status).toBe(403);
     const bad = await admin.browser.post(`${h.t.url}/admin/upstreams`, { ...body, baseUrl: 'ftp://x' });
@@ -66,9 +86,22 @@ describe('upstream API providers as nodes (issue 20)', () => {
     upstreamId = res.body.id;
     expect(upstreamId).toMatch(/^up_/);
     // Vendor cost: half our price.
-    const cost = await admin.browser.post(`${h.t.url}/admin/upstreams/${upstreamId}/costs`, { model: VENDOR_ONLY, inputMicroUsdPerMTok: '500000', outputMicroUsdPerMTok: '1000000' });
+    const cost = await admin.browser.post(`${h.t.url}/admin/upstreams/${upstreamId}/costs`, {
+      model: VENDOR_ONLY,
+      inputMicroUsdPerMTok: '500000',
+      outputMicroUsdPerMTok: '1000000',
+    });
     expect(cost.status).toBe(201);
-    expect((await admin.browser.post(`${h.t.url}/admin/upstreams/${upstreamId}/costs`, { model: VENDOR_ONLY, inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1', effectiveAt: '2000-01-01T00:00:00Z' })).status).toBe(400);
+    expect(
+      (
+        await admin.browser.post(`${h.t.url}/admin/upstreams/${upstreamId}/costs`, {
+          model: VENDOR_ONLY,
+          inputMicroUsdPerMTok: '1',
+          outputMicroUsdPerMTok: '1',
+          effectiveAt: '2000-01-01T00:00:00Z',
+        })
+      ).status,
+    ).toBe(400);
     const list = await admin.browser.get(`${h.t.url}/admin/upstreams`);
     expect(list.text).not.toContain(KEY_1);
     expect(list.body[0].costs).toHaveLength(1);
@@ -79,7 +112,7 @@ describe('upstream API providers as nodes (issue 20)', () => {
     await others.developer.browser.post(`${h.t.url}/auth/logout`);
   });
 
-  it('is live only after its probe, then serves through the openai SDK with the vendor\'s model name, usage asked for', async () => {
+  it("is live only after its probe, then serves through the openai SDK with the vendor's model name, usage asked for", async () => {
     const dev = await h.developer(5n);
     await h.t.app.get(NodeRegistry).reload();
     // Not probed yet: no heartbeat, so not routable.
@@ -230,11 +263,24 @@ describe('upstream API providers as nodes (issue 20)', () => {
   it('the ledger shows the vendor payable and the margin, and the trial balance is zero', async () => {
     await h.t.caughtUp();
     const pool = h.t.database.pool;
-    const { rows: usage } = await pool.query(`SELECT coalesce(sum((data->>'costMicroUsd')::bigint), 0)::text AS charged, coalesce(sum((data->>'vendorCostMicroUsd')::bigint), 0)::text AS vendor, count(*)::int AS n FROM events WHERE event_type = 'UsageRecorded' AND data->>'vendorId' = $1`, [upstreamId]);
+    const { rows: usage } = await pool.query(
+      `SELECT coalesce(sum((data->>'costMicroUsd')::bigint), 0)::text AS charged, coalesce(sum((data->>'vendorCostMicroUsd')::bigint), 0)::text AS vendor, count(*)::int AS n FROM events WHERE event_type = 'UsageRecorded' AND data->>'vendorId' = $1`,
+      [upstreamId],
+    );
     const tb = await admin.browser.get(`${h.t.url}/finance/trial-balance`);
     expect(tb.status).toBe(200);
     const account = await admin.browser.get(`${h.t.url}/finance/ledger-accounts/${encodeURIComponent(`vendor:${upstreamId}`)}`);
-    console.log('upstream requests:', usage[0].n, 'charged:', usage[0].charged, 'vendor payable:', usage[0].vendor, 'trial balance debits/credits:', tb.body.debitsMicroUsd ?? tb.body.totals?.debitsMicroUsd, tb.body.creditsMicroUsd ?? tb.body.totals?.creditsMicroUsd);
+    console.log(
+      'upstream requests:',
+      usage[0].n,
+      'charged:',
+      usage[0].charged,
+      'vendor payable:',
+      usage[0].vendor,
+      'trial balance debits/credits:',
+      tb.body.debitsMicroUsd ?? tb.body.totals?.debitsMicroUsd,
+      tb.body.creditsMicroUsd ?? tb.body.totals?.creditsMicroUsd,
+    );
     expect(Number(usage[0].vendor)).toBeGreaterThan(0);
     const { rows: sums } = await pool.query(`SELECT coalesce(sum(amount_micro_usd), 0)::text AS total FROM ledger_postings`);
     expect(sums[0].total).toBe('0');
@@ -248,7 +294,12 @@ describe('upstream API providers as nodes (issue 20)', () => {
     expect(network.status).toBe(200);
     const { bySource } = network.body;
     console.log('network view by source:', JSON.stringify(bySource));
-    expect(bySource.upstream).toMatchObject({ requests: usage[0].n, spend: { microUsd: usage[0].charged }, vendorCost: { microUsd: usage[0].vendor }, margin: { microUsd: String(BigInt(usage[0].charged) - BigInt(usage[0].vendor)) } });
+    expect(bySource.upstream).toMatchObject({
+      requests: usage[0].n,
+      spend: { microUsd: usage[0].charged },
+      vendorCost: { microUsd: usage[0].vendor },
+      margin: { microUsd: String(BigInt(usage[0].charged) - BigInt(usage[0].vendor)) },
+    });
     expect(bySource.community.requests).toBeGreaterThan(0);
   });
 });

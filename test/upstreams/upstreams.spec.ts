@@ -12,33 +12,92 @@ import { given } from '../support/decider-spec';
 
 const at = '2026-12-05T10:00:00.000Z';
 const UP = 'up_AAAAAAAAAAAA';
-const registered: UpstreamEvent = { type: 'UpstreamRegistered', data: { upstreamId: UP, name: 'Vendor', baseUrl: 'https://api.vendor.example/v1', models: [{ id: 'llama3:8b', vendorModel: 'llama-3.1-8b' }], keyVersion: 1, registeredAt: at } };
+const registered: UpstreamEvent = {
+  type: 'UpstreamRegistered',
+  data: { upstreamId: UP, name: 'Vendor', baseUrl: 'https://api.vendor.example/v1', models: [{ id: 'llama3:8b', vendorModel: 'llama-3.1-8b' }], keyVersion: 1, registeredAt: at },
+};
 
 describe('upstream decider', () => {
-  it('registers once with key version 1; our id equal to the vendor\'s is stored as no mapping', () => {
+  it("registers once with key version 1; our id equal to the vendor's is stored as no mapping", () => {
     given(upstreamDecider, [])
-      .when({ type: 'RegisterUpstream', upstreamId: UP, name: ' Vendor ', baseUrl: 'https://api.vendor.example/v1', models: [{ id: 'llama3:8b', vendorModel: 'llama-3.1-8b' }, { id: 'same', vendorModel: 'same' }], at })
-      .then([{ type: 'UpstreamRegistered', data: { ...registered.data, models: [{ id: 'llama3:8b', vendorModel: 'llama-3.1-8b' }, { id: 'same', vendorModel: null }] } }]);
-    given(upstreamDecider, [registered]).when({ type: 'RegisterUpstream', upstreamId: UP, name: 'x', baseUrl: 'https://x', models: [{ id: 'a', vendorModel: null }], at }).thenRefuses('upstream_exists');
+      .when({
+        type: 'RegisterUpstream',
+        upstreamId: UP,
+        name: ' Vendor ',
+        baseUrl: 'https://api.vendor.example/v1',
+        models: [
+          { id: 'llama3:8b', vendorModel: 'llama-3.1-8b' },
+          { id: 'same', vendorModel: 'same' },
+        ],
+        at,
+      })
+      .then([
+        {
+          type: 'UpstreamRegistered',
+          data: {
+            ...registered.data,
+            models: [
+              { id: 'llama3:8b', vendorModel: 'llama-3.1-8b' },
+              { id: 'same', vendorModel: null },
+            ],
+          },
+        },
+      ]);
+    given(upstreamDecider, [registered])
+      .when({ type: 'RegisterUpstream', upstreamId: UP, name: 'x', baseUrl: 'https://x', models: [{ id: 'a', vendorModel: null }], at })
+      .thenRefuses('upstream_exists');
   });
 
   it('rotation bumps the key version; costs are versioned per model, never retroactive', () => {
-    given(upstreamDecider, [registered]).when({ type: 'RotateUpstreamKey', at }).then([{ type: 'UpstreamKeyRotated', data: { upstreamId: UP, keyVersion: 2, rotatedAt: at } }]);
-    const cost = { type: 'SetUpstreamCost' as const, model: 'llama3:8b', inputMicroUsdPerMTok: 50_000n, outputMicroUsdPerMTok: 80_000n, perImageMicroUsd: null, effectiveAt: at, at };
-    const v1: UpstreamEvent = { type: 'UpstreamCostSet', data: { upstreamId: UP, model: 'llama3:8b', version: 1, inputMicroUsdPerMTok: '50000', outputMicroUsdPerMTok: '80000', perImageMicroUsd: null, effectiveAt: at, setAt: at } };
+    given(upstreamDecider, [registered])
+      .when({ type: 'RotateUpstreamKey', at })
+      .then([{ type: 'UpstreamKeyRotated', data: { upstreamId: UP, keyVersion: 2, rotatedAt: at } }]);
+    const cost = {
+      type: 'SetUpstreamCost' as const,
+      model: 'llama3:8b',
+      inputMicroUsdPerMTok: 50_000n,
+      outputMicroUsdPerMTok: 80_000n,
+      perImageMicroUsd: null,
+      effectiveAt: at,
+      at,
+    };
+    const v1: UpstreamEvent = {
+      type: 'UpstreamCostSet',
+      data: { upstreamId: UP, model: 'llama3:8b', version: 1, inputMicroUsdPerMTok: '50000', outputMicroUsdPerMTok: '80000', perImageMicroUsd: null, effectiveAt: at, setAt: at },
+    };
     given(upstreamDecider, [registered]).when(cost).then([v1]);
-    given(upstreamDecider, [registered, v1]).when(cost).then([{ type: 'UpstreamCostSet', data: { ...v1.data, version: 2 } }]);
-    given(upstreamDecider, [registered]).when({ ...cost, effectiveAt: '2026-12-05T09:59:59Z' }).thenRefuses('invalid_effective_time');
-    given(upstreamDecider, [registered]).when({ ...cost, inputMicroUsdPerMTok: -1n }).thenRefuses('invalid_cost');
+    given(upstreamDecider, [registered, v1])
+      .when(cost)
+      .then([{ type: 'UpstreamCostSet', data: { ...v1.data, version: 2 } }]);
+    given(upstreamDecider, [registered])
+      .when({ ...cost, effectiveAt: '2026-12-05T09:59:59Z' })
+      .thenRefuses('invalid_effective_time');
+    given(upstreamDecider, [registered])
+      .when({ ...cost, inputMicroUsdPerMTok: -1n })
+      .thenRefuses('invalid_cost');
   });
 
   it('refuses bad model lists, unknown and retired upstreams', () => {
     const reg = { type: 'RegisterUpstream' as const, upstreamId: UP, name: 'V', baseUrl: 'https://v', at };
-    given(upstreamDecider, []).when({ ...reg, models: [] }).thenRefuses('invalid_models');
-    given(upstreamDecider, []).when({ ...reg, models: [{ id: 'a', vendorModel: null }, { id: 'a', vendorModel: 'b' }] }).thenRefuses('invalid_models');
-    given(upstreamDecider, []).when({ ...reg, models: [{ id: 'a', vendorModel: 'has space' }] }).thenRefuses('invalid_models');
+    given(upstreamDecider, [])
+      .when({ ...reg, models: [] })
+      .thenRefuses('invalid_models');
+    given(upstreamDecider, [])
+      .when({
+        ...reg,
+        models: [
+          { id: 'a', vendorModel: null },
+          { id: 'a', vendorModel: 'b' },
+        ],
+      })
+      .thenRefuses('invalid_models');
+    given(upstreamDecider, [])
+      .when({ ...reg, models: [{ id: 'a', vendorModel: 'has space' }] })
+      .thenRefuses('invalid_models');
     given(upstreamDecider, []).when({ type: 'RotateUpstreamKey', at }).thenRefuses('upstream_not_found');
-    given(upstreamDecider, [registered, { type: 'UpstreamRetired', data: { upstreamId: UP, retiredAt: at } }]).when({ type: 'RotateUpstreamKey', at }).thenRefuses('upstream_retired');
+    given(upstreamDecider, [registered, { type: 'UpstreamRetired', data: { upstreamId: UP, retiredAt: at } }])
+      .when({ type: 'RotateUpstreamKey', at })
+      .thenRefuses('upstream_retired');
   });
 });
 
@@ -49,7 +108,8 @@ describe('router: community nodes and upstreams', () => {
     { nodeId: 'n2', status: 'approved', models: ['m'] },
     { nodeId: UP, status: 'approved', models: ['m'], upstream: true },
   ];
-  const ids = (states: Map<string, LiveState>, pref: 'community_first' | 'upstream_first' | 'mixed', tried: string[] = []) => routableCandidates(nodes, states, 'm', new Set(tried), pref).map((c) => c.nodeId);
+  const ids = (states: Map<string, LiveState>, pref: 'community_first' | 'upstream_first' | 'mixed', tried: string[] = []) =>
+    routableCandidates(nodes, states, 'm', new Set(tried), pref).map((c) => c.nodeId);
   const all = new Map(nodes.map((n) => [n.nodeId, live()]));
 
   it('community first: upstreams only when no community node is live, rested and untried', () => {
@@ -62,7 +122,7 @@ describe('router: community nodes and upstreams', () => {
     expect(ids(new Map([...all, [UP, live({ inCooldown: true })]]), 'upstream_first')).toEqual(['n1', 'n2']);
     expect(ids(all, 'mixed')).toEqual(['n1', 'n2', UP]);
   });
-  it("reads Retry-After as seconds or an HTTP date, capped; anything else is ignored", () => {
+  it('reads Retry-After as seconds or an HTTP date, capped; anything else is ignored', () => {
     const now = Date.parse(at);
     expect(retryAfterMs('30', now, 300_000)).toBe(30_000);
     expect(retryAfterMs('0.5', now, 300_000)).toBe(500);
@@ -72,7 +132,14 @@ describe('router: community nodes and upstreams', () => {
     for (const bad of [undefined, '', 'soon', '-5', 'x'.repeat(100)]) expect(retryAfterMs(bad, now, 300_000)).toBeNull();
   });
   it('vendor cost in force at an instant, like prices', () => {
-    const v = (version: number, effectiveAt: string) => ({ model: 'm', version, inputMicroUsdPerMTok: BigInt(version), outputMicroUsdPerMTok: 0n, perImageMicroUsd: null, effectiveAt });
+    const v = (version: number, effectiveAt: string) => ({
+      model: 'm',
+      version,
+      inputMicroUsdPerMTok: BigInt(version),
+      outputMicroUsdPerMTok: 0n,
+      perImageMicroUsd: null,
+      effectiveAt,
+    });
     const route = { upstreamId: UP, vendorModels: new Map(), costs: new Map([['m', [v(1, '2026-01-01T00:00:00.000Z'), v(2, '2026-06-01T00:00:00.000Z')]]]) };
     expect(vendorCostAt(route, 'm', Date.parse('2025-12-31T00:00:00Z'))).toBeNull();
     expect(vendorCostAt(route, 'm', Date.parse('2026-03-01T00:00:00Z'))?.version).toBe(1);
@@ -82,21 +149,58 @@ describe('router: community nodes and upstreams', () => {
 });
 
 describe('charging a request an upstream served', () => {
-  const usage = (over: Partial<RecordUsage> = {}): RecordUsage => ({ type: 'RecordUsage', requestId: 'req_00000001', accountId: 'dev1', keyId: 'key1', model: 'm', endpoint: 'chat.completions', nodeId: UP, providerId: null, status: 'completed', inputTokens: 10, outputTokens: 5, images: 0, estimated: false, ttftMs: 10, latencyMs: 20, costMicroUsd: 1_000n, providerShareBps: 7_000, vendorId: UP, vendorCostMicroUsd: 600n, at, ...over });
+  const usage = (over: Partial<RecordUsage> = {}): RecordUsage => ({
+    type: 'RecordUsage',
+    requestId: 'req_00000001',
+    accountId: 'dev1',
+    keyId: 'key1',
+    model: 'm',
+    endpoint: 'chat.completions',
+    nodeId: UP,
+    providerId: null,
+    status: 'completed',
+    inputTokens: 10,
+    outputTokens: 5,
+    images: 0,
+    estimated: false,
+    ttftMs: 10,
+    latencyMs: 20,
+    costMicroUsd: 1_000n,
+    providerShareBps: 7_000,
+    vendorId: UP,
+    vendorCostMicroUsd: 600n,
+    at,
+    ...over,
+  });
   const postings = (over: Partial<RecordUsage> = {}) => usageChargeDecider.decide(usage(over), usageChargeDecider.initialState())[0].data.postings;
 
   it('owes the vendor its cost; revenue is the margin (negative when the vendor costs more); balanced', () => {
-    expect(postings()).toEqual([{ account: 'developer:dev1', amountMicroUsd: '1000' }, { account: `vendor:${UP}`, amountMicroUsd: '-600' }, { account: 'platform:revenue', amountMicroUsd: '-400' }]);
-    expect(postings({ vendorCostMicroUsd: 1_500n })).toEqual([{ account: 'developer:dev1', amountMicroUsd: '1000' }, { account: `vendor:${UP}`, amountMicroUsd: '-1500' }, { account: 'platform:revenue', amountMicroUsd: '500' }]);
-    expect(postings({ costMicroUsd: 0n, vendorCostMicroUsd: 30n })).toEqual([{ account: `vendor:${UP}`, amountMicroUsd: '-30' }, { account: 'platform:revenue', amountMicroUsd: '30' }]);
-    expect(postings({ vendorCostMicroUsd: 1_000n })).toEqual([{ account: 'developer:dev1', amountMicroUsd: '1000' }, { account: `vendor:${UP}`, amountMicroUsd: '-1000' }]);
+    expect(postings()).toEqual([
+      { account: 'developer:dev1', amountMicroUsd: '1000' },
+      { account: `vendor:${UP}`, amountMicroUsd: '-600' },
+      { account: 'platform:revenue', amountMicroUsd: '-400' },
+    ]);
+    expect(postings({ vendorCostMicroUsd: 1_500n })).toEqual([
+      { account: 'developer:dev1', amountMicroUsd: '1000' },
+      { account: `vendor:${UP}`, amountMicroUsd: '-1500' },
+      { account: 'platform:revenue', amountMicroUsd: '500' },
+    ]);
+    expect(postings({ costMicroUsd: 0n, vendorCostMicroUsd: 30n })).toEqual([
+      { account: `vendor:${UP}`, amountMicroUsd: '-30' },
+      { account: 'platform:revenue', amountMicroUsd: '30' },
+    ]);
+    expect(postings({ vendorCostMicroUsd: 1_000n })).toEqual([
+      { account: 'developer:dev1', amountMicroUsd: '1000' },
+      { account: `vendor:${UP}`, amountMicroUsd: '-1000' },
+    ]);
     const [event] = usageChargeDecider.decide(usage(), usageChargeDecider.initialState());
     expect(event.data).toMatchObject({ vendorId: UP, vendorCostMicroUsd: '600', providerShareMicroUsd: '0' });
     expect(parseLedgerAccount(`vendor:${UP}`)).toEqual({ name: `vendor:${UP}`, kind: 'vendor', ownerId: UP, normalSide: 'credit' });
     expect(parseLedgerAccount('vendor:node1')).toBeNull();
   });
   it('refuses a vendor that is not the node that served, a provider share beside a vendor, and a negative cost', () => {
-    const refuses = (over: Partial<RecordUsage>) => expect(() => usageChargeDecider.decide(usage(over), usageChargeDecider.initialState())).toThrow(expect.objectContaining({ code: 'invalid_usage' }));
+    const refuses = (over: Partial<RecordUsage>) =>
+      expect(() => usageChargeDecider.decide(usage(over), usageChargeDecider.initialState())).toThrow(expect.objectContaining({ code: 'invalid_usage' }));
     refuses({ nodeId: 'node1' });
     refuses({ providerId: 'prov1' });
     refuses({ vendorCostMicroUsd: -1n });
@@ -112,12 +216,18 @@ describe('at the edge', () => {
     expect(() => openWithKey(key, `${UP}.2`, sealed)).toThrow();
     expect(() => openWithKey(randomBytes(32), `${UP}.1`, sealed)).toThrow();
   });
-  it("joins vendor base URLs that end in their version", () => {
+  it('joins vendor base URLs that end in their version', () => {
     expect(vendorUrl('https://api.cerebras.ai/v1', '/v1/chat/completions')).toBe('https://api.cerebras.ai/v1/chat/completions');
     expect(vendorUrl('https://x.example/openai/v1', '/v1/embeddings')).toBe('https://x.example/openai/v1/embeddings');
   });
   it("reads vendors' error shapes and masks anything key-like", () => {
-    const vendorNode = { nodeId: UP, providerId: '', baseUrl: 'https://v', headers: { authorization: 'Bearer sk-live-abcdefghijklmnop' }, upstream: { upstreamId: UP, vendorModels: new Map(), costs: new Map() } };
+    const vendorNode = {
+      nodeId: UP,
+      providerId: '',
+      baseUrl: 'https://v',
+      headers: { authorization: 'Bearer sk-live-abcdefghijklmnop' },
+      upstream: { upstreamId: UP, vendorModels: new Map(), costs: new Map() },
+    };
     expect(refusalMessage({ error: { message: 'bad temp' } }, null)).toBe('bad temp');
     expect(refusalMessage({ error: 'bad temp' }, vendorNode)).toBe('bad temp');
     expect(refusalMessage({ message: 'bad temp' }, vendorNode)).toBe('bad temp');

@@ -109,7 +109,17 @@ export function App() {
 
   if (account === undefined) return <Loading what="the console" />;
   if (account === null) return <SignIn settings={settings ?? null} onSignedIn={loadAccount} />;
-  if (account === 'pending') return <EligibilityStep onConfirmed={loadAccount} onSignOut={() => void post('/auth/logout').catch(() => undefined).then(() => setAccount(null))} />;
+  if (account === 'pending')
+    return (
+      <EligibilityStep
+        onConfirmed={loadAccount}
+        onSignOut={() =>
+          void post('/auth/logout')
+            .catch(() => undefined)
+            .then(() => setAccount(null))
+        }
+      />
+    );
 
   const sections = SECTIONS.filter((s) => s.roles === null || s.roles.some((r) => account.roles.includes(r)));
   const pages = sections.flatMap((s) => s.pages);
@@ -117,7 +127,14 @@ export function App() {
   return (
     <div className="shell">
       <header className="topbar">
-        <a className="brand" href="/console/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>
+        <a
+          className="brand"
+          href="/console/"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/');
+          }}
+        >
           Tollgate
         </a>
         <button type="button" className="menu-toggle secondary" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
@@ -128,7 +145,15 @@ export function App() {
             <div className="nav-section" key={s.title}>
               {sections.length > 1 ? <span className="nav-title">{s.title}</span> : null}
               {s.pages.map((p) => (
-                <a key={p.path} href={`/console${p.path}`} aria-current={p === page ? 'page' : undefined} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>
+                <a
+                  key={p.path}
+                  href={`/console${p.path}`}
+                  aria-current={p === page ? 'page' : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(p.path);
+                  }}
+                >
                   {p.label}
                 </a>
               ))}
@@ -136,7 +161,9 @@ export function App() {
           ))}
         </nav>
         <div className="who">
-          <span className="muted small" data-testid="signed-in-as">{account.email ?? account.displayName ?? 'Signed in'}</span>
+          <span className="muted small" data-testid="signed-in-as">
+            {account.email ?? account.displayName ?? 'Signed in'}
+          </span>
           <button
             type="button"
             className="secondary"

@@ -26,8 +26,10 @@ export class AccountEligibilityService {
   async checkAttestation(input: EligibilityInput, at: string): Promise<Attestation> {
     if (input.over18 !== true) throw invalid('eligibility_required', 'Confirm you are 18 or older (over18: true).');
     const inForce = await this.policies.inForce(at);
-    if (input.termsVersion !== inForce.terms) throw invalid('terms_version_not_in_force', `termsVersion: the terms in force are version ${inForce.terms} (GET /legal/terms); accept that version.`);
-    if (input.privacyVersion !== inForce.privacy) throw invalid('privacy_version_not_in_force', `privacyVersion: the privacy policy in force is version ${inForce.privacy} (GET /legal/privacy); accept that version.`);
+    if (input.termsVersion !== inForce.terms)
+      throw invalid('terms_version_not_in_force', `termsVersion: the terms in force are version ${inForce.terms} (GET /legal/terms); accept that version.`);
+    if (input.privacyVersion !== inForce.privacy)
+      throw invalid('privacy_version_not_in_force', `privacyVersion: the privacy policy in force is version ${inForce.privacy} (GET /legal/privacy); accept that version.`);
     return { over18: true, termsVersion: input.termsVersion, privacyVersion: input.privacyVersion, attestedAt: at };
   }
 
@@ -40,13 +42,22 @@ export class AccountEligibilityService {
   /** At each sign-in: the versions in force, recorded when they differ from the last seen (continued use is acceptance). */
   async recordPolicyVersionsSeen(accountId: string, context: CommandContext): Promise<void> {
     const inForce = await this.policies.inForce(context.occurredAt);
-    await executeAccountCommand(this.store, accountId, { type: 'RecordPolicyVersionsSeen', termsVersion: inForce.terms, privacyVersion: inForce.privacy, at: context.occurredAt }, context);
+    await executeAccountCommand(
+      this.store,
+      accountId,
+      { type: 'RecordPolicyVersionsSeen', termsVersion: inForce.terms, privacyVersion: inForce.privacy, at: context.occurredAt },
+      context,
+    );
   }
 
   /** With a provider invite: the provider terms in force must be the version accepted. */
   async checkProviderTerms(version: string, at: string): Promise<void> {
     const inForce = await this.policies.versionOf('provider-terms', at);
-    if (version !== inForce) throw invalid('provider_terms_version_not_in_force', `providerTermsVersion: the provider terms in force are version ${inForce} (GET /legal/provider-terms); accept that version.`);
+    if (version !== inForce)
+      throw invalid(
+        'provider_terms_version_not_in_force',
+        `providerTermsVersion: the provider terms in force are version ${inForce} (GET /legal/provider-terms); accept that version.`,
+      );
   }
 
   async acceptProviderTerms(accountId: string, version: string, inviteId: string, context: CommandContext): Promise<void> {

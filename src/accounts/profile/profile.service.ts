@@ -36,11 +36,16 @@ export class ProfileService {
   async updateProfile(accountId: string, profile: { displayName?: string | null; picture?: string | null }, context: CommandContext): Promise<void> {
     if ((profile.displayName?.length ?? 0) > DISPLAY_NAME_MAX) throw invalid('invalid_display_name', `A display name is at most ${DISPLAY_NAME_MAX} characters.`);
     if ((profile.picture?.length ?? 0) > PICTURE_URL_MAX) throw invalid('invalid_picture', 'The picture URL is too long.');
-    await executeAccountCommand(this.store, accountId, {
-      type: 'UpdateProfile',
-      displayName: profile.displayName === undefined ? undefined : await this.vault.sealOptional(accountId, profile.displayName?.trim() || null),
-      picture: profile.picture === undefined ? undefined : await this.vault.sealOptional(accountId, profile.picture),
-      at: context.occurredAt,
-    }, context);
+    await executeAccountCommand(
+      this.store,
+      accountId,
+      {
+        type: 'UpdateProfile',
+        displayName: profile.displayName === undefined ? undefined : await this.vault.sealOptional(accountId, profile.displayName?.trim() || null),
+        picture: profile.picture === undefined ? undefined : await this.vault.sealOptional(accountId, profile.picture),
+        at: context.occurredAt,
+      },
+      context,
+    );
   }
 }

@@ -39,7 +39,20 @@ export class AuditLogController {
       res,
       'audit-log.csv',
       ['at', 'actor_id', 'actor_roles', 'action', 'channel', 'target', 'query', 'outcome_status', 'outcome_exit_code', 'outcome_code', 'request_id', 'event_id'],
-      (e: AuditLogEntry) => [e.at, e.actorId, e.actorRoles.join(' '), e.action, e.channel, JSON.stringify(e.target), JSON.stringify(e.query), e.outcome.status, e.outcome.exitCode, e.outcome.code, e.requestId, e.eventId],
+      (e: AuditLogEntry) => [
+        e.at,
+        e.actorId,
+        e.actorRoles.join(' '),
+        e.action,
+        e.channel,
+        JSON.stringify(e.target),
+        JSON.stringify(e.query),
+        e.outcome.status,
+        e.outcome.exitCode,
+        e.outcome.code,
+        e.requestId,
+        e.eventId,
+      ],
       (cursor, limit) => this.audit.list({ ...filter, before: cursor, limit }),
     );
   }

@@ -81,7 +81,10 @@ export class SignUpProof {
     if (raw === null) throw invalid('sign_up_link_used', 'This sign-up link was already used; sign in, or sign up again.');
     const pending = JSON.parse(raw) as PendingSignUp;
     if (!pending.attestation) throw invalid('eligibility_required', 'This sign-up was started before age and terms confirmation was asked; sign up again.');
-    return this.accounts.register({ email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation }, { actorId: 'self', occurredAt: now() });
+    return this.accounts.register(
+      { email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation },
+      { actorId: 'self', occurredAt: now() },
+    );
   }
 
   private pendingKey(nonce: string): string {

@@ -31,7 +31,10 @@ function print(ctx: CliContext, result: object): void {
 
 export async function createAdmin(ctx: CliContext, flags: Record<string, string>): Promise<number> {
   const accounts = await accountsService(ctx);
-  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles: ['admin'], eligibility: eligibilityOf(flags) }, cliContext());
+  const { accountId } = await accounts.register(
+    { email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles: ['admin'], eligibility: eligibilityOf(flags) },
+    cliContext(),
+  );
   print(ctx, { accountId, roles: ['developer', 'admin'] });
   return 0;
 }
@@ -40,7 +43,10 @@ export async function createUser(ctx: CliContext, flags: Record<string, string>)
   const role = assignableRole(flags.role ?? 'developer');
   const accounts = await accountsService(ctx);
   const roles: Role[] = role === 'developer' ? [] : [role];
-  const { accountId } = await accounts.register({ email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles, eligibility: eligibilityOf(flags) }, cliContext());
+  const { accountId } = await accounts.register(
+    { email: flags.email, password: flags.password, displayName: flags.name ?? null, via: 'cli', roles, eligibility: eligibilityOf(flags) },
+    cliContext(),
+  );
   print(ctx, { accountId, roles: ['developer', ...roles] });
   return 0;
 }

@@ -15,6 +15,14 @@ export async function grantCredits(ctx: CliContext, flags: Record<string, string
   const result = await credits.grant(accountId, amount, flags.reason, cliContext(), flags['operation-id']);
   const data = result.event?.data as { grantId?: string; operationId?: string } | undefined;
   const status = result.event?.type === 'CreditOperationRequested' ? 'pending_approval' : 'applied';
-  ctx.out(JSON.stringify({ accountId, recorded: result.recorded, amountUsd: formatUsd(amount), operationId: data?.grantId ?? data?.operationId ?? flags['operation-id'] ?? null, status }));
+  ctx.out(
+    JSON.stringify({
+      accountId,
+      recorded: result.recorded,
+      amountUsd: formatUsd(amount),
+      operationId: data?.grantId ?? data?.operationId ?? flags['operation-id'] ?? null,
+      status,
+    }),
+  );
   return 0;
 }

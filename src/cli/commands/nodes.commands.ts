@@ -11,7 +11,13 @@ export async function inviteProvider(ctx: CliContext, flags: Record<string, stri
   const invites = (await ctx.services()).get(ProviderInvitesService);
   const { inviteId, token, expiresAt } = await invites.issue(flags.email, cliContext());
   ctx.out(token);
-  ctx.err(JSON.stringify({ inviteId, expiresAt, accept: 'POST /me/provider-invite/accept {"token": "…", "providerTermsVersion": "<GET /legal/provider-terms>"} signed in as the invited email' }));
+  ctx.err(
+    JSON.stringify({
+      inviteId,
+      expiresAt,
+      accept: 'POST /me/provider-invite/accept {"token": "…", "providerTermsVersion": "<GET /legal/provider-terms>"} signed in as the invited email',
+    }),
+  );
   return 0;
 }
 

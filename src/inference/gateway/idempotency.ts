@@ -14,10 +14,14 @@ const KEY_MAX = 255;
  * that failed without a charge frees the key, so a retry really runs.
  */
 export class IdempotencyKeys {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   key(keyId: string, header: string): string {
-    if (header.length === 0 || header.length > KEY_MAX) throw new OpenAiError(400, `Idempotency-Key must be 1..${KEY_MAX} characters.`, 'invalid_request_error', 'invalid_idempotency_key', 'Idempotency-Key');
+    if (header.length === 0 || header.length > KEY_MAX)
+      throw new OpenAiError(400, `Idempotency-Key must be 1..${KEY_MAX} characters.`, 'invalid_request_error', 'invalid_idempotency_key', 'Idempotency-Key');
     return `${this.prefix}idem:{${keyId}}:${createHash('sha256').update(header).digest('hex')}`;
   }
 
@@ -25,8 +29,14 @@ export class IdempotencyKeys {
     const claimed = await this.redis.set(key, `running ${requestId}`, 'EX', TTL_SECONDS, 'NX');
     if (claimed) return;
     const [state, original, status] = ((await this.redis.get(key)) ?? 'running unknown').split(' ');
-    if (state === 'running') throw new OpenAiError(409, `A request with this Idempotency-Key is still running (request ${original}).`, 'invalid_request_error', 'idempotency_in_progress');
-    throw new OpenAiError(409, `This Idempotency-Key was already used by request ${original}, which completed with status ${status} and was charged once; its response is not stored.`, 'invalid_request_error', 'idempotency_key_reused');
+    if (state === 'running')
+      throw new OpenAiError(409, `A request with this Idempotency-Key is still running (request ${original}).`, 'invalid_request_error', 'idempotency_in_progress');
+    throw new OpenAiError(
+      409,
+      `This Idempotency-Key was already used by request ${original}, which completed with status ${status} and was charged once; its response is not stored.`,
+      'invalid_request_error',
+      'idempotency_key_reused',
+    );
   }
 
   async complete(key: string, requestId: string, status: number, charged: boolean): Promise<void> {

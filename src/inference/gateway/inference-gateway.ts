@@ -210,7 +210,27 @@ export class InferenceGateway {
         if ((reserved.reason as DomainError | undefined)?.kind === 'payment_required') this.deps.metrics?.refused.inc({ status: '402' });
         throw reserved.reason;
       }
-      metered = { requestId, key, request, price, reservedMicroUsd: reserve, acceptedAt: new Date(), node: null, startedAt, ttftMs: null, charged: false, outcome: null, usage: null, costMicroUsd: 0n, cut: null, awaitingClient: false, intent: null, settled: null, upstreamMs: 0, sentAt: 0 };
+      metered = {
+        requestId,
+        key,
+        request,
+        price,
+        reservedMicroUsd: reserve,
+        acceptedAt: new Date(),
+        node: null,
+        startedAt,
+        ttftMs: null,
+        charged: false,
+        outcome: null,
+        usage: null,
+        costMicroUsd: 0n,
+        cut: null,
+        awaitingClient: false,
+        intent: null,
+        settled: null,
+        upstreamMs: 0,
+        sentAt: 0,
+      };
       await this.route(res, metered, survey);
       settled = metered.settled;
       return metered;
@@ -243,10 +263,14 @@ export class InferenceGateway {
     try {
       let dispatched: { node: RoutedNode; response: UpstreamResponse; attempts: number };
       try {
-        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), { signal: abort.signal, survey });
+        dispatched = await this.deps.dispatch.dispatch(m.request.model, (node, signal) => this.deps.upstream.send(node, m.request, AbortSignal.any([signal, abort.signal])), {
+          signal: abort.signal,
+          survey,
+        });
       } catch (err) {
         await this.deps.spending.release(m.key.accountId, m.requestId);
-        if (m.cut === 'deadline') throw new OpenAiError(504, `No node answered within the time this API allows (${this.options.maxRequestMs} ms); nothing was charged.`, 'server_error', 'request_timeout');
+        if (m.cut === 'deadline')
+          throw new OpenAiError(504, `No node answered within the time this API allows (${this.options.maxRequestMs} ms); nothing was charged.`, 'server_error', 'request_timeout');
         throw err;
       }
       m.node = dispatched.node;
@@ -280,7 +304,10 @@ export class InferenceGateway {
       parsed = null;
     }
     const message = refusalMessage(parsed, m.node) ?? `The model's node refused the request (HTTP ${response.status}).`;
-    sendOpenAiError(res, new OpenAiError(response.status >= 500 ? 502 : response.status, message, response.status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error'));
+    sendOpenAiError(
+      res,
+      new OpenAiError(response.status >= 500 ? 502 : response.status, message, response.status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error'),
+    );
   }
 
   private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, signal: AbortSignal, cut: (reason: Cut) => void): Promise<void> {
@@ -310,12 +337,22 @@ export class InferenceGateway {
       broken = m.cut === null; // a node that died mid-stream; after the first byte there is no failover
     }
     m.upstreamMs = performance.now() - m.sentAt;
-    m.outcome = m.cut === 'client_gone' || m.cut === 'client_stalled' ? 'client_disconnected' : m.cut === 'deadline' || broken || (!meter.sawDone && !meter.usage) ? 'upstream_failed' : 'completed';
+    m.outcome =
+      m.cut === 'client_gone' || m.cut === 'client_stalled'
+        ? 'client_disconnected'
+        : m.cut === 'deadline' || broken || (!meter.sawDone && !meter.usage)
+          ? 'upstream_failed'
+          : 'completed';
     const limits = this.usageLimits(m, Math.min(m.request.maxOutputTokens, relayedOutputBound(meter.textBytes, m.request.choices, m.request.stopBytes)));
     const usage = boundUsage(meter.usage, limits, { inputTokens: m.request.estimatedInputTokens, outputTokens: meter.deliveredChunks, images: 0 }, true);
     if (this.options.testPauseBeforeChargeMs > 0) await sleep(this.options.testPauseBeforeChargeMs);
     const charged = await this.charge(m, usage);
-    tap?.end({ status: m.outcome as UsageStatus, reported: meter.usage, charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd }, estimated: usage.estimated });
+    tap?.end({
+      status: m.outcome as UsageStatus,
+      reported: meter.usage,
+      charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd },
+      estimated: usage.estimated,
+    });
     if (m.cut === 'client_gone') return;
     if (m.cut === 'client_stalled') {
       res.destroy(); // it stopped reading: nothing more is written to it
@@ -323,8 +360,25 @@ export class InferenceGateway {
     }
     // Never a [DONE] without a durable record (the charge, or the exact charge kept for recovery).
     if (charged === 'failed') this.end(res, errorEvent(METERING_FAILED));
-    else if (m.cut === 'deadline') this.end(res, errorEvent(new OpenAiError(504, `The response took longer than this API allows (${this.options.maxRequestMs} ms); you were charged only for what was delivered.`, 'server_error', 'request_timeout')));
-    else this.end(res, m.outcome === 'completed' ? DONE : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')));
+    else if (m.cut === 'deadline')
+      this.end(
+        res,
+        errorEvent(
+          new OpenAiError(
+            504,
+            `The response took longer than this API allows (${this.options.maxRequestMs} ms); you were charged only for what was delivered.`,
+            'server_error',
+            'request_timeout',
+          ),
+        ),
+      );
+    else
+      this.end(
+        res,
+        m.outcome === 'completed'
+          ? DONE
+          : errorEvent(new OpenAiError(502, 'The node serving this model failed mid-stream; you were charged only for what was delivered.', 'server_error', 'upstream_error')),
+      );
   }
 
   /** Ends the response; a client that is not reading keeps it (and its socket) at most clientDrainTimeoutMs more. */
@@ -375,9 +429,15 @@ export class InferenceGateway {
     const tap = this.tap(m);
     await this.charge(m, usage);
     if (body && tap) tap.relayed(body);
-    tap?.end({ status: m.outcome as UsageStatus, reported, charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd }, estimated: usage.estimated });
+    tap?.end({
+      status: m.outcome as UsageStatus,
+      reported,
+      charged: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, images: usage.images, costMicroUsd: m.costMicroUsd },
+      estimated: usage.estimated,
+    });
     if (m.cut === 'client_gone') return;
-    if (m.cut === 'deadline') throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
+    if (m.cut === 'deadline')
+      throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     this.end(res, body);
@@ -390,12 +450,25 @@ export class InferenceGateway {
   private tap(m: Metered): RelayTap | null {
     const node = m.node as RoutedNode;
     if (node.upstream) return null; // vendors are not community nodes: no trust counting
-    return this.deps.relayObserver.begin({ requestId: m.requestId, nodeId: node.nodeId, providerId: node.providerId, model: m.request.model, endpoint: m.request.endpoint, stream: m.request.stream });
+    return this.deps.relayObserver.begin({
+      requestId: m.requestId,
+      nodeId: node.nodeId,
+      providerId: node.providerId,
+      model: m.request.model,
+      endpoint: m.request.endpoint,
+      stream: m.request.stream,
+    });
   }
 
   /** The charge this request may cost at most (its reservation): what recovery stores if this process dies mid-stream. */
   private boundIntent(m: Metered): ChargeIntent {
-    const usage: BoundedUsage = { inputTokens: Math.min(m.request.maxInputTokens, MAX_USAGE_COUNT), outputTokens: m.request.maxOutputTokens, images: m.request.images, estimated: true, discrepancies: [] };
+    const usage: BoundedUsage = {
+      inputTokens: Math.min(m.request.maxInputTokens, MAX_USAGE_COUNT),
+      outputTokens: m.request.maxOutputTokens,
+      images: m.request.images,
+      estimated: true,
+      discrepancies: [],
+    };
     return this.intent(m, usage, 'client_disconnected', m.reservedMicroUsd, 0);
   }
 
@@ -469,7 +542,10 @@ export class InferenceGateway {
   }
 
   private async defer(m: Metered, intent: ChargeIntent, cause: unknown): Promise<Charged> {
-    this.deps.logger.warn({ requestId: m.requestId, err: { name: (cause as Error)?.name, code: (cause as { code?: string })?.code } }, 'charge not stored at once; keeping it for recovery');
+    this.deps.logger.warn(
+      { requestId: m.requestId, err: { name: (cause as Error)?.name, code: (cause as { code?: string })?.code } },
+      'charge not stored at once; keeping it for recovery',
+    );
     try {
       await this.deps.intents.finalize(intent, m.acceptedAt);
       return 'deferred';
@@ -487,7 +563,12 @@ export class InferenceGateway {
   }
 }
 
-const METERING_FAILED = new OpenAiError(503, 'The charge for this response could not be recorded yet; it will be recorded once (never twice) when storage is back.', 'server_error', 'metering_unavailable');
+const METERING_FAILED = new OpenAiError(
+  503,
+  'The charge for this response could not be recorded yet; it will be recorded once (never twice) when storage is back.',
+  'server_error',
+  'metering_unavailable',
+);
 
 function toOpenAiError(err: unknown, logger: Logger, requestId: string): OpenAiError {
   if (err instanceof OpenAiError) return err;
@@ -506,7 +587,8 @@ export function refusalMessage(parsed: unknown, node: RoutedNode | null): string
   if (!p || typeof p !== 'object') return null;
   const error = p.error as { message?: unknown } | string | undefined;
   const detail = Array.isArray(p.detail) ? (p.detail[0] as { msg?: unknown } | undefined)?.msg : p.detail;
-  const raw = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : typeof p.message === 'string' ? p.message : typeof detail === 'string' ? detail : null;
+  const raw =
+    typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : typeof p.message === 'string' ? p.message : typeof detail === 'string' ? detail : null;
   if (raw === null) return null;
   let message = raw.slice(0, 1_000);
   if (node?.upstream) {

@@ -19,7 +19,17 @@ export interface RequestLimits {
   mediaPartTokens: number;
 }
 
-export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxOutputTokens: 16_384, defaultOutputTokens: 1_024, maxMessages: 1_000, maxChoices: 8, maxEmbeddingInputs: 2_048, maxImages: 4, maxJsonDepth: 64, promptAllowanceTokens: 512, mediaPartTokens: 4_096 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  maxOutputTokens: 16_384,
+  defaultOutputTokens: 1_024,
+  maxMessages: 1_000,
+  maxChoices: 8,
+  maxEmbeddingInputs: 2_048,
+  maxImages: 4,
+  maxJsonDepth: 64,
+  promptAllowanceTokens: 512,
+  mediaPartTokens: 4_096,
+};
 
 /** What the gateway needs to know about a request; the body itself is forwarded, never kept. */
 export interface InferenceRequest {
@@ -56,7 +66,8 @@ const bad = (message: string, param: string | null, code = 'invalid_request_erro
 function integerIn(body: Record<string, unknown>, field: string, min: number, max: number): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(`'${field}' must be an integer between ${min} and ${max}.`, field, 'invalid_value');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw bad(`'${field}' must be an integer between ${min} and ${max}.`, field, 'invalid_value');
   return value;
 }
 
@@ -109,11 +120,13 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
   const stream = b.stream === true;
   if (b.stream !== undefined && typeof b.stream !== 'boolean') throw bad("'stream' must be a boolean.", 'stream');
   const streamOptions = b.stream_options;
-  if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== 'object' || Array.isArray(streamOptions))) throw bad("'stream_options' must be an object.", 'stream_options');
+  if (streamOptions !== undefined && streamOptions !== null && (typeof streamOptions !== 'object' || Array.isArray(streamOptions)))
+    throw bad("'stream_options' must be an object.", 'stream_options');
   const includeUsage = (streamOptions as { include_usage?: unknown } | null | undefined)?.include_usage;
   if (includeUsage !== undefined && typeof includeUsage !== 'boolean') throw bad("'stream_options.include_usage' must be a boolean.", 'stream_options.include_usage');
   const clientWantsUsage = stream && includeUsage === true;
-  if (b.stop !== undefined && b.stop !== null && typeof b.stop !== 'string' && !(Array.isArray(b.stop) && b.stop.every((s) => typeof s === 'string'))) throw bad("'stop' must be a string or an array of strings.", 'stop');
+  if (b.stop !== undefined && b.stop !== null && typeof b.stop !== 'string' && !(Array.isArray(b.stop) && b.stop.every((s) => typeof s === 'string')))
+    throw bad("'stop' must be a string or an array of strings.", 'stop');
   const n = integerIn(b, 'n', 1, endpoint === 'images.generations' ? limits.maxImages : limits.maxChoices) ?? 1;
   let maxOutputTokens = 0;
   let images = 0;
@@ -124,7 +137,8 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
       if (!Array.isArray(b.messages) || b.messages.length === 0) throw bad("'messages' must be a non-empty array.", 'messages');
       if (b.messages.length > limits.maxMessages) throw bad(`'messages' has ${b.messages.length} items; at most ${limits.maxMessages} are allowed.`, 'messages');
       for (const [i, m] of b.messages.entries()) {
-        if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string') throw bad(`'messages[${i}]' must be an object with a 'role'.`, `messages[${i}]`);
+        if (typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string')
+          throw bad(`'messages[${i}]' must be an object with a 'role'.`, `messages[${i}]`);
       }
       // Both are checked: a node may honour either.
       const completionTokens = integerIn(b, 'max_completion_tokens', 1, limits.maxOutputTokens);
@@ -136,7 +150,8 @@ export function readInferenceRequest(path: string, raw: Buffer, limits: RequestL
     }
     case 'completions': {
       const prompt = b.prompt;
-      if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length > 0 && prompt.length <= limits.maxMessages)) throw bad("'prompt' must be a string or a non-empty array of strings.", 'prompt');
+      if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length > 0 && prompt.length <= limits.maxMessages))
+        throw bad("'prompt' must be a string or a non-empty array of strings.", 'prompt');
       const asked = integerIn(b, 'max_tokens', 1, limits.maxOutputTokens);
       choices = n * (Array.isArray(prompt) ? prompt.length : 1);
       maxOutputTokens = (asked ?? limits.defaultOutputTokens) * choices;

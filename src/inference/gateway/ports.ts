@@ -44,7 +44,11 @@ export interface NodeDispatch {
   /** 404 when no node serves the model; else starts the first routing read now (it pipelines with the caller's Redis calls). */
   survey(model: string): Promise<RouteSurvey>;
   /** Picks a node and sends; fails over to another node while no byte reached the caller. */
-  dispatch(model: string, send: (node: RoutedNode, signal: AbortSignal) => Promise<UpstreamResponse>, options?: { signal?: AbortSignal; survey?: RouteSurvey }): Promise<{ node: RoutedNode; response: UpstreamResponse; attempts: number }>;
+  dispatch(
+    model: string,
+    send: (node: RoutedNode, signal: AbortSignal) => Promise<UpstreamResponse>,
+    options?: { signal?: AbortSignal; survey?: RouteSurvey },
+  ): Promise<{ node: RoutedNode; response: UpstreamResponse; attempts: number }>;
   /** Releases the node's in-flight slot and feeds its latency and error statistics. */
   finish(nodeId: string, outcome: { ok: boolean; latencyMs: number; ttftMs: number | null }): Promise<void>;
 }

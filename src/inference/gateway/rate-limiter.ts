@@ -101,7 +101,15 @@ export class RateLimiter {
       this.keyWindow(r.accountId, r.keyId),
       this.accountWindow(r.accountId),
       this.streams(r.accountId),
-      now, r.requestsPerMinute, r.tokensPerMinute, r.tokens, a.requestsPerMinute, a.tokensPerMinute, a.concurrentStreams, r.streamId ?? '', a.streamSlotTtlMs,
+      now,
+      r.requestsPerMinute,
+      r.tokensPerMinute,
+      r.tokens,
+      a.requestsPerMinute,
+      a.tokensPerMinute,
+      a.concurrentStreams,
+      r.streamId ?? '',
+      a.streamSlotTtlMs,
     );
     const exceeded = EXCEEDED[which] ?? null;
     const retryAfterSeconds = Math.max(1, Math.ceil(resetMs / 1000));

@@ -180,5 +180,6 @@ function textIn(value: unknown, depth: number): number {
 export function imagesIn(body: unknown): number {
   const data = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return 0;
-  return data.filter((d) => typeof d === 'object' && d !== null && ((typeof d.b64_json === 'string' && d.b64_json.length > 0) || (typeof d.url === 'string' && d.url.length > 0))).length;
+  return data.filter((d) => typeof d === 'object' && d !== null && ((typeof d.b64_json === 'string' && d.b64_json.length > 0) || (typeof d.url === 'string' && d.url.length > 0)))
+    .length;
 }

@@ -12,8 +12,16 @@ import { RoutedNode, UpstreamResponse } from './ports';
 export class Upstream {
   private readonly agent: Agent;
 
-  constructor(private readonly options: { firstByteTimeoutMs: number; idleTimeoutMs: number; connectionsPerNode: number; connect: buildConnector.connector; retryAfterMaxMs?: number }) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connectionsPerNode, headersTimeout: options.firstByteTimeoutMs, bodyTimeout: options.idleTimeoutMs, connect: options.connect });
+  constructor(
+    private readonly options: { firstByteTimeoutMs: number; idleTimeoutMs: number; connectionsPerNode: number; connect: buildConnector.connector; retryAfterMaxMs?: number },
+  ) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: options.connectionsPerNode,
+      headersTimeout: options.firstByteTimeoutMs,
+      bodyTimeout: options.idleTimeoutMs,
+      connect: options.connect,
+    });
   }
 
   async send(node: RoutedNode, req: InferenceRequest, signal: AbortSignal): Promise<UpstreamResponse> {

@@ -46,17 +46,51 @@ export interface CreditsState {
 }
 
 /** `clearing`: where the money sits until settled, payment clearing (Razorpay, the default) or crypto clearing (Coinbase Commerce). */
-export type RecordPurchase = { type: 'RecordPurchase'; accountId: string; paymentId: string; orderId: string | null; amountMicroUsd: bigint; clearing?: 'payment' | 'crypto'; at: string };
+export type RecordPurchase = {
+  type: 'RecordPurchase';
+  accountId: string;
+  paymentId: string;
+  orderId: string | null;
+  amountMicroUsd: bigint;
+  clearing?: 'payment' | 'crypto';
+  at: string;
+};
 export type GrantFreeTier = { type: 'GrantFreeTier'; accountId: string; amountMicroUsd: bigint; at: string };
 /** Above `approvalThresholdMicroUsd` a grant (or a correction that adds credits) is only a request until another staff member approves it. */
-export type GrantCredits = { type: 'GrantCredits'; accountId: string; grantId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string };
-export type CorrectCredits = { type: 'CorrectCredits'; accountId: string; correctionId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string };
+export type GrantCredits = {
+  type: 'GrantCredits';
+  accountId: string;
+  grantId: string;
+  amountMicroUsd: bigint;
+  reason: string;
+  requestedBy: string;
+  approvalThresholdMicroUsd: bigint;
+  at: string;
+};
+export type CorrectCredits = {
+  type: 'CorrectCredits';
+  accountId: string;
+  correctionId: string;
+  amountMicroUsd: bigint;
+  reason: string;
+  requestedBy: string;
+  approvalThresholdMicroUsd: bigint;
+  at: string;
+};
 export type ApproveCreditOperation = { type: 'ApproveCreditOperation'; accountId: string; operationId: string; approverId: string; at: string };
 export type RejectCreditOperation = { type: 'RejectCreditOperation'; accountId: string; operationId: string; rejectedBy: string; reason: string; at: string };
 export type RefundCredits = { type: 'RefundCredits'; accountId: string; refundId: string; paymentId: string; amountMicroUsd: bigint; reason: string; at: string };
 export type ReverseRefund = { type: 'ReverseRefund'; accountId: string; refundId: string; reason: string; at: string };
 /** `frozenMicroUsd`: what the developer had available, at most the disputed amount (the service reads it through a hold). */
-export type FreezeDisputedCredits = { type: 'FreezeDisputedCredits'; accountId: string; disputeId: string; paymentId: string; disputedMicroUsd: bigint; frozenMicroUsd: bigint; at: string };
+export type FreezeDisputedCredits = {
+  type: 'FreezeDisputedCredits';
+  accountId: string;
+  disputeId: string;
+  paymentId: string;
+  disputedMicroUsd: bigint;
+  frozenMicroUsd: bigint;
+  at: string;
+};
 export type ReleaseDisputedCredits = { type: 'ReleaseDisputedCredits'; accountId: string; disputeId: string; at: string };
 export type RecordDisputeLost = { type: 'RecordDisputeLost'; accountId: string; disputeId: string; at: string };
 
@@ -100,7 +134,10 @@ export function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
       return { ...state, operations: { ...state.operations, [event.data.correctionId]: true } };
     case 'CreditOperationRequested': {
       const d = event.data;
-      return { ...state, pending: { ...state.pending, [d.operationId]: { kind: d.kind, amountMicroUsd: BigInt(d.amountMicroUsd), reason: d.reason, requestedBy: d.requestedBy, status: 'pending' } } };
+      return {
+        ...state,
+        pending: { ...state.pending, [d.operationId]: { kind: d.kind, amountMicroUsd: BigInt(d.amountMicroUsd), reason: d.reason, requestedBy: d.requestedBy, status: 'pending' } },
+      };
     }
     case 'CreditOperationRejected': {
       const op = state.pending[event.data.operationId];
@@ -124,7 +161,13 @@ export function evolve(state: CreditsState, event: CreditsEvent): CreditsState {
     }
     case 'DisputeFundsFrozen': {
       const d = event.data;
-      return { ...state, disputes: { ...state.disputes, [d.disputeId]: { paymentId: d.paymentId, disputedMicroUsd: BigInt(d.disputedMicroUsd), frozenMicroUsd: BigInt(d.frozenMicroUsd), outcome: 'open' } } };
+      return {
+        ...state,
+        disputes: {
+          ...state.disputes,
+          [d.disputeId]: { paymentId: d.paymentId, disputedMicroUsd: BigInt(d.disputedMicroUsd), frozenMicroUsd: BigInt(d.frozenMicroUsd), outcome: 'open' },
+        },
+      };
     }
     case 'DisputeFundsReleased':
     case 'DisputeLost': {

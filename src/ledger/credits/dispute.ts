@@ -17,21 +17,23 @@ export function freezeDisputedCredits(command: FreezeDisputedCredits, state: Cre
   if (disputed > purchase.amountMicroUsd) throw invalid('invalid_amount', 'The disputed amount exceeds the payment.');
   const frozen = command.frozenMicroUsd;
   if (frozen < 0n || frozen > disputed) throw invalid('invalid_amount', 'The frozen amount must be between zero and the disputed amount.');
-  return [{
-    type: 'DisputeFundsFrozen',
-    data: {
-      accountId: command.accountId,
-      disputeId: command.disputeId,
-      paymentId: command.paymentId,
-      disputedMicroUsd: disputed.toString(),
-      frozenMicroUsd: frozen.toString(),
-      shortfallMicroUsd: (disputed - frozen).toString(),
-      // Freezing spends credits like usage does: through a hold with this id.
-      holdId: frozen > 0n ? command.disputeId : null,
-      frozenAt: command.at,
-      postings: frozen > 0n ? assertBalanced(transfer(developerAccount(command.accountId), PLATFORM_ACCOUNTS.disputesHeld, frozen)) : [],
+  return [
+    {
+      type: 'DisputeFundsFrozen',
+      data: {
+        accountId: command.accountId,
+        disputeId: command.disputeId,
+        paymentId: command.paymentId,
+        disputedMicroUsd: disputed.toString(),
+        frozenMicroUsd: frozen.toString(),
+        shortfallMicroUsd: (disputed - frozen).toString(),
+        // Freezing spends credits like usage does: through a hold with this id.
+        holdId: frozen > 0n ? command.disputeId : null,
+        frozenAt: command.at,
+        postings: frozen > 0n ? assertBalanced(transfer(developerAccount(command.accountId), PLATFORM_ACCOUNTS.disputesHeld, frozen)) : [],
+      },
     },
-  }];
+  ];
 }
 
 /** The dispute was won (or closed in our favour): the frozen credits go back to the developer. */
@@ -39,17 +41,19 @@ export function releaseDisputedCredits(command: ReleaseDisputedCredits, state: C
   const dispute = state.disputes[command.disputeId];
   if (!dispute) throw notFound('dispute_not_found', 'No frozen dispute with this id on this account.');
   if (dispute.outcome !== 'open') return [];
-  return [{
-    type: 'DisputeFundsReleased',
-    data: {
-      accountId: command.accountId,
-      disputeId: command.disputeId,
-      paymentId: dispute.paymentId,
-      amountMicroUsd: dispute.frozenMicroUsd.toString(),
-      releasedAt: command.at,
-      postings: dispute.frozenMicroUsd > 0n ? assertBalanced(transfer(PLATFORM_ACCOUNTS.disputesHeld, developerAccount(command.accountId), dispute.frozenMicroUsd)) : [],
+  return [
+    {
+      type: 'DisputeFundsReleased',
+      data: {
+        accountId: command.accountId,
+        disputeId: command.disputeId,
+        paymentId: dispute.paymentId,
+        amountMicroUsd: dispute.frozenMicroUsd.toString(),
+        releasedAt: command.at,
+        postings: dispute.frozenMicroUsd > 0n ? assertBalanced(transfer(PLATFORM_ACCOUNTS.disputesHeld, developerAccount(command.accountId), dispute.frozenMicroUsd)) : [],
+      },
     },
-  }];
+  ];
 }
 
 /** The dispute was lost: the bank took the money; frozen credits cover what they can, the rest is written off. */
@@ -63,17 +67,19 @@ export function recordDisputeLost(command: RecordDisputeLost, state: CreditsStat
   const postings: Posting[] = [{ account: PLATFORM_ACCOUNTS.paymentClearing, amountMicroUsd: (-dispute.disputedMicroUsd).toString() }];
   if (dispute.frozenMicroUsd > 0n) postings.push({ account: PLATFORM_ACCOUNTS.disputesHeld, amountMicroUsd: dispute.frozenMicroUsd.toString() });
   if (writtenOff > 0n) postings.push({ account: PLATFORM_ACCOUNTS.disputeLosses, amountMicroUsd: writtenOff.toString() });
-  return [{
-    type: 'DisputeLost',
-    data: {
-      accountId: command.accountId,
-      disputeId: command.disputeId,
-      paymentId: dispute.paymentId,
-      disputedMicroUsd: dispute.disputedMicroUsd.toString(),
-      frozenMicroUsd: dispute.frozenMicroUsd.toString(),
-      writtenOffMicroUsd: writtenOff.toString(),
-      lostAt: command.at,
-      postings: assertBalanced(postings),
+  return [
+    {
+      type: 'DisputeLost',
+      data: {
+        accountId: command.accountId,
+        disputeId: command.disputeId,
+        paymentId: dispute.paymentId,
+        disputedMicroUsd: dispute.disputedMicroUsd.toString(),
+        frozenMicroUsd: dispute.frozenMicroUsd.toString(),
+        writtenOffMicroUsd: writtenOff.toString(),
+        lostAt: command.at,
+        postings: assertBalanced(postings),
+      },
     },
-  }];
+  ];
 }

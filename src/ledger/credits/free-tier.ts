@@ -8,8 +8,15 @@ import { CreditsState, GrantFreeTier } from './credits.state';
 export function grantFreeTier(command: GrantFreeTier, state: CreditsState): CreditsEvent[] {
   if (state.freeTierGranted || command.amountMicroUsd === 0n) return [];
   const amount = checkPositiveAmount(command.amountMicroUsd);
-  return [{
-    type: 'FreeTierGranted',
-    data: { accountId: command.accountId, amountMicroUsd: amount.toString(), grantedAt: command.at, postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developerAccount(command.accountId), amount)) },
-  }];
+  return [
+    {
+      type: 'FreeTierGranted',
+      data: {
+        accountId: command.accountId,
+        amountMicroUsd: amount.toString(),
+        grantedAt: command.at,
+        postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developerAccount(command.accountId), amount)),
+      },
+    },
+  ];
 }

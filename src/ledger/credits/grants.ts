@@ -24,7 +24,8 @@ export function correctCredits(command: CorrectCredits, state: CreditsState): Cr
   checkPositiveAmount(amount < 0n ? -amount : amount);
   const reason = checkReason(command.reason);
   // Adding credits is money leaving the platform; taking them away needs no second pair of eyes.
-  if (amount > command.approvalThresholdMicroUsd) return [operationRequested(command.accountId, command.correctionId, 'correction', amount, reason, command.requestedBy, command.at)];
+  if (amount > command.approvalThresholdMicroUsd)
+    return [operationRequested(command.accountId, command.correctionId, 'correction', amount, reason, command.requestedBy, command.at)];
   return [corrected(command.accountId, command.correctionId, amount, reason, command.at, null)];
 }
 
@@ -37,7 +38,11 @@ export function approveCreditOperation(command: ApproveCreditOperation, state: C
   if (command.approverId === op.requestedBy) throw forbidden('self_approval', 'A second staff member must approve this; the one who requested it cannot.');
   if (command.approverId === command.accountId) throw forbidden('payee_cannot_approve', 'Credits for your own account need another staff member.');
   const approval = { requestedBy: op.requestedBy, approvedBy: command.approverId };
-  return [op.kind === 'grant' ? granted(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval) : corrected(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval)];
+  return [
+    op.kind === 'grant'
+      ? granted(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval)
+      : corrected(command.accountId, command.operationId, op.amountMicroUsd, op.reason, command.at, approval),
+  ];
 }
 
 /** A pending grant or correction is turned down. */
@@ -45,7 +50,19 @@ export function rejectCreditOperation(command: RejectCreditOperation, state: Cre
   const op = state.pending[command.operationId];
   if (!op || state.operations[command.operationId]) throw notFound('approval_not_found', 'No grant or correction with this id is waiting for approval on this account.');
   if (op.status === 'rejected') return [];
-  return [{ type: 'CreditOperationRejected', data: { accountId: command.accountId, operationId: command.operationId, kind: op.kind, reason: checkReason(command.reason), rejectedBy: command.rejectedBy, rejectedAt: command.at } }];
+  return [
+    {
+      type: 'CreditOperationRejected',
+      data: {
+        accountId: command.accountId,
+        operationId: command.operationId,
+        kind: op.kind,
+        reason: checkReason(command.reason),
+        rejectedBy: command.rejectedBy,
+        rejectedAt: command.at,
+      },
+    },
+  ];
 }
 
 type Approval = { requestedBy: string; approvedBy: string } | null;
@@ -57,7 +74,15 @@ function operationRequested(accountId: string, operationId: string, kind: Credit
 function granted(accountId: string, grantId: string, amount: bigint, reason: string, at: string, approval: Approval): CreditsEvent {
   return {
     type: 'CreditsGranted',
-    data: { accountId, grantId, amountMicroUsd: amount.toString(), reason, grantedAt: at, ...approval, postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developerAccount(accountId), amount)) },
+    data: {
+      accountId,
+      grantId,
+      amountMicroUsd: amount.toString(),
+      reason,
+      grantedAt: at,
+      ...approval,
+      postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.promotions, developerAccount(accountId), amount)),
+    },
   };
 }
 

@@ -17,15 +17,19 @@ export function recordPurchase(command: RecordPurchase, state: CreditsState): Cr
   const creditedFor = command.orderId === null ? undefined : state.orders[command.orderId];
   if (creditedFor !== undefined) throw conflict('order_already_credited', `This order was already credited by payment ${creditedFor}.`);
   const amount = checkPositiveAmount(command.amountMicroUsd);
-  return [{
-    type: 'CreditsPurchased',
-    data: {
-      accountId: command.accountId,
-      paymentId: command.paymentId,
-      orderId: command.orderId,
-      amountMicroUsd: amount.toString(),
-      purchasedAt: command.at,
-      postings: assertBalanced(transfer(command.clearing === 'crypto' ? PLATFORM_ACCOUNTS.cryptoClearing : PLATFORM_ACCOUNTS.paymentClearing, developerAccount(command.accountId), amount)),
+  return [
+    {
+      type: 'CreditsPurchased',
+      data: {
+        accountId: command.accountId,
+        paymentId: command.paymentId,
+        orderId: command.orderId,
+        amountMicroUsd: amount.toString(),
+        purchasedAt: command.at,
+        postings: assertBalanced(
+          transfer(command.clearing === 'crypto' ? PLATFORM_ACCOUNTS.cryptoClearing : PLATFORM_ACCOUNTS.paymentClearing, developerAccount(command.accountId), amount),
+        ),
+      },
     },
-  }];
+  ];
 }

@@ -14,19 +14,21 @@ export function refundCredits(command: RefundCredits, state: CreditsState): Cred
   const amount = checkPositiveAmount(command.amountMicroUsd);
   const refundable = purchase.amountMicroUsd - purchase.refundedMicroUsd;
   if (amount > refundable) throw conflict('refund_exceeds_payment', `At most ${formatUsd(refundable)} USD of this payment can still be refunded.`);
-  return [{
-    type: 'CreditsRefunded',
-    data: {
-      accountId: command.accountId,
-      refundId: command.refundId,
-      paymentId: command.paymentId,
-      amountMicroUsd: amount.toString(),
-      reason: checkReason(command.reason),
-      holdId: command.refundId,
-      refundedAt: command.at,
-      postings: assertBalanced(transfer(developerAccount(command.accountId), PLATFORM_ACCOUNTS.refundsPayable, amount)),
+  return [
+    {
+      type: 'CreditsRefunded',
+      data: {
+        accountId: command.accountId,
+        refundId: command.refundId,
+        paymentId: command.paymentId,
+        amountMicroUsd: amount.toString(),
+        reason: checkReason(command.reason),
+        holdId: command.refundId,
+        refundedAt: command.at,
+        postings: assertBalanced(transfer(developerAccount(command.accountId), PLATFORM_ACCOUNTS.refundsPayable, amount)),
+      },
     },
-  }];
+  ];
 }
 
 /** A refund that failed at the gateway gives the credits back. */
@@ -34,16 +36,18 @@ export function reverseRefund(command: ReverseRefund, state: CreditsState): Cred
   const refund = state.refunds[command.refundId];
   if (!refund) throw notFound('refund_not_found', 'No refund with this id on this account.');
   if (refund.reversed) return [];
-  return [{
-    type: 'CreditsRefundReversed',
-    data: {
-      accountId: command.accountId,
-      refundId: command.refundId,
-      paymentId: refund.paymentId,
-      amountMicroUsd: refund.amountMicroUsd.toString(),
-      reason: checkReason(command.reason),
-      reversedAt: command.at,
-      postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.refundsPayable, developerAccount(command.accountId), refund.amountMicroUsd)),
+  return [
+    {
+      type: 'CreditsRefundReversed',
+      data: {
+        accountId: command.accountId,
+        refundId: command.refundId,
+        paymentId: refund.paymentId,
+        amountMicroUsd: refund.amountMicroUsd.toString(),
+        reason: checkReason(command.reason),
+        reversedAt: command.at,
+        postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.refundsPayable, developerAccount(command.accountId), refund.amountMicroUsd)),
+      },
     },
-  }];
+  ];
 }

@@ -63,7 +63,8 @@ export class AdminApprovalsController {
       requestedAt: r.requested_at.toISOString(),
       decidedBy: r.decided_by,
       decidedAt: r.decided_at?.toISOString() ?? null,
-      approvePath: r.kind === 'refund' ? `/admin/payments/${r.payment_id}/refunds/${r.request_id}/approve` : `/admin/accounts/${r.account_id}/credits/approvals/${r.request_id}/approve`,
+      approvePath:
+        r.kind === 'refund' ? `/admin/payments/${r.payment_id}/refunds/${r.request_id}/approve` : `/admin/accounts/${r.account_id}/credits/approvals/${r.request_id}/approve`,
     }));
   }
 }

@@ -23,13 +23,24 @@ export interface MoneyActionView {
   status: 'applied' | 'pending_approval' | 'rejected' | null;
 }
 
-const STATUS_OF: Record<string, MoneyActionView['status']> = { CreditsGranted: 'applied', CreditsCorrected: 'applied', CreditOperationRequested: 'pending_approval', CreditOperationRejected: 'rejected' };
+const STATUS_OF: Record<string, MoneyActionView['status']> = {
+  CreditsGranted: 'applied',
+  CreditsCorrected: 'applied',
+  CreditOperationRequested: 'pending_approval',
+  CreditOperationRejected: 'rejected',
+};
 
 function view(result: RecordedMoney): MoneyActionView {
   const data = result.event?.data as Record<string, unknown> | undefined;
   const id = data?.grantId ?? data?.correctionId ?? data?.operationId ?? null;
   const type = result.event?.type ?? null;
-  return { recorded: result.recorded, type, amountMicroUsd: (data?.amountMicroUsd as string | undefined) ?? null, operationId: id as string | null, status: type ? (STATUS_OF[type] ?? null) : null };
+  return {
+    recorded: result.recorded,
+    type,
+    amountMicroUsd: (data?.amountMicroUsd as string | undefined) ?? null,
+    operationId: id as string | null,
+    status: type ? (STATUS_OF[type] ?? null) : null,
+  };
 }
 
 /** Body: amountUsd as a decimal string, a reason for the audit trail, and optionally an operationId that makes a retry a no-op. */
@@ -59,12 +70,19 @@ export class AdminCreditsController {
   async view(@Param('id') id: string): Promise<{ availableMicroUsd: string; heldMicroUsd: string; ledger: AccountTotals }> {
     const accountId = checkAccountId(id);
     const funds = await this.spending.funds(accountId);
-    return { availableMicroUsd: funds.availableMicroUsd.toString(), heldMicroUsd: funds.heldMicroUsd.toString(), ledger: await this.ledger.accountTotals(developerAccount(accountId)) };
+    return {
+      availableMicroUsd: funds.availableMicroUsd.toString(),
+      heldMicroUsd: funds.heldMicroUsd.toString(),
+      ledger: await this.ledger.accountTotals(developerAccount(accountId)),
+    };
   }
 
   @Post('grants')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }. Above APPROVAL_THRESHOLD_USD: status pending_approval until another staff member approves.' })
+  @ApiOperation({
+    summary:
+      'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }. Above APPROVAL_THRESHOLD_USD: status pending_approval until another staff member approves.',
+  })
   async grant(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
     const body = readMoneyBody(raw);
     return view(await this.credits.grant(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
@@ -76,14 +94,25 @@ export class AdminCreditsController {
   @ApiResponse({ status: 403, description: 'self_approval (you requested it) or payee_cannot_approve (your own account).' })
   @ApiResponse({ status: 404, description: 'approval_not_found.' })
   @ApiResponse({ status: 409, description: 'approval_rejected.' })
-  async approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Param('operationId') operationId: string, @Req() req: Request): Promise<MoneyActionView> {
+  async approve(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') id: string,
+    @Param('operationId') operationId: string,
+    @Req() req: Request,
+  ): Promise<MoneyActionView> {
     return view(await this.credits.approve(checkAccountId(id), operationId, commandContext(principal.accountId, req)));
   }
 
   @Post('approvals/:operationId/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a grant or correction waiting for approval: { reason }.' })
-  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Param('operationId') operationId: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
+  async reject(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') id: string,
+    @Param('operationId') operationId: string,
+    @Body() raw: unknown,
+    @Req() req: Request,
+  ): Promise<MoneyActionView> {
     const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
     return view(await this.credits.reject(checkAccountId(id), operationId, reason, commandContext(principal.accountId, req)));
   }

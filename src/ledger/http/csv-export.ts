@@ -12,7 +12,13 @@ const EXPORT_PAGE = 500;
  * The first page is read before anything is sent, so a refused filter or cursor is answered as an
  * error, not as a 200 cut off mid-way.
  */
-export async function sendCsv<T>(res: Response, filename: string, header: string[], row: (item: T) => (string | number | null)[], page: (cursor: string | undefined, limit: number) => Promise<Page<T>>): Promise<void> {
+export async function sendCsv<T>(
+  res: Response,
+  filename: string,
+  header: string[],
+  row: (item: T) => (string | number | null)[],
+  page: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
+): Promise<void> {
   let next: Page<T> | null = await page(undefined, EXPORT_PAGE);
   res.setHeader('content-type', 'text/csv; charset=utf-8');
   res.setHeader('content-disposition', `attachment; filename="${filename}"`);

@@ -68,9 +68,14 @@ export class FinanceLedgerController {
   }
 
   @Get('ledger-accounts/:account')
-  @ApiOperation({ summary: "One ledger account: totals and its lines with running balance, reasons and actors." })
+  @ApiOperation({ summary: 'One ledger account: totals and its lines with running balance, reasons and actors.' })
   async account(@Param('account') account: string, @Query() query: Record<string, unknown>): Promise<{ totals: AccountTotals; lines: Page<StatementLine> }> {
-    const lines = await this.ledger.statement(account, { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX), withAudit: true });
+    const lines = await this.ledger.statement(account, {
+      ...queryRange(query),
+      limit: queryInt(query.limit, 'limit'),
+      cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX),
+      withAudit: true,
+    });
     return { totals: await this.ledger.accountTotals(account), lines };
   }
 }

@@ -21,7 +21,16 @@ export interface CreditsView {
 }
 
 export const STATEMENT_CSV_HEADER = ['entry_no', 'occurred_at', 'type', 'reference', 'amount_usd', 'balance_after_usd', 'amount_micro_usd', 'balance_after_micro_usd'];
-export const statementCsvRow = (l: StatementLine) => [l.entryNo, l.occurredAt, l.type, l.reference, formatUsd(BigInt(l.amountMicroUsd)), formatUsd(BigInt(l.balanceAfterMicroUsd)), l.amountMicroUsd, l.balanceAfterMicroUsd];
+export const statementCsvRow = (l: StatementLine) => [
+  l.entryNo,
+  l.occurredAt,
+  l.type,
+  l.reference,
+  formatUsd(BigInt(l.amountMicroUsd)),
+  formatUsd(BigInt(l.balanceAfterMicroUsd)),
+  l.amountMicroUsd,
+  l.balanceAfterMicroUsd,
+];
 
 /** The signed-in developer's credits: balance, and the statement that explains it. */
 @ApiTags('credits')
@@ -58,13 +67,19 @@ export class MeCreditsController {
   @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive' })
   @ApiOkResponse({ description: '{ items: StatementLine[], nextCursor }' })
   statement(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>): Promise<Page<StatementLine>> {
-    return this.ledger.statement(developerAccount(principal.accountId), { ...queryRange(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX) });
+    return this.ledger.statement(developerAccount(principal.accountId), {
+      ...queryRange(query),
+      limit: queryInt(query.limit, 'limit'),
+      cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX),
+    });
   }
 
   @Get('statement.csv')
   @ApiOperation({ summary: 'The statement as CSV (at most 100,000 lines; narrow with from/to).' })
   async statementCsv(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const range = queryRange(query);
-    await sendCsv(res, 'statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) => this.ledger.statement(developerAccount(principal.accountId), { ...range, cursor, limit }));
+    await sendCsv(res, 'statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) =>
+      this.ledger.statement(developerAccount(principal.accountId), { ...range, cursor, limit }),
+    );
   }
 }

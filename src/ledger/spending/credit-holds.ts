@@ -18,7 +18,16 @@ export type ReserveOutcome = { status: 'held' | 'insufficient'; balanceMicroUsd:
 export type SettleOutcome = 'pending' | 'applied' | 'included' | 'clamped';
 
 interface HoldCommands {
-  tgCreditsReserve(hash: string, exp: string, now: number, holdId: string, amount: string, ttlMs: number, idleMs: number, feederMaxLagMs: number): Promise<[number, string, string]>;
+  tgCreditsReserve(
+    hash: string,
+    exp: string,
+    now: number,
+    holdId: string,
+    amount: string,
+    ttlMs: number,
+    idleMs: number,
+    feederMaxLagMs: number,
+  ): Promise<[number, string, string]>;
   tgCreditsSettle(hash: string, exp: string, now: number, holdId: string, cost: string, position: string, idleMs: number): Promise<SettleOutcome>;
   tgCreditsRelease(hash: string, exp: string, now: number, holdId: string): Promise<string>;
   tgCreditsApply(hash: string, exp: string, feeder: string, now: number, position: string, delta: string, holdId: string, markerTtlMs: number, idleMs: number): Promise<number>;
@@ -56,7 +65,15 @@ export class CreditHolds {
   }
 
   async reserve(accountId: string, holdId: string, amountMicroUsd: bigint, now = Date.now()): Promise<ReserveOutcome> {
-    const [status, bal, held] = await this.redis.tgCreditsReserve(...this.keys(accountId), now, holdId, amountMicroUsd.toString(), this.timings.reservationTtlMs, this.timings.idleMs, this.timings.feederMaxLagMs);
+    const [status, bal, held] = await this.redis.tgCreditsReserve(
+      ...this.keys(accountId),
+      now,
+      holdId,
+      amountMicroUsd.toString(),
+      this.timings.reservationTtlMs,
+      this.timings.idleMs,
+      this.timings.feederMaxLagMs,
+    );
     if (status === -1) return { status: 'not_cached' };
     if (status === -2) return { status: 'feeder_lagging' };
     return { status: status === 1 ? 'held' : 'insufficient', balanceMicroUsd: BigInt(bal), heldMicroUsd: BigInt(held) };
@@ -72,7 +89,16 @@ export class CreditHolds {
   }
 
   async apply(accountId: string, position: string, deltaMicroUsd: bigint, holdId: string | null, now = Date.now()): Promise<boolean> {
-    const applied = await this.redis.tgCreditsApply(...this.keys(accountId), this.feederKey, now, position, deltaMicroUsd.toString(), holdId ?? '', this.timings.reservationTtlMs, this.timings.idleMs);
+    const applied = await this.redis.tgCreditsApply(
+      ...this.keys(accountId),
+      this.feederKey,
+      now,
+      position,
+      deltaMicroUsd.toString(),
+      holdId ?? '',
+      this.timings.reservationTtlMs,
+      this.timings.idleMs,
+    );
     return applied === 1;
   }
 

@@ -15,7 +15,7 @@ import { PolicyDocument, PolicyVersionsService } from '../policy-versions.servic
 export class PublishPolicyVersionBody {
   @ApiProperty({ example: '2027-01', pattern: '^[A-Za-z0-9._-]{1,40}$' })
   version!: string;
-  @ApiProperty({ format: 'date-time', description: 'At least POLICY_NOTICE_DAYS after now, and after the previous version\'s' })
+  @ApiProperty({ format: 'date-time', description: "At least POLICY_NOTICE_DAYS after now, and after the previous version's" })
   effectiveAt!: string;
   @ApiProperty({ example: 'https://example.com/legal/terms/2027-01', maxLength: POLICY_URL_MAX })
   url!: string;

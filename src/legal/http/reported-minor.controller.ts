@@ -37,7 +37,9 @@ export class ReportedMinorController {
   constructor(private readonly minors: ReportedMinor) {}
 
   @Post()
-  @ApiOperation({ summary: 'The person is reported under 18: API keys refused at once, the account deleted (crypto-shredded) now, without the grace period; payment records kept.' })
+  @ApiOperation({
+    summary: 'The person is reported under 18: API keys refused at once, the account deleted (crypto-shredded) now, without the grace period; payment records kept.',
+  })
   @ApiBody({ type: ReportedMinorBody })
   @ApiOkResponse({ type: ReportedMinorResponse })
   async flag(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<ReportedMinorResponse> {

@@ -6,16 +6,7 @@ import { BlockList, isIP } from 'node:net';
  * network (a database, Redis, the cloud metadata service) must never be one (DESIGN.md, Trust).
  * Pure: no DNS, no clock.
  */
-export type AddressRefusal =
-  | 'unspecified'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'cgnat'
-  | 'multicast'
-  | 'cloud_metadata'
-  | 'reserved'
-  | 'not_an_ip';
+export type AddressRefusal = 'unspecified' | 'loopback' | 'private' | 'link_local' | 'cgnat' | 'multicast' | 'cloud_metadata' | 'reserved' | 'not_an_ip';
 
 type Range = [network: string, prefix: number];
 
@@ -23,24 +14,54 @@ type Range = [network: string, prefix: number];
 const V4: Record<Exclude<AddressRefusal, 'not_an_ip' | 'cloud_metadata'>, Range[]> = {
   unspecified: [['0.0.0.0', 8]],
   loopback: [['127.0.0.0', 8]],
-  private: [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16]],
+  private: [
+    ['10.0.0.0', 8],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+  ],
   link_local: [['169.254.0.0', 16]],
   cgnat: [['100.64.0.0', 10]],
   multicast: [['224.0.0.0', 4]],
   // IETF protocol assignments, documentation, benchmarking, 6to4 relay anycast, class E, broadcast.
-  reserved: [['192.0.0.0', 24], ['192.0.2.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['192.88.99.0', 24], ['240.0.0.0', 4]],
+  reserved: [
+    ['192.0.0.0', 24],
+    ['192.0.2.0', 24],
+    ['198.18.0.0', 15],
+    ['198.51.100.0', 24],
+    ['203.0.113.0', 24],
+    ['192.88.99.0', 24],
+    ['240.0.0.0', 4],
+  ],
 };
 const V6: Record<Exclude<AddressRefusal, 'not_an_ip' | 'cloud_metadata' | 'cgnat'>, Range[]> = {
   unspecified: [['::', 128]],
   loopback: [['::1', 128]],
-  private: [['fc00::', 7], ['fec0::', 10]],
+  private: [
+    ['fc00::', 7],
+    ['fec0::', 10],
+  ],
   link_local: [['fe80::', 10]],
   multicast: [['ff00::', 8]],
   // Discard-only, documentation, Teredo and ORCHID-style tunnels whose real endpoint is hidden, local-use NAT64.
-  reserved: [['100::', 64], ['2001:db8::', 32], ['2001::', 32], ['2001:10::', 28], ['2001:20::', 28], ['64:ff9b:1::', 48]],
+  reserved: [
+    ['100::', 64],
+    ['2001:db8::', 32],
+    ['2001::', 32],
+    ['2001:10::', 28],
+    ['2001:20::', 28],
+    ['64:ff9b:1::', 48],
+  ],
 };
 /** Instance metadata services (AWS, GCP, Azure, Oracle, ECS/EKS, Alibaba): refused even inside an allowed range. */
-const METADATA: Range[] = [['169.254.169.254', 32], ['169.254.170.2', 32], ['169.254.170.23', 32], ['100.100.100.200', 32], ['192.0.0.192', 32], ['fd00:ec2::254', 128], ['fd00:ec2::23', 128]];
+const METADATA: Range[] = [
+  ['169.254.169.254', 32],
+  ['169.254.170.2', 32],
+  ['169.254.170.23', 32],
+  ['100.100.100.200', 32],
+  ['192.0.0.192', 32],
+  ['fd00:ec2::254', 128],
+  ['fd00:ec2::23', 128],
+];
 
 function blockList(ranges: Range[]): BlockList {
   const list = new BlockList();
@@ -110,10 +131,12 @@ export class AddressPolicy {
   private readonly allowed: BlockList;
 
   constructor(allowedCidrs: readonly string[]) {
-    this.allowed = blockList(allowedCidrs.map((cidr) => {
-      const slash = cidr.lastIndexOf('/');
-      return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))] as Range;
-    }));
+    this.allowed = blockList(
+      allowedCidrs.map((cidr) => {
+        const slash = cidr.lastIndexOf('/');
+        return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))] as Range;
+      }),
+    );
   }
 
   refusal(address: string): AddressRefusal | null {

@@ -21,7 +21,11 @@ export interface EndpointGuardOptions {
 /** A node connection refused because of where it would go. */
 export class NodeAddressRefused extends Error {
   readonly code = 'ENODEADDRESS';
-  constructor(readonly host: string, readonly address: string, readonly reason: AddressRefusal | 'https_required') {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: AddressRefusal | 'https_required',
+  ) {
     super(`node endpoint ${host} (${address}) refused: ${reason}`);
     this.name = 'NodeAddressRefused';
   }
@@ -43,7 +47,10 @@ export class NodeEndpointGuard {
   private readonly policy: AddressPolicy;
   private readonly resolve: ResolveAll;
 
-  constructor(private readonly options: EndpointGuardOptions, private readonly logger: Logger) {
+  constructor(
+    private readonly options: EndpointGuardOptions,
+    private readonly logger: Logger,
+  ) {
     this.policy = new AddressPolicy(options.allowedCidrs);
     this.resolve = options.resolve ?? systemResolve;
   }
@@ -117,6 +124,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('lookup timed out')), ms);
     timer.unref();
-    promise.then((v) => (clearTimeout(timer), resolve(v)), (e: unknown) => (clearTimeout(timer), reject(e)));
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
   });
 }

@@ -52,7 +52,12 @@ export class AdminNodesController {
 
   @Post('provider-invites')
   @ApiOperation({ summary: 'Invite an email to become a provider. The invite token is in this response only, once: pass it on.' })
-  async invite(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ inviteId: string; token: string; expiresAt: string }> {
+  async invite(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Body() raw: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ inviteId: string; token: string; expiresAt: string }> {
     const email = requiredString(objectBody(raw, ['email']), 'email', 3, 320);
     const issued = await this.invites.issue(email, commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');

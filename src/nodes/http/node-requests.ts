@@ -7,7 +7,8 @@ import { RegisterNodeInput } from '../nodes.service';
 /** `models`: ["id", …] or [{ id, contextLength? }, …]. */
 export function readModels(body: JsonBody, field = 'models'): ServedModel[] {
   const value = body[field];
-  if (!Array.isArray(value) || value.length < 1 || value.length > MODELS_PER_NODE_MAX) throw invalid('invalid_body', `${field} must be an array of 1..${MODELS_PER_NODE_MAX} models.`);
+  if (!Array.isArray(value) || value.length < 1 || value.length > MODELS_PER_NODE_MAX)
+    throw invalid('invalid_body', `${field} must be an array of 1..${MODELS_PER_NODE_MAX} models.`);
   return value.map((m) => {
     if (typeof m === 'string') return { id: m, contextLength: null };
     const model = objectBody(m, ['id', 'contextLength']);

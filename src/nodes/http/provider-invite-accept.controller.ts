@@ -19,12 +19,18 @@ export class ProviderInviteAcceptController {
   constructor(private readonly invites: ProviderInvitesService) {}
 
   @Post('accept')
-  @ApiOperation({ summary: 'Accept a provider invite { token, providerTermsVersion } with the invited account: accepts the provider terms in force (GET /legal/provider-terms) and grants the provider role.' })
+  @ApiOperation({
+    summary:
+      'Accept a provider invite { token, providerTermsVersion } with the invited account: accepts the provider terms in force (GET /legal/provider-terms) and grants the provider role.',
+  })
   async accept(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<{ inviteId: string; roles: string[] }> {
     const body = objectBody(raw, ['token', 'providerTermsVersion']);
     const token = requiredString(body, 'token', 1, 100);
     if (typeof body.providerTermsVersion !== 'string' || !POLICY_VERSION.test(body.providerTermsVersion)) {
-      throw invalid('provider_terms_required', 'providerTermsVersion is missing: accepting an invite accepts the provider terms; send the version in force (GET /legal/provider-terms).');
+      throw invalid(
+        'provider_terms_required',
+        'providerTermsVersion is missing: accepting an invite accepts the provider terms; send the version in force (GET /legal/provider-terms).',
+      );
     }
     const { inviteId } = await this.invites.accept(principal.accountId, token, commandContext(principal.accountId, req), body.providerTermsVersion);
     return { inviteId, roles: [...new Set([...principal.roles, 'provider'])] };

@@ -26,7 +26,12 @@ export class ProviderNodesController {
 
   @Post()
   @ApiOperation({ summary: 'Register a node (pending until an admin approves it). The node token is in this response only, once.' })
-  async register(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ nodeId: string; token: string }> {
+  async register(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Body() raw: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ nodeId: string; token: string }> {
     const registered = await this.nodes.register(principal.accountId, readRegisterNodeBody(raw), commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return registered;

@@ -28,7 +28,12 @@ function decide(command: ProviderInviteCommand, state: ProviderInviteState): Pro
     case 'IssueProviderInvite':
       if (state.exists) throw conflict('invite_exists', 'This invite id is taken.');
       if (!(Date.parse(command.expiresAt) > Date.parse(command.at))) throw invalid('invalid_expiry', 'An invite must expire in the future.');
-      return [{ type: 'ProviderInviteIssued', data: { inviteId: command.inviteId, emailHash: command.emailHash, tokenHash: command.tokenHash, expiresAt: command.expiresAt, issuedAt: command.at } }];
+      return [
+        {
+          type: 'ProviderInviteIssued',
+          data: { inviteId: command.inviteId, emailHash: command.emailHash, tokenHash: command.tokenHash, expiresAt: command.expiresAt, issuedAt: command.at },
+        },
+      ];
     case 'AcceptProviderInvite': {
       if (!state.exists || !state.inviteId || state.revoked || state.tokenHash !== command.tokenHash) throw invalidInvite();
       if (state.acceptedBy === command.accountId) return []; // accepting twice is harmless

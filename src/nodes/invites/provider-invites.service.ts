@@ -37,14 +37,20 @@ export class ProviderInvitesService {
     const inviteId = base62(12);
     const token = `tg_inv_${inviteId}_${base62(32)}`;
     const expiresAt = new Date(Date.parse(context.occurredAt) + INVITE_TTL_MS).toISOString();
-    await handleCommand(this.store, providerInviteStream(inviteId), providerInviteDecider, {
-      type: 'IssueProviderInvite',
-      inviteId,
-      emailHash: this.accounts.identityHash('email', normalized),
-      tokenHash: this.hashToken(token),
-      expiresAt,
-      at: context.occurredAt,
-    }, context);
+    await handleCommand(
+      this.store,
+      providerInviteStream(inviteId),
+      providerInviteDecider,
+      {
+        type: 'IssueProviderInvite',
+        inviteId,
+        emailHash: this.accounts.identityHash('email', normalized),
+        tokenHash: this.hashToken(token),
+        expiresAt,
+        at: context.occurredAt,
+      },
+      context,
+    );
     return { inviteId, token, expiresAt };
   }
 
@@ -59,13 +65,19 @@ export class ProviderInvitesService {
     const inviteId = match[1];
     const stream = providerInviteStream(inviteId);
     const accountEmailHash = (await this.accounts.state(accountId)).emailHash; // the address it signs in with now
-    await handleCommand(this.store, stream, providerInviteDecider, {
-      type: 'AcceptProviderInvite',
-      tokenHash: this.hashToken(token),
-      accountId,
-      accountEmailHash,
-      at: context.occurredAt,
-    }, context);
+    await handleCommand(
+      this.store,
+      stream,
+      providerInviteDecider,
+      {
+        type: 'AcceptProviderInvite',
+        tokenHash: this.hashToken(token),
+        accountId,
+        accountEmailHash,
+        at: context.occurredAt,
+      },
+      context,
+    );
     // Accepting again is a no-op, so a failure here is repaired by accepting again.
     await this.eligibility.acceptProviderTerms(accountId, providerTermsVersion, inviteId, context);
     await this.roles.grantRole(accountId, 'provider', context, true);

@@ -120,7 +120,13 @@ export class NodeDispatcher {
     let attempts = 0;
     while (attempts < maxAttempts) {
       options.signal?.throwIfAborted();
-      const states = attempts === 0 && options.survey?.model === model ? await options.survey.states : await this.liveness.read(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId), Date.now());
+      const states =
+        attempts === 0 && options.survey?.model === model
+          ? await options.survey.states
+          : await this.liveness.read(
+              nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId),
+              Date.now(),
+            );
       const choice = chooseNode(routableCandidates(nodes, states, model, tried, snapshot.preferenceByModel.get(model)));
       if (!choice) break;
       const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
@@ -164,7 +170,9 @@ export class NodeDispatcher {
    */
   private acquire(nodeId: string): string {
     const leaseId = randomUUID();
-    this.liveness.acquire(nodeId, leaseId, Date.now()).catch((err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not count a request in flight'));
+    this.liveness
+      .acquire(nodeId, leaseId, Date.now())
+      .catch((err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not count a request in flight'));
     let list = this.leases.get(nodeId);
     if (!list) this.leases.set(nodeId, (list = []));
     if (list.length >= LEASES_PER_NODE_MAX) list.shift(); // a caller that never calls finish(); Redis expires its entry anyway

@@ -69,7 +69,11 @@ export class NodeLiveness {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async recordHeartbeat(nodeId: string, heartbeat: Heartbeat, ttlMs: number): Promise<void> {
-    await this.redis.multi().set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs).set(LASTSEEN + nodeId, heartbeat.at, 'PX', KEEP_MS).exec();
+    await this.redis
+      .multi()
+      .set(HEARTBEAT_PREFIX + nodeId, JSON.stringify(heartbeat), 'PX', ttlMs)
+      .set(LASTSEEN + nodeId, heartbeat.at, 'PX', KEEP_MS)
+      .exec();
   }
 
   /** An upstream whose probe failed: not live from now (a node agent's key just expires). */

@@ -134,9 +134,25 @@ export class NodeRegistry {
  * router's registry early: a registry loaded once serves a stale list to its next request).
  */
 export async function loadUpstreamNodes(db: Kysely<Database>, secrets: Secrets, logger: Logger): Promise<RegistryNode[]> {
-  const rows = await db.selectFrom('upstream_providers').select(['upstream_id', 'name', 'base_url', 'models', 'key_version']).where('status', '=', 'active').orderBy('upstream_id').limit(1_000).execute();
+  const rows = await db
+    .selectFrom('upstream_providers')
+    .select(['upstream_id', 'name', 'base_url', 'models', 'key_version'])
+    .where('status', '=', 'active')
+    .orderBy('upstream_id')
+    .limit(1_000)
+    .execute();
   if (rows.length === 0) return [];
-  const costRows = await db.selectFrom('upstream_costs').selectAll().where('upstream_id', 'in', rows.map((r) => r.upstream_id)).orderBy('effective_at').orderBy('version').execute();
+  const costRows = await db
+    .selectFrom('upstream_costs')
+    .selectAll()
+    .where(
+      'upstream_id',
+      'in',
+      rows.map((r) => r.upstream_id),
+    )
+    .orderBy('effective_at')
+    .orderBy('version')
+    .execute();
   const keys = await openUpstreamKeys(db, secrets, rows);
   const out: RegistryNode[] = [];
   for (const row of rows) {
@@ -149,7 +165,14 @@ export async function loadUpstreamNodes(db: Kysely<Database>, secrets: Secrets, 
     const costs = new Map<string, VendorCost[]>();
     for (const c of costRows) {
       if (c.upstream_id !== row.upstream_id) continue;
-      const cost: VendorCost = { model: c.model, version: c.version, inputMicroUsdPerMTok: BigInt(c.input_micro_usd_per_mtok), outputMicroUsdPerMTok: BigInt(c.output_micro_usd_per_mtok), perImageMicroUsd: c.per_image_micro_usd === null ? null : BigInt(c.per_image_micro_usd), effectiveAt: c.effective_at.toISOString() };
+      const cost: VendorCost = {
+        model: c.model,
+        version: c.version,
+        inputMicroUsdPerMTok: BigInt(c.input_micro_usd_per_mtok),
+        outputMicroUsdPerMTok: BigInt(c.output_micro_usd_per_mtok),
+        perImageMicroUsd: c.per_image_micro_usd === null ? null : BigInt(c.per_image_micro_usd),
+        effectiveAt: c.effective_at.toISOString(),
+      };
       const list = costs.get(c.model);
       if (list) list.push(cost);
       else costs.set(c.model, [cost]);

@@ -58,7 +58,13 @@ export function reputationWeight(recentIncidents: number): number {
  * upstreams) are candidates while any of them is; the other kind is the overflow, taken when none
  * of the preferred is live, rested and untried.
  */
-export function routableCandidates(nodes: readonly RoutableNode[], states: ReadonlyMap<string, LiveState>, model: string, exclude: ReadonlySet<string>, preference: Preference = 'mixed'): Candidate[] {
+export function routableCandidates(
+  nodes: readonly RoutableNode[],
+  states: ReadonlyMap<string, LiveState>,
+  model: string,
+  exclude: ReadonlySet<string>,
+  preference: Preference = 'mixed',
+): Candidate[] {
   const all = eligible(nodes, states, model, exclude);
   if (preference === 'mixed' || all.length < 2) return all;
   const preferUpstream = preference === 'upstream_first';

@@ -39,32 +39,38 @@ export type NodeTrustRecordEvent =
   | NodeTrustEvent
   | DomainEvent<'NodeProbePassed', JudgedProbe>
   | DomainEvent<'NodeProbeFailed', JudgedProbe>
-  | DomainEvent<'NodeProbeUnanswered', {
-      nodeId: string;
-      providerId: string;
-      model: string;
-      probeId: string;
-      reason: ProbeUnansweredReason;
-      /** The node's HTTP status when it answered with an error. */
-      status: number | null;
-      latencyMs: number;
-      probedAt: string;
-    }>
+  | DomainEvent<
+      'NodeProbeUnanswered',
+      {
+        nodeId: string;
+        providerId: string;
+        model: string;
+        probeId: string;
+        reason: ProbeUnansweredReason;
+        /** The node's HTTP status when it answered with an error. */
+        status: number | null;
+        latencyMs: number;
+        probedAt: string;
+      }
+    >
   /**
    * One counting window of one gateway instance: output tokens the node reported for completed
    * responses of `model`, and what the gateway counted in the text it relayed for them.
    */
-  | DomainEvent<'NodeOutputCounted', {
-      nodeId: string;
-      providerId: string;
-      model: string;
-      windowId: string;
-      requests: number;
-      reportedTokens: number;
-      countedTokens: number;
-      from: string;
-      to: string;
-    }>;
+  | DomainEvent<
+      'NodeOutputCounted',
+      {
+        nodeId: string;
+        providerId: string;
+        model: string;
+        windowId: string;
+        requests: number;
+        reportedTokens: number;
+        countedTokens: number;
+        from: string;
+        to: string;
+      }
+    >;
 
 export type NodeTrustRecordType = NodeTrustRecordEvent['type'];
 

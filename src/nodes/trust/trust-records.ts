@@ -27,7 +27,12 @@ export async function appendTrustRecords(store: EventStore, records: readonly Tr
     const results = await store.appendToStreams(
       part.map((r) => ({
         stream: nodeTrustStream(r.nodeId, r.at),
-        event: { id: r.id, type: r.event.type, data: r.event.data, metadata: { actorId: r.actorId, occurredAt: r.at, ...(r.correlationId ? { correlationId: r.correlationId } : {}) } },
+        event: {
+          id: r.id,
+          type: r.event.type,
+          data: r.event.data,
+          metadata: { actorId: r.actorId, occurredAt: r.at, ...(r.correlationId ? { correlationId: r.correlationId } : {}) },
+        },
       })),
     );
     failed += results.filter((r) => !r.ok).length;

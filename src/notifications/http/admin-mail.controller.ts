@@ -24,7 +24,9 @@ export class AdminMailController {
     const limit = rawLimit === undefined ? 100 : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) throw invalid('invalid_query', `limit must be an integer in 1..${MAX_ROWS}.`);
     const rows = await this.db.selectFrom('mail_log').selectAll().where('outcome', '=', 'failed').orderBy('finished_at', 'desc').limit(limit).execute();
-    return { items: rows.map((r) => ({ notificationId: r.notification_id, category: r.category, attempts: r.attempts, lastError: r.last_error, failedAt: r.finished_at.toISOString() })) };
+    return {
+      items: rows.map((r) => ({ notificationId: r.notification_id, category: r.category, attempts: r.attempts, lastError: r.last_error, failedAt: r.finished_at.toISOString() })),
+    };
   }
 }
 

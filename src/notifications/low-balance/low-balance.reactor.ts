@@ -67,7 +67,10 @@ export class LowBalanceReactor {
 
   private async follow(): Promise<void> {
     const after = await checkpointOrHead(this.db, this.store, LOW_BALANCE_CHECKPOINT);
-    this.subscription = this.store.subscribeAll({ after: after ?? undefined, filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] } });
+    this.subscription = this.store.subscribeAll({
+      after: after ?? undefined,
+      filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] },
+    });
     let passed: Position | null = null;
     let savedAt = Date.now();
     try {
@@ -96,7 +99,12 @@ export class LowBalanceReactor {
     if (event.type === USAGE_DAY_SUMMARIZED) return;
     const deltas = developerDeltas(event);
     if (deltas.size === 0) return;
-    const watched = await this.db.selectFrom('low_balance_watch').selectAll().where('account_id', 'in', [...deltas.keys()]).where('threshold_micro_usd', 'is not', null).execute();
+    const watched = await this.db
+      .selectFrom('low_balance_watch')
+      .selectAll()
+      .where('account_id', 'in', [...deltas.keys()])
+      .where('threshold_micro_usd', 'is not', null)
+      .execute();
     for (const row of watched) {
       if (row.balance_micro_usd === null || row.balance_commit === null || row.balance_prepare === null || row.threshold_micro_usd === null) continue;
       if (comparePositions(event.position, { commit: BigInt(row.balance_commit), prepare: BigInt(row.balance_prepare) }) <= 0) continue; // already in the balance
@@ -104,7 +112,12 @@ export class LowBalanceReactor {
       const threshold = BigInt(row.threshold_micro_usd);
       const next = crossing(balance, threshold, row.alerted);
       if (next.mail) await this.mail(row.account_id, event, balance, threshold);
-      await this.save(row.account_id, { balance_micro_usd: balance.toString(), balance_commit: event.position.commit.toString(), balance_prepare: event.position.prepare.toString(), alerted: next.alerted });
+      await this.save(row.account_id, {
+        balance_micro_usd: balance.toString(),
+        balance_commit: event.position.commit.toString(),
+        balance_prepare: event.position.prepare.toString(),
+        alerted: next.alerted,
+      });
     }
   }
 
@@ -117,15 +130,31 @@ export class LowBalanceReactor {
     const revision = event.revision.toString();
     if (threshold === null) {
       // No threshold: nothing followed; a later one starts from a fresh balance.
-      await this.upsert(accountId, { threshold_micro_usd: null, threshold_revision: revision, balance_micro_usd: null, balance_commit: null, balance_prepare: null, alerted: false });
+      await this.upsert(accountId, {
+        threshold_micro_usd: null,
+        threshold_revision: revision,
+        balance_micro_usd: null,
+        balance_commit: null,
+        balance_prepare: null,
+        alerted: false,
+      });
       return;
     }
     const known = row?.balance_micro_usd != null && row.balance_commit !== null && row.balance_prepare !== null;
-    const balance = known ? { micro: BigInt(row.balance_micro_usd as string), commit: row.balance_commit as string, prepare: row.balance_prepare as string } : await this.seed(accountId, event.position);
+    const balance = known
+      ? { micro: BigInt(row.balance_micro_usd as string), commit: row.balance_commit as string, prepare: row.balance_prepare as string }
+      : await this.seed(accountId, event.position);
     // Setting a threshold the balance is already under mails once, as a crossing would.
     const next = crossing(balance.micro, threshold, known ? (row?.alerted ?? false) : false);
     if (next.mail) await this.mail(accountId, event, balance.micro, threshold);
-    await this.upsert(accountId, { threshold_micro_usd: threshold.toString(), threshold_revision: revision, balance_micro_usd: balance.micro.toString(), balance_commit: balance.commit, balance_prepare: balance.prepare, alerted: next.alerted });
+    await this.upsert(accountId, {
+      threshold_micro_usd: threshold.toString(),
+      threshold_revision: revision,
+      balance_micro_usd: balance.micro.toString(),
+      balance_commit: balance.commit,
+      balance_prepare: balance.prepare,
+      alerted: next.alerted,
+    });
   }
 
   /**
@@ -153,11 +182,19 @@ export class LowBalanceReactor {
   }
 
   private async save(accountId: string, set: Partial<Omit<Watch, 'account_id'>>): Promise<void> {
-    await this.db.updateTable('low_balance_watch').set({ ...set, updated_at: new Date() }).where('account_id', '=', accountId).execute();
+    await this.db
+      .updateTable('low_balance_watch')
+      .set({ ...set, updated_at: new Date() })
+      .where('account_id', '=', accountId)
+      .execute();
   }
 
   private async upsert(accountId: string, values: Omit<Watch, 'account_id' | 'updated_at'>): Promise<void> {
     const row = { ...values, updated_at: new Date() };
-    await this.db.insertInto('low_balance_watch').values({ account_id: accountId, ...row }).onConflict((oc) => oc.column('account_id').doUpdateSet(row)).execute();
+    await this.db
+      .insertInto('low_balance_watch')
+      .values({ account_id: accountId, ...row })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet(row))
+      .execute();
   }
 }

@@ -6,7 +6,6 @@ import { OutgoingMail } from './outgoing-mail';
 export const MAIL_QUEUE = 'mail';
 export const MAIL_OUTBOX = Symbol('MailOutbox');
 
-
 /**
  * The producer side: any process queues, workers send. The job id is the notification id, so the
  * same cause queued twice while its job waits is one job; the mail log catches it after that.

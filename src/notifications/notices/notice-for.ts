@@ -47,10 +47,26 @@ const SIGN_IN_METHODS: Record<string, string> = { password: 'a password', google
  * What to mail for one event, or null. Pure: the reactor passes what it looked up (a revoked
  * key's name and prefix, a suspended node's provider, from their own streams).
  */
-export function noticeFor(event: RecordedEvent, context: { publicUrl: string; revokedKey?: { name: string; prefix: string }; nodeProviderId?: string; newDevice?: string }): Notice | null {
+export function noticeFor(
+  event: RecordedEvent,
+  context: { publicUrl: string; revokedKey?: { name: string; prefix: string }; nodeProviderId?: string; newDevice?: string },
+): Notice | null {
   const d = event.data;
   const at = text(
-    d.issuedAt || d.signedInAt || d.revokedAt || d.changedAt || d.suspendedAt || d.reinstatedAt || d.purchasedAt || d.refundedAt || d.frozenAt || d.releasedAt || d.lostAt || d.requestedAt || d.approvedAt || d.paidAt,
+    d.issuedAt ||
+      d.signedInAt ||
+      d.revokedAt ||
+      d.changedAt ||
+      d.suspendedAt ||
+      d.reinstatedAt ||
+      d.purchasedAt ||
+      d.refundedAt ||
+      d.frozenAt ||
+      d.releasedAt ||
+      d.lostAt ||
+      d.requestedAt ||
+      d.approvedAt ||
+      d.paidAt,
   );
   const usd = (field: unknown) => formatUsd(BigInt(text(field) || '0'));
   switch (event.type) {
@@ -59,7 +75,11 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
     case 'ApiKeyRevoked':
       // A rotation is told by the new key's notice; a deletion's revocations go to nobody (the address is shredded).
       if (d.reason !== 'revoked') return null;
-      return { accountId: accountOf(event), category: 'security', mail: apiKeyRevokedMail({ name: context.revokedKey?.name ?? '', prefix: context.revokedKey?.prefix ?? text(d.keyId), at }) };
+      return {
+        accountId: accountOf(event),
+        category: 'security',
+        mail: apiKeyRevokedMail({ name: context.revokedKey?.name ?? '', prefix: context.revokedKey?.prefix ?? text(d.keyId), at }),
+      };
     case 'PasswordChanged':
       // Revision 1: the password a sign-up set, recorded right after the registration; not a change.
       if (event.revision <= 1n) return null;
@@ -71,11 +91,19 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
     case 'AccountReinstated':
       return { accountId: accountOf(event), category: 'security', mail: accountReinstatedMail({ at }) };
     case 'CreditsPurchased':
-      return { accountId: accountOf(event), category: 'billing', mail: paymentReceiptMail({ creditsUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), orderId: typeof d.orderId === 'string' ? d.orderId : null, at }) };
+      return {
+        accountId: accountOf(event),
+        category: 'billing',
+        mail: paymentReceiptMail({ creditsUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), orderId: typeof d.orderId === 'string' ? d.orderId : null, at }),
+      };
     case 'CreditsRefunded':
       return { accountId: accountOf(event), category: 'billing', mail: refundProcessedMail({ amountUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), at }) };
     case 'DisputeFundsFrozen':
-      return { accountId: accountOf(event), category: 'billing', mail: disputeOpenedMail({ disputedUsd: usd(d.disputedMicroUsd), frozenUsd: usd(d.frozenMicroUsd), paymentId: text(d.paymentId), at }) };
+      return {
+        accountId: accountOf(event),
+        category: 'billing',
+        mail: disputeOpenedMail({ disputedUsd: usd(d.disputedMicroUsd), frozenUsd: usd(d.frozenMicroUsd), paymentId: text(d.paymentId), at }),
+      };
     case 'DisputeFundsReleased':
       return { accountId: accountOf(event), category: 'billing', mail: disputeClosedMail({ won: true, amountUsd: usd(d.amountMicroUsd), paymentId: text(d.paymentId), at }) };
     case 'DisputeLost':
@@ -83,15 +111,27 @@ export function noticeFor(event: RecordedEvent, context: { publicUrl: string; re
     case 'PayoutApproved':
       return { accountId: text(d.providerId), category: 'provider', mail: payoutApprovedMail({ payoutId: text(d.payoutId), at }) };
     case 'PayoutPaid':
-      return { accountId: text(d.providerId), category: 'provider', mail: payoutPaidMail({ payoutId: text(d.payoutId), amountUsd: usd(d.amountMicroUsd), reference: text(d.reference), at }) };
+      return {
+        accountId: text(d.providerId),
+        category: 'provider',
+        mail: payoutPaidMail({ payoutId: text(d.payoutId), amountUsd: usd(d.amountMicroUsd), reference: text(d.reference), at }),
+      };
     case 'NodeSuspended':
       if (!context.nodeProviderId) return null;
       return { accountId: context.nodeProviderId, category: 'provider', mail: nodeSuspendedMail({ nodeId: text(d.nodeId), reason: text(d.reason), at }) };
     case 'SignedIn':
       if (!context.newDevice) return null;
-      return { accountId: accountOf(event), category: 'security', mail: newSignInMail({ method: SIGN_IN_METHODS[text(d.method)] ?? text(d.method), device: context.newDevice, at }) };
+      return {
+        accountId: accountOf(event),
+        category: 'security',
+        mail: newSignInMail({ method: SIGN_IN_METHODS[text(d.method)] ?? text(d.method), device: context.newDevice, at }),
+      };
     case 'DeletionRequested':
-      return { accountId: accountOf(event), category: 'privacy', mail: deletionScheduledMail({ dueAt: text(d.dueAt) || 'the end of the grace period', cancelUrl: context.publicUrl }) };
+      return {
+        accountId: accountOf(event),
+        category: 'privacy',
+        mail: deletionScheduledMail({ dueAt: text(d.dueAt) || 'the end of the grace period', cancelUrl: context.publicUrl }),
+      };
     default:
       return null;
   }

@@ -8,7 +8,12 @@ import { receives } from './preferences.decide';
 import { PreferencesService } from './preferences.service';
 import { UNSUBSCRIBE_PATH, UnsubscribeTokens } from './unsubscribe-token';
 
-export const CATEGORY_LABELS: Record<OptionalCategory, string> = { 'low-balance': 'low-balance alerts', 'node-status': 'node status alerts', product: 'product news', marketing: 'marketing mails' };
+export const CATEGORY_LABELS: Record<OptionalCategory, string> = {
+  'low-balance': 'low-balance alerts',
+  'node-status': 'node status alerts',
+  product: 'product news',
+  marketing: 'marketing mails',
+};
 
 /**
  * The sender's check at send time (not when queuing: a choice made while the mail waited

@@ -15,7 +15,10 @@ import { PreferencesService } from './preferences.service';
 /** The service's change from the checked body: dollars as text become micro-USD (invalid_amount names a bad one). */
 function changeOf(body: z.infer<typeof ChangePreferences>): { categories: Partial<Record<MailCategory, boolean>>; lowBalanceThresholdMicroUsd?: bigint | null } {
   const threshold = body.lowBalanceThresholdUsd;
-  return { categories: body.categories ?? {}, ...(threshold === undefined ? {} : { lowBalanceThresholdMicroUsd: threshold === null ? null : parseUsd(threshold, 'lowBalanceThresholdUsd') }) };
+  return {
+    categories: body.categories ?? {},
+    ...(threshold === undefined ? {} : { lowBalanceThresholdMicroUsd: threshold === null ? null : parseUsd(threshold, 'lowBalanceThresholdUsd') }),
+  };
 }
 
 /** The signed-in person's mail preferences (issue 16, item 3). */
@@ -44,7 +47,9 @@ export class PreferencesController {
   }
 
   @Patch()
-  @ApiOperation({ summary: 'Change preferences: optional categories on/off (marketing on = explicit consent, recorded with its time), lowBalanceThresholdUsd ("5.00", or null for none).' })
+  @ApiOperation({
+    summary: 'Change preferences: optional categories on/off (marketing on = explicit consent, recorded with its time), lowBalanceThresholdUsd ("5.00", or null for none).',
+  })
   @OkResponse(PreferencesView)
   @ApiResponse({ status: 400, description: 'An essential category turned off (essential_category), an unknown category (invalid_body), a bad threshold (invalid_amount).' })
   patch(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(ChangePreferences) body: z.infer<typeof ChangePreferences>, @Req() req: Request): Promise<PreferencesView> {

@@ -32,8 +32,13 @@ export function receives(state: PreferencesState, category: MailCategory): boole
 
 function toggle(accountId: string, state: PreferencesState, category: OptionalCategory, on: boolean, via: PreferenceVia, at: string): PreferencesEvent[] {
   if (receives(state, category) === on) return []; // already so: a repeated click changes nothing
-  if (category === 'marketing') return [on ? { type: 'MarketingConsentGiven', data: { accountId, givenAt: at } } : { type: 'MarketingConsentWithdrawn', data: { accountId, via, withdrawnAt: at } }];
-  return [on ? { type: 'NotificationCategoryTurnedOn', data: { accountId, category, turnedOnAt: at } } : { type: 'NotificationCategoryTurnedOff', data: { accountId, category, via, turnedOffAt: at } }];
+  if (category === 'marketing')
+    return [on ? { type: 'MarketingConsentGiven', data: { accountId, givenAt: at } } : { type: 'MarketingConsentWithdrawn', data: { accountId, via, withdrawnAt: at } }];
+  return [
+    on
+      ? { type: 'NotificationCategoryTurnedOn', data: { accountId, category, turnedOnAt: at } }
+      : { type: 'NotificationCategoryTurnedOff', data: { accountId, category, via, turnedOffAt: at } },
+  ];
 }
 
 function change(command: Extract<PreferencesCommand, { type: 'ChangePreferences' }>['data'], state: PreferencesState): PreferencesEvent[] {

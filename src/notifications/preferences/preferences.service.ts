@@ -14,7 +14,12 @@ import { PreferencesView } from './preferences.schemas';
 export function viewOf(state: PreferencesState): PreferencesView {
   const threshold = state.lowBalanceThresholdMicroUsd;
   return {
-    categories: ALL_CATEGORIES.map((category) => ({ category, essential: MAIL_CATEGORIES[category].essential, enabled: receives(state, category), description: MAIL_CATEGORIES[category].description })),
+    categories: ALL_CATEGORIES.map((category) => ({
+      category,
+      essential: MAIL_CATEGORIES[category].essential,
+      enabled: receives(state, category),
+      description: MAIL_CATEGORIES[category].description,
+    })),
     marketing: { consented: state.marketingConsentAt !== null, consentedAt: state.marketingConsentAt },
     lowBalance: { thresholdUsd: threshold === null ? null : formatUsd(threshold), thresholdMicroUsd: threshold === null ? null : threshold.toString() },
   };
@@ -28,8 +33,18 @@ export class PreferencesService {
     @Inject(KYSELY) private readonly db: Kysely<Database>,
   ) {}
 
-  async change(accountId: string, change: { categories: Partial<Record<MailCategory, boolean>>; lowBalanceThresholdMicroUsd?: bigint | null }, context: CommandContext): Promise<PreferencesView> {
-    const result = await handleCommand(this.store, preferencesStream(accountId), preferencesDecider, { type: 'ChangePreferences', data: { accountId, ...change, at: context.occurredAt } }, context);
+  async change(
+    accountId: string,
+    change: { categories: Partial<Record<MailCategory, boolean>>; lowBalanceThresholdMicroUsd?: bigint | null },
+    context: CommandContext,
+  ): Promise<PreferencesView> {
+    const result = await handleCommand(
+      this.store,
+      preferencesStream(accountId),
+      preferencesDecider,
+      { type: 'ChangePreferences', data: { accountId, ...change, at: context.occurredAt } },
+      context,
+    );
     return viewOf(result.state);
   }
 

@@ -29,7 +29,7 @@ export class UnsubscribeController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   @Header('referrer-policy', 'no-referrer')
-  @ApiOperation({ summary: 'The page a mail\'s unsubscribe link opens: a button that unsubscribes (POST). Changes nothing itself.' })
+  @ApiOperation({ summary: "The page a mail's unsubscribe link opens: a button that unsubscribes (POST). Changes nothing itself." })
   @ApiQuery({ name: 'token', required: true })
   @ApiProduces('text/html')
   @ApiResponse({ status: 403, description: 'A forged or altered link (unsubscribe_link_invalid).' })

@@ -8,5 +8,9 @@ export function deletionScheduledMail(input: { dueAt: string; cancelUrl: string 
     'To keep the account, sign in before then and cancel the deletion (DELETE /me/deletion-request, or the button in the dashboard).',
   ];
   const why = 'You received this because a deletion of your Tollgate account was requested. Mails about your data rights cannot be turned off.';
-  return { subject: title, text: textMail(paragraphs, { label: 'Sign in to cancel', url: input.cancelUrl }, why), html: htmlMail(title, paragraphs, { label: 'Sign in to cancel', url: input.cancelUrl }, why) };
+  return {
+    subject: title,
+    text: textMail(paragraphs, { label: 'Sign in to cancel', url: input.cancelUrl }, why),
+    html: htmlMail(title, paragraphs, { label: 'Sign in to cancel', url: input.cancelUrl }, why),
+  };
 }

@@ -13,7 +13,9 @@ export interface RenderedMail {
  */
 export function htmlMail(title: string, paragraphs: string[], action: { label: string; url: string } | null, why: string): string {
   const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
-  const button = action ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>\n<p>Or paste this address into your browser:<br>${escapeHtml(action.url)}</p>` : '';
+  const button = action
+    ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>\n<p>Or paste this address into your browser:<br>${escapeHtml(action.url)}</p>`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>

@@ -125,7 +125,14 @@ function parseCharge(text: string): CcCharge | null {
   if (!str(data.id) || !str(data.code) || !str(data.hosted_url) || !Array.isArray(data.timeline)) return null;
   const timeline = (data.timeline as unknown[]).filter((t): t is CcTimelineEntry => !!t && typeof t === 'object' && str((t as CcTimelineEntry).status));
   const payments = (Array.isArray(data.payments) ? (data.payments as unknown[]) : []).filter(
-    (p): p is CcPayment => !!p && typeof p === 'object' && str((p as CcPayment).network) && str((p as CcPayment).transaction_id) && str((p as CcPayment).status) && money((p as CcPayment).value?.local) && money((p as CcPayment).value?.crypto),
+    (p): p is CcPayment =>
+      !!p &&
+      typeof p === 'object' &&
+      str((p as CcPayment).network) &&
+      str((p as CcPayment).transaction_id) &&
+      str((p as CcPayment).status) &&
+      money((p as CcPayment).value?.local) &&
+      money((p as CcPayment).value?.crypto),
   );
   const pricing = data.pricing as CcCharge['pricing'];
   return {

@@ -20,9 +20,7 @@ export interface ChargeFacts {
   payments: readonly CryptoPaymentRef[];
 }
 
-export type CreditDecision =
-  | { credit: true; amountMicroUsd: bigint; basis: CreditBasis }
-  | { credit: false; reason: 'waiting' | 'unresolved' | 'closed' | 'nothing_confirmed' };
+export type CreditDecision = { credit: true; amountMicroUsd: bigint; basis: CreditBasis } | { credit: false; reason: 'waiting' | 'unresolved' | 'closed' | 'nothing_confirmed' };
 
 export const confirmedMicroUsd = (payments: readonly CryptoPaymentRef[]): bigint =>
   payments.filter((p) => p.status === 'CONFIRMED').reduce((sum, p) => sum + BigInt(p.localMicroUsd), 0n);

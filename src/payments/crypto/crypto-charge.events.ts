@@ -33,15 +33,34 @@ export type CryptoDiscrepancyKind =
   | 'paid_after_credit';
 
 export type CryptoChargeEvent =
-  | DomainEvent<'CryptoChargeCreated', { chargeCode: string; chargeId: string; accountId: string; amountMicroUsd: string; hostedUrl: string; expiresAt: string | null; createdAt: string }>
+  | DomainEvent<
+      'CryptoChargeCreated',
+      { chargeCode: string; chargeId: string; accountId: string; amountMicroUsd: string; hostedUrl: string; expiresAt: string | null; createdAt: string }
+    >
   /**
    * Coinbase's status, context or payments changed, as fetched from its API (never from a webhook
    * body). `timelineLength`: entries in the charge's timeline then; Coinbase only appends to it, so a
    * shorter one is an older look (a job that fetched before another) and is not recorded.
    */
-  | DomainEvent<'CryptoChargeObserved', { chargeCode: string; status: string; context: string | null; confirmedMicroUsd: string; payments: CryptoPaymentRef[]; timelineLength: number; observedAt: string }>
+  | DomainEvent<
+      'CryptoChargeObserved',
+      { chargeCode: string; status: string; context: string | null; confirmedMicroUsd: string; payments: CryptoPaymentRef[]; timelineLength: number; observedAt: string }
+    >
   /** Credited once (CreditsPurchased `cc_{code}` in the developer's credits stream), with the references it was credited on. */
-  | DomainEvent<'CryptoChargeCredited', { chargeCode: string; accountId: string; paymentId: string; amountMicroUsd: string; basis: CreditBasis; status: string; context: string | null; payments: CryptoPaymentRef[]; creditedAt: string }>
+  | DomainEvent<
+      'CryptoChargeCredited',
+      {
+        chargeCode: string;
+        accountId: string;
+        paymentId: string;
+        amountMicroUsd: string;
+        basis: CreditBasis;
+        status: string;
+        context: string | null;
+        payments: CryptoPaymentRef[];
+        creditedAt: string;
+      }
+    >
   | DomainEvent<'CryptoChargeDiscrepancyFound', { chargeCode: string; kind: CryptoDiscrepancyKind; expected: string | null; actual: string | null; foundAt: string }>;
 
 export const CRYPTO_STREAM_PREFIX = 'crypto-';

@@ -58,7 +58,12 @@ export class CryptoChargesService {
     const amount = formatUsd(amountMicroUsd);
     let charge;
     try {
-      charge = await coinbase.createCharge({ name: 'Tollgate credits', description: `${amount} USD of prepaid credits`, amountUsd: amount, metadata: { tollgateAccountId: accountId } });
+      charge = await coinbase.createCharge({
+        name: 'Tollgate credits',
+        description: `${amount} USD of prepaid credits`,
+        amountUsd: amount,
+        metadata: { tollgateAccountId: accountId },
+      });
     } catch (err) {
       if (err instanceof CoinbaseError) {
         this.logger.warn({ status: err.statusCode, description: err.description }, 'Coinbase Commerce failed while creating a charge');
@@ -66,8 +71,24 @@ export class CryptoChargesService {
       }
       throw err;
     }
-    if (!CHARGE_CODE.test(charge.code) || !/^https?:\/\//.test(charge.hosted_url)) throw unavailable('crypto_processor_unavailable', 'The crypto payment processor answered with an unusable charge; try again.');
-    await handleCommand(this.store, cryptoChargeStream(charge.code), cryptoChargeDecider, { type: 'CreateCharge', chargeCode: charge.code, chargeId: charge.id, accountId, amountMicroUsd, hostedUrl: charge.hosted_url, expiresAt: charge.expires_at ?? null, at: context.occurredAt }, context);
+    if (!CHARGE_CODE.test(charge.code) || !/^https?:\/\//.test(charge.hosted_url))
+      throw unavailable('crypto_processor_unavailable', 'The crypto payment processor answered with an unusable charge; try again.');
+    await handleCommand(
+      this.store,
+      cryptoChargeStream(charge.code),
+      cryptoChargeDecider,
+      {
+        type: 'CreateCharge',
+        chargeCode: charge.code,
+        chargeId: charge.id,
+        accountId,
+        amountMicroUsd,
+        hostedUrl: charge.hosted_url,
+        expiresAt: charge.expires_at ?? null,
+        at: context.occurredAt,
+      },
+      context,
+    );
     return { chargeCode: charge.code, hostedUrl: charge.hosted_url, amountUsd: amount, expiresAt: charge.expires_at ?? null };
   }
 

@@ -82,14 +82,28 @@ export class CryptoReconciler {
     const { status, context: statusContext } = currentStatus(charge);
     const payments = charge.payments.map(paymentRef);
     const confirmed = confirmedMicroUsd(payments);
-    const after = await this.apply(code, { type: 'ObserveCharge', chargeCode: code, status, context: statusContext, confirmedMicroUsd: confirmed, payments, timelineLength: charge.timeline.length, at: context.occurredAt }, context);
+    const after = await this.apply(
+      code,
+      {
+        type: 'ObserveCharge',
+        chargeCode: code,
+        status,
+        context: statusContext,
+        confirmedMicroUsd: confirmed,
+        payments,
+        timelineLength: charge.timeline.length,
+        at: context.occurredAt,
+      },
+      context,
+    );
     const price = charge.pricing?.local;
     if (!price || price.currency !== 'USD' || localToMicroUsd(price) !== state.amountMicroUsd) {
       await this.discrepancy(code, 'price_mismatch', `${formatUsd(state.amountMicroUsd)} USD`, price ? `${price.amount} ${price.currency}` : 'none', context);
       return 'discrepancy';
     }
     if (after.credited) {
-      if (confirmed > after.credited.amountMicroUsd) await this.discrepancy(code, 'paid_after_credit', `${formatUsd(after.credited.amountMicroUsd)} USD credited`, `${formatUsd(confirmed)} USD confirmed`, context);
+      if (confirmed > after.credited.amountMicroUsd)
+        await this.discrepancy(code, 'paid_after_credit', `${formatUsd(after.credited.amountMicroUsd)} USD credited`, `${formatUsd(confirmed)} USD confirmed`, context);
       return 'already_credited';
     }
     const decision = creditFor({ status, context: statusContext, priceMicroUsd: state.amountMicroUsd, payments });
@@ -149,7 +163,13 @@ export class CryptoReconciler {
     return { chargesQueued };
   }
 
-  private async discrepancy(code: string, kind: Extract<CryptoChargeCommand, { type: 'RecordDiscrepancy' }>['kind'], expected: string | null, actual: string | null, context: CommandContext): Promise<void> {
+  private async discrepancy(
+    code: string,
+    kind: Extract<CryptoChargeCommand, { type: 'RecordDiscrepancy' }>['kind'],
+    expected: string | null,
+    actual: string | null,
+    context: CommandContext,
+  ): Promise<void> {
     this.logger.warn({ chargeCode: code, kind }, 'crypto charge discrepancy');
     await this.apply(code, { type: 'RecordDiscrepancy', chargeCode: code, kind, expected, actual, at: context.occurredAt }, context);
   }

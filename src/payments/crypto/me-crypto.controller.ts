@@ -30,7 +30,9 @@ export class MeCryptoController {
   }
 
   @Get('charges/:code')
-  @ApiOperation({ summary: "A charge: Coinbase's last status and context, its payments (network, transaction id, USD and crypto value), whether it was credited and with how much." })
+  @ApiOperation({
+    summary: "A charge: Coinbase's last status and context, its payments (network, transaction id, USD and crypto value), whether it was credited and with how much.",
+  })
   charge(@CurrentPrincipal() principal: SessionPrincipal, @Param('code') code: string): Promise<CryptoChargeView> {
     return this.charges.charge(principal.accountId, code);
   }

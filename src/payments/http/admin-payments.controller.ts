@@ -33,7 +33,11 @@ export class AdminPaymentsController {
       'Everything is checked before any credits move; above APPROVAL_THRESHOLD_USD the answer is status pending_approval until another admin approves.',
   })
   @ApiResponse({ status: 400, description: 'invalid_amount (not whole cents), invalid_reason.' })
-  @ApiResponse({ status: 409, description: 'insufficient_credits (already spent), payment_not_credited, refund_exceeds_payment, too_many_refunds; a refusal by Razorpay answers 201 with status failed (credits restored).' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'insufficient_credits (already spent), payment_not_credited, refund_exceeds_payment, too_many_refunds; a refusal by Razorpay answers 201 with status failed (credits restored).',
+  })
   refund(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
     const body = objectBody(raw, ['amountUsd', 'reason', 'operationId']);
     const amountUsd = optionalString(body, 'amountUsd', 1, 20);
@@ -58,7 +62,13 @@ export class AdminPaymentsController {
   @Post(':paymentId/refunds/:refundId/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a refund request waiting for approval: { reason }. Its amount is refundable again.' })
-  reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('paymentId') paymentId: string, @Param('refundId') refundId: string, @Body() raw: unknown, @Req() req: Request): Promise<RefundView> {
+  reject(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('paymentId') paymentId: string,
+    @Param('refundId') refundId: string,
+    @Body() raw: unknown,
+    @Req() req: Request,
+  ): Promise<RefundView> {
     const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
     return this.refunds.reject(checkRazorpayId(paymentId, 'paymentId'), refundId, reason, commandContext(principal.accountId, req));
   }

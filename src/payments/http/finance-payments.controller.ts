@@ -42,7 +42,12 @@ export class FinancePaymentsController {
   @Get('discrepancies')
   @ApiOperation({ summary: 'Every discrepancy found by the worker or the daily report, newest first.' })
   discrepancies(@Query() q: Record<string, unknown>) {
-    return this.queries.discrepancies({ kind: queryString(q.kind, 'kind', 40), paymentId: queryString(q.paymentId, 'paymentId', 64), before: queryTime(q.before, 'before'), limit: queryInt(q.limit, 'limit') });
+    return this.queries.discrepancies({
+      kind: queryString(q.kind, 'kind', 40),
+      paymentId: queryString(q.paymentId, 'paymentId', 64),
+      before: queryTime(q.before, 'before'),
+      limit: queryInt(q.limit, 'limit'),
+    });
   }
 
   @Get('refunds')

@@ -78,7 +78,13 @@ export class PaymentOrdersService {
     } catch (err) {
       throw this.upstream(err, 'creating an order');
     }
-    await handleCommand(this.store, paymentStream(order.id), paymentDecider, { type: 'CreateOrder', orderId: order.id, accountId, amountMicroUsd, amountCents, currency: 'USD', receipt, at: context.occurredAt }, context);
+    await handleCommand(
+      this.store,
+      paymentStream(order.id),
+      paymentDecider,
+      { type: 'CreateOrder', orderId: order.id, accountId, amountMicroUsd, amountCents, currency: 'USD', receipt, at: context.occurredAt },
+      context,
+    );
     return { orderId: order.id, keyId: payments.keyId, amount: amountCents, currency: 'USD', amountUsd: formatUsd(amountMicroUsd), receipt };
   }
 
@@ -87,7 +93,12 @@ export class PaymentOrdersService {
    * this developer (never the one the browser sent); a valid one queues the same reconciliation
    * a webhook would, so callback, webhooks and sweeps converge on one credit.
    */
-  async verifyCheckout(accountId: string, orderId: string, input: { paymentId: string; orderId: string | null; signature: string }, context: CommandContext): Promise<{ orderId: string; paymentId: string; status: 'verifying' | 'credited' }> {
+  async verifyCheckout(
+    accountId: string,
+    orderId: string,
+    input: { paymentId: string; orderId: string | null; signature: string },
+    context: CommandContext,
+  ): Promise<{ orderId: string; paymentId: string; status: 'verifying' | 'credited' }> {
     const payments = paymentsConfig(this.config);
     const jobs = enabled(this.jobs);
     const state = await this.ownOrder(accountId, orderId);

@@ -15,19 +15,21 @@ export function verifyCheckout(command: VerifyCheckout, state: PaymentOrderState
 export function observePayment(command: ObservePayment, state: PaymentOrderState): PaymentEvent[] {
   const payment = paymentSlot(state, checkId(command.paymentId, 'paymentId'));
   if (payment.status === command.status) return [];
-  return [{
-    type: 'PaymentObserved',
-    data: {
-      orderId: command.orderId,
-      paymentId: command.paymentId,
-      status: short(command.status) as string,
-      captured: command.captured === true,
-      amountCents: command.amountCents,
-      currency: short(command.currency) as string,
-      errorReason: short(command.errorReason),
-      observedAt: command.at,
+  return [
+    {
+      type: 'PaymentObserved',
+      data: {
+        orderId: command.orderId,
+        paymentId: command.paymentId,
+        status: short(command.status) as string,
+        captured: command.captured === true,
+        amountCents: command.amountCents,
+        currency: short(command.currency) as string,
+        errorReason: short(command.errorReason),
+        observedAt: command.at,
+      },
     },
-  }];
+  ];
 }
 
 /** The payment was turned into credits: once per order, whichever payment comes first. */
@@ -36,5 +38,16 @@ export function recordCredit(command: RecordCredit, state: PaymentOrderState): P
   const payment = paymentSlot(state, checkId(command.paymentId, 'paymentId'));
   if (payment.credited) return [];
   if (creditedPaymentOf(state) !== null) throw conflict('order_already_credited', 'Another payment of this order was already credited.');
-  return [{ type: 'PaymentCredited', data: { orderId: command.orderId, paymentId: command.paymentId, accountId: order.accountId, amountMicroUsd: checkPositiveAmount(command.amountMicroUsd).toString(), creditedAt: command.at } }];
+  return [
+    {
+      type: 'PaymentCredited',
+      data: {
+        orderId: command.orderId,
+        paymentId: command.paymentId,
+        accountId: order.accountId,
+        amountMicroUsd: checkPositiveAmount(command.amountMicroUsd).toString(),
+        creditedAt: command.at,
+      },
+    },
+  ];
 }

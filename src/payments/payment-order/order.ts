@@ -8,8 +8,18 @@ export function createOrder(command: CreateOrder, state: PaymentOrderState): Pay
   if (state.order) throw conflict('order_exists', 'This payment order already exists.');
   checkId(command.orderId, 'orderId');
   const amount = checkPositiveAmount(command.amountMicroUsd);
-  return [{
-    type: 'PaymentOrderCreated',
-    data: { orderId: command.orderId, accountId: command.accountId, amountMicroUsd: amount.toString(), amountCents: command.amountCents, currency: command.currency, receipt: command.receipt, createdAt: command.at },
-  }];
+  return [
+    {
+      type: 'PaymentOrderCreated',
+      data: {
+        orderId: command.orderId,
+        accountId: command.accountId,
+        amountMicroUsd: amount.toString(),
+        amountCents: command.amountCents,
+        currency: command.currency,
+        receipt: command.receipt,
+        createdAt: command.at,
+      },
+    },
+  ];
 }

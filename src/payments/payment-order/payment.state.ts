@@ -51,11 +51,31 @@ export interface PaymentOrderState {
 
 export type CreateOrder = { type: 'CreateOrder'; orderId: string; accountId: string; amountMicroUsd: bigint; amountCents: number; currency: string; receipt: string; at: string };
 export type VerifyCheckout = { type: 'VerifyCheckout'; orderId: string; paymentId: string; at: string };
-export type ObservePayment = { type: 'ObservePayment'; orderId: string; paymentId: string; status: string; captured: boolean; amountCents: number; currency: string; errorReason: string | null; at: string };
+export type ObservePayment = {
+  type: 'ObservePayment';
+  orderId: string;
+  paymentId: string;
+  status: string;
+  captured: boolean;
+  amountCents: number;
+  currency: string;
+  errorReason: string | null;
+  at: string;
+};
 export type RecordCredit = { type: 'RecordCredit'; orderId: string; paymentId: string; amountMicroUsd: bigint; at: string };
 export type RecordDiscrepancy = { type: 'RecordDiscrepancy'; discrepancy: Omit<DiscrepancyData, 'foundAt'>; at: string };
 /** Above `approvalThresholdMicroUsd` the request waits for ApproveRefund by another staff member. */
-export type RequestRefund = { type: 'RequestRefund'; orderId: string; paymentId: string; refundId: string; amountMicroUsd: bigint; reason: string; requestedBy: string; approvalThresholdMicroUsd: bigint; at: string };
+export type RequestRefund = {
+  type: 'RequestRefund';
+  orderId: string;
+  paymentId: string;
+  refundId: string;
+  amountMicroUsd: bigint;
+  reason: string;
+  requestedBy: string;
+  approvalThresholdMicroUsd: bigint;
+  at: string;
+};
 export type ApproveRefund = { type: 'ApproveRefund'; refundId: string; approverId: string; at: string };
 export type RejectRefund = { type: 'RejectRefund'; refundId: string; rejectedBy: string; reason: string; at: string };
 export type RecordRefundSubmitted = { type: 'RecordRefundSubmitted'; refundId: string; razorpayRefundId: string; status: string; at: string };
@@ -107,7 +127,9 @@ export function mustRefund(state: PaymentOrderState, refundId: string): RefundIn
 export function refundableOf(state: PaymentOrderState, paymentId: string): bigint {
   const payment = state.payments[paymentId];
   if (!payment?.credited) return 0n;
-  const held = Object.values(state.refunds).filter((r) => r.paymentId === paymentId && !RELEASED.has(r.status)).reduce((sum, r) => sum + r.amountMicroUsd, 0n);
+  const held = Object.values(state.refunds)
+    .filter((r) => r.paymentId === paymentId && !RELEASED.has(r.status))
+    .reduce((sum, r) => sum + r.amountMicroUsd, 0n);
   return payment.creditedMicroUsd - held;
 }
 

@@ -36,7 +36,15 @@ export function requestRefund(command: RequestRefund, state: PaymentOrderState):
   if (amount > refundable) throw conflict('refund_exceeds_payment', `At most ${formatUsd(refundable)} USD of this payment can still be refunded.`);
   const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
   if (!reason || reason.length > REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${REASON_MAX} characters is required; it goes into the audit trail.`);
-  const data = { orderId: command.orderId, paymentId: command.paymentId, refundId: command.refundId, accountId: order.accountId, amountMicroUsd: amount.toString(), amountCents: Number(amount / MICRO_USD_PER_CENT), reason };
+  const data = {
+    orderId: command.orderId,
+    paymentId: command.paymentId,
+    refundId: command.refundId,
+    accountId: order.accountId,
+    amountMicroUsd: amount.toString(),
+    amountCents: Number(amount / MICRO_USD_PER_CENT),
+    reason,
+  };
   // Four eyes: a large refund is only a request until another staff member approves it.
   if (amount > command.approvalThresholdMicroUsd) return [{ type: 'RefundApprovalRequested', data: { ...data, requestedBy: command.requestedBy, requestedAt: command.at } }];
   return [{ type: 'RefundRequested', data: { ...data, requestedBy: command.requestedBy, requestedAt: command.at } }];
@@ -52,7 +60,19 @@ export function approveRefund(command: ApproveRefund, state: PaymentOrderState):
   }
   if (command.approverId === refund.requestedBy) throw forbidden('self_approval', 'A second staff member must approve this refund; the one who requested it cannot.');
   if (command.approverId === refund.accountId) throw forbidden('payee_cannot_approve', 'The developer who is refunded cannot approve the refund.');
-  return [{ type: 'RefundApproved', data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, requestedBy: refund.requestedBy ?? '', approvedBy: command.approverId, approvedAt: command.at } }];
+  return [
+    {
+      type: 'RefundApproved',
+      data: {
+        orderId: orderIdOf(state),
+        paymentId: refund.paymentId,
+        refundId: command.refundId,
+        requestedBy: refund.requestedBy ?? '',
+        approvedBy: command.approverId,
+        approvedAt: command.at,
+      },
+    },
+  ];
 }
 
 /** A large refund request is turned down. */
@@ -62,17 +82,31 @@ export function rejectRefund(command: RejectRefund, state: PaymentOrderState): P
   if (refund.status !== 'pending_approval') throw conflict('refund_not_pending', `This refund is ${refund.status}; only a pending request can be rejected.`);
   const reason = typeof command.reason === 'string' ? command.reason.trim() : '';
   if (!reason || reason.length > REASON_MAX) throw invalid('invalid_reason', `A reason of 1..${REASON_MAX} characters is required.`);
-  return [{ type: 'RefundApprovalRejected', data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, rejectedBy: command.rejectedBy, reason, rejectedAt: command.at } }];
+  return [
+    {
+      type: 'RefundApprovalRejected',
+      data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, rejectedBy: command.rejectedBy, reason, rejectedAt: command.at },
+    },
+  ];
 }
 
 /** The refund was sent to Razorpay, which gave it an id. */
 export function recordRefundSubmitted(command: RecordRefundSubmitted, state: PaymentOrderState): PaymentEvent[] {
   const refund = mustRefund(state, command.refundId);
   if (refund.razorpayRefundId !== null) return [];
-  return [{
-    type: 'RefundSubmitted',
-    data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, razorpayRefundId: checkId(command.razorpayRefundId, 'razorpayRefundId'), status: short(command.status) as string, submittedAt: command.at },
-  }];
+  return [
+    {
+      type: 'RefundSubmitted',
+      data: {
+        orderId: orderIdOf(state),
+        paymentId: refund.paymentId,
+        refundId: command.refundId,
+        razorpayRefundId: checkId(command.razorpayRefundId, 'razorpayRefundId'),
+        status: short(command.status) as string,
+        submittedAt: command.at,
+      },
+    },
+  ];
 }
 
 /** Razorpay paid the customer back. */
@@ -80,19 +114,21 @@ export function settleRefund(command: SettleRefund, state: PaymentOrderState): P
   const refund = mustRefund(state, command.refundId);
   if (refund.status === 'settled') return [];
   if (refund.status === 'failed') throw conflict('refund_failed', 'This refund failed and its credits were restored.');
-  return [{
-    type: 'RefundSettled',
-    data: {
-      orderId: orderIdOf(state),
-      paymentId: refund.paymentId,
-      refundId: command.refundId,
-      razorpayRefundId: checkId(command.razorpayRefundId, 'razorpayRefundId'),
-      amountMicroUsd: refund.amountMicroUsd.toString(),
-      settledAt: command.at,
-      // The customer has been paid back: the liability is settled out of the money we received.
-      postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.refundsPayable, PLATFORM_ACCOUNTS.paymentClearing, refund.amountMicroUsd)),
+  return [
+    {
+      type: 'RefundSettled',
+      data: {
+        orderId: orderIdOf(state),
+        paymentId: refund.paymentId,
+        refundId: command.refundId,
+        razorpayRefundId: checkId(command.razorpayRefundId, 'razorpayRefundId'),
+        amountMicroUsd: refund.amountMicroUsd.toString(),
+        settledAt: command.at,
+        // The customer has been paid back: the liability is settled out of the money we received.
+        postings: assertBalanced(transfer(PLATFORM_ACCOUNTS.refundsPayable, PLATFORM_ACCOUNTS.paymentClearing, refund.amountMicroUsd)),
+      },
     },
-  }];
+  ];
 }
 
 /** Razorpay could not refund; the credits come back to the developer. */
@@ -100,8 +136,17 @@ export function failRefund(command: FailRefund, state: PaymentOrderState): Payme
   const refund = mustRefund(state, command.refundId);
   if (refund.status === 'failed') return [];
   if (refund.status === 'settled') throw conflict('refund_settled', 'This refund was already processed by Razorpay.');
-  return [{
-    type: 'RefundFailed',
-    data: { orderId: orderIdOf(state), paymentId: refund.paymentId, refundId: command.refundId, razorpayRefundId: command.razorpayRefundId ?? refund.razorpayRefundId, reason: short(command.reason) as string, failedAt: command.at },
-  }];
+  return [
+    {
+      type: 'RefundFailed',
+      data: {
+        orderId: orderIdOf(state),
+        paymentId: refund.paymentId,
+        refundId: command.refundId,
+        razorpayRefundId: command.razorpayRefundId ?? refund.razorpayRefundId,
+        reason: short(command.reason) as string,
+        failedAt: command.at,
+      },
+    },
+  ];
 }

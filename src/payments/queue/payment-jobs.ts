@@ -67,7 +67,6 @@ export function defaultJobOptions(config: TopUpSettings): JobsOptions {
   };
 }
 
-
 /** A follow-up waits this long, so it usually runs after the job it follows has finished. */
 const FOLLOW_UP_DELAY_MS = 200;
 
@@ -101,15 +100,17 @@ export class PaymentJobs {
 
   async failed(limit: number): Promise<FailedJob[]> {
     const jobs = (await this.queue.getFailed(0, limit - 1)) as (Job<PaymentJobData> | undefined)[];
-    return jobs.filter((j) => j !== undefined).map((j) => ({
-      jobId: j.id ?? '',
-      name: j.name,
-      data: j.data,
-      failedReason: (j.failedReason ?? '').slice(0, 500),
-      attemptsMade: j.attemptsMade,
-      queuedAt: new Date(j.timestamp).toISOString(),
-      failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
-    }));
+    return jobs
+      .filter((j) => j !== undefined)
+      .map((j) => ({
+        jobId: j.id ?? '',
+        name: j.name,
+        data: j.data,
+        failedReason: (j.failedReason ?? '').slice(0, 500),
+        attemptsMade: j.attemptsMade,
+        queuedAt: new Date(j.timestamp).toISOString(),
+        failedAt: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+      }));
   }
 
   /** false when there is no failed job with this id. */

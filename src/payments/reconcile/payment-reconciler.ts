@@ -69,7 +69,11 @@ export class PaymentReconciler {
     const orderId = payment.order_id;
     if (input.orderId !== null && orderId !== input.orderId) {
       // A callback carrying a payment of another order: report it against the order it named.
-      await this.discrepancy(input.orderId, { kind: 'order_mismatch', orderId: input.orderId, paymentId: payment.id, accountId: null, expected: input.orderId, actual: orderId ?? 'none' }, context);
+      await this.discrepancy(
+        input.orderId,
+        { kind: 'order_mismatch', orderId: input.orderId, paymentId: payment.id, accountId: null, expected: input.orderId, actual: orderId ?? 'none' },
+        context,
+      );
       return 'discrepancy';
     }
     if (!orderId) {
@@ -79,7 +83,11 @@ export class PaymentReconciler {
     const { state } = await loadAggregate(this.store, paymentStream(orderId), paymentDecider);
     const order = state.order;
     if (!order) {
-      await this.discrepancy(orderId, { kind: 'unknown_order', orderId, paymentId: payment.id, accountId: null, expected: null, actual: `${payment.amount} ${payment.currency}` }, context);
+      await this.discrepancy(
+        orderId,
+        { kind: 'unknown_order', orderId, paymentId: payment.id, accountId: null, expected: null, actual: `${payment.amount} ${payment.currency}` },
+        context,
+      );
       return 'discrepancy';
     }
     await this.observe(orderId, payment, context);
@@ -92,7 +100,11 @@ export class PaymentReconciler {
       return 'discrepancy';
     }
     if (payment.amount !== order.amountCents) {
-      await this.discrepancy(orderId, { ...base, kind: 'amount_mismatch', expected: `${order.amountCents} ${order.currency}`, actual: `${payment.amount} ${payment.currency}` }, context);
+      await this.discrepancy(
+        orderId,
+        { ...base, kind: 'amount_mismatch', expected: `${order.amountCents} ${order.currency}`, actual: `${payment.amount} ${payment.currency}` },
+        context,
+      );
       return 'discrepancy';
     }
     // Checked before capturing: a duplicate is left uncaptured, so Razorpay gives it back by itself.
@@ -117,7 +129,12 @@ export class PaymentReconciler {
     return credit.recorded ? 'credited' : 'already_credited';
   }
 
-  private async refuseCredit(kind: DiscrepancyKind, base: { orderId: string; paymentId: string; accountId: string }, payment: RzpPayment, context: CommandContext): Promise<PaymentOutcome> {
+  private async refuseCredit(
+    kind: DiscrepancyKind,
+    base: { orderId: string; paymentId: string; accountId: string },
+    payment: RzpPayment,
+    context: CommandContext,
+  ): Promise<PaymentOutcome> {
     const expected = kind === 'duplicate_payment' ? 'one payment per order' : 'captured';
     await this.discrepancy(base.orderId, { ...base, kind, expected, actual: summary(payment) }, context);
     return 'discrepancy';
@@ -139,7 +156,18 @@ export class PaymentReconciler {
         return 'discrepancy';
       }
       // A refund made outside Tollgate (e.g. the Razorpay dashboard): finance must look at it.
-      await this.discrepancy(orderId ?? refund.payment_id, { kind: 'unknown_refund', orderId, paymentId: refund.payment_id, accountId: state?.order?.accountId ?? null, expected: null, actual: `${refund.id} ${refund.amount} ${refund.currency} ${refund.status}` }, context);
+      await this.discrepancy(
+        orderId ?? refund.payment_id,
+        {
+          kind: 'unknown_refund',
+          orderId,
+          paymentId: refund.payment_id,
+          accountId: state?.order?.accountId ?? null,
+          expected: null,
+          actual: `${refund.id} ${refund.amount} ${refund.currency} ${refund.status}`,
+        },
+        context,
+      );
       return 'discrepancy';
     }
     await this.apply(orderId, { type: 'RecordRefundSubmitted', refundId, razorpayRefundId: refund.id, status: refund.status, at: context.occurredAt }, context);
@@ -167,7 +195,18 @@ export class PaymentReconciler {
     const state = orderId ? (await loadAggregate(this.store, paymentStream(orderId), paymentDecider)).state : null;
     const accountId = state?.order?.accountId ?? null;
     if (!orderId || !accountId || !state?.payments[dispute.payment_id]?.credited || dispute.currency !== state.order?.currency) {
-      await this.discrepancy(orderId ?? dispute.payment_id, { kind: 'unknown_dispute', orderId, paymentId: dispute.payment_id, accountId, expected: null, actual: `${dispute.id} ${dispute.amount} ${dispute.currency} ${dispute.status}` }, context);
+      await this.discrepancy(
+        orderId ?? dispute.payment_id,
+        {
+          kind: 'unknown_dispute',
+          orderId,
+          paymentId: dispute.payment_id,
+          accountId,
+          expected: null,
+          actual: `${dispute.id} ${dispute.amount} ${dispute.currency} ${dispute.status}`,
+        },
+        context,
+      );
       return 'discrepancy';
     }
     await this.paymentCredits.freezeForDispute(accountId, dispute.id, dispute.payment_id, centsToMicroUsd(dispute.amount), context);
@@ -192,7 +231,21 @@ export class PaymentReconciler {
   }
 
   private async observe(orderId: string, payment: RzpPayment, context: CommandContext): Promise<void> {
-    await this.apply(orderId, { type: 'ObservePayment', orderId, paymentId: payment.id, status: payment.status, captured: payment.captured === true, amountCents: payment.amount, currency: payment.currency, errorReason: payment.error_reason ?? null, at: context.occurredAt }, context);
+    await this.apply(
+      orderId,
+      {
+        type: 'ObservePayment',
+        orderId,
+        paymentId: payment.id,
+        status: payment.status,
+        captured: payment.captured === true,
+        amountCents: payment.amount,
+        currency: payment.currency,
+        errorReason: payment.error_reason ?? null,
+        at: context.occurredAt,
+      },
+      context,
+    );
   }
 
   private async capture(payment: RzpPayment): Promise<RzpPayment> {

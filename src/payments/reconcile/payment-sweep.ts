@@ -71,7 +71,9 @@ export class PaymentSweep {
       try {
         const payments = await razorpay.orderPayments(orderId);
         result.ordersChecked++;
-        const known = new Map((await this.db.selectFrom('payments').select(['payment_id', 'razorpay_status']).where('order_id', '=', orderId).execute()).map((r) => [r.payment_id, r.razorpay_status]));
+        const known = new Map(
+          (await this.db.selectFrom('payments').select(['payment_id', 'razorpay_status']).where('order_id', '=', orderId).execute()).map((r) => [r.payment_id, r.razorpay_status]),
+        );
         for (const p of payments) {
           // A failed payment we already saw fail needs nothing; anything else may need a credit.
           if (!WORTH_A_LOOK.has(p.status) || (p.status === 'failed' && known.get(p.id) === 'failed')) continue;

@@ -101,7 +101,12 @@ export class ReconciliationReporter {
     const creditsFor = new Map<string, { amount: bigint; count: number; ownerId: string | null }>();
     const ids = [...new Set([...captured.keys(), ...autoRefunded.keys(), ...creditedInPeriod.map((r) => r.reference).filter((r): r is string => r !== null)])];
     for (let i = 0; i < ids.length; i += 1_000) {
-      const rows = await this.db.selectFrom('ledger_transactions').select(['reference', 'amount_micro_usd', 'owner_id']).where('type', '=', 'CreditsPurchased').where('reference', 'in', ids.slice(i, i + 1_000)).execute();
+      const rows = await this.db
+        .selectFrom('ledger_transactions')
+        .select(['reference', 'amount_micro_usd', 'owner_id'])
+        .where('type', '=', 'CreditsPurchased')
+        .where('reference', 'in', ids.slice(i, i + 1_000))
+        .execute();
       for (const r of rows) {
         const seen = creditsFor.get(r.reference as string);
         creditsFor.set(r.reference as string, { amount: (seen?.amount ?? 0n) + BigInt(r.amount_micro_usd), count: (seen?.count ?? 0) + 1, ownerId: r.owner_id });
@@ -129,7 +134,8 @@ export class ReconciliationReporter {
       const money = `${p.amount} ${p.currency}`;
       if (credit) {
         if (!wasCaptured(p)) discrepancies.push({ ...base, kind: 'credited_not_captured', expected: `${credit.amount} micro-USD`, actual: p.status });
-        else if (p.currency !== 'USD' || credit.amount !== centsToMicroUsd(p.amount)) discrepancies.push({ ...base, kind: 'credited_amount_differs', expected: money, actual: `${credit.amount} micro-USD` });
+        else if (p.currency !== 'USD' || credit.amount !== centsToMicroUsd(p.amount))
+          discrepancies.push({ ...base, kind: 'credited_amount_differs', expected: money, actual: `${credit.amount} micro-USD` });
         continue;
       }
       if (!accountId) {
@@ -138,7 +144,13 @@ export class ReconciliationReporter {
         continue;
       }
       const refused = uncreditable(p, p.order_id ? (creditedPaymentOf.get(p.order_id) ?? null) : null, p.id);
-      if (refused) discrepancies.push({ ...base, kind: refused, expected: refused === 'duplicate_payment' ? 'one payment per order' : 'captured', actual: `${p.status}, ${wasCaptured(p) ? 'captured' : 'never captured'}, ${money}` });
+      if (refused)
+        discrepancies.push({
+          ...base,
+          kind: refused,
+          expected: refused === 'duplicate_payment' ? 'one payment per order' : 'captured',
+          actual: `${p.status}, ${wasCaptured(p) ? 'captured' : 'never captured'}, ${money}`,
+        });
       else discrepancies.push({ ...base, kind: 'captured_not_credited', expected: money, actual: 'not credited' });
     }
     let lookups = 0;
@@ -152,9 +164,23 @@ export class ReconciliationReporter {
       // Credited in the period but paid earlier (or not at all): ask Razorpay about this one.
       const p = await razorpay.fetchPayment(paymentId).catch(() => null);
       if (!p || !wasCaptured(p)) {
-        discrepancies.push({ kind: 'credited_not_captured', paymentId, orderId: p?.order_id ?? null, accountId: r.owner_id, expected: `${r.amount_micro_usd} micro-USD`, actual: p ? p.status : 'unknown payment' });
+        discrepancies.push({
+          kind: 'credited_not_captured',
+          paymentId,
+          orderId: p?.order_id ?? null,
+          accountId: r.owner_id,
+          expected: `${r.amount_micro_usd} micro-USD`,
+          actual: p ? p.status : 'unknown payment',
+        });
       } else if (credit(creditsFor, paymentId) !== centsToMicroUsd(p.amount)) {
-        discrepancies.push({ kind: 'credited_amount_differs', paymentId, orderId: p.order_id, accountId: r.owner_id, expected: `${p.amount} ${p.currency}`, actual: `${r.amount_micro_usd} micro-USD` });
+        discrepancies.push({
+          kind: 'credited_amount_differs',
+          paymentId,
+          orderId: p.order_id,
+          accountId: r.owner_id,
+          expected: `${p.amount} ${p.currency}`,
+          actual: `${r.amount_micro_usd} micro-USD`,
+        });
       }
     }
 
@@ -179,7 +205,17 @@ export class ReconciliationReporter {
     const at = context.occurredAt;
     const events: ReconciliationEvent[] = report.discrepancies.slice(0, REPORT_MAX_DISCREPANCY_EVENTS).map((d) => ({
       type: 'PaymentDiscrepancyFound',
-      data: { kind: d.kind, orderId: d.orderId, paymentId: d.paymentId, accountId: d.accountId, expected: d.expected, actual: d.actual, source: 'report', runId: report.runId, foundAt: at },
+      data: {
+        kind: d.kind,
+        orderId: d.orderId,
+        paymentId: d.paymentId,
+        accountId: d.accountId,
+        expected: d.expected,
+        actual: d.actual,
+        source: 'report',
+        runId: report.runId,
+        foundAt: at,
+      },
     }));
     events.push({
       type: 'ReconciliationReported',
@@ -197,7 +233,11 @@ export class ReconciliationReporter {
       },
     });
     // A report is a record of what one run saw; runs never conflict, so the append is unconditional.
-    await this.store.append(reconciliationStream(report.day), events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...context } })), 'any');
+    await this.store.append(
+      reconciliationStream(report.day),
+      events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: { ...context } })),
+      'any',
+    );
   }
 }
 

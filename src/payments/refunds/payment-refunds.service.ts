@@ -71,17 +71,21 @@ export class PaymentRefundsService {
     if (state.refunds[refundId]) return this.view(orderId, refundId);
     const amount = input.amountMicroUsd ?? refundableOf(state, paymentId);
     if (amount === 0n && state.payments[paymentId]?.credited) throw conflict('refund_exceeds_payment', 'Nothing of this payment is left to refund.');
-    const recorded = await this.reconciler.apply(orderId, {
-      type: 'RequestRefund',
+    const recorded = await this.reconciler.apply(
       orderId,
-      paymentId,
-      refundId,
-      amountMicroUsd: amount,
-      reason: input.reason,
-      requestedBy: context.actorId,
-      approvalThresholdMicroUsd: this.config.security.approvalThresholdMicroUsd,
-      at: context.occurredAt,
-    }, context);
+      {
+        type: 'RequestRefund',
+        orderId,
+        paymentId,
+        refundId,
+        amountMicroUsd: amount,
+        reason: input.reason,
+        requestedBy: context.actorId,
+        approvalThresholdMicroUsd: this.config.security.approvalThresholdMicroUsd,
+        at: context.occurredAt,
+      },
+      context,
+    );
     if (recorded.refunds[refundId]?.status === 'requested') await this.submit(orderId, refundId, context, false);
     return this.view(orderId, refundId);
   }
@@ -112,7 +116,11 @@ export class PaymentRefundsService {
     if (!(await this.takeCredits(orderId, refundId, refund, context, fromWorker))) return;
     const amountCents = Number(refund.amountMicroUsd / MICRO_USD_PER_CENT);
     try {
-      const created = await enabled(this.gateway).createRefund(refund.paymentId, { amount: amountCents, notes: { tollgateRefundId: refundId, tollgateOrderId: orderId } }, refundId);
+      const created = await enabled(this.gateway).createRefund(
+        refund.paymentId,
+        { amount: amountCents, notes: { tollgateRefundId: refundId, tollgateOrderId: orderId } },
+        refundId,
+      );
       await this.reconciler.apply(orderId, { type: 'RecordRefundSubmitted', refundId, razorpayRefundId: created.id, status: created.status, at: context.occurredAt }, context);
     } catch (err) {
       if (!(err instanceof RazorpayError)) throw err;
@@ -137,7 +145,11 @@ export class PaymentRefundsService {
       return true;
     } catch (err) {
       if (!(err instanceof DomainError && CREDITS_REFUSALS.has(err.code))) throw err;
-      await this.reconciler.apply(orderId, { type: 'FailRefund', refundId, razorpayRefundId: null, reason: `The credits could not be taken: ${err.message}`, at: context.occurredAt }, context);
+      await this.reconciler.apply(
+        orderId,
+        { type: 'FailRefund', refundId, razorpayRefundId: null, reason: `The credits could not be taken: ${err.message}`, at: context.occurredAt },
+        context,
+      );
       if (fromWorker) return false;
       throw err;
     }

@@ -21,7 +21,8 @@ const entityOf = (body: Entity, name: string): Entity | null => {
   const entity = payload?.[name]?.entity;
   return entity && typeof entity === 'object' ? entity : null;
 };
-const idOf = (entity: Entity | null, field = 'id'): string | null => (entity && typeof entity[field] === 'string' && ID.test(entity[field] as string) ? (entity[field] as string) : null);
+const idOf = (entity: Entity | null, field = 'id'): string | null =>
+  entity && typeof entity[field] === 'string' && ID.test(entity[field] as string) ? (entity[field] as string) : null;
 
 /** What a verified event asks the worker to look at (the body itself is never trusted for amounts or status). */
 export function jobsFor(event: string, body: Entity): PaymentJobData[] {

@@ -55,24 +55,44 @@ export class FinancePayoutsController {
   @ApiResponse({ status: 404, description: 'No such payout.' })
   @ApiResponse({ status: 403, description: 'payee_cannot_approve: the payout is to you.' })
   @ApiResponse({ status: 409, description: 'The payout was rejected.' })
-  async approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('providerId') providerId: string, @Param('payoutId') payoutId: string, @Req() req: Request): Promise<PayoutActionView> {
+  async approve(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('providerId') providerId: string,
+    @Param('payoutId') payoutId: string,
+    @Req() req: Request,
+  ): Promise<PayoutActionView> {
     return resultView(await this.payouts.approve(providerId, payoutId, commandContext(principal.accountId, req)));
   }
 
   @Post(':providerId/:payoutId/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a payout that is not paid yet: { reason }. Its amount becomes available again.' })
-  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('providerId') providerId: string, @Param('payoutId') payoutId: string, @Body() raw: unknown, @Req() req: Request): Promise<PayoutActionView> {
+  async reject(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('providerId') providerId: string,
+    @Param('payoutId') payoutId: string,
+    @Body() raw: unknown,
+    @Req() req: Request,
+  ): Promise<PayoutActionView> {
     const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, PAYOUT_REASON_MAX);
     return resultView(await this.payouts.reject(providerId, payoutId, reason, commandContext(principal.accountId, req)));
   }
 
   @Post(':providerId/:payoutId/paid')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Record that an approved payout was sent: { reference } (bank/UTR reference). Posts provider → platform:payouts. Four eyes: not by the staff member who approved it, nor by the payee.' })
+  @ApiOperation({
+    summary:
+      'Record that an approved payout was sent: { reference } (bank/UTR reference). Posts provider → platform:payouts. Four eyes: not by the staff member who approved it, nor by the payee.',
+  })
   @ApiResponse({ status: 403, description: 'payee_cannot_approve: the payout is to you.' })
   @ApiResponse({ status: 409, description: 'payout_not_approved, or second_approver_required (you approved it).' })
-  async paid(@CurrentPrincipal() principal: SessionPrincipal, @Param('providerId') providerId: string, @Param('payoutId') payoutId: string, @Body() raw: unknown, @Req() req: Request): Promise<PayoutActionView> {
+  async paid(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('providerId') providerId: string,
+    @Param('payoutId') payoutId: string,
+    @Body() raw: unknown,
+    @Req() req: Request,
+  ): Promise<PayoutActionView> {
     const reference = requiredString(objectBody(raw, ['reference']), 'reference', 1, PAYOUT_REFERENCE_MAX);
     return resultView(await this.payouts.markPaid(providerId, payoutId, reference, commandContext(principal.accountId, req)));
   }

@@ -48,7 +48,12 @@ export class ProviderPayoutsController {
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
   @ApiQuery({ name: 'cursor', required: false })
   list(@CurrentPrincipal() principal: SessionPrincipal, @Query() q: Record<string, unknown>): Promise<PayoutPage> {
-    return this.queries.list({ providerId: principal.accountId, status: queryString(q.status, 'status', 20), limit: queryInt(q.limit, 'limit'), cursor: queryString(q.cursor, 'cursor', 200) });
+    return this.queries.list({
+      providerId: principal.accountId,
+      status: queryString(q.status, 'status', 20),
+      limit: queryInt(q.limit, 'limit'),
+      cursor: queryString(q.cursor, 'cursor', 200),
+    });
   }
 
   @Get('available')
@@ -71,7 +76,9 @@ export class ProviderPayoutsController {
   @ApiOperation({ summary: 'The statement as CSV (at most 100,000 lines; narrow with from/to).' })
   async statementCsv(@CurrentPrincipal() principal: SessionPrincipal, @Query() q: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const range = queryRange(q);
-    await sendCsv(res, 'earnings-statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) => this.ledger.statement(providerAccount(principal.accountId), { ...range, cursor, limit }));
+    await sendCsv(res, 'earnings-statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) =>
+      this.ledger.statement(providerAccount(principal.accountId), { ...range, cursor, limit }),
+    );
   }
 
   @Get(':payoutId')

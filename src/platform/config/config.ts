@@ -530,11 +530,16 @@ function readUpstreams(r: Reader): UpstreamsConfig {
   const probeIntervalMs = r.int('UPSTREAM_PROBE_INTERVAL_MS', 30_000, 50, 3_600_000);
   const preferenceByModel: Record<string, UpstreamPreference> = {};
   const raw = r.string('UPSTREAM_PREFERENCE_OVERRIDES', '') ?? '';
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean).slice(0, 1_000)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .slice(0, 1_000)) {
     const eq = item.lastIndexOf('=');
     const model = item.startsWith('model:') && eq > 6 ? item.slice(6, eq) : '';
     const value = item.slice(eq + 1) as UpstreamPreference;
-    if (!model || !UPSTREAM_PREFERENCES.includes(value)) r.problems.push(`UPSTREAM_PREFERENCE_OVERRIDES: "${item.slice(0, 200)}" is not model:<id>=${UPSTREAM_PREFERENCES.join('|')}`);
+    if (!model || !UPSTREAM_PREFERENCES.includes(value))
+      r.problems.push(`UPSTREAM_PREFERENCE_OVERRIDES: "${item.slice(0, 200)}" is not model:<id>=${UPSTREAM_PREFERENCES.join('|')}`);
     else preferenceByModel[model] = value;
   }
   return {
@@ -566,7 +571,10 @@ const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** `10.0.0.0/8,127.0.0.0/8,::1/128`: checked here; matched by src/nodes/endpoint-guard. */
 function readCidrs(r: Reader, name: string): string[] {
   const raw = r.string(name, '');
-  const cidrs = raw.split(',').map((c) => c.trim()).filter(Boolean);
+  const cidrs = raw
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const cidr of cidrs) {
     const v4 = IPV4_CIDR.exec(cidr);
     const slash = cidr.lastIndexOf('/');
@@ -695,7 +703,10 @@ function readPayments(r: Reader, production: boolean, settings: TopUpSettings): 
   };
   if (!/^(\S+\s+){4}\S+$/.test(config.reportCron)) r.problems.push('PAYMENTS_REPORT_CRON must be a 5-field cron pattern, e.g. "15 0 * * *"');
   if (!keyId) {
-    for (const [name, value] of [['RAZORPAY_KEY_SECRET', keySecret], ['RAZORPAY_WEBHOOK_SECRET', webhookSecret]] as const) {
+    for (const [name, value] of [
+      ['RAZORPAY_KEY_SECRET', keySecret],
+      ['RAZORPAY_WEBHOOK_SECRET', webhookSecret],
+    ] as const) {
       if (value) r.problems.push(`${name} is set but RAZORPAY_KEY_ID is not`);
     }
     return null;
@@ -808,7 +819,8 @@ export function loadConfig(env: Env): AppConfig {
   if (config.inference.defaultMaxTokens > config.inference.maxOutputTokens) r.problems.push('INFERENCE_DEFAULT_MAX_TOKENS must not exceed INFERENCE_MAX_OUTPUT_TOKENS');
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(config.redisKeyPrefix)) r.problems.push('REDIS_KEY_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   if (config.appSecret && config.appSecret.length < 32) r.problems.push('APP_SECRET must be at least 32 characters');
-  if (config.security.metrics.port !== 0 && config.security.metrics.port === config.port) r.problems.push('METRICS_PORT must differ from PORT: /metrics is never served on the public port');
+  if (config.security.metrics.port !== 0 && config.security.metrics.port === config.port)
+    r.problems.push('METRICS_PORT must differ from PORT: /metrics is never served on the public port');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
@@ -825,7 +837,8 @@ function readCharges(r: Reader, nodeEnv: NodeEnv): ChargesConfig {
     recoveryGraceMs: r.int('USAGE_RECOVERY_GRACE_MS', 60_000, 100, 3_600_000),
     testPauseBeforeChargeMs: r.int('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS', 0, 0, DAY_MS),
   };
-  if (charges.testPauseBeforeChargeMs > 0 && nodeEnv !== 'test') r.problems.push('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test');
+  if (charges.testPauseBeforeChargeMs > 0 && nodeEnv !== 'test')
+    r.problems.push('TEST_FAULT_PAUSE_BEFORE_CHARGE_MS is fault injection for tests; it is refused unless NODE_ENV=test');
   return charges;
 }
 
@@ -834,9 +847,15 @@ function checkRequestFitsHold(r: Reader, config: AppConfig): void {
   const { charges, inference } = config;
   const lifeMs = charges.maxRequestMs + charges.recoveryGraceMs + charges.recoveryIntervalMs;
   if (lifeMs >= charges.holdTtlMs) {
-    r.problems.push(`INFERENCE_MAX_REQUEST_MS + USAGE_RECOVERY_GRACE_MS + USAGE_RECOVERY_INTERVAL_MS (${lifeMs} ms) must be below CREDIT_HOLD_TTL_MS (${charges.holdTtlMs} ms): a request and the recovery of its charge must end before its hold lapses`);
+    r.problems.push(
+      `INFERENCE_MAX_REQUEST_MS + USAGE_RECOVERY_GRACE_MS + USAGE_RECOVERY_INTERVAL_MS (${lifeMs} ms) must be below CREDIT_HOLD_TTL_MS (${charges.holdTtlMs} ms): a request and the recovery of its charge must end before its hold lapses`,
+    );
   }
-  for (const [name, value] of [['UPSTREAM_FIRST_BYTE_TIMEOUT_MS', inference.upstreamFirstByteTimeoutMs], ['UPSTREAM_IDLE_TIMEOUT_MS', inference.upstreamIdleTimeoutMs], ['INFERENCE_CLIENT_DRAIN_TIMEOUT_MS', charges.clientDrainTimeoutMs]] as const) {
+  for (const [name, value] of [
+    ['UPSTREAM_FIRST_BYTE_TIMEOUT_MS', inference.upstreamFirstByteTimeoutMs],
+    ['UPSTREAM_IDLE_TIMEOUT_MS', inference.upstreamIdleTimeoutMs],
+    ['INFERENCE_CLIENT_DRAIN_TIMEOUT_MS', charges.clientDrainTimeoutMs],
+  ] as const) {
     if (value >= charges.maxRequestMs) r.problems.push(`${name} must be below INFERENCE_MAX_REQUEST_MS`);
   }
 }
@@ -850,7 +869,10 @@ function readNodeTrust(r: Reader): NodeTrustConfig {
   } catch (err) {
     r.problems.push(`TOKEN_COUNT_MODELS: ${(err as Error).message}`);
   }
-  const referenceNodes = (r.optional('PROBE_REFERENCE_NODES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const referenceNodes = (r.optional('PROBE_REFERENCE_NODES') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const id of referenceNodes) if (!NODE_ID.test(id)) r.problems.push(`PROBE_REFERENCE_NODES: "${id}" is not a node id`);
   const config: NodeTrustConfig = {
     counting: {

@@ -12,7 +12,10 @@ export const BPS = 10_000;
 export function parseShareOverrides(text: string): { byModel: Record<string, number>; byNode: Record<string, number> } {
   const byModel: Record<string, number> = {};
   const byNode: Record<string, number> = {};
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const match = /^(model|node):([^=\s]{1,200})=(\d{1,5})$/.exec(entry);
     const bps = match ? Number(match[3]) : NaN;
     if (!match || bps > BPS) throw new Error(`"${entry}" is not model:<id>=<bps> or node:<id>=<bps> with bps 0..${BPS}`);

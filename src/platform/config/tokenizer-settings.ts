@@ -25,7 +25,10 @@ export const TOKENIZER_RULES_MAX = 200;
 /** Parses `pattern=encoding,…`; throws with the offending entry. An empty text counts no model. */
 export function parseTokenizerRules(text: string): TokenizerRule[] {
   const rules: TokenizerRule[] = [];
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const match = /^([^=\s]{1,200})=([a-z0-9_]+)$/.exec(entry);
     if (!match || !(ENCODINGS as readonly string[]).includes(match[2])) throw new Error(`"${entry}" is not <model pattern>=<${ENCODINGS.join('|')}>`);
     rules.push({ pattern: match[1], encoding: match[2] as EncodingName });

@@ -33,4 +33,3 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     await admin.end();
   }
 }
-

@@ -74,9 +74,7 @@ export interface MultiAppendItem {
  * A failed item carries its error (DuplicateEventIdError: the id is in another stream;
  * EventStoreUnavailableError on adapters without one transaction for the whole call).
  */
-export type MultiAppendResult =
-  | { ok: true; outcome: 'appended' | 'idempotent' | 'stored'; revision: bigint; position: Position }
-  | { ok: false; error: Error };
+export type MultiAppendResult = { ok: true; outcome: 'appended' | 'idempotent' | 'stored'; revision: bigint; position: Position } | { ok: false; error: Error };
 
 export type Direction = 'forwards' | 'backwards';
 
@@ -96,9 +94,7 @@ export interface ReadAllOptions {
 }
 
 /** Server-side filter, as EventStoreDB offers it: by stream-name prefix or by event-type prefix. */
-export type EventFilter =
-  | { kind: 'streamPrefix'; prefixes: string[] }
-  | { kind: 'eventTypePrefix'; prefixes: string[] };
+export type EventFilter = { kind: 'streamPrefix'; prefixes: string[] } | { kind: 'eventTypePrefix'; prefixes: string[] };
 
 export interface SubscribeAllOptions {
   /** Exclusive: deliver events strictly after this position. Omitted: from the start. */
@@ -150,7 +146,6 @@ export interface EventStore {
 }
 
 export const EVENT_STORE = Symbol('EventStore');
-
 
 export function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;

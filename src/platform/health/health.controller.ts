@@ -31,11 +31,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'PostgreSQL, Redis and the event store are reachable and the instance is not draining.' })
   async ready(@Res({ passthrough: true }) res: Response) {
-    const [postgres, redis, eventStore] = await Promise.all([
-      check(() => this.pool.query('SELECT 1')),
-      check(() => this.redis.ping()),
-      check(() => this.store.ping()),
-    ]);
+    const [postgres, redis, eventStore] = await Promise.all([check(() => this.pool.query('SELECT 1')), check(() => this.redis.ping()), check(() => this.store.ping())]);
     const checks = { postgres, redis, eventStore };
     const up = Object.values(checks).every((c) => c.status === 'up') && !this.lifecycle.draining;
     res.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
@@ -46,10 +42,7 @@ export class HealthController {
 async function check(probe: () => Promise<unknown>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS))),
-    ]);
+    await Promise.race([probe(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)))]);
     return { status: 'up' };
   } catch (err) {
     return { status: 'down', error: (err as Error).message };

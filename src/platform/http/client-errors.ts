@@ -18,7 +18,11 @@ export function answerClientErrors(server: Server): void {
     if (socket.writable && !inFlight?.headersSent) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       const [, method = '', path = '/'] = /^([A-Z]+) (\/[^ ?\r\n]*)/.exec(err.rawPacket?.subarray(0, 2_048).toString('latin1') ?? '') ?? [];
-      const mapped = { status, code: (STATUS_CODES[status] ?? 'Bad Request').toLowerCase().replace(/ /g, '_'), detail: status === 431 ? 'The request line and headers are larger than 16 KB.' : 'The request could not be read as HTTP.' };
+      const mapped = {
+        status,
+        code: (STATUS_CODES[status] ?? 'Bad Request').toLowerCase().replace(/ /g, '_'),
+        detail: status === 431 ? 'The request line and headers are larger than 16 KB.' : 'The request could not be read as HTTP.',
+      };
       const openAi = isOpenAiPath(path);
       const body = openAi ? openAiErrorOf(mapped).body : Buffer.from(JSON.stringify(problem(mapped, path)));
       const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${openAi ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8'}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;

@@ -26,13 +26,46 @@ export class GatewayMetrics {
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
-    this.added = new Histogram({ name: 'tollgate_inference_added_seconds', help: 'Time the gateway added to a /v1 request (total minus the wait for the node), by model', labelNames: ['model'], buckets: ADDED_BUCKETS, registers });
-    this.ttft = new Histogram({ name: 'tollgate_inference_ttft_seconds', help: 'Time from request arrival to the first byte from the node (streams: the first token), by model', labelNames: ['model'], buckets: SLOW_BUCKETS, registers });
-    this.upstream = new Histogram({ name: 'tollgate_upstream_seconds', help: 'Time spent waiting on nodes per request, from the first send to the last byte, by the node that answered', labelNames: ['node'], buckets: SLOW_BUCKETS, registers });
-    this.refused = new Counter({ name: 'tollgate_inference_refused_total', help: 'Requests refused before a node was contacted: 402 (credits) and 429 (rate limits)', labelNames: ['status'], registers });
+    this.added = new Histogram({
+      name: 'tollgate_inference_added_seconds',
+      help: 'Time the gateway added to a /v1 request (total minus the wait for the node), by model',
+      labelNames: ['model'],
+      buckets: ADDED_BUCKETS,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: 'tollgate_inference_ttft_seconds',
+      help: 'Time from request arrival to the first byte from the node (streams: the first token), by model',
+      labelNames: ['model'],
+      buckets: SLOW_BUCKETS,
+      registers,
+    });
+    this.upstream = new Histogram({
+      name: 'tollgate_upstream_seconds',
+      help: 'Time spent waiting on nodes per request, from the first send to the last byte, by the node that answered',
+      labelNames: ['node'],
+      buckets: SLOW_BUCKETS,
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'tollgate_inference_refused_total',
+      help: 'Requests refused before a node was contacted: 402 (credits) and 429 (rate limits)',
+      labelNames: ['status'],
+      registers,
+    });
     this.failovers = new Counter({ name: 'tollgate_node_failovers_total', help: 'Requests that were sent to another node after one failed before the first byte', registers });
-    this.chargeWait = new Histogram({ name: 'tollgate_usage_charge_wait_seconds', help: 'From a charge handed to the group commit to it being durable (the wait before [DONE])', buckets: ADDED_BUCKETS, registers });
-    this.batchSize = new Histogram({ name: 'tollgate_usage_batch_size', help: 'Events per group-commit batch (charges and the discrepancy events stored with them)', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers });
+    this.chargeWait = new Histogram({
+      name: 'tollgate_usage_charge_wait_seconds',
+      help: 'From a charge handed to the group commit to it being durable (the wait before [DONE])',
+      buckets: ADDED_BUCKETS,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'tollgate_usage_batch_size',
+      help: 'Events per group-commit batch (charges and the discrepancy events stored with them)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    });
     this.batchSeconds = new Histogram({ name: 'tollgate_usage_batch_seconds', help: 'Time to write one group-commit batch', buckets: ADDED_BUCKETS, registers });
     // Present from the start, so dashboards and alerts see a 0 rather than no series.
     this.refused.inc({ status: '402' }, 0);

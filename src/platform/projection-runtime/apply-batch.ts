@@ -25,12 +25,7 @@ export interface ApplyBatchOptions {
  * Applies events to every projector and advances the checkpoint in ONE transaction:
  * either the rows and the checkpoint both move, or neither does — exactly-once effect.
  */
-export async function applyBatch(
-  db: Kysely<Database>,
-  projectors: readonly Projector[],
-  events: readonly RecordedEvent[],
-  options: ApplyBatchOptions = {},
-): Promise<void> {
+export async function applyBatch(db: Kysely<Database>, projectors: readonly Projector[], events: readonly RecordedEvent[], options: ApplyBatchOptions = {}): Promise<void> {
   if (events.length === 0) return;
   await db.transaction().execute(async (trx) => {
     const { checkpoint } = options;

@@ -8,7 +8,11 @@ export const READ_MODELS_CHECKPOINT = 'read-models';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export async function ensureCheckpoint(db: Db, name: string): Promise<void> {
-  await db.insertInto('projection_checkpoints').values({ name, commit_position: null, prepare_position: null }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('projection_checkpoints')
+    .values({ name, commit_position: null, prepare_position: null })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
 }
 
 export async function readCheckpoint(db: Db, name: string, forUpdate = false): Promise<Position | null> {

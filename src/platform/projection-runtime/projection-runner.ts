@@ -148,12 +148,15 @@ export class ProjectionRunner {
     let moved: CheckpointMovedError | null = null;
     // A rebuild resets the checkpoint while this runner may be idle: notice it without waiting for an event.
     const watch = setInterval(() => {
-      readCheckpoint(this.db, this.checkpointName).then((stored) => {
-        if (!moved && !samePosition(stored, position)) {
-          moved = new CheckpointMovedError(stored);
-          void subscription.close();
-        }
-      }, () => undefined);
+      readCheckpoint(this.db, this.checkpointName).then(
+        (stored) => {
+          if (!moved && !samePosition(stored, position)) {
+            moved = new CheckpointMovedError(stored);
+            void subscription.close();
+          }
+        },
+        () => undefined,
+      );
     }, this.options.checkpointCheckMs ?? 1_000);
     try {
       for await (const batch of batches(subscription, this.options.batchMax)) {

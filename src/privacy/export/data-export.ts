@@ -130,7 +130,14 @@ export class DataExport {
     let after = prefix;
     for (;;) {
       // `~` sorts after the digits and dashes of the day suffix: a range the primary key can serve.
-      const rows = await this.db.selectFrom('stream_index').select('stream').where('stream', '>', after).where('stream', '<', `${prefix}~`).orderBy('stream').limit(EXPORT_PAGE).execute();
+      const rows = await this.db
+        .selectFrom('stream_index')
+        .select('stream')
+        .where('stream', '>', after)
+        .where('stream', '<', `${prefix}~`)
+        .orderBy('stream')
+        .limit(EXPORT_PAGE)
+        .execute();
       for (const row of rows) if (row.stream.startsWith(prefix)) yield row.stream;
       if (rows.length < EXPORT_PAGE) return;
       after = rows[rows.length - 1].stream;

@@ -28,7 +28,12 @@ export class AdminDeletionController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Record a deletion request received by email (P9): keys revoked, sessions ended, erased after the grace period.' })
   @ApiAcceptedResponse({ description: '{ requestedAt, dueAt, revokedKeys, endedSessions }' })
-  requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @ValidBody(AdminDeletion) body: z.infer<typeof AdminDeletion>, @Req() req: Request) {
+  requestDeletion(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') accountId: string,
+    @ValidBody(AdminDeletion) body: z.infer<typeof AdminDeletion>,
+    @Req() req: Request,
+  ) {
     return this.rights.requestDeletion(checkAccountId(accountId), { channel: body.channel, note: body.note ?? null }, commandContext(principal.accountId, req));
   }
 }

@@ -30,7 +30,8 @@ export class MeDataRightsController {
   @Post('deletion-request')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Delete the account (P9): every API key is revoked and every session ended now; personal data is erased when the grace period ends (PRIVACY_DELETION_GRACE_DAYS). Cancellable until then.',
+    summary:
+      'Delete the account (P9): every API key is revoked and every session ended now; personal data is erased when the grace period ends (PRIVACY_DELETION_GRACE_DAYS). Cancellable until then.',
   })
   @ApiAcceptedResponse({ description: '{ requestedAt, dueAt, revokedKeys, endedSessions }' })
   requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request) {

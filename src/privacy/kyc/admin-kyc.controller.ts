@@ -40,7 +40,12 @@ export class AdminKycController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Reject the submitted KYC { reason }; the person may submit again.' })
   @ApiNoContentResponse()
-  async reject(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @ValidBody(RejectKyc) body: z.infer<typeof RejectKyc>, @Req() req: Request): Promise<void> {
+  async reject(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') accountId: string,
+    @ValidBody(RejectKyc) body: z.infer<typeof RejectKyc>,
+    @Req() req: Request,
+  ): Promise<void> {
     await this.kyc.reject(checkAccountId(accountId), body.reason, commandContext(principal.accountId, req));
   }
 }

@@ -23,7 +23,12 @@ export class KycGate {
     if (!this.config.kyc.required) return;
     const { state } = await loadAggregate(this.store, kycStream(accountId), kycDecider);
     if (state.status === 'verified') return;
-    const next = state.status === 'none' ? 'submit your PAN and Aadhaar with PUT /me/kyc, then wait for verification' : state.status === 'submitted' ? 'your details are waiting for verification' : 'your KYC was rejected; submit corrected details with PUT /me/kyc';
+    const next =
+      state.status === 'none'
+        ? 'submit your PAN and Aadhaar with PUT /me/kyc, then wait for verification'
+        : state.status === 'submitted'
+          ? 'your details are waiting for verification'
+          : 'your KYC was rejected; submit corrected details with PUT /me/kyc';
     throw forbidden('kyc_required', `Identity verification (KYC) is required before creating ${what}: ${next}.`);
   }
 }

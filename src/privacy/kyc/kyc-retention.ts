@@ -44,7 +44,13 @@ export class KycRetention {
       const { state } = await loadAggregate(this.store, kycStream(accountId), kycDecider);
       if (!retentionEnded(state, retentionMs, at)) continue;
       for (const subject of state.liveSubjects) await this.vault.shred(subject, new Date(nowMs));
-      const result = await handleCommand(this.store, kycStream(accountId), kycDecider, { type: 'RecordKycNumbersShredded', subjects: state.liveSubjects, at }, { actorId: KYC_SWEEP_ACTOR, occurredAt: at });
+      const result = await handleCommand(
+        this.store,
+        kycStream(accountId),
+        kycDecider,
+        { type: 'RecordKycNumbersShredded', subjects: state.liveSubjects, at },
+        { actorId: KYC_SWEEP_ACTOR, occurredAt: at },
+      );
       if (result.events.length > 0) shredded.push(accountId);
     }
     return { shredded };

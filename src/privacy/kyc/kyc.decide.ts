@@ -53,7 +53,20 @@ function decide(command: KycCommand, state: KycState): KycEvent[] {
     case 'SubmitKyc':
       if (state.status === 'verified') throw conflict('kyc_already_verified', 'Your identity is already verified.');
       if (state.submissions >= KYC_SUBMISSIONS_MAX) throw conflict('kyc_too_many_submissions', 'Too many KYC submissions; contact support.');
-      return [{ type: 'KycSubmitted', data: { submissionId: command.submissionId, subject: command.subject, pan: command.pan, aadhaar: command.aadhaar, panMasked: command.panMasked, aadhaarMasked: command.aadhaarMasked, submittedAt: command.at } }];
+      return [
+        {
+          type: 'KycSubmitted',
+          data: {
+            submissionId: command.submissionId,
+            subject: command.subject,
+            pan: command.pan,
+            aadhaar: command.aadhaar,
+            panMasked: command.panMasked,
+            aadhaarMasked: command.aadhaarMasked,
+            submittedAt: command.at,
+          },
+        },
+      ];
     case 'VerifyKyc':
       if (state.status === 'none') throw notFound('kyc_not_submitted', 'This account has not submitted KYC details.');
       if (state.status === 'verified') return [];

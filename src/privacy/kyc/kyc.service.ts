@@ -31,17 +31,31 @@ export class KycService {
     if (!(await this.accounts.exists(accountId))) throw notFound('account_not_found', 'No such account.');
     const submissionId = randomUUID();
     const subject = kycSubject(accountId, submissionId);
-    await handleCommand(this.store, kycStream(accountId), kycDecider, {
-      type: 'SubmitKyc',
-      submissionId,
-      subject,
-      pan: await this.vault.seal(subject, pan),
-      aadhaar: await this.vault.seal(subject, aadhaar),
-      panMasked: await this.vault.seal(accountId, maskPan(pan)),
-      aadhaarMasked: await this.vault.seal(accountId, maskAadhaar(aadhaar)),
-      at: context.occurredAt,
-    }, context);
-    return { status: 'submitted', pan: maskPan(pan), aadhaar: maskAadhaar(aadhaar), submittedAt: context.occurredAt, decidedAt: null, rejectionReason: null, numbersShreddedAt: null };
+    await handleCommand(
+      this.store,
+      kycStream(accountId),
+      kycDecider,
+      {
+        type: 'SubmitKyc',
+        submissionId,
+        subject,
+        pan: await this.vault.seal(subject, pan),
+        aadhaar: await this.vault.seal(subject, aadhaar),
+        panMasked: await this.vault.seal(accountId, maskPan(pan)),
+        aadhaarMasked: await this.vault.seal(accountId, maskAadhaar(aadhaar)),
+        at: context.occurredAt,
+      },
+      context,
+    );
+    return {
+      status: 'submitted',
+      pan: maskPan(pan),
+      aadhaar: maskAadhaar(aadhaar),
+      submittedAt: context.occurredAt,
+      decidedAt: null,
+      rejectionReason: null,
+      numbersShreddedAt: null,
+    };
   }
 
   async verify(accountId: string, context: CommandContext): Promise<void> {

@@ -82,7 +82,12 @@ export class RetentionSweep {
     report.mailLogRowsRemoved = await pruneMailLog(this.db, new Date(now.getTime() - this.config.retention.mailLogDays * DAY_MS));
     const legal = new Date(now);
     legal.setUTCFullYear(legal.getUTCFullYear() - paymentRecordYears);
-    const { n } = await this.db.selectFrom('stream_index').select((eb) => eb.fn.countAll<string>().as('n')).where('category', 'in', ['payment', 'crypto']).where('last_event_at', '<', legal).executeTakeFirstOrThrow();
+    const { n } = await this.db
+      .selectFrom('stream_index')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('category', 'in', ['payment', 'crypto'])
+      .where('last_event_at', '<', legal)
+      .executeTakeFirstOrThrow();
     report.paymentStreamsPastLegalPeriod = Number(n);
     this.logger.info(report, 'retention sweep done');
     return report;
@@ -91,7 +96,9 @@ export class RetentionSweep {
   private async finishPending(report: RetentionReport): Promise<void> {
     const pending = await this.db.selectFrom('retention_pending_truncations').select('stream').orderBy('created_at').limit(this.config.retention.streamsPerSweep).execute();
     for (const { stream } of pending) {
-      const recent = await this.store.readStream(stream, { direction: 'backwards', maxCount: MAX_READ_COUNT }).catch((err) => (err instanceof StreamNotFoundError ? [] : Promise.reject(err)));
+      const recent = await this.store
+        .readStream(stream, { direction: 'backwards', maxCount: MAX_READ_COUNT })
+        .catch((err) => (err instanceof StreamNotFoundError ? [] : Promise.reject(err)));
       const summary = recent.find((e) => e.type === USAGE_DAY_SUMMARIZED);
       if (summary) {
         report.usageEventsRemoved += await this.truncate(stream, summary.revision);
@@ -120,12 +127,23 @@ export class RetentionSweep {
         if (last?.type === USAGE_DAY_SUMMARIZED && events.length > 1) report.usageEventsRemoved += await this.truncate(stream, last.revision);
         continue;
       }
-      await this.db.insertInto('retention_pending_truncations').values({ stream }).onConflict((oc) => oc.column('stream').doNothing()).execute();
+      await this.db
+        .insertInto('retention_pending_truncations')
+        .values({ stream })
+        .onConflict((oc) => oc.column('stream').doNothing())
+        .execute();
       let summaryRevision: bigint;
       try {
         const result = await this.store.append(
           stream,
-          [{ id: summaryEventId(stream, rollUp.expectedRevision), type: rollUp.event.type, data: rollUp.event.data, metadata: { actorId: RETENTION_ACTOR, occurredAt: rollUp.occurredAt, correlationId: `retention:${stream}` } }],
+          [
+            {
+              id: summaryEventId(stream, rollUp.expectedRevision),
+              type: rollUp.event.type,
+              data: rollUp.event.data,
+              metadata: { actorId: RETENTION_ACTOR, occurredAt: rollUp.occurredAt, correlationId: `retention:${stream}` },
+            },
+          ],
           rollUp.expectedRevision,
         );
         summaryRevision = result.nextExpectedRevision;
@@ -172,7 +190,11 @@ export class RetentionSweep {
           removedAt: now.toISOString(),
         };
         try {
-          const result = await this.store.append(stream, [{ id: markerId(stream, last.revision), type: SIGNINS_REMOVED, data, metadata: { actorId: RETENTION_ACTOR, occurredAt: now.toISOString() } }], last.revision);
+          const result = await this.store.append(
+            stream,
+            [{ id: markerId(stream, last.revision), type: SIGNINS_REMOVED, data, metadata: { actorId: RETENTION_ACTOR, occurredAt: now.toISOString() } }],
+            last.revision,
+          );
           lastRevision = result.nextExpectedRevision;
           await this.store.truncateStreamBefore(stream, kept ? kept.revision : lastRevision);
           removedNow = removed;
@@ -205,7 +227,9 @@ export class RetentionSweep {
     const out: RecordedEvent[] = [];
     for (;;) {
       const from = out.length ? out[out.length - 1].revision + 1n : 0n;
-      const page = await this.store.readStream(stream, { fromRevision: from, maxCount: MAX_READ_COUNT }).catch((err) => (err instanceof StreamNotFoundError ? [] : Promise.reject(err)));
+      const page = await this.store
+        .readStream(stream, { fromRevision: from, maxCount: MAX_READ_COUNT })
+        .catch((err) => (err instanceof StreamNotFoundError ? [] : Promise.reject(err)));
       out.push(...page);
       if (out.length > max) return null;
       if (page.length < MAX_READ_COUNT) return out;

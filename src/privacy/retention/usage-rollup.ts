@@ -1,6 +1,16 @@
 import { derivedEventId } from '../../platform/event-sourcing/derived-event-id';
 import { RecordedEvent } from '../../platform/event-store/event-store.port';
-import { fromSparse, mergeHistogram, netPostings, toSparse, USAGE_DAY_SUMMARIZED, UsageDaySummarized, UsageGroup, aggregateUsage, usageGroupKey } from '../../metering/usage-summary';
+import {
+  fromSparse,
+  mergeHistogram,
+  netPostings,
+  toSparse,
+  USAGE_DAY_SUMMARIZED,
+  UsageDaySummarized,
+  UsageGroup,
+  aggregateUsage,
+  usageGroupKey,
+} from '../../metering/usage-summary';
 import { UsageEvent } from '../../metering/usage.events';
 import { Posting, readPostings, MAX_SUMMARY_POSTINGS } from '../../ledger/postings';
 
@@ -32,11 +42,12 @@ function addGroups(a: UsageGroup, b: UsageGroup): UsageGroup {
 
 export function mergeGroups(...lists: readonly UsageGroup[][]): UsageGroup[] {
   const out = new Map<string, UsageGroup>();
-  for (const list of lists) for (const g of list) {
-    const k = usageGroupKey(g);
-    const seen = out.get(k);
-    out.set(k, seen ? addGroups(seen, g) : g);
-  }
+  for (const list of lists)
+    for (const g of list) {
+      const k = usageGroupKey(g);
+      const seen = out.get(k);
+      out.set(k, seen ? addGroups(seen, g) : g);
+    }
   return [...out.values()];
 }
 
@@ -49,16 +60,27 @@ export function summaryEventId(stream: string, throughRevision: bigint): string 
  * The summary of a usage day stream as read (pure): the latest summary already in it, if any,
  * plus every charge recorded after that summary (late charges). Null when there is nothing new.
  */
-export function rollUpDay(stream: string, events: readonly RecordedEvent[], summarizedAt: string): { event: UsageDaySummarized; occurredAt: string; expectedRevision: bigint } | null {
+export function rollUpDay(
+  stream: string,
+  events: readonly RecordedEvent[],
+  summarizedAt: string,
+): { event: UsageDaySummarized; occurredAt: string; expectedRevision: bigint } | null {
   if (events.length === 0) return null;
   const last = events[events.length - 1];
   if (last.type === USAGE_DAY_SUMMARIZED) return null;
   let baseIndex = -1;
-  for (let i = events.length - 1; i >= 0; i--) if (events[i].type === USAGE_DAY_SUMMARIZED) { baseIndex = i; break; }
+  for (let i = events.length - 1; i >= 0; i--)
+    if (events[i].type === USAGE_DAY_SUMMARIZED) {
+      baseIndex = i;
+      break;
+    }
   const base = baseIndex >= 0 ? (events[baseIndex].data as UsageDaySummarized['data']) : null;
-  const details = events.slice(baseIndex + 1).filter((e) => e.type === 'UsageRecorded').map((e) => e.data as UsageEvent['data']);
+  const details = events
+    .slice(baseIndex + 1)
+    .filter((e) => e.type === 'UsageRecorded')
+    .map((e) => e.data as UsageEvent['data']);
   if (details.length === 0) return null;
-  const postings: Posting[] = [...(base ? readPostings(base, MAX_SUMMARY_POSTINGS) ?? [] : []), ...details.flatMap((d) => readPostings(d) ?? [])];
+  const postings: Posting[] = [...(base ? (readPostings(base, MAX_SUMMARY_POSTINGS) ?? []) : []), ...details.flatMap((d) => readPostings(d) ?? [])];
   const accountId = base?.accountId ?? details[0].accountId;
   const day = stream.slice(-10);
   const cost = details.reduce((s, d) => s + BigInt(d.costMicroUsd), base ? BigInt(base.costMicroUsd) : 0n);

@@ -39,7 +39,10 @@ export class AdminUpstreamsController {
   register(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<UpstreamView> {
     const body = objectBody(raw, ['name', 'baseUrl', 'apiKey', 'models']);
     res.setHeader('Cache-Control', 'no-store');
-    return this.upstreams.register({ name: requiredString(body, 'name', 1, 100), baseUrl: requiredString(body, 'baseUrl', 1, 500), apiKey: requiredString(body, 'apiKey', 1, 1_000), models: body.models }, commandContext(principal.accountId, req));
+    return this.upstreams.register(
+      { name: requiredString(body, 'name', 1, 100), baseUrl: requiredString(body, 'baseUrl', 1, 500), apiKey: requiredString(body, 'apiKey', 1, 1_000), models: body.models },
+      commandContext(principal.accountId, req),
+    );
   }
 
   @Post(':id/key')
@@ -58,7 +61,12 @@ export class AdminUpstreamsController {
 
   @Post(':id/costs')
   @ApiOperation({ summary: "A new version of the vendor's cost of a model { model, inputMicroUsdPerMTok, outputMicroUsdPerMTok, perImageMicroUsd?, effectiveAt? }." })
-  cost(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>, @Req() req: Request): Promise<UpstreamView> {
+  cost(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') id: string,
+    @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>,
+    @Req() req: Request,
+  ): Promise<UpstreamView> {
     return this.upstreams.setCost(id, priceVersionOf(body), commandContext(principal.accountId, req));
   }
 

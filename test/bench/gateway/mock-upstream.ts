@@ -20,7 +20,14 @@ function stream(): Buffer {
 
 const STREAM = stream();
 const JSON_BODY = Buffer.from(
-  JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', created: 1_700_000_000, model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content: 'tok '.repeat(chunks) }, finish_reason: 'stop' }], usage: { prompt_tokens: 8, completion_tokens: chunks, total_tokens: 8 + chunks } }),
+  JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'bench',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'tok '.repeat(chunks) }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 8, completion_tokens: chunks, total_tokens: 8 + chunks },
+  }),
 );
 
 const server = createServer((req, res) => {

@@ -46,8 +46,7 @@ async function one(scheduled: number, measured: boolean): Promise<void> {
       counts.non200++;
       if (!statuses[res.statusCode]) process.stderr.write(`open-loop: first ${res.statusCode}: ${tail.toString('utf8', 0, 200)}\n`);
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-    }
-    else if (tail.indexOf(DONE) === -1) counts.incomplete++;
+    } else if (tail.indexOf(DONE) === -1) counts.incomplete++;
     else {
       counts.ok++;
       ttfb.push(first);

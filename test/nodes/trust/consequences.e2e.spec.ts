@@ -26,7 +26,14 @@ const SETTINGS = {
 };
 const REQUESTS = 30;
 /** What the gateway records when a report breaks a bound (the other half of the issue), appended here as it would. */
-const GATEWAY_KINDS: DiscrepancyKind[] = ['output_tokens_over_bound', 'output_tokens_over_bound', 'input_tokens_over_bound', 'cost_over_reservation', 'images_over_bound', 'malformed_usage'];
+const GATEWAY_KINDS: DiscrepancyKind[] = [
+  'output_tokens_over_bound',
+  'output_tokens_over_bound',
+  'input_tokens_over_bound',
+  'cost_over_reservation',
+  'images_over_bound',
+  'malformed_usage',
+];
 const usd = (micro: bigint) => `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`;
 
 interface Scenario {
@@ -64,7 +71,10 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
   /** Provider shares by node, from the UsageRecorded events themselves. */
   async function earnedBy(nodeId: string): Promise<bigint> {
     const rows = await app.t.database.db.selectFrom('events').select('data').where('event_type', '=', 'UsageRecorded').execute();
-    return rows.map((r) => r.data as { nodeId: string; providerShareMicroUsd: string }).filter((d) => d.nodeId === nodeId).reduce((s, d) => s + BigInt(d.providerShareMicroUsd), 0n);
+    return rows
+      .map((r) => r.data as { nodeId: string; providerShareMicroUsd: string })
+      .filter((d) => d.nodeId === nodeId)
+      .reduce((s, d) => s + BigInt(d.providerShareMicroUsd), 0n);
   }
 
   async function appendGatewayDiscrepancies(s: Scenario): Promise<void> {
@@ -76,19 +86,30 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
         nodeId: s.liar.nodeId,
         at,
         actorId: 'system:gateway',
-        event: { type: 'NodeUsageDiscrepancyRecorded', data: { nodeId: s.liar.nodeId, providerId: s.providerId, requestId: `req_test${i}`, model: s.liar.models[0], kind, reported: '50000000', bound: '64', recordedAt: at } },
+        event: {
+          type: 'NodeUsageDiscrepancyRecorded',
+          data: { nodeId: s.liar.nodeId, providerId: s.providerId, requestId: `req_test${i}`, model: s.liar.models[0], kind, reported: '50000000', bound: '64', recordedAt: at },
+        },
       })),
     );
     expect(notStored).toBe(0);
   }
 
   async function suspendedWithHold(s: Scenario): Promise<{ reviewId: string; reason: string }> {
-    const node = await eventually(async () => {
-      const row = await app.t.database.db.selectFrom('nodes').select(['status', 'suspended_reason']).where('node_id', '=', s.liar.nodeId).executeTakeFirstOrThrow();
-      if (row.status !== 'suspended') throw new Error(row.status);
-      return row;
-    }, 60_000, 50);
-    const hold = await eventually(async () => app.t.database.db.selectFrom('earnings_holds').selectAll().where('node_id', '=', s.liar.nodeId).executeTakeFirstOrThrow(), 10_000, 50);
+    const node = await eventually(
+      async () => {
+        const row = await app.t.database.db.selectFrom('nodes').select(['status', 'suspended_reason']).where('node_id', '=', s.liar.nodeId).executeTakeFirstOrThrow();
+        if (row.status !== 'suspended') throw new Error(row.status);
+        return row;
+      },
+      60_000,
+      50,
+    );
+    const hold = await eventually(
+      async () => app.t.database.db.selectFrom('earnings_holds').selectAll().where('node_id', '=', s.liar.nodeId).executeTakeFirstOrThrow(),
+      10_000,
+      50,
+    );
     return { reviewId: hold.review_id, reason: node.suspended_reason as string };
   }
 
@@ -111,17 +132,23 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
   it('drift (from the gateway’s own count) and the gateway’s bound discrepancies accumulate until the node is suspended by system:node-trust, with the reason', async () => {
     for (const s of Object.values(scenarios)) {
       // The inflating node drifted, below the threshold on its own.
-      const drift = await eventually(async () => {
-        const r = (await s.provider.get(`${app.t.url}/provider/nodes/${s.liar.nodeId}/reputation`)).body;
-        if (!(r.discrepancies.byKind.token_count_drift > 0)) throw new Error('no drift yet');
-        return r;
-      }, 20_000, 100);
+      const drift = await eventually(
+        async () => {
+          const r = (await s.provider.get(`${app.t.url}/provider/nodes/${s.liar.nodeId}/reputation`)).body;
+          if (!(r.discrepancies.byKind.token_count_drift > 0)) throw new Error('no drift yet');
+          return r;
+        },
+        20_000,
+        100,
+      );
       expect(drift.status).toBe('approved');
       await appendGatewayDiscrepancies(s);
       const { reason } = await suspendedWithHold(s);
       const suspension = (await store.readStream(nodeStream(s.liar.nodeId))).find((e) => e.type === 'NodeSuspended');
       const honest = await app.t.database.db.selectFrom('nodes').select('status').where('node_id', '=', s.honest.nodeId).executeTakeFirstOrThrow();
-      console.log(`node ${s.liar.nodeId}: ${drift.discrepancies.byKind.token_count_drift} drift windows (ratio ${drift.counting.reportedToCounted}) + ${GATEWAY_KINDS.length} gateway discrepancies → ${reason}`);
+      console.log(
+        `node ${s.liar.nodeId}: ${drift.discrepancies.byKind.token_count_drift} drift windows (ratio ${drift.counting.reportedToCounted}) + ${GATEWAY_KINDS.length} gateway discrepancies → ${reason}`,
+      );
       expect(suspension?.metadata.actorId).toBe(TRUST_ACTOR);
       expect(reason).toMatch(/^Suspended automatically: discrepancies: \d+ in 24 h \(.*token_count_drift \d+/);
       expect(honest.status).toBe('approved');
@@ -137,7 +164,9 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
       const liarEarned = await earnedBy(s.liar.nodeId);
       const honestEarned = await earnedBy(s.honest.nodeId);
       const a = await available(s);
-      console.log(`provider ${s.providerId.slice(0, 8)}: earned ${a.earnedMicroUsd} µUSD (flagged node ${liarEarned}, honest node ${honestEarned}), held for review ${a.heldForReviewMicroUsd}, available ${a.availableMicroUsd}`);
+      console.log(
+        `provider ${s.providerId.slice(0, 8)}: earned ${a.earnedMicroUsd} µUSD (flagged node ${liarEarned}, honest node ${honestEarned}), held for review ${a.heldForReviewMicroUsd}, available ${a.availableMicroUsd}`,
+      );
       expect(BigInt(a.earnedMicroUsd)).toBe(liarEarned + honestEarned);
       expect(BigInt(a.heldForReviewMicroUsd)).toBe(liarEarned);
       expect(BigInt(a.availableMicroUsd)).toBe(honestEarned);
@@ -169,7 +198,9 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
     const release = (await store.readStream(payoutStream(s.providerId))).find((e) => e.type === 'HeldEarningsReleased');
     expect(release?.metadata.actorId).not.toBe(TRUST_ACTOR);
     await app.t.caughtUp();
-    const audit = (await admin.get(`${app.t.url}/admin/audit-log?action=${encodeURIComponent('POST /admin/node-reviews/:reviewId/release')}&limit=10`)).body.items as { outcome: { status: number } }[];
+    const audit = (await admin.get(`${app.t.url}/admin/audit-log?action=${encodeURIComponent('POST /admin/node-reviews/:reviewId/release')}&limit=10`)).body.items as {
+      outcome: { status: number };
+    }[];
     expect(audit.map((e) => e.outcome.status).sort()).toEqual([200, 400]);
     expect((await app.t.app.get(LedgerQueries).trialBalance()).totals).toMatchObject({ netMicroUsd: '0', balanced: true });
     console.log(`released ${liarEarned} µUSD to provider ${s.providerId.slice(0, 8)}; trial balance zero`);
@@ -191,17 +222,27 @@ describe('consequences: a node accumulating discrepancies is suspended, its earn
     expect(release.body.code).toBe('review_closed');
     await app.t.caughtUp();
     const ledger = app.t.app.get(LedgerQueries);
-    const balances = await app.t.database.db.selectFrom('ledger_balances').select(['ledger_account', 'balance_micro_usd']).where('ledger_account', 'in', [`provider:${s.providerId}`, 'platform:clawbacks']).execute();
+    const balances = await app.t.database.db
+      .selectFrom('ledger_balances')
+      .select(['ledger_account', 'balance_micro_usd'])
+      .where('ledger_account', 'in', [`provider:${s.providerId}`, 'platform:clawbacks'])
+      .execute();
     const balance = new Map(balances.map((b) => [b.ledger_account, BigInt(b.balance_micro_usd)]));
     const a = await available(s);
-    console.log(`clawed back ${liarEarned} µUSD from provider ${s.providerId.slice(0, 8)}: provider account ${-(balance.get(`provider:${s.providerId}`) ?? 0n)} µUSD owed, platform:clawbacks ${-(balance.get('platform:clawbacks') ?? 0n)}, available ${a.availableMicroUsd}`);
+    console.log(
+      `clawed back ${liarEarned} µUSD from provider ${s.providerId.slice(0, 8)}: provider account ${-(balance.get(`provider:${s.providerId}`) ?? 0n)} µUSD owed, platform:clawbacks ${-(balance.get('platform:clawbacks') ?? 0n)}, available ${a.availableMicroUsd}`,
+    );
     // Earned minus what was clawed back (the honest part was already requested, not yet paid).
     expect(balance.get(`provider:${s.providerId}`)).toBe(-honestEarned);
     expect(balance.get('platform:clawbacks')).toBe(-liarEarned);
     expect(a).toMatchObject({ heldForReviewMicroUsd: '0', clawedBackMicroUsd: liarEarned.toString(), availableMicroUsd: '0' });
     expect((await requestPayout(s, 1n, 'after-clawback')).status).toBe(409);
     // The charges themselves are untouched: the clawback is a new transaction.
-    const usage = await app.t.database.db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll<string>().as('n')).where('type', '=', 'UsageRecorded').executeTakeFirstOrThrow();
+    const usage = await app.t.database.db
+      .selectFrom('ledger_transactions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('type', '=', 'UsageRecorded')
+      .executeTakeFirstOrThrow();
     expect(Number(usage.n)).toBe(4 * REQUESTS);
     expect((await ledger.trialBalance()).totals).toMatchObject({ netMicroUsd: '0', balanced: true });
   }, 120_000);

@@ -42,7 +42,12 @@ describe('the gateway counts relayed output itself: a node reporting more or few
     for (const node of Object.values(nodes)) {
       const model = node.models[0];
       for (let i = 0; i < STREAMED; i++) {
-        const stream = await dev.openai.chat.completions.create({ model, stream: true, max_tokens: 64, messages: [{ role: 'user', content: `Tell me about request ${i} of ${model}.` }] });
+        const stream = await dev.openai.chat.completions.create({
+          model,
+          stream: true,
+          max_tokens: 64,
+          messages: [{ role: 'user', content: `Tell me about request ${i} of ${model}.` }],
+        });
         for await (const chunk of stream) void chunk;
       }
       for (let i = 0; i < NON_STREAMED; i++) await dev.openai.chat.completions.create({ model, max_tokens: 64, messages: [{ role: 'user', content: `Describe item ${i}.` }] });
@@ -53,12 +58,19 @@ describe('the gateway counts relayed output itself: a node reporting more or few
   });
 
   async function record(node: TrustNode) {
-    return eventually(async () => {
-      await app.t.caughtUp();
-      const r = (await browser.get(`${app.t.url}/provider/nodes/${node.nodeId}/reputation`)).body as { counting: { requests: number; reportedTokens: number; countedTokens: number; reportedToCounted: number | null }; discrepancies: { byKind: Record<string, number> } };
-      if (node !== nodes.uncounted && r.counting.requests < STREAMED + NON_STREAMED) throw new Error(`counted ${r.counting.requests} so far`);
-      return r;
-    }, 20_000, 100);
+    return eventually(
+      async () => {
+        await app.t.caughtUp();
+        const r = (await browser.get(`${app.t.url}/provider/nodes/${node.nodeId}/reputation`)).body as {
+          counting: { requests: number; reportedTokens: number; countedTokens: number; reportedToCounted: number | null };
+          discrepancies: { byKind: Record<string, number> };
+        };
+        if (node !== nodes.uncounted && r.counting.requests < STREAMED + NON_STREAMED) throw new Error(`counted ${r.counting.requests} so far`);
+        return r;
+      },
+      20_000,
+      100,
+    );
   }
 
   it('honest: reported ≈ counted, no drift; inflating and under-reporting nodes drift and accumulate token_count_drift discrepancies; unmapped models are not counted', async () => {
@@ -67,8 +79,17 @@ describe('the gateway counts relayed output itself: a node reporting more or few
     const under = await record(nodes.under);
     await new Promise((r) => setTimeout(r, 1_000));
     const uncounted = await record(nodes.uncounted);
-    const line = (name: string, r: typeof honest) => `${name}: ${r.counting.requests} responses, reported ${r.counting.reportedTokens} vs counted ${r.counting.countedTokens} tokens, ratio ${r.counting.reportedToCounted}, drift ${r.discrepancies.byKind.token_count_drift ?? 0}`;
-    console.log(['gateway token count (cl100k, window 400 tokens, tolerance 5 % + 2 tokens/request):', line('honest', honest), line('over-reporting ×1.25', over), line('under-reporting ×0.8', under), line('unmapped model', uncounted)].join('\n  '));
+    const line = (name: string, r: typeof honest) =>
+      `${name}: ${r.counting.requests} responses, reported ${r.counting.reportedTokens} vs counted ${r.counting.countedTokens} tokens, ratio ${r.counting.reportedToCounted}, drift ${r.discrepancies.byKind.token_count_drift ?? 0}`;
+    console.log(
+      [
+        'gateway token count (cl100k, window 400 tokens, tolerance 5 % + 2 tokens/request):',
+        line('honest', honest),
+        line('over-reporting ×1.25', over),
+        line('under-reporting ×0.8', under),
+        line('unmapped model', uncounted),
+      ].join('\n  '),
+    );
     expect(honest.counting.requests).toBe(STREAMED + NON_STREAMED);
     expect(honest.counting.reportedToCounted).toBeGreaterThanOrEqual(1);
     expect(honest.counting.reportedToCounted).toBeLessThan(1.05);

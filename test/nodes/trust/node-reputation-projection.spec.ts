@@ -15,13 +15,35 @@ function recorded(at: string, type: string, data: JsonObject): RecordedEvent {
   const revision = revisions.get(stream) ?? 0;
   revisions.set(stream, revision + 1);
   position++;
-  return { id: randomUUID(), type, data, metadata: { occurredAt: at }, stream, revision: BigInt(revision), position: { commit: position, prepare: position }, createdAt: new Date(at) };
+  return {
+    id: randomUUID(),
+    type,
+    data,
+    metadata: { occurredAt: at },
+    stream,
+    revision: BigInt(revision),
+    position: { commit: position, prepare: position },
+    createdAt: new Date(at),
+  };
 }
 const base = { nodeId: NODE, providerId: PROVIDER, model: 'm' };
 const probe = (at: string, passed: boolean) =>
-  recorded(at, passed ? 'NodeProbePassed' : 'NodeProbeFailed', { ...base, probeId: `p-${at}`, reference: 'majority', agreedWords: passed ? 8 : 1, latencyMs: 5, inputTokens: 10, outputTokens: 20, costMicroUsd: '50', probedAt: at, postings: [] });
-const discrepancy = (at: string, kind: string) => recorded(at, 'NodeUsageDiscrepancyRecorded', { ...base, requestId: `r-${at}`, kind, reported: '999', bound: '10', recordedAt: at });
-const counted = (at: string, reported: number, countedTokens: number) => recorded(at, 'NodeOutputCounted', { ...base, windowId: `w-${at}`, requests: 3, reportedTokens: reported, countedTokens, from: at, to: at });
+  recorded(at, passed ? 'NodeProbePassed' : 'NodeProbeFailed', {
+    ...base,
+    probeId: `p-${at}`,
+    reference: 'majority',
+    agreedWords: passed ? 8 : 1,
+    latencyMs: 5,
+    inputTokens: 10,
+    outputTokens: 20,
+    costMicroUsd: '50',
+    probedAt: at,
+    postings: [],
+  });
+const discrepancy = (at: string, kind: string) =>
+  recorded(at, 'NodeUsageDiscrepancyRecorded', { ...base, requestId: `r-${at}`, kind, reported: '999', bound: '10', recordedAt: at });
+const counted = (at: string, reported: number, countedTokens: number) =>
+  recorded(at, 'NodeOutputCounted', { ...base, windowId: `w-${at}`, requests: 3, reportedTokens: reported, countedTokens, from: at, to: at });
 
 describe('node reputation projection: batches, replays and malformed events give the same rows', () => {
   let database: TestDatabase;
@@ -41,7 +63,13 @@ describe('node reputation projection: batches, replays and malformed events give
   async function build(...batches: RecordedEvent[][]) {
     await sql`TRUNCATE node_trust_streams, node_trust_daily, node_trust_incidents, node_reputation`.execute(database.db);
     for (const batch of batches) await applyBatch(database.db, [nodeReputationProjection], batch);
-    const daily = (await sql<Record<string, unknown>>`SELECT node_id, day::text AS day, provider_id, probes_passed, probes_failed, probes_unanswered, probe_cost_micro_usd, discrepancies, discrepancies_total, counted_requests, reported_tokens, counted_tokens FROM node_trust_daily ORDER BY day`.execute(database.db)).rows;
+    const daily = (
+      await sql<
+        Record<string, unknown>
+      >`SELECT node_id, day::text AS day, provider_id, probes_passed, probes_failed, probes_unanswered, probe_cost_micro_usd, discrepancies, discrepancies_total, counted_requests, reported_tokens, counted_tokens FROM node_trust_daily ORDER BY day`.execute(
+        database.db,
+      )
+    ).rows;
     const incidents = (await sql<Record<string, unknown>>`SELECT type, kind, reported, bound, at FROM node_trust_incidents ORDER BY at`.execute(database.db)).rows;
     const reputation = (await sql<Record<string, unknown>>`SELECT * FROM node_reputation`.execute(database.db)).rows;
     return { daily, incidents, reputation };

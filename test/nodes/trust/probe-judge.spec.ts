@@ -9,7 +9,15 @@ const B = 'A fast auburn fox vaulted the idle hound';
 
 describe('probe judge: the reference and the tolerance', () => {
   it('the strict majority of the answers is the reference; answers that leave the greedy path after the compared words still agree', () => {
-    const j = judgeRound([{ nodeId: 'n1', text: A }, { nodeId: 'n2', text: A_LATE }, { nodeId: 'n3', text: A }, { nodeId: 'n4', text: B }], rule);
+    const j = judgeRound(
+      [
+        { nodeId: 'n1', text: A },
+        { nodeId: 'n2', text: A_LATE },
+        { nodeId: 'n3', text: A },
+        { nodeId: 'n4', text: B },
+      ],
+      rule,
+    );
     expect(j).toEqual({
       outcome: 'judged',
       reference: 'majority',
@@ -23,21 +31,76 @@ describe('probe judge: the reference and the tolerance', () => {
   });
 
   it('a trusted reference node decides, even against a colluding majority, and is not judged itself', () => {
-    const j = judgeRound([{ nodeId: 'ref', text: A }, { nodeId: 'n1', text: B }, { nodeId: 'n2', text: B }, { nodeId: 'n3', text: A }], { ...rule, referenceNodes: new Set(['ref']) });
+    const j = judgeRound(
+      [
+        { nodeId: 'ref', text: A },
+        { nodeId: 'n1', text: B },
+        { nodeId: 'n2', text: B },
+        { nodeId: 'n3', text: A },
+      ],
+      { ...rule, referenceNodes: new Set(['ref']) },
+    );
     expect(j).toMatchObject({ outcome: 'judged', reference: 'reference_node' });
-    expect(j.verdicts.map((v) => [v.nodeId, v.passed])).toEqual([['n1', false], ['n2', false], ['n3', true]]);
+    expect(j.verdicts.map((v) => [v.nodeId, v.passed])).toEqual([
+      ['n1', false],
+      ['n2', false],
+      ['n3', true],
+    ]);
   });
 
   it('no reference: too few answers, a tie, or reference nodes that disagree with each other are inconclusive (nobody fails)', () => {
-    expect(judgeRound([{ nodeId: 'n1', text: A }, { nodeId: 'n2', text: B }], rule).outcome).toBe('inconclusive');
-    expect(judgeRound([{ nodeId: 'n1', text: A }, { nodeId: 'n2', text: A }, { nodeId: 'n3', text: B }, { nodeId: 'n4', text: B }], rule).outcome).toBe('inconclusive');
-    expect(judgeRound([{ nodeId: 'n1', text: A }, { nodeId: 'n2', text: A }, { nodeId: 'n3', text: null }], rule).outcome).toBe('inconclusive'); // one did not answer
-    expect(judgeRound([{ nodeId: 'r1', text: A }, { nodeId: 'r2', text: B }, { nodeId: 'n1', text: A }], { ...rule, referenceNodes: new Set(['r1', 'r2']) }).outcome).toBe('inconclusive');
+    expect(
+      judgeRound(
+        [
+          { nodeId: 'n1', text: A },
+          { nodeId: 'n2', text: B },
+        ],
+        rule,
+      ).outcome,
+    ).toBe('inconclusive');
+    expect(
+      judgeRound(
+        [
+          { nodeId: 'n1', text: A },
+          { nodeId: 'n2', text: A },
+          { nodeId: 'n3', text: B },
+          { nodeId: 'n4', text: B },
+        ],
+        rule,
+      ).outcome,
+    ).toBe('inconclusive');
+    expect(
+      judgeRound(
+        [
+          { nodeId: 'n1', text: A },
+          { nodeId: 'n2', text: A },
+          { nodeId: 'n3', text: null },
+        ],
+        rule,
+      ).outcome,
+    ).toBe('inconclusive'); // one did not answer
+    expect(
+      judgeRound(
+        [
+          { nodeId: 'r1', text: A },
+          { nodeId: 'r2', text: B },
+          { nodeId: 'n1', text: A },
+        ],
+        { ...rule, referenceNodes: new Set(['r1', 'r2']) },
+      ).outcome,
+    ).toBe('inconclusive');
   });
 
   it('short answers must be equal; whitespace does not matter, words do', () => {
     expect(leadingKey('  Paris \n is  the capital', 4)).toBe('Paris is the capital');
-    const j = judgeRound([{ nodeId: 'n1', text: 'Paris.' }, { nodeId: 'n2', text: 'Paris.' }, { nodeId: 'n3', text: 'Paris. It is' }], rule);
+    const j = judgeRound(
+      [
+        { nodeId: 'n1', text: 'Paris.' },
+        { nodeId: 'n2', text: 'Paris.' },
+        { nodeId: 'n3', text: 'Paris. It is' },
+      ],
+      rule,
+    );
     expect(j.verdicts.map((v) => v.passed)).toEqual([true, true, false]);
   });
 });

@@ -90,22 +90,40 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
     const liar = await app.node(providerId, MODELS, { seed: 7 });
     liar.engine.substitute = 'trust-test/a-cheaper-model';
     const budgetMs = Number(SETTINGS.PROBE_FAILURES_TO_SUSPEND) * Number(SETTINGS.PROBE_INTERVAL_MS) + Number(SETTINGS.NODE_TRUST_REVIEW_INTERVAL_MS);
-    const suspended = await eventually(async () => {
-      const row = await app.t.database.db.selectFrom('nodes').select(['status', 'suspended_reason', 'status_changed_at']).where('node_id', '=', liar.nodeId).executeTakeFirstOrThrow();
-      if (row.status !== 'suspended') throw new Error(`still ${row.status}`);
-      return row;
-    }, budgetMs + 15_000, 50);
+    const suspended = await eventually(
+      async () => {
+        const row = await app.t.database.db
+          .selectFrom('nodes')
+          .select(['status', 'suspended_reason', 'status_changed_at'])
+          .where('node_id', '=', liar.nodeId)
+          .executeTakeFirstOrThrow();
+        if (row.status !== 'suspended') throw new Error(`still ${row.status}`);
+        return row;
+      },
+      budgetMs + 15_000,
+      50,
+    );
     const elapsedMs = suspended.status_changed_at.getTime() - started;
     const store = app.t.app.get<EventStore>(EVENT_STORE);
     const nodeEvents = await store.readStream(nodeStream(liar.nodeId));
     const suspension = nodeEvents.find((e) => e.type === 'NodeSuspended');
     const hold = await eventually(async () => app.t.database.db.selectFrom('earnings_holds').selectAll().where('node_id', '=', liar.nodeId).executeTakeFirstOrThrow());
-    console.log(`substituting node: suspended ${elapsedMs} ms after it was approved (budget ${budgetMs} ms = ${SETTINGS.PROBE_FAILURES_TO_SUSPEND} failed probes × ${SETTINGS.PROBE_INTERVAL_MS} ms + one review interval, plus projection lag); reason: ${suspended.suspended_reason}`);
+    console.log(
+      `substituting node: suspended ${elapsedMs} ms after it was approved (budget ${budgetMs} ms = ${SETTINGS.PROBE_FAILURES_TO_SUSPEND} failed probes × ${SETTINGS.PROBE_INTERVAL_MS} ms + one review interval, plus projection lag); reason: ${suspended.suspended_reason}`,
+    );
     expect(suspension?.metadata.actorId).toBe(TRUST_ACTOR);
     expect(suspended.suspended_reason).toMatch(/^Suspended automatically: probes: \d+ of the last \d+ answers differed from the reference/);
     expect(elapsedMs).toBeLessThan(budgetMs + 10_000);
     expect(hold).toMatchObject({ provider_id: providerId, status: 'open', held_by: TRUST_ACTOR });
-    const honestNow = await app.t.database.db.selectFrom('nodes').select('status').where('node_id', 'in', honest.map((n) => n.nodeId)).execute();
+    const honestNow = await app.t.database.db
+      .selectFrom('nodes')
+      .select('status')
+      .where(
+        'node_id',
+        'in',
+        honest.map((n) => n.nodeId),
+      )
+      .execute();
     expect(honestNow.every((n) => n.status === 'approved')).toBe(true);
     // The rest of the suite reads what was recorded: stop the probe rounds (as a worker shutting down does).
     await app.t.app.get(NodeTrustWorkerModule).onModuleDestroy();
@@ -117,10 +135,15 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
     const trial = await ledger.trialBalance();
     expect(trial.totals).toMatchObject({ netMicroUsd: '0', balanced: true });
     const { db } = app.t.database;
-    const cost = await db.selectFrom('node_trust_daily').select((eb) => eb.fn.sum<string>('probe_cost_micro_usd').as('c')).executeTakeFirstOrThrow();
+    const cost = await db
+      .selectFrom('node_trust_daily')
+      .select((eb) => eb.fn.sum<string>('probe_cost_micro_usd').as('c'))
+      .executeTakeFirstOrThrow();
     const balances = await db.selectFrom('ledger_balances').select(['ledger_account', 'balance_micro_usd']).execute();
     const byAccount = new Map(balances.map((b) => [b.ledger_account, BigInt(b.balance_micro_usd)]));
-    console.log(`probe expense at list price: ${byAccount.get('platform:probe_expense')} µUSD (= the allowance), ${balances.filter((b) => /^(developer|provider):/.test(b.ledger_account)).length} developer or provider accounts touched`);
+    console.log(
+      `probe expense at list price: ${byAccount.get('platform:probe_expense')} µUSD (= the allowance), ${balances.filter((b) => /^(developer|provider):/.test(b.ledger_account)).length} developer or provider accounts touched`,
+    );
     expect(BigInt(cost.c)).toBeGreaterThan(0n);
     expect(byAccount.get('platform:probe_expense')).toBe(BigInt(cost.c));
     expect(byAccount.get('platform:probe_allowance')).toBe(-BigInt(cost.c));
@@ -128,7 +151,11 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
   });
 
   it('no prompt or answer text of a probe is kept anywhere (events, tables, Redis): only metadata', async () => {
-    const probeEvents = await app.t.database.db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).where('event_type', 'like', 'NodeProbe%').executeTakeFirstOrThrow();
+    const probeEvents = await app.t.database.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('event_type', 'like', 'NodeProbe%')
+      .executeTakeFirstOrThrow();
     expect(Number(probeEvents.n)).toBeGreaterThan(HONEST_PROBES_MIN);
     const snippets = honest.slice(0, 3).map((n) => n.engine.answers[n.engine.answers.length - 1].split(' ').slice(0, 6).join(' '));
     expect(await tablesContaining(app.t.database.pool, ['trust-test/chat-a'])).toEqual(expect.arrayContaining([expect.stringMatching(/^events: /)])); // the scan finds metadata

@@ -11,9 +11,11 @@ const sse = (...events: object[]) => Buffer.from(events.map((e) => `data: ${JSON
 describe('the gateway’s own count: which tokenizer, which text, what is drift', () => {
   it('model ids map to tokenizers by case-insensitive patterns, first match wins; unknown models are not counted', () => {
     const mapping = new TokenizerMapping(parseTokenizerRules(DEFAULT_TOKENIZER_RULES));
-    expect(['llama3:8b', 'llama3.1:70b', 'meta-llama/Meta-Llama-3-8B-Instruct', 'meta-llama/Llama-3.3-70B-Instruct', 'gpt-4o-mini', 'GPT-4-turbo', 'openai/gpt-oss-20b'].map((m) => mapping.encodingFor(m))).toEqual([
-      'llama3', 'llama3', 'llama3', 'llama3', 'o200k_base', 'cl100k_base', 'o200k_base',
-    ]);
+    expect(
+      ['llama3:8b', 'llama3.1:70b', 'meta-llama/Meta-Llama-3-8B-Instruct', 'meta-llama/Llama-3.3-70B-Instruct', 'gpt-4o-mini', 'GPT-4-turbo', 'openai/gpt-oss-20b'].map((m) =>
+        mapping.encodingFor(m),
+      ),
+    ).toEqual(['llama3', 'llama3', 'llama3', 'llama3', 'o200k_base', 'cl100k_base', 'o200k_base']);
     expect(['mistralai/Mistral-7B-Instruct-v0.3', 'llama2:7b', 'tollgate-test/llama:8b'].map((m) => mapping.encodingFor(m))).toEqual([null, null, null]);
     expect(() => parseTokenizerRules('llama*=sentencepiece')).toThrow(/llama\*=sentencepiece/);
     expect(parseTokenizerRules('')).toEqual([]);
@@ -21,13 +23,25 @@ describe('the gateway’s own count: which tokenizer, which text, what is drift'
 
   it('reads every generated string of a relayed stream or body, per choice; anything else is unreadable', () => {
     const stream = sse(
-      { choices: [{ index: 0, delta: { role: 'assistant', content: '' } }, { index: 1, delta: { content: 'B:' } }] },
+      {
+        choices: [
+          { index: 0, delta: { role: 'assistant', content: '' } },
+          { index: 1, delta: { content: 'B:' } },
+        ],
+      },
       { choices: [{ index: 0, delta: { content: 'Hello', reasoning_content: ' (thinking)' } }] },
-      { choices: [{ index: 0, delta: { tool_calls: [{ function: { name: 'f', arguments: '{"x":1}' } }] } }, { index: 1, delta: { content: ' two' } }] },
+      {
+        choices: [
+          { index: 0, delta: { tool_calls: [{ function: { name: 'f', arguments: '{"x":1}' } }] } },
+          { index: 1, delta: { content: ' two' } },
+        ],
+      },
       { choices: [], usage: { prompt_tokens: 3, completion_tokens: 9 } },
     );
     expect(generatedTexts(stream, 'sse')).toEqual(['Hello (thinking)f{"x":1}', 'B: two']);
-    expect(generatedTexts(Buffer.from(JSON.stringify({ choices: [{ message: { content: [{ type: 'text', text: 'Hi' }], refusal: null } }, { text: 'completion' }] })), 'json')).toEqual(['Hi', 'completion']);
+    expect(
+      generatedTexts(Buffer.from(JSON.stringify({ choices: [{ message: { content: [{ type: 'text', text: 'Hi' }], refusal: null } }, { text: 'completion' }] })), 'json'),
+    ).toEqual(['Hi', 'completion']);
     expect(generatedTexts(Buffer.from('data: {not json}\n\n'), 'sse')).toBeNull();
     expect(generatedTexts(Buffer.from('<html>'), 'json')).toBeNull();
     expect(generatedTexts(sse({ choices: [{ index: 5000, delta: { content: 'x' } }] }), 'sse')).toBeNull();
@@ -44,9 +58,9 @@ describe('the gateway’s own count: which tokenizer, which text, what is drift'
   });
 
   it('settings are validated once, with every problem named', () => {
-    expect(() => loadConfig({ TOKEN_COUNT_MODELS: 'x=y', PROBE_FAILURES_TO_SUSPEND: '30', PROBE_WINDOW: '20', PROBE_INTERVAL_MS: '10', PROBE_REFERENCE_NODES: 'ok1,not a node' })).toThrow(
-      /TOKEN_COUNT_MODELS: "x=y"[\s\S]*PROBE_REFERENCE_NODES: "not a node"[\s\S]*PROBE_INTERVAL_MS must be 0[\s\S]*PROBE_FAILURES_TO_SUSPEND must not exceed PROBE_WINDOW/,
-    );
+    expect(() =>
+      loadConfig({ TOKEN_COUNT_MODELS: 'x=y', PROBE_FAILURES_TO_SUSPEND: '30', PROBE_WINDOW: '20', PROBE_INTERVAL_MS: '10', PROBE_REFERENCE_NODES: 'ok1,not a node' }),
+    ).toThrow(/TOKEN_COUNT_MODELS: "x=y"[\s\S]*PROBE_REFERENCE_NODES: "not a node"[\s\S]*PROBE_INTERVAL_MS must be 0[\s\S]*PROBE_FAILURES_TO_SUSPEND must not exceed PROBE_WINDOW/);
     const c = loadConfig({ TOKEN_COUNT_MODELS: '', PROBE_INTERVAL_MS: '0' }).nodeTrust;
     expect(c.counting.tokenizers).toEqual([]);
     expect(c.probes.intervalMs).toBe(0);
@@ -59,9 +73,17 @@ describe('counting workers: in another thread, bounded', () => {
 
   it('counts the generated text with the model’s tokenizer (as the engine does), in a worker thread', async () => {
     const text = 'The quick brown fox jumps over the lazy dog, twice: Über café naïve 数字.';
-    const answer = await pool.submit({ encoding: 'cl100k_base', format: 'sse', bytes: new Uint8Array(sse({ choices: [{ index: 0, delta: { content: text.slice(0, 20) } }] }, { choices: [{ index: 0, delta: { content: text.slice(20) } }] })) });
+    const answer = await pool.submit({
+      encoding: 'cl100k_base',
+      format: 'sse',
+      bytes: new Uint8Array(sse({ choices: [{ index: 0, delta: { content: text.slice(0, 20) } }] }, { choices: [{ index: 0, delta: { content: text.slice(20) } }] })),
+    });
     expect(answer).toEqual({ id: expect.any(Number), tokens: countTokens(text) });
-    const llama = await pool.submit({ encoding: 'llama3', format: 'json', bytes: new Uint8Array(Buffer.from(JSON.stringify({ choices: [{ message: { content: 'Hello world' } }] }))) });
+    const llama = await pool.submit({
+      encoding: 'llama3',
+      format: 'json',
+      bytes: new Uint8Array(Buffer.from(JSON.stringify({ choices: [{ message: { content: 'Hello world' } }] }))),
+    });
     expect(llama).toEqual({ id: expect.any(Number), tokens: 2 });
     expect(await pool.submit({ encoding: 'o200k_base', format: 'json', bytes: new Uint8Array(Buffer.from('nope')) })).toEqual({ id: expect.any(Number), error: 'unreadable' });
   }, 60_000);

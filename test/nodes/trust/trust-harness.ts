@@ -53,7 +53,16 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
   const nodeTrust = loadConfig({ PROBE_INTERVAL_MS: '0', ...env }).nodeTrust;
   const t = await startAuthApp(label, {
     // Heartbeats every 500 ms: a dozen agents at 100 ms would keep the one test process busy with them.
-    nodes: { heartbeatIntervalMs: 500, heartbeatTtlMs: 3_000, sweepIntervalMs: 500, registryRefreshMs: 50, priceRefreshMs: 50, cooldownBaseMs: 200, cooldownMaxMs: 1_000, attemptTimeoutMs: 2_000 },
+    nodes: {
+      heartbeatIntervalMs: 500,
+      heartbeatTtlMs: 3_000,
+      sweepIntervalMs: 500,
+      registryRefreshMs: 50,
+      priceRefreshMs: 50,
+      cooldownBaseMs: 200,
+      cooldownMaxMs: 1_000,
+      attemptTimeoutMs: 2_000,
+    },
     nodeTrust,
     ...overrides,
   });
@@ -85,9 +94,22 @@ export async function startTrustApp(label: string, env: Record<string, string>, 
       const i = ++n;
       const engine = await startModelStandin({ models, name: `engine-${i}`, seed: options.seed ?? i });
       const port = await freePort();
-      const { nodeId, token } = await app.get(NodesService).register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: models.map((id) => ({ id, contextLength: 8_192 })) }, ctx());
+      const { nodeId, token } = await app
+        .get(NodesService)
+        .register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: models.map((id) => ({ id, contextLength: 8_192 })) }, ctx());
       if (options.approve !== false) await app.get(NodesService).approve(nodeId, ctx());
-      const agent = new NodeAgent({ gatewayUrl: t.url, nodeToken: token, engineUrl: engine.url, engineApiKey: null, host: '127.0.0.1', port, maxConcurrency: 64, maxQueue: 256, heartbeatIntervalMs: null, logger: createLogger('silent') });
+      const agent = new NodeAgent({
+        gatewayUrl: t.url,
+        nodeToken: token,
+        engineUrl: engine.url,
+        engineApiKey: null,
+        host: '127.0.0.1',
+        port,
+        maxConcurrency: 64,
+        maxQueue: 256,
+        heartbeatIntervalMs: null,
+        logger: createLogger('silent'),
+      });
       await agent.start();
       const node = { nodeId, providerId, models, engine, agent };
       nodes.push(node);

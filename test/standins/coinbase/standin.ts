@@ -268,7 +268,12 @@ export class CoinbaseStandin {
 
   private envelope(eventId: string, type: string, charge: StandinCharge, attempt: number): string {
     const now = new Date().toISOString();
-    return JSON.stringify({ id: randomUUID(), scheduled_for: now, attempt_number: attempt, event: { id: eventId, resource: 'event', type, api_version: '2018-03-22', created_at: now, data: charge } });
+    return JSON.stringify({
+      id: randomUUID(),
+      scheduled_for: now,
+      attempt_number: attempt,
+      event: { id: eventId, resource: 'event', type, api_version: '2018-03-22', created_at: now, data: charge },
+    });
   }
 
   private emit(type: string, charge: StandinCharge): void {
@@ -288,7 +293,11 @@ export class CoinbaseStandin {
     void (async () => {
       let status = 0;
       try {
-        const res = await fetch(this.webhookUrl as string, { method: 'POST', headers: { 'content-type': 'application/json', 'x-cc-webhook-signature': this.sign(d.body) }, body: d.body });
+        const res = await fetch(this.webhookUrl as string, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-cc-webhook-signature': this.sign(d.body) },
+          body: d.body,
+        });
         status = res.status;
         await res.text();
       } catch {

@@ -47,12 +47,8 @@ export function appendHandler(log: StandInLog) {
       if (outcome.kind === 'wrong_expected_version') {
         resp.setWrongExpectedVersion(wrongExpectedVersion(expected, outcome.currentRevision));
       } else {
-        const position = new AppendResp.Position()
-          .setCommitPosition(outcome.lastLogPosition.toString(10))
-          .setPreparePosition(outcome.lastLogPosition.toString(10));
-        resp.setSuccess(
-          new AppendResp.Success().setCurrentRevision(outcome.lastRevision.toString(10)).setPosition(position),
-        );
+        const position = new AppendResp.Position().setCommitPosition(outcome.lastLogPosition.toString(10)).setPreparePosition(outcome.lastLogPosition.toString(10));
+        resp.setSuccess(new AppendResp.Success().setCurrentRevision(outcome.lastRevision.toString(10)).setPosition(position));
       }
       callback(null, resp);
     });

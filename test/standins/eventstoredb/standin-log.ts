@@ -29,9 +29,7 @@ export interface ProposedEvent {
 /** Same sentinels as EventStoreDB's ExpectedVersion, so the check below reads like the server's. */
 export type Expected = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: bigint };
 
-export type AppendOutcome =
-  | { kind: 'written' | 'idempotent'; lastRevision: bigint; lastLogPosition: bigint }
-  | { kind: 'wrong_expected_version'; currentRevision: bigint | null };
+export type AppendOutcome = { kind: 'written' | 'idempotent'; lastRevision: bigint; lastLogPosition: bigint } | { kind: 'wrong_expected_version'; currentRevision: bigint | null };
 
 export type LogListener = (event: StoredEvent) => void;
 
@@ -110,12 +108,7 @@ export class StandInLog {
     return events && events.length > 0 ? events[events.length - 1].revision : NO_STREAM;
   }
 
-  private check(
-    stream: string,
-    current: bigint,
-    expected: Expected,
-    proposed: ProposedEvent[],
-  ): { kind: 'ok' } | AppendOutcome {
+  private check(stream: string, current: bigint, expected: Expected, proposed: ProposedEvent[]): { kind: 'ok' } | AppendOutcome {
     const wrong = { kind: 'wrong_expected_version', currentRevision: current === NO_STREAM ? null : current } as const;
     if (expected.kind === 'stream_exists' && current === NO_STREAM) return wrong;
 

@@ -38,11 +38,7 @@ export function eventResp(event: StoredEvent): ReadResp {
     .setPreparePosition(event.logPosition.toString(10))
     .setData(event.data)
     .setCustomMetadata(event.customMetadata);
-  recorded
-    .getMetadataMap()
-    .set('type', event.type)
-    .set('content-type', event.contentType)
-    .set('created', event.createdTicks.toString(10));
+  recorded.getMetadataMap().set('type', event.type).set('content-type', event.contentType).set('created', event.createdTicks.toString(10));
   const read = new ReadResp.ReadEvent().setEvent(recorded).setCommitPosition(event.logPosition.toString(10));
   return new ReadResp().setEvent(read);
 }

@@ -36,12 +36,7 @@ export function readHandler(log: StandInLog) {
 }
 
 /** Returns null when the reply (stream_not_found) has already been sent. */
-function readStream(
-  log: StandInLog,
-  call: ReadCall,
-  options: ReadReq.Options.StreamOptions,
-  backwards: boolean,
-): Iterable<StoredEvent> | null {
+function readStream(log: StandInLog, call: ReadCall, options: ReadReq.Options.StreamOptions, backwards: boolean): Iterable<StoredEvent> | null {
   const name = streamNameOf(options.getStreamIdentifier());
   const events = log.stream(name);
   if (!events || events.length === 0) {

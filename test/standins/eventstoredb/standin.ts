@@ -96,9 +96,7 @@ async function bindWithRetry(server: Server, port: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        ),
+        server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
       );
     } catch (err) {
       if (port === 0 || attempt >= REBIND_ATTEMPTS) throw err;

@@ -129,7 +129,8 @@ export class GoogleOAuthStandin {
     let clientId = form.client_id;
     let clientSecret = form.client_secret;
     if (basic) [clientId, clientSecret] = Buffer.from(basic[1], 'base64').toString().split(':').map(decodeURIComponent);
-    if (clientId !== this.clientId || !clientSecret || !same(clientSecret, this.acceptedClientSecret)) return json(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
+    if (clientId !== this.clientId || !clientSecret || !same(clientSecret, this.acceptedClientSecret))
+      return json(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
     if (form.grant_type !== 'authorization_code') return json(res, 400, { error: 'unsupported_grant_type' });
     const issued = this.codes.get(form.code ?? '');
     this.codes.delete(form.code ?? ''); // one use, whatever the outcome
@@ -143,7 +144,12 @@ export class GoogleOAuthStandin {
     }
     const accessToken = `ya29.${randomBytes(32).toString('base64url')}`;
     this.tokens.set(accessToken, issued.user);
-    json(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer', scope: 'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile' });
+    json(res, 200, {
+      access_token: accessToken,
+      expires_in: 3599,
+      token_type: 'Bearer',
+      scope: 'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile',
+    });
   }
 
   private userinfo(req: IncomingMessage, url: URL, res: ServerResponse): void {

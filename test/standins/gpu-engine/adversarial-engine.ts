@@ -75,7 +75,8 @@ export async function startAdversarialEngine(options: { models: string[]; name: 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/v1/models') return json(res, 200, { object: 'list', data: options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: options.name })) });
+    if (req.method === 'GET' && path === '/v1/models')
+      return json(res, 200, { object: 'list', data: options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: options.name })) });
     if (req.method !== 'POST') return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
     engine.requests++;
     const body = JSON.parse(await readBody(req)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean }; n?: number; input?: unknown };
@@ -92,13 +93,28 @@ export async function startAdversarialEngine(options: { models: string[]; name: 
     const text = engine.chunkText.repeat(engine.chunks);
     const usage = usageFor(HONEST_PROMPT_TOKENS, engine.chunks);
     if (path === '/v1/completions') {
-      return json(res, 200, { id, object: 'text_completion', created, model: body.model, choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }], ...(usage ? { usage } : {}) });
+      return json(res, 200, {
+        id,
+        object: 'text_completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, text, finish_reason: 'stop', logprobs: null }],
+        ...(usage ? { usage } : {}),
+      });
     }
     if (!body.stream) {
-      return json(res, 200, { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], ...(usage ? { usage } : {}) });
+      return json(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        ...(usage ? { usage } : {}),
+      });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     const write = async (s: string) => {
       if (res.write(s)) return;
       await new Promise<void>((resolve) => {
@@ -117,7 +133,8 @@ export async function startAdversarialEngine(options: { models: string[]; name: 
       await write(chunk({ content: engine.chunkText }, null));
     }
     await write(chunk({}, 'stop'));
-    if (body.stream_options?.include_usage && usage) await write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+    if (body.stream_options?.include_usage && usage)
+      await write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
 

@@ -67,13 +67,27 @@ export async function startEngine(options: { models: string[]; name: string; por
     if (req.method !== 'POST' || !known.includes(path)) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
     engine.requests++;
     engine.authorizations.push(req.headers.authorization);
-    const body = JSON.parse(await readBody(req)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { content?: unknown }[]; prompt?: unknown; input?: unknown; n?: number };
+    const body = JSON.parse(await readBody(req)) as {
+      model: string;
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
+      messages?: { content?: unknown }[];
+      prompt?: unknown;
+      input?: unknown;
+      n?: number;
+    };
     if (engine.failWith !== null) return json(res, engine.failWith, { error: { message: 'engine failure', type: 'server_error', code: null } });
-    if (!options.models.includes(body.model)) return json(res, 404, { error: { message: `model ${body.model} not found`, type: 'invalid_request_error', code: 'model_not_found' } });
+    if (!options.models.includes(body.model))
+      return json(res, 404, { error: { message: `model ${body.model} not found`, type: 'invalid_request_error', code: 'model_not_found' } });
     const created0 = Math.floor(Date.now() / 1000);
     if (path === '/v1/embeddings') {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];
-      return json(res, 200, { object: 'list', model: body.model, data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })), usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length } });
+      return json(res, 200, {
+        object: 'list',
+        model: body.model,
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })),
+        usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length },
+      });
     }
     if (path === '/v1/images/generations') {
       return json(res, 200, { created: created0, data: Array.from({ length: body.n ?? 1 }, () => ({ b64_json: 'aW1hZ2U=' })) });
@@ -81,13 +95,26 @@ export async function startEngine(options: { models: string[]; name: string; por
     if (path === '/v1/completions' && body.stream) {
       // Legacy completions stream text_completion objects, the usage on the last one when asked for.
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-engine': options.name });
-      for (const [i, text] of WORDS.entries()) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text, finish_reason: i === WORDS.length - 1 ? 'stop' : null, logprobs: null }] })}\n\n`);
-      if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } })}\n\n`);
+      for (const [i, text] of WORDS.entries())
+        res.write(
+          `data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text, finish_reason: i === WORDS.length - 1 ? 'stop' : null, logprobs: null }] })}\n\n`,
+        );
+      if (body.stream_options?.include_usage)
+        res.write(
+          `data: ${JSON.stringify({ id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } })}\n\n`,
+        );
       res.end('data: [DONE]\n\n');
       return;
     }
     if (path === '/v1/completions') {
-      return json(res, 200, { id: `cmpl-${engine.requests}`, object: 'text_completion', created: created0, model: body.model, choices: [{ index: 0, text: WORDS.join(''), finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length } });
+      return json(res, 200, {
+        id: `cmpl-${engine.requests}`,
+        object: 'text_completion',
+        created: created0,
+        model: body.model,
+        choices: [{ index: 0, text: WORDS.join(''), finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 4, completion_tokens: WORDS.length, total_tokens: 4 + WORDS.length },
+      });
     }
     const last = body.messages?.[body.messages.length - 1]?.content;
     const words = engine.echo && typeof last === 'string' ? last.split(/(?= )/) : WORDS;
@@ -117,7 +144,8 @@ export async function startEngine(options: { models: string[]; name: string; por
       res.write(chunk({ content: words[i] }, null));
     }
     res.write(chunk({}, 'stop'));
-    if (body.stream_options?.include_usage && !engine.omitUsage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
+    if (body.stream_options?.include_usage && !engine.omitUsage)
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
 

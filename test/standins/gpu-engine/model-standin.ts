@@ -56,7 +56,10 @@ export function greedyAnswer(model: string, messages: unknown, maxTokens: number
   }
   let n = Math.min(natural, maxTokens);
   while (n > 0 && countTokens(` ${words.slice(0, n).join(' ')}`) > maxTokens) n--;
-  const text = words.slice(0, n).map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : ` ${w}`)).join('');
+  const text = words
+    .slice(0, n)
+    .map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : ` ${w}`))
+    .join('');
   return { text, finished: n === natural };
 }
 
@@ -82,11 +85,21 @@ export async function startModelStandin(options: { models: string[]; name: strin
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === '/v1/models') return json(res, 200, { object: 'list', data: options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: options.name })) });
-    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/completions')) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
+    if (req.method === 'GET' && path === '/v1/models')
+      return json(res, 200, { object: 'list', data: options.models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: options.name })) });
+    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/completions'))
+      return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
     engine.requests++;
-    const body = JSON.parse(await readBody(req)) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean }; messages?: { content?: unknown }[]; prompt?: unknown; max_tokens?: number };
-    if (!options.models.includes(body.model)) return json(res, 404, { error: { message: `model ${body.model} not found`, type: 'invalid_request_error', code: 'model_not_found' } });
+    const body = JSON.parse(await readBody(req)) as {
+      model: string;
+      stream?: boolean;
+      stream_options?: { include_usage?: boolean };
+      messages?: { content?: unknown }[];
+      prompt?: unknown;
+      max_tokens?: number;
+    };
+    if (!options.models.includes(body.model))
+      return json(res, 404, { error: { message: `model ${body.model} not found`, type: 'invalid_request_error', code: 'model_not_found' } });
     const input = path === '/v1/chat/completions' ? body.messages : body.prompt;
     const d = engine.divergence;
     const diverge = d && noise() < d.probability ? { at: d.minWord + Math.floor(noise() * (d.maxWord - d.minWord + 1)), seed: Math.floor(noise() * 2 ** 31) } : null;

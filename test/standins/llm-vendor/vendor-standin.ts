@@ -72,9 +72,18 @@ export async function startVendor(options: { models: string[]; apiKey: string })
     const usage = { prompt_tokens: 11, completion_tokens: WORDS.length, total_tokens: 11 + WORDS.length };
     const id = `vendor-${vendor.served.length}`;
     const created = Math.floor(Date.now() / 1000);
-    if (!body.stream) return json(res, 200, { id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: WORDS.join('') }, finish_reason: 'stop' }], usage });
+    if (!body.stream)
+      return json(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: WORDS.join('') }, finish_reason: 'stop' }],
+        usage,
+      });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const chunk = (delta: object, finish: string | null) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     for (const w of WORDS) res.write(chunk({ content: w }, null));
     res.write(chunk({}, 'stop'));
     // The quirk: usage only when asked.

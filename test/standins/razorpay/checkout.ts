@@ -109,7 +109,7 @@ export async function serveCheckout(standin: RazorpayStandin, req: IncomingMessa
     let raw = '';
     for await (const chunk of req) {
       raw += (chunk as Buffer).toString('utf8');
-      if (raw.length > FORM_MAX_BYTES) return html(413, page('Checkout', '<p>Too large.</p>')), true;
+      if (raw.length > FORM_MAX_BYTES) return (html(413, page('Checkout', '<p>Too large.</p>')), true);
     }
     const form = new URLSearchParams(raw);
     const origin = originOf(form.get('origin'));

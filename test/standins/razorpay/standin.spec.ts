@@ -104,7 +104,17 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       const r = receipt();
       const before = Math.floor(Date.now() / 1000);
       const order = await rzp.orders.create({ amount: 2_500, currency: 'USD', receipt: r, notes: { accountId: 'acct-1', topupId: 't-1' } });
-      expect(order).toMatchObject({ entity: 'order', amount: 2_500, amount_paid: 0, amount_due: 2_500, currency: 'USD', receipt: r, status: 'created', attempts: 0, notes: { accountId: 'acct-1', topupId: 't-1' } });
+      expect(order).toMatchObject({
+        entity: 'order',
+        amount: 2_500,
+        amount_paid: 0,
+        amount_due: 2_500,
+        currency: 'USD',
+        receipt: r,
+        status: 'created',
+        attempts: 0,
+        notes: { accountId: 'acct-1', topupId: 't-1' },
+      });
       expect(order.id).toMatch(ID('order'));
       expect(order.created_at).toBeGreaterThanOrEqual(before);
       expect(order.created_at).toBeLessThan(before + 5); // unix seconds, not ms
@@ -131,7 +141,10 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
         expect(e).toMatchObject({ statusCode: 400, error: { code: 'BAD_REQUEST_ERROR', field } });
         if (description) expect(e.error?.description).toBe(description);
       }
-      expect(await rejection(rzp.orders.fetch('order_DoesNotExist00'))).toMatchObject({ statusCode: 400, error: { code: 'BAD_REQUEST_ERROR', description: 'The id provided does not exist' } });
+      expect(await rejection(rzp.orders.fetch('order_DoesNotExist00'))).toMatchObject({
+        statusCode: 400,
+        error: { code: 'BAD_REQUEST_ERROR', description: 'The id provided does not exist' },
+      });
       expect(await rejection(rzp.payments.all({ count: 101 }))).toMatchObject({ statusCode: 400, error: { field: 'count' } });
       // The SDK fills in INR when the caller forgets the currency: an app that omits it is billed in rupees.
       expect((await rzp.orders.create({ amount: 1_000, receipt: receipt() } as never)).currency).toBe('INR');
@@ -149,7 +162,16 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       expect(validatePaymentVerification({ order_id: order.id, payment_id: checkout.razorpay_payment_id }, checkout.razorpay_signature, 'another-secret')).toBe(false);
 
       const payment = await rzp.payments.fetch(checkout.razorpay_payment_id);
-      expect(payment).toMatchObject({ entity: 'payment', amount: 2_500, currency: 'USD', status: 'captured', captured: true, order_id: order.id, amount_refunded: 0, refund_status: null });
+      expect(payment).toMatchObject({
+        entity: 'payment',
+        amount: 2_500,
+        currency: 'USD',
+        status: 'captured',
+        captured: true,
+        order_id: order.id,
+        amount_refunded: 0,
+        refund_status: null,
+      });
       expect(payment.fee).toBeGreaterThan(0);
       const ofOrder = await rzp.orders.fetchPayments(order.id);
       expect(ofOrder).toMatchObject({ entity: 'collection', count: 1, items: [{ id: payment.id, status: 'captured' }] });
@@ -182,7 +204,14 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       const second = standin.pay(order.id, { outcome: 'captured' });
       // Checkout's handler gets a validly signed response for the duplicate too.
       expect(validatePaymentVerification({ order_id: order.id, payment_id: second.payment.id }, second.checkout!.razorpay_signature, standin.keySecret)).toBe(true);
-      expect(await rzp.payments.fetch(second.payment.id)).toMatchObject({ status: 'refunded', captured: false, amount: 2_500, amount_refunded: 2_500, refund_status: 'full', order_id: order.id });
+      expect(await rzp.payments.fetch(second.payment.id)).toMatchObject({
+        status: 'refunded',
+        captured: false,
+        amount: 2_500,
+        amount_refunded: 2_500,
+        refund_status: 'full',
+        order_id: order.id,
+      });
       expect(await rzp.payments.fetch(first.payment.id)).toMatchObject({ status: 'captured', captured: true });
       expect(await rzp.orders.fetch(order.id)).toMatchObject({ status: 'paid', amount_paid: 2_500, attempts: 2 });
       const refunds = (await rzp.payments.fetchMultipleRefund(second.payment.id)).items;
@@ -226,7 +255,10 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       expect(receiver.eventsAbout(payment.id)).toEqual(['payment.authorized']);
       expect(await rzp.orders.fetch(order.id)).toMatchObject({ status: 'attempted', amount_paid: 0 });
 
-      expect(await rejection(rzp.payments.capture(payment.id, 3_999, 'USD'))).toMatchObject({ statusCode: 400, error: { field: 'amount', description: 'Capture amount must be equal to the amount authorized' } });
+      expect(await rejection(rzp.payments.capture(payment.id, 3_999, 'USD'))).toMatchObject({
+        statusCode: 400,
+        error: { field: 'amount', description: 'Capture amount must be equal to the amount authorized' },
+      });
       expect(await rejection(rzp.payments.capture(payment.id, 4_000, 'INR'))).toMatchObject({ statusCode: 400, error: { field: 'currency' } });
       expect(await rzp.payments.capture(payment.id, 4_000, 'USD')).toMatchObject({ id: payment.id, status: 'captured', captured: true });
       expect(await rejection(rzp.payments.capture(payment.id, 4_000, 'USD'))).toMatchObject({ statusCode: 400, error: { description: 'This payment has already been captured' } });
@@ -272,7 +304,10 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       const rest = await rzp.payments.refund(paymentId, {}); // no amount: the rest
       expect(rest.amount).toBe(3_000);
       expect(await rzp.payments.fetch(paymentId)).toMatchObject({ status: 'refunded', amount_refunded: 5_000, refund_status: 'full' });
-      expect(await rejection(rzp.payments.refund(paymentId, { amount: 100 }))).toMatchObject({ statusCode: 400, error: { description: 'The payment has been fully refunded already' } });
+      expect(await rejection(rzp.payments.refund(paymentId, { amount: 100 }))).toMatchObject({
+        statusCode: 400,
+        error: { description: 'The payment has been fully refunded already' },
+      });
 
       standin.processRefund(rest.id, 'failed');
       expect(await rzp.payments.fetch(paymentId)).toMatchObject({ status: 'captured', amount_refunded: 2_000, refund_status: 'partial' });
@@ -309,7 +344,12 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
         error: { code: 'BAD_REQUEST_ERROR', description: 'Different request with the same idempotency key has already been processed.' },
       });
       expect(await rejection(refundWithIdempotencyKey(rzp, paymentId, { amount: 1_000 }, 'short'))).toMatchObject({ statusCode: 400 });
-      expect(standin.apiCalls().filter((c) => c.idempotencyKey === key).map((c) => c.outcome)).toEqual(['lostResponse', 'answered', 'answered', 'answered']);
+      expect(
+        standin
+          .apiCalls()
+          .filter((c) => c.idempotencyKey === key)
+          .map((c) => c.outcome),
+      ).toEqual(['lostResponse', 'answered', 'answered', 'answered']);
     });
 
     it('answers 409 to a refund whose idempotency key is still being processed', async () => {
@@ -328,7 +368,15 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
       const { paymentId } = await capturedPayment(5_000);
       const won = standin.openDispute(paymentId, 5_000);
       expect(won.id).toMatch(ID('disp'));
-      expect(await rzp.disputes.fetch(won.id)).toMatchObject({ entity: 'dispute', payment_id: paymentId, amount: 5_000, currency: 'USD', status: 'open', amount_deducted: 0, phase: 'chargeback' });
+      expect(await rzp.disputes.fetch(won.id)).toMatchObject({
+        entity: 'dispute',
+        payment_id: paymentId,
+        amount: 5_000,
+        currency: 'USD',
+        status: 'open',
+        amount_deducted: 0,
+        phase: 'chargeback',
+      });
       standin.reviewDispute(won.id);
       standin.closeDispute(won.id, 'won');
       expect(await rzp.disputes.fetch(won.id)).toMatchObject({ status: 'won', amount_deducted: 0 });
@@ -339,8 +387,17 @@ describe('Razorpay stand-in, driven by the official razorpay SDK', () => {
 
       await standin.whenWebhooksIdle();
       const hooks = receiver.about(paymentId).filter((h) => h.body.event.startsWith('payment.dispute.'));
-      expect(hooks.map((h) => h.body.event)).toEqual(['payment.dispute.created', 'payment.dispute.under_review', 'payment.dispute.won', 'payment.dispute.created', 'payment.dispute.lost']);
-      expect(hooks[0].body).toMatchObject({ contains: ['payment', 'dispute'], payload: { payment: { entity: { id: paymentId } }, dispute: { entity: { id: won.id, status: 'open' } } } });
+      expect(hooks.map((h) => h.body.event)).toEqual([
+        'payment.dispute.created',
+        'payment.dispute.under_review',
+        'payment.dispute.won',
+        'payment.dispute.created',
+        'payment.dispute.lost',
+      ]);
+      expect(hooks[0].body).toMatchObject({
+        contains: ['payment', 'dispute'],
+        payload: { payment: { entity: { id: paymentId } }, dispute: { entity: { id: won.id, status: 'open' } } },
+      });
       expect(hooks[4].body.payload.dispute.entity).toMatchObject({ id: lost.id, amount_deducted: 1_200 });
     });
   });

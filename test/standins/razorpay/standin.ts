@@ -666,7 +666,14 @@ export class RazorpayStandin {
     const prior = this.idempotency.get(key);
     if (prior && prior.request !== request) {
       throw new RazorpayApiError(400, {
-        error: { code: 'BAD_REQUEST_ERROR', description: 'Different request with the same idempotency key has already been processed.', source: 'NA', step: 'NA', reason: 'NA', metadata: {} },
+        error: {
+          code: 'BAD_REQUEST_ERROR',
+          description: 'Different request with the same idempotency key has already been processed.',
+          source: 'NA',
+          step: 'NA',
+          reason: 'NA',
+          metadata: {},
+        },
       });
     }
     if (prior) return clone(this.refunds.get(prior.refundId)!);
@@ -684,7 +691,8 @@ export class RazorpayStandin {
     if (speed !== 'normal' && speed !== 'optimum') throw badRequest('The selected speed is invalid.', 'speed');
     const notes = notesField(body.notes);
     const receipt = body.receipt ?? null;
-    if (receipt !== null && (typeof receipt !== 'string' || receipt.length > RECEIPT_MAX_CHARS)) throw badRequest(`The receipt may not be greater than ${RECEIPT_MAX_CHARS} characters.`, 'receipt');
+    if (receipt !== null && (typeof receipt !== 'string' || receipt.length > RECEIPT_MAX_CHARS))
+      throw badRequest(`The receipt may not be greater than ${RECEIPT_MAX_CHARS} characters.`, 'receipt');
     if (payment.status === 'refunded') throw badRequest('The payment has been fully refunded already');
     if (payment.status !== 'captured') throw badRequest('Only captured payments can be refunded');
     const refundable = payment.amount - payment.amount_refunded;
@@ -811,8 +819,25 @@ export class RazorpayStandin {
   }
 
   private fabricatedEventBody(): string {
-    const payment = { id: newId('pay'), entity: 'payment', amount: 100_000, currency: 'USD', status: 'captured', order_id: newId('order'), captured: true, notes: [], created_at: this.nowS() };
-    return phpJson({ entity: 'event', account_id: this.accountId, event: 'payment.captured', contains: ['payment'], payload: { payment: { entity: payment } }, created_at: this.nowS() });
+    const payment = {
+      id: newId('pay'),
+      entity: 'payment',
+      amount: 100_000,
+      currency: 'USD',
+      status: 'captured',
+      order_id: newId('order'),
+      captured: true,
+      notes: [],
+      created_at: this.nowS(),
+    };
+    return phpJson({
+      entity: 'event',
+      account_id: this.accountId,
+      event: 'payment.captured',
+      contains: ['payment'],
+      payload: { payment: { entity: payment } },
+      created_at: this.nowS(),
+    });
   }
 
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────
@@ -876,7 +901,14 @@ function matches(match: FaultMatch | undefined, method: string, path: string): b
 
 function conflict(): RazorpayApiError {
   return new RazorpayApiError(409, {
-    error: { code: 'BAD_REQUEST_ERROR', description: 'A request with the same idempotency key is being processed. Retry after some time.', source: 'NA', step: 'NA', reason: 'NA', metadata: {} },
+    error: {
+      code: 'BAD_REQUEST_ERROR',
+      description: 'A request with the same idempotency key is being processed. Retry after some time.',
+      source: 'NA',
+      step: 'NA',
+      reason: 'NA',
+      metadata: {},
+    },
   });
 }
 
@@ -908,7 +940,11 @@ function notesField(value: unknown): Notes {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -145,7 +145,11 @@ export class WebhookQueue {
         break;
       case 'reorder': {
         const slots = raised.map((ev, i) => (applies(ev) ? i : -1)).filter((i) => i >= 0);
-        const moved = permute(slots.map((i) => raised[i]), p.order ?? 'reverse', p.seed ?? 1);
+        const moved = permute(
+          slots.map((i) => raised[i]),
+          p.order ?? 'reverse',
+          p.seed ?? 1,
+        );
         const ordered = [...raised];
         slots.forEach((slot, k) => (ordered[slot] = moved[k]));
         ordered.forEach((ev) => this.enqueue([{ ev, reason: 'first' }]));

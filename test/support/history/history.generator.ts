@@ -82,7 +82,12 @@ const MODELS: { id: string; input: bigint; output: bigint; endpoint: UsageEndpoi
   { id: 'mistralai/Mixtral-8x22B-Instruct-v0.1', input: 1_200_000n, output: 1_200_000n, endpoint: 'completions', weight: 5 },
   { id: 'BAAI/bge-large-en-v1.5', input: 20_000n, output: 0n, endpoint: 'embeddings', weight: 7 },
 ];
-const GPUS: [string, number][] = [['NVIDIA H100 80GB', 80], ['NVIDIA A100 80GB', 80], ['NVIDIA L40S', 48], ['NVIDIA RTX 4090', 24]];
+const GPUS: [string, number][] = [
+  ['NVIDIA H100 80GB', 80],
+  ['NVIDIA A100 80GB', 80],
+  ['NVIDIA L40S', 48],
+  ['NVIDIA RTX 4090', 24],
+];
 const REGIONS = ['eu-west', 'us-east', 'us-west', 'ap-south', 'ap-southeast'];
 const TOP_UPS_USD = [5, 10, 10, 20, 20, 50, 100];
 const DAY_MS = 86_400_000;
@@ -181,7 +186,12 @@ export class HistoryGenerator {
   private async registerProvider(): Promise<void> {
     const provider = await this.registerAccount('provider');
     const at = this.at(1_000);
-    this.run(accountStream(provider.id), accountDecider as Decider<unknown, AccountCommand, DomainEvent>, { type: 'GrantRole', role: 'provider', viaInvite: true, at }, { actorId: provider.id, occurredAt: at });
+    this.run(
+      accountStream(provider.id),
+      accountDecider as Decider<unknown, AccountCommand, DomainEvent>,
+      { type: 'GrantRole', role: 'provider', viaInvite: true, at },
+      { actorId: provider.id, occurredAt: at },
+    );
     this.stats.providers++;
     for (let n = this.rnd.int(1, 3); n > 0; n--) this.registerNode(provider.id);
   }
@@ -196,19 +206,24 @@ export class HistoryGenerator {
     const context = { actorId: 'self', occurredAt: at };
     this.emit(identityStream(emailHash), 'IdentityClaimed', { accountId: id, kind: 'email', claimedAt: at }, context, this.rnd.uuid());
     const vault = this.options.vault;
-    this.run(accountStream(id), accountDecider as Decider<unknown, AccountCommand, DomainEvent>, {
-      type: 'RegisterAccount',
-      accountId: id,
-      emailHash,
-      email: await vault.seal(id, email),
-      displayName: await vault.seal(id, `${kind === 'provider' ? 'Provider' : 'Developer'} ${index}`),
-      picture: via === 'google' ? await vault.seal(id, `https://lh3.googleusercontent.com/a/${this.rnd.base62(20)}`) : null,
-      via,
-      roles: [],
-      passwordHash: via === 'password' ? this.options.passwordHash : null,
-      eligibility: { over18: true, termsVersion: '1', privacyVersion: '1', attestedAt: at },
-      at,
-    }, context);
+    this.run(
+      accountStream(id),
+      accountDecider as Decider<unknown, AccountCommand, DomainEvent>,
+      {
+        type: 'RegisterAccount',
+        accountId: id,
+        emailHash,
+        email: await vault.seal(id, email),
+        displayName: await vault.seal(id, `${kind === 'provider' ? 'Provider' : 'Developer'} ${index}`),
+        picture: via === 'google' ? await vault.seal(id, `https://lh3.googleusercontent.com/a/${this.rnd.base62(20)}`) : null,
+        via,
+        roles: [],
+        passwordHash: via === 'password' ? this.options.passwordHash : null,
+        eligibility: { over18: true, termsVersion: '1', privacyVersion: '1', attestedAt: at },
+        at,
+      },
+      context,
+    );
     // Activity is long-tailed: a few accounts make most of the requests.
     const account: Account = { id, weight: this.rnd.logNormal(1, 1.3), keys: [], balance: 0n };
     if (kind === 'developer') {
@@ -223,18 +238,23 @@ export class HistoryGenerator {
     const keyId = this.rnd.base62(12);
     const prefix = `tg_live_${keyId}`;
     const at = this.at(this.rnd.int(1_000, 30_000));
-    this.run(apiKeyStream(keyId), apiKeyDecider as Decider<unknown, ApiKeyCommand, DomainEvent>, {
-      type: 'IssueApiKey',
-      keyId,
-      accountId: account.id,
-      name: rotatedFrom ? 'rotated' : this.rnd.pick(['default', 'production', 'staging', 'my laptop', 'ci']),
-      prefix,
-      keyHash: this.options.secrets.hash('api-key-hash', `${prefix}_${this.rnd.base62(32)}`),
-      expiresAt: null,
-      limits: this.rnd.next() < 0.2 ? { requestsPerMinute: 600, tokensPerMinute: 1_000_000 } : { requestsPerMinute: null, tokensPerMinute: null },
-      rotatedFrom,
-      at,
-    }, { actorId: account.id, occurredAt: at });
+    this.run(
+      apiKeyStream(keyId),
+      apiKeyDecider as Decider<unknown, ApiKeyCommand, DomainEvent>,
+      {
+        type: 'IssueApiKey',
+        keyId,
+        accountId: account.id,
+        name: rotatedFrom ? 'rotated' : this.rnd.pick(['default', 'production', 'staging', 'my laptop', 'ci']),
+        prefix,
+        keyHash: this.options.secrets.hash('api-key-hash', `${prefix}_${this.rnd.base62(32)}`),
+        expiresAt: null,
+        limits: this.rnd.next() < 0.2 ? { requestsPerMinute: 600, tokensPerMinute: 1_000_000 } : { requestsPerMinute: null, tokensPerMinute: null },
+        rotatedFrom,
+        at,
+      },
+      { actorId: account.id, occurredAt: at },
+    );
     account.keys.push(keyId);
     this.stats.apiKeys++;
     return keyId;
@@ -246,7 +266,12 @@ export class HistoryGenerator {
     const old = account.keys[0];
     const replacement = this.issueKey(account, old);
     const at = this.at(5);
-    this.run(apiKeyStream(old), apiKeyDecider as Decider<unknown, ApiKeyCommand, DomainEvent>, { type: 'RevokeApiKey', reason: 'rotated', replacedBy: replacement, at }, { actorId: account.id, occurredAt: at });
+    this.run(
+      apiKeyStream(old),
+      apiKeyDecider as Decider<unknown, ApiKeyCommand, DomainEvent>,
+      { type: 'RevokeApiKey', reason: 'rotated', replacedBy: replacement, at },
+      { actorId: account.id, occurredAt: at },
+    );
     account.keys.shift();
   }
 
@@ -255,26 +280,46 @@ export class HistoryGenerator {
     const account = this.pickAccount();
     const at = this.at();
     const displayName = await this.options.vault.seal(account.id, `Renamed ${this.rnd.base62(6)}`);
-    this.run(accountStream(account.id), accountDecider as Decider<unknown, AccountCommand, DomainEvent>, { type: 'UpdateProfile', displayName, at }, { actorId: account.id, occurredAt: at });
+    this.run(
+      accountStream(account.id),
+      accountDecider as Decider<unknown, AccountCommand, DomainEvent>,
+      { type: 'UpdateProfile', displayName, at },
+      { actorId: account.id, occurredAt: at },
+    );
   }
 
   private registerNode(providerId: string): void {
     const id = this.rnd.base62(12);
     const [gpu, memory] = this.rnd.pick(GPUS);
-    const models = [...new Set([this.rnd.weighted(MODELS, MODELS.map((m) => m.weight)).id, this.rnd.pick(MODELS).id, this.rnd.pick(MODELS).id].slice(0, this.rnd.int(1, 3)))];
-    const run = (command: NodeCommand, at: string) => this.run(nodeStream(id), nodeDecider as Decider<unknown, NodeCommand, DomainEvent>, command, { actorId: providerId, occurredAt: at });
+    const models = [
+      ...new Set(
+        [
+          this.rnd.weighted(
+            MODELS,
+            MODELS.map((m) => m.weight),
+          ).id,
+          this.rnd.pick(MODELS).id,
+          this.rnd.pick(MODELS).id,
+        ].slice(0, this.rnd.int(1, 3)),
+      ),
+    ];
+    const run = (command: NodeCommand, at: string) =>
+      this.run(nodeStream(id), nodeDecider as Decider<unknown, NodeCommand, DomainEvent>, command, { actorId: providerId, occurredAt: at });
     const at = this.at(this.rnd.int(1_000, 60_000));
-    run({
-      type: 'RegisterNode',
-      nodeId: id,
-      providerId,
-      name: `gpu-${this.rnd.base62(4).toLowerCase()}`,
-      hardware: { gpuModel: gpu, gpuMemoryGb: memory, region: this.rnd.pick(REGIONS) },
-      endpointUrl: `https://${id.toLowerCase()}.nodes.example.net`,
-      models: models.map((m) => ({ id: m, contextLength: 131_072 })),
-      tokenHash: this.options.secrets.hash('node-token', `tg_node_${id}_${this.rnd.base62(32)}`),
+    run(
+      {
+        type: 'RegisterNode',
+        nodeId: id,
+        providerId,
+        name: `gpu-${this.rnd.base62(4).toLowerCase()}`,
+        hardware: { gpuModel: gpu, gpuMemoryGb: memory, region: this.rnd.pick(REGIONS) },
+        endpointUrl: `https://${id.toLowerCase()}.nodes.example.net`,
+        models: models.map((m) => ({ id: m, contextLength: 131_072 })),
+        tokenHash: this.options.secrets.hash('node-token', `tg_node_${id}_${this.rnd.base62(32)}`),
+        at,
+      },
       at,
-    }, at);
+    );
     const approvedAt = this.at(this.rnd.int(60_000, 3_600_000));
     this.run(nodeStream(id), nodeDecider as Decider<unknown, NodeCommand, DomainEvent>, { type: 'ApproveNode', at: approvedAt }, { actorId: 'admin', occurredAt: approvedAt });
     const onlineAt = this.at(this.rnd.int(1_000, 10_000));
@@ -286,14 +331,21 @@ export class HistoryGenerator {
   private flapNode(): void {
     const node = this.rnd.pick(this.nodes);
     const at = this.at();
-    const command: NodeCommand = node.online ? { type: 'RecordNodeOffline', lastHeartbeatAt: new Date(Date.parse(at) - 30_000).toISOString(), at } : { type: 'RecordNodeOnline', at };
+    const command: NodeCommand = node.online
+      ? { type: 'RecordNodeOffline', lastHeartbeatAt: new Date(Date.parse(at) - 30_000).toISOString(), at }
+      : { type: 'RecordNodeOnline', at };
     this.run(nodeStream(node.id), nodeDecider as Decider<unknown, NodeCommand, DomainEvent>, command, { actorId: 'system:node-sweep', occurredAt: at });
     node.online = !node.online;
   }
 
   private setPrice(model: string, input: bigint, output: bigint): void {
     const at = this.at();
-    const events = this.run(priceStream(model), priceDecider as Decider<unknown, PriceCommand, DomainEvent>, { type: 'SetModelPrice', model, inputMicroUsdPerMTok: input, outputMicroUsdPerMTok: output, perImageMicroUsd: null, effectiveAt: at, at }, { actorId: 'admin', occurredAt: at });
+    const events = this.run(
+      priceStream(model),
+      priceDecider as Decider<unknown, PriceCommand, DomainEvent>,
+      { type: 'SetModelPrice', model, inputMicroUsdPerMTok: input, outputMicroUsdPerMTok: output, perImageMicroUsd: null, effectiveAt: at, at },
+      { actorId: 'admin', occurredAt: at },
+    );
     const version = events[0].data.version as number;
     this.prices.set(model, { model, inputMicroUsdPerMTok: input, outputMicroUsdPerMTok: output, perImageMicroUsd: null, effectiveAt: at, version });
   }
@@ -306,7 +358,10 @@ export class HistoryGenerator {
     const online = this.nodes.filter((n) => n.online);
     const offered = MODELS.filter((m) => online.some((n) => n.models.includes(m.id)));
     if (offered.length === 0) return;
-    const model = this.rnd.weighted(offered, offered.map((m) => m.weight));
+    const model = this.rnd.weighted(
+      offered,
+      offered.map((m) => m.weight),
+    );
     const node = this.rnd.pick(online.filter((n) => n.models.includes(model.id)));
     const roll = this.rnd.next();
     const status: UsageStatus = roll < 0.015 ? 'client_disconnected' : roll < 0.02 ? 'upstream_failed' : 'completed';
@@ -317,26 +372,29 @@ export class HistoryGenerator {
     const at = this.at();
     const requestId = `req_${this.rnd.hex(32)}`;
     const keyId = this.rnd.pick(account.keys);
-    const [event] = usageChargeDecider.decide({
-      type: 'RecordUsage',
-      requestId,
-      accountId: account.id,
-      keyId,
-      model: model.id,
-      endpoint: model.endpoint,
-      nodeId: node.id,
-      providerId: node.providerId,
-      status,
-      inputTokens,
-      outputTokens,
-      images: 0,
-      estimated: status !== 'completed' && this.rnd.next() < 0.5,
-      ttftMs: Math.round(this.rnd.logNormal(250, 0.6)),
-      latencyMs: Math.round(this.rnd.logNormal(900, 0.8) + outputTokens * 15),
-      costMicroUsd: cost,
-      providerShareBps: this.shareBps,
-      at,
-    }, usageChargeDecider.initialState()); // as the recorder does: the event id, from the request id, makes a repeat a no-op
+    const [event] = usageChargeDecider.decide(
+      {
+        type: 'RecordUsage',
+        requestId,
+        accountId: account.id,
+        keyId,
+        model: model.id,
+        endpoint: model.endpoint,
+        nodeId: node.id,
+        providerId: node.providerId,
+        status,
+        inputTokens,
+        outputTokens,
+        images: 0,
+        estimated: status !== 'completed' && this.rnd.next() < 0.5,
+        ttftMs: Math.round(this.rnd.logNormal(250, 0.6)),
+        latencyMs: Math.round(this.rnd.logNormal(900, 0.8) + outputTokens * 15),
+        costMicroUsd: cost,
+        providerShareBps: this.shareBps,
+        at,
+      },
+      usageChargeDecider.initialState(),
+    ); // as the recorder does: the event id, from the request id, makes a repeat a no-op
     account.balance -= cost;
     this.emit(usageStream(account.id, at), event.type, event.data, { actorId: `apikey:${keyId}`, occurredAt: at, correlationId: requestId }, usageEventId(requestId));
   }
@@ -348,7 +406,8 @@ export class HistoryGenerator {
     const orderId = `order_${this.rnd.base62(14)}`;
     const paymentId = `pay_${this.rnd.base62(14)}`;
     const user = (at: string): CommandContext => ({ actorId: account.id, occurredAt: at });
-    const pay = (command: PaymentCommand, context: CommandContext) => this.run(paymentStream(orderId), paymentDecider as Decider<unknown, PaymentCommand, DomainEvent>, command, context);
+    const pay = (command: PaymentCommand, context: CommandContext) =>
+      this.run(paymentStream(orderId), paymentDecider as Decider<unknown, PaymentCommand, DomainEvent>, command, context);
     let at = this.at();
     pay({ type: 'CreateOrder', orderId, accountId: account.id, amountMicroUsd, amountCents: usd * 100, currency: 'USD', receipt: `tg_${this.rnd.hex(24)}`, at }, user(at));
     at = this.at(this.rnd.int(20_000, 120_000));

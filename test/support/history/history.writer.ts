@@ -31,11 +31,7 @@ export async function writeChunk(pool: Pool, events: readonly HistoryEvent[]): P
  * Drains `chunks` into the store, overlapping generation of chunk k+1 with the insert of chunk k.
  * `onChunk` sees every chunk after it is written (tests tally expectations from it).
  */
-export async function writeHistory(
-  pool: Pool,
-  chunks: AsyncIterable<HistoryEvent[]>,
-  onChunk?: (events: readonly HistoryEvent[]) => void,
-): Promise<{ events: number }> {
+export async function writeHistory(pool: Pool, chunks: AsyncIterable<HistoryEvent[]>, onChunk?: (events: readonly HistoryEvent[]) => void): Promise<{ events: number }> {
   let events = 0;
   let inFlight: Promise<void> | null = null;
   for await (const chunk of chunks) {

@@ -34,16 +34,29 @@ export function Agreement({ onChange }: { onChange: (eligibility: Eligibility | 
     onChange(policies && over18 && accepted ? { over18: true, termsVersion: policies.terms.version, privacyVersion: policies.privacy.version } : null);
   }, [policies, over18, accepted, onChange]);
 
-  if (error) return <p className="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
   if (!policies) return <p className="muted small">Loading the terms…</p>;
-  const link = (label: string, p: PolicyInForce['inForce']) => (p.url ? <a href={p.url} target="_blank" rel="noreferrer">{label}</a> : label);
+  const link = (label: string, p: PolicyInForce['inForce']) =>
+    p.url ? (
+      <a href={p.url} target="_blank" rel="noreferrer">
+        {label}
+      </a>
+    ) : (
+      label
+    );
   return (
     <fieldset className="agreement">
       <label className="check">
         <input type="checkbox" checked={over18} onChange={(e) => setOver18(e.target.checked)} /> I am 18 or older
       </label>
       <label className="check">
-        <input type="checkbox" checked={accepted} onChange={(e) => setAccepted(e.target.checked)} /> I accept the {link('terms', policies.terms)} (version {policies.terms.version}) and the {link('privacy policy', policies.privacy)} (version {policies.privacy.version})
+        <input type="checkbox" checked={accepted} onChange={(e) => setAccepted(e.target.checked)} /> I accept the {link('terms', policies.terms)} (version {policies.terms.version})
+        and the {link('privacy policy', policies.privacy)} (version {policies.privacy.version})
       </label>
     </fieldset>
   );

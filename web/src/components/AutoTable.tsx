@@ -44,7 +44,10 @@ export function AutoTable({ rows, columns, label, actions }: { rows: Row[]; colu
 
 /** camelCase → words, without the unit (the cell shows it). */
 export function heading(field: string): string {
-  const words = field.replace(/MicroUsd$/, '').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = field
+    .replace(/MicroUsd$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -97,7 +97,19 @@ export function Stat({ label, value, hint }: { label: string; value: string; hin
 }
 
 /** A button that shows progress and disables itself while its action runs. */
-export function ActionButton({ onClick, children, busyText, kind = 'primary', disabled }: { onClick: () => Promise<void>; children: ReactNode; busyText: string; kind?: 'primary' | 'secondary' | 'danger'; disabled?: boolean }) {
+export function ActionButton({
+  onClick,
+  children,
+  busyText,
+  kind = 'primary',
+  disabled,
+}: {
+  onClick: () => Promise<void>;
+  children: ReactNode;
+  busyText: string;
+  kind?: 'primary' | 'secondary' | 'danger';
+  disabled?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   return (
     <button

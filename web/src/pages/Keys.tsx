@@ -61,30 +61,38 @@ export function Keys() {
                     <td className="actions">
                       {k.status === 'active' ? (
                         <>
-                          <ActionButton kind="secondary" busyText="Rotating…" onClick={async () => {
-                            setError(null);
-                            try {
-                              const answer = await post<IssuedKey>(`/me/keys/${k.id}/rotate`);
-                              apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
-                              issued(answer);
-                              forgetKey(k.id);
-                            } catch (err) {
-                              setError(messageOf(err));
-                            }
-                          }}>
+                          <ActionButton
+                            kind="secondary"
+                            busyText="Rotating…"
+                            onClick={async () => {
+                              setError(null);
+                              try {
+                                const answer = await post<IssuedKey>(`/me/keys/${k.id}/rotate`);
+                                apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
+                                issued(answer);
+                                forgetKey(k.id);
+                              } catch (err) {
+                                setError(messageOf(err));
+                              }
+                            }}
+                          >
                             Rotate
                           </ActionButton>
-                          <ActionButton kind="danger" busyText="Revoking…" onClick={async () => {
-                            if (!window.confirm(`Revoke “${k.name}”? Calls with it are refused within a second.`)) return;
-                            setError(null);
-                            try {
-                              await post(`/me/keys/${k.id}/revoke`);
-                              forgetKey(k.id);
-                              apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
-                            } catch (err) {
-                              setError(messageOf(err));
-                            }
-                          }}>
+                          <ActionButton
+                            kind="danger"
+                            busyText="Revoking…"
+                            onClick={async () => {
+                              if (!window.confirm(`Revoke “${k.name}”? Calls with it are refused within a second.`)) return;
+                              setError(null);
+                              try {
+                                await post(`/me/keys/${k.id}/revoke`);
+                                forgetKey(k.id);
+                                apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
+                              } catch (err) {
+                                setError(messageOf(err));
+                              }
+                            }}
+                          >
                             Revoke
                           </ActionButton>
                         </>
@@ -122,7 +130,9 @@ function ShownOnce({ issued, onDone }: { issued: IssuedKey; onDone: () => void }
       <h2>Your new key “{issued.apiKey.name}”</h2>
       <p>Copy it now: it is shown only this once. Tollgate keeps only a hash.</p>
       <div className="key-row">
-        <code className="secret" data-testid="new-key-value">{issued.key}</code>
+        <code className="secret" data-testid="new-key-value">
+          {issued.key}
+        </code>
         <button
           type="button"
           className="secondary"

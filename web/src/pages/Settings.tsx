@@ -62,7 +62,12 @@ function NotificationPreferences() {
             {current.categories.map((c) => (
               <li key={c.category}>
                 <label className="check">
-                  <input type="checkbox" checked={c.enabled} disabled={c.essential} onChange={(e) => void change({ categories: { [c.category]: e.target.checked } }, `${c.category} mails ${e.target.checked ? 'on' : 'off'}`)} />
+                  <input
+                    type="checkbox"
+                    checked={c.enabled}
+                    disabled={c.essential}
+                    onChange={(e) => void change({ categories: { [c.category]: e.target.checked } }, `${c.category} mails ${e.target.checked ? 'on' : 'off'}`)}
+                  />
                   <span>
                     <strong>{c.category}</strong> — {c.description}
                     {c.essential ? <span className="muted small"> (always sent)</span> : null}
@@ -117,11 +122,29 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
           <h3>Restriction</h3>
           <p className="muted small">Restricting processing stops new API use until you lift it; your data is kept.</p>
           {me.data.restrictedAt ? (
-            <ActionButton kind="secondary" busyText="Lifting…" onClick={() => run(() => del('/me/restriction'), (m) => m.restrictedAt === null)}>
+            <ActionButton
+              kind="secondary"
+              busyText="Lifting…"
+              onClick={() =>
+                run(
+                  () => del('/me/restriction'),
+                  (m) => m.restrictedAt === null,
+                )
+              }
+            >
               Lift restriction (restricted {when(me.data.restrictedAt)})
             </ActionButton>
           ) : (
-            <ActionButton kind="secondary" busyText="Restricting…" onClick={() => run(() => post('/me/restriction'), (m) => m.restrictedAt !== null)}>
+            <ActionButton
+              kind="secondary"
+              busyText="Restricting…"
+              onClick={() =>
+                run(
+                  () => post('/me/restriction'),
+                  (m) => m.restrictedAt !== null,
+                )
+              }
+            >
               Restrict processing
             </ActionButton>
           )}
@@ -129,13 +152,24 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
           {me.data.deletionDueAt ? (
             <>
               <p>Your account will be deleted on {when(me.data.deletionDueAt)}.</p>
-              <ActionButton kind="secondary" busyText="Cancelling…" onClick={() => run(() => del('/me/deletion-request'), (m) => m.deletionDueAt === null)}>
+              <ActionButton
+                kind="secondary"
+                busyText="Cancelling…"
+                onClick={() =>
+                  run(
+                    () => del('/me/deletion-request'),
+                    (m) => m.deletionDueAt === null,
+                  )
+                }
+              >
                 Cancel deletion
               </ActionButton>
             </>
           ) : (
             <>
-              <p className="muted small">Every API key is revoked and every session ended at once; your personal data is erased when the grace period ends. You can cancel until then by signing in.</p>
+              <p className="muted small">
+                Every API key is revoked and every session ended at once; your personal data is erased when the grace period ends. You can cancel until then by signing in.
+              </p>
               <ActionButton
                 kind="danger"
                 busyText="Requesting…"

@@ -95,7 +95,15 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
         ) : null}
         <p className="muted small">
           {mode === 'in' ? 'No account yet? ' : 'Have an account? '}
-          <button type="button" className="link" onClick={() => { setMode(mode === 'in' ? 'up' : 'in'); setSent(null); setError(null); }}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setMode(mode === 'in' ? 'up' : 'in');
+              setSent(null);
+              setError(null);
+            }}
+          >
             {mode === 'in' ? 'Create one' : 'Sign in'}
           </button>
         </p>

@@ -97,7 +97,9 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null | undefin
           <ErrorNote error={orders.error} />
           {orders.loading && !orders.data ? <Loading what="your top-ups" /> : null}
           {orders.data && orders.data.length === 0 ? <Empty>No top-ups yet.</Empty> : null}
-          {orders.data && orders.data.length > 0 ? <AutoTable label="Top-ups table" rows={orders.data as unknown as Record<string, unknown>[]} columns={['createdAt', 'amountMicroUsd', 'status', 'orderId']} /> : null}
+          {orders.data && orders.data.length > 0 ? (
+            <AutoTable label="Top-ups table" rows={orders.data as unknown as Record<string, unknown>[]} columns={['createdAt', 'amountMicroUsd', 'status', 'orderId']} />
+          ) : null}
         </Card>
       ) : null}
     </>

@@ -94,6 +94,7 @@ const label = (g: UsageGroup) => g.day ?? g.model ?? (g.keyName ? `${g.keyName} 
 function csvHref(view: UsageView): string {
   const cell = (v: string | number) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   const rows = [[view.groupBy, 'requests', 'input_tokens', 'output_tokens', 'latency_p50_ms', 'latency_p95_ms', 'spend_micro_usd']];
-  for (const g of view.groups) rows.push([label(g), String(g.requests), String(g.inputTokens), String(g.outputTokens), String(g.latencyP50Ms ?? ''), String(g.latencyP95Ms ?? ''), g.spendMicroUsd]);
+  for (const g of view.groups)
+    rows.push([label(g), String(g.requests), String(g.inputTokens), String(g.outputTokens), String(g.latencyP50Ms ?? ''), String(g.latencyP95Ms ?? ''), g.spendMicroUsd]);
   return 'data:text/csv;charset=utf-8,' + encodeURIComponent(rows.map((r) => r.map(cell).join(',')).join('\n') + '\n');
 }

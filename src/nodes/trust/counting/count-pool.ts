@@ -46,9 +46,7 @@ export class CountPool {
   private spawn(index: number): Worker {
     // Under ts-node or jest the worker is TypeScript: register ts-node inside the new thread first.
     const file = join(__dirname, `count-worker${extname(__filename)}`);
-    const worker = file.endsWith('.ts')
-      ? new Worker(`require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(file)});`, { eval: true })
-      : new Worker(file);
+    const worker = file.endsWith('.ts') ? new Worker(`require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(file)});`, { eval: true }) : new Worker(file);
     worker.unref();
     worker.on('message', (answer: CountAnswer) => {
       const waiting = this.pending.get(answer.id);

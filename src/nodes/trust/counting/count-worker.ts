@@ -35,7 +35,9 @@ function counter(encoding: EncodingName): Count {
       break;
     case 'llama3': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use: the vocabulary is megabytes
-      const { llama3Tokenizer } = require('llama3-tokenizer-js/bundle/commonjs-llama3-tokenizer-with-baked-data.cjs') as { llama3Tokenizer: { encode(text: string, o: { bos: boolean; eos: boolean }): number[] } };
+      const { llama3Tokenizer } = require('llama3-tokenizer-js/bundle/commonjs-llama3-tokenizer-with-baked-data.cjs') as {
+        llama3Tokenizer: { encode(text: string, o: { bos: boolean; eos: boolean }): number[] };
+      };
       count = (text) => llama3Tokenizer.encode(text, { bos: false, eos: false }).length;
       break;
     }

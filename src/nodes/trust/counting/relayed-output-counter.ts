@@ -71,7 +71,16 @@ export class RelayedOutputCounter implements RelayObserver {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
   private flushSoon: NodeJS.Immediate | null = null;
-  private readonly stats_: Omit<CounterStats, 'waiting'> = { counted: 0, droppedQueueFull: 0, droppedTooLarge: 0, unreadable: 0, failed: 0, windowsRecorded: 0, windowsLost: 0, driftsRecorded: 0 };
+  private readonly stats_: Omit<CounterStats, 'waiting'> = {
+    counted: 0,
+    droppedQueueFull: 0,
+    droppedTooLarge: 0,
+    unreadable: 0,
+    failed: 0,
+    windowsRecorded: 0,
+    windowsLost: 0,
+    driftsRecorded: 0,
+  };
 
   constructor(
     private readonly store: EventStore,
@@ -98,7 +107,14 @@ export class RelayedOutputCounter implements RelayObserver {
       end: (outcome) => {
         const reported = reportedOutputTokens(outcome);
         if (reported === null) return;
-        this.relayed({ nodeId: request.nodeId, providerId: request.providerId, model: request.model, format: request.stream ? 'sse' : 'json', chunks: collector, reportedOutputTokens: reported });
+        this.relayed({
+          nodeId: request.nodeId,
+          providerId: request.providerId,
+          model: request.model,
+          format: request.stream ? 'sse' : 'json',
+          chunks: collector,
+          reportedOutputTokens: reported,
+        });
       },
     };
   }
@@ -165,7 +181,16 @@ export class RelayedOutputCounter implements RelayObserver {
     const key = `${output.nodeId}\u0000${output.model}`;
     let w = this.windows.get(key);
     if (!w) {
-      w = { windowId: `count_${randomUUID()}`, nodeId: output.nodeId, providerId: output.providerId, model: output.model, from: this.now().toISOString(), requests: 0, reportedTokens: 0, countedTokens: 0 };
+      w = {
+        windowId: `count_${randomUUID()}`,
+        nodeId: output.nodeId,
+        providerId: output.providerId,
+        model: output.model,
+        from: this.now().toISOString(),
+        requests: 0,
+        reportedTokens: 0,
+        countedTokens: 0,
+      };
       this.windows.set(key, w);
     }
     w.requests++;
@@ -195,7 +220,13 @@ export class RelayedOutputCounter implements RelayObserver {
       let drifted = 0;
       for (const w of windows) {
         const { windowId, nodeId, providerId, model, requests, reportedTokens, countedTokens, from } = w;
-        records.push({ id: countEventId(windowId, 'counted'), nodeId, at: to, actorId: COUNT_ACTOR, event: { type: 'NodeOutputCounted', data: { nodeId, providerId, model, windowId, requests, reportedTokens, countedTokens, from, to } } });
+        records.push({
+          id: countEventId(windowId, 'counted'),
+          nodeId,
+          at: to,
+          actorId: COUNT_ACTOR,
+          event: { type: 'NodeOutputCounted', data: { nodeId, providerId, model, windowId, requests, reportedTokens, countedTokens, from, to } },
+        });
         if (!drifts(w, { minTokens: this.config.minTokens, toleranceBps: this.config.driftToleranceBps, slackPerRequest: this.config.driftSlackPerRequest })) continue;
         drifted++;
         records.push({
@@ -203,7 +234,10 @@ export class RelayedOutputCounter implements RelayObserver {
           nodeId,
           at: to,
           actorId: COUNT_ACTOR,
-          event: { type: 'NodeUsageDiscrepancyRecorded', data: { nodeId, providerId, requestId: windowId, model, kind: 'token_count_drift', reported: String(reportedTokens), bound: String(countedTokens), recordedAt: to } },
+          event: {
+            type: 'NodeUsageDiscrepancyRecorded',
+            data: { nodeId, providerId, requestId: windowId, model, kind: 'token_count_drift', reported: String(reportedTokens), bound: String(countedTokens), recordedAt: to },
+          },
         });
       }
       try {

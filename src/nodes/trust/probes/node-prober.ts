@@ -82,7 +82,10 @@ export class NodeProber implements OnModuleDestroy {
     const settings = this.config.nodeTrust.probes;
     const snapshot = await this.registry.reload();
     const approved = [...snapshot.byId.values()].filter((n) => n.status === 'approved' && !n.route); // upstream vendors are not probed for honesty
-    const states = await this.liveness.read(approved.map((n) => n.nodeId), Date.now());
+    const states = await this.liveness.read(
+      approved.map((n) => n.nodeId),
+      Date.now(),
+    );
     const byModel = new Map<string, RegistryNode[]>();
     let pairs = 0;
     for (const node of approved) {
@@ -110,13 +113,17 @@ export class NodeProber implements OnModuleDestroy {
     const referenceNodes = new Set(settings.referenceNodes);
     for (const round of rounds) {
       const sent = round.nodes.map((node) => answers.get(`${round.probeId}:${node.nodeId}`) as Sent);
-      const judgement = judgeRound(sent.map((s): ProbeAnswer => ({ nodeId: s.node.nodeId, text: s.text })), { agreementWords: settings.agreementWords, quorum: settings.quorum, referenceNodes });
+      const judgement = judgeRound(
+        sent.map((s): ProbeAnswer => ({ nodeId: s.node.nodeId, text: s.text })),
+        { agreementWords: settings.agreementWords, quorum: settings.quorum, referenceNodes },
+      );
       if (judgement.outcome === 'inconclusive') summary.inconclusive++;
       const verdicts = new Map(judgement.verdicts.map((v) => [v.nodeId, v]));
       for (const s of sent) {
         const { nodeId, providerId } = s.node;
         const base = { nodeId, providerId, model: round.model, probeId: round.probeId, latencyMs: s.latencyMs, probedAt: s.at };
-        const record = (event: TrustRecord['event']) => records.push({ id: probeEventId(round.probeId, nodeId), nodeId, at: s.at, actorId: PROBE_ACTOR, correlationId: round.probeId, event });
+        const record = (event: TrustRecord['event']) =>
+          records.push({ id: probeEventId(round.probeId, nodeId), nodeId, at: s.at, actorId: PROBE_ACTOR, correlationId: round.probeId, event });
         if (s.unanswered && !referenceNodes.has(nodeId)) {
           summary.probes++;
           summary.unanswered++;
@@ -149,7 +156,16 @@ export class NodeProber implements OnModuleDestroy {
   /** One probe to one node; the answer's text is returned to the judge and then dropped. */
   private async ask(node: RegistryNode, request: InferenceRequest): Promise<Sent> {
     const started = performance.now();
-    const done = (part: Partial<Sent>): Sent => ({ node, text: null, unanswered: null, promptTokens: null, completionTokens: null, latencyMs: Math.round(performance.now() - started), at: new Date().toISOString(), ...part });
+    const done = (part: Partial<Sent>): Sent => ({
+      node,
+      text: null,
+      unanswered: null,
+      promptTokens: null,
+      completionTokens: null,
+      latencyMs: Math.round(performance.now() - started),
+      at: new Date().toISOString(),
+      ...part,
+    });
     const signal = AbortSignal.timeout(this.config.nodeTrust.probes.timeoutMs);
     try {
       const res = await this.upstream.send(routedNode(node), request, signal);

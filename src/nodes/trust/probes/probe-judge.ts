@@ -24,7 +24,10 @@ export type RoundJudgement =
 
 /** Words as generated, whitespace normalised (greedy answers of one model are the same text). */
 export function words(text: string): string[] {
-  return text.trim().split(/\s+/).filter((w) => w.length > 0);
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
 }
 
 /** The part of an answer that is compared: its first `n` words. */

@@ -8,28 +8,106 @@
  */
 
 const TOPICS = [
-  'autumn leaves', 'a lighthouse keeper', 'the first day of school', 'a city at night', 'an old bicycle', 'rain on a tin roof', 'a forgotten library',
-  'the ocean at dawn', 'a busy train station', 'a cup of coffee', 'mountain hiking', 'a lost umbrella', 'the smell of bread', 'a winter market',
-  'a garden in spring', 'a thunderstorm', 'learning to swim', 'a street musician', 'an empty stadium', 'a paper airplane', 'the last bus home',
-  'a neighbour\'s cat', 'moving to a new town', 'a broken clock', 'fireflies in summer', 'a desert road', 'a quiet morning', 'a birthday cake',
+  'autumn leaves',
+  'a lighthouse keeper',
+  'the first day of school',
+  'a city at night',
+  'an old bicycle',
+  'rain on a tin roof',
+  'a forgotten library',
+  'the ocean at dawn',
+  'a busy train station',
+  'a cup of coffee',
+  'mountain hiking',
+  'a lost umbrella',
+  'the smell of bread',
+  'a winter market',
+  'a garden in spring',
+  'a thunderstorm',
+  'learning to swim',
+  'a street musician',
+  'an empty stadium',
+  'a paper airplane',
+  'the last bus home',
+  "a neighbour's cat",
+  'moving to a new town',
+  'a broken clock',
+  'fireflies in summer',
+  'a desert road',
+  'a quiet morning',
+  'a birthday cake',
 ];
 const CONCEPTS = [
-  'compound interest', 'photosynthesis', 'how vaccines work', 'the water cycle', 'inflation', 'public key cryptography', 'how a bill becomes law',
-  'supply and demand', 'black holes', 'the greenhouse effect', 'how airplanes fly', 'recursion in programming', 'plate tectonics', 'the immune system',
-  'how batteries store energy', 'machine learning', 'the stock market', 'DNS', 'how bread rises', 'why the sky is blue', 'opportunity cost',
-  'how GPS works', 'the scientific method', 'version control', 'blood pressure', 'electric motors', 'how search engines rank pages',
+  'compound interest',
+  'photosynthesis',
+  'how vaccines work',
+  'the water cycle',
+  'inflation',
+  'public key cryptography',
+  'how a bill becomes law',
+  'supply and demand',
+  'black holes',
+  'the greenhouse effect',
+  'how airplanes fly',
+  'recursion in programming',
+  'plate tectonics',
+  'the immune system',
+  'how batteries store energy',
+  'machine learning',
+  'the stock market',
+  'DNS',
+  'how bread rises',
+  'why the sky is blue',
+  'opportunity cost',
+  'how GPS works',
+  'the scientific method',
+  'version control',
+  'blood pressure',
+  'electric motors',
+  'how search engines rank pages',
 ];
 const AUDIENCES = ['a ten-year-old', 'a busy executive', 'a first-year student', 'my grandmother', 'a new employee', 'a complete beginner', 'a curious teenager'];
 const ACTIVITIES = [
-  'a rainy weekend', 'a team-building day', 'a small birthday party', 'learning a new language', 'saving money on groceries', 'a road trip',
-  'staying focused while working from home', 'a school science fair', 'a first date', 'decorating a small apartment', 'starting a vegetable garden',
+  'a rainy weekend',
+  'a team-building day',
+  'a small birthday party',
+  'learning a new language',
+  'saving money on groceries',
+  'a road trip',
+  'staying focused while working from home',
+  'a school science fair',
+  'a first date',
+  'decorating a small apartment',
+  'starting a vegetable garden',
 ];
 const THINGS = ['a reusable water bottle', 'a standing desk', 'a language-learning app', 'a pair of running shoes', 'a budget notebook', 'a home coffee grinder', 'a bike lock'];
 const NAMES = ['Maya', 'Tom', 'Aisha', 'Lucas', 'Priya', 'Jonas', 'Elena', 'Kenji', 'Sara', 'Omar', 'Nina', 'Diego'];
 const STYLES = ['formal', 'friendly', 'short', 'warm', 'polite', 'enthusiastic'];
 const SYSTEMS = [null, null, null, 'You are a helpful assistant.', 'You are a concise assistant. Answer clearly.', 'You are a friendly writing assistant.'];
-const OPENINGS = ['', '', '', 'Quick question: ', 'I need some help. ', 'For a school project, ', 'Hi! ', 'I am writing a blog post. ', 'Could you help me? ', 'For my team newsletter, '];
-const CLOSINGS = ['', '', '', ' Keep it short.', ' Use simple words.', ' Make it a little funny.', ' Please be specific.', ' Use a friendly tone.', ' No more than a paragraph.', ' Thanks!'];
+const OPENINGS = [
+  '',
+  '',
+  '',
+  'Quick question: ',
+  'I need some help. ',
+  'For a school project, ',
+  'Hi! ',
+  'I am writing a blog post. ',
+  'Could you help me? ',
+  'For my team newsletter, ',
+];
+const CLOSINGS = [
+  '',
+  '',
+  '',
+  ' Keep it short.',
+  ' Use simple words.',
+  ' Make it a little funny.',
+  ' Please be specific.',
+  ' Use a friendly tone.',
+  ' No more than a paragraph.',
+  ' Thanks!',
+];
 
 type Pick = <T>(items: readonly T[]) => T;
 const TEMPLATES: ((pick: Pick, n: () => number) => string)[] = [
@@ -83,7 +161,12 @@ export function probeRequest(seed: number, maxTokensBound: number): ProbeRequest
   const system = pick(SYSTEMS);
   const choices = MAX_TOKENS_CHOICES.filter((m) => m <= maxTokensBound);
   return {
-    messages: system ? [{ role: 'system', content: system }, { role: 'user', content: user }] : [{ role: 'user', content: user }],
+    messages: system
+      ? [
+          { role: 'system', content: system },
+          { role: 'user', content: user },
+        ]
+      : [{ role: 'user', content: user }],
     maxTokens: choices.length > 0 ? pick(choices) : maxTokensBound,
     seed: Math.floor(random() * 2_147_483_647),
   };

@@ -92,12 +92,25 @@ export class NodeReputationQueries {
     const approvedAt = row?.approved_at ?? null;
     const period = { from: dayOf(now.getTime() - (REPUTATION_DAYS - 1) * DAY_MS), to: dayOf(now.getTime()) };
     const [daily, ring, recent, traffic, reviews, incidents] = await Promise.all([
-      this.db.selectFrom('node_trust_daily').selectAll().select(sql<string>`day::text`.as('day_text')).where('node_id', '=', nodeId).where('day', '>=', period.from).orderBy('day').execute(),
+      this.db
+        .selectFrom('node_trust_daily')
+        .selectAll()
+        .select(sql<string>`day::text`.as('day_text'))
+        .where('node_id', '=', nodeId)
+        .where('day', '>=', period.from)
+        .orderBy('day')
+        .execute(),
       this.db.selectFrom('node_reputation').select('recent_probes').where('node_id', '=', nodeId).executeTakeFirst(),
-      sql<{ n: number }>`SELECT count(*)::int AS n FROM node_trust_incidents WHERE node_id = ${nodeId} AND at > greatest(${approvedAt}::timestamptz, ${now}::timestamptz - make_interval(hours => ${REPUTATION_WINDOW_HOURS}))`.execute(this.db),
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM node_trust_incidents WHERE node_id = ${nodeId} AND at > greatest(${approvedAt}::timestamptz, ${now}::timestamptz - make_interval(hours => ${REPUTATION_WINDOW_HOURS}))`.execute(
+        this.db,
+      ),
       this.usage.totals({ nodeId }, { ...period, days: REPUTATION_DAYS }),
       this.reviews({ nodeId }),
-      ownerId === null ? this.db.selectFrom('node_trust_incidents').selectAll().where('node_id', '=', nodeId).orderBy('at', 'desc').limit(INCIDENTS_SHOWN).execute() : Promise.resolve(null),
+      ownerId === null
+        ? this.db.selectFrom('node_trust_incidents').selectAll().where('node_id', '=', nodeId).orderBy('at', 'desc').limit(INCIDENTS_SHOWN).execute()
+        : Promise.resolve(null),
     ]);
     const days: DayRecord[] = daily.map((d) => ({
       day: d.day_text,
@@ -122,12 +135,38 @@ export class NodeReputationQueries {
       suspendedReason: node.suspendedReason,
       evaluatedSince: approvedAt?.toISOString() ?? null,
       routingWeight: node.status === 'approved' ? reputationWeight(recent.rows[0]?.n ?? 0) : 0,
-      thresholds: { probeWindow: rule.probeWindow, probeFailuresToSuspend: rule.probeFailuresToSuspend, discrepancyWindowHours: rule.discrepancyWindowMs / 3_600_000, discrepanciesToSuspend: rule.discrepanciesToSuspend },
+      thresholds: {
+        probeWindow: rule.probeWindow,
+        probeFailuresToSuspend: rule.probeFailuresToSuspend,
+        discrepancyWindowHours: rule.discrepancyWindowMs / 3_600_000,
+        discrepanciesToSuspend: rule.discrepanciesToSuspend,
+      },
       period,
-      probes: { passed: sum((d) => d.probesPassed), failed: sum((d) => d.probesFailed), unanswered: sum((d) => d.probesUnanswered), recentJudged: judged.length, recentFailed: judged.filter(([, passed]) => passed === 0).length },
+      probes: {
+        passed: sum((d) => d.probesPassed),
+        failed: sum((d) => d.probesFailed),
+        unanswered: sum((d) => d.probesUnanswered),
+        recentJudged: judged.length,
+        recentFailed: judged.filter(([, passed]) => passed === 0).length,
+      },
       discrepancies: { total: sum((d) => Object.values(d.discrepancies).reduce((a, b) => a + b, 0)), byKind },
-      counting: { requests: sum((d) => d.countedRequests), reportedTokens: sum((d) => d.reportedTokens), countedTokens: sum((d) => d.countedTokens), reportedToCounted: reportedToCounted(sum((d) => d.reportedTokens), sum((d) => d.countedTokens)) },
-      traffic: { requests: metrics.requests, upstreamFailed: metrics.upstreamFailed, errorRate: metrics.errorRate, latencyP50Ms: metrics.latencyP50Ms, latencyP95Ms: metrics.latencyP95Ms, ttftP50Ms: metrics.ttftP50Ms },
+      counting: {
+        requests: sum((d) => d.countedRequests),
+        reportedTokens: sum((d) => d.reportedTokens),
+        countedTokens: sum((d) => d.countedTokens),
+        reportedToCounted: reportedToCounted(
+          sum((d) => d.reportedTokens),
+          sum((d) => d.countedTokens),
+        ),
+      },
+      traffic: {
+        requests: metrics.requests,
+        upstreamFailed: metrics.upstreamFailed,
+        errorRate: metrics.errorRate,
+        latencyP50Ms: metrics.latencyP50Ms,
+        latencyP95Ms: metrics.latencyP95Ms,
+        ttftP50Ms: metrics.ttftP50Ms,
+      },
       days,
       reviews,
     };
@@ -137,8 +176,14 @@ export class NodeReputationQueries {
 
   /** Reviews (holds and their decisions), newest first; open ones with the amount they hold now. */
   async reviews(filter: { status?: string; nodeId?: string; providerId?: string; reviewId?: string }): Promise<ReviewView[]> {
-    if (filter.status !== undefined && !(REVIEW_STATUSES as readonly string[]).includes(filter.status)) throw invalid('invalid_query', `status must be one of ${REVIEW_STATUSES.join(', ')}.`);
-    let q = this.db.selectFrom('earnings_holds').selectAll().select([sql<string>`from_day::text`.as('from_text'), sql<string>`to_day::text`.as('to_text')]).orderBy('held_at', 'desc').limit(REVIEWS_LIST_MAX);
+    if (filter.status !== undefined && !(REVIEW_STATUSES as readonly string[]).includes(filter.status))
+      throw invalid('invalid_query', `status must be one of ${REVIEW_STATUSES.join(', ')}.`);
+    let q = this.db
+      .selectFrom('earnings_holds')
+      .selectAll()
+      .select([sql<string>`from_day::text`.as('from_text'), sql<string>`to_day::text`.as('to_text')])
+      .orderBy('held_at', 'desc')
+      .limit(REVIEWS_LIST_MAX);
     if (filter.status) q = q.where('status', '=', filter.status as EarningsHoldsTable['status']);
     if (filter.nodeId) q = q.where('node_id', '=', filter.nodeId);
     if (filter.providerId) q = q.where('provider_id', '=', filter.providerId);

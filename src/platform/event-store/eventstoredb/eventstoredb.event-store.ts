@@ -32,12 +32,7 @@ import {
 } from '@eventstore/db-client';
 import { Readable } from 'node:stream';
 import { checkAppend, checkMultiAppend, checkStreamName, checkTruncation, readCount } from '../event-store.arguments';
-import {
-  EventStoreArgumentError,
-  EventStoreUnavailableError,
-  StreamNotFoundError,
-  StreamVersionConflictError,
-} from '../event-store.errors';
+import { EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store.errors';
 import {
   AllSubscription,
   AppendResult,
@@ -241,9 +236,7 @@ export class EventStoreDbEventStore implements EventStore {
     let pageSize = Math.max(maxCount + 1, filter ? this.options.readAllPageSize : 0);
     try {
       for (;;) {
-        const page = await collect(
-          this.client.readAll({ direction: FORWARDS, fromPosition: lastSeen ?? START, maxCount: pageSize }),
-        );
+        const page = await collect(this.client.readAll({ direction: FORWARDS, fromPosition: lastSeen ?? START, maxCount: pageSize }));
         scanned += page.length;
         for (const resolved of page) {
           const position = resolved.event?.position;
@@ -500,13 +493,7 @@ function translateError(err: unknown, context: ErrorContext): unknown {
  * because appends are idempotent by event id. Cancellations we asked for never reach here.
  */
 function isUnavailable(err: unknown): boolean {
-  if (
-    err instanceof UnavailableError ||
-    err instanceof DeadlineExceededError ||
-    err instanceof TimeoutError ||
-    err instanceof CancelledError ||
-    err instanceof NotLeaderError
-  ) {
+  if (err instanceof UnavailableError || err instanceof DeadlineExceededError || err instanceof TimeoutError || err instanceof CancelledError || err instanceof NotLeaderError) {
     return true;
   }
   const code = (err as { code?: unknown } | null)?.code;

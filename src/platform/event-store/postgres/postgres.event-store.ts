@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { checkAppend, checkMultiAppend, checkStreamName, checkTruncation, readCount } from '../event-store.arguments';
-import {
-  DuplicateEventIdError,
-  EventStoreArgumentError,
-  EventStoreUnavailableError,
-  StreamNotFoundError,
-  StreamVersionConflictError,
-} from '../event-store.errors';
+import { DuplicateEventIdError, EventStoreArgumentError, EventStoreUnavailableError, StreamNotFoundError, StreamVersionConflictError } from '../event-store.errors';
 import {
   AllSubscription,
   AppendResult,
@@ -216,11 +210,7 @@ export class PostgresEventStore implements EventStore {
       where += ` AND e.${filter.kind === 'streamPrefix' ? 'stream' : 'event_type'} LIKE ANY($4::text[])`;
     }
     const name = filter ? `tg_read_all_${filter.kind}` : 'tg_read_all';
-    const { rows } = await this.query<EventRow>(
-      name,
-      `SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.transaction_id, e.global_position LIMIT $3`,
-      params,
-    );
+    const { rows } = await this.query<EventRow>(name, `SELECT ${COLUMNS} FROM events e WHERE ${where} ORDER BY e.transaction_id, e.global_position LIMIT $3`, params);
     return rows.map(toRecordedEvent);
   }
 

@@ -36,7 +36,13 @@ class SchemaPipe implements PipeTransform {
 
 /** The first problem, in words: where it is and what the rule is. */
 function describe(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length === 0 ? 'The body' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : safeName(String(p)))).join('.').replace(/\.\[/g, '[');
+  const where =
+    issue.path.length === 0
+      ? 'The body'
+      : issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : safeName(String(p))))
+          .join('.')
+          .replace(/\.\[/g, '[');
   switch (issue.code) {
     case 'unrecognized_keys':
       return `Unknown field(s)${issue.path.length === 0 ? '' : ` in ${where}`}: ${issue.keys.slice(0, 5).map(safeName).join(', ')}.`;

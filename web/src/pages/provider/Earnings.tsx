@@ -45,7 +45,9 @@ export function ProviderEarnings() {
       <Card title="By node">
         <ErrorNote error={byNode.error} />
         {byNode.data && byNode.data.groups.length === 0 ? <Empty>No requests served in the last 30 days.</Empty> : null}
-        {byNode.data && byNode.data.groups.length > 0 ? <AutoTable label="Earnings by node" rows={byNode.data.groups} columns={['nodeName', 'requests', 'earningsMicroUsd']} /> : null}
+        {byNode.data && byNode.data.groups.length > 0 ? (
+          <AutoTable label="Earnings by node" rows={byNode.data.groups} columns={['nodeName', 'requests', 'earningsMicroUsd']} />
+        ) : null}
       </Card>
     </>
   );

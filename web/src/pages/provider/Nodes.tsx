@@ -23,13 +23,22 @@ export function ProviderNodes() {
     <>
       <h1>Nodes</h1>
       {registered ? <NodeToken {...registered} onDone={() => setRegistered(null)} /> : null}
-      <RegisterNode onRegistered={(r) => { setRegistered(r); void nodes.reloadUntil((list) => list.some((n) => n.id === r.nodeId)); }} />
+      <RegisterNode
+        onRegistered={(r) => {
+          setRegistered(r);
+          void nodes.reloadUntil((list) => list.some((n) => n.id === r.nodeId));
+        }}
+      />
       <Card title="Your nodes">
         <ErrorNote error={nodes.error} />
         {nodes.loading && !nodes.data ? <Loading what="nodes" /> : null}
         {nodes.data && nodes.data.length === 0 ? <Empty>No nodes yet. Register one above; an admin approves it before it gets traffic.</Empty> : null}
         {nodes.data && nodes.data.length > 0 ? (
-          <AutoTable label="Nodes table" rows={nodes.data as unknown as Record<string, unknown>[]} columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']} />
+          <AutoTable
+            label="Nodes table"
+            rows={nodes.data as unknown as Record<string, unknown>[]}
+            columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']}
+          />
         ) : null}
         <button type="button" className="secondary" onClick={nodes.reload}>
           Refresh
@@ -45,7 +54,9 @@ function NodeToken({ nodeId, token, onDone }: { nodeId: string; token: string; o
     <section className="card notice" aria-label="Node registered">
       <h2>Node {nodeId} registered</h2>
       <p>Its token is shown only this once. Run the agent beside your engine with it:</p>
-      <pre className="secret" data-testid="node-command">{command}</pre>
+      <pre className="secret" data-testid="node-command">
+        {command}
+      </pre>
       <div className="key-row">
         <button type="button" className="secondary" onClick={() => navigator.clipboard.writeText(command)}>
           Copy command
@@ -69,7 +80,16 @@ function RegisterNode({ onRegistered }: { onRegistered: (r: { nodeId: string; to
     setBusy(true);
     setError(null);
     try {
-      onRegistered(await post('/provider/nodes', { name, endpointUrl, models: models.split(',').map((m) => m.trim()).filter(Boolean) }));
+      onRegistered(
+        await post('/provider/nodes', {
+          name,
+          endpointUrl,
+          models: models
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        }),
+      );
       setName('');
       setEndpointUrl('');
       setModels('');

@@ -61,7 +61,13 @@ export function ProviderPayouts() {
       <Card title="Your payouts">
         <ErrorNote error={payouts.error} />
         {payouts.data && payouts.data.items.length === 0 ? <Empty>No payouts yet.</Empty> : null}
-        {payouts.data && payouts.data.items.length > 0 ? <AutoTable label="Payouts table" rows={payouts.data.items} columns={['payoutId', 'amountMicroUsd', 'status', 'requestedAt', 'approvedAt', 'paidAt', 'reference', 'rejectReason']} /> : null}
+        {payouts.data && payouts.data.items.length > 0 ? (
+          <AutoTable
+            label="Payouts table"
+            rows={payouts.data.items}
+            columns={['payoutId', 'amountMicroUsd', 'status', 'requestedAt', 'approvedAt', 'paidAt', 'reference', 'rejectReason']}
+          />
+        ) : null}
         <p>
           <a className="button secondary" href="/provider/payouts/statement.csv">
             Earnings statement CSV

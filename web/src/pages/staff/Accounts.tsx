@@ -23,7 +23,13 @@ export function AdminAccountsPage() {
     <>
       <h1>Accounts</h1>
       <Card title="Find an account">
-        <form className="grid-form" onSubmit={(e: FormEvent) => { e.preventDefault(); setAccountId(draft.trim()); }}>
+        <form
+          className="grid-form"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            setAccountId(draft.trim());
+          }}
+        >
           <label>
             Account id
             <input required value={draft} onChange={(e) => setDraft(e.target.value)} />
@@ -64,7 +70,17 @@ function Account({ accountId }: { accountId: string }) {
           <h3>Roles</h3>
           <div className="key-row">
             {a.roles.map((r) => (
-              <ActionButton key={r} kind="secondary" busyText="Revoking…" onClick={() => act(() => del(`${path}/roles/${r}`), (x) => !x.roles.includes(r))}>
+              <ActionButton
+                key={r}
+                kind="secondary"
+                busyText="Revoking…"
+                onClick={() =>
+                  act(
+                    () => del(`${path}/roles/${r}`),
+                    (x) => !x.roles.includes(r),
+                  )
+                }
+              >
                 Revoke {r}
               </ActionButton>
             ))}
@@ -78,20 +94,45 @@ function Account({ accountId }: { accountId: string }) {
                 ))}
               </select>
             </label>
-            <ActionButton busyText="Granting…" disabled={a.roles.includes(role)} onClick={() => act(() => post(`${path}/roles`, { role }), (x) => x.roles.includes(role))}>
+            <ActionButton
+              busyText="Granting…"
+              disabled={a.roles.includes(role)}
+              onClick={() =>
+                act(
+                  () => post(`${path}/roles`, { role }),
+                  (x) => x.roles.includes(role),
+                )
+              }
+            >
               Grant role
             </ActionButton>
           </div>
           <h3>Status</h3>
           {a.status === 'active' ? (
-            <ActionButton kind="danger" busyText="Suspending…" onClick={async () => {
-              const reason = window.prompt('Why suspend this account? (recorded in the audit log)');
-              if (reason) await act(() => post(`${path}/suspend`, { reason }), (x) => x.status === 'suspended');
-            }}>
+            <ActionButton
+              kind="danger"
+              busyText="Suspending…"
+              onClick={async () => {
+                const reason = window.prompt('Why suspend this account? (recorded in the audit log)');
+                if (reason)
+                  await act(
+                    () => post(`${path}/suspend`, { reason }),
+                    (x) => x.status === 'suspended',
+                  );
+              }}
+            >
               Suspend
             </ActionButton>
           ) : (
-            <ActionButton busyText="Reinstating…" onClick={() => act(() => post(`${path}/reinstate`), (x) => x.status === 'active')}>
+            <ActionButton
+              busyText="Reinstating…"
+              onClick={() =>
+                act(
+                  () => post(`${path}/reinstate`),
+                  (x) => x.status === 'active',
+                )
+              }
+            >
               Reinstate
             </ActionButton>
           )}
@@ -107,16 +148,19 @@ function ProviderInvite() {
   const [error, setError] = useState<string | null>(null);
   return (
     <Card title="Invite a provider">
-      <form className="grid-form" onSubmit={async (e: FormEvent) => {
-        e.preventDefault();
-        setError(null);
-        try {
-          setToken((await post<{ token: string }>('/admin/provider-invites', { email })).token);
-          setEmail('');
-        } catch (err) {
-          setError(messageOf(err));
-        }
-      }}>
+      <form
+        className="grid-form"
+        onSubmit={async (e: FormEvent) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            setToken((await post<{ token: string }>('/admin/provider-invites', { email })).token);
+            setEmail('');
+          } catch (err) {
+            setError(messageOf(err));
+          }
+        }}
+      >
         <label>
           Email
           <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -128,7 +172,10 @@ function ProviderInvite() {
       </form>
       {token ? (
         <p role="status">
-          Invite token, shown once — pass it on: <code className="secret" data-testid="invite-token">{token}</code>
+          Invite token, shown once — pass it on:{' '}
+          <code className="secret" data-testid="invite-token">
+            {token}
+          </code>
         </p>
       ) : null}
     </Card>

@@ -39,10 +39,14 @@ export function AdminNodesPage() {
                   </ActionButton>
                 ) : null}
                 {n.status === 'approved' ? (
-                  <ActionButton kind="danger" busyText="Suspending…" onClick={async () => {
-                    const reason = window.prompt(`Why suspend ${String(n.name)}?`);
-                    if (reason) await act(n.id, 'suspend', { reason });
-                  }}>
+                  <ActionButton
+                    kind="danger"
+                    busyText="Suspending…"
+                    onClick={async () => {
+                      const reason = window.prompt(`Why suspend ${String(n.name)}?`);
+                      if (reason) await act(n.id, 'suspend', { reason });
+                    }}
+                  >
                     Suspend
                   </ActionButton>
                 ) : null}

@@ -55,14 +55,42 @@ export function NetworkPage() {
             <AutoTable
               label="Traffic and margin by source"
               rows={[
-                { source: 'Community nodes', requests: n.bySource.community.requests, failed: n.bySource.community.upstreamFailed, spendMicroUsd: n.bySource.community.spend.microUsd, paidOutMicroUsd: n.bySource.community.providerShare.microUsd, marginMicroUsd: n.bySource.community.margin.microUsd },
-                { source: 'Upstream vendors', requests: n.bySource.upstream.requests, failed: n.bySource.upstream.upstreamFailed, spendMicroUsd: n.bySource.upstream.spend.microUsd, paidOutMicroUsd: n.bySource.upstream.vendorCost.microUsd, marginMicroUsd: n.bySource.upstream.margin.microUsd },
+                {
+                  source: 'Community nodes',
+                  requests: n.bySource.community.requests,
+                  failed: n.bySource.community.upstreamFailed,
+                  spendMicroUsd: n.bySource.community.spend.microUsd,
+                  paidOutMicroUsd: n.bySource.community.providerShare.microUsd,
+                  marginMicroUsd: n.bySource.community.margin.microUsd,
+                },
+                {
+                  source: 'Upstream vendors',
+                  requests: n.bySource.upstream.requests,
+                  failed: n.bySource.upstream.upstreamFailed,
+                  spendMicroUsd: n.bySource.upstream.spend.microUsd,
+                  paidOutMicroUsd: n.bySource.upstream.vendorCost.microUsd,
+                  marginMicroUsd: n.bySource.upstream.margin.microUsd,
+                },
               ]}
             />
             <p>Paid out: the providers' share for community nodes, what the vendors charge for upstreams.</p>
           </Card>
           <Card title="Top models">
-            {n.topModels.length === 0 ? <Empty>No requests in the period.</Empty> : <AutoTable label="Top models" rows={n.topModels.map((m) => ({ model: m.model, requests: m.requests, spendMicroUsd: m.spend.microUsd, errorRate: m.errorRate, latencyP50Ms: m.latencyP50Ms, latencyP95Ms: m.latencyP95Ms }))} />}
+            {n.topModels.length === 0 ? (
+              <Empty>No requests in the period.</Empty>
+            ) : (
+              <AutoTable
+                label="Top models"
+                rows={n.topModels.map((m) => ({
+                  model: m.model,
+                  requests: m.requests,
+                  spendMicroUsd: m.spend.microUsd,
+                  errorRate: m.errorRate,
+                  latencyP50Ms: m.latencyP50Ms,
+                  latencyP95Ms: m.latencyP95Ms,
+                }))}
+              />
+            )}
           </Card>
           <Card title="Nodes by error rate">
             {n.nodeErrorRates.length === 0 ? <Empty>No node served a request in the period.</Empty> : <AutoTable label="Nodes by error rate" rows={n.nodeErrorRates} />}

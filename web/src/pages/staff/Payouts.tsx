@@ -52,18 +52,25 @@ export function FinancePayoutsPage() {
                   <ActionButton busyText="Approving…" onClick={() => act(p, 'approve', {}, 'approved')}>
                     Approve
                   </ActionButton>
-                  <ActionButton kind="danger" busyText="Rejecting…" onClick={async () => {
-                    const reason = window.prompt('Why reject this payout?');
-                    if (reason) await act(p, 'reject', { reason }, 'rejected');
-                  }}>
+                  <ActionButton
+                    kind="danger"
+                    busyText="Rejecting…"
+                    onClick={async () => {
+                      const reason = window.prompt('Why reject this payout?');
+                      if (reason) await act(p, 'reject', { reason }, 'rejected');
+                    }}
+                  >
                     Reject
                   </ActionButton>
                 </>
               ) : p.status === 'approved' ? (
-                <ActionButton busyText="Recording…" onClick={async () => {
-                  const reference = window.prompt('Bank or UTR reference of the transfer:');
-                  if (reference) await act(p, 'paid', { reference }, 'paid');
-                }}>
+                <ActionButton
+                  busyText="Recording…"
+                  onClick={async () => {
+                    const reference = window.prompt('Bank or UTR reference of the transfer:');
+                    if (reference) await act(p, 'paid', { reference }, 'paid');
+                  }}
+                >
                   Mark paid
                 </ActionButton>
               ) : null

@@ -4,7 +4,18 @@ import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
 type Row = Record<string, unknown>;
-const DISCREPANCY_KINDS = ['captured_not_credited', 'credited_amount_differs', 'credited_not_captured', 'unknown_order', 'order_mismatch', 'amount_mismatch', 'currency_mismatch', 'duplicate_payment', 'not_captured', 'refunded_before_credit'];
+const DISCREPANCY_KINDS = [
+  'captured_not_credited',
+  'credited_amount_differs',
+  'credited_not_captured',
+  'unknown_order',
+  'order_mismatch',
+  'amount_mismatch',
+  'currency_mismatch',
+  'duplicate_payment',
+  'not_captured',
+  'refunded_before_credit',
+];
 
 /**
  * Razorpay reconciliation: the daily report's runs (and running it for a day now), and every
@@ -58,7 +69,11 @@ export function ReconciliationPage() {
         {runs.loading && !runs.data ? <Loading what="report runs" /> : null}
         {runs.data && runs.data.length === 0 ? <Empty>The report has not run yet. It runs every night for the day before, or now with the button.</Empty> : null}
         {runs.data && runs.data.length > 0 ? (
-          <AutoTable label="Report runs table" rows={runs.data} columns={['day', 'razorpayCapturedCount', 'razorpayCapturedCents', 'creditedCount', 'creditedMicroUsd', 'discrepancyCount', 'reportedAt']} />
+          <AutoTable
+            label="Report runs table"
+            rows={runs.data}
+            columns={['day', 'razorpayCapturedCount', 'razorpayCapturedCents', 'creditedCount', 'creditedMicroUsd', 'discrepancyCount', 'reportedAt']}
+          />
         ) : null}
       </Card>
       <Card title="Discrepancies">
@@ -100,7 +115,11 @@ export function RefundsDisputesPage() {
         {refunds.loading && !refunds.data ? <Loading what="refunds" /> : null}
         {refunds.data && refunds.data.length === 0 ? <Empty>No refunds yet.</Empty> : null}
         {refunds.data && refunds.data.length > 0 ? (
-          <AutoTable label="Refunds table" rows={refunds.data} columns={['requestedAt', 'paymentId', 'accountId', 'amountMicroUsd', 'status', 'reason', 'requestedBy', 'approvedBy', 'failureReason']} />
+          <AutoTable
+            label="Refunds table"
+            rows={refunds.data}
+            columns={['requestedAt', 'paymentId', 'accountId', 'amountMicroUsd', 'status', 'reason', 'requestedBy', 'approvedBy', 'failureReason']}
+          />
         ) : null}
       </Card>
       <Card title="Disputes">

@@ -24,7 +24,11 @@ export function StatementPage() {
   const [account, setAccount] = useState('');
   const [kind, setKind] = useState('developer');
   const accounts = useLoad(() => get<{ items: Row[] }>('/finance/ledger-accounts' + query({ kind })), [kind]);
-  const statement = useLoad(() => (account ? get<{ totals: Totals; lines: { items: Row[]; nextCursor: string | null } }>(`/finance/ledger-accounts/${encodeURIComponent(account)}`) : Promise.resolve(null)), [account]);
+  const statement = useLoad(
+    () =>
+      account ? get<{ totals: Totals; lines: { items: Row[]; nextCursor: string | null } }>(`/finance/ledger-accounts/${encodeURIComponent(account)}`) : Promise.resolve(null),
+    [account],
+  );
   const open = (e: FormEvent) => {
     e.preventDefault();
     setAccount(typed.trim());
@@ -57,7 +61,11 @@ export function StatementPage() {
               {statement.data.lines.items.length === 0 ? (
                 <Empty>No entries on this account yet.</Empty>
               ) : (
-                <AutoTable label="Statement lines" rows={statement.data.lines.items} columns={['occurredAt', 'type', 'amountMicroUsd', 'balanceAfterMicroUsd', 'reference', 'reason', 'actorId']} />
+                <AutoTable
+                  label="Statement lines"
+                  rows={statement.data.lines.items}
+                  columns={['occurredAt', 'type', 'amountMicroUsd', 'balanceAfterMicroUsd', 'reference', 'reason', 'actorId']}
+                />
               )}
               {statement.data.lines.nextCursor ? <p className="muted small">Newest lines shown; older ones are in the journal CSV.</p> : null}
             </>
@@ -84,7 +92,14 @@ export function StatementPage() {
             rows={accounts.data.items}
             columns={['account', 'normalBalanceMicroUsd', 'entries']}
             actions={(r) => (
-              <button type="button" className="secondary" onClick={() => { setTyped(String(r.account)); setAccount(String(r.account)); }}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => {
+                  setTyped(String(r.account));
+                  setAccount(String(r.account));
+                }}
+              >
                 Statement
               </button>
             )}

@@ -47,7 +47,11 @@ function Account({ accountId, at }: { accountId: string; at: string }) {
       <Card title={`State ${at ? 'at ' + new Date(at).toLocaleString() : 'now'}`}>
         <ErrorNote error={state.error} />
         {state.loading ? <Loading what="the state" /> : null}
-        {state.data ? <pre className="json" data-testid="account-state">{JSON.stringify(state.data, null, 2)}</pre> : null}
+        {state.data ? (
+          <pre className="json" data-testid="account-state">
+            {JSON.stringify(state.data, null, 2)}
+          </pre>
+        ) : null}
       </Card>
       <Card title="Why the balance is this">
         <ErrorNote error={balance.error} />
@@ -61,7 +65,9 @@ function Account({ accountId, at }: { accountId: string; at: string }) {
       <Card title="Timeline, newest first">
         <ErrorNote error={timeline.error} />
         {timeline.data && timeline.data.items.length === 0 ? <Empty>No events.</Empty> : null}
-        {timeline.data && timeline.data.items.length > 0 ? <AutoTable label="Timeline table" rows={timeline.data.items} columns={['time', 'type', 'stream', 'revision', 'actorId', 'summary']} /> : null}
+        {timeline.data && timeline.data.items.length > 0 ? (
+          <AutoTable label="Timeline table" rows={timeline.data.items} columns={['time', 'type', 'stream', 'revision', 'actorId', 'summary']} />
+        ) : null}
       </Card>
     </>
   );
