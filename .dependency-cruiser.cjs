@@ -14,7 +14,7 @@ module.exports = {
       comment: 'src/platform is used by every capability and must not depend on one.',
       severity: 'error',
       from: { path: '^src/platform/' },
-      to: { path: '^(src/|projections/)', pathNot: '^src/platform/' },
+      to: { path: '^src/', pathNot: '^src/platform/' },
     },
     {
       name: 'domain-is-pure',

@@ -5,7 +5,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
-COPY projections ./projections
 COPY migrations ./migrations
 RUN npx tsc -p tsconfig.json --outDir dist && rm -rf dist/test
 # The web console (served at /console/ by the app) is built here; only its static files ship.

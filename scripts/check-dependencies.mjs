@@ -4,12 +4,12 @@
 // must form layers. Reads dependency-cruiser's JSON from stdin, collapses files to their folder and
 // prints every strongly connected group of folders. Groups listed in scripts/dependency-rings.known.json
 // (the rings that existed when the rule arrived) may only shrink; anything else fails.
-// Usage: depcruise src projections migrations --config .dependency-cruiser.cjs --output-type json | node scripts/check-dependencies.mjs [--write-known]
+// Usage: depcruise src migrations --config .dependency-cruiser.cjs --output-type json | node scripts/check-dependencies.mjs [--write-known]
 import fs from 'node:fs';
 
 const KNOWN = new URL('./dependency-rings.known.json', import.meta.url);
 const folderOf = (file) => {
-  const m = /^src\/platform\/([^/]+)\//.exec(file) ?? /^src\/([^/]+)\//.exec(file) ?? /^(projections|migrations)\//.exec(file);
+  const m = /^src\/platform\/([^/]+)\//.exec(file) ?? /^src\/([^/]+)\//.exec(file) ?? /^(migrations)\//.exec(file);
   return m ? (file.startsWith('src/platform/') ? `platform/${m[1]}` : m[1]) : null;
 };
 

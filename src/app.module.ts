@@ -54,7 +54,7 @@ import { ProjectionRuntimeModule } from './platform/projection-runtime/projectio
 import { RedisModule } from './platform/redis/redis.module';
 import { SecurityModule } from './platform/security/security.module';
 import { SupportModule } from './support/support.module';
-import { projectors } from '../projections';
+import { projectors } from './read-models';
 
 /**
  * api: the HTTP API. worker: projections and queue workers. all: both in one process (`npm start`).

@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Pool } from 'pg';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { createPool } from '../../src/platform/database/database';
 import { EventStore, NewEvent, Position } from '../../src/platform/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';

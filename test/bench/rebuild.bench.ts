@@ -17,7 +17,7 @@
  * TEST_DATABASE_SERVER (postgres://postgres@127.0.0.1:5432). The database is dropped at the end.
  */
 import os from 'node:os';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { hashPassword } from '../../src/accounts/password';
 import { EventStore } from '../../src/platform/event-store/event-store.port';
 import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';

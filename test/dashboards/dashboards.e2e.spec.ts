@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/platform/config/config';
 import OpenAI from 'openai';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { usageProjection } from '../../projections/usage.projection';
+import { usageProjection } from '../../src/dashboards/usage.projection';
 import { JsonObject, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { aggregateUsage, netPostings } from '../../src/metering/usage-summary';
 import { UsageEvent, UsageStatus } from '../../src/metering/usage.events';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { AppConfig } from '../../src/platform/config/config';

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { DomainError } from '../../src/platform/errors/domain-error';
 import { comparePositions, EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';

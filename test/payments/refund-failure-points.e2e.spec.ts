@@ -124,23 +124,21 @@ describe('payments: every failure point of a refund leaves the balance and the t
     const { accountId, paymentId, orderId } = await paidDeveloper('25.00');
     const refundId = `rf_crash1_${randomUUID().slice(0, 8)}`;
     // What a process that died right after step 1 leaves behind.
-    await app
-      .get(PaymentReconciler)
-      .apply(
+    await app.get(PaymentReconciler).apply(
+      orderId,
+      {
+        type: 'RequestRefund',
         orderId,
-        {
-          type: 'RequestRefund',
-          orderId,
-          paymentId,
-          refundId,
-          amountMicroUsd: 7_000_000n,
-          reason: 'crash',
-          requestedBy: admin.accountId,
-          approvalThresholdMicroUsd: 100_000_000n,
-          at: new Date().toISOString(),
-        },
-        { actorId: admin.accountId, occurredAt: new Date().toISOString() },
-      );
+        paymentId,
+        refundId,
+        amountMicroUsd: 7_000_000n,
+        reason: 'crash',
+        requestedBy: admin.accountId,
+        approvalThresholdMicroUsd: 100_000_000n,
+        at: new Date().toISOString(),
+      },
+      { actorId: admin.accountId, occurredAt: new Date().toISOString() },
+    );
     await settle(app, standin);
     expect(await available(accountId)).toBe(25_000_000n);
     expect((await app.get(PaymentSweep).sweep(Date.now() + REFUND_RESUME_AFTER_MS + 1_000)).refundsResumed).toBeGreaterThanOrEqual(1);
@@ -152,23 +150,21 @@ describe('payments: every failure point of a refund leaves the balance and the t
     const { accountId, paymentId, orderId } = await paidDeveloper('25.00');
     const refundId = `rf_crash2_${randomUUID().slice(0, 8)}`;
     const context = { actorId: admin.accountId, occurredAt: new Date().toISOString() };
-    await app
-      .get(PaymentReconciler)
-      .apply(
+    await app.get(PaymentReconciler).apply(
+      orderId,
+      {
+        type: 'RequestRefund',
         orderId,
-        {
-          type: 'RequestRefund',
-          orderId,
-          paymentId,
-          refundId,
-          amountMicroUsd: 6_000_000n,
-          reason: 'crash',
-          requestedBy: admin.accountId,
-          approvalThresholdMicroUsd: 100_000_000n,
-          at: context.occurredAt,
-        },
-        context,
-      );
+        paymentId,
+        refundId,
+        amountMicroUsd: 6_000_000n,
+        reason: 'crash',
+        requestedBy: admin.accountId,
+        approvalThresholdMicroUsd: 100_000_000n,
+        at: context.occurredAt,
+      },
+      context,
+    );
     await app.get(CreditsService).refund(accountId, { refundId, paymentId, amountMicroUsd: 6_000_000n, reason: 'crash' }, context);
     await t.caughtUp(); // the sweep reads the refunds read model
     await app.get(PaymentSweep).sweep(Date.now() + REFUND_RESUME_AFTER_MS + 1_000);

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';
 import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Kysely } from 'kysely';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { Database } from '../../src/platform/database/schema';
 import { EVENT_STORE, EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { KYSELY } from '../../src/platform/database/database.module';

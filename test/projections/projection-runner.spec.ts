@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { Pool } from 'pg';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { createPool } from '../../src/platform/database/database';
 import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { NewEvent } from '../../src/platform/event-store/event-store.port';

@@ -7,7 +7,7 @@ import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/ch
 import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../src/platform/projection-runtime/replay';
 import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { Secrets } from '../../src/platform/security/secrets';
-import { projectors } from '../../projections';
+import { projectors } from '../../src/read-models';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { HistoryEvent, HistoryGenerator } from '../support/history/history.generator';
 import { writeHistory } from '../support/history/history.writer';

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 /** The folders a child process of ours loads code from. */
-const SOURCES = ['src', 'projections', 'migrations', 'test'];
+const SOURCES = ['src', 'migrations', 'test'];
 
 let compiledIsFresh: boolean | undefined;
 

@@ -1,4 +1,4 @@
-import { projectors } from '../../../projections';
+import { projectors } from '../../read-models';
 import { READ_MODELS_CHECKPOINT } from '../../platform/projection-runtime/checkpoint';
 import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
 import { REPLAY_BATCH_SIZE, replay, resetReadModels } from '../../platform/projection-runtime/replay';

@@ -1,5 +1,5 @@
 import { sharedSmtpSink } from '../../support/smtp-sink';
-import { projectors } from '../../../projections';
+import { projectors } from '../../../src/read-models';
 import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
 import { derivedEventId } from '../../../src/platform/event-sourcing/derived-event-id';
 import { LedgerQueries } from '../../../src/ledger/ledger.queries';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { INCIDENTS_KEPT_DAYS, nodeReputationProjection, RECENT_PROBES_KEPT } from '../../../projections/node-reputation.projection';
+import { INCIDENTS_KEPT_DAYS, nodeReputationProjection, RECENT_PROBES_KEPT } from '../../../src/nodes/trust/reputation/node-reputation.projection';
 import { JsonObject, RecordedEvent } from '../../../src/platform/event-store/event-store.port';
 import { applyBatch } from '../../../src/platform/projection-runtime/apply-batch';
 import { createTestDatabase, TestDatabase } from '../../support/database';

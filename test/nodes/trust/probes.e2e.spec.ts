@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { projectors } from '../../../projections';
+import { projectors } from '../../../src/read-models';
 import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
 import { LedgerQueries } from '../../../src/ledger/ledger.queries';
 import { nodeStream } from '../../../src/nodes/node.events';

@@ -1,6 +1,6 @@
-import { ApiKeyEvent } from '../src/api-keys/api-key.events';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { ApiKeyEvent } from './api-key.events';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
 
 /** API key metadata for lists and the hot-path lookup: never the key, only its keyed hash. */
 export const apiKeysProjection: Projector = {

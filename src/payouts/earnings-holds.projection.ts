@@ -1,9 +1,9 @@
 import { Transaction } from 'kysely';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { PayoutEvent } from '../src/payouts/payout.events';
+import { Database } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
+import { PayoutEvent } from './payout.events';
 import { actor, time } from './payouts.projection';
 
 const STREAM_PREFIX = 'payout-';

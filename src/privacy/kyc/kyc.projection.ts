@@ -1,9 +1,9 @@
 import { sql, Transaction } from 'kysely';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { KycEvent } from '../src/privacy/kyc/kyc.events';
+import { Database } from '../../platform/database/schema';
+import { RecordedEvent } from '../../platform/event-store/event-store.port';
+import { hasStrings } from '../../platform/projection-runtime/event-shape';
+import { Projector } from '../../platform/projection-runtime/projector';
+import { KycEvent } from './kyc.events';
 
 /**
  * KYC status per account (P17): masked numbers (sealed with the profile key), who decided and

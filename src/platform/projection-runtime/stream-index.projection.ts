@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { RecordedEvent } from '../event-store/event-store.port';
+import { Projector } from './projector';
 
 /**
  * Events written just before retention removes the events ahead of them: they say from which

@@ -1,9 +1,9 @@
 import { sql, Transaction } from 'kysely';
-import { AccountEvent } from '../src/accounts/account.events';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { AccountEvent } from './account.events';
+import { Database } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
 
 /**
  * Accounts: roles, status, sealed profile fields. Each row keeps the stream revision it

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { UPSTREAM_STREAM_PREFIX, UpstreamEvent } from '../src/upstreams/upstream.events';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
+import { UPSTREAM_STREAM_PREFIX, UpstreamEvent } from './upstream.events';
 
 const DIGITS = /^\d{1,18}$/;
 

@@ -1,9 +1,9 @@
 import { Transaction } from 'kysely';
-import { Database, NodesTable } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { NodeEvent } from '../src/nodes/node.events';
+import { Database, NodesTable } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
+import { NodeEvent } from './node.events';
 
 /**
  * GPU nodes: provider, endpoint, models, status, and whether the sweep last saw it online.

@@ -1,9 +1,9 @@
 import { Selectable, sql, Transaction } from 'kysely';
-import { Database, LedgerBalancesTable } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { parseLedgerAccount } from '../src/ledger/ledger-accounts';
-import { MAX_SUMMARY_POSTINGS, Posting, readPostings } from '../src/ledger/postings';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database, LedgerBalancesTable } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { parseLedgerAccount } from './ledger-accounts';
+import { MAX_SUMMARY_POSTINGS, Posting, readPostings } from './postings';
+import { Projector } from '../platform/projection-runtime/projector';
 
 /** Fields that name what a money event is about, in the order they are looked for. */
 const REFERENCE_FIELDS = ['paymentId', 'requestId', 'grantId', 'correctionId', 'refundId', 'payoutId', 'day', 'reviewId', 'probeId'] as const;

@@ -1,8 +1,8 @@
 import { Insertable } from 'kysely';
-import { AuditLogTable } from '../src/platform/database/schema';
-import { JsonObject, JsonValue, RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { AUDIT_STREAM_PREFIX } from '../src/audit/audit.events';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { AuditLogTable } from '../platform/database/schema';
+import { JsonObject, JsonValue, RecordedEvent } from '../platform/event-store/event-store.port';
+import { AUDIT_STREAM_PREFIX } from './audit.events';
+import { Projector } from '../platform/projection-runtime/projector';
 
 const MAX_ENTRIES = 32;
 const text = (value: JsonValue | undefined, max = 200): string | null => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null);

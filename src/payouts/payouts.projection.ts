@@ -1,9 +1,9 @@
 import { sql, Transaction } from 'kysely';
-import { Database, PayoutsTable } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { PayoutEvent } from '../src/payouts/payout.events';
+import { Database, PayoutsTable } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
+import { PayoutEvent } from './payout.events';
 
 const STREAM_PREFIX = 'payout-';
 type Row = PayoutsTable;

@@ -1,10 +1,10 @@
 import { Transaction } from 'kysely';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { CREDITS_STREAM_PREFIX } from '../src/ledger/credits.events';
-import { PAYMENT_STREAM_PREFIX } from '../src/payments/payment.events';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { CREDITS_STREAM_PREFIX } from '../ledger/credits.events';
+import { PAYMENT_STREAM_PREFIX } from './payment.events';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
 
 const REQUESTED = new Set(['CreditOperationRequested', 'RefundApprovalRequested']);
 const DECIDED = new Set(['CreditsGranted', 'CreditsCorrected', 'CreditOperationRejected', 'RefundApproved', 'RefundApprovalRejected']);

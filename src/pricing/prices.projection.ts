@@ -1,6 +1,6 @@
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
-import { PriceEvent } from '../src/pricing/price.events';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
+import { PriceEvent } from './price.events';
 
 const DIGITS = /^\d{1,18}$/;
 

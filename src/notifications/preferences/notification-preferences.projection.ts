@@ -1,10 +1,10 @@
 import { Transaction } from 'kysely';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { preferencesDecider, PreferencesState } from '../src/notifications/preferences/preferences.decide';
-import { PREFERENCES_STREAM_PREFIX, PreferencesEvent } from '../src/notifications/preferences/preferences.events';
-import { isOptionalCategory } from '../src/notifications/mail/mail-categories';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database } from '../../platform/database/schema';
+import { RecordedEvent } from '../../platform/event-store/event-store.port';
+import { preferencesDecider, PreferencesState } from './preferences.decide';
+import { PREFERENCES_STREAM_PREFIX, PreferencesEvent } from './preferences.events';
+import { isOptionalCategory } from '../mail/mail-categories';
+import { Projector } from '../../platform/projection-runtime/projector';
 
 /**
  * Mail preferences per account (the `notifications-{accountId}` streams), folded with the

@@ -1,10 +1,10 @@
 import { sql, Transaction } from 'kysely';
-import { Database } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { readSummaryGroups, readUsageRecorded } from '../src/metering/usage-shape';
-import { aggregateUsage, fromSparse, mergeUsageGroups, UsageGroup } from '../src/metering/usage-summary';
-import { USAGE_STREAM_PREFIX, UsageEvent } from '../src/metering/usage.events';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database } from '../platform/database/schema';
+import { RecordedEvent } from '../platform/event-store/event-store.port';
+import { readSummaryGroups, readUsageRecorded } from '../metering/usage-shape';
+import { aggregateUsage, fromSparse, mergeUsageGroups, UsageGroup } from '../metering/usage-summary';
+import { USAGE_STREAM_PREFIX, UsageEvent } from '../metering/usage.events';
+import { Projector } from '../platform/projection-runtime/projector';
 
 /** network_minutes keeps the minutes within this window before the newest minute applied. */
 export const NETWORK_WINDOW_MINUTES = 24 * 60;

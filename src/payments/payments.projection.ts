@@ -1,10 +1,10 @@
 import { Insertable, Transaction, Updateable } from 'kysely';
-import { Database, PaymentsTable } from '../src/platform/database/schema';
-import { JsonObject, RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { CREDITS_STREAM_PREFIX } from '../src/ledger/credits.events';
-import { PAYMENT_STREAM_PREFIX, RECONCILIATION_STREAM_PREFIX } from '../src/payments/payment.events';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database, PaymentsTable } from '../platform/database/schema';
+import { JsonObject, RecordedEvent } from '../platform/event-store/event-store.port';
+import { CREDITS_STREAM_PREFIX } from '../ledger/credits.events';
+import { PAYMENT_STREAM_PREFIX, RECONCILIATION_STREAM_PREFIX } from './payment.events';
+import { hasStrings } from '../platform/projection-runtime/event-shape';
+import { Projector } from '../platform/projection-runtime/projector';
 
 const DISPUTE_EVENTS = new Set(['DisputeFundsFrozen', 'DisputeFundsReleased', 'DisputeLost']);
 const text = (value: unknown, max = 200): string | null => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : null);
@@ -133,14 +133,12 @@ async function applyPaymentEvent(trx: Transaction<Database>, event: RecordedEven
       if (!hasStrings(d, 'refundId')) return;
       const at = time(d.submittedAt ?? d.settledAt ?? d.failedAt, event.createdAt);
       const status = event.type === 'RefundSubmitted' ? 'submitted' : event.type === 'RefundSettled' ? 'settled' : 'failed';
-      let update = trx
-        .updateTable('payment_refunds')
-        .set({
-          updated_at: at,
-          status,
-          ...(text(d.razorpayRefundId) ? { razorpay_refund_id: text(d.razorpayRefundId) } : {}),
-          ...(status === 'failed' ? { failure_reason: text(d.reason) } : {}),
-        });
+      let update = trx.updateTable('payment_refunds').set({
+        updated_at: at,
+        status,
+        ...(text(d.razorpayRefundId) ? { razorpay_refund_id: text(d.razorpayRefundId) } : {}),
+        ...(status === 'failed' ? { failure_reason: text(d.reason) } : {}),
+      });
       // A late "submitted" never overwrites a final status.
       if (status === 'submitted') update = update.where('status', '=', 'requested');
       await update.where('refund_id', '=', d.refundId as string).execute();

@@ -1,10 +1,10 @@
 import { Selectable, sql, Transaction } from 'kysely';
-import { Database, NodeTrustDailyTable } from '../src/platform/database/schema';
-import { RecordedEvent } from '../src/platform/event-store/event-store.port';
-import { NodeTrustRecordEvent } from '../src/nodes/trust/node-trust-records.events';
-import { NODE_TRUST_STREAM_PREFIX } from '../src/nodes/trust/node-trust.events';
-import { hasStrings } from '../src/platform/projection-runtime/event-shape';
-import { Projector } from '../src/platform/projection-runtime/projector';
+import { Database, NodeTrustDailyTable } from '../../../platform/database/schema';
+import { RecordedEvent } from '../../../platform/event-store/event-store.port';
+import { NodeTrustRecordEvent } from '../node-trust-records.events';
+import { NODE_TRUST_STREAM_PREFIX } from '../node-trust.events';
+import { hasStrings } from '../../../platform/projection-runtime/event-shape';
+import { Projector } from '../../../platform/projection-runtime/projector';
 
 /** Judged probes kept per node, newest last: at least the largest PROBE_WINDOW allowed. */
 export const RECENT_PROBES_KEPT = 100;
