@@ -23,6 +23,19 @@ import { CryptoChargesService } from './crypto/crypto-charges.service';
 import { CryptoReconciler } from './crypto/crypto-reconciler';
 import { COINBASE } from './crypto/crypto.tokens';
 
+const SERVICES = [
+  CryptoChargesService,
+  CryptoReconciler,
+  PaymentCredits,
+  PaymentOrdersService,
+  PaymentReconciler,
+  PaymentRefundsService,
+  PaymentSweep,
+  ReconciliationReporter,
+  WebhookInbox,
+  PaymentQueries,
+];
+
 /**
  * Payments' services and the queue producer, for the API and worker roles. With no Razorpay key
  * configured the gateway and the queue are null and every payments route answers 404.
@@ -43,32 +56,9 @@ import { COINBASE } from './crypto/crypto.tokens';
           : null;
       },
     },
-    CryptoChargesService,
-    CryptoReconciler,
-    PaymentCredits,
-    PaymentOrdersService,
-    PaymentReconciler,
-    PaymentRefundsService,
-    PaymentSweep,
-    ReconciliationReporter,
-    WebhookInbox,
-    PaymentQueries,
+    ...SERVICES,
   ],
-  exports: [
-    RAZORPAY,
-    COINBASE,
-    PAYMENT_JOBS,
-    CryptoChargesService,
-    CryptoReconciler,
-    PaymentCredits,
-    PaymentOrdersService,
-    PaymentReconciler,
-    PaymentRefundsService,
-    PaymentSweep,
-    ReconciliationReporter,
-    WebhookInbox,
-    PaymentQueries,
-  ],
+  exports: [RAZORPAY, COINBASE, PAYMENT_JOBS, ...SERVICES],
 })
 export class PaymentsModule implements OnModuleDestroy {
   constructor(
