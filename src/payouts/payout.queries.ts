@@ -119,7 +119,7 @@ export class PayoutQueries {
    * come from the same snapshot of the read models and lag together. PayoutPaid and clawbacks are
    * left out: those amounts come from the payout stream, which is never behind. The projections
    * lag only by events not yet applied, so this can only under-state the earnings (no other
-   * posting debits a provider; see the README's adjustment rule). A hold counts from the usage
+   * posting debits a provider; see docs/payments.md, the adjustment rule). A hold counts from the usage
    * read model (the only one that knows the node), whole UTC days, matured or not: a hold can
    * make the available amount too low while its days are young, never too high.
    */

@@ -1,7 +1,7 @@
 import { MetricsListener } from '../../src/platform/observability/metrics-listener';
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 
-/** Every family an operator of the gateway watches (README, Metrics); each must be on /metrics after traffic. */
+/** Every family an operator of the gateway watches (docs/operations.md, "Gateway metrics"); each must be on /metrics after traffic. */
 const FAMILIES = [
   'tollgate_inference_added_seconds',
   'tollgate_inference_ttft_seconds',

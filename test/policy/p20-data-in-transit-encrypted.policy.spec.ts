@@ -2,7 +2,7 @@ import { loadConfig } from '../../src/platform/config/config';
 import { AuthTestApp, newBrowser, signUp, startAuthApp } from '../auth/auth-app';
 
 /**
- * TLS itself ends at the edge (a load balancer or reverse proxy; see the README's "Data in
+ * TLS itself ends at the edge (a load balancer or reverse proxy; see docs/privacy.md, "Data in
  * transit"). What the code owns: Secure cookies, HSTS on every dashboard response that came over
  * TLS, and https for every outside URL in production.
  */

@@ -7,7 +7,7 @@ import { Projector } from './projector';
 
 /**
  * Events per page (and per transaction) for rebuilds and verification. 5,000 costs ≈ 10% less
- * CPU per event than 1,000 (fewer statements to plan, fewer commits); see README "Rebuild".
+ * CPU per event than 1,000 (fewer statements to plan, fewer commits); see docs/benchmarks.md, "Rebuild".
  */
 export const REPLAY_BATCH_SIZE = 5_000;
 
