@@ -1,11 +1,10 @@
 /**
- * The dependency rule (issue 21): `npm run lint:deps`, in `npm test` and so in CI.
+ * The dependency rule (issue 21), checked by `npm run lint:deps` (part of `npm run lint`, which CI runs):
  * - platform/ is the floor: it never imports a capability (only other platform parts and migrations).
- * - Deciders and events are domain code: they import other domain code, the decider types, money and
- *   domain errors; never a framework, a database, a service, a controller or a module.
- * - No cycles. Cycles between capabilities that existed when the rule arrived are listed in
- *   .dependency-cruiser-known-violations.json and may only shrink (`npm run lint:deps:baseline`
- *   rewrites it after one is broken); a new one fails.
+ * - Deciders and events are domain code: they import other domain code, the decider types, errors,
+ *   money and the clock; never a package, a service, a controller, a module or a queries file.
+ * - No file cycles. Rings between folders are checked by scripts/check-dependencies.mjs, which reads
+ *   this cruise's JSON (the rings recorded in scripts/dependency-rings.known.json may only shrink).
  */
 module.exports = {
   forbidden: [
