@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addProblemDetails } from './platform/http/schema/document';
 import { raw, urlencoded } from 'express';
 import { UNSUBSCRIBE_PATH } from './notifications/preferences/unsubscribe-token';
 import { AppModule, ProcessRole } from './app.module';
@@ -83,6 +84,7 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
+  addProblemDetails(document);
   addV1(document, requestLimits(config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   // /metrics only on the internal listener (docs/security.md, API8).

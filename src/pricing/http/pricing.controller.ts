@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { ValidBody } from '../../platform/http/schema/valid-body';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { ModelPrice, PriceBook } from '../price-book';
 import { PricesService, PriceVersionView } from '../prices.service';
 import { PriceVersionBody, priceVersionOf } from '../price.schemas';

@@ -6,7 +6,7 @@ import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { ValidBody } from '../../platform/http/schema/valid-body';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { DataRightsService, DELETION_NOTE_MAX } from '../data-rights.service';
 
 const AdminDeletion = z.strictObject({

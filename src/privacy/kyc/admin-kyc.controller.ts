@@ -7,7 +7,8 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { OkResponse, ValidBody } from '../../platform/http/schema/valid-body';
+import { OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { KycView, RejectKyc } from './kyc.schemas';
 import { KycService } from './kyc.service';
 

@@ -6,7 +6,8 @@ import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
-import { OkResponse, ValidBody } from '../../platform/http/schema/valid-body';
+import { OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { KycView, SubmitKyc } from './kyc.schemas';
 import { KycService } from './kyc.service';
 

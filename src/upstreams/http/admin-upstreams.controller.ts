@@ -7,7 +7,7 @@ import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
 import { objectBody, requiredString } from '../../platform/http/request-body';
-import { ValidBody } from '../../platform/http/schema/valid-body';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { PriceVersionBody, priceVersionOf } from '../../pricing/price.schemas';
 import { UpstreamsService, UpstreamView } from '../upstreams.service';
 
