@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { addProblemDetails } from './platform/http/schema/document';
+import { SwaggerModule } from '@nestjs/swagger';
+import { openApiDocument } from './openapi/document';
 import { raw, urlencoded } from 'express';
 import { UNSUBSCRIBE_PATH } from './notifications/preferences/unsubscribe-token';
 import { AppModule, ProcessRole } from './app.module';
@@ -22,8 +22,6 @@ import { COINBASE_WEBHOOK_PATH } from './payments/crypto/coinbase-webhook.contro
 import { EMAIL_CHANGE_CONFIRM_PATH } from './auth/email-proof/email-change-proof';
 import { SIGN_UP_CONFIRM_PATH } from './auth/email-proof/sign-up-proof';
 import { serveConsole } from './console/console.static';
-import { requestLimits } from './inference/inference.module';
-import { addV1 } from './inference/v1-openapi';
 import { sameOriginWrites } from './auth/same-origin-writes';
 
 const JSON_BODY_LIMIT = '1mb';
@@ -73,19 +71,7 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
   if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));
   answerClientErrors(app.getHttpServer());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tollgate')
-      .setDescription('Prepaid credits, OpenAI-compatible inference and the credit ledger.')
-      .setVersion('0.1.0')
-      .addCookieAuth('tg_session', { type: 'apiKey', in: 'cookie', name: 'tg_session' }, 'tg_session')
-      .addCookieAuth('tg_refresh', { type: 'apiKey', in: 'cookie', name: 'tg_refresh' }, 'tg_refresh')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  addProblemDetails(document);
-  addV1(document, requestLimits(config));
+  const document = openApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   // /metrics only on the internal listener (docs/security.md, API8).
   await app.get(MetricsListener).start(config.security.metrics.host, config.security.metrics.port);

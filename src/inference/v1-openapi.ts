@@ -88,6 +88,8 @@ function operation(op: Operation): Json {
         type: 'string',
         description: `Server-sent events: \`data: <${op.streams} JSON>\` per chunk, then \`data: [DONE]\`. Each chunk follows #/components/schemas/${op.streams}. The request is charged before \`[DONE]\` is sent.`,
       },
+      // Each event's schema, machine-readable (OpenAPI 3.2 calls this itemSchema; 3.1 has no word for it).
+      'x-event-schema': ref(op.streams),
     };
   }
   return {

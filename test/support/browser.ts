@@ -74,6 +74,19 @@ export class Browser {
     return { status: res.status, headers: res.headers, location: location ? new URL(location, target).toString() : null, setCookies, text, body: parsed };
   }
 
+  /** fetch as this browser: its cookies sent and kept, redirects not followed (for the typed client, test/support/api-client.ts). */
+  async fetch(request: Request): Promise<Response> {
+    const target = new URL(request.url);
+    const headers = new Headers(request.headers);
+    for (const [name, value] of Object.entries(this.defaultHeaders)) if (!headers.has(name)) headers.set(name, value);
+    const cookieHeader = this.cookieHeader(target);
+    if (cookieHeader) headers.set('cookie', cookieHeader);
+    const body = request.body === null ? undefined : await request.arrayBuffer();
+    const res = await fetch(target, { method: request.method, headers, body, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) this.store(target, line);
+    return res;
+  }
+
   private hostJar(host: string): Map<string, StoredCookie> {
     let jar = this.jar.get(host);
     if (!jar) this.jar.set(host, (jar = new Map()));

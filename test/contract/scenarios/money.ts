@@ -1,0 +1,3 @@
+import type { Scenario } from '../context';
+
+export const scenarios: Scenario[] = [];
