@@ -20,7 +20,6 @@
  * events table must hold exactly one UsageRecorded per request Tollgate completed.
  * BENCH_GATEWAY_TOLLGATE_DIR runs another checkout's dist/ (built, same database schema) for a before/after.
  */
-import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,15 +27,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { AccountsService } from '../../src/accounts/accounts.service';
-import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { CreditsService } from '../../src/ledger/credits.service';
-import { BalanceFeeder } from '../../src/ledger/spending/balance-feeder';
-import { Position } from '../../src/platform/event-store/event-store.port';
-import { ProviderInvitesService } from '../../src/nodes/invites/provider-invites.service';
-import { NodesService } from '../../src/nodes/nodes.service';
-import { PricesService } from '../../src/pricing/prices.service';
-import { startTestApp, TEST_NODE_CIDRS } from '../support/app';
+import { TEST_NODE_CIDRS } from '../support/app';
+import { provisionGateway } from './gateway/provision';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
 import { freePort } from '../support/net';
 import { alignTable } from './bench-helpers';
@@ -44,7 +36,6 @@ import { alignTable } from './bench-helpers';
 const ROOT = join(__dirname, '..', '..');
 const MODEL = 'bench/mock-model';
 const log = (s: string) => process.stderr.write(`[bench:gateway] ${s}\n`);
-const ctx = () => ({ actorId: 'operator:bench', occurredAt: new Date().toISOString() });
 
 function setting(env: string, flag: string, fallback: string): string {
   const i = process.argv.indexOf(`--${flag}`);
@@ -150,30 +141,7 @@ async function main(): Promise<void> {
     const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 
     log('provisioning a developer, a node on the upstream stand-in and a price…');
-    // $10,000 of credits in one grant: above the default four-eyes threshold, which is not what is measured.
-    const setup = await startTestApp(db.url, { redisKeyPrefix: prefix, security: { approvalThresholdMicroUsd: 100_000_000_000n } });
-    let key: string;
-    let nodeToken: string;
-    try {
-      const app = setup.app;
-      const accounts = app.get(AccountsService);
-      const { accountId: providerId } = await accounts.register(
-        { email: 'provider@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED },
-        ctx(),
-      );
-      const invite = await app.get(ProviderInvitesService).issue('provider@bench.test', ctx());
-      await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
-      await app.get(PricesService).set({ model: MODEL, inputMicroUsdPerMTok: 100_000n, outputMicroUsdPerMTok: 200_000n, perImageMicroUsd: null }, ctx());
-      const node = await app.get(NodesService).register(providerId, { name: 'bench', endpointUrl: upstreamUrl, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
-      await app.get(NodesService).approve(node.nodeId, ctx());
-      nodeToken = node.token;
-      const { accountId } = await accounts.register({ email: 'dev@bench.test', password: 'bench password 0123456789', via: 'cli', roles: [], eligibility: AGREED }, ctx());
-      const { position } = await app.get(CreditsService).grant(accountId, 10_000_000_000n, 'benchmark', ctx());
-      await app.get(BalanceFeeder).waitUntilPassed(position as Position);
-      ({ key } = await app.get(ApiKeysService).issue(accountId, { name: 'bench', limits: {} }, ctx()));
-    } finally {
-      await setup.app.close();
-    }
+    const { key, nodeToken } = await provisionGateway(db.url, prefix, upstreamUrl, MODEL);
 
     const port = await freePort();
     const env = {
