@@ -6,6 +6,8 @@ import { BalanceFeeder } from '../../../src/ledger/spending/balance-feeder';
 import { ProviderInvitesService } from '../../../src/nodes/invites/provider-invites.service';
 import { NodesService } from '../../../src/nodes/nodes.service';
 import { Position } from '../../../src/platform/event-store/event-store.port';
+import { PROJECTION_RUNNER } from '../../../src/platform/projection-runtime/projection-runtime.module';
+import { ProjectionRunner } from '../../../src/platform/projection-runtime/projection-runner';
 import { PricesService } from '../../../src/pricing/prices.service';
 import { startTestApp } from '../../support/app';
 import { AGREED, PROVIDER_TERMS_AGREED } from '../../support/eligibility';
@@ -41,6 +43,8 @@ export async function provisionGateway(databaseUrl: string, redisKeyPrefix: stri
     const { position } = await app.get(CreditsService).grant(accountId, 10_000_000_000n, 'benchmark', ctx());
     await app.get(BalanceFeeder).waitUntilPassed(position as Position);
     const { key } = await app.get(ApiKeysService).issue(accountId, { name: 'bench', limits: {} }, ctx());
+    // The key, the node and the price reach their read models before the gateway starts, so its first request finds them.
+    await app.get<ProjectionRunner>(PROJECTION_RUNNER).waitUntilCaughtUp();
     return { key, nodeToken: node.token };
   } finally {
     await setup.app.close();
