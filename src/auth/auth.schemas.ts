@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../accounts/password';
+import { EligibilityFields, eligibilityOf } from '../legal/eligibility';
 import { Time } from '../platform/http/schema/fields';
+
+export const EMAIL_MAX_LENGTH = 320;
 
 /** What every sign-in and refresh answers (session.response.ts); the refresh token travels only as a cookie. */
 export const SessionResponse = z.object({
@@ -35,3 +39,29 @@ export const SessionView = z.object({
   createdAt: Time,
   lastUsedAt: Time,
 });
+
+/** POST /auth/register: the account's email and password, and the eligibility attestation (eligibility.ts). */
+export const RegisterBody = z
+  .strictObject({
+    email: z.string().min(3).max(EMAIL_MAX_LENGTH).meta({ example: 'ada@example.com' }),
+    // Only the length here: the service checks the password policy and names its rule.
+    password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+    displayName: z.string().min(1).max(100).optional(),
+    ...EligibilityFields,
+  })
+  .transform(({ over18, termsVersion, privacyVersion, ...rest }, ctx) => ({ ...rest, eligibility: eligibilityOf({ over18, termsVersion, privacyVersion }, ctx) }));
+
+/** The mailed link's token: sent as JSON by programs, or urlencoded by the confirmation page's form. */
+export const ConfirmTokenBody = z.strictObject({ token: z.string().min(1).max(2_000).describe('The token of the mailed link') });
+
+/** The confirmation page's address carries the token; a missing one shows the page's "no link" text. */
+// Not strict: a mail client or link checker may add parameters, and the page must still open.
+export const ConfirmPageQuery = z.object({ token: z.string().optional().describe('The token of the mailed link') });
+
+export const LoginBody = z.strictObject({
+  email: z.string().min(3).max(EMAIL_MAX_LENGTH).meta({ example: 'ada@example.com' }),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+});
+
+/** A change that waits for a mailed link (sign-up, email change). */
+export const CheckYourEmail = z.object({ status: z.literal('check_your_email'), message: z.string() });
