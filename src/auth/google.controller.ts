@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { SessionResponse } from './auth.dto';
+import { OkResponse } from '../platform/http/schema/responses';
+import { SessionResponse } from './auth.schemas';
 import { clientInfo } from './client-info';
 import { SignedInAccount, SignInResult } from './principal';
 import { sendSession } from './session.response';
@@ -30,7 +31,7 @@ export class GoogleController {
   @UseGuards(GoogleSignInGuard)
   @ApiOperation({ summary: 'Google redirects here. Signs in (registering on first sign-in), sets the cookies, then redirects to APP_URL (or answers JSON).' })
   @ApiFoundResponse({ description: 'Signed in; redirect to APP_URL.' })
-  @ApiOkResponse({ type: SessionResponse, description: 'Signed in (when APP_URL is not configured).' })
+  @OkResponse(SessionResponse, 'Signed in (when APP_URL is not configured).')
   @ApiResponse({ status: 401, description: 'Bad or reused state, or the code exchange failed.' })
   @ApiResponse({ status: 403, description: 'The account is suspended.' })
   async callback(@SignedInAccount() result: SignInResult, @Req() req: Request, @Res() res: Response): Promise<void> {

@@ -1,10 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
 import { Logger } from '../platform/observability/logger';
 import { LOGGER } from '../platform/observability/tokens';
+import { z } from 'zod';
+import { OkResponse } from '../platform/http/schema/responses';
+import { SessionView as SessionViewSchema } from './auth.schemas';
 import { commandContext } from './command-context';
 import { CurrentPrincipal, SessionPrincipal } from './principal';
 import { clearSessionCookies, SESSION_COOKIE } from './session.cookies';
@@ -34,7 +37,7 @@ export class MySessionsController {
   @ApiOperation({
     summary: 'Live sessions: device (browser and system family), sign-in method, signed in at, last used (sign-in or latest token refresh); the current one first and marked.',
   })
-  @ApiOkResponse({ description: '[{ id, current, method, device, createdAt, lastUsedAt }]' })
+  @OkResponse(z.array(SessionViewSchema))
   async list(@CurrentPrincipal() principal: SessionPrincipal, @Res({ passthrough: true }) res: Response): Promise<SessionView[]> {
     res.setHeader('Cache-Control', 'no-store');
     return this.sessions.list(principal);
@@ -44,7 +47,7 @@ export class MySessionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'End one of your sessions at once (its tokens are refused from the next request). Ending the current one also clears its cookies.' })
   @ApiParam({ name: 'id', description: 'The id from GET /me/sessions' })
-  @ApiOkResponse({ description: 'The session as it was, { id, current, … }' })
+  @OkResponse(SessionViewSchema, 'The session as it was.')
   @ApiNotFoundResponse({ description: 'session_not_found: not one of your live sessions (ended, expired, another account’s, or made up).' })
   async revoke(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
     const ended = await this.sessions.revoke(principal, id);

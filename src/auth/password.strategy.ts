@@ -3,15 +3,19 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { AccountsService, normalizeEmail } from '../accounts/accounts.service';
-import { PASSWORD_MAX_LENGTH } from '../accounts/password';
+import { z } from 'zod';
 import { DomainError } from '../platform/errors/domain-error';
-import { objectBody, requiredString } from '../platform/http/request-body';
+import { SchemaPipe } from '../platform/http/schema/valid';
+import { LoginBody } from './auth.schemas';
 import { clientInfo } from './client-info';
 import { SignInResult } from './principal';
 import { SignInThrottle } from './sign-in.throttle';
 
 export const PASSWORD_STRATEGY = 'password';
-export const EMAIL_MAX_LENGTH = 320;
+export { EMAIL_MAX_LENGTH } from './auth.schemas';
+
+// The guard runs before any pipe, so the strategy checks the body with the route's schema itself.
+const loginBody = new SchemaPipe(LoginBody, 'body');
 
 /**
  * Email + password. passport-custom rather than passport-local so a malformed body is a 400
@@ -27,9 +31,7 @@ export class PasswordStrategy extends PassportStrategy(CustomStrategy, PASSWORD_
   }
 
   async validate(req: Request): Promise<SignInResult> {
-    const body = objectBody(req.body, ['email', 'password']);
-    const email = requiredString(body, 'email', 3, EMAIL_MAX_LENGTH);
-    const password = requiredString(body, 'password', 1, PASSWORD_MAX_LENGTH);
+    const { email, password } = loginBody.transform(req.body) as z.infer<typeof LoginBody>;
     const keys = this.throttle.keys(`email:${normalizeEmail(email)}`, clientInfo(req).ip);
     await this.throttle.assertAllowed(keys);
     try {

@@ -1,8 +1,9 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { SessionResponse } from './auth.dto';
+import { NoContentResponse, OkResponse } from '../platform/http/schema/responses';
+import { SessionResponse } from './auth.schemas';
 import { bearerToken, clearSessionCookies, readCookie, REFRESH_COOKIE, SESSION_COOKIE } from './session.cookies';
 import { sendSession } from './session.response';
 import { SessionsService } from './sessions.service';
@@ -19,7 +20,7 @@ export class SessionController {
   @HttpCode(200)
   @ApiCookieAuth(REFRESH_COOKIE)
   @ApiOperation({ summary: 'Rotate the refresh token (tg_refresh cookie) and issue a new access token.' })
-  @ApiOkResponse({ type: SessionResponse })
+  @OkResponse(SessionResponse)
   @ApiResponse({ status: 401, description: 'No valid refresh token, or a reused one (which ends the session).' })
   async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionResponse> {
     try {
@@ -34,7 +35,7 @@ export class SessionController {
   @HttpCode(204)
   @ApiCookieAuth(SESSION_COOKIE)
   @ApiOperation({ summary: 'End the session: its access token is refused from now on, and the cookies are cleared.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.sessions.end({ accessToken: bearerToken(req) ?? readCookie(req, SESSION_COOKIE), refreshToken: readCookie(req, REFRESH_COOKIE) });
     clearSessionCookies(res);

@@ -1,8 +1,10 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
-import { SessionResponse, TelegramLoginBody } from './auth.dto';
+import { openApiSchema } from '../platform/http/schema/json-schema';
+import { OkResponse } from '../platform/http/schema/responses';
+import { SessionResponse, TelegramLogin } from './auth.schemas';
 import { clientInfo } from './client-info';
 import { SignedInAccount, SignInResult } from './principal';
 import { sendSession } from './session.response';
@@ -22,8 +24,9 @@ export class TelegramController {
   @HttpCode(200)
   @UseGuards(TelegramSignInGuard)
   @ApiOperation({ summary: 'Sign in with the Telegram login widget: post the fields it returns, unchanged. Registers on first sign-in.' })
-  @ApiBody({ type: TelegramLoginBody })
-  @ApiOkResponse({ type: SessionResponse })
+  // The guard reads and verifies the body (its hash covers every field); this only documents it.
+  @ApiBody({ schema: openApiSchema(TelegramLogin, 'input') })
+  @OkResponse(SessionResponse)
   @ApiResponse({ status: 400, description: 'Malformed payload.' })
   @ApiResponse({ status: 401, description: 'Bad hash, or auth_date too old or in the future.' })
   @ApiResponse({ status: 403, description: 'The account is suspended.' })

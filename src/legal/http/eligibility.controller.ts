@@ -1,15 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AccountsService } from '../../accounts/accounts.service';
 import { now } from '../../platform/clock';
-import { EligibilityBody } from '../../auth/auth.dto';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { EligibilityStep, SessionGuard } from '../../auth/session.guard';
-import { objectBody } from '../../platform/http/request-body';
-import { ELIGIBILITY_FIELDS, readEligibility } from '../eligibility';
+import { NoContentResponse, OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
+import { z } from 'zod';
+import { EligibilityBody, EligibilityStatus } from './legal.schemas';
 import { PolicyVersionsService } from '../policy-versions.service';
 import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';
 
@@ -32,8 +33,8 @@ export class EligibilityController {
   @Get()
   @EligibilityStep()
   @ApiOperation({ summary: 'Whether age and terms are still to confirm, and the versions in force to accept.' })
-  @ApiOkResponse({ description: '{ status: pending | attested | legacy, termsVersion, privacyVersion, termsSeen, privacySeen }' })
-  async status(@CurrentPrincipal() principal: SessionPrincipal) {
+  @OkResponse(EligibilityStatus)
+  async status(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof EligibilityStatus>> {
     const state = await this.accounts.state(principal.accountId);
     const inForce = await this.policies.inForce(now());
     return { status: state.eligibility, termsVersion: inForce.terms, privacyVersion: inForce.privacy, termsSeen: state.termsSeen, privacySeen: state.privacySeen };
@@ -43,11 +44,9 @@ export class EligibilityController {
   @HttpCode(204)
   @EligibilityStep()
   @ApiOperation({ summary: 'Confirm being 18 or older and accept the terms and privacy policy in force (by version). A no-op once confirmed.' })
-  @ApiBody({ type: EligibilityBody })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   @ApiResponse({ status: 400, description: 'eligibility_required (the message names what is missing); terms_version_not_in_force / privacy_version_not_in_force.' })
-  async confirm(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<void> {
-    const eligibility = readEligibility(objectBody(raw, [...ELIGIBILITY_FIELDS]));
+  async confirm(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(EligibilityBody) eligibility: z.infer<typeof EligibilityBody>, @Req() req: Request): Promise<void> {
     await this.eligibility.attestEligibility(principal.accountId, eligibility, commandContext(principal.accountId, req));
   }
 }

@@ -47,7 +47,8 @@ function properties(schema: z.ZodObject): { name: string; required: boolean; sch
 
 type Where = 'body' | 'query' | 'params';
 
-class SchemaPipe implements PipeTransform {
+/** Exported for a check that runs before pipes (a passport strategy reads the body in a guard). */
+export class SchemaPipe implements PipeTransform {
   constructor(
     private readonly schema: z.ZodType,
     private readonly where: Where,
