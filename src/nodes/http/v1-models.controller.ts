@@ -1,10 +1,18 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { OkResponse } from '../../platform/http/schema/responses';
 import { RequireApiKey } from '../../api-keys/api-key.guard';
 import { ModelsCatalog } from '../routing/models-catalog';
 
 /** A fixed `created` (OpenAI lists one per model; ours would only tell when a node first served it). */
 const CREATED = 0;
+
+/** OpenAI's model list shape, with the context length the nodes declared. */
+const ModelList = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string(), context_length: z.number().int().nullable() })),
+});
 
 /** OpenAI's model list: only models with at least one approved node heartbeating them ready. */
 @ApiTags('v1')
@@ -15,8 +23,8 @@ export class V1ModelsController {
   constructor(private readonly catalog: ModelsCatalog) {}
 
   @Get('models')
-  @ApiOkResponse({ description: '{ object: "list", data: [{ id, object: "model", created, owned_by, context_length }] }' })
-  async list() {
+  @OkResponse(ModelList, 'The models a live node serves now.')
+  async list(): Promise<z.infer<typeof ModelList>> {
     const models = await this.catalog.liveModels();
     return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: CREATED, owned_by: m.ownedBy, context_length: m.contextLength })) };
   }
