@@ -1,3 +1,0 @@
-import type { Scenario } from '../context';
-
-export const scenarios: Scenario[] = [];
