@@ -1,19 +1,18 @@
-import { Body, Param, PipeTransform, Query } from '@nestjs/common';
-import { ApiBody, ApiParam, ApiQuery } from '@nestjs/swagger';
+import { Body, PipeTransform, Query } from '@nestjs/common';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
-import { invalid, notFound } from '../../errors/domain-error';
+import { invalid } from '../../errors/domain-error';
 import { openApiSchema } from './json-schema';
 
 /**
- * One schema per input: `@ValidBody(schema) body: z.infer<typeof schema>` (and `@ValidQuery`,
- * `@ValidParams` alike) checks the request with it and documents it in the OpenAPI document, so
+ * One schema per input: `@ValidBody(schema) body: z.infer<typeof schema>` (and `@ValidQuery`
+ * alike) checks the request with it and documents it in the OpenAPI document, so
  * the check and the document cannot drift apart. Use `z.strictObject` so an unknown field (a typo
  * such as "displayname") is refused rather than ignored. Messages name fields and rules, never
  * values: a body may carry a password.
  *
  * A refusal is 400 problem details with the code `invalid_body` / `invalid_query`, or the code a
- * field's own rule names (`fields.ts`: `codedIssue`), so a route keeps the codes clients know.
- * A path parameter that fails its schema names nothing we hold: 404 `not_found`.
+ * field's own rule names (`fields.ts`: `coded`), so a route keeps the codes clients know.
  */
 export function ValidBody(schema: z.ZodType): ParameterDecorator {
   return (target, key, index) => {
@@ -30,14 +29,6 @@ export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
   };
 }
 
-/** All path parameters as one object schema (`{ id: Uuid }`). */
-export function ValidParams(schema: z.ZodObject): ParameterDecorator {
-  return (target, key, index) => {
-    Param(new SchemaPipe(schema, 'params'))(target, key, index);
-    if (key !== undefined) for (const p of properties(schema)) ApiParam({ name: p.name, required: true, schema: p.schema })(target, key, descriptor(target, key));
-  };
-}
-
 const descriptor = (target: object, key: string | symbol) => Object.getOwnPropertyDescriptor(target, key)!;
 
 function properties(schema: z.ZodObject): { name: string; required: boolean; schema: Record<string, unknown> }[] {
@@ -45,7 +36,7 @@ function properties(schema: z.ZodObject): { name: string; required: boolean; sch
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, required: json.required?.includes(name) ?? false, schema: s }));
 }
 
-type Where = 'body' | 'query' | 'params';
+type Where = 'body' | 'query';
 
 /** Exported for a check that runs before pipes (a passport strategy reads the body in a guard). */
 export class SchemaPipe implements PipeTransform {
@@ -57,7 +48,6 @@ export class SchemaPipe implements PipeTransform {
   transform(value: unknown): unknown {
     const result = this.schema.safeParse(this.where === 'query' ? queryValues(value) : value);
     if (result.success) return result.data;
-    if (this.where === 'params') throw notFound('not_found', 'No such resource.');
     const issue = result.error.issues[0];
     // A rule with its own code (fields.ts) wrote the whole sentence; {field} is where its name goes.
     if (issue.code === 'custom' && typeof issue.params?.code === 'string') throw invalid(issue.params.code, issue.message.replace('{field}', pathOf(issue, this.where)));
