@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DomainError } from '../../errors/domain-error';
+import { parseUsd } from '../../money';
 
 /**
  * The pieces route schemas share. A rule that keeps a code clients know (`eligibility_required`,
@@ -8,6 +10,34 @@ import { z } from 'zod';
 export function coded(ctx: z.core.$RefinementCtx, code: string, message: string): void {
   ctx.addIssue({ code: 'custom', message, params: { code } });
 }
+
+/**
+ * Dollars as text ("12.50", at most 6 decimals) → micro-USD, never a float; a bad one is
+ * `invalid_amount` as everywhere else (`money.ts` parses). Limits on the amount stay with the domain.
+ */
+export const usd = () =>
+  z
+    .string()
+    .max(24)
+    .meta({ description: 'USD as a decimal string, at most 6 decimals.', examples: ['12.50'] })
+    .transform((text, ctx) => {
+      try {
+        return parseUsd(text, '{field}');
+      } catch (err) {
+        coded(ctx, (err as DomainError).code, (err as Error).message);
+        return z.NEVER;
+      }
+    });
+
+// Money in answers: micro-USD as a string of digits (exact), and often dollars for people beside it.
+export const MicroUsd = z
+  .string()
+  .regex(/^-?\d{1,20}$/)
+  .meta({ description: 'Micro-USD (1 USD = 1,000,000) as a string of digits.', examples: ['12500000'] });
+export const UsdText = z
+  .string()
+  .regex(/^-?\d+\.\d{2,6}$/)
+  .meta({ description: 'USD for people, e.g. "12.50".', examples: ['12.50'] });
 
 /** A time in an answer (a Date serialised by JSON). */
 export const Time = z.iso.datetime({ offset: true });

@@ -15,6 +15,13 @@ export const CreatedResponse = (schema: z.ZodType, description?: string) => ApiC
 export const AcceptedResponse = (schema: z.ZodType, description?: string) => ApiAcceptedResponse({ schema: output(schema), description });
 export const NoContentResponse = (description = 'Done; no body.') => ApiNoContentResponse({ description });
 
+/** A CSV download (`Content-Disposition: attachment`), streamed: its columns, in order. */
+export const CsvResponse = (columns: readonly string[]) =>
+  applyDecorators(
+    ApiProduces('text/csv'),
+    ApiOkResponse({ description: `CSV with a header row: ${columns.join(', ')}.`, content: { 'text/csv': { schema: { type: 'string' } } } }),
+  );
+
 /** A page for people (a mailed link's landing page): HTML, no script. */
 export const HtmlResponse = (description: string) =>
   applyDecorators(ApiProduces('text/html'), ApiOkResponse({ description, content: { 'text/html': { schema: { type: 'string' } } } }));
