@@ -195,13 +195,16 @@ describe('the console in Chromium: provider and staff', () => {
     const openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0, timeout: 20_000 });
     await eventually(() => openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 }), 10_000, 200); // the new price reaches the gateway
     for (let i = 0; i < 4; i++) await openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 });
+    // The charges are stored when each answer ends; the earnings projection follows them. Wait for it,
+    // not a wall clock, then only the hold period remains (a loaded CI machine once took over 15 s here).
+    await t.caughtUp();
     const matured = await eventually(
       async () => {
         const a = (await users.provider.browser.get(`${t.url}/provider/payouts/available`)).body;
         if (a.heldBackMicroUsd !== '0' || BigInt(a.availableMicroUsd) < 100_000n) throw new Error(`not matured yet: ${JSON.stringify(a)}`);
         return a;
       },
-      15_000,
+      PAYOUT_HOLDBACK_MS + 20_000,
       250,
     );
     console.log(`provider earnings after the hold period (${PAYOUT_HOLDBACK_MS} ms): ${JSON.stringify(matured)}`);
