@@ -9,5 +9,6 @@ import { AdminAccountsService } from './admin-accounts.service';
   imports: [AccountsModule, ApiKeysModule, SessionsModule],
   controllers: [AdminAccountsController],
   providers: [AdminAccountsService],
+  exports: [AdminAccountsService],
 })
 export class AdminModule {}

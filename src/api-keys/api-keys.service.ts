@@ -111,6 +111,11 @@ export class ApiKeysService {
     };
   }
 
+  /** The account that owns a key (support's search by a key's public id), from its events: a key issued a moment ago is found. */
+  async ownerOf(keyId: string): Promise<string | null> {
+    return (await loadAggregate(this.store, apiKeyStream(keyId), apiKeyDecider)).state.accountId;
+  }
+
   async list(accountId: string): Promise<ApiKeyView[]> {
     const rows = await this.db
       .selectFrom('api_keys as k')

@@ -145,8 +145,8 @@ describe('the console in Chromium: provider and staff', () => {
   it('an admin grants a role and suspends then reinstates an account, each shown at once', async () => {
     const admin = await as('admin');
     await admin.getByRole('link', { name: 'Accounts' }).click();
-    await admin.getByLabel('Account id').fill(users.developer.accountId);
-    await admin.getByRole('button', { name: 'Open' }).click();
+    await admin.getByLabel('Account id, email or API key').fill(users.developer.accountId);
+    await admin.getByRole('button', { name: 'Find' }).click();
     await row(admin, users.developer.email).waitFor();
     await admin.getByLabel('Role to grant').selectOption('support');
     await admin.getByRole('button', { name: 'Grant role' }).click();
@@ -174,11 +174,14 @@ describe('the console in Chromium: provider and staff', () => {
     await screenshot(page, 'finance-trial-balance');
   });
 
-  it('support replays the provider account: state, balance explained, timeline', async () => {
+  it('support finds the provider by email and replays the account: state, balance explained, timeline', async () => {
     const page = await as('support');
     await page.getByRole('link', { name: 'Account replay' }).click();
-    await page.getByLabel('Account id').fill(users.provider.accountId);
-    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByLabel('Account id, email or API key').fill('nobody@example.com');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByText('No account has this id, sign-in email or API key.').waitFor();
+    await page.getByLabel('Account id, email or API key').fill(users.provider.email.toUpperCase());
+    await page.getByRole('button', { name: 'Find' }).click();
     await expect(page.getByTestId('account-state').textContent()).resolves.toContain(users.provider.accountId);
     const timeline = page.getByRole('region', { name: 'Timeline table' });
     await timeline.waitFor();

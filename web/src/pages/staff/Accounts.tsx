@@ -1,5 +1,6 @@
 import { FormEvent, useState } from 'react';
 import { del, get, post } from '../../api';
+import { AccountFinder } from '../../components/AccountFinder';
 import { AutoTable } from '../../components/AutoTable';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
@@ -15,31 +16,16 @@ interface AccountView {
 /** Roles an admin grants here; provider comes only through an invite. */
 const GRANTABLE = ['finance', 'support', 'admin'];
 
-/** An account by id: roles (grant, revoke), suspend with a reason, reinstate; and provider invites. */
+/** An account found by id, email or key: roles (grant, revoke), suspend with a reason, reinstate; and provider invites. */
 export function AdminAccountsPage() {
-  const [draft, setDraft] = useState('');
   const [accountId, setAccountId] = useState('');
   return (
     <>
       <h1>Accounts</h1>
       <Card title="Find an account">
-        <form
-          className="grid-form"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            setAccountId(draft.trim());
-          }}
-        >
-          <label>
-            Account id
-            <input required value={draft} onChange={(e) => setDraft(e.target.value)} />
-          </label>
-          <button className="primary" type="submit">
-            Open
-          </button>
-        </form>
+        <AccountFinder onOpen={setAccountId} />
       </Card>
-      {accountId ? <Account key={accountId} accountId={accountId} /> : <Empty>Enter an account id (support's timeline and the audit log show them).</Empty>}
+      {accountId ? <Account key={accountId} accountId={accountId} /> : <Empty>Find an account by its id, the email it signs in with or one of its API keys.</Empty>}
       <ProviderInvite />
     </>
   );

@@ -1,5 +1,6 @@
-import { FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { get, query } from '../../api';
+import { AccountFinder } from '../../components/AccountFinder';
 import { AutoTable } from '../../components/AutoTable';
 import { InstantInput } from '../../components/Instant';
 import { Card, Empty, ErrorNote, Loading, useLoad } from '../../components/ui';
@@ -9,30 +10,18 @@ import { Card, Empty, ErrorNote, Loading, useLoad } from '../../components/ui';
  * what it is. Every read is audited by the server, as for any staff read.
  */
 export function SupportPage() {
-  const [draft, setDraft] = useState('');
   const [accountId, setAccountId] = useState('');
   const [at, setAt] = useState('');
-  const open = (e: FormEvent) => {
-    e.preventDefault();
-    setAccountId(draft.trim());
-  };
   return (
     <>
       <h1>Support</h1>
       <Card title="Find an account">
-        <form className="grid-form" onSubmit={open}>
-          <label>
-            Account id
-            <input required value={draft} onChange={(e) => setDraft(e.target.value)} />
-          </label>
+        <AccountFinder onOpen={setAccountId}>
           <InstantInput label="At (empty: now)" value={at} onChange={setAt} />
-          <button className="primary" type="submit">
-            Open
-          </button>
-        </form>
+        </AccountFinder>
         <p className="muted small">Each look is recorded in the audit log.</p>
       </Card>
-      {accountId ? <Account accountId={accountId} at={at} /> : <Empty>Enter an account id to replay its history.</Empty>}
+      {accountId ? <Account accountId={accountId} at={at} /> : <Empty>Find an account by its id, the email it signs in with or one of its API keys to replay its history.</Empty>}
     </>
   );
 }
