@@ -1,27 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { checkAccountId } from '../../admin/admin-accounts.service';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
-import { REASON_MAX } from '../credits/credits.decide';
 import { CreditsService, RecordedMoney } from '../credits.service';
 import { developerAccount } from '../ledger-accounts';
-import { AccountTotals, LedgerQueries } from '../ledger.queries';
-import { parseUsd } from '../../platform/money';
+import { LedgerQueries } from '../ledger.queries';
+import { OkResponse, CreatedResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
+import { AdminCreditsView, MoneyActionView, MoneyBody, RejectBody } from './credits.schemas';
 import { CreditSpending } from '../spending/credit-spending';
 
-export interface MoneyActionView {
-  recorded: boolean;
-  type: string | null;
-  amountMicroUsd: string | null;
-  operationId: string | null;
-  /** pending_approval: above APPROVAL_THRESHOLD_USD, nothing applied until another staff member approves. */
-  status: 'applied' | 'pending_approval' | 'rejected' | null;
-}
+type MoneyActionView = z.infer<typeof MoneyActionView>;
 
 const STATUS_OF: Record<string, MoneyActionView['status']> = {
   CreditsGranted: 'applied',
@@ -43,19 +37,10 @@ function view(result: RecordedMoney): MoneyActionView {
   };
 }
 
-/** Body: amountUsd as a decimal string, a reason for the audit trail, and optionally an operationId that makes a retry a no-op. */
-function readMoneyBody(raw: unknown): { amountUsd: string; reason: string; operationId: string | undefined } {
-  const body = objectBody(raw, ['amountUsd', 'reason', 'operationId']);
-  return {
-    amountUsd: requiredString(body, 'amountUsd', 1, 20),
-    reason: requiredString(body, 'reason', 1, REASON_MAX),
-    operationId: optionalString(body, 'operationId', 1, 64) ?? undefined,
-  };
-}
-
 /** Staff money actions on one developer's credits; each is an event naming the staff member (P11). */
 @ApiTags('admin')
 @RoleRoutes(['admin', 'finance'], 'Admins and finance only (support may read).')
+@ApiResponse({ status: 404, description: 'account_not_found: no such account.' })
 @Controller('admin/accounts/:id/credits')
 export class AdminCreditsController {
   constructor(
@@ -67,7 +52,8 @@ export class AdminCreditsController {
   @Get()
   @Roles('admin', 'finance', 'support')
   @ApiOperation({ summary: "A developer's credits: available now (with holds) and ledger totals." })
-  async view(@Param('id') id: string): Promise<{ availableMicroUsd: string; heldMicroUsd: string; ledger: AccountTotals }> {
+  @OkResponse(AdminCreditsView)
+  async view(@Param('id') id: string): Promise<z.infer<typeof AdminCreditsView>> {
     const accountId = checkAccountId(id);
     const funds = await this.spending.funds(accountId);
     return {
@@ -83,9 +69,15 @@ export class AdminCreditsController {
     summary:
       'Grant credits (promotional): { amountUsd: "25.00", reason, operationId? }. Above APPROVAL_THRESHOLD_USD: status pending_approval until another staff member approves.',
   })
-  async grant(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
-    const body = readMoneyBody(raw);
-    return view(await this.credits.grant(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
+  @ApiResponse({ status: 400, description: 'invalid_body (a missing, unknown or too long field), invalid_amount, invalid_reason or invalid_id.' })
+  @CreatedResponse(MoneyActionView)
+  async grant(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') id: string,
+    @ValidBody(MoneyBody) body: z.infer<typeof MoneyBody>,
+    @Req() req: Request,
+  ): Promise<MoneyActionView> {
+    return view(await this.credits.grant(checkAccountId(id), body.amountUsd, body.reason, commandContext(principal.accountId, req), body.operationId));
   }
 
   @Post('approvals/:operationId/approve')
@@ -94,6 +86,7 @@ export class AdminCreditsController {
   @ApiResponse({ status: 403, description: 'self_approval (you requested it) or payee_cannot_approve (your own account).' })
   @ApiResponse({ status: 404, description: 'approval_not_found.' })
   @ApiResponse({ status: 409, description: 'approval_rejected.' })
+  @OkResponse(MoneyActionView)
   async approve(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') id: string,
@@ -106,23 +99,31 @@ export class AdminCreditsController {
   @Post('approvals/:operationId/reject')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reject a grant or correction waiting for approval: { reason }.' })
+  @ApiResponse({ status: 400, description: 'invalid_body or invalid_reason.' })
+  @ApiResponse({ status: 404, description: 'approval_not_found: none with this id is waiting.' })
+  @OkResponse(MoneyActionView)
   async reject(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') id: string,
     @Param('operationId') operationId: string,
-    @Body() raw: unknown,
+    @ValidBody(RejectBody) body: z.infer<typeof RejectBody>,
     @Req() req: Request,
   ): Promise<MoneyActionView> {
-    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
-    return view(await this.credits.reject(checkAccountId(id), operationId, reason, commandContext(principal.accountId, req)));
+    return view(await this.credits.reject(checkAccountId(id), operationId, body.reason, commandContext(principal.accountId, req)));
   }
 
   @Post('corrections')
   @HttpCode(201)
   @ApiOperation({ summary: 'Correct a balance by a signed amount ("-3.50" takes credits away, never below what is available).' })
   @ApiResponse({ status: 409, description: 'A negative correction larger than the available credits.' })
-  async correct(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') id: string, @Body() raw: unknown, @Req() req: Request): Promise<MoneyActionView> {
-    const body = readMoneyBody(raw);
-    return view(await this.credits.correct(checkAccountId(id), parseUsd(body.amountUsd), body.reason, commandContext(principal.accountId, req), body.operationId));
+  @ApiResponse({ status: 400, description: 'invalid_body (a missing, unknown or too long field), invalid_amount, invalid_reason or invalid_id.' })
+  @CreatedResponse(MoneyActionView)
+  async correct(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') id: string,
+    @ValidBody(MoneyBody) body: z.infer<typeof MoneyBody>,
+    @Req() req: Request,
+  ): Promise<MoneyActionView> {
+    return view(await this.credits.correct(checkAccountId(id), body.amountUsd, body.reason, commandContext(principal.accountId, req), body.operationId));
   }
 }

@@ -1,17 +1,24 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { invalid } from '../../platform/errors/domain-error';
-import { AccountTotals, JournalEntry, JournalFilter, LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine, TrialBalance } from '../ledger.queries';
+import { CsvResponse, OkResponse } from '../../platform/http/schema/responses';
+import { ValidQuery } from '../../platform/http/schema/valid';
+import { JournalEntry, LedgerQueries, Page } from '../ledger.queries';
 import { sendCsv } from './csv-export';
-import { queryInt, queryRange, queryString, queryTime } from './query-params';
-
-const KINDS = ['developer', 'provider', 'vendor', 'platform'];
-
-function journalFilter(query: Record<string, unknown>): JournalFilter {
-  return { ...queryRange(query), account: queryString(query.account, 'account', 100), type: queryString(query.type, 'type', 64), owner: queryString(query.owner, 'owner', 64) };
-}
+import {
+  AccountsPage,
+  AccountsQuery,
+  AccountView,
+  JOURNAL_CSV_COLUMNS,
+  JournalFilterQuery,
+  JournalPage,
+  JournalQuery,
+  StatementQuery,
+  TrialBalanceQuery,
+  TrialBalanceView,
+} from './ledger.schemas';
 
 /** Finance's audit of the ledger: journal, trial balance, any ledger account. Read-only. */
 @ApiTags('finance')
@@ -22,21 +29,19 @@ export class FinanceLedgerController {
 
   @Get('journal')
   @ApiOperation({ summary: 'Ledger transactions with their postings, newest first; filter by ledger account, event type and time.' })
-  @ApiQuery({ name: 'account', required: false, description: 'e.g. developer:<accountId>, platform:revenue' })
-  @ApiQuery({ name: 'type', required: false, description: 'e.g. CreditsPurchased, UsageRecorded' })
-  @ApiQuery({ name: 'owner', required: false, description: 'an account id: the transactions about that developer or provider' })
-  @ApiQuery({ name: 'from', required: false })
-  @ApiQuery({ name: 'to', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
-  journal(@Query() query: Record<string, unknown>): Promise<Page<JournalEntry>> {
-    return this.ledger.journal({ ...journalFilter(query), limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', 20) });
+  @OkResponse(JournalPage)
+  @ApiResponse({ status: 400, description: 'invalid_query (a bad or unknown parameter, from not before to), invalid_limit or invalid_cursor.' })
+  @ApiResponse({ status: 404, description: 'ledger_account_not_found: not a ledger account name.' })
+  journal(@ValidQuery(JournalQuery) query: z.infer<typeof JournalQuery>): Promise<z.infer<typeof JournalPage>> {
+    return this.ledger.journal(query);
   }
 
   @Get('journal.csv')
   @ApiOperation({ summary: 'The journal as CSV, one row per posting (at most 100,000 rows).' })
-  async journalCsv(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const filter = journalFilter(query);
+  @CsvResponse(JOURNAL_CSV_COLUMNS)
+  @ApiResponse({ status: 400, description: 'invalid_query: a bad or unknown parameter, or from not before to.' })
+  @ApiResponse({ status: 404, description: 'ledger_account_not_found: not a ledger account name.' })
+  async journalCsv(@ValidQuery(JournalFilterQuery) filter: z.infer<typeof JournalFilterQuery>, @Res() res: Response): Promise<void> {
     // One row per posting, so an export adds up to zero per transaction like the ledger itself.
     const rows = async (cursor: string | undefined, limit: number): Promise<Page<[JournalEntry, number]>> => {
       const page = await this.ledger.journal({ ...filter, cursor, limit: Math.max(1, Math.floor(limit / 4)) });
@@ -45,7 +50,7 @@ export class FinanceLedgerController {
     await sendCsv(
       res,
       'journal.csv',
-      ['tx_no', 'occurred_at', 'type', 'stream', 'event_id', 'owner_id', 'reference', 'actor_id', 'reason', 'ledger_account', 'amount_micro_usd'],
+      JOURNAL_CSV_COLUMNS,
       ([e, i]) => [e.txNo, e.occurredAt, e.type, e.stream, e.eventId, e.ownerId, e.reference, e.actorId, e.reason, e.postings[i].account, e.postings[i].amountMicroUsd],
       rows,
     );
@@ -53,29 +58,27 @@ export class FinanceLedgerController {
 
   @Get('trial-balance')
   @ApiOperation({ summary: 'Debits and credits over every ledger account (now, or at a past instant with `at`); they must be equal.' })
-  @ApiQuery({ name: 'at', required: false, description: 'ISO-8601 instant' })
-  trialBalance(@Query() query: Record<string, unknown>): Promise<TrialBalance> {
-    return this.ledger.trialBalance(queryTime(query.at, 'at'));
+  @OkResponse(TrialBalanceView)
+  @ApiResponse({ status: 400, description: 'invalid_query: at is not an instant in range.' })
+  trialBalance(@ValidQuery(TrialBalanceQuery) query: z.infer<typeof TrialBalanceQuery>): Promise<z.infer<typeof TrialBalanceView>> {
+    return this.ledger.trialBalance(query.at);
   }
 
   @Get('ledger-accounts')
   @ApiOperation({ summary: 'Ledger accounts with their totals, by name; filter by kind.' })
-  @ApiQuery({ name: 'kind', required: false, enum: KINDS })
-  accounts(@Query() query: Record<string, unknown>): Promise<Page<AccountTotals>> {
-    const kind = queryString(query.kind, 'kind', 20);
-    if (kind && !KINDS.includes(kind)) throw invalid('invalid_query', `kind must be one of ${KINDS.join(', ')}.`);
-    return this.ledger.accounts({ kind, limit: queryInt(query.limit, 'limit'), cursor: queryString(query.cursor, 'cursor', 100) });
+  @OkResponse(AccountsPage)
+  @ApiResponse({ status: 400, description: 'invalid_query (an unknown kind or parameter), invalid_limit.' })
+  accounts(@ValidQuery(AccountsQuery) query: z.infer<typeof AccountsQuery>): Promise<z.infer<typeof AccountsPage>> {
+    return this.ledger.accounts(query);
   }
 
   @Get('ledger-accounts/:account')
   @ApiOperation({ summary: 'One ledger account: totals and its lines with running balance, reasons and actors.' })
-  async account(@Param('account') account: string, @Query() query: Record<string, unknown>): Promise<{ totals: AccountTotals; lines: Page<StatementLine> }> {
-    const lines = await this.ledger.statement(account, {
-      ...queryRange(query),
-      limit: queryInt(query.limit, 'limit'),
-      cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX),
-      withAudit: true,
-    });
+  @OkResponse(AccountView)
+  @ApiResponse({ status: 400, description: 'invalid_query (a bad or unknown parameter, from not before to), invalid_limit or invalid_cursor.' })
+  @ApiResponse({ status: 404, description: 'ledger_account_not_found: not a ledger account name.' })
+  async account(@Param('account') account: string, @ValidQuery(StatementQuery) query: z.infer<typeof StatementQuery>): Promise<z.infer<typeof AccountView>> {
+    const lines = await this.ledger.statement(account, { ...query, withAudit: true });
     return { totals: await this.ledger.accountTotals(account), lines };
   }
 }

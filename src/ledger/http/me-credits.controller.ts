@@ -1,24 +1,19 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { z } from 'zod';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
 import { developerAccount } from '../ledger-accounts';
-import { LedgerQueries, Page, STATEMENT_CURSOR_MAX, StatementLine } from '../ledger.queries';
+import { LedgerQueries, StatementLine } from '../ledger.queries';
 import { formatUsd } from '../../platform/money';
 import { CreditSpending } from '../spending/credit-spending';
 import { sendCsv } from './csv-export';
-import { queryInt, queryRange, queryString } from './query-params';
-
-export interface CreditsView {
-  currency: 'USD';
-  balanceMicroUsd: string;
-  heldMicroUsd: string;
-  availableMicroUsd: string;
-  balanceUsd: string;
-  availableUsd: string;
-}
+import { CsvResponse, OkResponse } from '../../platform/http/schema/responses';
+import { ValidQuery } from '../../platform/http/schema/valid';
+import { CreditsView } from './credits.schemas';
+import { RangeQuery, StatementPage, StatementQuery } from './ledger.schemas';
 
 export const STATEMENT_CSV_HEADER = ['entry_no', 'occurred_at', 'type', 'reference', 'amount_usd', 'balance_after_usd', 'amount_micro_usd', 'balance_after_micro_usd'];
 export const statementCsvRow = (l: StatementLine) => [
@@ -47,7 +42,8 @@ export class MeCreditsController {
 
   @Get()
   @ApiOperation({ summary: 'Credits: the ledger balance, what requests in flight hold, and what is available (micro-USD and USD).' })
-  async balance(@CurrentPrincipal() principal: SessionPrincipal): Promise<CreditsView> {
+  @OkResponse(CreditsView)
+  async balance(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof CreditsView>> {
     const funds = await this.spending.funds(principal.accountId);
     return {
       currency: 'USD',
@@ -61,23 +57,17 @@ export class MeCreditsController {
 
   @Get('statement')
   @ApiOperation({ summary: 'Statement lines, newest first, each with the running balance after it. Page with `cursor`.' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO-8601, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive' })
-  @ApiOkResponse({ description: '{ items: StatementLine[], nextCursor }' })
-  statement(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>): Promise<Page<StatementLine>> {
-    return this.ledger.statement(developerAccount(principal.accountId), {
-      ...queryRange(query),
-      limit: queryInt(query.limit, 'limit'),
-      cursor: queryString(query.cursor, 'cursor', STATEMENT_CURSOR_MAX),
-    });
+  @OkResponse(StatementPage)
+  @ApiResponse({ status: 400, description: 'invalid_query (a bad or unknown parameter, from not before to), invalid_limit or invalid_cursor.' })
+  statement(@CurrentPrincipal() principal: SessionPrincipal, @ValidQuery(StatementQuery) query: z.infer<typeof StatementQuery>): Promise<z.infer<typeof StatementPage>> {
+    return this.ledger.statement(developerAccount(principal.accountId), query);
   }
 
   @Get('statement.csv')
   @ApiOperation({ summary: 'The statement as CSV (at most 100,000 lines; narrow with from/to).' })
-  async statementCsv(@CurrentPrincipal() principal: SessionPrincipal, @Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const range = queryRange(query);
+  @CsvResponse(STATEMENT_CSV_HEADER)
+  @ApiResponse({ status: 400, description: 'invalid_query: a bad or unknown parameter, or from not before to.' })
+  async statementCsv(@CurrentPrincipal() principal: SessionPrincipal, @ValidQuery(RangeQuery) range: z.infer<typeof RangeQuery>, @Res() res: Response): Promise<void> {
     await sendCsv(res, 'statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) =>
       this.ledger.statement(developerAccount(principal.accountId), { ...range, cursor, limit }),
     );
