@@ -71,7 +71,9 @@ export const scenarios: Scenario[] = [
       const beat = await heartbeat(c, token, [NODE_MODEL]);
       expect(beat.response.status).toBe(200);
       expect(beat.data).toMatchObject({ nodeId, status: 'pending' });
-      // A bad body from a valid token: 400.
+      // The token is checked before the body: no valid token is 401 whatever the body; a bad body from a valid token is 400.
+      const forged = `Bearer ${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`;
+      expect((await c.anonymous.POST('/nodes/heartbeat', { body: { models: 'all' } as never, headers: { authorization: forged } })).response.status).toBe(401);
       expect((await c.anonymous.POST('/nodes/heartbeat', { body: { models: 'all' } as never, headers: { authorization: `Bearer ${token}` } })).response.status).toBe(400);
 
       await c.h.t.caughtUp(); // the views read the projection
