@@ -12,6 +12,7 @@ import { ROLE_NAMES, signInEachRole } from '../support/sign-in';
 import { ContractChecker, OpenApiDocument } from './contract-checker';
 import { ContractContext } from './context';
 import { scenarios as ledger } from './scenarios/ledger';
+import { scenarios as nodes } from './scenarios/nodes';
 import { scenarios as v1 } from './scenarios/v1';
 
 /**
@@ -21,7 +22,7 @@ import { scenarios as v1 } from './scenarios/v1';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1, ...ledger];
+const SCENARIOS = [...v1, ...ledger, ...nodes];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;

@@ -1,14 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { Roles } from '../../auth/roles.decorator';
-import { objectBody, requiredString } from '../../platform/http/request-body';
+import { CreatedResponse, NoContentResponse, OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { ProviderInvitesService } from '../invites/provider-invites.service';
-import { SUSPEND_REASON_MAX } from '../node.decide';
-import { NodesService, NodeView } from '../nodes.service';
+import { NodesService } from '../nodes.service';
+import { InviteProviderBody, NodeList, NodeView, ProviderInvite, SuspendNodeBody } from './nodes.schemas';
+
+const NO_SUCH_NODE = 'node_not_found';
 
 /** Staff actions on nodes and provider invites; every write records the admin as the actor (P11). */
 @ApiTags('admin')
@@ -23,20 +27,25 @@ export class AdminNodesController {
   @Get('nodes')
   @Roles('admin', 'finance', 'support')
   @ApiOperation({ summary: 'Every node (newest first, at most 500).' })
-  list(): Promise<NodeView[]> {
+  @OkResponse(NodeList)
+  list(): Promise<z.infer<typeof NodeList>> {
     return this.nodes.list(null);
   }
 
   @Get('nodes/:id')
   @Roles('admin', 'finance', 'support')
-  get(@Param('id') nodeId: string): Promise<NodeView> {
+  @OkResponse(NodeView)
+  @ApiResponse({ status: 404, description: NO_SUCH_NODE })
+  get(@Param('id') nodeId: string): Promise<z.infer<typeof NodeView>> {
     return this.nodes.get(null, nodeId);
   }
 
   @Post('nodes/:id/approve')
   @HttpCode(204)
   @ApiOperation({ summary: 'Approve a node (or lift a suspension): it may then receive traffic.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
+  @ApiResponse({ status: 404, description: NO_SUCH_NODE })
+  @ApiResponse({ status: 409, description: 'The node is retired.' })
   async approve(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') nodeId: string, @Req() req: Request): Promise<void> {
     await this.nodes.approve(nodeId, commandContext(principal.accountId, req));
   }
@@ -44,29 +53,39 @@ export class AdminNodesController {
   @Post('nodes/:id/suspend')
   @HttpCode(204)
   @ApiOperation({ summary: 'Suspend a node, with a reason: it gets no more traffic.' })
-  @ApiNoContentResponse()
-  async suspend(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') nodeId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
-    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, SUSPEND_REASON_MAX);
-    await this.nodes.suspend(nodeId, reason, commandContext(principal.accountId, req));
+  @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'invalid_body, reason_required' })
+  @ApiResponse({ status: 404, description: NO_SUCH_NODE })
+  @ApiResponse({ status: 409, description: 'The node is retired.' })
+  async suspend(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') nodeId: string,
+    @ValidBody(SuspendNodeBody) body: z.infer<typeof SuspendNodeBody>,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.nodes.suspend(nodeId, body.reason, commandContext(principal.accountId, req));
   }
 
   @Post('provider-invites')
   @ApiOperation({ summary: 'Invite an email to become a provider. The invite token is in this response only, once: pass it on.' })
+  @CreatedResponse(ProviderInvite, 'Issued (no-store).')
+  @ApiResponse({ status: 400, description: 'invalid_body, invalid_email' })
   async invite(
     @CurrentPrincipal() principal: SessionPrincipal,
-    @Body() raw: unknown,
+    @ValidBody(InviteProviderBody) body: z.infer<typeof InviteProviderBody>,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ inviteId: string; token: string; expiresAt: string }> {
-    const email = requiredString(objectBody(raw, ['email']), 'email', 3, 320);
-    const issued = await this.invites.issue(email, commandContext(principal.accountId, req));
+  ): Promise<z.infer<typeof ProviderInvite>> {
+    const issued = await this.invites.issue(body.email, commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return issued;
   }
 
   @Post('provider-invites/:id/revoke')
   @HttpCode(204)
-  @ApiNoContentResponse()
+  @NoContentResponse()
+  @ApiResponse({ status: 404, description: 'invite_not_found' })
+  @ApiResponse({ status: 409, description: 'invite_used: already accepted' })
   async revokeInvite(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') inviteId: string, @Req() req: Request): Promise<void> {
     await this.invites.revoke(inviteId, commandContext(principal.accountId, req));
   }

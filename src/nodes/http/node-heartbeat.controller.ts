@@ -1,8 +1,12 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { NodesService } from '../nodes.service';
-import { readHeartbeatBody } from './node-requests';
+import { z } from 'zod';
+import { OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
+import { AuthenticatedNode, NodesService } from '../nodes.service';
+import { HeartbeatAnswer, HeartbeatBody } from './nodes.schemas';
+import { CurrentNode, NodeTokenGuard } from './node-token.guard';
 
 /**
  * The node agent's heartbeat (Bearer node token). Stored in Redis with a TTL, not as an event.
@@ -17,10 +21,18 @@ export class NodeHeartbeatController {
 
   @Post('heartbeat')
   @HttpCode(200)
+  @UseGuards(NodeTokenGuard)
   @ApiOperation({ summary: 'Node agent heartbeat: { models: [ids ready], inFlight, queueDepth }.' })
-  async heartbeat(@Headers('authorization') authorization: string | undefined, @Body() raw: unknown, @Res({ passthrough: true }) res: Response) {
-    const node = await this.nodes.authenticate(authorization);
-    const answer = await this.nodes.heartbeat(node, readHeartbeatBody(raw));
+  @OkResponse(HeartbeatAnswer, 'Recorded; what the agent needs (no-store).')
+  @ApiResponse({ status: 400, description: 'invalid_body' })
+  @ApiResponse({ status: 401, description: 'invalid_node_token: no node token (tg_node_…), or an unknown one.' })
+  @ApiResponse({ status: 403, description: 'node_retired' })
+  async heartbeat(
+    @CurrentNode() node: AuthenticatedNode,
+    @ValidBody(HeartbeatBody) body: z.infer<typeof HeartbeatBody>,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<z.infer<typeof HeartbeatAnswer>> {
+    const answer = await this.nodes.heartbeat(node, { models: body.models, inFlight: body.inFlight ?? 0, queueDepth: body.queueDepth ?? 0 });
     res.setHeader('Cache-Control', 'no-store');
     return answer;
   }

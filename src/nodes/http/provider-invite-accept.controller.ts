@@ -1,18 +1,20 @@
-import { Body, Controller, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
 import { SessionGuard } from '../../auth/session.guard';
-import { invalid } from '../../platform/errors/domain-error';
-import { objectBody, requiredString } from '../../platform/http/request-body';
-import { POLICY_VERSION } from '../../legal/policy.events';
+import { CreatedResponse } from '../../platform/http/schema/responses';
+import { ValidBody } from '../../platform/http/schema/valid';
 import { ProviderInvitesService } from '../invites/provider-invites.service';
+import { AcceptedInvite, AcceptInviteBody } from './nodes.schemas';
 
 @ApiTags('provider')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
 @UseGuards(SessionGuard)
 @Controller('me/provider-invite')
 export class ProviderInviteAcceptController {
@@ -23,16 +25,17 @@ export class ProviderInviteAcceptController {
     summary:
       'Accept a provider invite { token, providerTermsVersion } with the invited account: accepts the provider terms in force (GET /legal/provider-terms) and grants the provider role.',
   })
-  async accept(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<{ inviteId: string; roles: string[] }> {
-    const body = objectBody(raw, ['token', 'providerTermsVersion']);
-    const token = requiredString(body, 'token', 1, 100);
-    if (typeof body.providerTermsVersion !== 'string' || !POLICY_VERSION.test(body.providerTermsVersion)) {
-      throw invalid(
-        'provider_terms_required',
-        'providerTermsVersion is missing: accepting an invite accepts the provider terms; send the version in force (GET /legal/provider-terms).',
-      );
-    }
-    const { inviteId } = await this.invites.accept(principal.accountId, token, commandContext(principal.accountId, req), body.providerTermsVersion);
+  @CreatedResponse(AcceptedInvite, 'Accepted (again: harmless); the account is a provider.')
+  @ApiResponse({ status: 400, description: 'invalid_body, provider_terms_required (missing, or not the version in force)' })
+  @ApiResponse({ status: 403, description: 'invite_email_mismatch (the invite is for another email), invite_expired' })
+  @ApiResponse({ status: 404, description: 'invite_not_found (or withdrawn)' })
+  @ApiResponse({ status: 409, description: 'invite_used: another account accepted it' })
+  async accept(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @ValidBody(AcceptInviteBody) body: z.infer<typeof AcceptInviteBody>,
+    @Req() req: Request,
+  ): Promise<z.infer<typeof AcceptedInvite>> {
+    const { inviteId } = await this.invites.accept(principal.accountId, body.token, commandContext(principal.accountId, req), body.providerTermsVersion);
     return { inviteId, roles: [...new Set([...principal.roles, 'provider'])] };
   }
 }

@@ -4,15 +4,10 @@ import { z } from 'zod';
 import { OkResponse } from '../../platform/http/schema/responses';
 import { RequireApiKey } from '../../api-keys/api-key.guard';
 import { ModelsCatalog } from '../routing/models-catalog';
+import { ModelList } from './nodes.schemas';
 
 /** A fixed `created` (OpenAI lists one per model; ours would only tell when a node first served it). */
 const CREATED = 0;
-
-/** OpenAI's model list shape, with the context length the nodes declared. */
-const ModelList = z.object({
-  object: z.literal('list'),
-  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string(), context_length: z.number().int().nullable() })),
-});
 
 /** OpenAI's model list: only models with at least one approved node heartbeating them ready. */
 @ApiTags('v1')
