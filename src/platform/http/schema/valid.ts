@@ -17,7 +17,9 @@ import { openApiSchema } from './json-schema';
 export function ValidBody(schema: z.ZodType): ParameterDecorator {
   return (target, key, index) => {
     Body(new SchemaPipe(schema, 'body'))(target, key, index);
-    if (key !== undefined) ApiBody({ schema: openApiSchema(schema, 'input') })(target, key, descriptor(target, key));
+    // A schema that accepts no body at all (`.optional()`) documents the body as optional.
+    const required = !schema.safeParse(undefined).success;
+    if (key !== undefined) ApiBody({ schema: openApiSchema(schema, 'input'), required })(target, key, descriptor(target, key));
   };
 }
 
