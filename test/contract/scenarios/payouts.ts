@@ -1,6 +1,7 @@
 import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
 import { recordUsage } from '../../../src/metering/usage-recorder';
 import { MODEL } from '../../inference/harness';
+import { eventually } from '../../support/eventually';
 import { registerAndSignIn, signIn } from '../../support/sign-in';
 import type { ContractContext, Scenario } from '../context';
 
@@ -118,6 +119,40 @@ export const scenarios: Scenario[] = [
       expect(csv.headers.get('content-type')).toContain('text/csv');
       await c.checker.check('GET', '/provider/payouts/statement.csv', csv);
       await c.checker.check('GET', '/provider/payouts/statement.csv', await browser.fetch(new Request(`${c.url}/provider/payouts/statement.csv?from=2026-11-02&to=2026-11-01`)));
+    },
+  ],
+  [
+    'pricing: the public price list; an admin sets a price (a new version), a malformed one is refused',
+    async (c) => {
+      const effectiveAt = new Date(Date.now() + 3_600_000).toISOString();
+      const set = await c.as.admin.api.POST('/admin/prices', {
+        body: { model: 'contract/priced-model', inputMicroUsdPerMTok: '150000', outputMicroUsdPerMTok: '600000', perImageMicroUsd: '40000' },
+      });
+      expect(set.response.status).toBe(201);
+      expect(set.data).toMatchObject({ model: 'contract/priced-model', version: 1, perImageMicroUsd: '40000' });
+      const later = await c.as.admin.api.POST('/admin/prices', {
+        body: { model: 'contract/priced-model', inputMicroUsdPerMTok: '200000', outputMicroUsdPerMTok: '600000', perImageMicroUsd: null, effectiveAt },
+      });
+      expect(later.data).toMatchObject({ version: 2, perImageMicroUsd: null });
+      const bad = await c.as.admin.api.POST('/admin/prices', { body: { model: 'contract/priced-model', inputMicroUsdPerMTok: '-1', outputMicroUsdPerMTok: '1' } });
+      expect([bad.response.status, bad.error?.code]).toEqual([400, 'invalid_body']);
+      expect((await c.as.developer.api.POST('/admin/prices', { body: { model: 'x', inputMicroUsdPerMTok: '1', outputMicroUsdPerMTok: '1' } })).response.status).toBe(403);
+
+      // The book reloads on its own timer (priceRefreshMs).
+      await eventually(
+        async () => {
+          const list = await c.anonymous.GET('/pricing');
+          expect(list.response.status).toBe(200);
+          expect(list.data!.data.find((p) => p.model === 'contract/priced-model')).toMatchObject({
+            inputUsdPerMTok: '0.15',
+            outputUsdPerMTok: '0.6',
+            perImageUsd: '0.04',
+            scheduled: [expect.objectContaining({ version: 2, perImageUsd: null })],
+          });
+        },
+        10_000,
+        100,
+      );
     },
   ],
 ];
