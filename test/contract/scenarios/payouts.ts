@@ -1,4 +1,5 @@
 import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
+import { LIFECYCLE, Lifecycle } from '../../../src/platform/health/lifecycle';
 import { recordUsage } from '../../../src/metering/usage-recorder';
 import { MODEL } from '../../inference/harness';
 import { eventually } from '../../support/eventually';
@@ -153,6 +154,21 @@ export const scenarios: Scenario[] = [
         10_000,
         100,
       );
+    },
+  ],
+  [
+    'health: live; ready (200), and not ready while draining (503, the same shape)',
+    async (c) => {
+      expect((await c.anonymous.GET('/health/live')).data).toEqual({ status: 'ok' });
+      expect((await c.anonymous.GET('/health/ready')).data).toMatchObject({ status: 'ok', checks: { postgres: { status: 'up' } } });
+      const lifecycle = c.h.t.app.get<Lifecycle>(LIFECYCLE);
+      lifecycle.draining = true;
+      try {
+        const draining = await c.anonymous.GET('/health/ready');
+        expect([draining.response.status, draining.error?.status]).toEqual([503, 'draining']);
+      } finally {
+        lifecycle.draining = false;
+      }
     },
   ],
 ];
