@@ -17,22 +17,32 @@ export interface PayoutView {
   payoutId: string;
   amountMicroUsd: string;
   amountUsd: string;
-  status: string;
+  status: PayoutStatus;
   requestedAt: string;
   approvedAt: string | null;
   rejectedAt: string | null;
   rejectReason: string | null;
   paidAt: string | null;
   reference: string | null;
-  /** Finance views only: who took each step (P11). */
-  requestedBy?: string | null;
-  approvedBy?: string | null;
-  rejectedBy?: string | null;
-  paidBy?: string | null;
 }
 
-export interface PayoutPage {
-  items: PayoutView[];
+/** Finance views only: who took each step (P11). */
+export interface PayoutWithActors extends PayoutView {
+  requestedBy: string | null;
+  approvedBy: string | null;
+  rejectedBy: string | null;
+  paidBy: string | null;
+}
+
+export interface PayoutFilter {
+  providerId?: string;
+  status?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface PayoutPage<T extends PayoutView = PayoutView> {
+  items: T[];
   /** Pass back as `cursor` for the next (older) page; null at the end. */
   nextCursor: string | null;
 }
@@ -55,13 +65,14 @@ export interface HoldPeriod {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function view(r: PayoutsTable, withActors: boolean): PayoutView {
+function view(r: PayoutsTable, withActors: boolean): PayoutView | PayoutWithActors {
   return {
     providerId: r.provider_id,
     payoutId: r.payout_id,
     amountMicroUsd: String(r.amount_micro_usd),
     amountUsd: formatUsd(BigInt(r.amount_micro_usd)),
-    status: r.status,
+    // The projection writes only the decider's statuses.
+    status: r.status as PayoutStatus,
     requestedAt: r.requested_at.toISOString(),
     approvedAt: iso(r.approved_at),
     rejectedAt: iso(r.rejected_at),
@@ -86,7 +97,9 @@ function cursorOf(cursor: string | undefined): [Date, string, string] | null {
 export class PayoutQueries {
   constructor(@Inject(KYSELY) private readonly db: Kysely<Database>) {}
 
-  async list(filter: { providerId?: string; status?: string; limit?: number; cursor?: string; withActors?: boolean }): Promise<PayoutPage> {
+  list(filter: PayoutFilter & { withActors: true }): Promise<PayoutPage<PayoutWithActors>>;
+  list(filter: PayoutFilter & { withActors?: false }): Promise<PayoutPage>;
+  async list(filter: PayoutFilter & { withActors?: boolean }): Promise<PayoutPage<PayoutView | PayoutWithActors>> {
     if (filter.status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(filter.status)) {
       throw invalid('invalid_query', `status must be one of ${PAYOUT_STATUSES.join(', ')}.`);
     }

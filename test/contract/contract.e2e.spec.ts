@@ -15,6 +15,7 @@ import { scenarios as ledger } from './scenarios/ledger';
 import { scenarios as nodes } from './scenarios/nodes';
 import { scenarios as v1 } from './scenarios/v1';
 import { scenarios as payments } from './scenarios/payments';
+import { scenarios as payouts } from './scenarios/payouts';
 
 /**
  * Issue 23: the document is the contract. Operations are called (as the role they need) through
@@ -23,7 +24,7 @@ import { scenarios as payments } from './scenarios/payments';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments];
+const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments, ...payouts];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;

@@ -1,10 +1,9 @@
+import { z } from 'zod';
 import { PayoutResult } from '../payouts.service';
+import { PayoutActionView } from './payouts.schemas';
 
-export interface PayoutActionView {
-  payoutId: string;
-  /** False when the command repeated an earlier one and nothing new was recorded. */
-  recorded: boolean;
-  type: string | null;
-}
-
-export const resultView = (result: PayoutResult): PayoutActionView => ({ payoutId: result.payoutId, recorded: result.recorded, type: result.event?.type ?? null });
+export const resultView = (result: PayoutResult): z.infer<typeof PayoutActionView> => ({
+  payoutId: result.payoutId,
+  recorded: result.recorded,
+  type: result.event?.type ?? null,
+});

@@ -1,20 +1,31 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
 import { notFound } from '../../platform/errors/domain-error';
-import { objectBody, optionalString, requiredString } from '../../platform/http/request-body';
+import { CreatedResponse, CsvResponse, OkResponse } from '../../platform/http/schema/responses';
+import { ValidBody, ValidQuery } from '../../platform/http/schema/valid';
 import { sendCsv } from '../../ledger/http/csv-export';
 import { STATEMENT_CSV_HEADER, statementCsvRow } from '../../ledger/http/me-credits.controller';
-import { queryInt, queryRange, queryString } from '../../ledger/http/query-params';
 import { providerAccount } from '../../ledger/ledger-accounts';
-import { LedgerQueries, Page, StatementLine } from '../../ledger/ledger.queries';
-import { parseUsd } from '../../platform/money';
-import { PayoutPage, PayoutQueries, PayoutView } from '../payout.queries';
-import { PayoutAvailability, PayoutsService } from '../payouts.service';
-import { PayoutActionView, resultView } from './payout-views';
+import { LedgerQueries } from '../../ledger/ledger.queries';
+import { PayoutQueries } from '../payout.queries';
+import { PayoutsService } from '../payouts.service';
+import { resultView } from './payout-views';
+import {
+  PayoutActionView,
+  PayoutAvailability,
+  PayoutPage,
+  PayoutView,
+  ProviderPayoutsQuery,
+  RequestPayoutBody,
+  StatementCsvQuery,
+  StatementPage,
+  StatementQuery,
+} from './payouts.schemas';
 
 /**
  * A provider's own payouts and earnings statement. Every route is scoped to the signed-in
@@ -33,57 +44,62 @@ export class ProviderPayoutsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Request a payout: { amountUsd: "25.00", payoutId? } (payoutId makes a retry a no-op).' })
-  @ApiResponse({ status: 400, description: 'Below the minimum payout, or a malformed amount.' })
-  @ApiResponse({ status: 409, description: 'payout_exceeds_earnings: more than is available (see /provider/payouts/available).' })
-  async request(@CurrentPrincipal() principal: SessionPrincipal, @Body() raw: unknown, @Req() req: Request): Promise<PayoutActionView> {
-    const body = objectBody(raw, ['amountUsd', 'payoutId']);
-    const amount = parseUsd(requiredString(body, 'amountUsd', 1, 20));
-    const payoutId = optionalString(body, 'payoutId', 1, 64) ?? undefined;
-    return resultView(await this.payouts.request(principal.accountId, amount, commandContext(principal.accountId, req), payoutId));
+  @CreatedResponse(PayoutActionView, 'Requested (recorded: false when this payoutId was already requested for this amount).')
+  @ApiResponse({ status: 400, description: 'payout_below_minimum, a malformed amount (invalid_amount) or body (invalid_body).' })
+  @ApiResponse({
+    status: 409,
+    description: 'payout_exceeds_earnings: more than is available (see /provider/payouts/available); payout_id_reused (this payoutId, another amount); too_many_open_payouts.',
+  })
+  async request(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @ValidBody(RequestPayoutBody) body: z.infer<typeof RequestPayoutBody>,
+    @Req() req: Request,
+  ): Promise<z.infer<typeof PayoutActionView>> {
+    return resultView(await this.payouts.request(principal.accountId, body.amountUsd, commandContext(principal.accountId, req), body.payoutId));
   }
 
   @Get()
   @ApiOperation({ summary: 'My payouts, newest first.' })
-  @ApiQuery({ name: 'status', required: false, enum: ['requested', 'approved', 'rejected', 'paid'] })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiQuery({ name: 'cursor', required: false })
-  list(@CurrentPrincipal() principal: SessionPrincipal, @Query() q: Record<string, unknown>): Promise<PayoutPage> {
-    return this.queries.list({
-      providerId: principal.accountId,
-      status: queryString(q.status, 'status', 20),
-      limit: queryInt(q.limit, 'limit'),
-      cursor: queryString(q.cursor, 'cursor', 200),
-    });
+  @OkResponse(PayoutPage)
+  @ApiResponse({ status: 400, description: 'A malformed query (invalid_query), limit (invalid_limit) or cursor (invalid_cursor).' })
+  list(@CurrentPrincipal() principal: SessionPrincipal, @ValidQuery(ProviderPayoutsQuery) q: z.infer<typeof ProviderPayoutsQuery>): Promise<z.infer<typeof PayoutPage>> {
+    return this.queries.list({ providerId: principal.accountId, status: q.status, limit: q.limit, cursor: q.cursor });
   }
 
   @Get('available')
   @ApiOperation({ summary: 'Earned, held back (younger than the holdback), open, paid, and available = earned − held back − open − paid.' })
-  available(@CurrentPrincipal() principal: SessionPrincipal): Promise<PayoutAvailability> {
+  @OkResponse(PayoutAvailability)
+  available(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof PayoutAvailability>> {
     return this.payouts.availability(principal.accountId);
   }
 
   @Get('statement')
   @ApiOperation({ summary: 'My earnings account (provider:<me>): every earning and payout, newest first, with the running balance.' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO-8601, inclusive' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601, exclusive' })
-  statement(@CurrentPrincipal() principal: SessionPrincipal, @Query() q: Record<string, unknown>): Promise<Page<StatementLine>> {
-    return this.ledger.statement(providerAccount(principal.accountId), { ...queryRange(q), limit: queryInt(q.limit, 'limit'), cursor: queryString(q.cursor, 'cursor', 20) });
+  @OkResponse(StatementPage)
+  @ApiResponse({ status: 400, description: 'A malformed query or time (invalid_query), limit (invalid_limit) or cursor (invalid_cursor).' })
+  statement(@CurrentPrincipal() principal: SessionPrincipal, @ValidQuery(StatementQuery) q: z.infer<typeof StatementQuery>): Promise<z.infer<typeof StatementPage>> {
+    return this.ledger.statement(providerAccount(principal.accountId), q);
   }
 
   @Get('statement.csv')
   @ApiOperation({ summary: 'The statement as CSV (at most 100,000 lines; narrow with from/to).' })
-  async statementCsv(@CurrentPrincipal() principal: SessionPrincipal, @Query() q: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const range = queryRange(q);
+  @CsvResponse(STATEMENT_CSV_HEADER)
+  @ApiResponse({ status: 400, description: 'A malformed time range (invalid_query).' })
+  async statementCsv(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @ValidQuery(StatementCsvQuery) range: z.infer<typeof StatementCsvQuery>,
+    @Res() res: Response,
+  ): Promise<void> {
     await sendCsv(res, 'earnings-statement.csv', STATEMENT_CSV_HEADER, statementCsvRow, (cursor, limit) =>
       this.ledger.statement(providerAccount(principal.accountId), { ...range, cursor, limit }),
     );
   }
 
   @Get(':payoutId')
-  @ApiNotFoundResponse({ description: 'No such payout of mine.' })
-  async get(@CurrentPrincipal() principal: SessionPrincipal, @Param('payoutId') payoutId: string): Promise<PayoutView> {
+  @ApiOperation({ summary: 'One of my payouts.' })
+  @OkResponse(PayoutView)
+  @ApiResponse({ status: 404, description: 'payout_not_found: no such payout of mine.' })
+  async get(@CurrentPrincipal() principal: SessionPrincipal, @Param('payoutId') payoutId: string): Promise<z.infer<typeof PayoutView>> {
     const payout = await this.queries.get(principal.accountId, payoutId);
     if (!payout) throw notFound('payout_not_found', 'No such payout.');
     return payout;

@@ -1,17 +1,19 @@
 import { Controller, Get, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { CreatedResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { ModelPrice, PriceBook } from '../price-book';
-import { PricesService, PriceVersionView } from '../prices.service';
+import { PricesService } from '../prices.service';
 import { PriceVersionBody, priceVersionOf } from '../price.schemas';
 import { formatMicroUsd } from '../usd';
+import { PriceList, PriceVersionView, PriceView } from './pricing.schemas';
 
-function view(p: ModelPrice) {
+function view(p: ModelPrice): z.infer<typeof PriceView> {
   return {
     model: p.model,
     version: p.version,
@@ -34,7 +36,8 @@ export class PricingController {
 
   @Get()
   @ApiOperation({ summary: 'Current prices per model (micro-USD per million input/output tokens, per image) and scheduled changes.' })
-  async list() {
+  @OkResponse(PriceList)
+  async list(): Promise<z.infer<typeof PriceList>> {
     const table = await this.book.table(new Date());
     return { data: table.map((row) => ({ ...view(row.current), scheduled: row.scheduled.map(view) })) };
   }
@@ -48,7 +51,16 @@ export class AdminPricesController {
 
   @Post()
   @ApiOperation({ summary: 'Set a model price { model, inputMicroUsdPerMTok, outputMicroUsdPerMTok, perImageMicroUsd?, effectiveAt? } as a new version.' })
-  set(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>, @Req() req: Request): Promise<PriceVersionView> {
+  @CreatedResponse(PriceVersionView, 'The version recorded.')
+  @ApiResponse({
+    status: 400,
+    description: 'A malformed body (invalid_body), model id (invalid_model), price (invalid_price) or start (invalid_effective_time: in the past); too_many_versions.',
+  })
+  set(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @ValidBody(PriceVersionBody) body: z.infer<typeof PriceVersionBody>,
+    @Req() req: Request,
+  ): Promise<z.infer<typeof PriceVersionView>> {
     return this.prices.set(priceVersionOf(body), commandContext(principal.accountId, req));
   }
 }
