@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MicroUsd, Time } from '../../platform/http/schema/fields';
+import { MicroUsd, pageOf, Time } from '../../platform/http/schema/fields';
 import { fromBeforeTo, queryInt, queryText, timeRange } from '../../platform/http/schema/query';
 import { PAGE_DEFAULT, PAGE_MAX, STATEMENT_CURSOR_MAX } from '../ledger.queries';
 
@@ -22,13 +22,6 @@ export const StatementQuery = z
 
 /** A CSV export reads every page itself: only the time range narrows it. */
 export const RangeQuery = z.strictObject(timeRange).superRefine(fromBeforeTo);
-
-/** A page of `item`, newest first unless said otherwise. */
-export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({
-    items: z.array(item),
-    nextCursor: z.string().nullable().meta({ description: 'Pass back as `cursor` for the next page; null at the end.' }),
-  });
 
 export const StatementLineView = z.object({
   entryNo: z.string().regex(/^\d+$/).meta({ description: 'Position in the account, 1 for its first line.' }),

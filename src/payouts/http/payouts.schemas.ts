@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { STATEMENT_CURSOR_MAX } from '../../ledger/ledger.queries';
-import { MicroUsd, Time, usd, UsdText } from '../../platform/http/schema/fields';
+import { MicroUsd, pageOf, Time, usd, UsdText } from '../../platform/http/schema/fields';
 import { fromBeforeTo, queryInt, queryText, timeRange } from '../../platform/http/schema/query';
 import { PAYOUT_REASON_MAX, PAYOUT_REFERENCE_MAX } from '../payout.decide';
 import { PAYOUT_STATUSES } from '../payout.queries';
@@ -77,9 +77,8 @@ export const FinancePayoutView = PayoutView.extend({
   paidBy: z.string().nullable(),
 });
 
-const nextCursor = z.string().nullable().meta({ description: 'Pass back as `cursor` for the next (older) page; null at the end.' });
-export const PayoutPage = z.object({ items: z.array(PayoutView), nextCursor });
-export const FinancePayoutPage = z.object({ items: z.array(FinancePayoutView), nextCursor });
+export const PayoutPage = pageOf(PayoutView);
+export const FinancePayoutPage = pageOf(FinancePayoutView);
 
 export const PayoutAvailability = z.object({
   currency: z.literal('USD'),
@@ -96,14 +95,5 @@ export const PayoutAvailability = z.object({
   maturedBefore: Time.meta({ description: 'Earnings recorded at or before this instant count as matured.' }),
 });
 
-/** A line of the provider's earnings account (provider:<id>), newest first. */
-export const StatementLineView = z.object({
-  entryNo: z.string(),
-  txNo: z.string(),
-  occurredAt: Time,
-  type: z.string().meta({ examples: ['UsageRecorded', 'PayoutPaid'] }),
-  reference: z.string().nullable(),
-  amountMicroUsd: MicroUsd.meta({ description: 'Signed as the owner reads it: positive adds to the balance.' }),
-  balanceAfterMicroUsd: MicroUsd,
-});
-export const StatementPage = z.object({ items: z.array(StatementLineView), nextCursor });
+/** The provider's earnings account (provider:<id>) reads as any ledger account's statement. */
+export { StatementLineView, StatementPage } from '../../ledger/http/ledger.schemas';

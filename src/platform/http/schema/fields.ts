@@ -39,6 +39,13 @@ export const UsdText = z
   .regex(/^-?\d+\.\d{2,6}$/)
   .meta({ description: 'USD for people, e.g. "12.50".', examples: ['12.50'] });
 
+/** A page of `item`, newest first unless said otherwise. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'Pass back as `cursor` for the next page; null at the end.' }),
+  });
+
 /** A time in an answer (a Date serialised by JSON). */
 export const Time = z.iso.datetime({ offset: true });
 
