@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { base62 } from '../api-keys/api-key.format';
 import { parseInstant } from '../platform/http/dates';
-import { invalid, notFound } from '../platform/errors/domain-error';
+import { DomainError, invalid, notFound } from '../platform/errors/domain-error';
 import { KYSELY } from '../platform/database/database.module';
 import { Database, UpstreamCostsTable, UpstreamProvidersTable } from '../platform/database/schema';
 import { handleCommand } from '../platform/event-sourcing/command-handler';
@@ -119,8 +119,15 @@ export class UpstreamsService {
     const key = checkApiKey(apiKey);
     const current = await this.row(upstreamId);
     const next = current.key_version + 1;
+    // Stored before the event, so the key is there when the rotation is seen; taken back if it is refused.
     await this.storeKey(upstreamId, next, key);
-    const { events } = await handleCommand(this.store, upstreamStream(upstreamId), upstreamDecider, { type: 'RotateUpstreamKey', at: context.occurredAt }, context);
+    const { events } = await handleCommand(this.store, upstreamStream(upstreamId), upstreamDecider, { type: 'RotateUpstreamKey', at: context.occurredAt }, context).catch(
+      async (err: unknown) => {
+        // A refusal (retired, unknown) means no rotation can take this version: the sealed key must not outlive it.
+        if (err instanceof DomainError) await this.db.deleteFrom('upstream_credentials').where('upstream_id', '=', upstreamId).where('key_version', '=', next).execute();
+        throw err;
+      },
+    );
     const version = (events[0]?.data as { keyVersion?: number } | undefined)?.keyVersion ?? next;
     if (version !== next) await this.storeKey(upstreamId, version, key); // a concurrent rotation took `next`
     await this.db.deleteFrom('upstream_credentials').where('upstream_id', '=', upstreamId).where('key_version', '<', version).execute();

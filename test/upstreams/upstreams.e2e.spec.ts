@@ -302,4 +302,21 @@ describe('upstream API providers as nodes (issue 20)', () => {
     });
     expect(bySource.community.requests).toBeGreaterThan(0);
   });
+
+  it('a retired upstream refuses a new key and keeps no sealed copy of it', async () => {
+    const created = await admin.browser.post(`${h.t.url}/admin/upstreams`, {
+      name: 'Vendor R',
+      baseUrl: vendor.baseUrl,
+      apiKey: KEY_1,
+      models: [{ id: 'retired-model', vendorModel: 'vendor/r' }],
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await admin.browser.post(`${h.t.url}/admin/upstreams/${id}/retire`, {})).status).toBeLessThan(300);
+    const refused = await admin.browser.post(`${h.t.url}/admin/upstreams/${id}/key`, { apiKey: KEY_2 });
+    expect([refused.status, refused.body.code]).toEqual([409, 'upstream_retired']);
+    const { rows } = await h.t.database.pool.query(`SELECT key_version FROM upstream_credentials WHERE upstream_id = $1`, [id]);
+    console.log(`credentials of a retired upstream after a refused rotation: versions ${JSON.stringify(rows.map((r) => r.key_version))}`);
+    expect(rows.map((r) => r.key_version)).not.toContain(2);
+  });
 });
