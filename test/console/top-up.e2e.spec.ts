@@ -95,15 +95,10 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
     await screenshot(page, 'top-up');
   });
 
-  it('finance reads the statement, runs the reconciliation report, and sees a refund and a dispute of that top-up', async () => {
+  it('an admin refunds part of the top-up in the console; finance reads the statement, runs the reconciliation report, and sees the refund and a dispute', async () => {
     const staff = await registerAndSignIn(env.t.app, env.t.url, 'console-topup-finance@example.com', ['finance', 'admin']);
     const me = await page.evaluate<{ accountId: string }>("fetch('/me').then((r) => r.json())");
     const [payment] = (await staff.browser.get(`${env.t.url}/finance/payments?accountId=${me.accountId}`)).body as { paymentId: string }[];
-    const refund = await staff.browser.post(`${env.t.url}/admin/payments/${payment.paymentId}/refunds`, { amountUsd: '2.00', reason: 'console test: customer asked' });
-    expect(refund.status).toBeLessThan(300);
-    const dispute = env.standin.openDispute(payment.paymentId, 300);
-    await settle(env.t.app, env.standin);
-
     financePage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     financePage.setDefaultTimeout(20_000);
     financePage.on('pageerror', (e) => pageErrors.push(e.message));
@@ -112,6 +107,21 @@ describe('the console in Chromium: a top-up through Razorpay Checkout', () => {
     await financePage.getByLabel('Password').fill(PASSWORD);
     await financePage.getByRole('button', { name: 'Sign in' }).click();
     await financePage.getByTestId('signed-in-as').waitFor();
+
+    // The admin refunds part of the top-up in the console: the answer says what happened, the list shows it at once.
+    await financePage.getByRole('link', { name: 'Refunds', exact: true }).click();
+    await financePage.getByText('No refunds yet.').waitFor();
+    await financePage.getByLabel('Razorpay payment id').fill(payment.paymentId);
+    await financePage.getByLabel('Amount (USD, empty: all that is left)').fill('2.00');
+    await financePage.getByLabel('Reason').fill('console test: customer asked');
+    await financePage.getByRole('button', { name: 'Refund', exact: true }).click();
+    await financePage.getByText(/^Refund (recorded|sent to Razorpay)/).waitFor();
+    const refunded = (await financePage.getByRole('region', { name: 'Refunds table' }).locator('tbody tr').first().innerText()).replace(/\s+/g, ' ');
+    console.log(`refund made in the console: ${refunded}`);
+    expect(refunded).toContain('$2.00');
+    await screenshot(financePage, 'admin-refunds');
+    const dispute = env.standin.openDispute(payment.paymentId, 300);
+    await settle(env.t.app, env.standin);
 
     await financePage.getByRole('link', { name: 'Account statement' }).click();
     await financePage.getByRole('region', { name: 'Ledger accounts table' }).locator('tr', { hasText: me.accountId }).getByRole('button', { name: 'Statement' }).click();

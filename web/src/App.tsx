@@ -19,6 +19,7 @@ import { JournalPage, TrialBalancePage } from './pages/staff/Finance';
 import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
 import { ReconciliationPage, RefundsDisputesPage } from './pages/staff/Reconciliation';
+import { AdminRefundsPage } from './pages/staff/Refunds';
 import { StatementPage } from './pages/staff/Statement';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
@@ -81,6 +82,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/admin/accounts', label: 'Accounts', view: () => <AdminAccountsPage /> },
       { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
       { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
+      { path: '/admin/refunds', label: 'Refunds', view: () => <AdminRefundsPage /> },
       { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
       { path: '/admin/network', label: 'Network', view: () => <NetworkPage /> },
     ],
