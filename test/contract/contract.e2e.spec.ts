@@ -11,6 +11,7 @@ import { newBrowser } from '../auth/auth-app';
 import { ROLE_NAMES, signInEachRole } from '../support/sign-in';
 import { ContractChecker, OpenApiDocument } from './contract-checker';
 import { ContractContext } from './context';
+import { scenarios as staff } from './scenarios/staff';
 import { scenarios as v1 } from './scenarios/v1';
 
 /**
@@ -20,7 +21,7 @@ import { scenarios as v1 } from './scenarios/v1';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1];
+const SCENARIOS = [...v1, ...staff];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;
