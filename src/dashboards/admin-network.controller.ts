@@ -1,7 +1,10 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { RoleRoutes } from '../auth/role-routes.decorator';
-import { PERIOD_QUERY_DOC } from './me-dashboard.controller';
+import { OkResponse } from '../platform/http/schema/responses';
+import { ValidQuery } from '../platform/http/schema/valid';
+import { NetworkView, PeriodQuery } from './dashboards.schemas';
 import { NetworkDashboardService } from './network-dashboard.service';
 import { parsePeriod } from './period';
 
@@ -18,9 +21,8 @@ export class AdminNetworkController {
     summary:
       'Live nodes, requests per minute (last 1/5/60 min), revenue in the period (platform share = spend − provider share) per day and all time, top models, node error rates.',
   })
-  @ApiQuery(PERIOD_QUERY_DOC.from)
-  @ApiQuery(PERIOD_QUERY_DOC.to)
-  view(@Query() query: Record<string, unknown>) {
+  @OkResponse(NetworkView)
+  view(@ValidQuery(PeriodQuery) query: z.infer<typeof PeriodQuery>): Promise<z.infer<typeof NetworkView>> {
     const now = new Date();
     return this.network.view(parsePeriod(query, now), now);
   }

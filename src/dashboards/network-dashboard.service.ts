@@ -151,7 +151,7 @@ export class NetworkDashboardService {
         const failed = inWindow.reduce((s, r) => s + Number(r.upstream_failed), 0);
         return [`last${n}m`, { requests, upstreamFailed: failed, perMinute: Math.round((requests / n) * 100) / 100 }];
       }),
-    );
+    ) as Record<`last${(typeof RATE_WINDOWS)[number]}m`, { requests: number; upstreamFailed: number; perMinute: number }>;
     return {
       ...windows,
       minutes: rows.map((r) => ({ minute: r.minute.toISOString(), requests: Number(r.requests), upstreamFailed: Number(r.upstream_failed), spendMicroUsd: r.cost_micro_usd })),

@@ -1,4 +1,3 @@
-import { parseDay } from '../platform/http/dates';
 import { invalid } from '../platform/errors/domain-error';
 
 /** The longest period a dashboard sums over (a year, leap day included). */
@@ -13,30 +12,18 @@ export interface Period {
   days: number;
 }
 
-function readDay(value: unknown, name: string): string | undefined {
-  return value === undefined || value === '' ? undefined : parseDay(value, name, 'invalid_period');
-}
-
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
-/** from/to from the query string; the default is the 30 days ending today (UTC). */
-export function parsePeriod(query: Record<string, unknown>, now: Date): Period {
-  const fromText = readDay(query.from, 'from');
-  const toText = readDay(query.to, 'to');
+/** from/to of the query string (days the schema checked, `dashboards.schemas.ts`); the default is the 30 days ending today (UTC). */
+export function parsePeriod(query: { from?: string; to?: string }, now: Date): Period {
+  const { from: fromText, to: toText } = query;
   const to = toText ?? (fromText ? dayOf(Math.max(dayStart(fromText), Math.min(now.getTime(), dayStart(fromText) + (MAX_PERIOD_DAYS - 1) * DAY_MS))) : dayOf(now.getTime()));
   const from = fromText ?? dayOf(dayStart(to) - (DEFAULT_PERIOD_DAYS - 1) * DAY_MS);
   const days = (dayStart(to) - dayStart(from)) / DAY_MS + 1;
   if (days < 1) throw invalid('invalid_period', `from (${from}) must not be after to (${to}).`);
   if (days > MAX_PERIOD_DAYS) throw invalid('invalid_period', `The period is ${days} days; at most ${MAX_PERIOD_DAYS} days at a time.`);
   return { from, to, days };
-}
-
-/** groupBy from the query string, one of `allowed`. */
-export function parseGroupBy<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined || value === '') return fallback;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw invalid('invalid_group_by', `groupBy must be one of ${allowed.join(', ')}.`);
-  return value as T;
 }
 
 /** The period as an instant range [start, end) for timestamp columns, in UTC whatever the server's time zone. */

@@ -13,6 +13,7 @@ import { ContractChecker, OpenApiDocument } from './contract-checker';
 import { ContractContext } from './context';
 import { scenarios as ledger } from './scenarios/ledger';
 import { scenarios as nodes } from './scenarios/nodes';
+import { scenarios as staff } from './scenarios/staff';
 import { scenarios as v1 } from './scenarios/v1';
 import { scenarios as payments } from './scenarios/payments';
 import { scenarios as payouts } from './scenarios/payouts';
@@ -24,7 +25,7 @@ import { scenarios as payouts } from './scenarios/payouts';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments, ...payouts];
+const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments, ...payouts, ...staff];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;

@@ -94,7 +94,7 @@ describe('four eyes: grants and refunds above the approval threshold need a seco
       data: expect.objectContaining({ requestedBy: admin1.accountId, approvedBy: finance.accountId }),
     });
     await t.caughtUp();
-    const audit = (await admin2.browser.get(`${t.url}/admin/audit-log?actorId=${finance.accountId}`)).body as { items: { action: string; outcome: { code: string } }[] };
+    const audit = (await admin2.browser.get(`${t.url}/admin/audit-log?actor=${finance.accountId}`)).body as { items: { action: string; outcome: { code: string } }[] };
     expect(audit.items.map((a) => a.action)).toEqual(expect.arrayContaining(['POST /admin/accounts/:id/credits/approvals/:operationId/approve']));
   });
 

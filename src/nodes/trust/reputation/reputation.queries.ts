@@ -18,7 +18,7 @@ export const REPUTATION_DAYS = 30;
 export const INCIDENTS_SHOWN = 50;
 export const REVIEWS_LIST_MAX = 200;
 const DAY_MS = 86_400_000;
-const REVIEW_STATUSES = ['open', 'released', 'clawed_back'] as const;
+export const REVIEW_STATUSES = ['open', 'released', 'clawed_back'] as const;
 
 export interface ReviewView {
   reviewId: string;
