@@ -9,7 +9,7 @@ import { NetworkDashboardService } from './network-dashboard.service';
 import { parsePeriod } from './period';
 
 /** The network at a glance, for admins and finance. Read-only. */
-@ApiTags('admin')
+@ApiTags('dashboards')
 @ApiResponse({ status: 400, description: 'invalid_period.' })
 @RoleRoutes(['admin', 'finance'], 'Admins and finance only.')
 @Controller('admin/network')

@@ -10,7 +10,7 @@ import { parsePeriod } from './period';
 import { ProviderEarningsService } from './provider-earnings.service';
 
 /** A provider's earnings from their own nodes only. */
-@ApiTags('provider')
+@ApiTags('dashboards')
 @ApiResponse({ status: 400, description: 'invalid_period or invalid_group_by.' })
 @RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider')

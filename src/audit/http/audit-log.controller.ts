@@ -12,7 +12,7 @@ import { AuditLogCsvQuery, AuditLogPage, AuditLogQuery } from './audit-log.schem
 const CSV_COLUMNS = ['at', 'actor_id', 'actor_roles', 'action', 'channel', 'target', 'query', 'outcome_status', 'outcome_exit_code', 'outcome_code', 'request_id', 'event_id'];
 
 /** The audit log (P11): every staff action and operator command, newest first. Read-only: no route writes or edits it. */
-@ApiTags('admin')
+@ApiTags('audit')
 @ApiResponse({ status: 400, description: 'invalid_query (a filter, limit or time), invalid_limit or invalid_cursor.' })
 @RoleRoutes(['admin'], 'Admins only.')
 @Controller('admin')

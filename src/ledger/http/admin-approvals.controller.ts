@@ -15,7 +15,7 @@ type ApprovalRequest = z.infer<typeof ApprovalRequestView>;
  * Four eyes: grants, credit-adding corrections and refunds above APPROVAL_THRESHOLD_USD wait here
  * for a second staff member (approve at `approvePath`, reject at the same path ending in /reject).
  */
-@ApiTags('admin')
+@ApiTags('ledger')
 @RoleRoutes(['admin', 'finance'], 'Admins and finance only.')
 @Controller('admin/approvals')
 export class AdminApprovalsController {

@@ -38,7 +38,7 @@ function view(result: RecordedMoney): MoneyActionView {
 }
 
 /** Staff money actions on one developer's credits; each is an event naming the staff member (P11). */
-@ApiTags('admin')
+@ApiTags('ledger')
 @RoleRoutes(['admin', 'finance'], 'Admins and finance only (support may read).')
 @ApiResponse({ status: 404, description: 'account_not_found: no such account.' })
 @Controller('admin/accounts/:id/credits')

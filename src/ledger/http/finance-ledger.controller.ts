@@ -21,7 +21,7 @@ import {
 } from './ledger.schemas';
 
 /** Finance's audit of the ledger: journal, trial balance, any ledger account. Read-only. */
-@ApiTags('finance')
+@ApiTags('ledger')
 @RoleRoutes(['finance', 'admin'], 'Finance and admins only.')
 @Controller('finance')
 export class FinanceLedgerController {

@@ -28,7 +28,7 @@ export const statementCsvRow = (l: StatementLine) => [
 ];
 
 /** The signed-in developer's credits: balance, and the statement that explains it. */
-@ApiTags('credits')
+@ApiTags('ledger')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })

@@ -15,7 +15,7 @@ import { InviteProviderBody, NodeList, NodeView, ProviderInvite, SuspendNodeBody
 const NO_SUCH_NODE = 'node_not_found';
 
 /** Staff actions on nodes and provider invites; every write records the admin as the actor (P11). */
-@ApiTags('admin')
+@ApiTags('nodes')
 @RoleRoutes(['admin'], 'Lacks the role.')
 @Controller('admin')
 export class AdminNodesController {

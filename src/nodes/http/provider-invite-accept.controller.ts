@@ -11,7 +11,7 @@ import { ValidBody } from '../../platform/http/schema/valid';
 import { ProviderInvitesService } from '../invites/provider-invites.service';
 import { AcceptedInvite, AcceptInviteBody } from './nodes.schemas';
 
-@ApiTags('provider')
+@ApiTags('nodes')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })

@@ -14,7 +14,7 @@ import { NodeList, NodeView, RegisteredNode, RegisterNodeBody, UpdateNodeModelsB
  * A provider's own nodes. Another provider's node id is answered exactly like a missing one
  * (404, same body), so node ids cannot be probed across tenants.
  */
-@ApiTags('provider')
+@ApiTags('nodes')
 @RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider/nodes')
 export class ProviderNodesController {

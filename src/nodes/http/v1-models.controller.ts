@@ -10,7 +10,7 @@ import { ModelList } from './nodes.schemas';
 const CREATED = 0;
 
 /** OpenAI's model list: only models with at least one approved node heartbeating them ready. */
-@ApiTags('v1')
+@ApiTags('inference')
 @ApiBearerAuth()
 @Controller('v1')
 @RequireApiKey()

@@ -11,7 +11,7 @@ import { ValidQuery } from '../../platform/http/schema/valid';
 import { FailedMailList, FailedMailQuery } from './admin-mail.schemas';
 
 /** The dead letters: mails that failed every attempt. Metadata only (no address, no text): the mail log. */
-@ApiTags('admin')
+@ApiTags('notifications')
 @RoleRoutes(['admin'], 'Lacks the role.')
 @Controller('admin/mail')
 export class AdminMailController {

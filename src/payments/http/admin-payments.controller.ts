@@ -17,7 +17,7 @@ import { JobQueued, JobRetried, RefundBody, RefundView, RejectRefundBody } from 
 type RefundView = z.infer<typeof RefundView>;
 
 /** Admin actions on payments; each is an event naming the admin (P11). */
-@ApiTags('admin')
+@ApiTags('payments')
 @RoleRoutes(['admin'], 'Admins only.')
 @Controller('admin/payments')
 export class AdminPaymentsController {

@@ -30,7 +30,7 @@ type Rows<T extends z.ZodType> = Promise<z.infer<T>[]>;
 type LimitQuery = z.infer<typeof LimitQuery>;
 
 /** Finance's view of payments: Razorpay next to the ledger, discrepancies, refunds, failed jobs, refused webhooks. */
-@ApiTags('finance')
+@ApiTags('payments')
 @RoleRoutes(['finance', 'admin'], 'Finance and admins only.')
 @ApiResponse({ status: 400, description: 'invalid_query (an unknown parameter, a bad time, limit out of range) or invalid_body.' })
 @Controller('finance/payments')

@@ -20,7 +20,7 @@ type ActionView = z.infer<typeof PayoutActionView>;
  * reference. Each step is an event whose metadata names the finance account (P11). Four eyes:
  * one finance member approves, another marks paid, and neither is the payee. Admins read.
  */
-@ApiTags('finance')
+@ApiTags('payouts')
 @RoleRoutes(['finance'], 'Finance only (admins may read).')
 @Controller('finance/payouts')
 export class FinancePayoutsController {

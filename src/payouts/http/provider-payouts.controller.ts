@@ -31,7 +31,7 @@ import {
  * A provider's own payouts and earnings statement. Every route is scoped to the signed-in
  * provider: another provider's payout id is answered exactly like a missing one (404).
  */
-@ApiTags('provider')
+@ApiTags('payouts')
 @RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider/payouts')
 export class ProviderPayoutsController {

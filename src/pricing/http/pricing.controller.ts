@@ -43,7 +43,7 @@ export class PricingController {
   }
 }
 
-@ApiTags('admin')
+@ApiTags('pricing')
 @RoleRoutes(['admin'])
 @Controller('admin/prices')
 export class AdminPricesController {

@@ -21,7 +21,7 @@ type View = z.infer<typeof UpstreamView>;
  * (and a StaffActionRecorded, which keeps route ids, never bodies). The API key goes in and never
  * comes out: no answer, event, log line or error carries it.
  */
-@ApiTags('admin')
+@ApiTags('upstreams')
 @RoleRoutes(['admin'], 'Lacks the role.')
 @Controller('admin/upstreams')
 export class AdminUpstreamsController {

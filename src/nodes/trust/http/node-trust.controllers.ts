@@ -27,7 +27,7 @@ type Reputation = Promise<z.infer<typeof NodeReputationView>>;
 type Decision = Promise<z.infer<typeof ReviewDecisionView>>;
 
 /** A provider's view of their own node's record: day counts, never individual probe times (probes stay unrecognisable). */
-@ApiTags('provider')
+@ApiTags('nodes')
 @RoleRoutes(['provider'], 'Not a provider (providers join by invite).')
 @Controller('provider/nodes')
 export class ProviderNodeReputationController {
@@ -43,7 +43,7 @@ export class ProviderNodeReputationController {
 }
 
 /** Staff: node records, and the review of earnings held after an automatic suspension (every call audited, P11). */
-@ApiTags('admin')
+@ApiTags('nodes')
 @RoleRoutes(['admin'], 'Lacks the role.')
 @Controller('admin')
 export class AdminNodeTrustController {
