@@ -33,6 +33,19 @@ export const scenarios: Scenario[] = [
     },
   ],
   [
+    'staff: support finds an account by email and by id; nothing for an unknown one; a developer may not search',
+    async (c) => {
+      const support = c.as.support.api;
+      const byEmail = await support.GET('/support/accounts', { params: { query: { q: c.as.developer.email } } });
+      expect(byEmail.data!.items.map((a) => [a.accountId, a.matchedBy])).toEqual([[c.as.developer.accountId, 'email']]);
+      const byId = await c.as.admin.api.GET('/support/accounts', { params: { query: { q: c.as.provider.accountId } } });
+      expect(byId.data!.items[0].matchedBy).toBe('account id');
+      expect((await support.GET('/support/accounts', { params: { query: { q: 'nobody@example.com' } } })).data).toEqual({ items: [] });
+      expect((await c.as.developer.api.GET('/support/accounts', { params: { query: { q: 'x' } } })).response.status).toBe(403);
+      expect((await support.GET('/support/accounts', { params: { query: { q: '' } } })).response.status).toBe(400);
+    },
+  ],
+  [
     'staff: support replays an account (timeline, state at an instant, balance explained)',
     async (c) => {
       const support = c.as.support.api;

@@ -1,5 +1,5 @@
 import { Body, PipeTransform, Query } from '@nestjs/common';
-import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { invalid } from '../../errors/domain-error';
 import { openApiSchema } from './json-schema';
@@ -19,7 +19,9 @@ export function ValidBody(schema: z.ZodType): ParameterDecorator {
     Body(new SchemaPipe(schema, 'body'))(target, key, index);
     // A schema that accepts no body at all (`.optional()`) documents the body as optional.
     const required = !schema.safeParse(undefined).success;
-    if (key !== undefined) ApiBody({ schema: openApiSchema(schema, 'input'), required })(target, key, descriptor(target, key));
+    if (key === undefined) return;
+    ApiBody({ schema: openApiSchema(schema, 'input'), required })(target, key, descriptor(target, key));
+    refusal('invalid_body: the body breaks its schema; the detail names the field and the rule.')(target, key, descriptor(target, key));
   };
 }
 
@@ -27,9 +29,14 @@ export function ValidBody(schema: z.ZodType): ParameterDecorator {
 export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
   return (target, key, index) => {
     Query(new SchemaPipe(schema, 'query'))(target, key, index);
-    if (key !== undefined) for (const p of properties(schema)) ApiQuery({ name: p.name, required: p.required, schema: p.schema })(target, key, descriptor(target, key));
+    if (key === undefined) return;
+    for (const p of properties(schema)) ApiQuery({ name: p.name, required: p.required, schema: p.schema })(target, key, descriptor(target, key));
+    refusal('invalid_query: a parameter breaks its rule; the detail names it.')(target, key, descriptor(target, key));
   };
 }
+
+/** Every checked input can be refused: its 400 is documented here once (a route's own @ApiResponse(400) says more, and wins). */
+const refusal = (description: string) => ApiResponse({ status: 400, description });
 
 const descriptor = (target: object, key: string | symbol) => Object.getOwnPropertyDescriptor(target, key)!;
 
