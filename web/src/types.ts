@@ -93,13 +93,3 @@ export interface IssuedKey {
   key: string;
   apiKey: ApiKey;
 }
-
-/** GET /me/sessions: `id` names the session in the list only (a keyed hash, not a credential). */
-export interface SessionView {
-  id: string;
-  current: boolean;
-  method: string;
-  device: string;
-  createdAt: string;
-  lastUsedAt: string;
-}
