@@ -17,31 +17,6 @@ export interface ConsoleSettings {
   checkoutScriptUrl: string | null;
 }
 
-/** POST /me/payments/orders: what Razorpay Checkout needs. */
-export interface CheckoutOrder {
-  orderId: string;
-  keyId: string;
-  amount: number;
-  currency: 'USD';
-  amountUsd: string;
-  receipt: string;
-}
-
-export interface PaymentOrder {
-  orderId: string;
-  amountMicroUsd: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface PaymentOrderView {
-  orderId: string;
-  amountUsd: string;
-  amountMicroUsd: string;
-  status: 'pending' | 'credited';
-  payments: { paymentId: string; razorpayStatus: string | null; credited: boolean }[];
-}
-
 export interface UsageMetrics {
   requests: number;
   completed: number;
