@@ -17,31 +17,6 @@ export interface ConsoleSettings {
   checkoutScriptUrl: string | null;
 }
 
-/** POST /me/payments/orders: what Razorpay Checkout needs. */
-export interface CheckoutOrder {
-  orderId: string;
-  keyId: string;
-  amount: number;
-  currency: 'USD';
-  amountUsd: string;
-  receipt: string;
-}
-
-export interface PaymentOrder {
-  orderId: string;
-  amountMicroUsd: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface PaymentOrderView {
-  orderId: string;
-  amountUsd: string;
-  amountMicroUsd: string;
-  status: 'pending' | 'credited';
-  payments: { paymentId: string; razorpayStatus: string | null; credited: boolean }[];
-}
-
 export interface UsageMetrics {
   requests: number;
   completed: number;
@@ -92,14 +67,4 @@ export interface ApiKey {
 export interface IssuedKey {
   key: string;
   apiKey: ApiKey;
-}
-
-/** GET /me/sessions: `id` names the session in the list only (a keyed hash, not a credential). */
-export interface SessionView {
-  id: string;
-  current: boolean;
-  method: string;
-  device: string;
-  createdAt: string;
-  lastUsedAt: string;
 }

@@ -1,5 +1,5 @@
 import { FormEvent, useState } from 'react';
-import { post } from '../api';
+import { answer, api } from '../api';
 import { Agreement, Eligibility } from '../components/Agreement';
 import { ErrorNote, messageOf } from '../components/ui';
 
@@ -18,7 +18,7 @@ export function EligibilityStep({ onConfirmed, onSignOut }: { onConfirmed: () =>
     setBusy(true);
     setError(null);
     try {
-      await post('/me/eligibility', eligibility);
+      await answer(api.POST('/me/eligibility', { body: eligibility }));
       onConfirmed();
     } catch (err) {
       setError(messageOf(err));

@@ -1,14 +1,17 @@
 import { useState } from 'react';
-import { get, post } from '../api';
+import { answer, api } from '../api';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../components/ui';
 import { when } from '../format';
-import { SessionView } from '../types';
+
+type SessionView = Awaited<ReturnType<typeof loadSessions>>[number];
+
+const loadSessions = async () => answer(api.GET('/me/sessions'));
 
 const METHODS: Record<string, string> = { password: 'Password', google: 'Google', telegram: 'Telegram' };
 
 /** Where this account is signed in, and ending any of those sessions (a lost phone, a shared computer). */
 export function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
-  const sessions = useLoad(() => get<SessionView[]>('/me/sessions'), []);
+  const sessions = useLoad(loadSessions, []);
   const [ended, setEnded] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -20,7 +23,7 @@ export function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
     setError(null);
     setNote(null);
     try {
-      await post(`/me/sessions/${s.id}/revoke`);
+      await answer(api.POST('/me/sessions/{id}/revoke', { params: { path: { id: s.id } } }));
       if (s.current) return onSignedOut();
       setEnded((e) => new Set([...e, s.id]));
       setNote(`Signed out ${s.device}. That session can no longer be used.`);

@@ -1,5 +1,5 @@
 import { FormEvent, useEffect, useState } from 'react';
-import { post } from '../api';
+import { answer, api } from '../api';
 import { Agreement, Eligibility } from '../components/Agreement';
 import { ErrorNote, messageOf } from '../components/ui';
 import { ConsoleSettings } from '../types';
@@ -25,7 +25,7 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
     window.history.replaceState(null, '', window.location.pathname);
     try {
       const fields = JSON.parse(atob(match[1].replace(/-/g, '+').replace(/_/g, '/')));
-      post('/auth/telegram', fields).then(onSignedIn, (err) => setError(messageOf(err)));
+      answer(api.POST('/auth/telegram', { body: fields })).then(onSignedIn, (err) => setError(messageOf(err)));
     } catch {
       setError('Telegram sent back something we could not read. Try again.');
     }
@@ -37,12 +37,12 @@ export function SignIn({ settings, onSignedIn }: { settings: ConsoleSettings | n
     setError(null);
     try {
       if (mode === 'in') {
-        await post('/auth/login', { email, password });
+        await answer(api.POST('/auth/login', { body: { email, password } }));
         onSignedIn();
       } else {
         if (!eligibility) throw new Error('Confirm that you are 18 or older and accept the terms to create an account.');
-        const answer = await post<{ message: string }>('/auth/register', { email, password, ...eligibility });
-        setSent(answer.message);
+        const registered = await answer(api.POST('/auth/register', { body: { email, password, ...eligibility } }));
+        setSent(registered.message);
       }
     } catch (err) {
       setError(messageOf(err));

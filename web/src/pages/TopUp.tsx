@@ -1,14 +1,16 @@
 import { FormEvent, useState } from 'react';
-import { get, post } from '../api';
+import { answer, api, get } from '../api';
 import { AutoTable } from '../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, Stat, useLoad } from '../components/ui';
 import { payWithCheckout } from '../checkout';
 import { usd } from '../format';
-import { CheckoutOrder, ConsoleSettings, DashboardView, PaymentOrder, PaymentOrderView } from '../types';
+import { ConsoleSettings, DashboardView } from '../types';
 
 /** How long the page waits for Razorpay's webhook before saying the credits will come later. */
 const CONFIRM_WAIT_MS = 90_000;
 const CONFIRM_POLL_MS = 750;
+
+const loadOrders = async () => answer(api.GET('/me/payments/orders'));
 
 type Step =
   | { kind: 'idle' }
@@ -25,7 +27,7 @@ type Step =
 export function TopUp({ settings }: { settings: ConsoleSettings | null | undefined }) {
   const dashboard = useLoad(() => get<DashboardView>('/me/dashboard'), []);
   const enabled = settings?.payments === true && settings.checkoutScriptUrl !== null;
-  const orders = useLoad(() => (enabled ? get<PaymentOrder[]>('/me/payments/orders') : Promise.resolve([])), [enabled]);
+  const orders = useLoad(async () => (enabled ? loadOrders() : []), [enabled]);
   const [amount, setAmount] = useState('10.00');
   const [step, setStep] = useState<Step>({ kind: 'idle' });
   const [error, setError] = useState<string | null>(null);
@@ -38,7 +40,7 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null | undefin
     setStep({ kind: 'checkout' });
     try {
       const before = (await get<DashboardView>('/me/dashboard')).balance.balanceMicroUsd;
-      const order = await post<CheckoutOrder>('/me/payments/orders', { amountUsd: amount.trim() });
+      const order = await answer(api.POST('/me/payments/orders', { body: { amountUsd: amount.trim() } }));
       const outcome = await payWithCheckout(settings!.checkoutScriptUrl!, order);
       if ('dismissed' in outcome) {
         setStep({ kind: 'idle' });
@@ -46,7 +48,7 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null | undefin
         return;
       }
       setStep({ kind: 'confirming', amountUsd: order.amountUsd });
-      await post(`/me/payments/orders/${order.orderId}/checkout`, outcome.paid);
+      await answer(api.POST('/me/payments/orders/{orderId}/checkout', { params: { path: { orderId: order.orderId } }, body: outcome.paid }));
       const landed = await waitForCredits(order.orderId, before);
       setStep(landed ? { kind: 'done', amountUsd: order.amountUsd, availableMicroUsd: landed.balance.availableMicroUsd } : { kind: 'late', amountUsd: order.amountUsd });
       dashboard.reload();
@@ -97,9 +99,7 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null | undefin
           <ErrorNote error={orders.error} />
           {orders.loading && !orders.data ? <Loading what="your top-ups" /> : null}
           {orders.data && orders.data.length === 0 ? <Empty>No top-ups yet.</Empty> : null}
-          {orders.data && orders.data.length > 0 ? (
-            <AutoTable label="Top-ups table" rows={orders.data as unknown as Record<string, unknown>[]} columns={['createdAt', 'amountMicroUsd', 'status', 'orderId']} />
-          ) : null}
+          {orders.data && orders.data.length > 0 ? <AutoTable label="Top-ups table" rows={orders.data} columns={['createdAt', 'amountMicroUsd', 'status', 'orderId']} /> : null}
         </Card>
       ) : null}
     </>
@@ -130,7 +130,7 @@ async function waitForCredits(orderId: string, balanceBefore: string): Promise<D
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, CONFIRM_POLL_MS));
     try {
-      const order = await get<PaymentOrderView>(`/me/payments/orders/${orderId}`);
+      const order = await answer(api.GET('/me/payments/orders/{orderId}', { params: { path: { orderId } } }));
       if (order.status === 'credited') {
         const dashboard = await get<DashboardView>('/me/dashboard');
         if (dashboard.balance.balanceMicroUsd !== balanceBefore) return dashboard;

@@ -1,23 +1,13 @@
 import { FormEvent, useState } from 'react';
-import { get, post } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
-interface NodeView {
-  id: string;
-  name: string;
-  status: string;
-  online: boolean;
-  modelsReady: string[];
-  inFlight: number;
-  requestsServed: number;
-  errors: number;
-  lastHeartbeatAt: string | null;
-}
+const loadNodes = async () => answer(api.GET('/provider/nodes'));
 
 /** The provider's nodes, and registering one: its token shown once with the agent command to run. */
 export function ProviderNodes() {
-  const nodes = useLoad(() => get<NodeView[]>('/provider/nodes'), []);
+  const nodes = useLoad(loadNodes, []);
   const [registered, setRegistered] = useState<{ nodeId: string; token: string } | null>(null);
   return (
     <>
@@ -34,11 +24,7 @@ export function ProviderNodes() {
         {nodes.loading && !nodes.data ? <Loading what="nodes" /> : null}
         {nodes.data && nodes.data.length === 0 ? <Empty>No nodes yet. Register one above; an admin approves it before it gets traffic.</Empty> : null}
         {nodes.data && nodes.data.length > 0 ? (
-          <AutoTable
-            label="Nodes table"
-            rows={nodes.data as unknown as Record<string, unknown>[]}
-            columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']}
-          />
+          <AutoTable label="Nodes table" rows={nodes.data} columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']} />
         ) : null}
         <button type="button" className="secondary" onClick={nodes.reload}>
           Refresh
@@ -81,14 +67,18 @@ function RegisterNode({ onRegistered }: { onRegistered: (r: { nodeId: string; to
     setError(null);
     try {
       onRegistered(
-        await post('/provider/nodes', {
-          name,
-          endpointUrl,
-          models: models
-            .split(',')
-            .map((m) => m.trim())
-            .filter(Boolean),
-        }),
+        await answer(
+          api.POST('/provider/nodes', {
+            body: {
+              name,
+              endpointUrl,
+              models: models
+                .split(',')
+                .map((m) => m.trim())
+                .filter(Boolean),
+            },
+          }),
+        ),
       );
       setName('');
       setEndpointUrl('');

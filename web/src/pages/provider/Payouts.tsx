@@ -1,20 +1,16 @@
 import { FormEvent, useState } from 'react';
-import { get, post } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, Stat, useLoad } from '../../components/ui';
 import { usd } from '../../format';
 
-interface Availability {
-  earnedMicroUsd: string;
-  heldBackMicroUsd: string;
-  availableMicroUsd: string;
-  [k: string]: unknown;
-}
+const loadAvailable = async () => answer(api.GET('/provider/payouts/available'));
+const loadPayouts = async () => answer(api.GET('/provider/payouts'));
 
 /** What can be paid out, requesting a payout, and the payouts with their status. */
 export function ProviderPayouts() {
-  const available = useLoad(() => get<Availability>('/provider/payouts/available'), []);
-  const payouts = useLoad(() => get<{ items: Record<string, unknown>[] }>('/provider/payouts'), []);
+  const available = useLoad(loadAvailable, []);
+  const payouts = useLoad(loadPayouts, []);
   const [amount, setAmount] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -24,7 +20,7 @@ export function ProviderPayouts() {
     setError(null);
     try {
       const before = payouts.data?.items.length ?? 0;
-      await post('/provider/payouts', { amountUsd: amount });
+      await answer(api.POST('/provider/payouts', { body: { amountUsd: amount } }));
       setAmount('');
       available.reload();
       await payouts.reloadUntil((p) => p.items.length > before);

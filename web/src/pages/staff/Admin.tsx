@@ -1,19 +1,21 @@
 import { useState } from 'react';
-import { get, post, query } from '../../api';
+import { answer, api, get, query } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
 type Row = Record<string, unknown>;
+type NodePath = { id: string };
+
+const loadNodes = async () => answer(api.GET('/admin/nodes'));
 
 /** Every node: approve (or lift a suspension) and suspend with a reason. */
 export function AdminNodesPage() {
-  const nodes = useLoad(() => get<Row[]>('/admin/nodes'), []);
+  const nodes = useLoad(loadNodes, []);
   const [error, setError] = useState<string | null>(null);
-  const act = async (id: unknown, action: 'approve' | 'suspend', body?: unknown) => {
+  const act = async (id: unknown, status: 'approved' | 'suspended', call: (path: NodePath) => Promise<unknown>) => {
     setError(null);
     try {
-      await post(`/admin/nodes/${String(id)}/${action}`, body);
-      const status = action === 'approve' ? 'approved' : 'suspended';
+      await call({ id: String(id) });
       await nodes.reloadUntil((list) => list.some((n) => n.id === id && n.status === status));
     } catch (err) {
       setError(messageOf(err));
@@ -34,7 +36,7 @@ export function AdminNodesPage() {
             actions={(n) => (
               <>
                 {n.status === 'pending' || n.status === 'suspended' ? (
-                  <ActionButton busyText="Approving…" onClick={() => act(n.id, 'approve')}>
+                  <ActionButton busyText="Approving…" onClick={() => act(n.id, 'approved', (path) => answer(api.POST('/admin/nodes/{id}/approve', { params: { path } })))}>
                     Approve
                   </ActionButton>
                 ) : null}
@@ -44,7 +46,7 @@ export function AdminNodesPage() {
                     busyText="Suspending…"
                     onClick={async () => {
                       const reason = window.prompt(`Why suspend ${String(n.name)}?`);
-                      if (reason) await act(n.id, 'suspend', { reason });
+                      if (reason) await act(n.id, 'suspended', (path) => answer(api.POST('/admin/nodes/{id}/suspend', { params: { path }, body: { reason } })));
                     }}
                   >
                     Suspend

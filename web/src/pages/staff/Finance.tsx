@@ -1,21 +1,16 @@
 import { useState } from 'react';
-import { get, query } from '../../api';
+import { answer, api, query } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { InstantInput } from '../../components/Instant';
 import { Card, Empty, ErrorNote, Loading, Stat, useLoad } from '../../components/ui';
 import { usd } from '../../format';
 
-interface TrialBalance {
-  at: string | null;
-  totals: { debitsMicroUsd: string; creditsMicroUsd: string; netMicroUsd: string; balanced: boolean };
-  byKind: Record<string, unknown>[];
-  platform: Record<string, unknown>[];
-}
+const loadTrialBalance = async (at: string) => answer(api.GET('/finance/trial-balance', { params: { query: { at: at || undefined } } }));
 
 /** The trial balance now or at any past instant. */
 export function TrialBalancePage() {
   const [at, setAt] = useState('');
-  const tb = useLoad(() => get<TrialBalance>('/finance/trial-balance' + query({ at })), [at]);
+  const tb = useLoad(() => loadTrialBalance(at), [at]);
   return (
     <>
       <h1>Trial balance</h1>
@@ -51,7 +46,7 @@ export function JournalPage() {
   const [account, setAccount] = useState('');
   const [type, setType] = useState('');
   const params = { account: account.trim() || undefined, type: type.trim() || undefined };
-  const journal = useLoad(() => get<{ items: Record<string, unknown>[] }>('/finance/journal' + query(params)), [account, type]);
+  const journal = useLoad(() => answer(api.GET('/finance/journal', { params: { query: params } })), [account, type]);
   return (
     <>
       <h1>Journal</h1>

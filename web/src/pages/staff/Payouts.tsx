@@ -1,10 +1,14 @@
 import { useState } from 'react';
-import { get, post, query } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
 type Row = Record<string, unknown>;
 const STATUSES = ['requested', 'approved', 'paid', 'rejected'] as const;
+type Status = (typeof STATUSES)[number];
+type PayoutPath = { providerId: string; payoutId: string };
+
+const loadPayouts = async (status: Status) => answer(api.GET('/finance/payouts', { params: { query: { status } } }));
 
 /**
  * The payout queue: approve, reject with a reason, mark paid with the bank reference. Four eyes
@@ -12,13 +16,13 @@ const STATUSES = ['requested', 'approved', 'paid', 'rejected'] as const;
  * shown in its own words.
  */
 export function FinancePayoutsPage() {
-  const [status, setStatus] = useState<string>('requested');
-  const payouts = useLoad(() => get<{ items: Row[] }>('/finance/payouts' + query({ status })), [status]);
+  const [status, setStatus] = useState<Status>('requested');
+  const payouts = useLoad(() => loadPayouts(status), [status]);
   const [error, setError] = useState<string | null>(null);
-  const act = async (p: Row, step: 'approve' | 'reject' | 'paid', body: unknown, after: string) => {
+  const act = async (p: Row, call: (path: PayoutPath) => Promise<unknown>, after: string) => {
     setError(null);
     try {
-      await post(`/finance/payouts/${String(p.providerId)}/${String(p.payoutId)}/${step}`, body);
+      await call({ providerId: String(p.providerId), payoutId: String(p.payoutId) });
       await payouts.reloadUntil((page) => !page.items.some((x) => x.payoutId === p.payoutId && x.status !== after));
     } catch (err) {
       setError(messageOf(err));
@@ -31,7 +35,7 @@ export function FinancePayoutsPage() {
         <div className="grid-form">
           <label>
             Status
-            <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <select value={status} onChange={(e) => setStatus(e.target.value as Status)}>
               {STATUSES.map((s) => (
                 <option key={s}>{s}</option>
               ))}
@@ -49,7 +53,10 @@ export function FinancePayoutsPage() {
             actions={(p) =>
               p.status === 'requested' ? (
                 <>
-                  <ActionButton busyText="Approving…" onClick={() => act(p, 'approve', {}, 'approved')}>
+                  <ActionButton
+                    busyText="Approving…"
+                    onClick={() => act(p, (path) => answer(api.POST('/finance/payouts/{providerId}/{payoutId}/approve', { params: { path } })), 'approved')}
+                  >
                     Approve
                   </ActionButton>
                   <ActionButton
@@ -57,7 +64,7 @@ export function FinancePayoutsPage() {
                     busyText="Rejecting…"
                     onClick={async () => {
                       const reason = window.prompt('Why reject this payout?');
-                      if (reason) await act(p, 'reject', { reason }, 'rejected');
+                      if (reason) await act(p, (path) => answer(api.POST('/finance/payouts/{providerId}/{payoutId}/reject', { params: { path }, body: { reason } })), 'rejected');
                     }}
                   >
                     Reject
@@ -68,7 +75,7 @@ export function FinancePayoutsPage() {
                   busyText="Recording…"
                   onClick={async () => {
                     const reference = window.prompt('Bank or UTR reference of the transfer:');
-                    if (reference) await act(p, 'paid', { reference }, 'paid');
+                    if (reference) await act(p, (path) => answer(api.POST('/finance/payouts/{providerId}/{payoutId}/paid', { params: { path }, body: { reference } })), 'paid');
                   }}
                 >
                   Mark paid

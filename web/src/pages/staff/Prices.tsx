@@ -1,23 +1,17 @@
 import { FormEvent, useState } from 'react';
-import { get, post } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { InstantInput } from '../../components/Instant';
 import { Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 import { microUsdOf, usdExact } from '../../format';
 
-interface PriceRow {
-  model: string;
-  version: number;
-  effectiveAt: string;
-  inputMicroUsdPerMTok: string;
-  outputMicroUsdPerMTok: string;
-  perImageMicroUsd: string | null;
-  scheduled: PriceRow[];
-}
+const loadPrices = async () => answer(api.GET('/pricing'));
+/** A price version: the one in force, or one of its scheduled changes. */
+type PriceVersion = Awaited<ReturnType<typeof loadPrices>>['data'][number]['scheduled'][number];
 
 /** Prices per model now and their scheduled changes; setting a price (now or at a future instant). */
 export function PricesPage() {
-  const prices = useLoad(() => get<{ data: PriceRow[] }>('/pricing'), []);
+  const prices = useLoad(loadPrices, []);
   const [model, setModel] = useState('');
   const [input, setInput] = useState('');
   const [output, setOutput] = useState('');
@@ -28,19 +22,24 @@ export function PricesPage() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const amounts = [input, output].map(microUsdOf);
+    const inputMicroUsd = microUsdOf(input);
+    const outputMicroUsd = microUsdOf(output);
     const perImage = image.trim() ? microUsdOf(image) : null;
-    if (amounts.includes(null) || (image.trim() && perImage === null)) return setError('Prices are dollar amounts such as 1.25 (at most 6 decimals).');
+    if (inputMicroUsd === null || outputMicroUsd === null || (image.trim() && perImage === null)) return setError('Prices are dollar amounts such as 1.25 (at most 6 decimals).');
     setBusy(true);
     setError(null);
     try {
-      const set = await post<{ model: string; version: number }>('/admin/prices', {
-        model: model.trim(),
-        inputMicroUsdPerMTok: amounts[0],
-        outputMicroUsdPerMTok: amounts[1],
-        ...(perImage ? { perImageMicroUsd: perImage } : {}),
-        ...(effectiveAt ? { effectiveAt } : {}),
-      });
+      const set = await answer(
+        api.POST('/admin/prices', {
+          body: {
+            model: model.trim(),
+            inputMicroUsdPerMTok: inputMicroUsd,
+            outputMicroUsdPerMTok: outputMicroUsd,
+            ...(perImage ? { perImageMicroUsd: perImage } : {}),
+            ...(effectiveAt ? { effectiveAt } : {}),
+          },
+        }),
+      );
       // The price table is refreshed from the events: read until the new version is in it.
       await prices.reloadUntil((p) => p.data.some((r) => r.model === set.model && (r.version === set.version || r.scheduled.some((s) => s.version === set.version))));
     } catch (err) {
@@ -51,7 +50,7 @@ export function PricesPage() {
   }
 
   // Shown exactly (to the micro-dollar), not rounded to the cent like balances.
-  const shown = (r: PriceRow, when: string) => ({
+  const shown = (r: PriceVersion, when: string) => ({
     model: r.model,
     when,
     version: r.version,

@@ -1,9 +1,8 @@
 import { FormEvent, useState } from 'react';
-import { get, post, query } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
-type Row = Record<string, unknown>;
 const DISCREPANCY_KINDS = [
   'captured_not_credited',
   'credited_amount_differs',
@@ -17,14 +16,19 @@ const DISCREPANCY_KINDS = [
   'refunded_before_credit',
 ];
 
+const loadRuns = async () => answer(api.GET('/finance/payments/reconciliation-runs'));
+const loadDiscrepancies = async (kind: string) => answer(api.GET('/finance/payments/discrepancies', { params: { query: { kind: kind || undefined } } }));
+const loadRefunds = async () => answer(api.GET('/finance/payments/refunds'));
+const loadPayments = async () => answer(api.GET('/finance/payments', { params: { query: { limit: '500' } } }));
+
 /**
  * Razorpay reconciliation: the daily report's runs (and running it for a day now), and every
  * discrepancy the report or the worker found (`/finance/payments/reconciliation-runs`, `/discrepancies`).
  */
 export function ReconciliationPage() {
-  const runs = useLoad(() => get<Row[]>('/finance/payments/reconciliation-runs'), []);
+  const runs = useLoad(loadRuns, []);
   const [kind, setKind] = useState('');
-  const discrepancies = useLoad(() => get<Row[]>('/finance/payments/discrepancies' + query({ kind })), [kind]);
+  const discrepancies = useLoad(() => loadDiscrepancies(kind), [kind]);
   const [day, setDay] = useState(new Date().toISOString().slice(0, 10));
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -36,7 +40,7 @@ export function ReconciliationPage() {
     setNote(`Running the report for ${day}…`);
     try {
       const before = runs.data?.length ?? 0;
-      await post('/finance/payments/reconciliation-runs', { day });
+      await answer(api.POST('/finance/payments/reconciliation-runs', { body: { day } }));
       await runs.reloadUntil((r) => r.length > before);
       discrepancies.reload();
       setNote(`Report for ${day} done.`);
@@ -104,9 +108,9 @@ export function ReconciliationPage() {
  * disputes are read from `/finance/payments`, whose rows carry the dispute (frozen, shortfall).
  */
 export function RefundsDisputesPage() {
-  const refunds = useLoad(() => get<Row[]>('/finance/payments/refunds'), []);
-  const payments = useLoad(() => get<Row[]>('/finance/payments' + query({ limit: '500' })), []);
-  const disputes = payments.data?.filter((p) => p.dispute !== null).map((p) => ({ paymentId: p.paymentId, accountId: p.accountId, ...(p.dispute as Row) })) ?? null;
+  const refunds = useLoad(loadRefunds, []);
+  const payments = useLoad(loadPayments, []);
+  const disputes = payments.data?.flatMap((p) => (p.dispute !== null ? [{ paymentId: p.paymentId, accountId: p.accountId, ...p.dispute }] : [])) ?? null;
   return (
     <>
       <h1>Refunds and disputes</h1>

@@ -1,19 +1,14 @@
 import { FormEvent, useState } from 'react';
-import { get, query } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, Stat, useLoad } from '../../components/ui';
 import { usd } from '../../format';
 
-type Row = Record<string, unknown>;
-interface Totals {
-  account: string;
-  kind: string;
-  normalBalanceMicroUsd: string;
-  debitsMicroUsd: string;
-  creditsMicroUsd: string;
-  entries: string;
-}
-const KINDS = ['developer', 'provider', 'platform'];
+const KINDS = ['developer', 'provider', 'platform'] as const;
+type Kind = (typeof KINDS)[number];
+
+const loadAccounts = async (kind: Kind) => answer(api.GET('/finance/ledger-accounts', { params: { query: { kind } } }));
+const loadStatement = async (account: string) => answer(api.GET('/finance/ledger-accounts/{account}', { params: { path: { account } } }));
 
 /**
  * Any ledger account's statement (`GET /finance/ledger-accounts/:account`): totals and its lines
@@ -22,13 +17,9 @@ const KINDS = ['developer', 'provider', 'platform'];
 export function StatementPage() {
   const [typed, setTyped] = useState('');
   const [account, setAccount] = useState('');
-  const [kind, setKind] = useState('developer');
-  const accounts = useLoad(() => get<{ items: Row[] }>('/finance/ledger-accounts' + query({ kind })), [kind]);
-  const statement = useLoad(
-    () =>
-      account ? get<{ totals: Totals; lines: { items: Row[]; nextCursor: string | null } }>(`/finance/ledger-accounts/${encodeURIComponent(account)}`) : Promise.resolve(null),
-    [account],
-  );
+  const [kind, setKind] = useState<Kind>('developer');
+  const accounts = useLoad(() => loadAccounts(kind), [kind]);
+  const statement = useLoad(async () => (account ? loadStatement(account) : null), [account]);
   const open = (e: FormEvent) => {
     e.preventDefault();
     setAccount(typed.trim());
@@ -76,7 +67,7 @@ export function StatementPage() {
         <div className="grid-form">
           <label>
             Kind
-            <select value={kind} onChange={(e) => setKind(e.target.value)}>
+            <select value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
               {KINDS.map((k) => (
                 <option key={k}>{k}</option>
               ))}
