@@ -2,6 +2,7 @@ import { Browser, Page } from 'playwright-core';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { createLogger } from '../../src/platform/observability/logger';
+import { PayoutsService } from '../../src/payouts/payouts.service';
 import { PricesService } from '../../src/pricing/prices.service';
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
@@ -252,6 +253,37 @@ describe('the console in Chromium: provider and staff', () => {
       10_000,
       250,
     );
+  });
+
+  it("the provider reads the node's record; an admin releases earnings held for review, shown at once", async () => {
+    const provider = await as('provider');
+    await provider.getByRole('link', { name: 'My nodes' }).click();
+    await row(provider, 'gpu-console').getByRole('button', { name: 'Record' }).click();
+    await provider.getByTestId('reputation').waitFor();
+    const record = `probes ${await provider.getByTestId('stat-probes').textContent()}, error rate ${await provider.getByTestId('stat-error-rate').textContent()}`;
+    await screenshot(provider, 'provider-node-record');
+
+    // A review holds the node's earnings of today (the automatic review does this when the record looks wrong).
+    const nodes = (await users.provider.browser.get(`${t.url}/provider/nodes`)).body as { id: string; name: string }[];
+    const nodeId = nodes.find((n) => n.name === 'gpu-console')!.id;
+    const today = new Date().toISOString().slice(0, 10);
+    await t.app
+      .get(PayoutsService)
+      .holdEarnings(users.provider.accountId, { reviewId: `console-${nodeId}`, nodeId, fromDay: today, toDay: today, reason: 'console test: usage over the bound' }, ctx());
+    await t.caughtUp();
+
+    const admin = await as('admin');
+    await admin.getByRole('link', { name: 'Node reviews' }).click();
+    await row(admin, 'console test: usage over the bound').getByRole('button', { name: 'Node record' }).click();
+    await admin.getByTestId('reputation').waitFor();
+    admin.once('dialog', (d) => void d.accept('console test: fair'));
+    await row(admin, 'console test: usage over the bound').getByRole('button', { name: 'Release' }).click();
+    await admin.getByText('No open reviews.').waitFor();
+    await admin.getByLabel('Status').selectOption('released');
+    const released = (await row(admin, 'console test: fair').innerText()).replace(/\s+/g, ' ');
+    console.log(`node record seen by the provider: ${record}; review released by the admin: ${released}`);
+    expect(released).toContain(users.admin.accountId);
+    await screenshot(admin, 'admin-node-reviews');
   });
 
   it("the admin's network view shows the live node and the traffic it served, community against upstream", async () => {

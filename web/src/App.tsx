@@ -20,6 +20,7 @@ import { FinancePayoutsPage } from './pages/staff/Payouts';
 import { PricesPage } from './pages/staff/Prices';
 import { ReconciliationPage, RefundsDisputesPage } from './pages/staff/Reconciliation';
 import { AdminRefundsPage } from './pages/staff/Refunds';
+import { NodeReviewsPage } from './pages/staff/NodeReviews';
 import { StatementPage } from './pages/staff/Statement';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
@@ -83,6 +84,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/admin/nodes', label: 'All nodes', view: () => <AdminNodesPage /> },
       { path: '/admin/prices', label: 'Prices', view: () => <PricesPage /> },
       { path: '/admin/refunds', label: 'Refunds', view: () => <AdminRefundsPage /> },
+      { path: '/admin/node-reviews', label: 'Node reviews', view: () => <NodeReviewsPage /> },
       { path: '/admin/audit-log', label: 'Audit log', view: () => <AuditLogPage /> },
       { path: '/admin/network', label: 'Network', view: () => <NetworkPage /> },
     ],

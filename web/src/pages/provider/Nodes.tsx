@@ -1,6 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
+import { ReputationView } from '../../components/Reputation';
 import { Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
 const loadNodes = async () => answer(api.GET('/provider/nodes'));
@@ -9,6 +10,7 @@ const loadNodes = async () => answer(api.GET('/provider/nodes'));
 export function ProviderNodes() {
   const nodes = useLoad(loadNodes, []);
   const [registered, setRegistered] = useState<{ nodeId: string; token: string } | null>(null);
+  const [record, setRecord] = useState<{ id: string; name: string } | null>(null);
   return (
     <>
       <h1>Nodes</h1>
@@ -24,13 +26,35 @@ export function ProviderNodes() {
         {nodes.loading && !nodes.data ? <Loading what="nodes" /> : null}
         {nodes.data && nodes.data.length === 0 ? <Empty>No nodes yet. Register one above; an admin approves it before it gets traffic.</Empty> : null}
         {nodes.data && nodes.data.length > 0 ? (
-          <AutoTable label="Nodes table" rows={nodes.data} columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']} />
+          <AutoTable
+            label="Nodes table"
+            rows={nodes.data}
+            columns={['name', 'status', 'online', 'modelsReady', 'inFlight', 'requestsServed', 'errors', 'lastHeartbeatAt']}
+            actions={(row) => (
+              <button type="button" className="secondary" onClick={() => setRecord({ id: String(row.id), name: String(row.name) })}>
+                Record
+              </button>
+            )}
+          />
         ) : null}
         <button type="button" className="secondary" onClick={nodes.reload}>
           Refresh
         </button>
       </Card>
+      {record ? <NodeRecord key={record.id} {...record} /> : null}
     </>
+  );
+}
+
+/** The node's last 30 days as the network judges it: probes, reported vs counted tokens, errors, held earnings. */
+function NodeRecord({ id, name }: { id: string; name: string }) {
+  const reputation = useLoad(() => answer(api.GET('/provider/nodes/{id}/reputation', { params: { path: { id } } })), [id]);
+  return (
+    <Card title={`Record of ${name}`}>
+      <ErrorNote error={reputation.error} />
+      {reputation.loading && !reputation.data ? <Loading what="the record" /> : null}
+      {reputation.data ? <ReputationView r={reputation.data} /> : null}
+    </Card>
   );
 }
 
