@@ -17,41 +17,6 @@ export interface ConsoleSettings {
   checkoutScriptUrl: string | null;
 }
 
-export interface UsageMetrics {
-  requests: number;
-  completed: number;
-  inputTokens: number;
-  outputTokens: number;
-  images: number;
-  spendMicroUsd: string;
-  spendUsd: string;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  errorRate: number | null;
-}
-
-export interface UsageGroup extends UsageMetrics {
-  day?: string;
-  model?: string;
-  keyId?: string;
-  keyName?: string | null;
-  keyPrefix?: string | null;
-}
-
-export interface UsageView {
-  period: { from: string; to: string; days: number };
-  groupBy: 'day' | 'model' | 'key';
-  groups: UsageGroup[];
-  truncated: boolean;
-  totals: UsageMetrics;
-}
-
-export interface DashboardView {
-  balance: { balanceMicroUsd: string; heldMicroUsd: string; availableMicroUsd: string; balanceUsd: string; availableUsd: string };
-  spend: { requests: number; amountMicroUsd: string; amountUsd: string };
-  spendAgainstBalance: { averageDailySpendUsd: string; availableCoversDays: number | null };
-}
-
 export interface ApiKey {
   id: string;
   name: string;

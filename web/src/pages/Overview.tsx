@@ -1,15 +1,18 @@
 import { useMemo } from 'react';
-import { get, query } from '../api';
+import { answer, api } from '../api';
 import { DayChart } from '../components/Chart';
 import { Card, Empty, ErrorNote, Loading, Stat, useLoad } from '../components/ui';
 import { int, ms, usd } from '../format';
-import { DashboardView, UsageView } from '../types';
+
+const loadDashboard = async () => answer(api.GET('/me/dashboard'));
+const loadUsage = async (groupBy: 'day' | 'model') => answer(api.GET('/me/usage', { params: { query: { groupBy } } }));
+type UsageView = Awaited<ReturnType<typeof loadUsage>>;
 
 /** Balance, spend and tokens per day (last 30 days), latency and requests by model. */
 export function Overview() {
-  const dashboard = useLoad(() => get<DashboardView>('/me/dashboard'), []);
-  const byDay = useLoad(() => get<UsageView>('/me/usage' + query({ groupBy: 'day' })), []);
-  const byModel = useLoad(() => get<UsageView>('/me/usage' + query({ groupBy: 'model' })), []);
+  const dashboard = useLoad(loadDashboard, []);
+  const byDay = useLoad(() => loadUsage('day'), []);
+  const byModel = useLoad(() => loadUsage('model'), []);
 
   const days = useMemo(() => (byDay.data ? fillDays(byDay.data) : null), [byDay.data]);
   const spendSeries = useMemo(() => (days ? [{ label: 'Spend (USD)', values: days.map((d) => Number(BigInt(d.spendMicroUsd)) / 1e6), color: '#2f6fdd' }] : []), [days]);

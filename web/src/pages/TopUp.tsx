@@ -1,16 +1,18 @@
 import { FormEvent, useState } from 'react';
-import { answer, api, get } from '../api';
+import { answer, api } from '../api';
 import { AutoTable } from '../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, messageOf, Stat, useLoad } from '../components/ui';
 import { payWithCheckout } from '../checkout';
 import { usd } from '../format';
-import { ConsoleSettings, DashboardView } from '../types';
+import { ConsoleSettings } from '../types';
 
 /** How long the page waits for Razorpay's webhook before saying the credits will come later. */
 const CONFIRM_WAIT_MS = 90_000;
 const CONFIRM_POLL_MS = 750;
 
 const loadOrders = async () => answer(api.GET('/me/payments/orders'));
+const loadDashboard = async () => answer(api.GET('/me/dashboard'));
+type Dashboard = Awaited<ReturnType<typeof loadDashboard>>;
 
 type Step =
   | { kind: 'idle' }
@@ -25,7 +27,7 @@ type Step =
  * (or the sweep) confirms the capture, so the page polls until the balance moves — no reload.
  */
 export function TopUp({ settings }: { settings: ConsoleSettings | null | undefined }) {
-  const dashboard = useLoad(() => get<DashboardView>('/me/dashboard'), []);
+  const dashboard = useLoad(loadDashboard, []);
   const enabled = settings?.payments === true && settings.checkoutScriptUrl !== null;
   const orders = useLoad(async () => (enabled ? loadOrders() : []), [enabled]);
   const [amount, setAmount] = useState('10.00');
@@ -39,7 +41,7 @@ export function TopUp({ settings }: { settings: ConsoleSettings | null | undefin
     setError(null);
     setStep({ kind: 'checkout' });
     try {
-      const before = (await get<DashboardView>('/me/dashboard')).balance.balanceMicroUsd;
+      const before = (await loadDashboard()).balance.balanceMicroUsd;
       const order = await answer(api.POST('/me/payments/orders', { body: { amountUsd: amount.trim() } }));
       const outcome = await payWithCheckout(settings!.checkoutScriptUrl!, order);
       if ('dismissed' in outcome) {
@@ -125,14 +127,14 @@ function Progress({ step }: { step: Step }) {
 }
 
 /** Polls the order until it is credited and the dashboard shows a new balance; null when it takes too long. */
-async function waitForCredits(orderId: string, balanceBefore: string): Promise<DashboardView | null> {
+async function waitForCredits(orderId: string, balanceBefore: string): Promise<Dashboard | null> {
   const deadline = Date.now() + CONFIRM_WAIT_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, CONFIRM_POLL_MS));
     try {
       const order = await answer(api.GET('/me/payments/orders/{orderId}', { params: { path: { orderId } } }));
       if (order.status === 'credited') {
-        const dashboard = await get<DashboardView>('/me/dashboard');
+        const dashboard = await loadDashboard();
         if (dashboard.balance.balanceMicroUsd !== balanceBefore) return dashboard;
       }
     } catch {

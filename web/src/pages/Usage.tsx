@@ -1,10 +1,14 @@
 import { useState } from 'react';
-import { get, query } from '../api';
+import { answer, api, query } from '../api';
 import { Card, Empty, ErrorNote, Loading, useLoad } from '../components/ui';
 import { dayOffset, int, ms, usd } from '../format';
-import { UsageGroup, UsageView } from '../types';
 
 type GroupBy = 'day' | 'model' | 'key';
+
+const loadUsage = async (from: string, to: string, groupBy: GroupBy) =>
+  answer(api.GET('/me/usage', { params: { query: { from: from || undefined, to: to || undefined, groupBy } } }));
+type UsageView = Awaited<ReturnType<typeof loadUsage>>;
+type UsageGroup = UsageView['groups'][number];
 
 /**
  * Usage over a period, by day, model or key. There is no usage CSV route: the CSV link is made
@@ -14,7 +18,7 @@ export function Usage() {
   const [from, setFrom] = useState(dayOffset(29));
   const [to, setTo] = useState(dayOffset(0));
   const [groupBy, setGroupBy] = useState<GroupBy>('day');
-  const usage = useLoad(() => get<UsageView>('/me/usage' + query({ from, to, groupBy })), [from, to, groupBy]);
+  const usage = useLoad(() => loadUsage(from, to, groupBy), [from, to, groupBy]);
 
   return (
     <>

@@ -1,20 +1,16 @@
 import { useMemo } from 'react';
-import { get } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { DayChart } from '../../components/Chart';
 import { Card, Empty, ErrorNote, Loading, Stat, useLoad } from '../../components/ui';
 import { usd } from '../../format';
 
-interface EarningsView {
-  period: { from: string; to: string };
-  groups: ({ day?: string; nodeName?: string | null; earningsMicroUsd: string; requests: number } & Record<string, unknown>)[];
-  totals: { earningsMicroUsd: string; requests: number };
-}
+const loadEarnings = async (groupBy: 'day' | 'node') => answer(api.GET('/provider/earnings', { params: { query: { groupBy } } }));
 
 /** Earnings per day (chart) and per node, last 30 days. */
 export function ProviderEarnings() {
-  const byDay = useLoad(() => get<EarningsView>('/provider/earnings?groupBy=day'), []);
-  const byNode = useLoad(() => get<EarningsView>('/provider/earnings?groupBy=node'), []);
+  const byDay = useLoad(() => loadEarnings('day'), []);
+  const byNode = useLoad(() => loadEarnings('node'), []);
   const days = useMemo(() => {
     if (!byDay.data) return null;
     const map = new Map(byDay.data.groups.map((g) => [g.day, g]));

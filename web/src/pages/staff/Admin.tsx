@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import { answer, api, get, query } from '../../api';
+import { answer, api, query } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
-type Row = Record<string, unknown>;
 type NodePath = { id: string };
 
 const loadNodes = async () => answer(api.GET('/admin/nodes'));
@@ -66,7 +65,7 @@ export function AuditLogPage() {
   const [actor, setActor] = useState('');
   const [target, setTarget] = useState('');
   const params = { actor: actor.trim() || undefined, target: target.trim() || undefined };
-  const log = useLoad(() => get<{ items: Row[] }>('/admin/audit-log' + query(params)), [actor, target]);
+  const log = useLoad(() => answer(api.GET('/admin/audit-log', { params: { query: params } })), [actor, target]);
   return (
     <>
       <h1>Audit log</h1>

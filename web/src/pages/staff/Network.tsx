@@ -1,33 +1,13 @@
-import { get } from '../../api';
+import { answer, api } from '../../api';
 import { AutoTable } from '../../components/AutoTable';
 import { Card, Empty, ErrorNote, Loading, Stat, useLoad } from '../../components/ui';
 import { int, usd } from '../../format';
 
-interface Money {
-  microUsd: string;
-  usd: string;
-}
-interface Rate {
-  requests: number;
-  upstreamFailed: number;
-  perMinute: number;
-}
-interface Network {
-  period: { from: string; to: string };
-  nodes: { live: number; approved: number; registered: number };
-  requestsPerMinute: { last1m: Rate; last5m: Rate; last60m: Rate };
-  revenue: { period: { spend: Money; providerShare: Money; platform: Money }; allTime: { spend: Money; providerShare: Money; platform: Money } };
-  topModels: { model: string; requests: number; spend: Money; errorRate: number | null; latencyP50Ms: number | null; latencyP95Ms: number | null }[];
-  nodeErrorRates: Record<string, unknown>[];
-  bySource: {
-    community: { requests: number; upstreamFailed: number; spend: Money; providerShare: Money; margin: Money };
-    upstream: { requests: number; upstreamFailed: number; spend: Money; vendorCost: Money; margin: Money };
-  };
-}
+const loadNetwork = async () => answer(api.GET('/admin/network'));
 
 /** The whole network for admins and finance (GET /admin/network): load, revenue, community nodes against upstream vendors. */
 export function NetworkPage() {
-  const network = useLoad(() => get<Network>('/admin/network'), []);
+  const network = useLoad(loadNetwork, []);
   const n = network.data;
   return (
     <>

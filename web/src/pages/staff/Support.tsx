@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { get, query } from '../../api';
+import { answer, api } from '../../api';
 import { AccountFinder } from '../../components/AccountFinder';
 import { AutoTable } from '../../components/AutoTable';
 import { InstantInput } from '../../components/Instant';
@@ -27,10 +27,10 @@ export function SupportPage() {
 }
 
 function Account({ accountId, at }: { accountId: string; at: string }) {
-  const base = `/support/accounts/${encodeURIComponent(accountId)}`;
-  const state = useLoad(() => get<Record<string, unknown>>(`${base}/state` + query({ at })), [accountId, at]);
-  const balance = useLoad(() => get<{ items?: Record<string, unknown>[] } & Record<string, unknown>>(`${base}/balance-explained` + query({ at })), [accountId, at]);
-  const timeline = useLoad(() => get<{ items: Record<string, unknown>[] }>(`${base}/timeline` + query({ to: at || undefined })), [accountId, at]);
+  const path = { id: accountId };
+  const state = useLoad(() => answer(api.GET('/support/accounts/{id}/state', { params: { path, query: { at: at || undefined } } })), [accountId, at]);
+  const balance = useLoad(() => answer(api.GET('/support/accounts/{id}/balance-explained', { params: { path, query: { at: at || undefined } } })), [accountId, at]);
+  const timeline = useLoad(() => answer(api.GET('/support/accounts/{id}/timeline', { params: { path, query: { to: at || undefined } } })), [accountId, at]);
   return (
     <>
       <Card title={`State ${at ? 'at ' + new Date(at).toLocaleString() : 'now'}`}>
@@ -47,7 +47,7 @@ function Account({ accountId, at }: { accountId: string; at: string }) {
         {balance.data ? (
           <>
             <AutoTable label="Balance summary" rows={[Object.fromEntries(Object.entries(balance.data).filter(([, v]) => typeof v !== 'object' || v === null))]} />
-            {balance.data.items?.length ? <AutoTable label="Balance lines" rows={balance.data.items} /> : <Empty>No ledger lines up to this instant.</Empty>}
+            {balance.data.lines.length ? <AutoTable label="Balance lines" rows={balance.data.lines} /> : <Empty>No ledger lines up to this instant.</Empty>}
           </>
         ) : null}
       </Card>
