@@ -1,18 +1,16 @@
 import { Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AccountView } from '../accounts/accounts.service';
 import { z } from 'zod';
-import { AcceptedResponse, NoContentResponse } from '../platform/http/schema/responses';
+import { AcceptedResponse, NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { ValidBody } from '../platform/http/schema/valid';
 import { clientInfo } from '../auth/client-info';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/session.cookies';
 import { SessionGuard } from '../auth/session.guard';
-import { AccountViewDto } from './me.dto';
 import { CheckYourEmail } from '../auth/auth.schemas';
-import { ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
+import { AccountView, ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
 import { MeService } from './me.service';
 import { ProfileService } from '../accounts/profile/profile.service';
 
@@ -31,8 +29,8 @@ export class MeController {
 
   @Get()
   @ApiOperation({ summary: 'The signed-in account: profile, roles, status.' })
-  @ApiOkResponse({ type: AccountViewDto })
-  view(@CurrentPrincipal() principal: SessionPrincipal): Promise<AccountView> {
+  @OkResponse(AccountView)
+  view(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof AccountView>> {
     return this.me.view(principal);
   }
 
