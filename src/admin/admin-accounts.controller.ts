@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AccountsService } from '../accounts/accounts.service';
@@ -43,6 +43,7 @@ export class AdminAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Grant a role (provider only through an invite).' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), provider (only through an invite), or a bad body.' })
   async grantRole(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') accountId: string,
@@ -64,6 +65,7 @@ export class AdminAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Suspend: sign-in, sessions and API keys are refused at once.' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A missing or too long reason (invalid_body).' })
   async suspend(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') accountId: string,
