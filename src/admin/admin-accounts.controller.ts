@@ -57,6 +57,7 @@ export class AdminAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a role; effective on the holder’s next request.' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), or developer (every account keeps it: developer_role_permanent).' })
   async revokeRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('role') role: string, @Req() req: Request): Promise<void> {
     await this.roles.revokeRole(checkAccountId(accountId), checkRole(role), commandContext(principal.accountId, req));
   }

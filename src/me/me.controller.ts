@@ -38,6 +38,7 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Correct the profile (policy P8): displayName, picture; null clears a field.' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A bad body (invalid_body): an unknown field, a too long name, a picture that is not an https:// URL.' })
   async updateProfile(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(UpdateProfileBody) body: z.infer<typeof UpdateProfileBody>, @Req() req: Request): Promise<void> {
     await this.profile.updateProfile(principal.accountId, { displayName: body.displayName, picture: body.picture }, commandContext(principal.accountId, req));
   }
@@ -46,6 +47,8 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Set or change the password (the current one is required if there is one).' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A bad body, a password the policy refuses, or currentPassword missing.' })
+  @ApiResponse({ status: 403, description: 'Wrong current password, or the account is suspended.' })
   @ApiResponse({ status: 429, description: 'Too many wrong current passwords; see Retry-After.' })
   async changePassword(
     @CurrentPrincipal() principal: SessionPrincipal,

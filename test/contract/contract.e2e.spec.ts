@@ -12,6 +12,7 @@ import { ROLE_NAMES, signInEachRole } from '../support/sign-in';
 import { ContractChecker, OpenApiDocument } from './contract-checker';
 import { ContractContext } from './context';
 import { scenarios as v1 } from './scenarios/v1';
+import { scenarios as account } from './scenarios/account';
 
 /**
  * Issue 23: the document is the contract. Operations are called (as the role they need) through
@@ -20,7 +21,7 @@ import { scenarios as v1 } from './scenarios/v1';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1];
+const SCENARIOS = [...v1, ...account];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;
