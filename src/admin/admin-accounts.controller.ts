@@ -43,7 +43,8 @@ export class AdminAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Grant a role (provider only through an invite).' })
   @NoContentResponse()
-  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), provider (only through an invite), or a bad body.' })
+  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), or a bad body (invalid_body).' })
+  @ApiResponse({ status: 403, description: 'Not an admin; or provider, which is granted only through an invite (provider_invite_only).' })
   async grantRole(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') accountId: string,

@@ -18,6 +18,7 @@ export class V1MeController {
   @OkResponse(V1KeyView)
   @ApiResponse({ status: 401, description: 'No API key, or an unknown, revoked or expired one (invalid_api_key).', content: openAiErrorContent })
   @ApiResponse({ status: 403, description: 'The account is suspended or restricted.', content: openAiErrorContent })
+  @ApiResponse({ status: 503, description: 'The key could not be checked right now (fail closed); retry after `Retry-After`.', content: openAiErrorContent })
   me(@CurrentApiKey() key: AuthenticatedKey): z.infer<typeof V1KeyView> {
     return {
       object: 'api_key',
