@@ -1,19 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { z } from 'zod';
+import { AccountsService } from '../accounts/accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { RoleRoutes } from '../auth/role-routes.decorator';
 import { Roles } from '../auth/roles.decorator';
-import { objectBody, requiredString } from '../platform/http/request-body';
-import { AccountViewDto } from '../me/me.dto';
+import { NoContentResponse, OkResponse } from '../platform/http/schema/responses';
+import { ValidBody } from '../platform/http/schema/valid';
+import { AccountView } from '../me/me.schemas';
 import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
-import { GrantRoleBody, SuspendBody } from './admin.dto';
+import { GrantRoleBody, SuspendBody } from './admin-accounts.schemas';
 import { AccountRolesService } from '../accounts/roles/account-roles.service';
-
-const REASON_MAX = 500;
 
 /**
  * Staff actions on any account. Admins only, except reads, which finance and support also need.
@@ -34,25 +34,31 @@ export class AdminAccountsController {
   @Get()
   @Roles('admin', 'finance', 'support')
   @ApiOperation({ summary: 'An account: profile, roles, status (admin, finance, support).' })
-  @ApiOkResponse({ type: AccountViewDto })
-  view(@Param('id') accountId: string): Promise<AccountView> {
+  @OkResponse(AccountView)
+  view(@Param('id') accountId: string): Promise<z.infer<typeof AccountView>> {
     return this.admin.view(accountId);
   }
 
   @Post('roles')
   @HttpCode(204)
   @ApiOperation({ summary: 'Grant a role (provider only through an invite).' })
-  @ApiBody({ type: GrantRoleBody })
-  @ApiNoContentResponse()
-  async grantRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
-    const role = checkRole(objectBody(raw, ['role']).role);
-    await this.roles.grantRole(checkAccountId(accountId), role, commandContext(principal.accountId, req));
+  @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), or a bad body (invalid_body).' })
+  @ApiResponse({ status: 403, description: 'Not an admin; or provider, which is granted only through an invite (provider_invite_only).' })
+  async grantRole(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') accountId: string,
+    @ValidBody(GrantRoleBody) body: z.infer<typeof GrantRoleBody>,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.roles.grantRole(checkAccountId(accountId), body.role, commandContext(principal.accountId, req));
   }
 
   @Delete('roles/:role')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a role; effective on the holder’s next request.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'An unknown role (unknown_role), or developer (every account keeps it: developer_role_permanent).' })
   async revokeRole(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('role') role: string, @Req() req: Request): Promise<void> {
     await this.roles.revokeRole(checkAccountId(accountId), checkRole(role), commandContext(principal.accountId, req));
   }
@@ -60,17 +66,21 @@ export class AdminAccountsController {
   @Post('suspend')
   @HttpCode(204)
   @ApiOperation({ summary: 'Suspend: sign-in, sessions and API keys are refused at once.' })
-  @ApiBody({ type: SuspendBody })
-  @ApiNoContentResponse()
-  async suspend(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Body() raw: unknown, @Req() req: Request): Promise<void> {
-    const reason = requiredString(objectBody(raw, ['reason']), 'reason', 1, REASON_MAX);
-    await this.accounts.suspend(checkAccountId(accountId), reason, commandContext(principal.accountId, req));
+  @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A missing or too long reason (invalid_body).' })
+  async suspend(
+    @CurrentPrincipal() principal: SessionPrincipal,
+    @Param('id') accountId: string,
+    @ValidBody(SuspendBody) body: z.infer<typeof SuspendBody>,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.accounts.suspend(checkAccountId(accountId), body.reason, commandContext(principal.accountId, req));
   }
 
   @Post('reinstate')
   @HttpCode(204)
   @ApiOperation({ summary: 'Lift a suspension.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   async reinstate(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Req() req: Request): Promise<void> {
     await this.accounts.reinstate(checkAccountId(accountId), commandContext(principal.accountId, req));
   }
@@ -78,7 +88,7 @@ export class AdminAccountsController {
   @Post('keys/:keyId/revoke')
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke one of this account's keys." })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   async revokeKey(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') accountId: string, @Param('keyId') keyId: string, @Req() req: Request): Promise<void> {
     // The path's account is the owner check: a key of another account is "not found" here too.
     await this.keys.revoke(checkAccountId(accountId), keyId, commandContext(principal.accountId, req));

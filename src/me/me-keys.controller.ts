@@ -1,25 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiCookieAuth,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiKeysService, ApiKeyView } from '../api-keys/api-keys.service';
+import { z } from 'zod';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/session.cookies';
 import { SessionGuard } from '../auth/session.guard';
-import { readIssueKeyBody } from './key-request';
-import { ApiKeyViewDto, IssuedKeyDto, IssueKeyBody } from './me.dto';
+import { CreatedResponse, NoContentResponse, OkResponse } from '../platform/http/schema/responses';
+import { ValidBody } from '../platform/http/schema/valid';
+import { ApiKeyView, IssuedKey, IssueKeyBody } from './me-keys.schemas';
 
 /**
  * The signed-in developer's own API keys. Another account's key id is answered exactly like a
@@ -36,23 +26,23 @@ export class MeKeysController {
 
   @Get()
   @ApiOperation({ summary: "The account's keys (metadata only: never the key or its hash)." })
-  @ApiOkResponse({ type: ApiKeyViewDto, isArray: true })
-  list(@CurrentPrincipal() principal: SessionPrincipal): Promise<ApiKeyView[]> {
+  @OkResponse(z.array(ApiKeyView))
+  list(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof ApiKeyView>[]> {
     return this.keys.list(principal.accountId);
   }
 
   @Post()
   @ApiOperation({ summary: 'Issue a key. The full key is in this response only, once.' })
-  @ApiBody({ type: IssueKeyBody })
-  @ApiCreatedResponse({ type: IssuedKeyDto })
+  @CreatedResponse(IssuedKey)
   @ApiResponse({ status: 400, description: 'Bad name, expiry or limits, or too many active keys.' })
   async issue(
     @CurrentPrincipal() principal: SessionPrincipal,
-    @Body() raw: unknown,
+    @ValidBody(IssueKeyBody) body: z.infer<typeof IssueKeyBody>,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ key: string; apiKey: ApiKeyView }> {
-    const issued = await this.keys.issue(principal.accountId, readIssueKeyBody(raw), commandContext(principal.accountId, req));
+  ): Promise<z.infer<typeof IssuedKey>> {
+    const input = { name: body.name, expiresAt: body.expiresAt ?? null, limits: body.limits ?? undefined };
+    const issued = await this.keys.issue(principal.accountId, input, commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return issued;
   }
@@ -61,7 +51,7 @@ export class MeKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a key: refused everywhere within a second.' })
   @ApiParam({ name: 'id', description: 'The key id (the 12 characters after tg_live_)' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   @ApiNotFoundResponse({ description: 'No such key on this account.' })
   async revoke(@CurrentPrincipal() principal: SessionPrincipal, @Param('id') keyId: string, @Req() req: Request): Promise<void> {
     await this.keys.revoke(principal.accountId, keyId, commandContext(principal.accountId, req));
@@ -70,14 +60,14 @@ export class MeKeysController {
   @Post(':id/rotate')
   @ApiOperation({ summary: 'Issue a replacement (same name and limits) and revoke this key. The new key is shown once.' })
   @ApiParam({ name: 'id' })
-  @ApiCreatedResponse({ type: IssuedKeyDto })
+  @CreatedResponse(IssuedKey)
   @ApiNotFoundResponse({ description: 'No such active key on this account.' })
   async rotate(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') keyId: string,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ key: string; apiKey: ApiKeyView }> {
+  ): Promise<z.infer<typeof IssuedKey>> {
     const rotated = await this.keys.rotate(principal.accountId, keyId, commandContext(principal.accountId, req));
     res.setHeader('Cache-Control', 'no-store');
     return rotated;

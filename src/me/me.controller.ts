@@ -1,18 +1,16 @@
 import { Controller, Get, HttpCode, Patch, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AccountView } from '../accounts/accounts.service';
 import { z } from 'zod';
-import { AcceptedResponse, NoContentResponse } from '../platform/http/schema/responses';
+import { AcceptedResponse, NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { ValidBody } from '../platform/http/schema/valid';
 import { clientInfo } from '../auth/client-info';
 import { commandContext } from '../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/session.cookies';
 import { SessionGuard } from '../auth/session.guard';
-import { AccountViewDto } from './me.dto';
 import { CheckYourEmail } from '../auth/auth.schemas';
-import { ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
+import { AccountView, ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
 import { MeService } from './me.service';
 import { ProfileService } from '../accounts/profile/profile.service';
 
@@ -31,8 +29,8 @@ export class MeController {
 
   @Get()
   @ApiOperation({ summary: 'The signed-in account: profile, roles, status.' })
-  @ApiOkResponse({ type: AccountViewDto })
-  view(@CurrentPrincipal() principal: SessionPrincipal): Promise<AccountView> {
+  @OkResponse(AccountView)
+  view(@CurrentPrincipal() principal: SessionPrincipal): Promise<z.infer<typeof AccountView>> {
     return this.me.view(principal);
   }
 
@@ -40,6 +38,7 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Correct the profile (policy P8): displayName, picture; null clears a field.' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A bad body (invalid_body): an unknown field, a too long name, a picture that is not an https:// URL.' })
   async updateProfile(@CurrentPrincipal() principal: SessionPrincipal, @ValidBody(UpdateProfileBody) body: z.infer<typeof UpdateProfileBody>, @Req() req: Request): Promise<void> {
     await this.profile.updateProfile(principal.accountId, { displayName: body.displayName, picture: body.picture }, commandContext(principal.accountId, req));
   }
@@ -48,6 +47,8 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Set or change the password (the current one is required if there is one).' })
   @NoContentResponse()
+  @ApiResponse({ status: 400, description: 'A bad body, a password the policy refuses, or currentPassword missing.' })
+  @ApiResponse({ status: 403, description: 'Wrong current password, or the account is suspended.' })
   @ApiResponse({ status: 429, description: 'Too many wrong current passwords; see Retry-After.' })
   async changePassword(
     @CurrentPrincipal() principal: SessionPrincipal,

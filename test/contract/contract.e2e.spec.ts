@@ -17,6 +17,7 @@ import { scenarios as staff } from './scenarios/staff';
 import { scenarios as v1 } from './scenarios/v1';
 import { scenarios as payments } from './scenarios/payments';
 import { scenarios as payouts } from './scenarios/payouts';
+import { scenarios as account } from './scenarios/account';
 
 /**
  * Issue 23: the document is the contract. Operations are called (as the role they need) through
@@ -25,7 +26,7 @@ import { scenarios as payouts } from './scenarios/payouts';
  * document. Scenarios so far: /v1 (scenarios/v1.ts); the rest of the routes join as their
  * schemas land, until every documented operation is called (the closing line counts them).
  */
-const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments, ...payouts, ...staff];
+const SCENARIOS = [...v1, ...ledger, ...nodes, ...payments, ...payouts, ...staff, ...account];
 
 describe('contract: real answers match the OpenAPI document', () => {
   let h: InferenceHarness;

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { commandContext } from '../../auth/command-context';
 import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
 import { SESSION_COOKIE } from '../../auth/session.cookies';
@@ -8,10 +9,12 @@ import { SessionGuard } from '../../auth/session.guard';
 import { unavailable } from '../../platform/errors/domain-error';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';
+import { AcceptedResponse, NoContentResponse, OkResponse } from '../../platform/http/schema/responses';
 import { Inject } from '@nestjs/common';
-import { DataRightsService, DeletionStatus } from '../data-rights.service';
+import { DataRightsService } from '../data-rights.service';
 import { DataExport } from '../export/data-export';
 import { streamExport } from '../export/export-response';
+import { DeletionRequested, DeletionStatus, ExportDocument } from './data-rights.schemas';
 
 /** The signed-in person's data rights: deletion (P9), restriction (P10), export (P7). */
 @ApiTags('account')
@@ -33,22 +36,22 @@ export class MeDataRightsController {
     summary:
       'Delete the account (P9): every API key is revoked and every session ended now; personal data is erased when the grace period ends (PRIVACY_DELETION_GRACE_DAYS). Cancellable until then.',
   })
-  @ApiAcceptedResponse({ description: '{ requestedAt, dueAt, revokedKeys, endedSessions }' })
-  requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request) {
+  @AcceptedResponse(DeletionRequested)
+  requestDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<z.infer<typeof DeletionRequested>> {
     return this.rights.requestDeletion(principal.accountId, { channel: 'self', note: null }, commandContext(principal.accountId, req));
   }
 
   @Delete('deletion-request')
   @ApiOperation({ summary: 'Cancel a pending deletion (within the grace period). Revoked API keys stay revoked: create new ones.' })
-  @ApiOkResponse({ description: '{ requestedAt: null, dueAt: null }' })
-  cancelDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<DeletionStatus> {
+  @OkResponse(DeletionStatus, 'Cancelled: both null.')
+  cancelDeletion(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<z.infer<typeof DeletionStatus>> {
     return this.rights.cancelDeletion(principal.accountId, commandContext(principal.accountId, req));
   }
 
   @Post('restriction')
   @HttpCode(204)
   @ApiOperation({ summary: 'Restrict processing (P10): API keys are refused at once (403 account_restricted); data is kept; signing in still works.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   async restrict(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<void> {
     await this.rights.restrict(principal.accountId, commandContext(principal.accountId, req));
   }
@@ -56,14 +59,14 @@ export class MeDataRightsController {
   @Delete('restriction')
   @HttpCode(204)
   @ApiOperation({ summary: 'Lift the restriction: API keys work again.' })
-  @ApiNoContentResponse()
+  @NoContentResponse()
   async lift(@CurrentPrincipal() principal: SessionPrincipal, @Req() req: Request): Promise<void> {
     await this.rights.lift(principal.accountId, commandContext(principal.accountId, req));
   }
 
   @Get('export')
   @ApiOperation({ summary: 'Everything held about you as one JSON document (P7), streamed; it ends with "complete": true.' })
-  @ApiOkResponse({ description: 'application/json attachment' })
+  @OkResponse(ExportDocument, 'A JSON attachment (tollgate-export-<day>.json).')
   @ApiResponse({ status: 503, description: 'Too many exports running; retry shortly.' })
   async export(@CurrentPrincipal() principal: SessionPrincipal, @Res() res: Response): Promise<void> {
     if (!exportSlots.acquire()) throw unavailable('export_busy', 'Too many exports are running; retry in a few seconds.', 5);

@@ -41,6 +41,8 @@ export class AdminKycController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Reject the submitted KYC { reason }; the person may submit again.' })
   @ApiNoContentResponse()
+  @ApiResponse({ status: 400, description: 'A missing or too long reason (invalid_body).' })
+  @ApiResponse({ status: 409, description: 'kyc_not_pending' })
   async reject(
     @CurrentPrincipal() principal: SessionPrincipal,
     @Param('id') accountId: string,
