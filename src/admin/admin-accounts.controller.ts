@@ -19,7 +19,7 @@ import { AccountRolesService } from '../accounts/roles/account-roles.service';
  * Staff actions on any account. Admins only, except reads, which finance and support also need.
  * Every write passes the admin's own account id as the actor: the events are the audit trail (P11).
  */
-@ApiTags('admin')
+@ApiTags('accounts')
 @ApiNotFoundResponse({ description: 'No such account (or key on that account).' })
 @RoleRoutes(['admin'], 'The caller lacks the role (checked against current roles), or is suspended.')
 @Controller('admin/accounts/:id')

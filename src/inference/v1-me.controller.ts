@@ -8,7 +8,7 @@ import { V1_SECURITY_SCHEME } from './v1-openapi';
 import { openAiErrorContent, V1KeyView } from './v1-me.schemas';
 
 /** Which key is calling: the smallest /v1 endpoint, to try a key (never returns a secret or a hash). */
-@ApiTags('v1')
+@ApiTags('inference')
 @ApiSecurity(V1_SECURITY_SCHEME)
 @Controller('v1')
 @RequireApiKey()

@@ -18,7 +18,7 @@ import { AccountEligibilityService } from '../../accounts/eligibility/account-el
  * The step a first Google/Telegram sign-in lands on (issue 22): the account exists but every other
  * route answers 403 eligibility_pending until the person confirms age and terms here.
  */
-@ApiTags('me')
+@ApiTags('legal')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @UseGuards(SessionGuard)

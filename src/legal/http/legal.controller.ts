@@ -35,7 +35,7 @@ export class LegalController {
 }
 
 /** Publishing is an admin action: audited by the staff-action interceptor, and the event names the admin. */
-@ApiTags('admin')
+@ApiTags('legal')
 @RoleRoutes(['admin'], 'Lacks the admin role.')
 @Controller('admin/legal')
 export class AdminLegalController {

@@ -13,7 +13,7 @@ import { ReportedMinor } from '../reported-minor';
 import { ReportedMinorBody, ReportedMinorOutcome } from './legal.schemas';
 
 /** Staff only (support, admin): audited by the staff-action interceptor; the events name the staff member. */
-@ApiTags('admin')
+@ApiTags('legal')
 @RoleRoutes(['admin', 'support'], 'Lacks the admin or support role.')
 @Controller('admin/accounts/:id/reported-minor')
 export class ReportedMinorController {

@@ -23,7 +23,7 @@ function changeOf(body: z.infer<typeof ChangePreferences>): { categories: Partia
 }
 
 /** The signed-in person's mail preferences (issue 16, item 3). */
-@ApiTags('account')
+@ApiTags('notifications')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })

@@ -15,7 +15,7 @@ import { AdminDeletionBody, DeletionRequested } from './data-rights.schemas';
  * A deletion asked for outside the dashboard (an email to support): an admin records it for the
  * person. Same effects as the person's own request; the admin is the actor of every event (P11).
  */
-@ApiTags('admin')
+@ApiTags('privacy')
 @RoleRoutes(['admin'], 'The caller is not an admin.')
 @Controller('admin/accounts/:id')
 export class AdminDeletionController {

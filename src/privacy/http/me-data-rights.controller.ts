@@ -17,7 +17,7 @@ import { streamExport } from '../export/export-response';
 import { DeletionRequested, DeletionStatus, ExportDocument } from './data-rights.schemas';
 
 /** The signed-in person's data rights: deletion (P9), restriction (P10), export (P7). */
-@ApiTags('account')
+@ApiTags('privacy')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })

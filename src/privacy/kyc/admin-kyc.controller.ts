@@ -13,7 +13,7 @@ import { KycView, RejectKyc } from './kyc.schemas';
 import { KycService } from './kyc.service';
 
 /** Staff decisions on a KYC; the admin is each event's actor (P11). Support may read. */
-@ApiTags('admin')
+@ApiTags('privacy')
 @ApiResponse({ status: 404, description: 'No such account, or no KYC submitted.' })
 @RoleRoutes(['admin'], 'The caller lacks the role.')
 @Controller('admin/accounts/:id/kyc')

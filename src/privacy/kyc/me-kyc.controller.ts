@@ -12,7 +12,7 @@ import { KycView, SubmitKyc } from './kyc.schemas';
 import { KycService } from './kyc.service';
 
 /** The signed-in person's identity verification (P17): submit PAN and Aadhaar; see status and masked numbers. */
-@ApiTags('kyc')
+@ApiTags('privacy')
 @ApiCookieAuth(SESSION_COOKIE)
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Not signed in, or the session ended.' })
