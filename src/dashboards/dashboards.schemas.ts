@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DomainError } from '../platform/errors/domain-error';
 import { parseDay } from '../platform/http/dates';
-import { coded, MicroUsd, Time, UsdText } from '../platform/http/schema/fields';
+import { coded, parsedWith, MicroUsd, Time, UsdText } from '../platform/http/schema/fields';
 import { DEVELOPER_GROUPINGS } from './developer-dashboard.service';
 import { MAX_PERIOD_DAYS } from './period';
 import { PROVIDER_GROUPINGS } from './provider-earnings.service';
@@ -12,14 +11,7 @@ const day = (description: string) =>
     .string()
     .max(40)
     .meta({ description, examples: ['2026-03-01'] })
-    .transform((text, ctx) => {
-      try {
-        return parseDay(text, '{field}', 'invalid_period');
-      } catch (err) {
-        coded(ctx, (err as DomainError).code, (err as Error).message);
-        return z.NEVER;
-      }
-    });
+    .transform(parsedWith((text, field) => parseDay(text, field, 'invalid_period')));
 
 /** The period's two ends; their order and length are checked with today's date (`period.ts`). */
 const period = {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { DomainError } from '../../platform/errors/domain-error';
 import { parseInstant } from '../../platform/http/dates';
-import { coded, Time } from '../../platform/http/schema/fields';
+import { coded, parsedWith, Time } from '../../platform/http/schema/fields';
 import { EligibilityFields, eligibilityOf } from '../eligibility';
 import { POLICY_SUMMARY_MAX, POLICY_URL_MAX } from '../policy.decide';
 import { POLICY_KINDS, POLICY_VERSION } from '../policy.events';
@@ -33,14 +32,7 @@ export const PublishPolicyVersionBody = z.strictObject({
     .string()
     .max(40)
     .meta({ description: "ISO-8601 time with a zone: at least POLICY_NOTICE_DAYS after now, and after the previous version's.", examples: ['2027-01-01T00:00:00Z'] })
-    .transform((text, ctx) => {
-      try {
-        return parseInstant(text, '{field}');
-      } catch (err) {
-        coded(ctx, (err as DomainError).code, (err as Error).message);
-        return z.NEVER;
-      }
-    }),
+    .transform(parsedWith(parseInstant)),
   url: z
     .string()
     .min(1)

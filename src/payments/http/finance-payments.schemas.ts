@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { parseDay } from '../../platform/http/dates';
-import { DomainError } from '../../platform/errors/domain-error';
-import { coded, MicroUsd, Time } from '../../platform/http/schema/fields';
+import { parsedWith, MicroUsd, Time } from '../../platform/http/schema/fields';
 import { queryInstant, queryInt, queryText } from '../../platform/http/schema/query';
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../payment.queries';
 
@@ -141,14 +140,7 @@ export const RunReportBody = z
       .string()
       .max(10)
       .meta({ description: 'A UTC day YYYY-MM-DD; default yesterday.', examples: ['2026-11-21'] })
-      .transform((text, ctx) => {
-        try {
-          return parseDay(text, '{field}', 'invalid_body');
-        } catch (err) {
-          coded(ctx, (err as DomainError).code, (err as Error).message);
-          return z.NEVER;
-        }
-      })
+      .transform(parsedWith((text, field) => parseDay(text, field, 'invalid_body')))
       .optional(),
   })
   .optional();

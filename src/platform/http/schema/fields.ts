@@ -12,6 +12,23 @@ export function coded(ctx: z.core.$RefinementCtx, code: string, message: string)
 }
 
 /**
+ * A text field read by one of our own parsers (money, dates): its value, or the parser's refusal
+ * with its code and words (`{field}` is where the pipe writes the field's name), so a schema says
+ * exactly what the hand-written check said.
+ */
+export const parsedWith =
+  <T>(parse: (text: string, field: string) => T) =>
+  (text: string, ctx: z.core.$RefinementCtx): T => {
+    try {
+      return parse(text, '{field}');
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      coded(ctx, err.code, err.message);
+      return z.NEVER;
+    }
+  };
+
+/**
  * Dollars as text ("12.50", at most 6 decimals) → micro-USD, never a float; a bad one is
  * `invalid_amount` as everywhere else (`money.ts` parses). Limits on the amount stay with the domain.
  */
@@ -20,14 +37,7 @@ export const usd = () =>
     .string()
     .max(24)
     .meta({ description: 'USD as a decimal string, at most 6 decimals.', examples: ['12.50'] })
-    .transform((text, ctx) => {
-      try {
-        return parseUsd(text, '{field}');
-      } catch (err) {
-        coded(ctx, (err as DomainError).code, (err as Error).message);
-        return z.NEVER;
-      }
-    });
+    .transform(parsedWith(parseUsd));
 
 // Money in answers: micro-USD as a string of digits (exact), and often dollars for people beside it.
 export const MicroUsd = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DATE_RANGE_TEXT, instantOf } from '../dates';
-import { coded } from './fields';
+import { DATE_RANGE_TEXT, parseInstant } from '../dates';
+import { coded, parsedWith } from './fields';
 
 /**
  * Query-string pieces: a query value arrives as text (an array when repeated, refused as "must be a
@@ -23,12 +23,7 @@ export const queryInt = z
 export const queryInstant = z
   .string()
   .meta({ description: `ISO-8601 day or time with a zone, in ${DATE_RANGE_TEXT}.`, examples: ['2026-11-01T00:00:00Z'] })
-  .transform((text, ctx) => {
-    const at = instantOf(text);
-    if (at) return at;
-    coded(ctx, 'invalid_query', `{field} must be an ISO-8601 time with a zone in ${DATE_RANGE_TEXT}, e.g. 2026-11-01T00:00:00Z.`);
-    return z.NEVER;
-  });
+  .transform(parsedWith((text, field) => parseInstant(text, field, 'invalid_query')));
 
 /** `from` (inclusive) and `to` (exclusive), both optional; spread into a query object with `fromBeforeTo`. */
 export const timeRange = { from: queryInstant.optional(), to: queryInstant.optional() };
