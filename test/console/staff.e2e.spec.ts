@@ -197,7 +197,19 @@ describe('the console in Chromium: provider and staff', () => {
     await t.app.get(PricesService).set({ model: MODEL, ...PRICE }, ctx());
     const key = (await users.developer.browser.post(`${t.url}/me/keys`, { name: 'payout traffic' })).body.key as string;
     const openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0, timeout: 20_000 });
-    await eventually(() => openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 }), 10_000, 200); // the new price reaches the gateway
+    // The admin's price of an earlier test has no image price: wait until the gateway serves images
+    // at PRICE again, then enough traffic for a $0.10 payout (each call earns the provider its share of 4 cents).
+    await eventually(
+      async () => {
+        const res = await openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 });
+        await t.caughtUp();
+        const earned = BigInt((await users.provider.browser.get(`${t.url}/provider/payouts/available`)).body.earnedMicroUsd);
+        if (earned === 0n) throw new Error('the image price has not reached the gateway yet');
+        return res;
+      },
+      15_000,
+      200,
+    );
     for (let i = 0; i < 4; i++) await openai.images.generate({ model: MODEL, prompt: 'a lighthouse', n: 2 });
     // The charges are stored when each answer ends; the earnings projection follows them. Wait for it,
     // not a wall clock, then only the hold period remains (a loaded CI machine once took over 15 s here).

@@ -49,7 +49,7 @@ export async function redisValue(redis: Redis, name: string): Promise<string> {
 }
 
 /** Each key's value as text, whatever its type ('' when it is gone meanwhile or a module type). */
-async function redisValues(redis: Redis, names: string[]): Promise<string[]> {
+export async function redisValues(redis: Redis, names: string[]): Promise<string[]> {
   if (names.length === 0) return [];
   const types = (await names.reduce((p, name) => p.type(name), redis.pipeline()).exec()) ?? [];
   const reads = redis.pipeline();
