@@ -1,5 +1,5 @@
 import { lazy, ReactElement, Suspense, useCallback, useEffect, useState } from 'react';
-import { ApiError, get, post, whenSignedOut } from './api';
+import { answer, api, ApiError, get, whenSignedOut } from './api';
 import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
@@ -24,7 +24,13 @@ import { NodeReviewsPage } from './pages/staff/NodeReviews';
 import { StatementPage } from './pages/staff/Statement';
 import { SupportPage } from './pages/staff/Support';
 import { navigate, usePath } from './router';
-import { Account, ConsoleSettings, Role } from './types';
+import { ConsoleSettings } from './types';
+
+type Account = Awaited<ReturnType<typeof loadMe>>;
+type Role = Account['roles'][number];
+
+const loadMe = async () => answer(api.GET('/me'));
+const signOut = async () => answer(api.POST('/auth/logout'));
 
 // The playground brings the OpenAI SDK: loaded when first opened, not with the console.
 const Playground = lazy(() => import('./pages/Playground'));
@@ -99,7 +105,7 @@ export function App() {
   const [menuOpen, setMenuOpen] = useState(false);
 
   const loadAccount = useCallback(() => {
-    get<Account>('/me').then(setAccount, (err: unknown) => setAccount(err instanceof ApiError && err.code === 'eligibility_pending' ? 'pending' : null));
+    loadMe().then(setAccount, (err: unknown) => setAccount(err instanceof ApiError && err.code === 'eligibility_pending' ? 'pending' : null));
   }, []);
 
   useEffect(() => {
@@ -118,7 +124,7 @@ export function App() {
       <EligibilityStep
         onConfirmed={loadAccount}
         onSignOut={() =>
-          void post('/auth/logout')
+          void signOut()
             .catch(() => undefined)
             .then(() => setAccount(null))
         }
@@ -172,7 +178,7 @@ export function App() {
             type="button"
             className="secondary"
             onClick={async () => {
-              await post('/auth/logout').catch(() => undefined);
+              await signOut().catch(() => undefined);
               setAccount(null);
               navigate('/');
             }}

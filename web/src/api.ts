@@ -95,8 +95,6 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const get = <T>(path: string) => request<T>('GET', path);
-export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
-export const del = <T>(path: string) => request<T>('DELETE', path);
 
 /** Query string from defined values only. */
 export function query(params: Record<string, string | undefined>): string {

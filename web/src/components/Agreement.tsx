@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { get } from '../api';
+import { answer, api } from '../api';
 
 /** What every sign-up path sends (issue 22): an attestation, and the versions in force accepted. */
 export interface Eligibility {
@@ -8,9 +8,9 @@ export interface Eligibility {
   privacyVersion: string;
 }
 
-interface PolicyInForce {
-  inForce: { version: string; url: string | null };
-}
+type InForce = Awaited<ReturnType<typeof loadPolicy>>['inForce'];
+
+const loadPolicy = async (kind: 'terms' | 'privacy') => answer(api.GET('/legal/{kind}', { params: { path: { kind } } }));
 
 /**
  * The two confirmations of a sign-up: 18 or older, and the terms and privacy policy in force, by
@@ -18,13 +18,13 @@ interface PolicyInForce {
  * force now). `onChange` gets the body fields once both boxes are ticked, else null.
  */
 export function Agreement({ onChange }: { onChange: (eligibility: Eligibility | null) => void }) {
-  const [policies, setPolicies] = useState<{ terms: PolicyInForce['inForce']; privacy: PolicyInForce['inForce'] } | null>(null);
+  const [policies, setPolicies] = useState<{ terms: InForce; privacy: InForce } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [over18, setOver18] = useState(false);
   const [accepted, setAccepted] = useState(false);
 
   useEffect(() => {
-    Promise.all([get<PolicyInForce>('/legal/terms'), get<PolicyInForce>('/legal/privacy')]).then(
+    Promise.all([loadPolicy('terms'), loadPolicy('privacy')]).then(
       ([terms, privacy]) => setPolicies({ terms: terms.inForce, privacy: privacy.inForce }),
       () => setError('The terms could not be loaded; reload the page to try again.'),
     );
@@ -41,7 +41,7 @@ export function Agreement({ onChange }: { onChange: (eligibility: Eligibility | 
       </p>
     );
   if (!policies) return <p className="muted small">Loading the terms…</p>;
-  const link = (label: string, p: PolicyInForce['inForce']) =>
+  const link = (label: string, p: InForce) =>
     p.url ? (
       <a href={p.url} target="_blank" rel="noreferrer">
         {label}

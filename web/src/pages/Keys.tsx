@@ -1,13 +1,18 @@
 import { FormEvent, useState } from 'react';
-import { get, post } from '../api';
+import { answer, api } from '../api';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../components/ui';
 import { when } from '../format';
 import { forgetKey, rememberKey } from '../keyMemory';
-import { ApiKey, IssuedKey } from '../types';
+
+type ApiKey = Awaited<ReturnType<typeof loadKeys>>[number];
+type IssuedKey = Awaited<ReturnType<typeof rotateKey>>;
+
+const loadKeys = async () => answer(api.GET('/me/keys'));
+const rotateKey = async (id: string) => answer(api.POST('/me/keys/{id}/rotate', { params: { path: { id } } }));
 
 /** Create (name, limits, expiry), show once with a copy button, revoke, rotate. */
 export function Keys() {
-  const loaded = useLoad(() => get<ApiKey[]>('/me/keys'), []);
+  const loaded = useLoad(loadKeys, []);
   // The list is a read model that may lag a write by a moment: what this page just did is
   // applied over it, so a change shows at once without a reload.
   const [changed, setChanged] = useState<Map<string, ApiKey>>(new Map());
@@ -16,10 +21,10 @@ export function Keys() {
   const keys = { ...loaded, data: loaded.data ? merge(loaded.data, changed) : null };
   const apply = (...updated: ApiKey[]) => setChanged((m) => new Map([...m, ...updated.map((k) => [k.id, k] as const)]));
 
-  const issued = (answer: IssuedKey) => {
-    rememberKey(answer.apiKey.id, answer.apiKey.name, answer.key);
-    setShown(answer);
-    apply(answer.apiKey);
+  const issued = (issuedKey: IssuedKey) => {
+    rememberKey(issuedKey.apiKey.id, issuedKey.apiKey.name, issuedKey.key);
+    setShown(issuedKey);
+    apply(issuedKey.apiKey);
   };
 
   return (
@@ -67,9 +72,9 @@ export function Keys() {
                             onClick={async () => {
                               setError(null);
                               try {
-                                const answer = await post<IssuedKey>(`/me/keys/${k.id}/rotate`);
+                                const replacement = await rotateKey(k.id);
                                 apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
-                                issued(answer);
+                                issued(replacement);
                                 forgetKey(k.id);
                               } catch (err) {
                                 setError(messageOf(err));
@@ -85,7 +90,7 @@ export function Keys() {
                               if (!window.confirm(`Revoke “${k.name}”? Calls with it are refused within a second.`)) return;
                               setError(null);
                               try {
-                                await post(`/me/keys/${k.id}/revoke`);
+                                await answer(api.POST('/me/keys/{id}/revoke', { params: { path: { id: k.id } } }));
                                 forgetKey(k.id);
                                 apply({ ...k, status: 'revoked', revokedAt: new Date().toISOString() });
                               } catch (err) {
@@ -166,7 +171,7 @@ function NewKeyForm({ onIssued }: { onIssued: (k: IssuedKey) => void }) {
     try {
       const limits = { requestsPerMinute: rpm ? Number(rpm) : undefined, tokensPerMinute: tpm ? Number(tpm) : undefined };
       const body = { name, ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}), ...(rpm || tpm ? { limits } : {}) };
-      onIssued(await post<IssuedKey>('/me/keys', body));
+      onIssued(await answer(api.POST('/me/keys', { body })));
       setName('');
       setRpm('');
       setTpm('');

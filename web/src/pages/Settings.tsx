@@ -1,19 +1,15 @@
 import { FormEvent, useEffect, useState } from 'react';
-import { del, get, post, request } from '../api';
+import { answer, api } from '../api';
+import type { paths } from '../api/openapi';
 import { ActionButton, Card, ErrorNote, Loading, messageOf, useLoad } from '../components/ui';
 import { when } from '../format';
 
-interface Preferences {
-  categories: { category: string; essential: boolean; enabled: boolean; description: string }[];
-  marketing: { consented: boolean; consentedAt: string | null };
-  lowBalance: { thresholdUsd: string | null };
-}
+type Preferences = Awaited<ReturnType<typeof loadPreferences>>;
+type PreferencesChange = paths['/me/notifications']['patch']['requestBody']['content']['application/json'];
+type Me = Awaited<ReturnType<typeof loadMe>>;
 
-interface Me {
-  deletionRequestedAt: string | null;
-  deletionDueAt: string | null;
-  restrictedAt: string | null;
-}
+const loadPreferences = async () => answer(api.GET('/me/notifications'));
+const loadMe = async () => answer(api.GET('/me'));
 
 /** Mail preferences (GET/PATCH /me/notifications) and data rights (export, deletion, restriction). */
 export function Settings({ onSignedOut }: { onSignedOut: () => void }) {
@@ -27,7 +23,7 @@ export function Settings({ onSignedOut }: { onSignedOut: () => void }) {
 }
 
 function NotificationPreferences() {
-  const prefs = useLoad(() => get<Preferences>('/me/notifications'), []);
+  const prefs = useLoad(loadPreferences, []);
   const [shown, setShown] = useState<Preferences | null>(null);
   const [threshold, setThreshold] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -36,11 +32,11 @@ function NotificationPreferences() {
   useEffect(() => setThreshold(prefs.data?.lowBalance.thresholdUsd?.replace(/^\$/, '') ?? ''), [prefs.data]);
 
   // PATCH answers the new preferences: shown as they are now, no re-read.
-  const change = async (body: unknown, what: string) => {
+  const change = async (body: PreferencesChange, what: string) => {
     setError(null);
     setSaved(null);
     try {
-      setShown(await request<Preferences>('PATCH', '/me/notifications', body));
+      setShown(await answer(api.PATCH('/me/notifications', { body })));
       setSaved(`Saved: ${what}.`);
     } catch (err) {
       setError(messageOf(err));
@@ -98,7 +94,7 @@ function NotificationPreferences() {
 }
 
 function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
-  const me = useLoad(() => get<Me>('/me'), []);
+  const me = useLoad(loadMe, []);
   const [error, setError] = useState<string | null>(null);
   const run = async (action: () => Promise<unknown>, done: (me: Me) => boolean) => {
     setError(null);
@@ -127,7 +123,7 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
               busyText="Lifting…"
               onClick={() =>
                 run(
-                  () => del('/me/restriction'),
+                  () => answer(api.DELETE('/me/restriction')),
                   (m) => m.restrictedAt === null,
                 )
               }
@@ -140,7 +136,7 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
               busyText="Restricting…"
               onClick={() =>
                 run(
-                  () => post('/me/restriction'),
+                  () => answer(api.POST('/me/restriction')),
                   (m) => m.restrictedAt !== null,
                 )
               }
@@ -157,7 +153,7 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
                 busyText="Cancelling…"
                 onClick={() =>
                   run(
-                    () => del('/me/deletion-request'),
+                    () => answer(api.DELETE('/me/deletion-request')),
                     (m) => m.deletionDueAt === null,
                   )
                 }
@@ -177,7 +173,7 @@ function DataRights({ onSignedOut }: { onSignedOut: () => void }) {
                   if (!window.confirm('Delete your account? Your keys stop working now and you will be signed out.')) return;
                   setError(null);
                   try {
-                    await post('/me/deletion-request');
+                    await answer(api.POST('/me/deletion-request'));
                     onSignedOut(); // every session was ended with it
                   } catch (err) {
                     setError(messageOf(err));

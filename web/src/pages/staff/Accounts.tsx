@@ -1,20 +1,16 @@
 import { FormEvent, useState } from 'react';
-import { del, get, post } from '../../api';
+import { answer, api } from '../../api';
 import { AccountFinder } from '../../components/AccountFinder';
 import { AutoTable } from '../../components/AutoTable';
 import { ActionButton, Card, Empty, ErrorNote, Loading, messageOf, useLoad } from '../../components/ui';
 
-interface AccountView {
-  accountId: string;
-  email: string | null;
-  displayName: string | null;
-  roles: string[];
-  status: 'active' | 'suspended';
-  registeredAt: string;
-}
+type AccountView = Awaited<ReturnType<typeof loadAccount>>;
+
+const loadAccount = async (id: string) => answer(api.GET('/admin/accounts/{id}', { params: { path: { id } } }));
 
 /** Roles an admin grants here; provider comes only through an invite. */
-const GRANTABLE = ['finance', 'support', 'admin'];
+const GRANTABLE = ['finance', 'support', 'admin'] as const;
+type Grantable = (typeof GRANTABLE)[number];
 
 /** An account found by id, email or key: roles (grant, revoke), suspend with a reason, reinstate; and provider invites. */
 export function AdminAccountsPage() {
@@ -32,9 +28,9 @@ export function AdminAccountsPage() {
 }
 
 function Account({ accountId }: { accountId: string }) {
-  const path = `/admin/accounts/${encodeURIComponent(accountId)}`;
-  const account = useLoad(() => get<AccountView>(path), [accountId]);
-  const [role, setRole] = useState(GRANTABLE[0]);
+  const path = { id: accountId };
+  const account = useLoad(() => loadAccount(accountId), [accountId]);
+  const [role, setRole] = useState<Grantable>(GRANTABLE[0]);
   const [error, setError] = useState<string | null>(null);
   const act = async (action: () => Promise<unknown>, done: (a: AccountView) => boolean) => {
     setError(null);
@@ -62,7 +58,7 @@ function Account({ accountId }: { accountId: string }) {
                 busyText="Revoking…"
                 onClick={() =>
                   act(
-                    () => del(`${path}/roles/${r}`),
+                    () => answer(api.DELETE('/admin/accounts/{id}/roles/{role}', { params: { path: { ...path, role: r } } })),
                     (x) => !x.roles.includes(r),
                   )
                 }
@@ -74,7 +70,7 @@ function Account({ accountId }: { accountId: string }) {
           <div className="grid-form">
             <label>
               Role to grant
-              <select value={role} onChange={(e) => setRole(e.target.value)}>
+              <select value={role} onChange={(e) => setRole(GRANTABLE.find((g) => g === e.target.value) ?? GRANTABLE[0])}>
                 {GRANTABLE.map((r) => (
                   <option key={r}>{r}</option>
                 ))}
@@ -85,7 +81,7 @@ function Account({ accountId }: { accountId: string }) {
               disabled={a.roles.includes(role)}
               onClick={() =>
                 act(
-                  () => post(`${path}/roles`, { role }),
+                  () => answer(api.POST('/admin/accounts/{id}/roles', { params: { path }, body: { role } })),
                   (x) => x.roles.includes(role),
                 )
               }
@@ -102,7 +98,7 @@ function Account({ accountId }: { accountId: string }) {
                 const reason = window.prompt('Why suspend this account? (recorded in the audit log)');
                 if (reason)
                   await act(
-                    () => post(`${path}/suspend`, { reason }),
+                    () => answer(api.POST('/admin/accounts/{id}/suspend', { params: { path }, body: { reason } })),
                     (x) => x.status === 'suspended',
                   );
               }}
@@ -114,7 +110,7 @@ function Account({ accountId }: { accountId: string }) {
               busyText="Reinstating…"
               onClick={() =>
                 act(
-                  () => post(`${path}/reinstate`),
+                  () => answer(api.POST('/admin/accounts/{id}/reinstate', { params: { path } })),
                   (x) => x.status === 'active',
                 )
               }
@@ -140,7 +136,7 @@ function ProviderInvite() {
           e.preventDefault();
           setError(null);
           try {
-            setToken((await post<{ token: string }>('/admin/provider-invites', { email })).token);
+            setToken((await answer(api.POST('/admin/provider-invites', { body: { email } }))).token);
             setEmail('');
           } catch (err) {
             setError(messageOf(err));
