@@ -1,5 +1,5 @@
 import { lazy, ReactElement, Suspense, useCallback, useEffect, useState } from 'react';
-import { answer, api, ApiError, get, whenSignedOut } from './api';
+import { answer, api, ApiError, whenSignedOut } from './api';
 import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
@@ -112,7 +112,10 @@ export function App() {
     whenSignedOut(() => setAccount(null));
     signedOut = () => setAccount(null);
     loadAccount();
-    get<ConsoleSettings>('/console/settings.json').then(setSettings, () => setSettings(null));
+    // The page's own settings (what sign-in offers, where Checkout's script is): a static file, not an API route.
+    fetch('/console/settings.json')
+      .then((r) => (r.ok ? (r.json() as Promise<ConsoleSettings>) : null))
+      .then(setSettings, () => setSettings(null));
   }, [loadAccount]);
 
   useEffect(() => setMenuOpen(false), [path]);

@@ -35,10 +35,6 @@ function errorOf(status: number, body: unknown): ApiError {
   return new ApiError(status, b.code ?? b.error?.code ?? `http_${status}`, b.detail ?? b.error?.message ?? FRIENDLY[status] ?? `Request failed (${status}).`);
 }
 
-async function toError(res: Response): Promise<ApiError> {
-  return errorOf(res.status, await res.json().catch(() => null));
-}
-
 let refreshing: Promise<boolean> | null = null;
 /** One refresh at a time, however many calls found the token expired. */
 function refreshSession(): Promise<boolean> {
@@ -73,28 +69,6 @@ export async function answer<T>(call: Promise<{ data?: T; error?: unknown; respo
   if (!response.ok) throw errorOf(response.status, error);
   return data as T;
 }
-
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res = await send(method, path, body);
-  if (res.status === 401 && !path.startsWith('/auth/')) {
-    if (await refreshSession()) res = await send(method, path, body);
-    if (res.status === 401) onSignedOut();
-  }
-  if (!res.ok) throw await toError(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
-}
-
-export const get = <T>(path: string) => request<T>('GET', path);
 
 /** Query string from defined values only. */
 export function query(params: Record<string, string | undefined>): string {
