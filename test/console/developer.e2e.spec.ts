@@ -163,6 +163,18 @@ describe('the console in Chromium: a developer', () => {
     await screenshot(page, 'usage');
   });
 
+  it('shows the statement: the grant and the charge, each with the balance after it', async () => {
+    await page.getByRole('link', { name: 'Statement', exact: true }).click();
+    const lines = page.getByRole('region', { name: 'Statement lines' });
+    await lines.getByText('UsageRecorded').first().waitFor();
+    const rows = (await lines.locator('tbody tr').allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+    console.log(`statement:\n${rows.join('\n')}`);
+    expect(rows.some((r) => r.includes('CreditsGranted'))).toBe(true);
+    expect(rows.find((r) => r.includes('UsageRecorded'))).toContain('-$0.000017'); // the usage test's charge, to the micro-dollar
+    expect(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href')).toMatch(/^\/me\/credits\/statement\.csv\?from=/);
+    await screenshot(page, 'statement');
+  });
+
   it('changes notification preferences and restricts processing, each shown at once', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const product = page.getByRole('checkbox', { name: /^product/ });

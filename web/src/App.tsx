@@ -3,6 +3,7 @@ import { answer, api, ApiError, whenSignedOut } from './api';
 import { Loading } from './components/ui';
 import { Keys } from './pages/Keys';
 import { Overview } from './pages/Overview';
+import { Statement } from './pages/Statement';
 import { EligibilityStep } from './pages/EligibilityStep';
 import { SignIn } from './pages/SignIn';
 import { Sessions } from './pages/Sessions';
@@ -56,6 +57,7 @@ const SECTIONS: { title: string; roles: Role[] | null; pages: PageDef[] }[] = [
       { path: '/playground', label: 'Playground', view: () => <Playground /> },
       { path: '/top-up', label: 'Top up', view: (settings) => <TopUp settings={settings} /> },
       { path: '/usage', label: 'Usage', view: () => <Usage /> },
+      { path: '/statement', label: 'Statement', view: () => <Statement /> },
       { path: '/sessions', label: 'Sessions', view: () => <Sessions onSignedOut={signedOut} /> },
       { path: '/settings', label: 'Settings', view: () => <Settings onSignedOut={signedOut} /> },
     ],

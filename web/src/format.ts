@@ -27,7 +27,7 @@ export function microUsdOf(dollars: string): string | null {
 /** Exact dollars from micro-USD, trailing zeros trimmed to the cent ("$0.0015", "$3.25"): prices need every digit. */
 export function usdExact(microUsd: string): string {
   const micro = BigInt(microUsd);
-  const whole = micro / 1_000_000n;
-  const fraction = (micro % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
-  return `$${whole.toLocaleString('en-US')}.${fraction}`;
+  const abs = micro < 0n ? -micro : micro;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${micro < 0n ? '-' : ''}$${(abs / 1_000_000n).toLocaleString('en-US')}.${fraction}`;
 }
