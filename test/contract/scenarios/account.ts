@@ -117,6 +117,7 @@ export const scenarios: Scenario[] = [
       expect((await dev.api.POST('/me/keys', { body: { name: '' } })).response.status).toBe(400);
       const rotated = await dev.api.POST('/me/keys/{id}/rotate', { params: { path: { id: issued.data!.apiKey.id } } });
       expect(rotated.response.status).toBe(201);
+      await c.h.t.caughtUp(); // the key list is a read model
       expect((await dev.api.GET('/me/keys')).data).toHaveLength(2);
       expect((await dev.api.POST('/me/keys/{id}/revoke', { params: { path: { id: rotated.data!.apiKey.id } } })).response.status).toBe(204);
       expect((await dev.api.POST('/me/keys/{id}/revoke', { params: { path: { id: 'AAAAAAAAAAAA' } } })).response.status).toBe(404);

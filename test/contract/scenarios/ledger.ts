@@ -1,3 +1,4 @@
+import { eventually } from '../../support/eventually';
 import type { Scenario } from '../context';
 
 const NO_SUCH_ACCOUNT = '00000000-0000-4000-8000-000000000000';
@@ -17,8 +18,15 @@ export const scenarios: Scenario[] = [
       });
       expect(granted.response.status).toBe(201);
       expect(granted.data).toMatchObject({ recorded: true, status: 'applied', amountMicroUsd: '5000000' });
-      const corrected = await finance.api.POST('/admin/accounts/{id}/credits/corrections', { params: { path }, body: { amountUsd: '-1.50', reason: 'contract correction' } });
-      expect(corrected.response.status).toBe(201);
+      // A negative correction is checked against the available credits, which take the grant a moment
+      // after it is recorded: retried (its operationId makes a retry the same correction) until they have.
+      await eventually(async () => {
+        const res = await finance.api.POST('/admin/accounts/{id}/credits/corrections', {
+          params: { path },
+          body: { amountUsd: '-1.50', reason: 'contract correction', operationId: 'contract-correction-1' },
+        });
+        expect(res.response.status).toBe(201);
+      });
       expect((await admin.api.POST('/admin/accounts/{id}/credits/grants', { params: { path }, body: { amountUsd: '1.1234567', reason: 'x' } })).error).toMatchObject({
         code: 'invalid_amount',
       });
