@@ -21,6 +21,7 @@ import { LOGGER, METRICS } from '../platform/observability/tokens';
 import { PriceBook } from '../pricing/price-book';
 import { PricingModule } from '../pricing/pricing.module';
 import { REDIS } from '../platform/redis/redis.module';
+import { tickWriteBatcher } from '../platform/redis/tick-writes';
 import { IdempotencyKeys } from './gateway/idempotency';
 import { InferenceGateway } from './gateway/inference-gateway';
 import { RequestLimits } from './gateway/openai-request';
@@ -86,6 +87,7 @@ import { V1MeController } from './v1-me.controller';
             upstream,
             logger: logger.child({ component: 'inference' }),
             metrics,
+            holdRedisWrites: tickWriteBatcher(redis),
           },
           {
             maxBodyBytes: c.inference.maxBodyBytes,

@@ -56,7 +56,8 @@ export interface UsageIntentsOptions {
 
 interface Opening {
   row: Json;
-  resolve(): void;
+  /** true once durable; false when withdrawn before it was sent. */
+  resolve(stored: boolean): void;
   reject(error: unknown): void;
 }
 
@@ -72,15 +73,18 @@ export class UsageIntents {
   private closing: string[] = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
-  private readonly counts = { statements: 0, failedStatements: 0, opened: 0, refused: 0 };
+  private readonly counts = { statements: 0, failedStatements: 0, opened: 0, refused: 0, withdrawn: 0 };
 
   constructor(
     private readonly pool: Pool,
     private readonly options: UsageIntentsOptions,
   ) {}
 
-  /** Resolves once the intent is durable; from then on the request is charged even if this process dies. */
-  open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<void> {
+  /**
+   * Resolves true once the intent is durable (from then on the request is charged even if this
+   * process dies), or false if it was withdrawn before it was sent.
+   */
+  open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<boolean> {
     if (this.opening.length >= this.options.maxQueue) {
       this.counts.refused++;
       return Promise.reject(unavailable('metering_overloaded', 'Too many charges are waiting to be recorded; retry shortly.'));
@@ -92,10 +96,26 @@ export class UsageIntents {
       due_at: dueAt.toISOString(),
       charge: intentToJson(intent),
     };
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       this.opening.push({ row, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * The request is handing its charge to the store: an intent still waiting for a statement is
+   * dropped (it resolves false) rather than inserted and then deleted. Such an intent was not
+   * durable yet, so this leaves the window of a process death as it was: within one commit of the
+   * node's first byte (docs/trusting-nodes.md, "Intents"). Under load, when intents queue behind
+   * the statement in flight, short streams end before theirs is sent and cost no intent at all.
+   */
+  withdraw(requestId: string): boolean {
+    const i = this.opening.findIndex((o) => o.row.request_id === requestId);
+    if (i === -1) return false;
+    const [withdrawn] = this.opening.splice(i, 1);
+    this.counts.withdrawn++;
+    withdrawn.resolve(false);
+    return true;
   }
 
   /** The request's charge is stored: its intent goes with the next statement (best effort; recovery skips a charged one). */
@@ -174,6 +194,6 @@ export class UsageIntents {
       return;
     }
     this.counts.opened += opens.length;
-    for (const o of opens) o.resolve();
+    for (const o of opens) o.resolve(true);
   }
 }

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       const openedAt = new Date();
       const opened = intents.open({ command, context: ctx, discrepancies: [] }, openedAt, new Date(openedAt.getTime() + 660_000));
       await batcher.record(command, ctx);
-      void opened.then(() => intents.close(command.requestId));
+      void opened.then((stored) => stored && intents.close(command.requestId));
     };
 
     for (const inFlight of [1, 64, 256]) {

@@ -58,6 +58,8 @@ export interface GatewayDeps {
   upstream: Upstream;
   logger: Logger;
   metrics: GatewayMetrics | null;
+  /** Sends this event-loop turn's Redis commands in one write (platform/redis/tick-writes.ts); absent = one write each. */
+  holdRedisWrites?: () => void;
 }
 
 /**
@@ -178,6 +180,7 @@ export class InferenceGateway {
       // Answered from memory before any Redis work: an unknown model costs no rate limit.
       const price = await this.deps.prices.priceAt(request.model, new Date());
       if (!price) throw new OpenAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+      this.deps.holdRedisWrites?.();
       const survey = await this.deps.dispatch.survey(request.model);
       const reserve = costMicroUsd(price, request.maxInputTokens, request.maxOutputTokens, request.images);
       // The rate limit, the reservation and the routing read (started by survey) are sent in the
@@ -260,6 +263,7 @@ export class InferenceGateway {
     const deadline = setTimeout(() => cut(m.awaitingClient ? 'client_stalled' : 'deadline'), Math.max(0, this.options.maxRequestMs - (performance.now() - m.startedAt)));
     deadline.unref();
     m.sentAt = performance.now();
+    this.deps.holdRedisWrites?.(); // the node's in-flight lease leaves with this turn's other commands
     try {
       let dispatched: { node: RoutedNode; response: UpstreamResponse; attempts: number };
       try {
@@ -313,9 +317,8 @@ export class InferenceGateway {
   private async relayStream(res: ServerResponse, m: Metered, response: UpstreamResponse, signal: AbortSignal, cut: (reason: Cut) => void): Promise<void> {
     // The intent to charge is stored while the stream is relayed (group-committed, off the
     // latency path): if this process dies mid-stream, recovery charges the request at its bounds.
-    const dueAt = new Date(m.acceptedAt.getTime() + this.options.maxRequestMs + this.options.recoveryGraceMs);
-    m.intent = this.deps.intents.open(this.boundIntent(m), m.acceptedAt, dueAt).then(
-      () => true,
+    m.intent = this.openIntent(m).then(
+      (stored) => stored,
       (err: Error) => {
         this.deps.logger.warn({ requestId: m.requestId, err: { name: err.name } }, 'intent to charge not stored; the charge itself must be');
         return false;
@@ -460,6 +463,12 @@ export class InferenceGateway {
     });
   }
 
+  /** Stores the charge at the request's bounds for recovery, due once the request has certainly ended. */
+  private openIntent(m: Metered): Promise<boolean> {
+    const dueAt = new Date(m.acceptedAt.getTime() + this.options.maxRequestMs + this.options.recoveryGraceMs);
+    return this.deps.intents.open(this.boundIntent(m), m.acceptedAt, dueAt);
+  }
+
   /** The charge this request may cost at most (its reservation): what recovery stores if this process dies mid-stream. */
   private boundIntent(m: Metered): ChargeIntent {
     const usage: BoundedUsage = {
@@ -520,15 +529,19 @@ export class InferenceGateway {
     m.costMicroUsd = capped.costMicroUsd;
     m.usage = capped.discrepancy ? { ...usage, discrepancies: [...usage.discrepancies, capped.discrepancy] } : usage;
     const intent = this.intent(m, m.usage, m.outcome as UsageStatus, m.costMicroUsd, Math.round(performance.now() - m.startedAt));
+    // An intent not sent yet is dropped: the charge about to be stored replaces it (re-opened below if that fails).
+    const withdrawn = m.intent !== null && this.deps.intents.withdraw(m.requestId);
     let position;
     const handedAt = performance.now();
     try {
       ({ position } = await this.deps.recorder.record(intent.command, intent.context, discrepancyItems(intent.command, intent.discrepancies)));
       this.deps.metrics?.chargeWait.observe((performance.now() - handedAt) / 1000);
     } catch (err) {
-      return this.defer(m, intent, err);
+      return this.defer(m, intent, err, withdrawn);
     }
     void m.intent?.then((opened) => opened && this.deps.intents.close(m.requestId));
+    // The settle, the node's bookkeeping and the stream slot's release leave in one write.
+    this.deps.holdRedisWrites?.();
     // The charge is durable, so the client may have its last byte now; the hold is settled
     // meanwhile (awaited before the request's slot is released). If Redis fails here the
     // reservation expires and the feeder still applies the charge.
@@ -541,7 +554,7 @@ export class InferenceGateway {
     return 'stored';
   }
 
-  private async defer(m: Metered, intent: ChargeIntent, cause: unknown): Promise<Charged> {
+  private async defer(m: Metered, intent: ChargeIntent, cause: unknown, intentWithdrawn: boolean): Promise<Charged> {
     this.deps.logger.warn(
       { requestId: m.requestId, err: { name: (cause as Error)?.name, code: (cause as { code?: string })?.code } },
       'charge not stored at once; keeping it for recovery',
@@ -552,6 +565,7 @@ export class InferenceGateway {
     } catch {
       // A stream whose intent is stored is charged at its bounds once due (the hold stays until then).
       if (m.intent && (await m.intent)) return 'failed';
+      if (intentWithdrawn && (await this.openIntent(m).catch(() => false))) return 'failed';
       await this.deps.spending.release(m.key.accountId, m.requestId).catch(() => undefined);
       if (m.intent) {
         this.deps.logger.error({ requestId: m.requestId }, 'neither the charge nor any intent could be stored: this response goes unpaid');

@@ -79,8 +79,10 @@ export interface UsageRecorderPort {
 
 /** Durable intents to charge (metering's UsageIntents): what lets recovery charge a stream whose own charge was never stored. */
 export interface ChargeIntentsPort {
-  /** Durable when it resolves; a stream relays nothing before. */
-  open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<void>;
+  /** true once durable, false if withdrawn before it was sent; the stream does not wait for it. */
+  open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<boolean>;
+  /** The charge is being stored: drops the intent if it was not sent yet. */
+  withdraw(requestId: string): boolean;
   close(requestId: string): void;
   finalize(intent: ChargeIntent, openedAt: Date): Promise<void>;
 }

@@ -43,6 +43,12 @@ export class LowBalanceReactor {
   private readonly loop: ReactorLoop;
   private readonly addressOf: (accountId: string) => Promise<string | null>;
   private subscription: AllSubscription | null = null;
+  /**
+   * Accounts with a threshold, loaded when this worker starts leading and kept by thresholdSet
+   * (the only writer of the table is this reactor, one leader at a time): a charge to any other
+   * account, i.e. nearly every event, costs no query.
+   */
+  private watched = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -67,6 +73,8 @@ export class LowBalanceReactor {
 
   private async follow(): Promise<void> {
     const after = await checkpointOrHead(this.db, this.store, LOW_BALANCE_CHECKPOINT);
+    const rows = await this.db.selectFrom('low_balance_watch').select('account_id').where('threshold_micro_usd', 'is not', null).execute();
+    this.watched = new Set(rows.map((r) => r.account_id));
     this.subscription = this.store.subscribeAll({
       after: after ?? undefined,
       filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] },
@@ -98,13 +106,9 @@ export class LowBalanceReactor {
     // A usage day summary nets charges already applied one by one: it moves no balance.
     if (event.type === USAGE_DAY_SUMMARIZED) return;
     const deltas = developerDeltas(event);
-    if (deltas.size === 0) return;
-    const watched = await this.db
-      .selectFrom('low_balance_watch')
-      .selectAll()
-      .where('account_id', 'in', [...deltas.keys()])
-      .where('threshold_micro_usd', 'is not', null)
-      .execute();
+    const accounts = [...deltas.keys()].filter((id) => this.watched.has(id));
+    if (accounts.length === 0) return;
+    const watched = await this.db.selectFrom('low_balance_watch').selectAll().where('account_id', 'in', accounts).where('threshold_micro_usd', 'is not', null).execute();
     for (const row of watched) {
       if (row.balance_micro_usd === null || row.balance_commit === null || row.balance_prepare === null || row.threshold_micro_usd === null) continue;
       if (comparePositions(event.position, { commit: BigInt(row.balance_commit), prepare: BigInt(row.balance_prepare) }) <= 0) continue; // already in the balance
@@ -138,6 +142,7 @@ export class LowBalanceReactor {
         balance_prepare: null,
         alerted: false,
       });
+      this.watched.delete(accountId);
       return;
     }
     const known = row?.balance_micro_usd != null && row.balance_commit !== null && row.balance_prepare !== null;
@@ -155,6 +160,7 @@ export class LowBalanceReactor {
       balance_prepare: balance.prepare,
       alerted: next.alerted,
     });
+    this.watched.add(accountId);
   }
 
   /**
