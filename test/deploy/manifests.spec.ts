@@ -140,7 +140,16 @@ describe('deployment files', () => {
   it('aims the autoscaler and the disruption budgets at the pods the Deployments make', () => {
     const deployments = new Map(byKind(docs, 'Deployment').map((d) => [at(d, 'metadata', 'name') as string, at(d, 'spec', 'template', 'metadata', 'labels') as Doc]));
     const hpa = byKind(docs, 'HorizontalPodAutoscaler')[0];
-    expect(deployments.has(at(hpa, 'spec', 'scaleTargetRef', 'name') as string)).toBe(true);
+    const target = at(hpa, 'spec', 'scaleTargetRef', 'name') as string;
+    expect(deployments.has(target)).toBe(true);
+    // A replica count in the Deployment would reset the HPA's on every apply.
+    expect(
+      at(
+        byKind(docs, 'Deployment').find((d) => at(d, 'metadata', 'name') === target),
+        'spec',
+        'replicas',
+      ),
+    ).toBeUndefined();
     expect(at(hpa, 'spec', 'metrics', 0, 'resource', 'name')).toBe('cpu');
     const selects = (selector: Doc, labels: Doc) => Object.entries(selector).every(([k, v]) => labels[k] === v);
     for (const pdb of byKind(docs, 'PodDisruptionBudget')) {
