@@ -1,9 +1,6 @@
-import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PATH_METADATA } from '@nestjs/common/constants';
 import { AppConfig, ConfigError, loadConfig } from '../../src/platform/config/config';
-import { HealthController } from '../../src/platform/health/health.controller';
 import { at, byKind, configVariables, Doc, interpolate, k8sDocs, ROOT, tollgateServices, yamlFiles } from './manifests';
 
 /**
@@ -15,11 +12,15 @@ import { at, byKind, configVariables, Doc, interpolate, k8sDocs, ROOT, tollgateS
 // What a person supplies where compose demands it (`${APP_SECRET:?…}`), and the Secret's empty APP_SECRET.
 const SUPPLIED = { APP_SECRET: 'a-test-secret-of-at-least-32-characters-0123456789' };
 
+/**
+ * The routes HealthController serves, read from its decorators. Read as text rather than imported:
+ * importing it loads Nest, pg and ioredis, which costs this suite about 5 s on the shared machine.
+ */
 function healthRoutes(): Set<string> {
-  const base = Reflect.getMetadata(PATH_METADATA, HealthController) as string;
-  const methods = Object.getOwnPropertyNames(HealthController.prototype).filter((m) => m !== 'constructor');
-  const paths = methods.map((m) => Reflect.getMetadata(PATH_METADATA, (HealthController.prototype as unknown as Record<string, object>)[m]) as string | undefined);
-  return new Set(paths.filter((p): p is string => typeof p === 'string').map((p) => `/${base}/${p}`));
+  const source = readFileSync(join(ROOT, 'src/platform/health/health.controller.ts'), 'utf8');
+  const controllers = [...source.matchAll(/@Controller\('([^']+)'\)/g)].map((m) => m[1]);
+  if (controllers.length !== 1) throw new Error(`expected one @Controller in health.controller.ts, found ${controllers.length}`);
+  return new Set([...source.matchAll(/@Get\('([^']+)'\)/g)].map((m) => `/${controllers[0]}/${m[1]}`));
 }
 
 /** The app's own verdict on an environment; a REDIS_URL seed list is let through while config.ts cannot read one yet. */
