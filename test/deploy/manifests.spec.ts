@@ -113,6 +113,11 @@ describe('deployment files', () => {
     }
     const haproxy = readFileSync(join(ROOT, 'deploy/compose/haproxy.cfg'), 'utf8');
     expect(routes).toContain(/option httpchk GET (\S+)/.exec(haproxy)?.[1]);
+    const topology = files.find((f) => f.path === 'deploy/compose/docker-compose.yml')!;
+    for (const [name, service] of tollgateServices(topology)) {
+      const check = (at(service, 'healthcheck', 'test') as string[]).join(' ');
+      expect({ service: name, path: /http:\/\/127\.0\.0\.1:3000(\/[^'"]+)/.exec(check)?.[1] }).toEqual({ service: name, path: '/health/ready' });
+    }
   });
 
   it('lets shutdown, the load balancers and the gateway outlast what the app itself bounds', () => {
