@@ -5,6 +5,7 @@ import { LedgerQueries } from '../../../src/ledger/ledger.queries';
 import { nodeStream } from '../../../src/nodes/node.events';
 import { NodeTrustWorkerModule } from '../../../src/nodes/trust/node-trust-worker.module';
 import { NodeProber } from '../../../src/nodes/trust/probes/node-prober';
+import { NodeTrustReview } from '../../../src/nodes/trust/reputation/trust-review';
 import { TRUST_ACTOR } from '../../../src/nodes/trust/reputation/trust-review';
 import { READ_MODELS_CHECKPOINT } from '../../../src/platform/projection-runtime/checkpoint';
 import { verifyProjections } from '../../../src/platform/projection-runtime/verify';
@@ -35,13 +36,17 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
   beforeAll(async () => {
     app = await startTrustApp('trust_probes', SETTINGS);
     ({ providerId } = await app.provider('gpu-owner'));
-    for (let i = 0; i < HONEST_NODES; i++) {
+    const honestNode = async (i: number) => {
       const node = await app.node(providerId, MODELS, { seed: 1_000 + i });
       // Honest numerical noise: most nodes leave the greedy path late (after the compared words),
       // three "other GPU" nodes sometimes early, which a single probe cannot tell from a lie.
       node.engine.divergence = i < 3 ? { probability: 0.02, minWord: 2, maxWord: 40 } : { probability: 0.05, minWord: 8, maxWord: 40 };
-      honest.push(node);
-    }
+      return node;
+    };
+    // The first node prices the models; the other eleven start side by side (each waits for its own
+    // heartbeat and the projections), in the same order of names and seeds as one by one.
+    honest.push(await honestNode(0));
+    honest.push(...(await Promise.all(Array.from({ length: HONEST_NODES - 1 }, (_, i) => honestNode(i + 1)))));
   }, 180_000);
   afterAll(async () => {
     await app?.close();
@@ -68,8 +73,10 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
     const passed = daily.reduce((s, d) => s + Number(d.probes_passed), 0);
     const failed = daily.reduce((s, d) => s + Number(d.probes_failed), 0);
     const unanswered = daily.reduce((s, d) => s + Number(d.probes_unanswered), 0);
-    // The review job runs throughout (every 250 ms); give it a last look at the final record.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The review job runs throughout (every 250 ms); one more review of the final record, run here
+    // rather than waited for, and its outcome projected.
+    await app.t.app.get(NodeTrustReview).run();
+    await app.t.caughtUp();
     const nodes = await app.t.database.db.selectFrom('nodes').select(['node_id', 'status']).where('node_id', 'in', ids).execute();
     const reviews = await app.t.database.db.selectFrom('earnings_holds').select('node_id').where('node_id', 'in', ids).execute();
     console.log(
