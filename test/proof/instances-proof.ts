@@ -29,8 +29,8 @@ export interface ProofSize {
 
 export const SMALL: ProofSize = {
   apiInstances: 3,
-  smallBalanceMicroUsd: 3_000n,
-  overspendClients: 12,
+  smallBalanceMicroUsd: 1_500n,
+  overspendClients: 8,
   rateLimitPerMinute: 20,
   rateClients: 6,
   killClients: 9,

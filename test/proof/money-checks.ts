@@ -188,8 +188,12 @@ export interface KillFigures {
   /** Charges of cut requests above their reservation (must be 0). */
   cutAboveReservation: number;
   cutDeliveredContentEvents: number;
+  cutChargedMicroUsd: bigint;
+  cutReservedMicroUsd: bigint;
   cutChargedOutputTokens: number;
   failedBeforeAnswer: number;
+  /** What those failures were: "502 load_balancer", "0" (the connection broke before any status), … */
+  failures: Record<string, number>;
   /** Charges on the load key whose request the client never saw an id for. */
   unseenCharges: number;
   /** Over every UsageRecorded event in the store: events minus distinct request ids. */
@@ -260,7 +264,16 @@ export async function checkKill(
     cutAboveReservation: cutCharges.filter((c) => c.costMicroUsd > c.reservedMicroUsd).length,
     cutDeliveredContentEvents: cut.reduce((n, s) => n + s.contentEvents, 0),
     cutChargedOutputTokens: cutCharges.reduce((n, c) => n + c.outputTokens, 0),
+    cutChargedMicroUsd: sum(cutCharges.map((c) => c.costMicroUsd)),
+    cutReservedMicroUsd: sum(cutCharges.map((c) => c.reservedMicroUsd)),
     failedBeforeAnswer: seen.filter((s) => s.status !== 200).length,
+    failures: seen
+      .filter((s) => s.status !== 200)
+      .reduce<Record<string, number>>((m, s) => {
+        const what = `${s.status}${s.code ? ` ${s.code}` : ''}`;
+        m[what] = (m[what] ?? 0) + 1;
+        return m;
+      }, {}),
     unseenCharges: [...charges.keys()].filter((id) => !seenIds.has(id)).length,
     duplicateEventsOverall: Number(dup[0].n) - Number(dup[0].ids),
     recoveryWaitMs,
