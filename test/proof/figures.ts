@@ -21,7 +21,7 @@ export function formatFigures(f: ProofFigures): string {
     `4. exactly once: ${k.sent} streamed requests from ${f.size.killClients} clients; ${k.killed} SIGKILLed with ${k.inFlightOnKilledAtKill} of them in flight`,
     `   per instance: ${k.perInstance.map((p) => `${p.instance} ${p.sent} sent / ${p.refusedConnections} refused connections`).join(', ')}`,
     `   completed ([DONE]) ${k.completed}: charged once ${k.completedChargedOnce}, uncharged ${k.completedUncharged}, charged twice or more ${k.completedDuplicated}`,
-    `   cut by the kill ${k.cut}: charged once ${k.cutCharged} (at the bound by recovery: ${k.cutRecoveredAtBound}), uncharged ${k.cutUncharged}, twice or more ${k.cutDuplicated}, above their reservation ${k.cutAboveReservation}`,
+    `   cut by the kill ${k.cut}: charged once ${k.cutCharged} (at the bound by recovery: ${k.cutRecoveredAtBound}), uncharged ${k.cutUncharged} (they had delivered ${k.cutUnchargedContentEvents} content events), twice or more ${k.cutDuplicated}, above their reservation ${k.cutAboveReservation}`,
     `   cut streams delivered ${k.cutDeliveredContentEvents} content events; charged ${k.cutChargedOutputTokens} output tokens, ${usd(k.cutChargedMicroUsd)} of ${usd(k.cutReservedMicroUsd)} reserved` +
       ' (a request whose instance died is charged at its bounds by recovery, not for what it delivered: docs/trusting-nodes.md, "At the bound")',
     `   failed before an answer ${k.failedBeforeAnswer} (${JSON.stringify(k.failures)}); charges the client never saw an id for ${k.unseenCharges}; duplicate UsageRecorded overall ${k.duplicateEventsOverall}; recovery took ${(k.recoveryWaitMs / 1000).toFixed(1)} s`,

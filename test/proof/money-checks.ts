@@ -188,6 +188,8 @@ export interface KillFigures {
   /** Charges of cut requests above their reservation (must be 0). */
   cutAboveReservation: number;
   cutDeliveredContentEvents: number;
+  /** Content events delivered by cut requests that no charge covers (the instance died before their intent was durable). */
+  cutUnchargedContentEvents: number;
   cutChargedMicroUsd: bigint;
   cutReservedMicroUsd: bigint;
   cutChargedOutputTokens: number;
@@ -264,6 +266,7 @@ export async function checkKill(
     cutAboveReservation: cutCharges.filter((c) => c.costMicroUsd > c.reservedMicroUsd).length,
     cutDeliveredContentEvents: cut.reduce((n, s) => n + s.contentEvents, 0),
     cutChargedOutputTokens: cutCharges.reduce((n, c) => n + c.outputTokens, 0),
+    cutUnchargedContentEvents: cut.filter((s) => eventsOf(s) === 0).reduce((n, s) => n + s.contentEvents, 0),
     cutChargedMicroUsd: sum(cutCharges.map((c) => c.costMicroUsd)),
     cutReservedMicroUsd: sum(cutCharges.map((c) => c.reservedMicroUsd)),
     failedBeforeAnswer: seen.filter((s) => s.status !== 200).length,
