@@ -17,6 +17,8 @@ export interface Balancer {
   refused: number[];
   /** Requests each backend is serving now (sent, response not yet ended). */
   active: number[];
+  /** Of those, the ones whose response has begun (status and headers relayed, body flowing). */
+  responding: number[];
   close(): Promise<void>;
 }
 
@@ -27,7 +29,14 @@ const DOWN_FOR_MS = 2_000;
 export async function startBalancer(backends: string[]): Promise<Balancer> {
   let next = 0;
   const downUntil = backends.map(() => 0);
-  const balancer: Balancer = { url: '', sent: backends.map(() => 0), refused: backends.map(() => 0), active: backends.map(() => 0), close: async () => undefined };
+  const balancer: Balancer = {
+    url: '',
+    sent: backends.map(() => 0),
+    refused: backends.map(() => 0),
+    active: backends.map(() => 0),
+    responding: backends.map(() => 0),
+    close: async () => undefined,
+  };
 
   const pick = (tried: Set<number>): number | null => {
     for (let i = 0; i < backends.length; i++) {
@@ -58,7 +67,11 @@ export async function startBalancer(backends: string[]): Promise<Balancer> {
     const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host }, agent: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
-      answer.on('close', end);
+      balancer.responding[b]++;
+      answer.on('close', () => {
+        balancer.responding[b]--;
+        end();
+      });
       // The instance died mid-response: cut the client's response too, as a proxy does.
       answer.on('aborted', () => res.destroy());
       answer.on('error', () => res.destroy());

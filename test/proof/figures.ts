@@ -18,7 +18,7 @@ export function formatFigures(f: ProofFigures): string {
     `2. revocation: revoke call took ${r.revokeCallMs.toFixed(1)} ms; refused after: ${r.refusedAfterMs.map((x) => `${x.instance} ${x.ms.toFixed(1)} ms`).join(', ')}`,
     `3. rate limit: key limit ${l.limitPerMinute}/min, ${l.sent} requests round-robin: allowed ${l.allowed}, refused 429 ${l.refused429}, other ${l.other}` +
       ` (${l.oneWindow ? 'one window' : 'crossed a window boundary'}; per-instance counters would have allowed ${l.limitPerMinute * f.size.apiInstances})`,
-    `4. exactly once: ${k.sent} streamed requests from ${f.size.killClients} clients; ${k.killed} SIGKILLed with ${k.inFlightOnKilledAtKill} of them in flight`,
+    `4. exactly once: ${k.sent} streamed requests from ${f.size.killClients} clients; ${k.killed} SIGKILLed with ${k.inFlightOnKilledAtKill} of them in flight (${k.respondingOnKilledAtKill} streaming)`,
     `   per instance: ${k.perInstance.map((p) => `${p.instance} ${p.sent} sent / ${p.refusedConnections} refused connections`).join(', ')}`,
     `   completed ([DONE]) ${k.completed}: charged once ${k.completedChargedOnce}, uncharged ${k.completedUncharged}, charged twice or more ${k.completedDuplicated}`,
     `   cut by the kill ${k.cut}: charged once ${k.cutCharged} (at the bound by recovery: ${k.cutRecoveredAtBound}), uncharged ${k.cutUncharged} (they had delivered ${k.cutUnchargedContentEvents} content events), twice or more ${k.cutDuplicated}, above their reservation ${k.cutAboveReservation}`,

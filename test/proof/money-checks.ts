@@ -174,6 +174,8 @@ export async function checkRateLimit(lbUrl: string, key: string, limitPerMinute:
 export interface KillFigures {
   killed: string;
   inFlightOnKilledAtKill: number;
+  /** Of those, responses already flowing to their clients. */
+  respondingOnKilledAtKill: number;
   sent: number;
   perInstance: { instance: string; sent: number; refusedConnections: number }[];
   completed: number;
@@ -224,9 +226,10 @@ export async function checkKill(
     () => Date.now() >= stopAt,
   );
   await sleep(load.beforeKillMs);
-  // Kill when the victim has streams in flight, so some are cut mid-response.
-  while (lb.active[victim] < 2 && Date.now() - started < load.beforeKillMs + 5_000) await sleep(5);
+  // Kill when the victim is relaying at least two responses, so some streams are cut midway.
+  while (lb.responding[victim] < 2 && Date.now() - started < load.beforeKillMs + 5_000) await sleep(5);
   const inFlight = lb.active[victim];
+  const responding = lb.responding[victim];
   await cluster.kill(cluster.apis[victim]);
   stopAt = Date.now() + load.afterKillMs;
   const seen = await running;
@@ -252,6 +255,7 @@ export async function checkKill(
   return {
     killed: cluster.apis[victim].name,
     inFlightOnKilledAtKill: inFlight,
+    respondingOnKilledAtKill: responding,
     sent: seen.length,
     perInstance: cluster.apis.map((a, i) => ({ instance: a.name, sent: lb.sent[i] - sent0[i], refusedConnections: lb.refused[i] - refused0[i] })),
     completed: completed.length,
