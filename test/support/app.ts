@@ -59,7 +59,7 @@ export async function startTestApp(
   return { app, url: await app.getUrl(), config };
 }
 
-async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+export async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';

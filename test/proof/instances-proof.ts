@@ -1,0 +1,174 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kysely } from 'kysely';
+import { Pool } from 'pg';
+import { runCli } from '../../src/cli/main';
+import { LedgerQueries } from '../../src/ledger/ledger.queries';
+import { Database } from '../../src/platform/database/schema';
+import { deleteKeys } from '../support/app';
+import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
+import { startEngine } from '../standins/gpu-engine/engine-standin';
+import { startBalancer } from './balancer';
+import { clientAgent } from './client';
+import { heartbeat, startCluster } from './cluster';
+import { checkKill, checkOverspend, checkRateLimit, checkRevocation, KillFigures, OverspendFigures, RateLimitFigures, RevocationFigures } from './money-checks';
+import { PROOF_MODEL, provisionProof } from './provision';
+
+/** How hard the proof pushes. The jest suite runs SMALL; `npm run proof:instances` runs FULL. */
+export interface ProofSize {
+  apiInstances: number;
+  smallBalanceMicroUsd: bigint;
+  overspendClients: number;
+  rateLimitPerMinute: number;
+  rateClients: number;
+  killClients: number;
+  /** Delay between the stand-in's content chunks during the kill: streams last ≈ 6 × this. */
+  chunkDelayMs: number;
+  beforeKillMs: number;
+  afterKillMs: number;
+}
+
+export const SMALL: ProofSize = {
+  apiInstances: 3,
+  smallBalanceMicroUsd: 1_500n,
+  overspendClients: 8,
+  rateLimitPerMinute: 20,
+  rateClients: 6,
+  killClients: 9,
+  chunkDelayMs: 100,
+  beforeKillMs: 800,
+  afterKillMs: 800,
+};
+
+export const FULL: ProofSize = {
+  apiInstances: 3,
+  smallBalanceMicroUsd: 20_000n,
+  overspendClients: 48,
+  rateLimitPerMinute: 100,
+  rateClients: 24,
+  killClients: 48,
+  chunkDelayMs: 100,
+  beforeKillMs: 3_000,
+  afterKillMs: 3_000,
+};
+
+export interface BooksFigures {
+  debitsMicroUsd: string;
+  creditsMicroUsd: string;
+  netMicroUsd: string;
+  verifyExitCode: number;
+  verifyOk: boolean;
+  verifyTablesWithDifferences: string[];
+}
+
+export interface ProofFigures {
+  size: ProofSize;
+  startupMs: number;
+  /** Wall time of each stage (ms): where the run's time goes. */
+  stageMs: Record<string, number>;
+  overspend: OverspendFigures;
+  revocation: RevocationFigures;
+  rateLimit: RateLimitFigures;
+  kill: KillFigures;
+  books: BooksFigures;
+}
+
+/** 5. Read models caught up, then the trial balance (ledger read model) and `projections:verify` (the CLI command, in-process). */
+async function checkBooks(pool: Pool, db: Kysely<Database>, env: Record<string, string>): Promise<BooksFigures> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { rows } = await pool.query<{ behind: boolean }>(
+      `SELECT coalesce((SELECT max(global_position) FROM events), 0) > coalesce((SELECT prepare_position FROM projection_checkpoints WHERE name = 'read-models'), -1) AS behind`,
+    );
+    if (!rows[0].behind) break;
+    if (Date.now() > deadline) throw new Error('the read models did not catch up in 20 s');
+    await sleep(100);
+  }
+  const trial = await new LedgerQueries(db).trialBalance();
+  let out = '';
+  const code = await runCli(['projections:verify'], { env, stdout: (t) => void (out += t), stderr: () => undefined });
+  const report = JSON.parse(out) as { ok: boolean; tables: { table: string; onlyLive: number; onlyRebuilt: number }[] };
+  return {
+    debitsMicroUsd: trial.totals.debitsMicroUsd,
+    creditsMicroUsd: trial.totals.creditsMicroUsd,
+    netMicroUsd: trial.totals.netMicroUsd,
+    verifyExitCode: code,
+    verifyOk: report.ok,
+    verifyTablesWithDifferences: report.tables.filter((t) => t.onlyLive > 0 || t.onlyRebuilt > 0).map((t) => t.table),
+  };
+}
+
+/**
+ * The whole proof on a fresh database: provision, start `size.apiInstances` API instances, one worker
+ * and the balancer, run the five checks in order (the kill last but one: it leaves an instance dead),
+ * tear everything down. `log` hears progress lines.
+ */
+export async function runInstancesProof(size: ProofSize, log: (line: string) => void): Promise<ProofFigures> {
+  const database = await createTestDatabase('proof_instances');
+  const dbName = new URL(database.url).pathname.slice(1);
+  const prefix = `tg:${dbName}:`;
+  const engine = await startEngine({ models: [PROOF_MODEL], name: 'proof' });
+  let cluster: Awaited<ReturnType<typeof startCluster>> | null = null;
+  let lb: Awaited<ReturnType<typeof startBalancer>> | null = null;
+  const stageMs: Record<string, number> = {};
+  let mark = Date.now();
+  const stage = (name: string) => {
+    stageMs[name] = Date.now() - mark;
+    mark = Date.now();
+  };
+  try {
+    stage('database');
+    log('provisioning: a provider with a node on the engine stand-in, a price, two developers with credits and keys');
+    const p = await provisionProof(database.url, prefix, {
+      nodes: [{ kind: 'direct', name: 'engine-1', endpointUrl: engine.url }],
+      smallBalanceMicroUsd: size.smallBalanceMicroUsd,
+      rateLimitPerMinute: size.rateLimitPerMinute,
+    });
+    stage('provision');
+    log(`starting ${size.apiInstances} API instances and a worker (main.js api / main.js worker), and the balancer`);
+    const t0 = Date.now();
+    cluster = await startCluster(database.url, prefix, size.apiInstances);
+    const startupMs = Date.now() - t0;
+    lb = await startBalancer(cluster.apis.map((a) => a.url));
+    for (const node of p.nodes) await heartbeat(lb.url, node.token, [PROOF_MODEL]);
+    stage('start');
+
+    log('1/5 overspend: draining a small balance with concurrent streams over every instance');
+    const overspend = await checkOverspend(database.pool, lb, p.small, size.overspendClients);
+    stage('overspend');
+    log('2/5 revocation: a key revoked through the API, each instance polled directly');
+    const revocation = await checkRevocation(lb.url, cluster.apis, p.main.email);
+    stage('revocation');
+    log('3/5 rate limit: a burst of 3 × the key limit over every instance');
+    const rateLimit = await checkRateLimit(lb.url, p.main.rateKey, p.main.rateLimitPerMinute, size.rateClients);
+    stage('rateLimit');
+    log('4/5 exactly once: streams over every instance, one instance SIGKILLed mid-load, then recovery');
+    engine.chunkDelayMs = size.chunkDelayMs;
+    const victim = 1 % cluster.apis.length;
+    const kill = await checkKill(database.pool, lb, cluster, victim, {
+      key: p.main.loadKey,
+      keyId: p.main.loadKeyId,
+      clients: size.killClients,
+      beforeKillMs: size.beforeKillMs,
+      afterKillMs: size.afterKillMs,
+    });
+    engine.chunkDelayMs = 0;
+    stage('kill');
+    log('5/5 books: trial balance and projections:verify');
+    const books = await checkBooks(database.pool, database.db, {
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      PATH: process.env.PATH ?? '',
+    });
+    stage('books');
+    return { size, startupMs, stageMs, overspend, revocation, rateLimit, kill, books };
+  } finally {
+    await lb?.close();
+    await cluster?.stop();
+    await engine.close();
+    await clientAgent.close().catch(() => undefined);
+    await deleteKeys(TEST_REDIS_URL, `${prefix}*`);
+    await database.drop();
+  }
+}
