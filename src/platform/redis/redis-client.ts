@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/config';
 
@@ -51,6 +52,8 @@ export function duplicateClient(redis: Redis, options: ClientOptions): Redis {
  * The connections to each primary (a cluster), or the client itself (one server): commands that
  * act on a whole server (SCAN, FLUSHDB, INFO) must run on every primary of a cluster.
  */
-export function primaries(redis: Redis): Redis[] {
-  return isCluster(redis) ? (redis as unknown as Cluster).nodes('master') : [redis];
+export async function primaries(redis: Redis): Promise<Redis[]> {
+  if (!isCluster(redis)) return [redis];
+  if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });
+  return (redis as unknown as Cluster).nodes('master');
 }
