@@ -15,6 +15,7 @@ import { ApiKeysModule } from './api-keys.module';
 import { ApiKeysService } from './api-keys.service';
 import { StoredKeyLookup } from './key-lookup';
 import { lastUsedWriter } from './key-usage';
+import { duplicateClient } from '../platform/redis/redis-client';
 
 let subscriberCount = 0;
 
@@ -23,7 +24,7 @@ export function createApiKeyAuthenticator(
   deps: { pool: Pool; db: Kysely<Database>; store: EventStore; redis: Redis; hashKey(fullKey: string): string; logger: Logger },
   options: Partial<AuthenticatorOptions> = {},
 ): ApiKeyAuthenticator {
-  const subscriber = deps.redis.duplicate({
+  const subscriber = duplicateClient(deps.redis, {
     lazyConnect: true,
     autoResubscribe: false, // the listener resubscribes itself, to know when it is receiving again
     enableOfflineQueue: false,

@@ -7,10 +7,15 @@ import Redis from 'ioredis';
  * has caught up with the revocation (projection lag), and instances that missed the message.
  */
 export const KEY_INVALIDATION_CHANNEL = 'tollgate:apikeys:invalidate';
-export const REVOKED_KEY_PREFIX = 'tollgate:apikeys:revoked:';
-export const SUSPENDED_ACCOUNT_PREFIX = 'tollgate:accounts:suspended:';
+/**
+ * The denylist markers of one account share its hash tag, so the lookup reads a key's and its
+ * account's markers in one MGET, and a revocation sets its marker and publishes in one MULTI,
+ * on a Redis Cluster too (docs/operations.md, "Redis Cluster").
+ */
+export const revokedKeyMarker = (accountId: string, keyHash: string) => `tollgate:apikeys:revoked:{a:${accountId}}:${keyHash}`;
+export const suspendedAccountMarker = (accountId: string) => `tollgate:accounts:suspended:{a:${accountId}}`;
 /** P10: an account whose processing the person restricted; its keys are refused like a suspended account's. */
-export const RESTRICTED_ACCOUNT_PREFIX = 'tollgate:accounts:restricted:';
+export const restrictedAccountMarker = (accountId: string) => `tollgate:accounts:restricted:{a:${accountId}}`;
 /** Longer than any plausible projection lag; after it the read model alone is authoritative. */
 export const DENYLIST_TTL_SECONDS = 24 * 60 * 60;
 
@@ -21,12 +26,12 @@ export type KeyInvalidation =
 
 export async function publishKeyInvalidation(redis: Redis, message: KeyInvalidation): Promise<void> {
   const multi = redis.multi();
-  if (message.kind === 'key') multi.set(REVOKED_KEY_PREFIX + message.keyHash, '1', 'EX', DENYLIST_TTL_SECONDS);
+  if (message.kind === 'key') multi.set(revokedKeyMarker(message.accountId, message.keyHash), '1', 'EX', DENYLIST_TTL_SECONDS);
   else if (message.kind === 'restriction') {
-    if (message.restricted) multi.set(RESTRICTED_ACCOUNT_PREFIX + message.accountId, '1', 'EX', DENYLIST_TTL_SECONDS);
-    else multi.del(RESTRICTED_ACCOUNT_PREFIX + message.accountId);
-  } else if (message.suspended) multi.set(SUSPENDED_ACCOUNT_PREFIX + message.accountId, '1', 'EX', DENYLIST_TTL_SECONDS);
-  else multi.del(SUSPENDED_ACCOUNT_PREFIX + message.accountId);
+    if (message.restricted) multi.set(restrictedAccountMarker(message.accountId), '1', 'EX', DENYLIST_TTL_SECONDS);
+    else multi.del(restrictedAccountMarker(message.accountId));
+  } else if (message.suspended) multi.set(suspendedAccountMarker(message.accountId), '1', 'EX', DENYLIST_TTL_SECONDS);
+  else multi.del(suspendedAccountMarker(message.accountId));
   multi.publish(KEY_INVALIDATION_CHANNEL, JSON.stringify(message));
   await multi.exec();
 }

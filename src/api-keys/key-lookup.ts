@@ -5,7 +5,7 @@ import { loadAggregate } from '../platform/event-sourcing/command-handler';
 import { EventStore } from '../platform/event-store/event-store.port';
 import { apiKeyDecider } from './api-key.decide';
 import { apiKeyStream } from './api-key.events';
-import { RESTRICTED_ACCOUNT_PREFIX, REVOKED_KEY_PREFIX, SUSPENDED_ACCOUNT_PREFIX } from './key-invalidation';
+import { restrictedAccountMarker, revokedKeyMarker, suspendedAccountMarker } from './key-invalidation';
 
 /** What the hot path needs to know of a key, merged from the read model and the Redis denylist. */
 export interface KeyRecord {
@@ -75,9 +75,9 @@ export class StoredKeyLookup implements KeyLookup {
     const found = (await this.fromReadModel(keyHash)) ?? (await this.fromEvents(keyHash, keyId));
     if (found === null) return null;
     const [revoked, suspended, restricted] = await this.redis.mget(
-      REVOKED_KEY_PREFIX + keyHash,
-      SUSPENDED_ACCOUNT_PREFIX + found.accountId,
-      RESTRICTED_ACCOUNT_PREFIX + found.accountId,
+      revokedKeyMarker(found.accountId, keyHash),
+      suspendedAccountMarker(found.accountId),
+      restrictedAccountMarker(found.accountId),
     );
     return { ...found, revoked: found.revoked || revoked !== null, suspendedMarker: suspended !== null, restrictedMarker: restricted !== null };
   }

@@ -66,7 +66,13 @@ export type RotateResult = { kind: 'rotated'; accountId: string; remainingSecond
 export class SessionStore {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
+  /**
+   * A session's keys share its tag, the account's index has the account's: two slots on a Redis
+   * Cluster, so two transactions. The index is written first: a session that exists is always
+   * in it (so "end all" finds it); an index entry whose session was never made is dropped by list().
+   */
   async create(sid: string, record: { accountId: string; refreshHash: string; method: SignInMethod; createdAt: string; device: string }, ttlSeconds: number): Promise<void> {
+    await this.redis.multi().sadd(accountSessionsKey(record.accountId), sid).expire(accountSessionsKey(record.accountId), ttlSeconds).exec();
     await this.redis
       .multi()
       .hset(sessionKey(sid), {
@@ -78,8 +84,6 @@ export class SessionStore {
         device: record.device,
       })
       .expire(sessionKey(sid), ttlSeconds)
-      .sadd(accountSessionsKey(record.accountId), sid)
-      .expire(accountSessionsKey(record.accountId), ttlSeconds)
       .exec();
   }
 
@@ -125,9 +129,15 @@ export class SessionStore {
   async list(accountId: string): Promise<SessionRecord[]> {
     const sids = (await this.redis.smembers(accountSessionsKey(accountId))).slice(0, LIST_MAX_IDS);
     if (sids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const sid of sids) pipeline.hmget(sessionKey(sid), 'account_id', 'method', 'created_at', 'last_used_at', 'device');
-    const rows = (await pipeline.exec()) ?? [];
+    // One command a session, sent together (not a pipeline: on a cluster the sessions are on several primaries).
+    const rows = await Promise.all(
+      sids.map((sid) =>
+        this.redis.hmget(sessionKey(sid), 'account_id', 'method', 'created_at', 'last_used_at', 'device').then(
+          (values): [Error | null, unknown] => [null, values],
+          (err: Error): [Error | null, unknown] => [err, null],
+        ),
+      ),
+    );
     const live: SessionRecord[] = [];
     const gone: string[] = [];
     sids.forEach((sid, i) => {
@@ -146,7 +156,8 @@ export class SessionStore {
   /** Ends one session of the account; false when it is not (or no longer) one of its sessions. */
   async endOf(accountId: string, sid: string): Promise<boolean> {
     if ((await this.accountOf(sid)) !== accountId) return false;
-    await this.redis.multi().del(sessionKey(sid), retiredKey(sid)).srem(accountSessionsKey(accountId), sid).exec();
+    await this.redis.del(sessionKey(sid), retiredKey(sid)); // the session first: an index entry left behind is harmless
+    await this.redis.srem(accountSessionsKey(accountId), sid);
     return true;
   }
 
@@ -160,7 +171,7 @@ export class SessionStore {
     for (;;) {
       const sids = (await this.redis.spop(accountSessionsKey(accountId), END_ALL_BATCH)).filter((sid) => sid !== except);
       if (sids.length === 0) break;
-      await this.redis.del(...sids.flatMap((sid) => [sessionKey(sid), retiredKey(sid)]));
+      await Promise.all(sids.map((sid) => this.redis.del(sessionKey(sid), retiredKey(sid)))); // one DEL a session: one slot each
       ended += sids.length;
     }
     // The kept session goes back in the index, so a later "end all" still finds it.

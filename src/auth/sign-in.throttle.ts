@@ -15,11 +15,12 @@ import { SECRETS, Secrets } from '../platform/security/secrets';
  */
 const PREFIX = 'tollgate:signin-failures:';
 
-/** INCR each key, starting its window on the first failure (atomic: no counter without a TTL). */
+/**
+ * INCR the key, starting its window on the first failure (atomic: no counter without a TTL).
+ * One key a call: the subject's and the IP's counters are in different Redis Cluster slots.
+ */
 const RECORD_FAILURE_SCRIPT = `
-for _, key in ipairs(KEYS) do
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `;
 
@@ -46,13 +47,12 @@ export class SignInThrottle {
   async assertAllowed(keys: ThrottleKeys): Promise<void> {
     const checks: [string, number][] = [[keys.subject, this.config.loginMaxFailuresPerAccount]];
     if (keys.ip) checks.push([keys.ip, this.config.loginMaxFailuresPerIp]);
-    const multi = this.redis.multi();
-    for (const [key] of checks) multi.get(key).ttl(key);
-    const replies = (await multi.exec()) ?? [];
+    // Each counter's count and TTL together; the counters themselves need not be read at one instant.
+    const replies = await Promise.all(checks.map(([key]) => this.redis.multi().get(key).ttl(key).exec()));
     let retryAfterSeconds = 0;
     checks.forEach(([, limit], i) => {
-      const count = Number(replies[2 * i]?.[1] ?? 0);
-      const ttl = Number(replies[2 * i + 1]?.[1] ?? -1);
+      const count = Number(replies[i]?.[0]?.[1] ?? 0);
+      const ttl = Number(replies[i]?.[1]?.[1] ?? -1);
       if (count >= limit) retryAfterSeconds = Math.max(retryAfterSeconds, ttl > 0 ? ttl : this.config.loginFailureWindowSeconds);
     });
     if (retryAfterSeconds > 0) {
@@ -62,7 +62,7 @@ export class SignInThrottle {
 
   async recordFailure(keys: ThrottleKeys): Promise<void> {
     const list = keys.ip ? [keys.subject, keys.ip] : [keys.subject];
-    await this.redis.eval(RECORD_FAILURE_SCRIPT, list.length, ...list, this.config.loginFailureWindowSeconds);
+    await Promise.all(list.map((key) => this.redis.eval(RECORD_FAILURE_SCRIPT, 1, key, this.config.loginFailureWindowSeconds)));
   }
 
   /** A correct password clears the subject's count (not the IP's: one success must not reset guessing elsewhere). */

@@ -1,5 +1,4 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { Gauge } from 'prom-client';
@@ -9,7 +8,6 @@ import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.por
 import { Logger } from '../platform/observability/logger';
 import { Metrics } from '../platform/observability/metrics';
 import { LOGGER, METRICS } from '../platform/observability/tokens';
-import { REDIS } from '../platform/redis/redis.module';
 import { LedgerModule } from './ledger.module';
 import { BalanceFeeder } from './spending/balance-feeder';
 import { CreditHolds } from './spending/credit-holds';
@@ -20,9 +18,9 @@ import { CreditHolds } from './spending/credit-holds';
   providers: [
     {
       provide: BalanceFeeder,
-      inject: [EVENT_STORE, CreditHolds, REDIS, KYSELY, PG_POOL, LOGGER],
-      useFactory: (store: EventStore, holds: CreditHolds, redis: Redis, db: Kysely<Database>, pool: Pool, logger: Logger) =>
-        new BalanceFeeder(store, holds, redis, db, pool, logger.child({ component: 'credits-feeder' })),
+      inject: [EVENT_STORE, CreditHolds, KYSELY, PG_POOL, LOGGER],
+      useFactory: (store: EventStore, holds: CreditHolds, db: Kysely<Database>, pool: Pool, logger: Logger) =>
+        new BalanceFeeder(store, holds, db, pool, logger.child({ component: 'credits-feeder' })),
     },
   ],
   exports: [BalanceFeeder],

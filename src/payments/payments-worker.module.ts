@@ -7,7 +7,7 @@ import { LOGGER } from '../platform/observability/tokens';
 import { PAYMENT_JOBS } from './payments.tokens';
 import { PaymentsModule } from './payments.module';
 import { PaymentJobProcessor } from './queue/payment-job.processor';
-import { queueConnection, queuePrefix } from '../platform/jobs/queues';
+import { closeQueueConnection, queueConnection, queuePrefix } from '../platform/jobs/queues';
 import { PaymentJobData, PaymentJobs, PAYMENTS_QUEUE, REMOVE_ON_FAIL, REPORT_SCHEDULER, SWEEP_SCHEDULER } from './queue/payment-jobs';
 
 /** Jobs processed at once per worker process (each mostly waits on Razorpay and PostgreSQL). */
@@ -80,5 +80,6 @@ export class PaymentsWorkerModule implements OnApplicationBootstrap, OnModuleDes
     while (this.inFlight > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
     if (this.inFlight > 0) this.logger.warn({ jobs: this.inFlight }, 'payments worker stopped with jobs running; their locks expire and another worker takes them over');
     await worker.close(true);
+    await closeQueueConnection(worker);
   }
 }

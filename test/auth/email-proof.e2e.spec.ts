@@ -1,13 +1,12 @@
-import Redis from 'ioredis';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { MAIL_OUTBOX, MailOutbox } from '../../src/notifications/mail/mail-outbox';
 import { Browser } from '../support/browser';
-import { TEST_REDIS_URL } from '../support/database';
 import { eventually, waitFor } from '../support/eventually';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 import { mailedSignUpToken, sharedSmtpSink, SmtpSink } from '../support/smtp-sink';
 import { AuthTestApp, newBrowser, startAuthApp } from './auth-app';
 import { AGREED } from '../support/eligibility';
+import { openTestRedis } from '../support/redis';
 
 const PASSWORD = 'correct horse battery staple';
 // Long enough for a mail to arrive on a loaded machine (the first tests follow their links), short enough to wait out once.
@@ -164,7 +163,7 @@ describe('email proof at password sign-up', () => {
   it('keeps no address in clear at rest: not in the mail log, not in Redis once mailed', async () => {
     const email = 'private.person@example.com';
     await start(email);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
       expect(await redisContaining(redis, [email])).toEqual([]);
     } finally {

@@ -1,9 +1,9 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Browser } from '../support/browser';
-import { TEST_REDIS_URL } from '../support/database';
 import { AuthTestApp, signUp, startAuthApp } from './auth-app';
 import { redisContaining } from '../support/privacy-scan';
+import { openTestRedis } from '../support/redis';
 
 /**
  * Policies P2, P4, P16: after a password sign-up, a sign-in and key issuance, none of the
@@ -16,7 +16,7 @@ describe('privacy: what sign-in and key issuance leave behind', () => {
 
   beforeAll(async () => {
     t = await startAuthApp('auth_privacy');
-    redis = new Redis(TEST_REDIS_URL);
+    redis = openTestRedis();
   });
   afterAll(async () => {
     await redis?.quit();

@@ -261,7 +261,7 @@ async function run(env: Env, checks: number, misses: number, track: (close: () =
   );
   rows.push(
     await measureAsync('miss part: Redis', 'MGET revoked + suspended, 1 in flight', misses, 1, (i) =>
-      env.redis.mget(`tollgate:apikeys:revoked:${hashes[i % n]}`, 'tollgate:accounts:suspended:x'),
+      env.redis.mget(`tollgate:apikeys:revoked:{a:x}:${hashes[i % n]}`, 'tollgate:accounts:suspended:{a:x}'),
     ),
   );
   // Entries live 2 ms, and a key comes round again only after n others: every check is a miss.

@@ -56,7 +56,7 @@ async function redisCpuSeconds(redis: Redis): Promise<number | undefined> {
 async function redisRow(clients: Redis[], workers: number, pairs: number, label: string): Promise<LedgerRow> {
   const prefix = `tg:bench-${randomUUID().slice(0, 8)}:`;
   const holds = clients.map((c) => new CreditHolds(c, prefix));
-  await clients[0].set(holds[0].feederKey, positionKey(null));
+  await holds[0].storeFeederPosition(positionKey(null), false);
   const accounts = Array.from({ length: 100 }, () => randomUUID());
   for (const a of accounts) await holds[0].seed(a, 1_000_000_000_000n, positionKey(null));
   const reserve = new Samples();

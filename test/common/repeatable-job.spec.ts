@@ -1,10 +1,10 @@
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RepeatableJob } from '../../src/platform/jobs/repeatable-job';
 import { loadConfig } from '../../src/platform/config/config';
 import { createLogger } from '../../src/platform/observability/logger';
 import { TEST_REDIS_URL } from '../support/database';
 import { eventually } from '../support/eventually';
+import { openTestRedis } from '../support/redis';
 
 describe('RepeatableJob (the sweeps: node liveness, deletion, retention, KYC)', () => {
   it('runs the work on its schedule, one run at a time, and stops cleanly', async () => {
@@ -33,7 +33,7 @@ describe('RepeatableJob (the sweeps: node liveness, deletion, retention, KYC)', 
     const after = runs;
     await new Promise((r) => setTimeout(r, 400));
     expect(runs).toBe(after);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     const keys = await redis.keys(`${config.nodes.queuePrefix}:*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

@@ -23,6 +23,24 @@ describe('config', () => {
     expect(() => loadConfig({ KYC_REQUIRED: 'yes', KYC_RETENTION_DAYS: '0' })).toThrow(/KYC_REQUIRED must be one of true, false[\s\S]*KYC_RETENTION_DAYS must be an integer/);
   });
 
+  it('REDIS_URL: one server, or a cluster as a comma-separated seed list; a malformed list is refused with the entry named', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://10.0.0.1:6380/2' }).redisCluster).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'rediss://app:s%40cret@r1:7001,r2:7002,[::1]:7003' }).redisCluster).toEqual({
+      nodes: [
+        { host: 'r1', port: 7001 },
+        { host: 'r2', port: 7002 },
+        { host: '::1', port: 7003 },
+      ],
+      username: 'app',
+      password: 's@cret',
+      tls: true,
+    });
+    expect(() => loadConfig({ REDIS_URL: 'redis://r1:7001,r2' })).toThrow('REDIS_URL cluster node "r2" is not host:port');
+    expect(() => loadConfig({ REDIS_URL: 'redis://r1:7001,r2:99999' })).toThrow('REDIS_URL cluster node "r2:99999" is not host:port');
+    expect(() => loadConfig({ REDIS_URL: 'redis://r1:7001,r2:7002/3' })).toThrow('no database index');
+    expect(() => loadConfig({ REDIS_URL: 'http://r1:7001' })).toThrow('REDIS_URL must use redis: or rediss:');
+  });
+
   it("bounds the metering batch by the event store's per-append limit", () => {
     expect(loadConfig({ USAGE_BATCH_MAX: '1000', USAGE_QUEUE_MAX: '50' }).metering).toEqual({ usageBatchMax: 1000, usageQueueMax: 50 });
     expect(() => loadConfig({ USAGE_BATCH_MAX: '1001' })).toThrow('USAGE_BATCH_MAX must be an integer in 1..1000');

@@ -4,7 +4,7 @@ import { paymentRequired } from '../../src/platform/errors/domain-error';
 import { openAiErrorFrom } from '../../src/platform/http/openai-errors';
 import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { positionKey } from '../../src/ledger/spending/position-key';
-import { TEST_REDIS_URL } from '../support/database';
+import { openTestRedis } from '../support/redis';
 
 const pos = (n: number) => positionKey({ commit: BigInt(n), prepare: BigInt(n) });
 
@@ -14,12 +14,12 @@ describe('credit holds (real Redis, Lua)', () => {
   let prefix: string;
 
   beforeAll(() => {
-    for (let i = 0; i < 4; i++) clients.push(new Redis(TEST_REDIS_URL));
+    for (let i = 0; i < 4; i++) clients.push(openTestRedis());
   });
   beforeEach(async () => {
     prefix = `tg:test-holds-${randomUUID().slice(0, 8)}:`;
     holds = new CreditHolds(clients[0], prefix, { reservationTtlMs: 60_000, feederMaxLagMs: 60_000, idleMs: 60_000 });
-    await clients[0].set(holds.feederKey, pos(10));
+    await holds.storeFeederPosition(pos(10), false);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.quit()));
@@ -136,9 +136,9 @@ describe('credit holds (real Redis, Lua)', () => {
     const a = randomUUID();
     expect((await holds.reserve(a, 'h1', 1n)).status).toBe('not_cached');
     expect(await holds.seed(a, 100n, pos(9))).toBe('stale');
-    await clients[0].del(holds.feederKey);
+    await holds.forgetFeederPosition();
     expect(await holds.seed(a, 100n, pos(20))).toBe('nofeeder');
-    await clients[0].set(holds.feederKey, pos(10));
+    await holds.storeFeederPosition(pos(10), false);
     // Redis was emptied while two requests were settling: one charge (at 11) is already in the PostgreSQL balance, one (at 30) is not.
     await holds.settle(a, 'old', 40n, pos(11));
     await holds.settle(a, 'new', 7n, pos(30));

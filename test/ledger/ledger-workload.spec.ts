@@ -15,6 +15,8 @@ import { ProjectionRunner } from '../../src/platform/projection-runtime/projecti
 import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
 import { verifyProjections } from '../../src/platform/projection-runtime/verify';
 import { REDIS } from '../../src/platform/redis/redis.module';
+import { primaries } from '../../src/platform/redis/redis-client';
+import { CreditHolds } from '../../src/ledger/spending/credit-holds';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { AGREED } from '../support/eligibility';
@@ -76,7 +78,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     await feeder.stop();
     const second = await credits.grant(accountId, 5_000_000n, 'second', ctx());
     await runner.waitUntilCaughtUp();
-    await redis.del(`${prefix}credits:{${accountId}}`, `${prefix}credits:{${accountId}}:exp`);
+    await redis.del(...app.get(CreditHolds).keys(accountId));
     expect((await spending.funds(accountId)).balanceMicroUsd).toBe(15_000_000n); // seeded from PostgreSQL, ahead of the feeder
     feeder.start();
     await feeder.waitUntilPassed(second.position as Position);
@@ -237,8 +239,10 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
     };
     const emptyRedis = async () => {
       // "Redis emptied": every key of this deployment, feeder position included.
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      for (const node of await primaries(redis)) {
+        const keys = await node.keys(`${prefix}*`);
+        await Promise.all(keys.map((key) => node.del(key))); // one DEL a key: a cluster's keys are in many slots
+      }
       count('redis emptied');
     };
 
@@ -259,7 +263,7 @@ describe(`ledger under a seeded random workload (seed ${SEED}; rerun with LEDGER
           // skip what the seeds already include when it catches up.
           feederRunning = false;
           await feeder.stop();
-          for (const accountId of accounts.slice(0, 3)) await redis.del(`${prefix}credits:{${accountId}}`, `${prefix}credits:{${accountId}}:exp`);
+          for (const accountId of accounts.slice(0, 3)) await redis.del(...app.get(CreditHolds).keys(accountId));
           count('feeder stalled');
         }
         if (round === 26) {

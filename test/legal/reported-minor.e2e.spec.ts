@@ -6,9 +6,9 @@ import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-st
 import { PersonalDataVault } from '../../src/platform/personal-data/personal-data.vault';
 import { ctx, InferenceHarness, startInferenceHarness } from '../inference/harness';
 import { Browser } from '../support/browser';
-import { TEST_REDIS_URL } from '../support/database';
 import { AGREED } from '../support/eligibility';
 import { clearTextHits, collectStoredText, sealedTokens } from '../support/personal-data-scan';
+import { openTestRedis } from '../support/redis';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -25,7 +25,7 @@ describe('a reported minor', () => {
 
   beforeAll(async () => {
     h = await startInferenceHarness('reported_minor');
-    redis = new Redis(TEST_REDIS_URL);
+    redis = openTestRedis();
     store = h.t.app.get(EVENT_STORE);
     for (const role of ['support', 'finance'] as const) {
       const email = `${role}-${randomUUID()}@example.com`;

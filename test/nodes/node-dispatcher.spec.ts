@@ -4,9 +4,9 @@ import { DomainError } from '../../src/platform/errors/domain-error';
 import { AppConfig, loadConfig } from '../../src/platform/config/config';
 import { createLogger } from '../../src/platform/observability/logger';
 import { NodeDispatcher, RoutedNode, UpstreamResponse } from '../../src/nodes/routing/node-dispatcher';
-import { NodeLiveness } from '../../src/nodes/routing/node-liveness';
+import { NodeLiveness, nodeKey } from '../../src/nodes/routing/node-liveness';
 import { NodeRegistry, RegistryNode, RegistrySnapshot } from '../../src/nodes/routing/node-registry';
-import { TEST_REDIS_URL } from '../support/database';
+import { openTestRedis } from '../support/redis';
 
 /**
  * The dispatcher against the real Redis (shared state), with the node list given directly and
@@ -23,7 +23,7 @@ describe('NodeDispatcher', () => {
   const logger = createLogger('silent');
 
   beforeAll(() => {
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis = openTestRedis({ maxRetriesPerRequest: 1 });
     liveness = new NodeLiveness(redis);
   });
   afterAll(async () => {
@@ -56,7 +56,7 @@ describe('NodeDispatcher', () => {
   }
 
   const ok = (status = 200): UpstreamResponse => ({ status });
-  const cooldownLeft = (nodeId: string) => redis.pttl(`tollgate:node:cooldown:${nodeId}`);
+  const cooldownLeft = (nodeId: string) => redis.pttl(nodeKey('cooldown', nodeId));
 
   it('sends with the node’s credentials; a node that does not answer is rested and another takes the request', async () => {
     const { nodes, dispatcher, beat } = cluster(2);
@@ -138,7 +138,7 @@ describe('NodeDispatcher', () => {
     expect(waits[2]).toBeGreaterThan(400);
     expect(waits[3]).toBeGreaterThan(800);
     expect(waits[3]).toBeLessThanOrEqual(1_000);
-    await redis.del(`tollgate:node:cooldown:${id}`);
+    await redis.del(nodeKey('cooldown', id));
     await d.finish(id, { ok: true, latencyMs: 1, ttftMs: 1 });
     await d.finish(id, { ok: false, latencyMs: 1, ttftMs: null });
     expect(await cooldownLeft(id)).toBeLessThanOrEqual(200);
@@ -170,13 +170,13 @@ describe('NodeDispatcher', () => {
     const b = dispatcher();
     for (let i = 0; i < 5; i++) {
       const first = await a.dispatch('m', async () => ok());
-      expect(await redis.zcard(`tollgate:node:inflight:${first.node.nodeId}`)).toBe(1);
+      expect(await redis.zcard(nodeKey('inflight', first.node.nodeId))).toBe(1);
       // B has nothing in flight itself, yet sees A's request through Redis and goes to the other node.
       const second = await b.dispatch('m', async () => ok());
       expect(second.node.nodeId).not.toBe(first.node.nodeId);
       await a.finish(first.node.nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
       await b.finish(second.node.nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
     }
-    expect(await Promise.all(nodes.map((n) => redis.zcard(`tollgate:node:inflight:${n.nodeId}`)))).toEqual([0, 0]);
+    expect(await Promise.all(nodes.map((n) => redis.zcard(nodeKey('inflight', n.nodeId))))).toEqual([0, 0]);
   });
 });

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
-import { TEST_REDIS_URL } from '../support/database';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
+import { openTestRedis } from '../support/redis';
 
 /** The canary test: prompt and completion text is forwarded and streamed back, then gone. */
 describe('P1: prompt and response content is never stored', () => {
@@ -53,7 +52,7 @@ describe('P1: prompt and response content is never stored', () => {
     const { rows: usage } = await pool.query(`SELECT count(*)::int AS n FROM events WHERE event_type = 'UsageRecorded'`);
     expect(usage[0].n).toBeGreaterThanOrEqual(5); // the requests were metered, from metadata alone
 
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
       expect(await redisContaining(redis, [canary])).toEqual([]);
     } finally {

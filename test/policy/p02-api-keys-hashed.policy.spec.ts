@@ -7,9 +7,10 @@ import { ApiKeyAuthenticator } from '../../src/api-keys/api-key-authenticator';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { PROJECTION_RUNNER } from '../../src/platform/projection-runtime/projection-runtime.module';
 import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
-import { createTestDatabase, TEST_REDIS_URL, TestDatabase } from '../support/database';
+import { createTestDatabase, TestDatabase } from '../support/database';
 import { bearer, ctx, registerDeveloper, startApp } from '../api-keys/support';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
+import { openTestRedis } from '../support/redis';
 
 /** Invariant 6: only keyed hashes are stored. The full key, or its secret part, is nowhere at rest (nor in the logs: pino redacts auth headers, test/e2e). */
 describe('P2: API keys are stored only as hashes', () => {
@@ -21,7 +22,7 @@ describe('P2: API keys are stored only as hashes', () => {
   beforeAll(async () => {
     database = await createTestDatabase('apikey_privacy');
     ({ app, url } = await startApp(database.url));
-    redis = new Redis(TEST_REDIS_URL);
+    redis = openTestRedis();
   });
   afterAll(async () => {
     redis?.disconnect();

@@ -5,8 +5,8 @@ import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { purchases, settle, testOverrides } from '../payments/support';
 import { registerAndSignIn } from '../support/sign-in';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
-import { TEST_REDIS_URL } from '../support/database';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
+import { openTestRedis } from '../support/redis';
 
 const ctx = () => ({ actorId: 'test', occurredAt: new Date().toISOString() });
 
@@ -19,7 +19,7 @@ describe('P3: card and bank details never touch us; only the credit balance and 
     standin = await startRazorpayStandin({ webhookRetryBaseDelayMs: 20 });
     t = await startAuthApp('policy_p03', testOverrides(standin));
     standin.setWebhookUrl(`${t.url}/webhooks/razorpay`);
-    redis = new Redis(TEST_REDIS_URL);
+    redis = openTestRedis();
   });
   afterAll(async () => {
     await redis?.quit();

@@ -8,10 +8,10 @@ import { PersonalDataVault } from '../../src/platform/personal-data/personal-dat
 import { AccountDeletion } from '../../src/privacy/deletion/account-deletion';
 import { DeletionSweep } from '../../src/privacy/deletion/deletion-sweep';
 import { Browser } from '../support/browser';
-import { TEST_REDIS_URL } from '../support/database';
 import { ctx, InferenceHarness, MODEL, startInferenceHarness } from '../inference/harness';
 import { clearTextHits, collectStoredText, sealedTokens } from '../support/personal-data-scan';
 import { AGREED } from '../support/eligibility';
+import { openTestRedis } from '../support/redis';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -28,7 +28,7 @@ describe('P9: users can delete their account; personal data is removed after the
 
   beforeAll(async () => {
     h = await startInferenceHarness('p09_deletion');
-    redis = new Redis(TEST_REDIS_URL);
+    redis = openTestRedis();
     store = h.t.app.get(EVENT_STORE);
   }, 60_000);
   afterAll(async () => {

@@ -15,10 +15,10 @@ import { AuthTestApp, startAuthApp } from '../auth/auth-app';
 import { testOverrides } from '../payments/support';
 import { registerAndSignIn } from '../support/sign-in';
 import { RazorpayStandin, startRazorpayStandin } from '../standins/razorpay/standin';
-import { TEST_REDIS_URL } from '../support/database';
 import { KycView } from '../../src/privacy/kyc/kyc.schemas';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 import { waitFor } from '../support/eventually';
+import { openTestRedis } from '../support/redis';
 
 // Long enough that a loaded CI machine still reads the numbers before the window ends.
 const RETENTION_MS = 10_000;
@@ -67,7 +67,7 @@ describe('P17: identity numbers are protected and kept only as long as required'
     beforeAll(async () => {
       standin = await startRazorpayStandin();
       t = await startAuthApp('policy_kyc', { ...testOverrides(standin), logLevel: 'trace', logFile, kyc: { required: true, retentionMs: RETENTION_MS, sweepIntervalMs: 200 } });
-      redis = new Redis(TEST_REDIS_URL);
+      redis = openTestRedis();
     });
     afterAll(async () => {
       await redis?.quit();

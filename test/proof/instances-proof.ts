@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { runCli } from '../../src/cli/main';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { Database } from '../../src/platform/database/schema';
-import { deleteKeys } from '../support/app';
+import { deleteTestKeys } from '../support/redis';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
 import { startEngine } from '../standins/gpu-engine/engine-standin';
 import { startBalancer } from './balancer';
@@ -168,7 +168,7 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
     await cluster?.stop();
     await engine.close();
     await clientAgent.close().catch(() => undefined);
-    await deleteKeys(TEST_REDIS_URL, `${prefix}*`);
+    await deleteTestKeys(`${prefix}*`);
     await database.drop();
   }
 }

@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ProcessRole } from '../../src/app.module';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig, loadConfig, MailConfig, NodesConfig, SecurityConfig } from '../../src/platform/config/config';
 import { TEST_REDIS_URL } from './database';
 import { sharedSmtpSink } from './smtp-sink';
+import { deleteTestKeys } from './redis';
+import { bullPrefix } from '../../src/platform/jobs/queues';
 
 /** Loopback, where the test and demo nodes run; production keeps NODE_ALLOWED_CIDRS empty. */
 export const TEST_NODE_CIDRS = '127.0.0.0/8,::1/128';
@@ -54,21 +55,7 @@ export async function startTestApp(
   const close = app.close.bind(app);
   app.close = async () => {
     await close();
-    if (!overrides.nodes?.queuePrefix && (role === 'all' || role === 'worker')) await deleteKeys(config.redisUrl, `${config.nodes.queuePrefix}:*`);
+    if (!overrides.nodes?.queuePrefix && (role === 'all' || role === 'worker')) await deleteTestKeys(`${bullPrefix(config, config.nodes.queuePrefix)}:*`);
   };
   return { app, url: await app.getUrl(), config };
-}
-
-export async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

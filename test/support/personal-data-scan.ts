@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { EventStore, RecordedEvent } from '../../src/platform/event-store/event-store.port';
 import { redisValues } from './privacy-scan';
+import { primaries } from '../../src/platform/redis/redis-client';
 
 /**
  * Everything stored, as text, for the privacy policy tests: every event's data and metadata (read
@@ -32,15 +33,17 @@ export async function collectStoredText(store: EventStore, pool: Pool, redis: Re
     const { rows } = await pool.query(`SELECT "${column_name}"::text AS v FROM "${table_schema}"."${table_name}" WHERE "${column_name}" IS NOT NULL`);
     for (const r of rows) items.push({ where: `table ${table_schema}.${table_name}.${column_name}`, text: String(r.v) });
   }
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    // Every key of the shared Redis (other suites' too), read a page at a time in two pipelines:
-    // one round trip a key made this scan take minutes once the server held tens of thousands.
-    const values = await redisValues(redis, keys);
-    keys.forEach((key, i) => items.push({ where: `redis ${key}`, text: `${key}\n${values[i]}` }));
-  } while (cursor !== '0');
+  for (const node of await primaries(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      // Every key of the shared Redis (other suites' too; each primary of a cluster), read a page at a time in two pipelines:
+      // one round trip a key made this scan take minutes once the server held tens of thousands.
+      const values = await redisValues(node, keys);
+      keys.forEach((key, i) => items.push({ where: `redis ${key}`, text: `${key}\n${values[i]}` }));
+    } while (cursor !== '0');
+  }
   return { items };
 }
 

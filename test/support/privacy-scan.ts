@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { primaries } from '../../src/platform/redis/redis-client';
 import { Pool } from 'pg';
 
 /**
@@ -28,19 +29,22 @@ export async function redisContaining(redis: Redis, needles: string[]): Promise<
   const lowered = needles.map((n) => n.toLowerCase());
   const holds = (s: string) => lowered.some((n) => s.toLowerCase().includes(n));
   const found: string[] = [];
-  let cursor = '0';
-  let scanned = 0;
-  do {
-    const [next, names] = await redis.scan(cursor, 'COUNT', 1_000);
-    cursor = next;
-    scanned += names.length;
-    // One round trip per page, not two per key: suites running beside this one leave thousands of keys.
-    const values = await redisValues(redis, names);
-    names.forEach((name, i) => {
-      if (holds(name) || holds(values[i])) found.push(name);
-    });
-  } while (cursor !== '0' && scanned < REDIS_SCAN_MAX_KEYS);
-  if (cursor !== '0') throw new Error(`Redis holds more than ${REDIS_SCAN_MAX_KEYS} keys; the scan is incomplete`);
+  // A cluster: every primary's keys, each read on its own connection (a pipeline stays on one node).
+  for (const node of await primaries(redis)) {
+    let cursor = '0';
+    let scanned = 0;
+    do {
+      const [next, names] = await node.scan(cursor, 'COUNT', 1_000);
+      cursor = next;
+      scanned += names.length;
+      // One round trip per page, not two per key: suites running beside this one leave thousands of keys.
+      const values = await redisValues(node, names);
+      names.forEach((name, i) => {
+        if (holds(name) || holds(values[i])) found.push(name);
+      });
+    } while (cursor !== '0' && scanned < REDIS_SCAN_MAX_KEYS);
+    if (cursor !== '0') throw new Error(`Redis holds more than ${REDIS_SCAN_MAX_KEYS} keys; the scan is incomplete`);
+  }
   return found;
 }
 

@@ -1,16 +1,16 @@
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeRegistry } from '../../src/nodes/routing/node-registry';
+import { nodeKey } from '../../src/nodes/routing/node-liveness';
 import { PricesService } from '../../src/pricing/prices.service';
 import { UpstreamProber } from '../../src/upstreams/upstream-prober';
 import { startInferenceHarness, InferenceHarness, MODEL, PRICE, ctx } from '../inference/harness';
 import { redisContaining, tablesContaining } from '../support/privacy-scan';
 import { signInEachRole, SignedIn } from '../support/sign-in';
-import { TEST_REDIS_URL } from '../support/database';
 import { startVendor, VendorStandin } from '../standins/llm-vendor/vendor-standin';
+import { openTestRedis } from '../support/redis';
 
 /** Served only by the vendor (under another name there). */
 const VENDOR_ONLY = 'tollgate-test/vendor-only';
@@ -170,9 +170,9 @@ describe('upstream API providers as nodes (issue 20)', () => {
     const config = h.t.config.nodes.upstreams;
     config.preferenceByModel[MODEL] = 'upstream_first';
     await h.t.app.get(NodeRegistry).reload();
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
-      await redis.del(`tollgate:node:cooldown:${h.nodeIds[0]}`, `tollgate:node:failures:${h.nodeIds[0]}`);
+      await redis.del(nodeKey('cooldown', h.nodeIds[0]), nodeKey('failures', h.nodeIds[0]));
       const vendorBefore = vendor.served.length;
       await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
       expect(vendor.served.length).toBe(vendorBefore + 1);
@@ -182,14 +182,14 @@ describe('upstream API providers as nodes (issue 20)', () => {
       const res = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
       expect(res.choices[0].message.content).toBe('Hello from the engine.');
       expect(h.engines[0].requests).toBe(engineBefore + 1);
-      const pttl = await redis.pttl(`tollgate:node:cooldown:${upstreamId}`);
+      const pttl = await redis.pttl(nodeKey('cooldown', upstreamId));
       console.log('cooldown after a 429 with Retry-After: 30 (NODE_COOLDOWN_MAX_MS 1000):', pttl, 'ms');
       expect(pttl).toBeGreaterThan(20_000); // far beyond the backoff's own cap: the vendor's word is kept
       // A model only the resting vendor serves: no capacity, nothing charged.
       await expect(dev.openai.chat.completions.create({ model: VENDOR_ONLY, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 503 });
       // Lift it: with no vendor answering 429 the upstream is preferred again.
       vendor.rateLimitSeconds = null;
-      await redis.del(`tollgate:node:cooldown:${upstreamId}`, `tollgate:node:failures:${upstreamId}`);
+      await redis.del(nodeKey('cooldown', upstreamId), nodeKey('failures', upstreamId));
       const vendorAfter = vendor.served.length;
       await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
       expect(vendor.served.length).toBe(vendorAfter + 1);
@@ -219,8 +219,8 @@ describe('upstream API providers as nodes (issue 20)', () => {
       expect(JSON.stringify(err.error ?? {})).not.toContain(KEY_1.slice(3, 15));
     } finally {
       vendor.apiKey = KEY_1;
-      const redis = new Redis(TEST_REDIS_URL);
-      await redis.del(`tollgate:node:cooldown:${upstreamId}`, `tollgate:node:failures:${upstreamId}`);
+      const redis = openTestRedis();
+      await redis.del(nodeKey('cooldown', upstreamId), nodeKey('failures', upstreamId));
       await redis.quit();
     }
   });
@@ -249,7 +249,7 @@ describe('upstream API providers as nodes (issue 20)', () => {
     const inTables = await tablesContaining(pool, needles);
     console.log('tables or events holding a vendor key in clear:', inTables.length);
     expect(inTables).toEqual([]);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
       expect(await redisContaining(redis, needles)).toEqual([]);
     } finally {

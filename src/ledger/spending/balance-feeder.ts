@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { Kysely } from 'kysely';
 import { Pool, PoolClient } from 'pg';
 import { Database } from '../../platform/database/schema';
@@ -43,7 +42,6 @@ export class BalanceFeeder {
   constructor(
     private readonly store: EventStore,
     private readonly holds: CreditHolds,
-    private readonly redis: Redis,
     private readonly db: Kysely<Database>,
     private readonly pool: Pool,
     private readonly logger: Logger,
@@ -115,16 +113,25 @@ export class BalanceFeeder {
    * the feeder may start from the read models' checkpoint: every later seed is at least as recent.
    */
   private async startPosition(): Promise<Position | null> {
-    const stored = await this.redis.get(this.holds.feederKey);
-    if (stored) return parsePositionKey(stored);
+    const stored = await this.holds.feederPosition();
+    if (stored) return this.claimAt(parsePositionKey(stored));
     const checkpoint = await readCheckpoint(this.db, READ_MODELS_CHECKPOINT);
-    const claimed = await this.redis.set(this.holds.feederKey, positionKey(checkpoint), 'NX');
-    return claimed ? checkpoint : parsePositionKey((await this.redis.get(this.holds.feederKey)) as string);
+    const claimed = await this.holds.storeFeederPosition(positionKey(checkpoint));
+    return claimed ? checkpoint : parsePositionKey((await this.holds.feederPosition()) as string);
+  }
+
+  /**
+   * On a cluster a primary may have lost its keys (with its groups' position) while others kept
+   * theirs: the groups without one get the position the feeder resumes from, so their seeds wait.
+   */
+  private async claimAt(position: Position | null): Promise<Position | null> {
+    await this.holds.storeFeederPosition(positionKey(position));
+    return position;
   }
 
   /** After Redis is emptied, seeds must wait until PostgreSQL includes what the feeder already passed. */
   private async reassert(): Promise<void> {
-    await this.redis.set(this.holds.feederKey, positionKey(this.passed), 'NX').catch(() => undefined);
+    await this.holds.storeFeederPosition(positionKey(this.passed)).catch(() => undefined);
   }
 
   private async apply(event: RecordedEvent): Promise<void> {

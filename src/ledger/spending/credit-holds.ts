@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import { hashSlot, spreadTags } from '../../platform/redis/hash-slots';
+import { isCluster } from '../../platform/redis/redis-client';
 import { APPLY, PEEK, RELEASE, RESERVE, SEED, SETTLE } from './credit-holds.lua';
 
 export interface HoldTimings {
@@ -37,11 +39,21 @@ interface HoldCommands {
 
 type RedisWithHolds = Redis & HoldCommands;
 
+/**
+ * On a Redis Cluster, APPLY and SEED read the feeder's position in the same script as the
+ * account's keys, so the position is kept once per group of accounts, in the group's hash slot:
+ * accounts are spread over this many groups (whose tags are spread evenly over the slots), and
+ * the feeder writes its position to every group (see BalanceFeeder). One server needs no groups.
+ */
+export const CLUSTER_CREDIT_GROUPS = 64;
+const GROUP_TAGS = spreadTags('cr', CLUSTER_CREDIT_GROUPS);
+
 /** The Lua scripts as typed calls; one round trip each (ioredis sends EVALSHA, loading on first use). */
 export class CreditHolds {
   private readonly redis: RedisWithHolds;
-  /** Where the feeder's position is kept (see credit-holds.lua.ts). */
-  readonly feederKey: string;
+  /** Where the feeder's position is kept (see credit-holds.lua.ts): one key, or one per group on a cluster. */
+  readonly feederKeys: string[];
+  private readonly cluster: boolean;
 
   /** `prefix` (REDIS_KEY_PREFIX) lets deployments, or test runs, share one Redis. */
   constructor(
@@ -49,7 +61,8 @@ export class CreditHolds {
     private readonly prefix: string,
     readonly timings: HoldTimings = DEFAULT_HOLD_TIMINGS,
   ) {
-    this.feederKey = `${prefix}credits:feeder`;
+    this.cluster = isCluster(redis);
+    this.feederKeys = this.cluster ? GROUP_TAGS.map((tag) => `${prefix}credits:{${tag}}:feeder`) : [`${prefix}credits:feeder`];
     const scripts: [keyof HoldCommands, string, number][] = [
       ['tgCreditsReserve', RESERVE, 2],
       ['tgCreditsSettle', SETTLE, 2],
@@ -62,6 +75,26 @@ export class CreditHolds {
       if (!(name in redis)) redis.defineCommand(name, { lua, numberOfKeys });
     }
     this.redis = redis as RedisWithHolds;
+  }
+
+  /** The feeder's position as stored: the highest of the groups' (null: none stored, Redis was emptied). */
+  async feederPosition(): Promise<string | null> {
+    const stored = (await Promise.all(this.feederKeys.map((key) => this.redis.get(key)))).filter((v): v is string => v !== null);
+    return stored.length === 0 ? null : stored.reduce((a, b) => (a > b ? a : b));
+  }
+
+  /**
+   * Sets the feeder's position where none is stored (`onlyIfMissing`), or everywhere (tests).
+   * → whether every key was set by this call.
+   */
+  async storeFeederPosition(position: string, onlyIfMissing = true): Promise<boolean> {
+    const set = await Promise.all(this.feederKeys.map((key) => (onlyIfMissing ? this.redis.set(key, position, 'NX') : this.redis.set(key, position))));
+    return set.every((reply) => reply === 'OK');
+  }
+
+  /** Tests: as if Redis had been emptied of the feeder's position. */
+  async forgetFeederPosition(): Promise<void> {
+    await Promise.all(this.feederKeys.map((key) => this.redis.del(key)));
   }
 
   async reserve(accountId: string, holdId: string, amountMicroUsd: bigint, now = Date.now()): Promise<ReserveOutcome> {
@@ -91,7 +124,7 @@ export class CreditHolds {
   async apply(accountId: string, position: string, deltaMicroUsd: bigint, holdId: string | null, now = Date.now()): Promise<boolean> {
     const applied = await this.redis.tgCreditsApply(
       ...this.keys(accountId),
-      this.feederKey,
+      this.feederKeyOf(accountId),
       now,
       position,
       deltaMicroUsd.toString(),
@@ -103,7 +136,7 @@ export class CreditHolds {
   }
 
   seed(accountId: string, balanceMicroUsd: bigint, position: string): Promise<'seeded' | 'stale' | 'nofeeder'> {
-    return this.redis.tgCreditsSeed(...this.keys(accountId), this.feederKey, balanceMicroUsd.toString(), position, this.timings.idleMs);
+    return this.redis.tgCreditsSeed(...this.keys(accountId), this.feederKeyOf(accountId), balanceMicroUsd.toString(), position, this.timings.idleMs);
   }
 
   async peek(accountId: string, now = Date.now()): Promise<{ balanceMicroUsd: bigint; heldMicroUsd: bigint } | null> {
@@ -111,8 +144,20 @@ export class CreditHolds {
     return seeded === 1 ? { balanceMicroUsd: BigInt(bal), heldMicroUsd: BigInt(held) } : null;
   }
 
-  /** The braces make both keys one Redis Cluster slot per account. */
-  private keys(accountId: string): [string, string] {
-    return [`${this.prefix}credits:{${accountId}}`, `${this.prefix}credits:{${accountId}}:exp`];
+  /**
+   * The braces make both keys (and the feeder's position) one Redis Cluster slot: the account's
+   * own on one server (the names as before clusters), its group's on a cluster.
+   */
+  keys(accountId: string): [string, string] {
+    const base = this.cluster ? `${this.prefix}credits:{${groupTag(accountId)}}:${accountId}` : `${this.prefix}credits:{${accountId}}`;
+    return [base, `${base}:exp`];
   }
+
+  private feederKeyOf(accountId: string): string {
+    return this.cluster ? `${this.prefix}credits:{${groupTag(accountId)}}:feeder` : this.feederKeys[0];
+  }
+}
+
+function groupTag(accountId: string): string {
+  return GROUP_TAGS[hashSlot(accountId) % CLUSTER_CREDIT_GROUPS];
 }

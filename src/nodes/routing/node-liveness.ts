@@ -6,24 +6,30 @@ import { EWMA_ALPHA, LiveState } from './router';
 /**
  * Everything the gateway instances must agree on about nodes, in Redis (never in events):
  *
- *   tollgate:node:hb:{id}        heartbeat JSON, PX = heartbeat TTL: the key existing = the node is live
- *   tollgate:node:lastseen:{id}  ISO time of the last heartbeat (for views and the sweep), kept 30 days
- *   tollgate:node:cooldown:{id}  present while the node rests after errors (PX = backoff)
- *   tollgate:node:failures:{id}  consecutive failures (reset by a success), for the backoff
- *   tollgate:node:inflight:{id}  ZSET request id → expiry ms: counted in flight across instances;
- *                                an entry left by a crashed instance expires by itself
- *   tollgate:node:ewma:{id}      latency moving average (ms); expires when unused, so a node that
- *                                got no traffic for a while is tried again with a neutral score
- *   tollgate:node:stats:{id}     hash served / errors counters for the provider's view (30 days after the last
- *                                change; the durable record of requests is the usage events)
+ *   tollgate:{nodes}:hb:ID        heartbeat JSON, PX = heartbeat TTL: the key existing = the node is live
+ *   tollgate:{nodes}:lastseen:ID  ISO time of the last heartbeat (for views and the sweep), kept 30 days
+ *   tollgate:{nodes}:cooldown:ID  present while the node rests after errors (PX = backoff)
+ *   tollgate:{nodes}:failures:ID  consecutive failures (reset by a success), for the backoff
+ *   tollgate:{nodes}:inflight:ID  ZSET request id → expiry ms: counted in flight across instances;
+ *                                 an entry left by a crashed instance expires by itself
+ *   tollgate:{nodes}:ewma:ID      latency moving average (ms); expires when unused, so a node that
+ *                                 got no traffic for a while is tried again with a neutral score
+ *   tollgate:{nodes}:stats:ID     hash served / errors counters for the provider's view (30 days after the last
+ *                                 change; the durable record of requests is the usage events)
+ *
+ * `{nodes}` is one Redis Cluster hash tag for all of them: the router reads every candidate node
+ * in one MGET/pipeline, which a cluster serves only from one slot. It is a few small keys per
+ * node (hundreds of nodes, not millions), so one primary holds them all easily.
  */
-export const HEARTBEAT_PREFIX = 'tollgate:node:hb:';
-const LASTSEEN = 'tollgate:node:lastseen:';
-const COOLDOWN = 'tollgate:node:cooldown:';
-const FAILURES = 'tollgate:node:failures:';
-const INFLIGHT = 'tollgate:node:inflight:';
-const EWMA = 'tollgate:node:ewma:';
-const STATS = 'tollgate:node:stats:';
+export const NODE_KEY_PREFIX = 'tollgate:{nodes}:';
+export const nodeKey = (kind: 'hb' | 'lastseen' | 'cooldown' | 'failures' | 'inflight' | 'ewma' | 'stats', nodeId: string) => `${NODE_KEY_PREFIX}${kind}:${nodeId}`;
+export const HEARTBEAT_PREFIX = `${NODE_KEY_PREFIX}hb:`;
+const LASTSEEN = `${NODE_KEY_PREFIX}lastseen:`;
+const COOLDOWN = `${NODE_KEY_PREFIX}cooldown:`;
+const FAILURES = `${NODE_KEY_PREFIX}failures:`;
+const INFLIGHT = `${NODE_KEY_PREFIX}inflight:`;
+const EWMA = `${NODE_KEY_PREFIX}ewma:`;
+const STATS = `${NODE_KEY_PREFIX}stats:`;
 
 /** A request still "in flight" after this long is assumed lost (its instance died). */
 export const INFLIGHT_ENTRY_MAX_MS = 15 * 60_000;

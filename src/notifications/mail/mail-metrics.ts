@@ -5,7 +5,7 @@ import { Gauge } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
-import { queueConnection, queuePrefix } from '../../platform/jobs/queues';
+import { closeQueueConnection, queueConnection, queuePrefix } from '../../platform/jobs/queues';
 import { WatchedQueue, watchedQueues } from '../../platform/jobs/watched-queues';
 import { Metrics } from '../../platform/observability/metrics';
 import { METRICS } from '../../platform/observability/tokens';
@@ -44,5 +44,6 @@ export class MailMetrics implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     watchedQueues.delete(this.watched);
     await this.queue.close().catch(() => undefined);
+    await closeQueueConnection(this.queue);
   }
 }

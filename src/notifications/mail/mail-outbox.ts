@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { queueConnection, queuePrefix } from '../../platform/jobs/queues';
+import { closeQueueConnection, queueConnection, queuePrefix } from '../../platform/jobs/queues';
 import { AppConfig } from '../../platform/config/config';
 import { OutgoingMail } from './outgoing-mail';
 
@@ -19,8 +19,9 @@ export class MailOutbox {
     await this.queue.add(mail.category, mail, { jobId: mail.notificationId });
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  async close(): Promise<void> {
+    await this.queue.close();
+    await closeQueueConnection(this.queue);
   }
 }
 

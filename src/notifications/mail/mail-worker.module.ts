@@ -13,7 +13,7 @@ import { NoticeReactor } from '../notices/notice-reactor';
 import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';
-import { queueConnection, queuePrefix } from '../../platform/jobs/queues';
+import { closeQueueConnection, queueConnection, queuePrefix } from '../../platform/jobs/queues';
 import { MailMetrics } from './mail-metrics';
 import { MAIL_OUTBOX, MAIL_QUEUE, MailOutbox } from './mail-outbox';
 import { MAIL_TRANSPORT, MailSender } from './mail-sender';
@@ -80,6 +80,7 @@ export class MailWorkerModule implements OnApplicationBootstrap, OnModuleDestroy
     this.worker = null;
     // A mail being handed to the relay finishes (bounded by SMTP_TIMEOUT_MS); the rest wait in the queue.
     await worker?.close();
+    if (worker) await closeQueueConnection(worker);
     this.transport.close();
   }
 }

@@ -1,5 +1,6 @@
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { TopUpSettings } from '../../platform/config/config';
+import { closeQueueConnection } from '../../platform/jobs/queues';
 
 /**
  * One BullMQ queue, `payments`, under the deployment's Redis prefix (so parallel test apps and
@@ -129,7 +130,8 @@ export class PaymentJobs {
     return Object.values(counts).reduce((a, b) => a + b, 0) + retrying;
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  async close(): Promise<void> {
+    await this.queue.close();
+    await closeQueueConnection(this.queue);
   }
 }

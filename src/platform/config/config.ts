@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { MAX_EVENTS_PER_APPEND } from '../store-limits';
 import { formatUsd, MAX_AMOUNT_MICRO_USD, parseUsd } from '../money';
 import { parseShareOverrides, RevenueSplitRules } from './revenue-split-settings';
+import { parseRedisCluster, RedisClusterConfig } from './redis-url';
 import { DEFAULT_TOKENIZER_RULES, parseTokenizerRules, TokenizerRule } from './tokenizer-settings';
 
 /**
@@ -21,7 +22,10 @@ export interface AppConfig {
   logFile: string | null;
   databaseUrl: string;
   databasePoolMax: number;
+  /** One server's URL, or the seed list of a cluster as given (see redisCluster). */
   redisUrl: string;
+  /** Set when REDIS_URL lists several nodes: every connection is then an ioredis Cluster (platform/redis/redis-client.ts). */
+  redisCluster: RedisClusterConfig | null;
   /** Prefix of the Redis keys that hold shared state (credit holds; more to come), so deployments can share a Redis. */
   redisKeyPrefix: string;
   /** Set → EventStoreDB adapter; unset → the PostgreSQL event store. */
@@ -732,6 +736,14 @@ function readCrypto(r: Reader, production: boolean, settings: TopUpSettings): Cr
   return { ...settings, apiKey, webhookSecret: webhookSecret ?? '', apiUrl: apiUrl.replace(/\/+$/, ''), apiTimeoutMs };
 }
 
+function readRedis(r: Reader): Pick<AppConfig, 'redisUrl' | 'redisCluster'> {
+  const raw = r.string('REDIS_URL', 'redis://127.0.0.1:6379');
+  const cluster = parseRedisCluster(raw);
+  if (cluster === null) return { redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']), redisCluster: null };
+  if (typeof cluster === 'string') r.problems.push(cluster);
+  return { redisUrl: raw, redisCluster: typeof cluster === 'string' ? null : cluster };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const r = new Reader(env);
   const topUps = readTopUps(r);
@@ -749,7 +761,7 @@ export function loadConfig(env: Env): AppConfig {
     logFile: r.optional('LOG_FILE'),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/tollgate', ['postgres:', 'postgresql:']),
     databasePoolMax: r.int('DATABASE_POOL_MAX', 10, 1, 200),
-    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    ...readRedis(r),
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'tg:') ?? 'tg:',
     eventStoreConnectionString,
     eventStorePollIntervalMs: r.int('EVENTSTORE_POLL_INTERVAL_MS', 100, 5, 60_000),

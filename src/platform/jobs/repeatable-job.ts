@@ -2,6 +2,8 @@ import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/config';
 import { Logger } from '../observability/logger';
+import { createRedisClient } from '../redis/redis-client';
+import { bullPrefix } from './queues';
 
 export interface RepeatableJobSpec {
   /** Queue name and scheduler id: however many workers upsert it, one job runs per period. */
@@ -28,10 +30,10 @@ export class RepeatableJob {
   private readonly worker: Worker;
 
   constructor(config: AppConfig, logger: Logger, spec: RepeatableJobSpec) {
-    const prefix = config.nodes.queuePrefix;
+    const prefix = bullPrefix(config, config.nodes.queuePrefix);
     const problem = (err: Error) => ({ err: { name: err.name, message: err.message } });
     // BullMQ wants its own connection that retries for ever (its blocking worker connection is duplicated from it).
-    this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection = createRedisClient(config, { maxRetriesPerRequest: null, lazyConnect: false });
     this.connection.on('error', () => undefined);
     this.queue = new Queue(spec.name, { connection: this.connection, prefix });
     this.queue.on('error', () => undefined);

@@ -2,6 +2,7 @@ import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@ne
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { createRedisClient } from './redis-client';
 
 export const REDIS = Symbol('Redis');
 const REDIS_CONNECT_WAIT_MS = 3_000;
@@ -13,7 +14,7 @@ const REDIS_CONNECT_WAIT_MS = 3_000;
       provide: REDIS,
       inject: [APP_CONFIG],
       // Fail commands fast while Redis is down instead of queueing them without bound.
-      useFactory: (c: AppConfig) => new Redis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }),
+      useFactory: (c: AppConfig) => createRedisClient(c, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }),
     },
   ],
   exports: [REDIS],

@@ -1,11 +1,10 @@
-import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RelayedOutputCounter } from '../../../src/nodes/trust/counting/relayed-output-counter';
 import { reportedToCounted } from '../../../src/nodes/trust/counting/drift';
-import { TEST_REDIS_URL } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { redisContaining, tablesContaining } from '../../support/privacy-scan';
 import { startTrustApp, TrustApp, TrustNode } from './trust-harness';
+import { openTestRedis } from '../../support/redis';
 
 const SETTINGS = {
   TOKEN_COUNT_MODELS: 'trust-count/*=cl100k_base',
@@ -115,7 +114,7 @@ describe('the gateway counts relayed output itself: a node reporting more or few
     expect(nodes.honest.engine.answers.every((a) => a.startsWith(canary))).toBe(true);
     expect(await tablesContaining(app.t.database.pool, ['trust-count/honest'])).toEqual(expect.arrayContaining([expect.stringMatching(/^events: /)]));
     expect(await tablesContaining(app.t.database.pool, [canary])).toEqual([]);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
       expect(await redisContaining(redis, [canary])).toEqual([]);
     } finally {

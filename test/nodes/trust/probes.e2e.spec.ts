@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { projectors } from '../../../src/read-models';
 import { EVENT_STORE, EventStore } from '../../../src/platform/event-store/event-store.port';
 import { LedgerQueries } from '../../../src/ledger/ledger.queries';
@@ -9,10 +8,10 @@ import { NodeTrustReview } from '../../../src/nodes/trust/reputation/trust-revie
 import { TRUST_ACTOR } from '../../../src/nodes/trust/reputation/trust-review';
 import { READ_MODELS_CHECKPOINT } from '../../../src/platform/projection-runtime/checkpoint';
 import { verifyProjections } from '../../../src/platform/projection-runtime/verify';
-import { TEST_REDIS_URL } from '../../support/database';
 import { eventually } from '../../support/eventually';
 import { redisContaining, tablesContaining } from '../../support/privacy-scan';
 import { startTrustApp, TrustApp, TrustNode } from './trust-harness';
+import { openTestRedis } from '../../support/redis';
 
 const MODELS = ['trust-test/chat-a', 'trust-test/chat-b'];
 const HONEST_NODES = 12;
@@ -167,7 +166,7 @@ describe('known-answer probes: a model-substituting node is caught, honest nodes
     const snippets = honest.slice(0, 3).map((n) => n.engine.answers[n.engine.answers.length - 1].split(' ').slice(0, 6).join(' '));
     expect(await tablesContaining(app.t.database.pool, ['trust-test/chat-a'])).toEqual(expect.arrayContaining([expect.stringMatching(/^events: /)])); // the scan finds metadata
     expect(await tablesContaining(app.t.database.pool, snippets)).toEqual([]);
-    const redis = new Redis(TEST_REDIS_URL);
+    const redis = openTestRedis();
     try {
       expect(await redisContaining(redis, snippets)).toEqual([]);
     } finally {
