@@ -56,6 +56,8 @@ export interface HarnessOptions<E extends EngineLike> {
   startEngine?: (i: number) => Promise<E>;
   /** The node agents' total bound per request. */
   agentMaxRequestMs?: number;
+  /** Agents dial out (--tunnel) and listen on nothing; their registered URL is a port nobody listens on. */
+  tunnel?: boolean;
 }
 
 let counter = 0;
@@ -108,6 +110,8 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
       maxQueue: 256,
       heartbeatIntervalMs: null,
       maxRequestMs: options.agentMaxRequestMs,
+      tunnel: options.tunnel,
+      tunnelBackoffMs: { base: 50, max: 400 },
       logger: createLogger('silent'),
     });
     await agent.start();
