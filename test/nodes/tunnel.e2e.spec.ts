@@ -67,6 +67,95 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     expect(usage.size).toBe(ids.length);
   }, 30_000);
 
+  it('a tunnel that drops mid-run (twice) reconnects; every completed response is charged once, none twice', async () => {
+    const dev = await h.developer(5n, { requestsPerMinute: 100_000 });
+    const agent = h.agents[0];
+    const hub = h.t.app.get(TunnelHub);
+    h.engines[0].chunkDelayMs = 30; // ~150 ms a stream: drops land mid-stream
+    const connectsBefore = agent.tunnel!.connects;
+    const outcome = new Map<string, 'done' | 'error'>();
+    let refusedBeforeAnyByte = 0;
+    const one = async (i: number) => {
+      let requestId = '';
+      try {
+        const { data: stream, response } = await dev.openai.chat.completions
+          .create({ model: MODEL, messages: [{ role: 'user', content: `run ${i}` }], stream: true })
+          .withResponse();
+        requestId = response.headers.get('x-request-id') ?? '';
+        for await (const _ of stream) void _;
+        outcome.set(requestId, 'done');
+      } catch {
+        if (requestId) outcome.set(requestId, 'error');
+        else refusedBeforeAnyByte++;
+      }
+    };
+    const worker = async (w: number) => {
+      for (let i = 0; i < 8; i++) await one(w * 100 + i);
+    };
+    const run = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
+    await new Promise((r) => setTimeout(r, 400));
+    agent.tunnel!.drop(); // the agent's side fails (a NAT mapping lost)
+    await eventually(async () => expect(hub.holds(h.nodeIds[0])).toBe(true), 10_000, 20);
+    await new Promise((r) => setTimeout(r, 400));
+    hub.drop(h.nodeIds[0]); // the gateway's side fails
+    await run;
+    h.engines[0].chunkDelayMs = 0;
+    await eventually(async () => expect(hub.holds(h.nodeIds[0])).toBe(true), 10_000, 20);
+    await eventually(() => dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'again' }] }), 10_000, 50); // serving again
+    const usage = await usageByRequest(h, dev.accountId);
+    const done = [...outcome].filter(([, o]) => o === 'done').map(([id]) => id);
+    const broken = [...outcome].filter(([, o]) => o === 'error').map(([id]) => id);
+    const events = [...usage.values()].flat();
+    console.log(
+      `tunnel drops: ${agent.tunnel!.connects - connectsBefore} reconnects; ${done.length} completed, ${broken.length} cut mid-stream, ${refusedBeforeAnyByte} refused before any byte; ` +
+        `${events.length} UsageRecorded (${events.filter((e) => e === 'completed').length} completed) for ${usage.size} request ids`,
+    );
+    expect(agent.tunnel!.connects - connectsBefore).toBeGreaterThanOrEqual(2);
+    for (const id of done) expect(usage.get(id)).toEqual(['completed']);
+    for (const id of broken) expect((usage.get(id) ?? []).length).toBeLessThanOrEqual(1);
+    for (const statuses of usage.values()) expect(statuses).toHaveLength(1);
+    expect(done.length).toBeGreaterThan(20);
+  }, 40_000);
+
+  it('a stalled stream (its client reads nothing) does not stall another on the same tunnel', async () => {
+    const dev = await h.developer(5n, { requestsPerMinute: 10_000 });
+    h.engines[0].echo = true;
+    try {
+      // ~3 MB of answer that nobody reads: its HTTP/2 stream's window fills, the agent stops reading the engine.
+      const big = Array.from({ length: 15_000 }, (_, i) => ` w${i % 10}`).join('');
+      const stalled = httpRequest(`${h.t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dev.key}`, 'content-type': 'application/json' },
+      });
+      let stalledResponded = false;
+      let stalledEnded = false;
+      stalled.on('response', (res) => {
+        stalledResponded = true;
+        res.pause();
+        res.on('end', () => (stalledEnded = true));
+      });
+      stalled.on('error', () => undefined);
+      stalled.end(JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: big }] }));
+      await eventually(async () => expect(stalledResponded).toBe(true), 10_000, 20);
+      await new Promise((r) => setTimeout(r, 1_000)); // every buffer on the way fills
+      const latencies: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const stream = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'a short one' }], stream: true });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        latencies.push(Math.round(performance.now() - started));
+        expect(text).toBe('a short one');
+      }
+      console.log(`while a 15,000-chunk stream sat unread on the same tunnel: 5 other streams took ${latencies.join(', ')} ms; the stalled one ended: ${stalledEnded}`);
+      expect(stalledEnded).toBe(false);
+      expect(Math.max(...latencies)).toBeLessThan(2_000);
+      stalled.destroy();
+    } finally {
+      h.engines[0].echo = false;
+    }
+  }, 30_000);
+
   it('refuses a tunnel without a node token, with a wrong one, and for a node not approved', async () => {
     const { token } = await h.t.app
       .get(NodesService)
@@ -81,5 +170,3 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     expect(statuses).toEqual({ none: 401, malformed: 401, wrong: 401, pending: 403 });
   }, 20_000);
 });
-
-export { eventually };
