@@ -58,6 +58,8 @@ export interface HarnessOptions<E extends EngineLike> {
   agentMaxRequestMs?: number;
   /** Agents dial out (--tunnel) and listen on nothing; their registered URL is a port nobody listens on. */
   tunnel?: boolean;
+  /** Where the agents find the gateway (default: the app's URL), e.g. a load balancer in front of several instances. */
+  agentGatewayUrl?: (appUrl: string) => string;
 }
 
 let counter = 0;
@@ -100,7 +102,7 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
       .register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(nodeId, ctx());
     const agent = new NodeAgent({
-      gatewayUrl: t.url,
+      gatewayUrl: options.agentGatewayUrl?.(t.url) ?? t.url,
       nodeToken: token,
       engineUrl: engine.url,
       engineApiKey: null,

@@ -41,6 +41,8 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   private listener: RelayListener | null = null;
   private relayUrl: string | null = null;
   private idleTimeoutMs: number;
+  /** Shutting down: new tunnels are refused (the agent's next try reaches another instance). */
+  private closing = false;
 
   constructor(
     private readonly nodes: NodesService,
@@ -109,7 +111,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   private async accept(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
     if (req.headers.upgrade?.toLowerCase() !== TUNNEL_PROTOCOL) return refuse(socket, 400, 'invalid_upgrade', `Upgrade: ${TUNNEL_PROTOCOL} expected.`);
-    if (this.relayUrl === null) return refuse(socket, 503, 'not_ready', 'This instance does not take tunnels yet.');
+    if (this.relayUrl === null || this.closing) return refuse(socket, 503, 'not_ready', 'This instance does not take tunnels now.');
     let nodeId: string;
     try {
       const node = await this.nodes.authenticate(req.headers.authorization);
@@ -168,6 +170,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
    * reconnect, to another instance, when their tunnel closes.
    */
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
     for (const [nodeId, h] of this.held) {
       clearInterval(h.refresh);
       h.session.close();
