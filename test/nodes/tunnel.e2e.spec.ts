@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { TunnelHub } from '../../src/nodes/tunnel/tunnel-hub';
 import { NodesService } from '../../src/nodes/nodes.service';
+import { NodeProber } from '../../src/nodes/trust/probes/node-prober';
 import { InferenceHarness, MODEL, ctx, startInferenceHarness } from '../inference/harness';
 import { eventually } from '../support/eventually';
 
@@ -67,6 +68,14 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     expect(usage.size).toBe(ids.length);
   }, 30_000);
 
+  it("the worker's prober (it holds no tunnel) reaches the tunnelled node over the relay hop", async () => {
+    const before = h.engines[0].requests;
+    const summary = await h.t.app.get(NodeProber).runRound();
+    console.log(`a probe round over the tunnel: ${JSON.stringify(summary)}; the engine saw ${h.engines[0].requests - before} probe`);
+    // One node is no quorum (inconclusive), but the probe reached the engine and was answered.
+    expect({ models: summary.models, unanswered: summary.unanswered, atEngine: h.engines[0].requests - before }).toEqual({ models: 1, unanswered: 0, atEngine: 1 });
+  }, 20_000);
+
   it('a tunnel that drops mid-run (twice) reconnects; every completed response is charged once, none twice', async () => {
     const dev = await h.developer(5n, { requestsPerMinute: 100_000 });
     const agent = h.agents[0];
@@ -89,19 +98,30 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
         else refusedBeforeAnyByte++;
       }
     };
+    let stop = false;
     const worker = async (w: number) => {
-      for (let i = 0; i < 8; i++) await one(w * 100 + i);
+      for (let i = 0; !stop; i++) {
+        const refusedBefore = refusedBeforeAnyByte;
+        await one(w * 1_000 + i);
+        if (refusedBeforeAnyByte > refusedBefore) await new Promise((r) => setTimeout(r, 50)); // the node is away: do not spin
+      }
+    };
+    const doneCount = () => [...outcome.values()].filter((o) => o === 'done').length;
+    const servingAgain = async () => {
+      const base = doneCount();
+      await eventually(async () => expect(doneCount()).toBeGreaterThanOrEqual(base + 8), 10_000, 20);
     };
     const run = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
-    await new Promise((r) => setTimeout(r, 400));
-    agent.tunnel!.drop(); // the agent's side fails (a NAT mapping lost)
-    await eventually(async () => expect(hub.holds(h.nodeIds[0])).toBe(true), 10_000, 20);
-    await new Promise((r) => setTimeout(r, 400));
+    await servingAgain();
+    agent.tunnel!.drop(); // the agent's side fails (a NAT mapping lost), streams in flight
+    await eventually(async () => expect(agent.tunnel!.connects).toBe(connectsBefore + 1), 10_000, 20);
+    await servingAgain();
     hub.drop(h.nodeIds[0]); // the gateway's side fails
+    await eventually(async () => expect(agent.tunnel!.connects).toBe(connectsBefore + 2), 10_000, 20);
+    await servingAgain();
+    stop = true;
     await run;
     h.engines[0].chunkDelayMs = 0;
-    await eventually(async () => expect(hub.holds(h.nodeIds[0])).toBe(true), 10_000, 20);
-    await eventually(() => dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'again' }] }), 10_000, 50); // serving again
     const usage = await usageByRequest(h, dev.accountId);
     const done = [...outcome].filter(([, o]) => o === 'done').map(([id]) => id);
     const broken = [...outcome].filter(([, o]) => o === 'error').map(([id]) => id);
@@ -110,11 +130,12 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
       `tunnel drops: ${agent.tunnel!.connects - connectsBefore} reconnects; ${done.length} completed, ${broken.length} cut mid-stream, ${refusedBeforeAnyByte} refused before any byte; ` +
         `${events.length} UsageRecorded (${events.filter((e) => e === 'completed').length} completed) for ${usage.size} request ids`,
     );
-    expect(agent.tunnel!.connects - connectsBefore).toBeGreaterThanOrEqual(2);
+    expect(agent.tunnel!.connects - connectsBefore).toBe(2);
+    expect(broken.length).toBeGreaterThanOrEqual(1); // some streams were cut mid-way, and charged as such
     for (const id of done) expect(usage.get(id)).toEqual(['completed']);
     for (const id of broken) expect((usage.get(id) ?? []).length).toBeLessThanOrEqual(1);
     for (const statuses of usage.values()) expect(statuses).toHaveLength(1);
-    expect(done.length).toBeGreaterThan(20);
+    expect(done.length).toBeGreaterThanOrEqual(24);
   }, 40_000);
 
   it('a stalled stream (its client reads nothing) does not stall another on the same tunnel', async () => {

@@ -11,8 +11,9 @@ import { LOGGER } from '../../platform/observability/tokens';
 import { REDIS } from '../../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { NodesService } from '../nodes.service';
+import { RemoteTunnels, relaySecret } from './remote-tunnels';
 import { TunnelDirectory, TunnelHolder } from './tunnel-directory';
-import { RelayClient, RelayListener } from './tunnel-relay';
+import { RelayListener } from './tunnel-relay';
 import { requestOverSession, TunnelRequest, TunnelResponse } from './tunnel-sessions';
 
 export const TUNNEL_PATH = '/nodes/tunnel';
@@ -37,7 +38,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   readonly instanceId = randomUUID();
   private readonly held = new Map<string, Held>();
   private readonly directory: TunnelDirectory;
-  private readonly relay: RelayClient;
+  private readonly remote: RemoteTunnels;
   private listener: RelayListener | null = null;
   private relayUrl: string | null = null;
   private idleTimeoutMs: number;
@@ -51,10 +52,9 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
     @Inject(SECRETS) secrets: Secrets,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.directory = new TunnelDirectory(redis, config.nodes.tunnel.holderTtlMs);
-    const secret = config.nodes.tunnel.relaySecret ?? secrets.hash('tunnel-relay', 'v1');
-    this.relay = new RelayClient(secret);
-    this.listener = new RelayListener(secret, this, logger);
+    this.remote = new RemoteTunnels(redis, config, secrets, this.instanceId);
+    this.directory = this.remote.holders;
+    this.listener = new RelayListener(relaySecret(config, secrets), this, logger);
     this.idleTimeoutMs = config.inference.upstreamIdleTimeoutMs;
   }
 
@@ -84,16 +84,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
    * the instance that does. null = no tunnel to this node anywhere (send to its URL as usual).
    */
   async send(nodeId: string, req: TunnelRequest, signal: AbortSignal): Promise<TunnelResponse | null> {
-    const local = this.local(nodeId, req, signal);
-    if (local) return local;
-    const holder = await this.directory.holder(nodeId);
-    if (!holder || holder.instanceId === this.instanceId) return null;
-    try {
-      return await this.relay.send(holder.relayUrl, nodeId, req, signal);
-    } catch (err) {
-      this.directory.forget(nodeId); // moved or gone: ask Redis again on the next request
-      throw err;
-    }
+    return this.local(nodeId, req, signal) ?? this.remote.send(nodeId, req, signal);
   }
 
   /** A request through a tunnel held here, or null. */
@@ -184,7 +175,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
     this.held.clear();
     await this.listener?.close();
     this.listener = null;
-    await this.relay.close();
+    await this.remote.close();
   }
 }
 
