@@ -80,7 +80,7 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     const dev = await h.developer(5n, { requestsPerMinute: 100_000 });
     const agent = h.agents[0];
     const hub = h.t.app.get(TunnelHub);
-    h.engines[0].chunkDelayMs = 30; // ~150 ms a stream: drops land mid-stream
+    h.engines[0].chunkDelayMs = 60; // ~300 ms a stream after its headers: drops land mid-stream
     const connectsBefore = agent.tunnel!.connects;
     const outcome = new Map<string, 'done' | 'error'>();
     let refusedBeforeAnyByte = 0;
@@ -176,6 +176,34 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
       h.engines[0].echo = false;
     }
   }, 30_000);
+
+  it('other requests carrying an Upgrade header (curl --http2 sends Upgrade: h2c) are served as before', async () => {
+    const dev = await h.developer(1n);
+    const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'h2c' }] });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(`${h.t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          connection: 'Upgrade, HTTP2-Settings',
+          upgrade: 'h2c',
+          'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+          authorization: `Bearer ${dev.key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.text) as { choices: { message: { content: string } }[] }).choices[0].message.content).toBe('Hello from the engine.');
+  }, 20_000);
 
   it('refuses a tunnel without a node token, with a wrong one, and for a node not approved', async () => {
     const { token } = await h.t.app

@@ -62,7 +62,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   async start(server: Server): Promise<void> {
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       if ((req.url ?? '').split('?')[0] === TUNNEL_PATH) void this.accept(req, socket, head);
-      else if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'not_found', 'No such upgrade.');
+      else if (server.listenerCount('upgrade') === 1) asPlainRequest(server, req, socket, head);
     });
     const { host, port, relayUrl } = { host: this.config.nodes.tunnel.relayHost, port: this.config.nodes.tunnel.relayPort, relayUrl: this.config.nodes.tunnel.relayUrl };
     const bound = await this.listener!.start(host, port);
@@ -177,6 +177,22 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
     this.listener = null;
     await this.remote.close();
   }
+}
+
+/**
+ * Any other request with an Upgrade header (`curl --http2` on http:// sends `Upgrade: h2c`) is
+ * served as if the header were absent, as before this listener existed (Node hands every
+ * Upgrade to an 'upgrade' listener once there is one): its head is written back in front of the
+ * unread bytes, minus Upgrade and Connection, and the socket is parsed afresh.
+ */
+function asPlainRequest(server: Server, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (name !== 'upgrade' && name !== 'connection' && name !== 'http2-settings') lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]));
+  server.emit('connection', socket);
 }
 
 /** An answer in our error shape on a socket that is not upgraded, then the socket is closed. */
