@@ -114,7 +114,16 @@ export class InferenceModule implements OnModuleDestroy {
     @Inject(Upstream) private readonly upstream: Upstream,
     @Inject(METRICS) metrics: Metrics,
     @Inject(NodeDispatcher) dispatcher: NodeDispatcher,
+    @Inject(TunnelHub) tunnels: TunnelHub,
   ) {
+    new Gauge({
+      name: 'tollgate_node_tunnels',
+      help: 'Node tunnels (agents behind NAT) this instance holds now',
+      registers: [metrics.registry],
+      collect() {
+        this.set(tunnels.count);
+      },
+    });
     new Gauge({
       name: 'tollgate_node_cooldowns',
       help: 'Times this instance put a node to rest after a failure (it is skipped until the cooldown ends), since start',

@@ -1,4 +1,8 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
+import { TunnelDirectory } from '../../src/nodes/tunnel/tunnel-directory';
+import { TEST_REDIS_URL } from '../support/database';
 import { readAgentConfig } from '../../src/node-agent/agent-config';
 import { backoffMs } from '../../src/node-agent/tunnel-client';
 import { UsageError } from '../../src/cli/flags';
@@ -51,6 +55,29 @@ describe('the tunnel: agent flags, reconnect backoff, the relay listener', () =>
       expect(asked).toEqual([`${'a'.repeat(12)} /v1/chat/completions`]);
     } finally {
       await listener.close();
+    }
+  });
+
+  it('the holder record in Redis: the newest tunnel wins; a stale holder neither refreshes it back nor deletes it', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const directory = new TunnelDirectory(redis, 2_000);
+      const nodeId = randomBytes(6).toString('hex');
+      const a = { instanceId: 'a', relayUrl: 'http://10.0.0.1:9466' };
+      const b = { instanceId: 'b', relayUrl: 'http://10.0.0.2:9466' };
+      await directory.claim(nodeId, a);
+      await directory.claim(nodeId, b); // the agent reconnected to b while a's old tunnel is still half-open
+      await directory.refresh(nodeId, a); // a's timer
+      await directory.release(nodeId, a); // a's old tunnel finally closes
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toEqual(b);
+      await directory.release(nodeId, b);
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toBeNull();
+      await directory.refresh(nodeId, a); // gone: a refresh may record it again (Redis lost it while connected)
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toEqual(a);
+      expect(await redis.pttl(`tollgate:node:tunnel:${nodeId}`)).toBeGreaterThan(1_000);
+      await redis.del(`tollgate:node:tunnel:${nodeId}`);
+    } finally {
+      redis.disconnect();
     }
   });
 });

@@ -14,6 +14,8 @@ export interface TunnelHolder {
   relayUrl: string;
 }
 
+/** Extends the entry only if it is still ours (or gone): a half-dead old tunnel must not take back a node that reconnected elsewhere. */
+const REFRESH = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 0`;
 /** Deletes the entry only if it is still ours (a tunnel that reconnected elsewhere keeps its new entry). */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -25,8 +27,13 @@ export class TunnelDirectory {
     private readonly ttlMs: number,
   ) {}
 
+  /** A new tunnel: this instance holds the node from now (the newest connection wins). */
   async claim(nodeId: string, holder: TunnelHolder): Promise<void> {
     await this.redis.set(HOLDER + nodeId, JSON.stringify(holder), 'PX', this.ttlMs);
+  }
+
+  async refresh(nodeId: string, holder: TunnelHolder): Promise<void> {
+    await this.redis.eval(REFRESH, 1, HOLDER + nodeId, JSON.stringify(holder), String(this.ttlMs));
   }
 
   async release(nodeId: string, holder: TunnelHolder): Promise<void> {

@@ -125,9 +125,8 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
 
   private hold(nodeId: string, session: ClientHttp2Session): void {
     const holder: TunnelHolder = { instanceId: this.instanceId, relayUrl: this.relayUrl as string };
-    const claim = () =>
-      this.directory.claim(nodeId, holder).catch((err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not record the tunnel holder'));
-    const refresh = setInterval(() => void claim(), Math.max(100, Math.floor(this.config.nodes.tunnel.holderTtlMs / 3)));
+    const failed = (err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not record the tunnel holder');
+    const refresh = setInterval(() => void this.directory.refresh(nodeId, holder).catch(failed), Math.max(100, Math.floor(this.config.nodes.tunnel.holderTtlMs / 3)));
     refresh.unref();
     const previous = this.held.get(nodeId);
     this.held.set(nodeId, { session, refresh });
@@ -136,7 +135,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
       clearInterval(previous.refresh);
       previous.session.close();
     }
-    void claim();
+    void this.directory.claim(nodeId, holder).catch(failed);
     const ping = setInterval(() => {
       const deadline = setTimeout(() => session.destroy(), PING_EVERY_MS);
       deadline.unref();
