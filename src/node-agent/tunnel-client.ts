@@ -89,6 +89,7 @@ export class TunnelClient {
         return this.retry(`unexpected upgrade ${res.headers.upgrade ?? ''}`);
       }
       socket.setKeepAlive(true, 15_000);
+      socket.setNoDelay(true); // HTTP/2 frames are written whole: Nagle would only hold them back
       socket.setTimeout(0);
       // Bytes the gateway sent right after the 101 (its HTTP/2 preface) belong to the session.
       if (head.length > 0) socket.unshift(head);

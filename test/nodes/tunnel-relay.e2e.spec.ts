@@ -18,12 +18,14 @@ async function startFront(): Promise<{ url: string; backends: string[]; close():
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
+    client.setNoDelay(true);
     const attempt = (i: number) => {
       if (i >= backends.length) return client.destroy();
       const { hostname, port } = new URL(backends[i]);
       const upstream = connect(Number(port), hostname);
       upstream.once('error', () => attempt(i + 1));
       upstream.once('connect', () => {
+        upstream.setNoDelay(true);
         sockets.add(upstream);
         upstream.removeAllListeners('error');
         upstream.on('error', () => client.destroy());

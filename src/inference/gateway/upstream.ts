@@ -1,4 +1,5 @@
 import { Agent, buildConnector, request } from 'undici';
+import { TUNNEL_ONLY_ENDPOINT } from '../../nodes/node-token';
 import { retryAfterMs } from '../../nodes/routing/router';
 import { InferenceRequest } from './openai-request';
 import { RoutedNode, UpstreamResponse } from './ports';
@@ -52,6 +53,8 @@ export class Upstream {
       const tunnelled = await this.options.tunnels.send(node.nodeId, { method: 'POST', path: req.path, headers, body: req.upstreamBody }, signal);
       if (tunnelled) return this.answer(tunnelled);
     }
+    // A tunnel-only node whose tunnel is closed: nothing to dial (the dispatcher fails over).
+    if (node.baseUrl === TUNNEL_ONLY_ENDPOINT) throw new Error('the node connects only through its tunnel, which is closed');
     const res = await request(vendor ? vendorUrl(node.baseUrl, req.path) : new URL(req.path, node.baseUrl), {
       method: 'POST',
       headers,
