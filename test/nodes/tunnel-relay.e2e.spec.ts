@@ -116,6 +116,7 @@ describe('tunnels across gateway instances: any instance reaches any tunnelled n
       [`usage-${dev.accountId}-%`, ids],
     );
     expect(rows.map((r) => r.status).sort()).toEqual(ids.map(() => 'completed'));
+    expect(h.engines[0].lastBodyFraming).toEqual({ contentLength: expect.stringMatching(/^\d+$/), transferEncoding: null }); // sized across the hop too
 
     // The hop's cost: the same non-streamed request, one at a time, to the holder (B) and to the other instance (A).
     // The hop's cost, on one entry instance (A): its requests go straight into the tunnel while A

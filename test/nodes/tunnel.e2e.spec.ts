@@ -66,6 +66,8 @@ describe('nodes behind NAT: the agent dials out (--tunnel)', () => {
     console.log(`tunnel: ${ids.length} streamed completions, ${[...usage.values()].flat().length} UsageRecorded events, engine saw ${h.engines[0].requests}`);
     for (const id of ids) expect(usage.get(id)).toEqual(['completed']);
     expect(usage.size).toBe(ids.length);
+    // Sized, as from a public node (some engines' servers refuse chunked request bodies).
+    expect(h.engines[0].lastBodyFraming).toEqual({ contentLength: expect.stringMatching(/^\d+$/), transferEncoding: null });
   }, 30_000);
 
   it("the worker's prober (it holds no tunnel) reaches the tunnelled node over the relay hop", async () => {

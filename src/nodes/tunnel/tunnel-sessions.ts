@@ -18,11 +18,17 @@ export interface TunnelRequest {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are not allowed in HTTP/2 at all; nor is Host (it is :authority). */
-const NOT_IN_H2 = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length']);
+const NOT_IN_H2 = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
 
+/**
+ * Content-Length stays (exact for a Buffer): the agent passes it on, so the engine gets a sized
+ * body as from a public node, not a chunked one some engines' servers refuse.
+ */
 export function h2RequestHeaders(req: TunnelRequest): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': req.method, ':path': req.path };
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !name.startsWith(':') && !NOT_IN_H2.has(name.toLowerCase())) out[name.toLowerCase()] = value;
+  if (Buffer.isBuffer(req.body)) out['content-length'] = req.body.length;
+  else if (req.body === null) delete out['content-length'];
   return out;
 }
 
