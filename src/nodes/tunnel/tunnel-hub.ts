@@ -41,7 +41,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   private readonly remote: RemoteTunnels;
   private listener: RelayListener | null = null;
   private relayUrl: string | null = null;
-  private idleTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
   /** Shutting down: new tunnels are refused (the agent's next try reaches another instance). */
   private closing = false;
 
@@ -64,7 +64,7 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
       if ((req.url ?? '').split('?')[0] === TUNNEL_PATH) void this.accept(req, socket, head);
       else if (server.listenerCount('upgrade') === 1) asPlainRequest(server, req, socket, head);
     });
-    const { host, port, relayUrl } = { host: this.config.nodes.tunnel.relayHost, port: this.config.nodes.tunnel.relayPort, relayUrl: this.config.nodes.tunnel.relayUrl };
+    const { relayHost: host, relayPort: port, relayUrl } = this.config.nodes.tunnel;
     const bound = await this.listener!.start(host, port);
     this.relayUrl = relayUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
   }
