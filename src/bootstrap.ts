@@ -12,6 +12,7 @@ import { migrateToLatest } from './platform/database/migrate';
 import { LIFECYCLE, Lifecycle } from './platform/health/lifecycle';
 import { attachGateway } from './inference/gateway/attach';
 import { InferenceGateway } from './inference/gateway/inference-gateway';
+import { TunnelHub } from './nodes/tunnel/tunnel-hub';
 import { createLogger, Logger, NestPinoLogger } from './platform/observability/logger';
 import { MetricsListener } from './platform/observability/metrics-listener';
 import { hsts } from './platform/security/hsts';
@@ -69,7 +70,11 @@ export async function createApp(config: AppConfig, role: ProcessRole): Promise<I
   // NUL, lone surrogates and deep nesting are refused here, for every body and query string.
   app.use(requestTextGuard(config.requests.jsonMaxDepth));
   // The /v1 inference routes run on the raw server, ahead of Express and Nest (see attachGateway).
-  if (role === 'all' || role === 'api') attachGateway(app.getHttpServer(), app.get(InferenceGateway));
+  if (role === 'all' || role === 'api') {
+    attachGateway(app.getHttpServer(), app.get(InferenceGateway));
+    // Node agents behind NAT dial in here (GET /nodes/tunnel, Upgrade); other instances relay to its internal listener.
+    await app.get(TunnelHub).start(app.getHttpServer());
+  }
   answerClientErrors(app.getHttpServer());
   const document = openApiDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

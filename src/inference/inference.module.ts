@@ -12,6 +12,8 @@ import { NodeEndpointGuard } from '../nodes/endpoint-guard/endpoint-guard';
 import { UsageIntents } from '../metering/usage-intents';
 import { NodesModule } from '../nodes/nodes.module';
 import { NodeDispatcher } from '../nodes/routing/node-dispatcher';
+import { TunnelHub } from '../nodes/tunnel/tunnel-hub';
+import { TunnelModule } from '../nodes/tunnel/tunnel.module';
 import { TokenCountingModule } from '../nodes/trust/counting/counting.module';
 import { RelayedOutputCounter } from '../nodes/trust/counting/relayed-output-counter';
 import { GatewayMetrics } from '../platform/observability/gateway-metrics';
@@ -36,19 +38,20 @@ import { V1MeController } from './v1-me.controller';
  * ordinary controllers.
  */
 @Module({
-  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule, TokenCountingModule],
+  imports: [ApiKeyAuthModule, LedgerModule, MeteringModule, NodesModule, PricingModule, TokenCountingModule, TunnelModule],
   controllers: [V1MeController],
   providers: [
     {
       provide: Upstream,
-      inject: [APP_CONFIG, NodeEndpointGuard],
-      useFactory: (c: AppConfig, guard: NodeEndpointGuard) =>
+      inject: [APP_CONFIG, NodeEndpointGuard, TunnelHub],
+      useFactory: (c: AppConfig, guard: NodeEndpointGuard, tunnels: TunnelHub) =>
         new Upstream({
           firstByteTimeoutMs: c.inference.upstreamFirstByteTimeoutMs,
           idleTimeoutMs: c.inference.upstreamIdleTimeoutMs,
           connectionsPerNode: 256,
           connect: guard.connector(),
           retryAfterMaxMs: c.nodes.upstreams.retryAfterMaxMs,
+          tunnels,
         }),
     },
     // Charges are group-committed: concurrent requests share one event-store transaction.
@@ -111,7 +114,16 @@ export class InferenceModule implements OnModuleDestroy {
     @Inject(Upstream) private readonly upstream: Upstream,
     @Inject(METRICS) metrics: Metrics,
     @Inject(NodeDispatcher) dispatcher: NodeDispatcher,
+    @Inject(TunnelHub) tunnels: TunnelHub,
   ) {
+    new Gauge({
+      name: 'tollgate_node_tunnels',
+      help: 'Node tunnels (agents behind NAT) this instance holds now',
+      registers: [metrics.registry],
+      collect() {
+        this.set(tunnels.count);
+      },
+    });
     new Gauge({
       name: 'tollgate_node_cooldowns',
       help: 'Times this instance put a node to rest after a failure (it is skipped until the cooldown ends), since start',

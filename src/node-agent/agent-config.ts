@@ -6,6 +6,7 @@ import { AGENT_DEFAULTS, NodeAgentOptions } from './node-agent';
 export const AGENT_FLAGS: FlagSpec[] = [
   { name: 'gateway', required: true, value: '<gateway URL>' },
   { name: 'engine', required: true, value: '<engine URL, e.g. http://127.0.0.1:8000>' },
+  { name: 'tunnel', value: '(no value: dial out to the gateway instead of listening; or env TOLLGATE_TUNNEL=1)' },
   { name: 'listen', value: `<host:port, default ${AGENT_DEFAULTS.host}:${AGENT_DEFAULTS.port}>` },
   { name: 'token-file', value: '<file holding the node token> (or env TOLLGATE_NODE_TOKEN)' },
   { name: 'max-concurrency', value: `<requests at once, default ${AGENT_DEFAULTS.maxConcurrency}>` },
@@ -40,7 +41,13 @@ function url(flags: Record<string, string>, name: string): string {
  * from the environment or a file, never a flag (flags are visible in the process list).
  */
 export function readAgentConfig(argv: string[], env: Record<string, string | undefined>): NodeAgentOptions & { logLevel: LogLevel } {
-  const flags = parseFlags(argv, AGENT_FLAGS);
+  // --tunnel is the one flag without a value: taken out before the `--flag value` parser.
+  const tunnel = argv.includes('--tunnel') || ['1', 'true', 'yes'].includes((env.TOLLGATE_TUNNEL ?? '').trim().toLowerCase());
+  const flags = parseFlags(
+    argv.filter((a) => a !== '--tunnel'),
+    AGENT_FLAGS,
+  );
+  if (tunnel && flags.listen) throw new UsageError('--listen and --tunnel exclude each other (a tunnelled agent listens on nothing)');
   const token = (flags['token-file'] ? readFileSync(flags['token-file'], 'utf8') : (env.TOLLGATE_NODE_TOKEN ?? '')).trim();
   if (!NODE_TOKEN.test(token)) throw new UsageError('the node token (tg_node_…) must be in TOLLGATE_NODE_TOKEN or the --token-file');
   const [host, port] = (flags.listen ?? `${AGENT_DEFAULTS.host}:${AGENT_DEFAULTS.port}`).split(/:(?=\d+$)/);
@@ -59,6 +66,7 @@ export function readAgentConfig(argv: string[], env: Record<string, string | und
     maxQueue: int(flags, 'max-queue', AGENT_DEFAULTS.maxQueue, 0, 100_000),
     heartbeatIntervalMs: flags['heartbeat-interval-ms'] ? int(flags, 'heartbeat-interval-ms', 5_000, 20, 300_000) : null,
     maxRequestMs: int(flags, 'max-request-ms', AGENT_DEFAULTS.maxRequestMs, 1_000, 86_400_000),
+    tunnel,
     logLevel,
   };
 }

@@ -154,7 +154,8 @@ export class EngineProxy {
 
   private requestHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(incoming)) if (value !== undefined && !DROPPED_REQUEST_HEADERS.has(name)) out[name] = value;
+    // Names starting with ':' are HTTP/2 pseudo-headers (requests that came through the tunnel).
+    for (const [name, value] of Object.entries(incoming)) if (value !== undefined && !DROPPED_REQUEST_HEADERS.has(name) && !name.startsWith(':')) out[name] = value;
     if (this.options.engineApiKey) out.authorization = `Bearer ${this.options.engineApiKey}`;
     return out;
   }

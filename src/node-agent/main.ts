@@ -4,7 +4,7 @@ import { AGENT_FLAGS, readAgentConfig } from './agent-config';
 import { NodeAgent } from './node-agent';
 
 /**
- * `npm run node-agent -- --gateway https://… --engine http://127.0.0.1:8000 [--listen 0.0.0.0:8080]`
+ * `npm run node-agent -- --gateway https://… --engine http://127.0.0.1:8000 [--listen 0.0.0.0:8080 | --tunnel]`
  * with the node token in TOLLGATE_NODE_TOKEN (or --token-file). Exit codes: 2 usage, 1 failure.
  */
 async function main(argv: string[]): Promise<void> {

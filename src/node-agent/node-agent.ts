@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { createLogger, Logger } from '../platform/observability/logger';
 import { EngineProxy } from './engine-proxy';
+import { TunnelClient } from './tunnel-client';
 
 export interface NodeAgentOptions {
   /** The Tollgate gateway, e.g. https://api.tollgate.dev */
@@ -21,6 +22,10 @@ export interface NodeAgentOptions {
   heartbeatIntervalMs: number | null;
   /** Longest one request may take through the agent, queue included (default AGENT_DEFAULTS.maxRequestMs). */
   maxRequestMs?: number;
+  /** Dial out to the gateway and serve requests over that tunnel instead of listening (a node behind NAT). */
+  tunnel?: boolean;
+  /** Reconnect backoff of the tunnel (tests shorten it). */
+  tunnelBackoffMs?: { base: number; max: number };
   logger?: Logger;
 }
 
@@ -55,6 +60,7 @@ export class NodeAgent {
   private stopped = false;
   private readonly state: AgentStatus = { url: null, engineModels: [], engineReachable: false, lastHeartbeatOk: false, nodeStatus: null };
   private beating: Promise<void> | null = null;
+  private tunnelClient: TunnelClient | null = null;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.logger = options.logger ?? createLogger('info', 'tollgate-node-agent');
@@ -71,7 +77,8 @@ export class NodeAgent {
     );
   }
 
-  async start(): Promise<{ url: string }> {
+  async start(): Promise<{ url: string | null }> {
+    if (this.options.tunnel) return this.startTunnel();
     this.server = createServer(this.proxy.handle);
     this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
@@ -83,6 +90,39 @@ export class NodeAgent {
     this.logger.info({ url: this.state.url, engine: this.options.engineUrl, gateway: this.options.gatewayUrl }, 'node agent listening');
     await this.heartbeatOnce();
     return { url: this.state.url };
+  }
+
+  /**
+   * Tunnel mode: nothing listens. The first heartbeat (models: none yet) teaches the proxy the
+   * gateway's credential, then the tunnel opens; each time it comes up or goes down the agent
+   * heartbeats at once, reporting its models only while the tunnel is up, so the router sends
+   * requests only while they can arrive.
+   */
+  private async startTunnel(): Promise<{ url: null }> {
+    this.tunnelClient = new TunnelClient({
+      gatewayUrl: this.options.gatewayUrl.replace(/\/+$/, ''),
+      nodeToken: this.options.nodeToken,
+      handler: this.proxy.handle,
+      onChange: () => void this.heartbeatSoon(),
+      logger: this.logger,
+      baseBackoffMs: this.options.tunnelBackoffMs?.base,
+      maxBackoffMs: this.options.tunnelBackoffMs?.max,
+    });
+    this.logger.info({ engine: this.options.engineUrl, gateway: this.options.gatewayUrl }, 'node agent dialling out (tunnel)');
+    await this.heartbeatOnce();
+    this.tunnelClient.start();
+    return { url: null };
+  }
+
+  /** The tunnel (tunnel mode), for tests and status. */
+  get tunnel(): TunnelClient | null {
+    return this.tunnelClient;
+  }
+
+  /** A heartbeat after the one in progress, if any (its report may predate the change). */
+  private async heartbeatSoon(): Promise<void> {
+    await this.beating;
+    await this.heartbeatOnce();
   }
 
   status(): AgentStatus {
@@ -98,6 +138,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.tunnelClient?.stop();
     await this.beating;
     if (this.server) {
       this.server.closeAllConnections();
@@ -109,7 +150,9 @@ export class NodeAgent {
   private async beat(): Promise<void> {
     let nextMs = this.options.heartbeatIntervalMs ?? DEFAULT_INTERVAL_MS;
     try {
-      const models = await this.engineModels();
+      const engineModels = await this.engineModels();
+      // Through a tunnel, a node is ready only while its tunnel is up (nothing else reaches it).
+      const models = this.tunnelClient && !this.tunnelClient.up ? [] : engineModels;
       const res = await request(`${this.options.gatewayUrl.replace(/\/+$/, '')}/nodes/heartbeat`, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.options.nodeToken}`, 'content-type': 'application/json' },
@@ -131,6 +174,7 @@ export class NodeAgent {
       this.logger.warn({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, 'heartbeat failed');
     }
     if (!this.stopped) {
+      if (this.timer) clearTimeout(this.timer); // an extra beat (tunnel change) replaces the scheduled one
       this.timer = setTimeout(() => void this.heartbeatOnce(), nextMs);
       this.timer.unref();
     }

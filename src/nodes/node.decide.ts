@@ -1,6 +1,6 @@
 import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
-import { MODEL_ID_PATTERN } from './node-token';
+import { MODEL_ID_PATTERN, TUNNEL_ONLY_ENDPOINT } from './node-token';
 import { NodeEvent, NodeHardware, NodeStatus, ServedModel } from './node.events';
 
 export interface NodeState {
@@ -59,11 +59,12 @@ export function checkModels(models: ServedModel[]): ServedModel[] {
 }
 
 function checkEndpoint(url: string): string {
+  if (url === TUNNEL_ONLY_ENDPOINT) return url;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid('invalid_endpoint', 'The endpoint must be an http(s) URL.');
+    throw invalid('invalid_endpoint', `The endpoint must be an http(s) URL (or '${TUNNEL_ONLY_ENDPOINT}' for a node that connects through its tunnel).`);
   }
   if (url.length > ENDPOINT_URL_MAX || !['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password || parsed.search || parsed.hash) {
     throw invalid('invalid_endpoint', 'The endpoint must be an http(s) URL without credentials, query or fragment.');

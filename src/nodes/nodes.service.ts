@@ -11,7 +11,7 @@ import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.por
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { NodeEndpointGuard } from './endpoint-guard/endpoint-guard';
 import { hashNodeToken, proxySecret } from './node-credentials';
-import { generateNodeToken, NODE_ID_PATTERN, parseNodeToken } from './node-token';
+import { generateNodeToken, NODE_ID_PATTERN, parseNodeToken, TUNNEL_ONLY_ENDPOINT } from './node-token';
 import { NodeCommand, nodeDecider } from './node.decide';
 import { NodeHardware, nodeStream, NodeStatus, ServedModel } from './node.events';
 import { Heartbeat, NodeLiveness } from './routing/node-liveness';
@@ -83,8 +83,8 @@ export class NodesService {
       .where('status', '!=', 'retired')
       .executeTakeFirstOrThrow();
     if (Number(owned.n) >= NODES_PER_PROVIDER_MAX) throw forbidden('too_many_nodes', `A provider has at most ${NODES_PER_PROVIDER_MAX} nodes; retire one first.`);
-    // Never an internal address (checked again on every connection the gateway opens).
-    await this.endpoints.checkEndpoint(input.endpointUrl);
+    // Never an internal address (checked again on every connection the gateway opens); a tunnel-only node has none.
+    if (input.endpointUrl !== TUNNEL_ONLY_ENDPOINT) await this.endpoints.checkEndpoint(input.endpointUrl);
     const { nodeId, token } = generateNodeToken();
     await this.execute(
       nodeId,

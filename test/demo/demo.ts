@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       NODE_REGISTRY_REFRESH_MS: '200',
       PRICE_REFRESH_MS: '200',
       METRICS_PORT: '0',
+      TUNNEL_RELAY_PORT: '0',
       // The simulated node runs on this machine: loopback is allowed explicitly, as an operator running a private network would.
       NODE_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
     }),

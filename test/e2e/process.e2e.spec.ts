@@ -35,6 +35,7 @@ describe('the process (src/main.ts)', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort),
+      TUNNEL_RELAY_PORT: '0',
       DATABASE_URL: `${TEST_DATABASE_SERVER}/${dbName}`,
       REDIS_URL: TEST_REDIS_URL,
     });

@@ -56,6 +56,10 @@ export interface HarnessOptions<E extends EngineLike> {
   startEngine?: (i: number) => Promise<E>;
   /** The node agents' total bound per request. */
   agentMaxRequestMs?: number;
+  /** Agents dial out (--tunnel) and listen on nothing; their nodes are registered tunnel-only (`tunnel:`: no address to dial). */
+  tunnel?: boolean;
+  /** Where the agents find the gateway (default: the app's URL), e.g. a load balancer in front of several instances. */
+  agentGatewayUrl?: (appUrl: string) => string;
 }
 
 let counter = 0;
@@ -95,10 +99,10 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
     const port = await freePort();
     const { nodeId, token } = await app
       .get(NodesService)
-      .register(providerId, { name: `node-${i}`, endpointUrl: `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
+      .register(providerId, { name: `node-${i}`, endpointUrl: options.tunnel ? 'tunnel:' : `http://127.0.0.1:${port}`, models: [{ id: MODEL, contextLength: 8_192 }] }, ctx());
     await app.get(NodesService).approve(nodeId, ctx());
     const agent = new NodeAgent({
-      gatewayUrl: t.url,
+      gatewayUrl: options.agentGatewayUrl?.(t.url) ?? t.url,
       nodeToken: token,
       engineUrl: engine.url,
       engineApiKey: null,
@@ -108,6 +112,8 @@ export async function startInferenceHarness<E extends EngineLike = EngineStandin
       maxQueue: 256,
       heartbeatIntervalMs: null,
       maxRequestMs: options.agentMaxRequestMs,
+      tunnel: options.tunnel,
+      tunnelBackoffMs: { base: 50, max: 400 },
       logger: createLogger('silent'),
     });
     await agent.start();

@@ -54,6 +54,7 @@ async function startApi(h: InferenceHarness, env: Record<string, string>): Promi
       // The engine stand-in listens on loopback (allowed explicitly, as in every test app); metrics on a free port.
       NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
       METRICS_PORT: '0',
+      TUNNEL_RELAY_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,6 +37,15 @@ const retired: NodeEvent = { type: 'NodeRetired', data: { nodeId, retiredAt: at 
 describe('node decider', () => {
   it('registers a pending node with a trimmed name and a normalised endpoint', () => given(nodeDecider, []).when(register).then([registered]));
 
+  it("registers a tunnel-only node (behind NAT) with the endpoint 'tunnel:', and nothing like it", () => {
+    given(nodeDecider, [])
+      .when({ ...register, endpointUrl: 'tunnel:' })
+      .then([{ ...registered, data: { ...(registered.data as object), endpointUrl: 'tunnel:' } } as NodeEvent]);
+    given(nodeDecider, [])
+      .when({ ...register, endpointUrl: 'tunnel://x' })
+      .thenRefuses('invalid_endpoint');
+  });
+
   it('refuses bad names, endpoints, models and hardware, and a taken id', () => {
     given(nodeDecider, [])
       .when({ ...register, name: ' ' })

@@ -85,7 +85,7 @@ describe('GPU nodes end to end', () => {
     return { nodeId: node.nodeId, text, attempts };
   }
 
-  function startAgent(i: number): Promise<{ url: string }> {
+  function startAgent(i: number): Promise<{ url: string | null }> {
     const agent = new NodeAgent({
       gatewayUrl: t.url,
       nodeToken: nodes[i].token,

@@ -35,6 +35,7 @@ export async function startTestApp(
     NODE_ALLOWED_CIDRS: TEST_NODE_CIDRS,
     // Suites run in parallel: each app's internal metrics listener on a free port.
     METRICS_PORT: '0',
+    TUNNEL_RELAY_PORT: '0',
     PROBE_INTERVAL_MS: '0',
   });
   const config: AppConfig = {

@@ -35,7 +35,10 @@ export const RegisterNodeBody = z.strictObject({
     .string()
     .min(1)
     .max(ENDPOINT_URL_MAX)
-    .meta({ description: "The node agent's public http(s) URL (never an internal address).", examples: ['https://gpu1.example.net:8443'] }),
+    .meta({
+      description: "The node agent's public http(s) URL (never an internal address), or `tunnel:` for a node behind NAT whose agent runs with --tunnel.",
+      examples: ['https://gpu1.example.net:8443', 'tunnel:'],
+    }),
   models: ServedModels,
   gpuModel: z
     .string()

@@ -347,6 +347,21 @@ export interface NodesConfig {
   attemptTimeoutMs: number;
   /** Upstream API vendors (src/upstreams): probe period, how long a probe keeps one live, routing preference. */
   upstreams: UpstreamsConfig;
+  /** Nodes behind NAT: the agents' outbound tunnels and the instance-to-instance relay hop (src/nodes/tunnel). */
+  tunnel: TunnelConfig;
+}
+
+export interface TunnelConfig {
+  /** How long Redis remembers which instance holds a node's tunnel without a refresh (refreshed every third of it). */
+  holderTtlMs: number;
+  /** The internal relay listener (never the public port): other instances send requests for our tunnels here. */
+  relayHost: string;
+  /** 0 = any free port (tests). */
+  relayPort: number;
+  /** How other instances reach this one's relay listener; null = http://relayHost:port (loopback: one machine). */
+  relayUrl: string | null;
+  /** Shared by every API instance; null = derived from APP_SECRET (which they share anyway). */
+  relaySecret: string | null;
 }
 
 /** Which nodes a model's requests go to first when community nodes and upstreams both serve it. */
@@ -523,7 +538,15 @@ function readNodes(r: Reader): NodesConfig {
     dispatchMaxAttempts: r.int('NODE_DISPATCH_MAX_ATTEMPTS', 3, 1, 10),
     attemptTimeoutMs: r.int('NODE_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
     upstreams: readUpstreams(r),
+    tunnel: {
+      holderTtlMs: r.int('TUNNEL_HOLDER_TTL_MS', 15_000, 300, 600_000),
+      relayHost: r.string('TUNNEL_RELAY_HOST', '127.0.0.1'),
+      relayPort: r.int('TUNNEL_RELAY_PORT', 9466, 0, 65_535),
+      relayUrl: r.optionalUrl('TUNNEL_RELAY_URL', ['http:', 'https:']),
+      relaySecret: r.optional('TUNNEL_RELAY_SECRET'),
+    },
   };
+  if (nodes.tunnel.relaySecret !== null && nodes.tunnel.relaySecret.length < 32) r.problems.push('TUNNEL_RELAY_SECRET must be at least 32 characters');
   if (nodes.heartbeatIntervalMs >= nodes.heartbeatTtlMs) r.problems.push('NODE_HEARTBEAT_INTERVAL_MS must be shorter than NODE_HEARTBEAT_TTL_MS');
   if (nodes.cooldownMaxMs < nodes.cooldownBaseMs) r.problems.push('NODE_COOLDOWN_MAX_MS must be at least NODE_COOLDOWN_BASE_MS');
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(nodes.queuePrefix)) r.problems.push('BULLMQ_PREFIX must be 1..64 of A-Z a-z 0-9 : _ -');

@@ -12,6 +12,8 @@ export type SecretPurpose =
   | 'node-token'
   | 'node-proxy'
   | 'provider-invite'
+  // The instance-to-instance relay hop to a tunnelled node (unless TUNNEL_RELAY_SECRET is set).
+  | 'tunnel-relay'
   // The signed link of a password sign-up (email proof), and of an email change.
   | 'email-proof'
   | 'email-change-proof'

@@ -14,6 +14,8 @@ export interface EngineStandin {
   requests: number;
   /** Authorization headers seen (to prove the gateway's credential is not passed on). */
   authorizations: (string | undefined)[];
+  /** The framing of the last request's body as the engine got it (a tunnelled request must arrive sized, like any other). */
+  lastBodyFraming: { contentLength: string | null; transferEncoding: string | null } | null;
   /** Answer every chat request with this status (null = answer normally). */
   failWith: number | null;
   /** Send this many content chunks, then cut the connection. */
@@ -40,6 +42,7 @@ export async function startEngine(options: { models: string[]; name: string; por
     port: options.port ?? 0,
     requests: 0,
     authorizations: [],
+    lastBodyFraming: null,
     failWith: null,
     cutAfterChunks: null,
     chunkDelayMs: 0,
@@ -67,6 +70,7 @@ export async function startEngine(options: { models: string[]; name: string; por
     if (req.method !== 'POST' || !known.includes(path)) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', code: null } });
     engine.requests++;
     engine.authorizations.push(req.headers.authorization);
+    engine.lastBodyFraming = { contentLength: req.headers['content-length'] ?? null, transferEncoding: req.headers['transfer-encoding'] ?? null };
     const body = JSON.parse(await readBody(req)) as {
       model: string;
       stream?: boolean;

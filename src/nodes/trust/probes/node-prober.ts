@@ -21,6 +21,10 @@ import { appendTrustRecords, TrustRecord } from '../trust-records';
 import { judgeRound, ProbeAnswer } from './probe-judge';
 import { probeBody, probeRequest } from './probe-prompts';
 import { NodeEndpointGuard } from '../../endpoint-guard/endpoint-guard';
+import { RemoteTunnels } from '../../tunnel/remote-tunnels';
+import { REDIS } from '../../../platform/redis/redis.module';
+import { SECRETS, Secrets } from '../../../platform/security/secrets';
+import Redis from 'ioredis';
 
 export const PROBE_ACTOR = 'system:node-probe';
 /** A probe answer larger than this is cut off and not judged: it asked for at most PROBE_MAX_TOKENS. */
@@ -60,6 +64,7 @@ export interface ProbeRoundSummary {
 @Injectable()
 export class NodeProber implements OnModuleDestroy {
   private readonly upstream: Upstream;
+  private readonly tunnels: RemoteTunnels;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -69,13 +74,18 @@ export class NodeProber implements OnModuleDestroy {
     private readonly liveness: NodeLiveness,
     private readonly prices: PriceBook,
     endpoints: NodeEndpointGuard,
+    @Inject(REDIS) redis: Redis,
+    @Inject(SECRETS) secrets: Secrets,
   ) {
     const timeoutMs = config.nodeTrust.probes.timeoutMs;
-    this.upstream = new Upstream({ firstByteTimeoutMs: timeoutMs, idleTimeoutMs: timeoutMs, connectionsPerNode: 8, connect: endpoints.connector() });
+    // Nodes behind NAT are probed through their tunnel, relayed to the API instance holding it.
+    this.tunnels = new RemoteTunnels(redis, config, secrets);
+    this.upstream = new Upstream({ firstByteTimeoutMs: timeoutMs, idleTimeoutMs: timeoutMs, connectionsPerNode: 8, connect: endpoints.connector(), tunnels: this.tunnels });
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.upstream.close();
+    await this.tunnels.close();
   }
 
   async runRound(): Promise<ProbeRoundSummary> {

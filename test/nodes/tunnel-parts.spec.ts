@@ -1,0 +1,83 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { TunnelDirectory } from '../../src/nodes/tunnel/tunnel-directory';
+import { TEST_REDIS_URL } from '../support/database';
+import { readAgentConfig } from '../../src/node-agent/agent-config';
+import { backoffMs } from '../../src/node-agent/tunnel-client';
+import { UsageError } from '../../src/cli/flags';
+import { RELAY_HEADER, RelayListener } from '../../src/nodes/tunnel/tunnel-relay';
+import { createLogger } from '../../src/platform/observability/logger';
+
+const TOKEN = `tg_node_${'a'.repeat(12)}_${'b'.repeat(32)}`;
+const BASE = ['--gateway', 'https://api.example', '--engine', 'http://127.0.0.1:8000'];
+
+describe('the tunnel: agent flags, reconnect backoff, the relay listener', () => {
+  it('--tunnel (or TOLLGATE_TUNNEL=1) turns the tunnel on; with --listen it is a usage error', () => {
+    expect(readAgentConfig([...BASE, '--tunnel'], { TOLLGATE_NODE_TOKEN: TOKEN }).tunnel).toBe(true);
+    expect(readAgentConfig(BASE, { TOLLGATE_NODE_TOKEN: TOKEN, TOLLGATE_TUNNEL: '1' }).tunnel).toBe(true);
+    expect(readAgentConfig(BASE, { TOLLGATE_NODE_TOKEN: TOKEN }).tunnel).toBe(false);
+    expect(() => readAgentConfig([...BASE, '--tunnel', '--listen', '0.0.0.0:8080'], { TOLLGATE_NODE_TOKEN: TOKEN })).toThrow(UsageError);
+  });
+
+  it('backs off exponentially with full jitter, never to zero, capped', () => {
+    const ceilings = [0, 1, 2, 3, 10, 40].map((attempt) => backoffMs(attempt, 500, 30_000, () => 0.999_999));
+    expect(ceilings).toEqual([499, 999, 1_999, 3_999, 29_999, 29_999]);
+    expect(backoffMs(5, 500, 30_000, () => 0)).toBe(125); // the floor: a refusal cannot spin
+    const spread = new Set(Array.from({ length: 50 }, () => backoffMs(6, 500, 30_000)));
+    expect(spread.size).toBeGreaterThan(40); // agents that lost the same instance do not return in step
+  });
+
+  it('the relay listener refuses a caller without the shared secret, and routes only /internal/tunnel/{nodeId}/v1/…', async () => {
+    const asked: string[] = [];
+    const listener = new RelayListener('s'.repeat(40), { local: (nodeId, req) => (asked.push(`${nodeId} ${req.path}`), null) }, createLogger('silent'));
+    const port = await listener.start('127.0.0.1', 0);
+    try {
+      const call = async (path: string, secret: string | null) => {
+        const res = await request(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: secret ? { [RELAY_HEADER]: secret } : {}, body: '{}' });
+        const body = (await res.body.json()) as { error: { code: string } };
+        return `${res.statusCode} ${body.error.code}`;
+      };
+      const node = `/internal/tunnel/${'a'.repeat(12)}/v1/chat/completions`;
+      const answers = {
+        noSecret: await call(node, null),
+        wrongSecret: await call(node, 'w'.repeat(40)),
+        badPath: await call('/internal/tunnel/x/v1/chat/completions', 's'.repeat(40)),
+        notHeldHere: await call(node, 's'.repeat(40)),
+      };
+      console.log('relay listener answers:', answers);
+      expect(answers).toEqual({
+        noSecret: '401 relay_credentials_required',
+        wrongSecret: '401 relay_credentials_required',
+        badPath: '404 not_found',
+        notHeldHere: '503 tunnel_not_here',
+      });
+      expect(asked).toEqual([`${'a'.repeat(12)} /v1/chat/completions`]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('the holder record in Redis: the newest tunnel wins; a stale holder neither refreshes it back nor deletes it', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const directory = new TunnelDirectory(redis, 2_000);
+      const nodeId = randomBytes(6).toString('hex');
+      const a = { instanceId: 'a', relayUrl: 'http://10.0.0.1:9466' };
+      const b = { instanceId: 'b', relayUrl: 'http://10.0.0.2:9466' };
+      await directory.claim(nodeId, a);
+      await directory.claim(nodeId, b); // the agent reconnected to b while a's old tunnel is still half-open
+      await directory.refresh(nodeId, a); // a's timer
+      await directory.release(nodeId, a); // a's old tunnel finally closes
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toEqual(b);
+      await directory.release(nodeId, b);
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toBeNull();
+      await directory.refresh(nodeId, a); // gone: a refresh may record it again (Redis lost it while connected)
+      expect(await new TunnelDirectory(redis, 2_000).holder(nodeId)).toEqual(a);
+      expect(await redis.pttl(`tollgate:node:tunnel:${nodeId}`)).toBeGreaterThan(1_000);
+      await redis.del(`tollgate:node:tunnel:${nodeId}`);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
