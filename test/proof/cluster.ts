@@ -68,7 +68,7 @@ async function startInstance(name: string, role: 'api' | 'worker', env: Record<s
   const port = await freePort();
   const child = spawn(process.execPath, [...entryPoint('src/main.ts'), role], {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) },
+    env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()), TUNNEL_RELAY_PORT: String(await freePort()) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
