@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { createServer as createH2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import { keepPinging } from '../platform/http/http2-ping';
 import type { Logger } from '../platform/observability/logger';
 
 /** The path and Upgrade token of the tunnel (the gateway's TunnelHub answers them). */
@@ -113,14 +114,7 @@ export class TunnelClient {
     this.attempt = 0;
     this.connects++;
     session.on('error', () => undefined); // the socket's close is what reconnects
-    const every = this.options.pingIntervalMs ?? 10_000;
-    const ping = setInterval(() => {
-      const deadline = setTimeout(() => session.destroy(), every);
-      deadline.unref();
-      if (!session.ping((err) => (clearTimeout(deadline), err && session.destroy()))) clearTimeout(deadline);
-    }, every);
-    ping.unref();
-    session.once('close', () => clearInterval(ping));
+    keepPinging(session, this.options.pingIntervalMs ?? 10_000);
     this.options.logger.info({ gateway: this.options.gatewayUrl }, 'tunnel up');
     this.options.onChange(true);
   }

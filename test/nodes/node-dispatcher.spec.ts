@@ -122,7 +122,7 @@ describe('NodeDispatcher', () => {
     }
   });
 
-  it('backs off exponentially on consecutive failures and forgets them after a success', async () => {
+  it('backs off exponentially on failures after each rest, counts failures during a rest once, forgets them after a success', async () => {
     const { nodes, dispatcher, beat } = cluster(1);
     await beat(nodes[0]);
     const d = dispatcher();
@@ -131,6 +131,7 @@ describe('NodeDispatcher', () => {
     for (let i = 0; i < 4; i++) {
       await d.finish(id, { ok: false, latencyMs: 1, ttftMs: null });
       waits.push(await cooldownLeft(id));
+      await redis.del(nodeKey('cooldown', id)); // the rest is over, and the node fails again
     }
     // 200, 400, 800, then capped at 1,000 ms (PTTL rounds down a little)
     expect(waits[0]).toBeLessThanOrEqual(200);
@@ -138,10 +139,14 @@ describe('NodeDispatcher', () => {
     expect(waits[2]).toBeGreaterThan(400);
     expect(waits[3]).toBeGreaterThan(800);
     expect(waits[3]).toBeLessThanOrEqual(1_000);
-    await redis.del(nodeKey('cooldown', id));
     await d.finish(id, { ok: true, latencyMs: 1, ttftMs: 1 });
-    await d.finish(id, { ok: false, latencyMs: 1, ttftMs: null });
-    expect(await cooldownLeft(id)).toBeLessThanOrEqual(200);
+    // Twelve requests in flight when one incident struck (a dropped tunnel) fail together: one rest, not twelve doublings.
+    await Promise.all(Array.from({ length: 12 }, () => d.finish(id, { ok: false, latencyMs: 1, ttftMs: null })));
+    const afterIncident = await cooldownLeft(id);
+    console.log(`12 failures at once after a success: rest ${afterIncident} ms (the first failure's), failures counted ${await redis.get(nodeKey('failures', id))}`);
+    expect(afterIncident).toBeLessThanOrEqual(200);
+    expect(afterIncident).toBeGreaterThan(0);
+    expect(await redis.get(nodeKey('failures', id))).toBe('1');
   });
 
   it('times out a node that sends no headers, and gives up after the attempts with upstream_failed', async () => {

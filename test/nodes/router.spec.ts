@@ -1,4 +1,4 @@
-import { afterAttempt, Candidate, chooseNode, cooldownMs, isFailoverStatus, LiveState, nextEwma, routableCandidates, RoutableNode } from '../../src/nodes/routing/router';
+import { afterAttempt, Candidate, chooseNode, isFailoverStatus, LiveState, nextEwma, routableCandidates, RoutableNode } from '../../src/nodes/routing/router';
 
 const live = (over: Partial<LiveState> = {}): LiveState => ({ alive: true, readyModels: ['m'], inCooldown: false, inFlight: 0, ewmaMs: 100, ...over });
 const node = (nodeId: string, over: Partial<RoutableNode> = {}): RoutableNode => ({ nodeId, status: 'approved', models: ['m'], ...over });
@@ -75,11 +75,6 @@ describe('router: power of two choices', () => {
 });
 
 describe('router: cooldown, failover, latency', () => {
-  it('backs off exponentially from the base, capped at the max', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((n) => cooldownMs(n, 1_000, 30_000))).toEqual([0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
-    expect(cooldownMs(10_000, 1_000, 60_000)).toBe(60_000); // no overflow
-  });
-
   it('fails over on no answer, 5xx and 429, within the attempts; other answers are returned as they are', () => {
     expect([500, 502, 503, 504, 429].every(isFailoverStatus)).toBe(true);
     expect([200, 400, 401, 404, 413, 422].some(isFailoverStatus)).toBe(false);

@@ -2,12 +2,20 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { TunnelDirectory } from '../../src/nodes/tunnel/tunnel-directory';
+import { RemoteTunnels } from '../../src/nodes/tunnel/remote-tunnels';
+import type { AppConfig } from '../../src/platform/config/config';
+import type { Secrets } from '../../src/platform/security/secrets';
+import { Readable } from 'node:stream';
 import { TEST_REDIS_URL } from '../support/database';
 import { readAgentConfig } from '../../src/node-agent/agent-config';
 import { backoffMs } from '../../src/node-agent/tunnel-client';
 import { UsageError } from '../../src/cli/flags';
 import { RELAY_HEADER, RelayListener } from '../../src/nodes/tunnel/tunnel-relay';
 import { createLogger } from '../../src/platform/observability/logger';
+import { keepPinging } from '../../src/platform/http/http2-ping';
+import { connect as h2connect, createServer as createH2Server, ClientHttp2Session } from 'node:http2';
+import { once } from 'node:events';
+import { AddressInfo } from 'node:net';
 
 const TOKEN = `tg_node_${'a'.repeat(12)}_${'b'.repeat(32)}`;
 const BASE = ['--gateway', 'https://api.example', '--engine', 'http://127.0.0.1:8000'];
@@ -18,6 +26,28 @@ describe('the tunnel: agent flags, reconnect backoff, the relay listener', () =>
     expect(readAgentConfig(BASE, { TOLLGATE_NODE_TOKEN: TOKEN, TOLLGATE_TUNNEL: '1' }).tunnel).toBe(true);
     expect(readAgentConfig(BASE, { TOLLGATE_NODE_TOKEN: TOKEN }).tunnel).toBe(false);
     expect(() => readAgentConfig([...BASE, '--tunnel', '--listen', '0.0.0.0:8080'], { TOLLGATE_NODE_TOKEN: TOKEN })).toThrow(UsageError);
+  });
+
+  it('the keep-alive ping never throws on a session destroyed a tick before its close event (it crashed API instances)', async () => {
+    const server = createH2Server();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const session: ClientHttp2Session = h2connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    session.on('error', () => undefined);
+    await once(session, 'connect');
+    const uncaught: Error[] = [];
+    const onUncaught = (err: Error) => uncaught.push(err);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      // Same delay, registered first: the destroying timer fires, then the ping's in the same pass, before 'close'.
+      setTimeout(() => session.destroy(), 30);
+      keepPinging(session, 30);
+      await once(session, 'close');
+      await new Promise((r) => setTimeout(r, 80));
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+      await new Promise((r) => server.close(r));
+    }
+    expect(uncaught).toEqual([]);
   });
 
   it('backs off exponentially with full jitter, never to zero, capped', () => {
@@ -55,6 +85,38 @@ describe('the tunnel: agent flags, reconnect backoff, the relay listener', () =>
       expect(asked).toEqual([`${'a'.repeat(12)} /v1/chat/completions`]);
     } finally {
       await listener.close();
+    }
+  });
+
+  it('a request relayed to an instance the tunnel has left goes once more to the new holder, at once (not after the cache)', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    const secret = 's'.repeat(40);
+    const nodeId = randomBytes(6).toString('hex');
+    const seen = { old: 0, new: 0 };
+    const oldHolder = new RelayListener(secret, { local: () => (seen.old++, null) }, createLogger('silent'));
+    const newHolder = new RelayListener(
+      secret,
+      {
+        local: async () => (seen.new++, { status: 200, headers: { 'content-type': 'text/plain' }, body: Readable.from([Buffer.from('from the node')]), discard: () => undefined }),
+      },
+      createLogger('silent'),
+    );
+    const remote = new RemoteTunnels(redis, { nodes: { tunnel: { holderTtlMs: 5_000, relaySecret: secret } } } as AppConfig, {} as Secrets, 'asking-instance');
+    try {
+      const [oldPort, newPort] = [await oldHolder.start('127.0.0.1', 0), await newHolder.start('127.0.0.1', 0)];
+      await remote.holders.claim(nodeId, { instanceId: 'old', relayUrl: `http://127.0.0.1:${oldPort}` });
+      await remote.holders.holder(nodeId); // cached: the old holder, for a second
+      await remote.holders.claim(nodeId, { instanceId: 'new', relayUrl: `http://127.0.0.1:${newPort}` }); // the agent reconnected there
+      const res = await remote.send(nodeId, { method: 'POST', path: '/v1/chat/completions', headers: {}, body: Buffer.from('{}') }, AbortSignal.timeout(5_000));
+      const text = res ? await new Response(Readable.toWeb(res.body) as ReadableStream).text() : null;
+      console.log(`moved tunnel: old holder asked ${seen.old}, new holder ${seen.new}; answer ${res?.status} ${text}`);
+      expect({ status: res?.status, text, seen }).toEqual({ status: 200, text: 'from the node', seen: { old: 1, new: 1 } });
+    } finally {
+      await oldHolder.close();
+      await newHolder.close();
+      await remote.close();
+      await redis.del(`tollgate:node:tunnel:${nodeId}`);
+      redis.disconnect();
     }
   });
 

@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, connect, Socket } from 'node:net';
 
 /**
  * A small round-robin load balancer in front of the API instances, as a deployment puts one in front
@@ -7,7 +7,8 @@ import { AddressInfo } from 'node:net';
  * down) goes to the next one: nothing reached the refused instance, so nothing can be charged twice.
  * Any other failure after the request left (a reset, a cut mid-response) is NOT retried — the instance
  * may have reserved or charged it — and the client sees a 502 or a cut stream, as behind a real proxy.
- * Bodies are small JSON: read whole, so a refused attempt can be sent again.
+ * Bodies are small JSON: read whole, so a refused attempt can be sent again. An Upgrade (a node
+ * agent's tunnel) is piped as raw TCP to the next instance in turn, as an L7 balancer passes WebSockets.
  */
 export interface Balancer {
   url: string;
@@ -19,6 +20,10 @@ export interface Balancer {
   active: number[];
   /** Of those, the ones whose response has begun (status and headers relayed, body flowing). */
   responding: number[];
+  /** Upgraded connections (node tunnels) each backend was given. */
+  upgrades: number[];
+  /** Cuts every upgraded connection, as a NAT mapping that expires or a network blip does. */
+  cutUpgrades(): number;
   close(): Promise<void>;
 }
 
@@ -35,8 +40,11 @@ export async function startBalancer(backends: string[]): Promise<Balancer> {
     refused: backends.map(() => 0),
     active: backends.map(() => 0),
     responding: backends.map(() => 0),
+    upgrades: backends.map(() => 0),
+    cutUpgrades: () => 0,
     close: async () => undefined,
   };
+  const upgraded = new Set<Socket>();
 
   const pick = (tried: Set<number>): number | null => {
     for (let i = 0; i < backends.length; i++) {
@@ -102,11 +110,42 @@ export async function startBalancer(backends: string[]): Promise<Balancer> {
     });
     req.on('end', () => forward(req, res, Buffer.concat(chunks), new Set()));
   });
+  server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    client.on('error', () => undefined);
+    const b = pick(new Set());
+    if (b === null) return void client.destroy();
+    balancer.upgrades[b]++;
+    const { hostname, port } = new URL(backends[b]);
+    const upstream = connect(Number(port), hostname);
+    upstream.on('error', () => client.destroy());
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    upgraded.add(client).add(upstream);
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    upstream.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    client.pipe(upstream).pipe(client);
+    const gone = () => {
+      upgraded.delete(client);
+      upgraded.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', gone);
+    upstream.on('close', gone);
+  });
+  balancer.cutUpgrades = () => {
+    const n = upgraded.size / 2;
+    for (const s of upgraded) s.destroy();
+    return n;
+  };
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   balancer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   balancer.close = () =>
     new Promise<void>((r) => {
+      balancer.cutUpgrades();
       server.closeAllConnections();
       server.close(() => r());
     });

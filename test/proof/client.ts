@@ -19,19 +19,19 @@ export interface Seen {
 /** Enough connections for every client loop at once (undici's default pool would queue them). */
 export const clientAgent = new Agent({ connections: 256, keepAliveTimeout: 1_000 });
 
-export function chatBody(stream: boolean, maxTokens = 16): string {
-  return JSON.stringify({ model: PROOF_MODEL, stream, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: maxTokens });
+export function chatBody(stream: boolean, maxTokens = 16, model = PROOF_MODEL): string {
+  return JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: maxTokens });
 }
 
 /** A chat completion (streamed unless said otherwise), read to the end or to the cut. Never throws. */
-export async function chat(baseUrl: string, key: string, stream = true): Promise<Seen> {
+export async function chat(baseUrl: string, key: string, stream = true, model = PROOF_MODEL): Promise<Seen> {
   const seen: Seen = { status: 0, requestId: null, done: false, contentEvents: 0, cut: false, code: null };
   try {
     const res = await request(`${baseUrl}/v1/chat/completions`, {
       method: 'POST',
       dispatcher: clientAgent,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: chatBody(stream),
+      body: chatBody(stream, 16, model),
     });
     seen.status = res.statusCode;
     const id = res.headers['x-request-id'];

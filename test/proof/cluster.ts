@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +19,8 @@ export interface Instance {
   child: ChildProcess;
   /** stdout + stderr so far (warnings and errors only: LOG_LEVEL=warn). */
   output(): string;
+  /** Set when the process exited without being told to (a crash): its exit code or signal. */
+  crashed: string | null;
 }
 
 export interface Cluster {
@@ -38,7 +41,7 @@ function sharedEnv(databaseUrl: string, redisKeyPrefix: string): Record<string, 
     PATH: process.env.PATH ?? '',
     // development: production accepts https nodes only, and the stand-in is plain http on loopback.
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.PROOF_LOG_LEVEL ?? 'warn',
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
@@ -64,6 +67,9 @@ function sharedEnv(databaseUrl: string, redisKeyPrefix: string): Record<string, 
   };
 }
 
+/** Processes the proof stopped or killed on purpose; any other exit is a crash. */
+const told = new WeakSet<ChildProcess>();
+
 async function startInstance(name: string, role: 'api' | 'worker', env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, [...entryPoint('src/main.ts'), role], {
@@ -72,9 +78,16 @@ async function startInstance(name: string, role: 'api' | 'worker', env: Record<s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  return { name, role, url: `http://127.0.0.1:${port}`, child, output: () => output };
+  // PROOF_LOG_DIR: each process's whole log in a file as well (with PROOF_LOG_LEVEL=debug, to see why a request failed).
+  const file = process.env.PROOF_LOG_DIR ? createWriteStream(join(process.env.PROOF_LOG_DIR, `${name}.log`)) : null;
+  child.stdout!.on('data', (d) => ((output += d), file?.write(d)));
+  child.stderr!.on('data', (d) => ((output += d), file?.write(d)));
+  child.once('exit', () => file?.end());
+  const instance: Instance = { name, role, url: `http://127.0.0.1:${port}`, child, output: () => output, crashed: null };
+  child.on('exit', (code, signal) => {
+    if (!told.has(child)) instance.crashed = signal ?? `exit ${code}`;
+  });
+  return instance;
 }
 
 async function waitReady(instance: Instance, timeoutMs: number): Promise<void> {
@@ -102,7 +115,10 @@ export async function startCluster(databaseUrl: string, redisKeyPrefix: string, 
   try {
     await Promise.all(all.map((i) => waitReady(i, 90_000)));
   } catch (err) {
-    for (const i of all) i.child.kill('SIGKILL');
+    for (const i of all) {
+      told.add(i.child);
+      i.child.kill('SIGKILL');
+    }
     throw err;
   }
   return {
@@ -111,6 +127,7 @@ export async function startCluster(databaseUrl: string, redisKeyPrefix: string, 
     async kill(instance) {
       if (instance.child.exitCode !== null || instance.child.signalCode !== null) return;
       const exited = once(instance.child, 'exit');
+      told.add(instance.child);
       instance.child.kill('SIGKILL');
       await exited;
     },
@@ -119,6 +136,7 @@ export async function startCluster(databaseUrl: string, redisKeyPrefix: string, 
         all.map(async (i) => {
           if (i.child.exitCode !== null || i.child.signalCode !== null) return;
           const exited = once(i.child, 'exit');
+          told.add(i.child);
           i.child.kill('SIGTERM');
           // A drain that hangs is cut short; the timer is cleared so it keeps no one waiting (jest's exit).
           const hung = setTimeout(() => i.child.kill('SIGKILL'), 10_000);

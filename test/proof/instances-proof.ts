@@ -3,6 +3,8 @@ import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { runCli } from '../../src/cli/main';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
+import { NodeAgent } from '../../src/node-agent/node-agent';
+import { createLogger } from '../../src/platform/observability/logger';
 import { Database } from '../../src/platform/database/schema';
 import { deleteTestKeys } from '../support/redis';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
@@ -11,7 +13,8 @@ import { startBalancer } from './balancer';
 import { clientAgent } from './client';
 import { heartbeat, startCluster } from './cluster';
 import { checkKill, checkOverspend, checkRateLimit, checkRevocation, KillFigures, OverspendFigures, RateLimitFigures, RevocationFigures } from './money-checks';
-import { PROOF_MODEL, provisionProof } from './provision';
+import { PROOF_MODEL, PROOF_TUNNEL_MODEL, provisionProof, ProvisionedNode } from './provision';
+import { checkTunnel, TunnelFigures } from './tunnel-check';
 
 /** How hard the proof pushes. The jest suite runs SMALL; `npm run proof:instances` runs FULL. */
 export interface ProofSize {
@@ -21,6 +24,9 @@ export interface ProofSize {
   rateLimitPerMinute: number;
   rateClients: number;
   killClients: number;
+  /** Completed streams the tunnel check runs until (its tunnel is cut twice on the way), and its clients. */
+  tunnelTarget: number;
+  tunnelClients: number;
   /** Delay between the stand-in's content chunks during the kill: streams last ≈ 6 × this. */
   chunkDelayMs: number;
   beforeKillMs: number;
@@ -34,6 +40,8 @@ export const SMALL: ProofSize = {
   rateLimitPerMinute: 20,
   rateClients: 6,
   killClients: 9,
+  tunnelTarget: 1_000,
+  tunnelClients: 12,
   chunkDelayMs: 100,
   beforeKillMs: 800,
   afterKillMs: 800,
@@ -46,6 +54,8 @@ export const FULL: ProofSize = {
   rateLimitPerMinute: 100,
   rateClients: 24,
   killClients: 48,
+  tunnelTarget: 3_000,
+  tunnelClients: 48,
   chunkDelayMs: 100,
   beforeKillMs: 3_000,
   afterKillMs: 3_000,
@@ -68,8 +78,11 @@ export interface ProofFigures {
   overspend: OverspendFigures;
   revocation: RevocationFigures;
   rateLimit: RateLimitFigures;
+  tunnel: TunnelFigures;
   kill: KillFigures;
   books: BooksFigures;
+  /** Processes that exited on their own during the run (the SIGKILLed one is not a crash), with their last output. */
+  crashes: { instance: string; how: string; lastOutput: string }[];
 }
 
 /** 5. Read models caught up, then the trial balance (ledger read model) and `projections:verify` (the CLI command, in-process). */
@@ -98,6 +111,34 @@ async function checkBooks(pool: Pool, db: Kysely<Database>, env: Record<string, 
 }
 
 /**
+ * The node behind NAT: its agent listens on nothing and dials the balancer (`--tunnel`), so its tunnel
+ * lands on one instance and the other two relay to it. Ready once a request reaches it.
+ */
+async function startTunnelAgent(lbUrl: string, node: ProvisionedNode, engineUrl: string): Promise<NodeAgent> {
+  const agent = new NodeAgent({
+    gatewayUrl: lbUrl,
+    nodeToken: node.token,
+    engineUrl,
+    engineApiKey: null,
+    host: '127.0.0.1',
+    port: 0,
+    maxConcurrency: 64,
+    maxQueue: 256,
+    heartbeatIntervalMs: null,
+    tunnel: true,
+    tunnelBackoffMs: { base: 50, max: 400 },
+    logger: createLogger('silent'),
+  });
+  await agent.start();
+  const deadline = Date.now() + 20_000;
+  while (!agent.tunnel?.up || !agent.status().lastHeartbeatOk) {
+    if (Date.now() > deadline) throw new Error('the tunnelled node never came up');
+    await sleep(20);
+  }
+  return agent;
+}
+
+/**
  * The whole proof on a fresh database: provision, start `size.apiInstances` API instances, one worker
  * and the balancer, run the five checks in order (the kill last but one: it leaves an instance dead),
  * tear everything down. `log` hears progress lines.
@@ -107,6 +148,8 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
   const dbName = new URL(database.url).pathname.slice(1);
   const prefix = `tg:${dbName}:`;
   const engine = await startEngine({ models: [PROOF_MODEL], name: 'proof' });
+  const tunnelEngine = await startEngine({ models: [PROOF_TUNNEL_MODEL], name: 'proof-behind-nat' });
+  let agent: NodeAgent | null = null;
   let cluster: Awaited<ReturnType<typeof startCluster>> | null = null;
   let lb: Awaited<ReturnType<typeof startBalancer>> | null = null;
   const stageMs: Record<string, number> = {};
@@ -117,9 +160,12 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
   };
   try {
     stage('database');
-    log('provisioning: a provider with a node on the engine stand-in, a price, two developers with credits and keys');
+    log('provisioning: a provider with a public node and a node behind NAT (engine stand-ins), prices, two developers with credits and keys');
     const p = await provisionProof(database.url, prefix, {
-      nodes: [{ kind: 'direct', name: 'engine-1', endpointUrl: engine.url }],
+      nodes: [
+        { kind: 'direct', name: 'engine-1', endpointUrl: engine.url, model: PROOF_MODEL },
+        { kind: 'tunnel', name: 'behind-nat-1', model: PROOF_TUNNEL_MODEL },
+      ],
       smallBalanceMicroUsd: size.smallBalanceMicroUsd,
       rateLimitPerMinute: size.rateLimitPerMinute,
     });
@@ -129,19 +175,30 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
     cluster = await startCluster(database.url, prefix, size.apiInstances);
     const startupMs = Date.now() - t0;
     lb = await startBalancer(cluster.apis.map((a) => a.url));
-    for (const node of p.nodes) await heartbeat(lb.url, node.token, [PROOF_MODEL]);
+    for (const node of p.nodes) if (node.spec.kind === 'direct') await heartbeat(lb.url, node.token, [node.spec.model]);
+    agent = await startTunnelAgent(lb.url, p.nodes.find((n) => n.spec.kind === 'tunnel') as ProvisionedNode, tunnelEngine.url);
     stage('start');
 
-    log('1/5 overspend: draining a small balance with concurrent streams over every instance');
+    log('1/6 overspend: draining a small balance with concurrent streams over every instance');
     const overspend = await checkOverspend(database.pool, lb, p.small, size.overspendClients);
     stage('overspend');
-    log('2/5 revocation: a key revoked through the API, each instance polled directly');
+    log('2/6 revocation: a key revoked through the API, each instance polled directly');
     const revocation = await checkRevocation(lb.url, cluster.apis, p.main.email);
     stage('revocation');
-    log('3/5 rate limit: a burst of 3 × the key limit over every instance');
+    log('3/6 rate limit: a burst of 3 × the key limit over every instance');
     const rateLimit = await checkRateLimit(lb.url, p.main.rateKey, p.main.rateLimitPerMinute, size.rateClients);
     stage('rateLimit');
-    log('4/5 exactly once: streams over every instance, one instance SIGKILLed mid-load, then recovery');
+    log(`4/6 tunnel: ${size.tunnelTarget} completed streams to a node behind NAT over every instance, its tunnel cut twice`);
+    tunnelEngine.chunkDelayMs = 2; // streams last long enough for a cut to catch some midway
+    const tunnel = await checkTunnel(database.pool, lb, cluster.apis, agent, {
+      key: p.main.tunnelKey,
+      keyId: p.main.tunnelKeyId,
+      clients: size.tunnelClients,
+      target: size.tunnelTarget,
+    });
+    tunnelEngine.chunkDelayMs = 0;
+    stage('tunnel');
+    log('5/6 exactly once: streams over every instance, one instance SIGKILLed mid-load, then recovery');
     engine.chunkDelayMs = size.chunkDelayMs;
     const victim = 1 % cluster.apis.length;
     const kill = await checkKill(database.pool, lb, cluster, victim, {
@@ -153,7 +210,7 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
     });
     engine.chunkDelayMs = 0;
     stage('kill');
-    log('5/5 books: trial balance and projections:verify');
+    log('6/6 books: trial balance and projections:verify');
     const books = await checkBooks(database.pool, database.db, {
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
@@ -162,11 +219,16 @@ export async function runInstancesProof(size: ProofSize, log: (line: string) => 
       PATH: process.env.PATH ?? '',
     });
     stage('books');
-    return { size, startupMs, stageMs, overspend, revocation, rateLimit, kill, books };
+    const crashes = [cluster.worker, ...cluster.apis]
+      .filter((i) => i.crashed !== null)
+      .map((i) => ({ instance: i.name, how: i.crashed as string, lastOutput: i.output().slice(-3_000) }));
+    return { size, startupMs, stageMs, overspend, revocation, rateLimit, tunnel, kill, books, crashes };
   } finally {
+    await agent?.stop();
     await lb?.close();
     await cluster?.stop();
     await engine.close();
+    await tunnelEngine.close();
     await clientAgent.close().catch(() => undefined);
     await deleteTestKeys(`${prefix}*`);
     await database.drop();

@@ -6,7 +6,7 @@ import { Cluster, Instance } from './cluster';
 import { PROOF_PASSWORD } from './provision';
 
 /** The UsageRecorded events (the charges) of some requests, from the event store's table: the source of truth. */
-interface Charge {
+export interface Charge {
   requestId: string;
   events: number;
   costMicroUsd: bigint;
@@ -16,7 +16,7 @@ interface Charge {
   status: string;
 }
 
-async function chargesOf(pool: Pool, where: string, param: unknown): Promise<Map<string, Charge>> {
+export async function chargesOf(pool: Pool, where: string, param: unknown): Promise<Map<string, Charge>> {
   const { rows } = await pool.query<{ id: string; n: string; cost: string; reserved: string | null; out: number; recovered: string | null; status: string }>(
     `SELECT data->>'requestId' AS id, count(*) AS n, sum((data->>'costMicroUsd')::bigint)::text AS cost, max(data->>'reservedMicroUsd') AS reserved,
             max((data->>'outputTokens')::int) AS out, max(data->>'recovered') AS recovered, max(data->>'status') AS status
@@ -39,10 +39,10 @@ async function chargesOf(pool: Pool, where: string, param: unknown): Promise<Map
   );
 }
 
-const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+export const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
 
 /** Client loops that each send streamed requests one after another until `stop()` says so. */
-async function loops(clients: number, send: () => Promise<Seen>, stop: (seen: Seen[], mine: Seen[]) => boolean): Promise<Seen[]> {
+export async function loops(clients: number, send: () => Promise<Seen>, stop: (seen: Seen[], mine: Seen[]) => boolean): Promise<Seen[]> {
   const seen: Seen[] = [];
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -205,6 +205,28 @@ export interface KillFigures {
   recoveryWaitMs: number;
 }
 
+/** Waits until no durable usage intent is open (every request charged, or recovered by the worker); answers the wait in ms. */
+export async function intentsSettled(pool: Pool): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM usage_intents`);
+    if (rows[0].n === '0') return Date.now() - started;
+    if (Date.now() - started > 30_000) throw new Error(`intents still open after 30 s: ${rows[0].n}`);
+    await sleep(100);
+  }
+}
+
+/** What the clients saw that failed before an answer, by status and code ("503 model_unavailable", "0" = the connection broke first). */
+export function failuresOf(seen: Seen[]): Record<string, number> {
+  return seen
+    .filter((s) => s.status !== 200)
+    .reduce<Record<string, number>>((m, s) => {
+      const what = `${s.status}${s.code ? ` ${s.code}` : ''}`;
+      m[what] = (m[what] ?? 0) + 1;
+      return m;
+    }, {});
+}
+
 /**
  * 4. Streams over all instances; one instance SIGKILLed while it has streams in flight. Then waits for
  * the durable intents of the killed instance to be recovered (charged by the worker) and counts.
@@ -234,14 +256,7 @@ export async function checkKill(
   stopAt = Date.now() + load.afterKillMs;
   const seen = await running;
 
-  const recoveryStarted = Date.now();
-  for (;;) {
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM usage_intents`);
-    if (rows[0].n === '0') break;
-    if (Date.now() - recoveryStarted > 30_000) throw new Error(`intents still open after 30 s: ${rows[0].n}`);
-    await sleep(100);
-  }
-  const recoveryWaitMs = Date.now() - recoveryStarted;
+  const recoveryWaitMs = await intentsSettled(pool);
 
   const charges = await chargesOf(pool, `data->>'keyId' = $1`, load.keyId);
   const completed = seen.filter((s) => s.done);
@@ -274,13 +289,7 @@ export async function checkKill(
     cutChargedMicroUsd: sum(cutCharges.map((c) => c.costMicroUsd)),
     cutReservedMicroUsd: sum(cutCharges.map((c) => c.reservedMicroUsd)),
     failedBeforeAnswer: seen.filter((s) => s.status !== 200).length,
-    failures: seen
-      .filter((s) => s.status !== 200)
-      .reduce<Record<string, number>>((m, s) => {
-        const what = `${s.status}${s.code ? ` ${s.code}` : ''}`;
-        m[what] = (m[what] ?? 0) + 1;
-        return m;
-      }, {}),
+    failures: failuresOf(seen),
     unseenCharges: [...charges.keys()].filter((id) => !seenIds.has(id)).length,
     duplicateEventsOverall: Number(dup[0].n) - Number(dup[0].ids),
     recoveryWaitMs,

@@ -15,23 +15,25 @@ import { AGREED, PROVIDER_TERMS_AGREED } from '../support/eligibility';
 const ctx = () => ({ actorId: 'operator:proof', occurredAt: new Date().toISOString() });
 
 export const PROOF_MODEL = 'proof/standin-model';
+/** Served only by the tunnelled node, so the tunnel check's every request goes through a tunnel. */
+export const PROOF_TUNNEL_MODEL = 'proof/tunnelled-model';
 export const PROOF_PASSWORD = 'proof password 0123456789';
 /** 1 µUSD per input token, 2 per output token: a streamed answer of the stand-in costs a few tens of µUSD. */
 const PRICE = { inputMicroUsdPerMTok: 1_000_000n, outputMicroUsdPerMTok: 2_000_000n };
 
-/** A node the gateway sends requests to. Today: a public endpoint; a tunnelled node would add a kind here. */
-export interface ProofNodeSpec {
-  kind: 'direct';
-  name: string;
-  /** The engine's base URL (an OpenAI-compatible server: the stand-in under test/standins/gpu-engine). */
-  endpointUrl: string;
-}
+/**
+ * A node the gateway sends requests to: a public endpoint it dials (`direct`, the engine's base URL:
+ * the stand-in under test/standins/gpu-engine), or an agent that dials out (`tunnel`: registered
+ * `tunnel:`, no address to dial; the proof runs its NodeAgent).
+ */
+export type ProofNodeSpec = { kind: 'direct'; name: string; endpointUrl: string; model: string } | { kind: 'tunnel'; name: string; model: string };
 
 export interface ProvisionedNode {
   nodeId: string;
   name: string;
-  /** Its token, for heartbeats (a node is routed to only while it heartbeats). */
+  /** Its token, for heartbeats (a node is routed to only while it heartbeats) and the tunnel. */
   token: string;
+  spec: ProofNodeSpec;
 }
 
 export interface Provisioned {
@@ -40,18 +42,19 @@ export interface Provisioned {
   /** A developer whose balance is small: the overspend check drains it. */
   small: { accountId: string; key: string; balanceMicroUsd: bigint };
   /** A developer with plenty of credits who can sign in: the revocation, rate-limit and kill checks. */
-  main: { accountId: string; email: string; loadKey: string; loadKeyId: string; rateKey: string; rateLimitPerMinute: number };
+  main: { accountId: string; email: string; loadKey: string; loadKeyId: string; rateKey: string; rateLimitPerMinute: number; tunnelKey: string; tunnelKeyId: string };
 }
 
 /**
- * One node, approved, serving PROOF_MODEL (the provider's side as an operator sets it up). The one place
+ * One node, approved, serving its model (the provider's side as an operator sets it up). The one place
  * that knows how a node joins, so the proof can add tunnelled nodes (agents dialing out) beside direct ones.
  */
 export async function addNode(app: INestApplication, providerId: string, spec: ProofNodeSpec): Promise<ProvisionedNode> {
   const nodes = app.get(NodesService);
-  const node = await nodes.register(providerId, { name: spec.name, endpointUrl: spec.endpointUrl, models: [{ id: PROOF_MODEL, contextLength: 8_192 }] }, ctx());
+  const endpointUrl = spec.kind === 'direct' ? spec.endpointUrl : 'tunnel:';
+  const node = await nodes.register(providerId, { name: spec.name, endpointUrl, models: [{ id: spec.model, contextLength: 8_192 }] }, ctx());
   await nodes.approve(node.nodeId, ctx());
-  return { nodeId: node.nodeId, name: spec.name, token: node.token };
+  return { nodeId: node.nodeId, name: spec.name, token: node.token, spec };
 }
 
 /**
@@ -75,7 +78,7 @@ export async function provisionProof(
     const { accountId: providerId } = await register('provider@proof.test');
     const invite = await app.get(ProviderInvitesService).issue('provider@proof.test', ctx());
     await app.get(ProviderInvitesService).accept(providerId, invite.token, ctx(), PROVIDER_TERMS_AGREED);
-    await app.get(PricesService).set({ model: PROOF_MODEL, ...PRICE, perImageMicroUsd: null }, ctx());
+    for (const model of [PROOF_MODEL, PROOF_TUNNEL_MODEL]) await app.get(PricesService).set({ model, ...PRICE, perImageMicroUsd: null }, ctx());
     const nodes: ProvisionedNode[] = [];
     for (const spec of options.nodes) nodes.push(await addNode(app, providerId, spec));
 
@@ -87,6 +90,7 @@ export async function provisionProof(
     const main = await register(mainEmail);
     const { position } = await credits.grant(main.accountId, 100_000_000n, 'proof: load', ctx());
     const loadKey = await keys.issue(main.accountId, { name: 'load', limits: {} }, ctx());
+    const tunnelKey = await keys.issue(main.accountId, { name: 'tunnel', limits: {} }, ctx());
     const rateKey = await keys.issue(main.accountId, { name: 'rate-limited', limits: { requestsPerMinute: options.rateLimitPerMinute } }, ctx());
 
     // The balances reach Redis, and the keys, nodes and price their read models, before any instance starts.
@@ -103,6 +107,8 @@ export async function provisionProof(
         loadKeyId: loadKey.apiKey.id,
         rateKey: rateKey.key,
         rateLimitPerMinute: options.rateLimitPerMinute,
+        tunnelKey: tunnelKey.key,
+        tunnelKeyId: tunnelKey.apiKey.id,
       },
     };
   } finally {

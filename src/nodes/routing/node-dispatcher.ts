@@ -7,7 +7,7 @@ import { LOGGER } from '../../platform/observability/tokens';
 import { NodeLiveness } from './node-liveness';
 import { NodeRegistry, RegistryNode } from './node-registry';
 import { UpstreamRoute } from './upstream-route';
-import { afterAttempt, chooseNode, cooldownMs, LiveState, routableCandidates } from './router';
+import { afterAttempt, chooseNode, LiveState, routableCandidates } from './router';
 
 /** Where and how to send one request: the agent's URL and the gateway's credentials for it. */
 export interface RoutedNode {
@@ -208,10 +208,13 @@ export class NodeDispatcher {
         await this.liveness.recordSuccess(nodeId, leaseId, outcome.ttftMs ?? outcome.latencyMs);
       } else {
         // Failures are remembered for a while after the longest cooldown, so a flapping node keeps backing off.
-        const failures = await this.liveness.recordFailure(nodeId, leaseId, cooldownMaxMs * 4);
-        const rest = Math.max(cooldownMs(failures, cooldownBaseMs, cooldownMaxMs), outcome.retryAfterMs ?? 0);
+        const rest = await this.liveness.recordFailure(nodeId, leaseId, {
+          baseMs: cooldownBaseMs,
+          maxMs: cooldownMaxMs,
+          memoryMs: cooldownMaxMs * 4,
+          retryAfterMs: outcome.retryAfterMs ?? null,
+        });
         if (rest > 0) this.cooldowns++;
-        await this.liveness.startCooldown(nodeId, rest);
       }
     } catch (err) {
       // Redis down: the in-flight entry expires by itself; routing already fails closed on reads.

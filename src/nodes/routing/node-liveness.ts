@@ -53,6 +53,19 @@ export interface NodeRuntimeView {
   errors: number;
 }
 
+/** KEYS: failures, cooldown. ARGV: failure memory, base, max, Retry-After (ms; 0 = none). Returns the rest started, 0 if already resting. */
+const FAILURE_SCRIPT = `
+local retry = tonumber(ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  if retry > 0 and redis.call('PTTL', KEYS[2]) < retry then redis.call('SET', KEYS[2], '1', 'PX', retry) end
+  return 0
+end
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local rest = math.max(math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(n - 1, 30)), retry)
+redis.call('SET', KEYS[2], '1', 'PX', math.floor(rest))
+return math.floor(rest)`;
+
 const EWMA_SCRIPT = `
 local old = redis.call('GET', KEYS[1])
 local v = tonumber(ARGV[1])
@@ -158,16 +171,21 @@ export class NodeLiveness {
     await m.exec();
   }
 
-  /** A failure: counts toward the backoff; returns the consecutive failures so far. */
-  async recordFailure(nodeId: string, requestId: string | null, failureMemoryMs: number): Promise<number> {
+  /**
+   * A failure, and the node's rest after it, in one step: the rest doubles with each consecutive
+   * failure (base, 2 × base, … capped at max; a Retry-After may lengthen it), and failures while
+   * the node already rests do not count — the requests in flight when one incident struck (a tunnel
+   * dropped under twelve streams) fail together and are one failure, not twelve doublings.
+   * Answers the rest started (ms), 0 when the node was already resting.
+   */
+  async recordFailure(nodeId: string, requestId: string | null, backoff: { baseMs: number; maxMs: number; memoryMs: number; retryAfterMs: number | null }): Promise<number> {
     const m = this.redis.multi();
     if (requestId) m.zrem(INFLIGHT + nodeId, requestId);
     m.hincrby(STATS + nodeId, 'errors', 1);
     m.pexpire(STATS + nodeId, KEEP_MS);
-    m.incr(FAILURES + nodeId);
-    m.pexpire(FAILURES + nodeId, failureMemoryMs);
+    m.eval(FAILURE_SCRIPT, 2, FAILURES + nodeId, COOLDOWN + nodeId, backoff.memoryMs, backoff.baseMs, backoff.maxMs, backoff.retryAfterMs ?? 0);
     const results = await m.exec();
-    return Number(results?.[results.length - 2]?.[1] ?? 1);
+    return Number(results?.[results.length - 1]?.[1] ?? 0);
   }
 
   async startCooldown(nodeId: string, ms: number): Promise<void> {

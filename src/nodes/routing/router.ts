@@ -106,12 +106,6 @@ export function chooseNode(candidates: readonly Candidate[], random: () => numbe
   return score(b) < score(a) ? b : a;
 }
 
-/** Exponential backoff: base after the first consecutive failure, doubling, capped. */
-export function cooldownMs(consecutiveFailures: number, baseMs: number, maxMs: number): number {
-  if (consecutiveFailures < 1) return 0;
-  return Math.min(maxMs, baseMs * 2 ** Math.min(consecutiveFailures - 1, 30));
-}
-
 /**
  * A 429's Retry-After (delta seconds or an HTTP date) in ms, capped; null when absent or unreadable.
  * The node then rests at least that long: a vendor that says "come back in 30 s" is not asked sooner.

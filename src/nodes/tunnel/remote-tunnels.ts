@@ -34,15 +34,28 @@ export class RemoteTunnels {
     return this.directory;
   }
 
+  /**
+   * A tunnel that moved (the agent reconnected to another instance) is looked up again at once
+   * rather than after the 1 s cache: the old holder answers "not here" before anything reached the
+   * node, so the request is sent once more to the new holder (a body that is a stream cannot be
+   * replayed and gets the 503, which fails over). Not a node failure: the node never saw it.
+   */
   async send(nodeId: string, req: TunnelRequest, signal: AbortSignal): Promise<TunnelResponse | null> {
-    // Redis unreadable: a node with a URL is still served there (a tunnel-only one fails over as usual).
-    const holder = await this.directory.holder(nodeId).catch(() => null);
-    if (!holder || holder.instanceId === this.selfId) return null;
-    try {
-      return await this.relay.send(holder.relayUrl, nodeId, req, signal);
-    } catch (err) {
-      this.directory.forget(nodeId); // moved or gone: ask Redis again on the next request
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      // Redis unreadable: a node with a URL is still served there (a tunnel-only one fails over as usual).
+      const holder = await this.directory.holder(nodeId).catch(() => null);
+      if (!holder || holder.instanceId === this.selfId) return null;
+      let res: Awaited<ReturnType<RelayClient['send']>>;
+      try {
+        res = await this.relay.send(holder.relayUrl, nodeId, req, signal);
+      } catch (err) {
+        this.directory.forget(nodeId); // moved or gone: ask Redis again on the next request
+        throw err;
+      }
+      if (!res.missed) return res;
+      this.directory.forget(nodeId);
+      if (attempt >= 1 || !(req.body === null || Buffer.isBuffer(req.body))) return res;
+      await res.discard();
     }
   }
 

@@ -32,8 +32,9 @@ export class TunnelDirectory {
     await this.redis.set(HOLDER + nodeId, JSON.stringify(holder), 'PX', this.ttlMs);
   }
 
-  async refresh(nodeId: string, holder: TunnelHolder): Promise<void> {
-    await this.redis.eval(REFRESH, 1, HOLDER + nodeId, JSON.stringify(holder), String(this.ttlMs));
+  /** false = another instance holds the node now (its agent reconnected there). */
+  async refresh(nodeId: string, holder: TunnelHolder): Promise<boolean> {
+    return (await this.redis.eval(REFRESH, 1, HOLDER + nodeId, JSON.stringify(holder), String(this.ttlMs))) !== 0;
   }
 
   async release(nodeId: string, holder: TunnelHolder): Promise<void> {

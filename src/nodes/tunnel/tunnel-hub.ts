@@ -6,6 +6,7 @@ import { ClientHttp2Session, connect } from 'node:http2';
 import type { Socket } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
 import { DomainError } from '../../platform/errors/domain-error';
+import { keepPinging } from '../../platform/http/http2-ping';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';
 import { REDIS } from '../../platform/redis/redis.module';
@@ -84,7 +85,8 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
    * the instance that does. null = no tunnel to this node anywhere (send to its URL as usual).
    */
   async send(nodeId: string, req: TunnelRequest, signal: AbortSignal): Promise<TunnelResponse | null> {
-    return this.local(nodeId, req, signal) ?? this.remote.send(nodeId, req, signal);
+    // Local again after the relay found none elsewhere: the tunnel may have just moved here.
+    return this.local(nodeId, req, signal) ?? (await this.remote.send(nodeId, req, signal)) ?? this.local(nodeId, req, signal);
   }
 
   /** A request through a tunnel held here, or null. */
@@ -117,6 +119,10 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\n\r\n`);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
+    // The HTTP server's sockets allow half-open: the agent's side closing (or a balancer cutting the
+    // connection) would leave the session looking alive until a PING went unanswered, with requests
+    // sent into it hanging meanwhile. A tunnel is never half-open.
+    socket.once('end', () => socket.destroy());
     if (head.length > 0) socket.unshift(head);
     const session = connect('http://node.tunnel', { createConnection: () => socket });
     session.on('error', (err: Error) => this.logger.debug({ nodeId, err: { name: err.name, message: err.message } }, 'tunnel session error'));
@@ -126,7 +132,20 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
   private hold(nodeId: string, session: ClientHttp2Session): void {
     const holder: TunnelHolder = { instanceId: this.instanceId, relayUrl: this.relayUrl as string };
     const failed = (err: Error) => this.logger.warn({ nodeId, err: { name: err.name, message: err.message } }, 'could not record the tunnel holder');
-    const refresh = setInterval(() => void this.directory.refresh(nodeId, holder).catch(failed), Math.max(100, Math.floor(this.config.nodes.tunnel.holderTtlMs / 3)));
+    // Refused = the agent has since reconnected to another instance: this tunnel is dead or dying (a
+    // NAT mapping that expired says nothing), so stop sending into it rather than wait for a PING.
+    const superseded = () => {
+      this.logger.info({ nodeId }, 'tunnel superseded by a newer one elsewhere');
+      clearInterval(refresh);
+      session.close();
+      setTimeout(() => session.destroy(), this.idleTimeoutMs).unref();
+    };
+    const keep = () =>
+      this.directory.refresh(nodeId, holder).then(
+        (ours) => ours || superseded(),
+        (err: Error) => failed(err),
+      );
+    const refresh = setInterval(() => void keep(), Math.max(100, Math.floor(this.config.nodes.tunnel.holderTtlMs / 3)));
     refresh.unref();
     const previous = this.held.get(nodeId);
     this.held.set(nodeId, { session, refresh });
@@ -136,14 +155,8 @@ export class TunnelHub implements OnModuleDestroy, OnApplicationShutdown {
       previous.session.close();
     }
     void this.directory.claim(nodeId, holder).catch(failed);
-    const ping = setInterval(() => {
-      const deadline = setTimeout(() => session.destroy(), PING_EVERY_MS);
-      deadline.unref();
-      if (!session.ping((err) => (clearTimeout(deadline), err && session.destroy()))) clearTimeout(deadline);
-    }, PING_EVERY_MS);
-    ping.unref();
+    keepPinging(session, PING_EVERY_MS);
     session.once('close', () => {
-      clearInterval(ping);
       const current = this.held.get(nodeId);
       if (current?.session !== session) return;
       clearInterval(current.refresh);

@@ -9,8 +9,10 @@ import type { TunnelRequest, TunnelResponse } from './tunnel-sessions';
 
 /** The relay hop's credential header (the shared secret); never forwarded into the tunnel. */
 export const RELAY_HEADER = 'x-tollgate-relay';
+/** On the holder's 503 when it does not hold the tunnel (any more): the caller asks Redis again. Never taken from a node's answer. */
+export const RELAY_MISS_HEADER = 'x-tollgate-relay-miss';
 const RELAY_PATH = /^\/internal\/tunnel\/([^/]+)(\/v1\/[A-Za-z0-9/_.-]+)$/;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', RELAY_HEADER]);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', RELAY_HEADER, RELAY_MISS_HEADER]);
 
 function same(presented: string | string[] | undefined, expected: string): boolean {
   if (typeof presented !== 'string') return false;
@@ -23,9 +25,9 @@ function forwardable(headers: Record<string, string | string[] | undefined>): Re
   return out;
 }
 
-function answer(res: ServerResponse, status: number, code: string, message: string): void {
+function answer(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { message, type: 'server_error', param: null, code } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra }).end(body);
 }
 
 /** Where a relayed request enters the holder's tunnel: its local sessions. */
@@ -86,7 +88,7 @@ export class RelayListener {
     const pending = this.tunnels.local(match[1], { method: req.method, path: match[2], headers: forwardable(req.headers), body: req.method === 'GET' ? null : req }, abort.signal);
     if (!pending) {
       req.resume();
-      return answer(res, 503, 'tunnel_not_here', 'This instance does not hold that tunnel (any more).');
+      return answer(res, 503, 'tunnel_not_here', 'This instance does not hold that tunnel (any more).', { [RELAY_MISS_HEADER]: '1' });
     }
     let upstream: TunnelResponse;
     try {
@@ -115,7 +117,8 @@ export class RelayClient {
 
   constructor(private readonly secret: string) {}
 
-  async send(relayUrl: string, nodeId: string, req: TunnelRequest, signal: AbortSignal): Promise<TunnelResponse> {
+  /** `missed`: the instance did not hold the tunnel (it moved); nothing reached the node. */
+  async send(relayUrl: string, nodeId: string, req: TunnelRequest, signal: AbortSignal): Promise<TunnelResponse & { missed: boolean }> {
     const res = await request(`${relayUrl}/internal/tunnel/${nodeId}${req.path}`, {
       method: req.method as 'POST' | 'GET',
       headers: { ...forwardable(req.headers), [RELAY_HEADER]: this.secret },
@@ -123,7 +126,13 @@ export class RelayClient {
       signal,
       dispatcher: this.agent,
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.dump().catch(() => undefined) };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      discard: () => res.body.dump().catch(() => undefined),
+      missed: res.statusCode === 503 && res.headers[RELAY_MISS_HEADER] === '1',
+    };
   }
 
   close(): Promise<void> {
