@@ -10,7 +10,7 @@ import { RoleRoutes } from '../auth/role-routes.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { ValidBody } from '../platform/http/schema/valid';
-import { AccountView } from '../me/me.schemas';
+import { AccountView } from '../accounts/accounts.schemas';
 import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
 import { GrantRoleBody, SuspendBody } from './admin-accounts.schemas';
 import { AccountRolesService } from '../accounts/roles/account-roles.service';

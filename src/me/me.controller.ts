@@ -10,7 +10,8 @@ import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/session.cookies';
 import { SessionGuard } from '../auth/session.guard';
 import { CheckYourEmail } from '../auth/auth.schemas';
-import { AccountView, ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
+import { AccountView } from '../accounts/accounts.schemas';
+import { ChangeEmailBody, ChangePasswordBody, UpdateProfileBody } from './me.schemas';
 import { MeService } from './me.service';
 import { ProfileService } from '../accounts/profile/profile.service';
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
-import { ROLES } from '../accounts/account.events';
 import { EMAIL_MAX_LENGTH } from '../auth/auth.schemas';
-import { Time } from '../platform/http/schema/fields';
 
 /** PATCH /me (policy P8): only the fields sent change; null clears one. */
 export const UpdateProfileBody = z.strictObject({
@@ -26,19 +24,4 @@ export const ChangePasswordBody = z.strictObject({
 export const ChangeEmailBody = z.strictObject({
   email: z.string().min(3).max(EMAIL_MAX_LENGTH).meta({ example: 'ada@example.com' }),
   currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH).optional().describe('Required when the account has a password'),
-});
-
-/** GET /me and GET /admin/accounts/:id: the account's profile, roles and status (accounts.service.ts AccountView). */
-export const AccountView = z.object({
-  accountId: z.string(),
-  email: z.string().nullable(),
-  displayName: z.string().nullable(),
-  picture: z.string().nullable(),
-  roles: z.array(z.enum(ROLES)),
-  status: z.enum(['active', 'suspended']).describe('suspended: sign-in, sessions and API keys are refused'),
-  registeredVia: z.string().meta({ examples: ['password', 'google', 'telegram', 'cli'] }),
-  registeredAt: Time,
-  deletionRequestedAt: Time.nullable(),
-  deletionDueAt: Time.nullable().describe('When the requested deletion completes.'),
-  restrictedAt: Time.nullable().describe('Set while processing is restricted (P10).'),
 });
