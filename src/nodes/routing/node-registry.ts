@@ -8,7 +8,7 @@ import { LOGGER } from '../../platform/observability/tokens';
 import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { proxySecret } from '../node-credentials';
 import { NodeStatus } from '../node.events';
-import { openUpstreamKeys } from '../../upstreams/upstream-keys';
+import { openUpstreamKeys } from './upstream-keys';
 import { Preference, reputationWeight, RoutableNode } from './router';
 import { UpstreamRoute, VendorCost } from './upstream-route';
 

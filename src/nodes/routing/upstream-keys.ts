@@ -1,9 +1,13 @@
 import { Kysely } from 'kysely';
-import { Database } from '../platform/database/schema';
-import { openWithKey } from '../platform/security/sealing';
-import { Secrets } from '../platform/security/secrets';
+import { Database } from '../../platform/database/schema';
+import { openWithKey } from '../../platform/security/sealing';
+import { Secrets } from '../../platform/security/secrets';
 
-/** The sealed keys of these upstreams at their current versions, opened; a key that does not open is left out. */
+/**
+ * The sealed keys of these upstreams at their current versions, opened; a key that does not open is left out.
+ * Read by the routing registry (loadUpstreamNodes), so it lives beside it: upstreams/ seals the keys
+ * (UpstreamsService, same key and `{id}.{version}` binding) and already depends on routing, never the reverse.
+ */
 export async function openUpstreamKeys(db: Kysely<Database>, secrets: Secrets, rows: ReadonlyArray<{ upstream_id: string; key_version: number }>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (rows.length === 0) return out;
