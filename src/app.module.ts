@@ -33,6 +33,7 @@ import { NodeTrustModule } from './nodes/trust/node-trust.module';
 import { RetentionSweepModule } from './privacy/retention/retention-sweep.module';
 import { RetentionModule } from './privacy/retention/retention.module';
 import { NodesModule } from './nodes/nodes.module';
+import { NodesPortsModule } from './nodes/nodes-ports.module';
 import { UpstreamProbeModule, UpstreamsHttpModule, UpstreamsModule } from './upstreams/upstreams.module';
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
@@ -103,6 +104,7 @@ export class AppModule {
     // GPU nodes, their trust and prices: services everywhere (the CLI too), routes in API processes, the sweep, probes and reviews in workers.
     const nodes = [
       NodesModule,
+      NodesPortsModule,
       NodeTrustModule,
       PricingModule,
       UpstreamsModule,

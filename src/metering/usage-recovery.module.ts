@@ -10,6 +10,7 @@ import { CreditHolds } from '../ledger/spending/credit-holds';
 import { Logger } from '../platform/observability/logger';
 import { Metrics } from '../platform/observability/metrics';
 import { LOGGER, METRICS } from '../platform/observability/tokens';
+import { DISCREPANCY_EVENTS, DiscrepancyEvents } from './usage-discrepancies';
 import { UsageRecovery } from './usage-recovery';
 
 /**
@@ -22,8 +23,9 @@ import { UsageRecovery } from './usage-recovery';
   providers: [
     {
       provide: UsageRecovery,
-      inject: [PG_POOL, EVENT_STORE, CreditHolds, LOGGER],
-      useFactory: (pool: Pool, store: EventStore, holds: CreditHolds, logger: Logger) => new UsageRecovery(pool, store, holds, logger.child({ component: 'usage-recovery' })),
+      inject: [PG_POOL, EVENT_STORE, CreditHolds, DISCREPANCY_EVENTS, LOGGER],
+      useFactory: (pool: Pool, store: EventStore, holds: CreditHolds, discrepancyItems: DiscrepancyEvents, logger: Logger) =>
+        new UsageRecovery(pool, store, holds, discrepancyItems, logger.child({ component: 'usage-recovery' })),
     },
   ],
   exports: [UsageRecovery],

@@ -5,7 +5,7 @@ import { CreditHolds } from '../ledger/spending/credit-holds';
 import { positionKey } from '../ledger/spending/position-key';
 import { Logger } from '../platform/observability/logger';
 import { usageChargeItem } from './usage-batcher';
-import { discrepancyItems } from './usage-discrepancies';
+import { DiscrepancyEvents } from './usage-discrepancies';
 import { ChargeIntent, intentFromJson } from './usage-intents';
 
 export interface UsageRecoveryOptions {
@@ -49,6 +49,8 @@ export class UsageRecovery {
     private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly holds: CreditHolds,
+    /** The node's trust events for a charge's discrepancies (DISCREPANCY_EVENTS, provided by nodes/). */
+    private readonly discrepancyItems: DiscrepancyEvents,
     private readonly logger: Logger,
     private readonly options: UsageRecoveryOptions = DEFAULT_RECOVERY_OPTIONS,
   ) {}
@@ -91,7 +93,7 @@ export class UsageRecovery {
         const intent: ChargeIntent = { ...stored, command: { ...stored.command, recovered: row.final ? 'final' : 'bound' } };
         const item = usageChargeItem(intent.command, intent.context);
         charges.push({ row, intent, at: items.length });
-        items.push(item, ...discrepancyItems(intent.command, intent.discrepancies));
+        items.push(item, ...this.discrepancyItems(intent.command, intent.discrepancies));
       } catch (err) {
         await this.failed(row, err, report);
       }

@@ -8,7 +8,7 @@ import { EventRow, toRecordedEvent } from '../../src/platform/event-store/postgr
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
 import { UsageBatcher, UsageBatchReport } from '../../src/metering/usage-batcher';
 import { usageEventId, usageStream } from '../../src/metering/usage.events';
-import { discrepancyItems } from '../../src/metering/usage-discrepancies';
+import { discrepancyItems } from '../../src/nodes/trust/usage-discrepancy-events';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
 

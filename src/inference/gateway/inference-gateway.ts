@@ -11,7 +11,7 @@ import { RevenueSplitRules } from '../../platform/config/revenue-split-settings'
 import { providerShareBps } from '../../ledger/revenue-split';
 import { CreditSpending } from '../../ledger/spending/credit-spending';
 import { MAX_USAGE_COUNT, RecordUsage } from '../../metering/usage-charge.decide';
-import { discrepancyItems } from '../../metering/usage-discrepancies';
+import { discrepancyItems } from '../../nodes/trust/usage-discrepancy-events';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageStatus } from '../../metering/usage.events';
 import { GatewayMetrics } from '../../platform/observability/gateway-metrics';

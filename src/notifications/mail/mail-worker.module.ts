@@ -8,7 +8,7 @@ import { Database } from '../../platform/database/schema';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
 import { accountAddress } from '../notices/account-address';
-import { NodeOfflineWatch } from '../notices/node-offline-watch';
+import { NodeOfflineWatch, OFFLINE_NODES, OfflineNodes } from '../notices/node-offline-watch';
 import { NoticeReactor } from '../notices/notice-reactor';
 import { NotificationPreferencesModule } from '../preferences/notification-preferences.module';
 import { Logger } from '../../platform/observability/logger';
@@ -38,10 +38,11 @@ const MAIL_CONCURRENCY = 4;
     },
     {
       provide: NodeOfflineWatch,
-      inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, APP_CONFIG, LOGGER],
-      useFactory: (store: EventStore, vault: PersonalDataVault, outbox: MailOutbox, db: Kysely<Database>, config: AppConfig, logger: Logger) =>
+      inject: [EVENT_STORE, PERSONAL_DATA_VAULT, MAIL_OUTBOX, KYSELY, OFFLINE_NODES, APP_CONFIG, LOGGER],
+      useFactory: (store: EventStore, vault: PersonalDataVault, outbox: MailOutbox, db: Kysely<Database>, offlineNodes: OfflineNodes, config: AppConfig, logger: Logger) =>
         new NodeOfflineWatch(
           db,
+          offlineNodes,
           outbox,
           accountAddress(store, db, vault),
           { noticeAfterMs: config.mail.nodeOfflineNoticeMs, everyMs: config.mail.nodeOfflineCheckEveryMs, publicUrl: config.publicUrl },

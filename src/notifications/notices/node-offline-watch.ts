@@ -1,10 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
 import { Database } from '../../platform/database/schema';
-import { nodesOfflineSince } from '../../nodes/liveness/offline-nodes';
 import { Logger } from '../../platform/observability/logger';
 import { MailOutbox } from '../mail/mail-outbox';
 import { nodeOfflineMail } from '../templates/node-offline';
+
+/** An approved node recorded offline, as the nodes read model tells it. */
+export interface OfflineNode {
+  nodeId: string;
+  name: string;
+  providerId: string;
+  offlineSince: Date;
+}
+
+/**
+ * The nodes read model's reader of outages begun within [from, to). Provided by nodes/
+ * (nodesOfflineSince, through NodesPortsModule), so that notifications never imports nodes/.
+ */
+export type OfflineNodes = (db: Kysely<Database>, from: Date, to: Date) => Promise<OfflineNode[]>;
+export const OFFLINE_NODES = Symbol('OfflineNodes');
 
 /** Outages that began longer ago than this (plus the notice delay) are not mailed: a first deployment does not mail old history. */
 const LOOKBACK_MS = 24 * 3_600_000;
@@ -22,6 +36,7 @@ export class NodeOfflineWatch {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly nodesOfflineSince: OfflineNodes,
     private readonly outbox: MailOutbox,
     private readonly addressOf: (accountId: string) => Promise<string | null>,
     private readonly options: { noticeAfterMs: number; everyMs: number; publicUrl: string },
@@ -43,7 +58,7 @@ export class NodeOfflineWatch {
   /** One pass; returns the outages queued (already-mailed ones are skipped by the mail log). */
   async check(now = new Date()): Promise<number> {
     const to = new Date(now.getTime() - this.options.noticeAfterMs);
-    const outages = await nodesOfflineSince(this.db, new Date(to.getTime() - LOOKBACK_MS), to);
+    const outages = await this.nodesOfflineSince(this.db, new Date(to.getTime() - LOOKBACK_MS), to);
     if (outages.length === 0) return 0;
     const ids = outages.map((o) => `node-offline-${o.nodeId}-${o.offlineSince.getTime()}`);
     const mailed = new Set((await this.db.selectFrom('mail_log').select('notification_id').where('notification_id', 'in', ids).execute()).map((r) => r.notification_id));
