@@ -18,9 +18,6 @@ export function parseNodeToken(value: string): { nodeId: string } | null {
   return match ? { nodeId: match[1] } : null;
 }
 
-/** Model ids as engines name them (`meta-llama/Llama-3.1-8B-Instruct`, `llama3:8b`). */
-export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
-
 /**
  * The endpoint of a node that only ever connects through its tunnel (`--tunnel`, behind NAT): it has
  * no address, so nothing dials it; requests reach it only while its tunnel is open.

@@ -1,6 +1,7 @@
 import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
-import { MODEL_ID_PATTERN, TUNNEL_ONLY_ENDPOINT } from './node-token';
+import { MODEL_ID_PATTERN } from '../pricing/model-id';
+import { TUNNEL_ONLY_ENDPOINT } from './node-token';
 import { NodeEvent, NodeHardware, NodeStatus, ServedModel } from './node.events';
 
 export interface NodeState {

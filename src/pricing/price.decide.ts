@@ -1,6 +1,6 @@
 import { invalid } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
-import { MODEL_ID_PATTERN } from '../nodes/node-token';
+import { MODEL_ID_PATTERN } from './model-id';
 import { PriceEvent } from './price.events';
 
 export interface PriceState {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseInstant } from '../platform/http/dates';
 import { invalid } from '../platform/errors/domain-error';
-import { MODEL_ID_PATTERN } from '../nodes/node-token';
+import { MODEL_ID_PATTERN } from './model-id';
 import { handleCommand } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';

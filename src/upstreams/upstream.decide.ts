@@ -1,6 +1,6 @@
 import { conflict, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
-import { MODEL_ID_PATTERN } from '../nodes/node-token';
+import { MODEL_ID_PATTERN } from '../pricing/model-id';
 import { PRICE_MAX_MICRO_USD, PRICE_VERSIONS_MAX } from '../pricing/price.decide';
 import { UpstreamEvent, UpstreamModel, UpstreamStatus } from './upstream.events';
 
