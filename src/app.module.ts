@@ -50,6 +50,7 @@ import { PrivacyModule } from './privacy/privacy.module';
 import { KycHttpModule } from './privacy/kyc/kyc-http.module';
 import { KycSweepModule } from './privacy/kyc/kyc-sweep.module';
 import { LegalHttpModule } from './legal/http/legal-http.module';
+import { PolicyVersionsModule } from './legal/legal.module';
 import { PolicyNoticeWorkerModule } from './legal/policy-notice-worker.module';
 import { ProjectionRuntimeModule } from './platform/projection-runtime/projection-runtime.module';
 import { RedisModule } from './platform/redis/redis.module';
@@ -127,6 +128,7 @@ export class AppModule {
         HealthModule,
         SecurityModule,
         AccountsModule,
+        PolicyVersionsModule,
         ApiKeysModule,
         LedgerModule,
         PayoutsModule,

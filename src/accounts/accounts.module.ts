@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PolicyVersionsModule } from '../legal/legal.module';
 import { AccountsService } from './accounts.service';
 import { EmailChangeService } from './email-change/email-change.service';
 import { AccountEligibilityService } from './eligibility/account-eligibility.service';
@@ -9,5 +8,6 @@ import { AccountRolesService } from './roles/account-roles.service';
 /** An account's records, sign-up and sign-in (AccountsService) and its other use cases, one service each. */
 const USE_CASES = [AccountEligibilityService, AccountRolesService, EmailChangeService, ProfileService];
 
-@Module({ imports: [PolicyVersionsModule], providers: [AccountsService, ...USE_CASES], exports: [AccountsService, ...USE_CASES, PolicyVersionsModule] })
+/** AccountEligibilityService needs POLICIES_IN_FORCE, which the global PolicyVersionsModule (legal/) provides. */
+@Module({ providers: [AccountsService, ...USE_CASES], exports: [AccountsService, ...USE_CASES] })
 export class AccountsModule {}

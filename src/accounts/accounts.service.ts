@@ -15,7 +15,7 @@ import { REDIS } from '../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { AccountCommand, accountDecider, AccountState } from './account.decide';
 import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
-import { EligibilityInput } from '../legal/eligibility';
+import { EligibilityInput } from './eligibility/eligibility';
 import { AccountEligibilityService } from './eligibility/account-eligibility.service';
 import { checkPassword, checkProfile } from './profile/profile.service';
 import { claimIdentity, ClaimOwnerStatus, IdentityKind, identityOwner } from './identity';

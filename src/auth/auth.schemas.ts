@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../accounts/password';
-import { EligibilityFields, eligibilityOf } from '../legal/eligibility';
+import { EligibilityFields, eligibilityOf } from '../accounts/eligibility/eligibility';
 import { Time } from '../platform/http/schema/fields';
 
 export const EMAIL_MAX_LENGTH = 320;

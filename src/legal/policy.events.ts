@@ -1,10 +1,9 @@
 import { DomainEvent } from '../platform/event-sourcing/decider';
 
+export { POLICY_VERSION } from '../accounts/eligibility/policy-version';
+
 export const POLICY_KINDS = ['privacy', 'terms', 'provider-terms'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
-
-/** Version strings as published and as accepted at sign-up (also the configured fallbacks). */
-export const POLICY_VERSION = /^[A-Za-z0-9._-]{1,40}$/;
 
 /**
  * Stream `policy-{kind}`: every published version of one document, in order of publication (and so

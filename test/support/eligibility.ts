@@ -1,4 +1,4 @@
-import { EligibilityInput } from '../../src/legal/eligibility';
+import { EligibilityInput } from '../../src/accounts/eligibility/eligibility';
 
 /**
  * Issue 22: what every sign-up in the tests confirms — 18 or older, and the terms and privacy

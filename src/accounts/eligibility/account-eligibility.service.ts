@@ -4,11 +4,21 @@ import { invalid } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
 import { publishKeyInvalidation } from '../../api-keys/key-invalidation';
-import { EligibilityInput } from '../../legal/eligibility';
-import { PolicyVersionsService } from '../../legal/policy-versions.service';
+import { EligibilityInput } from './eligibility';
 import { REDIS } from '../../platform/redis/redis.module';
 import { Attestation } from '../account.decide';
 import { executeAccountCommand } from '../account-commands';
+
+/**
+ * The versions of the terms and policies in force at a time: legal's PolicyVersionsService,
+ * provided under this token by the global PolicyVersionsModule, because accounts/ must not import
+ * legal/ (which imports accounts/ for its routes and the reported-minor flow).
+ */
+export interface PoliciesInForce {
+  inForce(at: string): Promise<{ terms: string; privacy: string }>;
+  versionOf(kind: 'provider-terms', at: string): Promise<string>;
+}
+export const POLICIES_IN_FORCE = Symbol('PoliciesInForce');
 
 /** Issue 22 on an account: 18 or older, the policy versions accepted and seen, the provider terms, a reported minor. */
 @Injectable()
@@ -16,7 +26,7 @@ export class AccountEligibilityService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly policies: PolicyVersionsService,
+    @Inject(POLICIES_IN_FORCE) private readonly policies: PoliciesInForce,
   ) {}
 
   /**

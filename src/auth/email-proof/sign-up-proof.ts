@@ -6,7 +6,7 @@ import { now } from '../../platform/clock';
 import { invalid, DomainError } from '../../platform/errors/domain-error';
 import { Attestation } from '../../accounts/account.decide';
 import { APP_CONFIG, AppConfig } from '../../platform/config/config';
-import { EligibilityInput } from '../../legal/eligibility';
+import { EligibilityInput } from '../../accounts/eligibility/eligibility';
 import { MAIL_OUTBOX, MailOutbox } from '../../notifications/mail/mail-outbox';
 import { accountExistsMail } from '../../notifications/templates/account-exists';
 import { emailProofMail } from '../../notifications/templates/email-proof';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseInstant } from '../../platform/http/dates';
 import { coded, parsedWith, Time } from '../../platform/http/schema/fields';
-import { EligibilityFields, eligibilityOf } from '../eligibility';
+import { EligibilityFields, eligibilityOf } from '../../accounts/eligibility/eligibility';
 import { POLICY_SUMMARY_MAX, POLICY_URL_MAX } from '../policy.decide';
 import { POLICY_KINDS, POLICY_VERSION } from '../policy.events';
 

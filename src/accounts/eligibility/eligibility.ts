@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { coded } from '../platform/http/schema/fields';
-import { POLICY_VERSION } from './policy.events';
+import { coded } from '../../platform/http/schema/fields';
+import { POLICY_VERSION } from './policy-version';
 
 export interface EligibilityInput {
   over18: true;
