@@ -9,7 +9,7 @@ import { Database } from '../platform/database/schema';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
-import { publishKeyInvalidation } from '../api-keys/key-invalidation';
+import { publishKeyInvalidation } from './key-invalidation';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../platform/personal-data/personal-data.vault';
 import { REDIS } from '../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../platform/security/secrets';

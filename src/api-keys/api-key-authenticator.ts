@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import Redis from 'ioredis';
 import type { ApiKeyLimits } from './api-key.events';
 import { API_KEY_PATTERN, parseApiKey } from './api-key.format';
-import { KeyInvalidation } from './key-invalidation';
+import { KeyInvalidation } from '../accounts/key-invalidation';
 import { InvalidationHandlers, KeyInvalidationListener, ListenerOptions } from './key-invalidation-listener';
 import { BoundedTtlMap, KeyCache, KeyCacheEntry } from './key-cache';
 import { KeyLookup, KeyRecord } from './key-lookup';

@@ -15,7 +15,7 @@ import { SECRETS, Secrets } from '../platform/security/secrets';
 import { apiKeyDecider } from './api-key.decide';
 import { ApiKeyLimits, apiKeyStream } from './api-key.events';
 import { generateApiKey } from './api-key.format';
-import { publishKeyInvalidation } from './key-invalidation';
+import { publishKeyInvalidation } from '../accounts/key-invalidation';
 
 export const MAX_ACTIVE_KEYS_PER_ACCOUNT = 50;
 

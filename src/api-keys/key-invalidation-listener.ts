@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { KEY_INVALIDATION_CHANNEL, KeyInvalidation } from './key-invalidation';
+import { KEY_INVALIDATION_CHANNEL, KeyInvalidation } from '../accounts/key-invalidation';
 
 /** Longest message we read; real ones are under 200 bytes. */
 const MESSAGE_MAX_CHARS = 1_000;

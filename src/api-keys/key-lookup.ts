@@ -5,7 +5,7 @@ import { loadAggregate } from '../platform/event-sourcing/command-handler';
 import { EventStore } from '../platform/event-store/event-store.port';
 import { apiKeyDecider } from './api-key.decide';
 import { apiKeyStream } from './api-key.events';
-import { restrictedAccountMarker, revokedKeyMarker, suspendedAccountMarker } from './key-invalidation';
+import { restrictedAccountMarker, revokedKeyMarker, suspendedAccountMarker } from '../accounts/key-invalidation';
 
 /** What the hot path needs to know of a key, merged from the read model and the Redis denylist. */
 export interface KeyRecord {

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { invalid } from '../../platform/errors/domain-error';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
-import { publishKeyInvalidation } from '../../api-keys/key-invalidation';
+import { publishKeyInvalidation } from '../key-invalidation';
 import { EligibilityInput } from './eligibility';
 import { REDIS } from '../../platform/redis/redis.module';
 import { Attestation } from '../account.decide';

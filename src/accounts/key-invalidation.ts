@@ -5,6 +5,9 @@ import Redis from 'ioredis';
  * key or suspends an account publishes on this channel, and every API instance evicts what it
  * cached. A denylist entry in Redis covers instances that look a key up before the read model
  * has caught up with the revocation (projection lag), and instances that missed the message.
+ * In accounts/, not api-keys/, because suspending or restricting an account publishes too and
+ * accounts/ must not import api-keys/ (which depends on it); api-keys/ revokes keys, listens
+ * (key-invalidation-listener.ts) and reads the denylist (key-lookup.ts).
  */
 export const KEY_INVALIDATION_CHANNEL = 'tollgate:apikeys:invalidate';
 /**
