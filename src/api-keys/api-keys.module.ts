@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
-import { KycModule } from '../privacy/kyc/kyc.module';
 import { ApiKeysService } from './api-keys.service';
 
-@Module({ imports: [AccountsModule, KycModule], providers: [ApiKeysService], exports: [ApiKeysService] })
+/** ApiKeysService also needs KEY_KYC_GATE, which the global KycModule (privacy/kyc) provides. */
+@Module({ imports: [AccountsModule], providers: [ApiKeysService], exports: [ApiKeysService] })
 export class ApiKeysModule {}

@@ -9,7 +9,7 @@ import { Database } from '../platform/database/schema';
 import { handleCommand, loadAggregate } from '../platform/event-sourcing/command-handler';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';
-import { KycGate } from '../privacy/kyc/kyc-gate';
+import { KEY_KYC_GATE, KeyKycGate } from './key-kyc-gate';
 import { REDIS } from '../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { apiKeyDecider } from './api-key.decide';
@@ -48,7 +48,7 @@ export class ApiKeysService {
     @Inject(SECRETS) private readonly secrets: Secrets,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly accounts: AccountsService,
-    private readonly kyc: KycGate,
+    @Inject(KEY_KYC_GATE) private readonly kyc: KeyKycGate,
   ) {}
 
   hashKey(fullKey: string): string {
