@@ -11,7 +11,8 @@ import { Roles } from '../auth/roles.decorator';
 import { NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { ValidBody } from '../platform/http/schema/valid';
 import { AccountView } from '../accounts/accounts.schemas';
-import { AdminAccountsService, checkAccountId, checkRole } from './admin-accounts.service';
+import { checkAccountId } from '../accounts/account-id';
+import { AdminAccountsService, checkRole } from './admin-accounts.service';
 import { GrantRoleBody, SuspendBody } from './admin-accounts.schemas';
 import { AccountRolesService } from '../accounts/roles/account-roles.service';
 

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Role, ROLES } from '../accounts/account.events';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
+import { checkAccountId } from '../accounts/account-id';
 import { invalid, notFound } from '../platform/errors/domain-error';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Staff reads of any account; the writes go straight to AccountsService with the admin as actor. */
 @Injectable()
@@ -17,12 +16,6 @@ export class AdminAccountsService {
     const view = await this.accounts.view(accountId);
     return { ...view, roles: state.roles, status: state.status };
   }
-}
-
-/** Account ids are UUIDs; anything else is simply not found (and never reaches a stream name). */
-export function checkAccountId(accountId: string): string {
-  if (!UUID.test(accountId)) throw notFound('account_not_found', 'No such account.');
-  return accountId;
 }
 
 export function checkRole(role: unknown): Role {
