@@ -1,6 +1,7 @@
 import { conflict, forbidden, invalid, notFound } from '../platform/errors/domain-error';
 import { assertNever, Decider } from '../platform/event-sourcing/decider';
-import { AccountEvent, DeletionChannel, Role, ROLES, SignInMethod } from './account.events';
+import { AccountEvent, DeletionChannel, SignInMethod } from './account.events';
+import { Role, ROLES } from '../platform/access/roles';
 
 export interface AccountState {
   exists: boolean;

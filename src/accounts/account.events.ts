@@ -1,8 +1,5 @@
+import type { Role } from '../platform/access/roles';
 import { DomainEvent } from '../platform/event-sourcing/decider';
-
-export const ROLES = ['developer', 'provider', 'finance', 'support', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const STAFF_ROLES: readonly Role[] = ['finance', 'support', 'admin'];
 
 export type SignInMethod = 'password' | 'google' | 'telegram' | 'cli';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Time } from '../platform/http/schema/fields';
-import { ROLES } from './account.events';
+import { ROLES } from '../platform/access/roles';
 
 /**
  * GET /me and GET /admin/accounts/:id: the account's profile, roles and status (accounts.service.ts AccountView).

@@ -14,7 +14,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../platform/personal-dat
 import { REDIS } from '../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { AccountCommand, accountDecider, AccountState } from './account.decide';
-import { accountStream, DeletionChannel, Role, SignInMethod } from './account.events';
+import { accountStream, DeletionChannel, SignInMethod } from './account.events';
+import { Role } from '../platform/access/roles';
 import { EligibilityInput } from './eligibility/eligibility';
 import { AccountEligibilityService } from './eligibility/account-eligibility.service';
 import { checkPassword, checkProfile } from './profile/profile.service';

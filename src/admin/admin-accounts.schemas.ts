@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Role, ROLES } from '../accounts/account.events';
+import { Role, ROLES } from '../platform/access/roles';
 import { coded } from '../platform/http/schema/fields';
 
 const REASON_MAX = 500;

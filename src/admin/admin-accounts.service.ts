@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Role, ROLES } from '../accounts/account.events';
+import { Role, ROLES } from '../platform/access/roles';
 import { AccountsService, AccountView } from '../accounts/accounts.service';
 import { checkAccountId } from '../accounts/account-id';
 import { invalid, notFound } from '../platform/errors/domain-error';

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import type { Request } from 'express';
 import { catchError, from, map, mergeMap, Observable, throwError } from 'rxjs';
 import { now } from '../platform/clock';
-import { SessionPrincipal } from '../auth/principal';
+import { SessionPrincipal } from '../platform/access/principal';
 import { unavailable } from '../platform/errors/domain-error';
 import { mapError } from '../platform/http/problem-details.filter';
 import { EVENT_STORE, EventStore } from '../platform/event-store/event-store.port';

@@ -2,8 +2,8 @@ import { INestApplicationContext, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { Role, STAFF_ROLES } from '../accounts/account.events';
-import { ROLES_KEY } from '../auth/roles.decorator';
+import { Role, STAFF_ROLES } from '../platform/access/roles';
+import { ROLES_KEY } from '../platform/access/roles.decorator';
 
 /** A route handler as the audit sees it. */
 export interface StaffRoute {

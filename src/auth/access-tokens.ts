@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { Role } from '../accounts/account.events';
+import { Role } from '../platform/access/roles';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 

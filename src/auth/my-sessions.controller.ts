@@ -8,10 +8,10 @@ import { LOGGER } from '../platform/observability/tokens';
 import { z } from 'zod';
 import { OkResponse } from '../platform/http/schema/responses';
 import { SessionView as SessionViewSchema } from './auth.schemas';
-import { commandContext } from './command-context';
-import { CurrentPrincipal, SessionPrincipal } from './principal';
+import { commandContext } from '../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../platform/access/principal';
 import { clearSessionCookies, SESSION_COOKIE } from './session.cookies';
-import { SessionGuard } from './session.guard';
+import { SessionGuard } from '../platform/access/session.guard';
 import { SessionRevoked, signInStream } from './sign-in.events';
 import { SessionsService, SessionView } from './sessions.service';
 

@@ -4,11 +4,10 @@ import type { Request } from 'express';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from './access-tokens';
-import { SessionPrincipal } from './principal';
+import { SessionPrincipal } from '../platform/access/principal';
+import { SESSION_STRATEGY } from '../platform/access/session.guard';
 import { readCookie, SESSION_COOKIE } from './session.cookies';
 import { SessionsService } from './sessions.service';
-
-export const SESSION_STRATEGY = 'session';
 
 /**
  * The access JWT from `Authorization: Bearer` or the `tg_session` cookie. passport-jwt checks

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AccessTokens } from './access-tokens';
-import { RolesGuard } from './roles.guard';
-import { SessionGuard } from './session.guard';
+import { RolesGuard } from '../platform/access/roles.guard';
+import { SessionGuard } from '../platform/access/session.guard';
 import { SessionStore } from './session-store';
 import { SessionStrategy } from './session.strategy';
 import { SessionsService } from './sessions.service';

@@ -10,7 +10,7 @@ import { LOGGER } from '../platform/observability/tokens';
 import { SECRETS, Secrets } from '../platform/security/secrets';
 import { AccessTokens, parseClaims } from './access-tokens';
 import { deviceSummary, UNKNOWN_DEVICE } from './device-summary';
-import { SessionPrincipal } from './principal';
+import { SessionPrincipal } from '../platform/access/principal';
 import { SessionRecord, SessionStore } from './session-store';
 
 /** What a sign-in or a refresh hands to the client (as cookies, and the access token also in JSON). */

@@ -1,4 +1,4 @@
-import { Role, ROLES } from '../accounts/account.events';
+import { Role, ROLES } from '../platform/access/roles';
 import { UsageError } from './flags';
 
 const ASSIGNABLE_ROLES: readonly Role[] = ['developer', 'finance', 'support', 'admin'];

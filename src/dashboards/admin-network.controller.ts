@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { RoleRoutes } from '../auth/role-routes.decorator';
+import { RoleRoutes } from '../platform/access/role-routes.decorator';
 import { OkResponse } from '../platform/http/schema/responses';
 import { ValidQuery } from '../platform/http/schema/valid';
 import { NetworkView, PeriodQuery } from './dashboards.schemas';

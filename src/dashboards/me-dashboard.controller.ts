@@ -1,9 +1,9 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
+import { CurrentPrincipal, SessionPrincipal } from '../platform/access/principal';
+import { SESSION_COOKIE } from '../platform/access/session-cookie';
+import { SessionGuard } from '../platform/access/session.guard';
 import { OkResponse } from '../platform/http/schema/responses';
 import { ValidQuery } from '../platform/http/schema/valid';
 import { DashboardView, PeriodQuery, UsageQuery, UsageView } from './dashboards.schemas';

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
-import { RoleRoutes } from '../auth/role-routes.decorator';
+import { CurrentPrincipal, SessionPrincipal } from '../platform/access/principal';
+import { RoleRoutes } from '../platform/access/role-routes.decorator';
 import { OkResponse } from '../platform/http/schema/responses';
 import { ValidQuery } from '../platform/http/schema/valid';
 import { EarningsQuery, EarningsView } from './dashboards.schemas';

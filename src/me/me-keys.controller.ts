@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOperation, ApiPar
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { commandContext } from '../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../auth/principal';
-import { SESSION_COOKIE } from '../auth/session.cookies';
-import { SessionGuard } from '../auth/session.guard';
+import { commandContext } from '../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../platform/access/principal';
+import { SESSION_COOKIE } from '../platform/access/session-cookie';
+import { SessionGuard } from '../platform/access/session.guard';
 import { CreatedResponse, NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { ValidBody } from '../platform/http/schema/valid';
 import { ApiKeyView, IssuedKey, IssueKeyBody } from './me-keys.schemas';

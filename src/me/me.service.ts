@@ -5,7 +5,7 @@ import { verifyPassword } from '../accounts/password';
 import { DomainError, forbidden, invalid } from '../platform/errors/domain-error';
 import { CommandContext } from '../platform/event-sourcing/decider';
 import { EmailChangeProof } from '../auth/email-proof/email-change-proof';
-import { SessionPrincipal } from '../auth/principal';
+import { SessionPrincipal } from '../platform/access/principal';
 import { SignInThrottle } from '../auth/sign-in.throttle';
 import { SessionsService } from '../auth/sessions.service';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';

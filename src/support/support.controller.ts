@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { checkAccountId } from '../accounts/account-id';
-import { RoleRoutes } from '../auth/role-routes.decorator';
+import { RoleRoutes } from '../platform/access/role-routes.decorator';
 import { OkResponse } from '../platform/http/schema/responses';
 import { ValidQuery } from '../platform/http/schema/valid';
 import { AccountHistory } from './account-history';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../accounts/account.events';
+import { ROLES } from '../platform/access/roles';
 import { coded, MicroUsd, Time } from '../platform/http/schema/fields';
 import { fromBeforeTo, queryInstant, queryInt, queryText, timeRange } from '../platform/http/schema/query';
 

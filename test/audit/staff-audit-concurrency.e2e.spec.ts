@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { auditEvents } from '../support/audit-events';

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { newBrowser, signUp } from '../auth/auth-app';
 import { startInferenceHarness, InferenceHarness, MODEL } from '../inference/harness';

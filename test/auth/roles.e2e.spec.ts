@@ -1,4 +1,4 @@
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
 import { AuthTestApp, newBrowser, register, startAuthApp } from './auth-app';
 import { registerAndSignIn } from '../support/sign-in';

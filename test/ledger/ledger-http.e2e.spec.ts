@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/platform/config/config';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { AuthTestApp, newBrowser, register, startAuthApp } from '../auth/auth-app';
 import { Browser } from '../support/browser';
 import { eventually } from '../support/eventually';

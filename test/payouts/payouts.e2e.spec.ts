@@ -1,6 +1,6 @@
 import { sharedSmtpSink } from '../support/smtp-sink';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { EVENT_STORE, EventStore, Position } from '../../src/platform/event-store/event-store.port';
 import { CreditsService } from '../../src/ledger/credits.service';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';

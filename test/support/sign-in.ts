@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { AccountsService } from '../../src/accounts/accounts.service';
-import { Role } from '../../src/accounts/account.events';
+import { Role } from '../../src/platform/access/roles';
 import { newBrowser } from '../auth/auth-app';
 import { Browser } from './browser';
 import { AGREED, PROVIDER_TERMS_AGREED } from './eligibility';

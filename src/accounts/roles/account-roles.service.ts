@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandContext } from '../../platform/event-sourcing/decider';
 import { EVENT_STORE, EventStore } from '../../platform/event-store/event-store.port';
-import { Role } from '../account.events';
+import { Role } from '../../platform/access/roles';
 import { executeAccountCommand } from '../account-commands';
 
 /** Granting and revoking an account's roles (the provider role only through an invite). */

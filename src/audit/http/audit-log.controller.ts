@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { sendCsv } from '../../ledger/http/csv-export';
 import { CsvResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidQuery } from '../../platform/http/schema/valid';

@@ -1,4 +1,4 @@
-import { Role } from '../../accounts/account.events';
+import { Role } from '../../platform/access/roles';
 import { AccountsService } from '../../accounts/accounts.service';
 import { AccountRolesService } from '../../accounts/roles/account-roles.service';
 import { now } from '../../platform/clock';

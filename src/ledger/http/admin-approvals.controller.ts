@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Kysely } from 'kysely';
 import { z } from 'zod';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { OkResponse } from '../../platform/http/schema/responses';

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { CsvResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidQuery } from '../../platform/http/schema/valid';
 import { JournalEntry, LedgerQueries, Page } from '../ledger.queries';

@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from
 import type { Request } from 'express';
 import { AccountsService } from '../../accounts/accounts.service';
 import { now } from '../../platform/clock';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { EligibilityStep, SessionGuard } from '../../auth/session.guard';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { SESSION_COOKIE } from '../../platform/access/session-cookie';
+import { EligibilityStep, SessionGuard } from '../../platform/access/session.guard';
 import { NoContentResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { z } from 'zod';

@@ -3,9 +3,9 @@ import { ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } fro
 import type { Request } from 'express';
 import { z } from 'zod';
 import { now } from '../../platform/clock';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { notFound } from '../../platform/errors/domain-error';
 import { CreatedResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';

@@ -2,10 +2,10 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { Roles } from '../../auth/roles.decorator';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
+import { Roles } from '../../platform/access/roles.decorator';
 import { CreatedResponse, NoContentResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { ProviderInvitesService } from '../invites/provider-invites.service';

@@ -2,8 +2,7 @@ import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Kysely } from 'kysely';
 import { z } from 'zod';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { SessionsModule } from '../../auth/sessions.module';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { KYSELY } from '../../platform/database/database.module';
 import { Database } from '../../platform/database/schema';
 import { OkResponse } from '../../platform/http/schema/responses';
@@ -29,5 +28,6 @@ export class AdminMailController {
   }
 }
 
-@Module({ imports: [SessionsModule], controllers: [AdminMailController] })
+// The guards are platform/access's; auth/'s SessionsModule, loaded by every API process, registers their session strategy.
+@Module({ controllers: [AdminMailController] })
 export class MailHttpModule {}

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { SessionsModule } from '../../auth/sessions.module';
 import { MailConsent } from './mail-consent';
 import { PreferencesController } from './preferences.controller';
 import { PreferencesService } from './preferences.service';
@@ -12,9 +11,12 @@ import { UnsubscribeController } from './unsubscribe.controller';
 })
 export class NotificationPreferencesModule {}
 
-/** /me/notifications and the one-click unsubscribe link (API processes). */
+/**
+ * /me/notifications and the one-click unsubscribe link (API processes). The guards are platform/access's;
+ * auth/'s SessionsModule, loaded by every API process, registers their session strategy.
+ */
 @Module({
-  imports: [SessionsModule, NotificationPreferencesModule],
+  imports: [NotificationPreferencesModule],
   controllers: [PreferencesController, UnsubscribeController],
 })
 export class PreferencesHttpModule {}

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nes
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../auth/command-context';
+import { commandContext } from '../../platform/access/command-context';
 import { invalid } from '../../platform/errors/domain-error';
 import { openApiSchema } from '../../platform/http/schema/json-schema';
 import { HtmlResponse } from '../../platform/http/schema/responses';

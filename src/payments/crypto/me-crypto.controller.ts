@@ -2,10 +2,10 @@ import { Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { SESSION_COOKIE } from '../../platform/access/session-cookie';
+import { SessionGuard } from '../../platform/access/session.guard';
 import { CreatedResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { CryptoChargesService } from './crypto-charges.service';

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { invalid } from '../../platform/errors/domain-error';
 import { AcceptedResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody, ValidQuery } from '../../platform/http/schema/valid';

@@ -2,9 +2,9 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { notFound } from '../../platform/errors/domain-error';
 import { CreatedResponse, CsvResponse, OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody, ValidQuery } from '../../platform/http/schema/valid';

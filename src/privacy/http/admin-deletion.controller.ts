@@ -3,9 +3,9 @@ import { ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs
 import type { Request } from 'express';
 import { z } from 'zod';
 import { checkAccountId } from '../../accounts/account-id';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
 import { AcceptedResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { DataRightsService } from '../data-rights.service';

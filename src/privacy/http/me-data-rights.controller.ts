@@ -2,10 +2,10 @@ import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@n
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { SESSION_COOKIE } from '../../auth/session.cookies';
-import { SessionGuard } from '../../auth/session.guard';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { SESSION_COOKIE } from '../../platform/access/session-cookie';
+import { SessionGuard } from '../../platform/access/session.guard';
 import { unavailable } from '../../platform/errors/domain-error';
 import { Logger } from '../../platform/observability/logger';
 import { LOGGER } from '../../platform/observability/tokens';

@@ -3,10 +3,10 @@ import { ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestj
 import type { Request } from 'express';
 import { z } from 'zod';
 import { checkAccountId } from '../../accounts/account-id';
-import { commandContext } from '../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../auth/principal';
-import { RoleRoutes } from '../../auth/role-routes.decorator';
-import { Roles } from '../../auth/roles.decorator';
+import { commandContext } from '../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../platform/access/principal';
+import { RoleRoutes } from '../../platform/access/role-routes.decorator';
+import { Roles } from '../../platform/access/roles.decorator';
 import { OkResponse } from '../../platform/http/schema/responses';
 import { ValidBody } from '../../platform/http/schema/valid';
 import { KycView, RejectKyc } from './kyc.schemas';

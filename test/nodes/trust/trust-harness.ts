@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { AccountsService } from '../../../src/accounts/accounts.service';
-import { Role } from '../../../src/accounts/account.events';
+import { Role } from '../../../src/platform/access/roles';
 import { ApiKeysService } from '../../../src/api-keys/api-keys.service';
 import { loadConfig } from '../../../src/platform/config/config';
 import { Position } from '../../../src/platform/event-store/event-store.port';

@@ -2,10 +2,10 @@ import { applyDecorators, Controller, Get, HttpCode, Module, Param, Post, Req } 
 import { ApiNotFoundResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { commandContext } from '../../../auth/command-context';
-import { CurrentPrincipal, SessionPrincipal } from '../../../auth/principal';
-import { RoleRoutes } from '../../../auth/role-routes.decorator';
-import { Roles } from '../../../auth/roles.decorator';
+import { commandContext } from '../../../platform/access/command-context';
+import { CurrentPrincipal, SessionPrincipal } from '../../../platform/access/principal';
+import { RoleRoutes } from '../../../platform/access/role-routes.decorator';
+import { Roles } from '../../../platform/access/roles.decorator';
 import { SessionsModule } from '../../../auth/sessions.module';
 import { OkResponse } from '../../../platform/http/schema/responses';
 import { ValidBody, ValidQuery } from '../../../platform/http/schema/valid';

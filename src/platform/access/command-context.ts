@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { now } from '../platform/clock';
-import { CommandContext } from '../platform/event-sourcing/decider';
+import { now } from '../clock';
+import { CommandContext } from '../event-sourcing/decider';
 
 /**
  * The audit trail of an HTTP action: who did it (the signed-in account, e.g. the admin acting

@@ -1,9 +1,9 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiResponse } from '@nestjs/swagger';
-import { Role } from '../accounts/account.events';
+import { Role } from './roles';
 import { Roles } from './roles.decorator';
 import { RolesGuard } from './roles.guard';
-import { SESSION_COOKIE } from './session.cookies';
+import { SESSION_COOKIE } from './session-cookie';
 import { SessionGuard } from './session.guard';
 
 /**

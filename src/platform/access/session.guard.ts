@@ -1,9 +1,11 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { TokenExpiredError } from 'jsonwebtoken';
-import { forbidden, unauthorized } from '../platform/errors/domain-error';
+import { forbidden, unauthorized } from '../errors/domain-error';
 import { SessionPrincipal } from './principal';
-import { SESSION_STRATEGY } from './session.strategy';
+
+/** The passport strategy that checks a session's access JWT (auth/session.strategy.ts registers it). */
+export const SESSION_STRATEGY = 'session';
 
 const ELIGIBILITY_STEP = 'tollgate:eligibility-step';
 /** A route open to an account that has not yet confirmed age and terms (issue 22): the eligibility step itself. */

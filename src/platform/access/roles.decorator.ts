@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
-import { Role } from '../accounts/account.events';
+import { Role } from './roles';
 
 export const ROLES_KEY = 'tollgate:roles';
 

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { Role } from '../accounts/account.events';
-import { forbidden, unauthorized } from '../platform/errors/domain-error';
+import { Role } from './roles';
+import { forbidden, unauthorized } from '../errors/domain-error';
 import { SessionPrincipal } from './principal';
 import { ROLES_KEY } from './roles.decorator';
 
