@@ -38,6 +38,7 @@ import { UpstreamProbeModule, UpstreamsHttpModule, UpstreamsModule } from './ups
 import { PricingHttpModule } from './pricing/http/pricing-http.module';
 import { PricingModule } from './pricing/pricing.module';
 import { MeteringModule } from './metering/metering.module';
+import { MeteringPortsModule } from './metering/metering-ports.module';
 import { UsageRecoveryModule, UsageRecoverySweepModule } from './metering/usage-recovery.module';
 import { ObservabilityModule } from './platform/observability/observability.module';
 import { PaymentsHttpModule } from './payments/http/payments-http.module';
@@ -131,6 +132,7 @@ export class AppModule {
         PolicyVersionsModule,
         ApiKeysModule,
         LedgerModule,
+        MeteringPortsModule,
         PayoutsModule,
         PrivacyModule,
         NotificationsModule,

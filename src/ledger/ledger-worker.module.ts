@@ -11,6 +11,7 @@ import { LOGGER, METRICS } from '../platform/observability/tokens';
 import { LedgerModule } from './ledger.module';
 import { BalanceFeeder } from './spending/balance-feeder';
 import { CreditHolds } from './spending/credit-holds';
+import { USAGE_MONEY_EVENTS, UsageMoneyEvents } from './spending/usage-money-events';
 
 /** Worker processes keep the Redis balances fed from the event store. */
 @Module({
@@ -18,9 +19,9 @@ import { CreditHolds } from './spending/credit-holds';
   providers: [
     {
       provide: BalanceFeeder,
-      inject: [EVENT_STORE, CreditHolds, KYSELY, PG_POOL, LOGGER],
-      useFactory: (store: EventStore, holds: CreditHolds, db: Kysely<Database>, pool: Pool, logger: Logger) =>
-        new BalanceFeeder(store, holds, db, pool, logger.child({ component: 'credits-feeder' })),
+      inject: [EVENT_STORE, CreditHolds, USAGE_MONEY_EVENTS, KYSELY, PG_POOL, LOGGER],
+      useFactory: (store: EventStore, holds: CreditHolds, usage: UsageMoneyEvents, db: Kysely<Database>, pool: Pool, logger: Logger) =>
+        new BalanceFeeder(store, holds, usage, db, pool, logger.child({ component: 'credits-feeder' })),
     },
   ],
   exports: [BalanceFeeder],

@@ -3,8 +3,6 @@ import { Kysely } from 'kysely';
 import { Pool, PoolClient } from 'pg';
 import { Database } from '../../platform/database/schema';
 import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../platform/event-store/event-store.port';
-import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
-import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { Logger } from '../../platform/observability/logger';
 import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../platform/projection-runtime/checkpoint';
 import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
@@ -13,11 +11,9 @@ import { parseLedgerAccount } from '../ledger-accounts';
 import { readPostings } from '../postings';
 import { CreditHolds } from './credit-holds';
 import { positionKey } from './position-key';
+import { UsageMoneyEvents } from './usage-money-events';
 
 const LOCK_KEY = 'tollgate.credits-feeder';
-/** Every event that moves a developer's credits is in one of these streams. */
-const MONEY_STREAMS = [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX];
-
 export interface FeederOptions {
   /** How often the feeder re-asserts its position (Redis may have been emptied). */
   heartbeatMs: number;
@@ -36,17 +32,23 @@ export class BalanceFeeder {
   private subscription: AllSubscription | null = null;
   private passed: Position | null = null;
   private waiters: { position: Position; resolve: () => void }[] = [];
+  /** Every event that moves a developer's credits is in one of these streams. */
+  private readonly moneyStreams: string[];
   /** From the last applied event's storage to its application (ms): the feeder's lag, as a metric. */
   lastLagMs = 0;
 
   constructor(
     private readonly store: EventStore,
     private readonly holds: CreditHolds,
+    /** The usage charges' streams and day summary (USAGE_MONEY_EVENTS, provided by metering/). */
+    private readonly usage: UsageMoneyEvents,
     private readonly db: Kysely<Database>,
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly options: FeederOptions = { heartbeatMs: 250, leaderRetryMs: 2_000, retryMaxMs: 10_000 },
-  ) {}
+  ) {
+    this.moneyStreams = [CREDITS_STREAM_PREFIX, usage.streamPrefix];
+  }
 
   start(): void {
     this.stopping = false;
@@ -93,7 +95,7 @@ export class BalanceFeeder {
     this.passed = await this.startPosition();
     const heartbeat = setInterval(() => void this.reassert(), this.options.heartbeatMs);
     try {
-      this.subscription = this.store.subscribeAll({ after: this.passed ?? undefined, filter: { kind: 'streamPrefix', prefixes: MONEY_STREAMS } });
+      this.subscription = this.store.subscribeAll({ after: this.passed ?? undefined, filter: { kind: 'streamPrefix', prefixes: this.moneyStreams } });
       for await (const event of this.subscription) {
         await this.apply(event);
         this.lastLagMs = Math.max(0, Date.now() - event.createdAt.getTime());
@@ -137,7 +139,7 @@ export class BalanceFeeder {
   private async apply(event: RecordedEvent): Promise<void> {
     // A usage day summary nets charges this feeder already applied one by one (it replaces them
     // only in the store and the read models), so it moves no cached balance.
-    if (event.type === USAGE_DAY_SUMMARIZED) return;
+    if (event.type === this.usage.daySummaryType) return;
     const holdId = typeof event.data.holdId === 'string' && event.data.holdId ? event.data.holdId : null;
     const deltas = new Map<string, bigint>();
     for (const posting of readPostings(event.data) ?? []) {
