@@ -1,13 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { Database } from '../../platform/database/schema';
 import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../platform/event-store/event-store.port';
 import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { Logger } from '../../platform/observability/logger';
 import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../platform/projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
+import { ReactorLoop } from '../../platform/projection-runtime/reactor-loop';
 import { CREDITS_STREAM_PREFIX } from '../credits.events';
 import { parseLedgerAccount } from '../ledger-accounts';
 import { readPostings } from '../postings';
@@ -31,8 +30,7 @@ export interface FeederOptions {
  * runs at a time (an advisory lock); it runs in worker processes next to the projections.
  */
 export class BalanceFeeder {
-  private stopping = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: ReactorLoop;
   private subscription: AllSubscription | null = null;
   private passed: Position | null = null;
   private waiters: { position: Position; resolve: () => void }[] = [];
@@ -43,50 +41,25 @@ export class BalanceFeeder {
     private readonly store: EventStore,
     private readonly holds: CreditHolds,
     private readonly db: Kysely<Database>,
-    private readonly pool: Pool,
-    private readonly logger: Logger,
+    pool: Pool,
+    logger: Logger,
     private readonly options: FeederOptions = { heartbeatMs: 250, leaderRetryMs: 2_000, retryMaxMs: 10_000 },
-  ) {}
-
-  start(): void {
-    this.stopping = false;
-    this.loop ??= this.run();
+  ) {
+    this.loop = new ReactorLoop(pool, LOCK_KEY, logger.child({ component: 'credits-feeder' }), () => this.follow(), options);
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.subscription?.close();
-    await this.loop;
-    this.loop = null;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop(async () => this.subscription?.close());
   }
 
   /** Resolves once the feeder has passed `position` (tests and tools wait on it). */
   waitUntilPassed(position: Position): Promise<void> {
     if (this.passed && comparePositions(this.passed, position) >= 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ position, resolve }));
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let lock: PoolClient | null = null;
-      try {
-        lock = await tryLeaderLock(this.pool, LOCK_KEY);
-        if (!lock) {
-          await sleep(this.options.leaderRetryMs);
-          continue;
-        }
-        await this.follow();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const delay = Math.min(this.options.retryMaxMs, 100 * 2 ** Math.min(failures, 10));
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'credits feeder failed; retrying');
-        await sleep(delay);
-      } finally {
-        lock?.release(true); // destroying the connection releases the advisory lock
-      }
-    }
   }
 
   private async follow(): Promise<void> {
@@ -99,7 +72,7 @@ export class BalanceFeeder {
         this.lastLagMs = Math.max(0, Date.now() - event.createdAt.getTime());
         this.passed = event.position;
         this.wake();
-        if (this.stopping) break;
+        if (this.loop.stopping) break;
       }
     } finally {
       clearInterval(heartbeat);
