@@ -16,7 +16,6 @@
  */
 import { INestApplication } from '@nestjs/common';
 import { hash, randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Redis from 'ioredis';
@@ -37,7 +36,7 @@ import { ProjectionRunner } from '../../src/platform/projection-runtime/projecti
 import { REDIS } from '../../src/platform/redis/redis.module';
 import { startTestApp } from '../support/app';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { alignTable, fmtInt, intSetting, pct, runWorkers, Samples, Stopwatch } from './bench-helpers';
+import { Samples, Stopwatch, alignTable, fmtInt, intSetting, machineLine, pct, runMain, runWorkers } from './bench-helpers';
 import { AGREED } from '../support/eligibility';
 
 setFlagsFromString('--expose-gc');
@@ -329,15 +328,11 @@ async function main(): Promise<void> {
   } finally {
     for (const close of cleanups.reverse()) await close().catch((err: Error) => log(`cleanup: ${err.message}`));
   }
-  const cpus = os.cpus();
   process.stdout.write(
     [
       '',
       'API-key hot path benchmark',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+      `${machineLine()}`,
       '',
       render(result.rows),
       '',
@@ -349,10 +344,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventMetadata, JsonObject, NewEvent } from '../../src/platform/event-store/event-store.port';
 import { postgresCpuSeconds, postgresCpuSnapshot } from './proc-cpu';
+import os from 'node:os';
 
 // ---------------------------------------------------------------------------------------------
 // Timing
@@ -238,4 +239,24 @@ export function alignTable(header: string[], cells: string[][], right: Set<numbe
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** The machine a figure was measured on: CPUs, node and the load average now (every benchmark prints it). */
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+}
+
+/** Runs a benchmark's main: exits with its code (0 when it returns nothing), or 1 with the stack when it fails. */
+export function runMain(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (err) => {
+      process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

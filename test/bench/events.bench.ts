@@ -29,7 +29,23 @@ import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/ch
 import { ProjectionRunner } from '../../src/platform/projection-runtime/projection-runner';
 import { replay, resetReadModels } from '../../src/platform/projection-runtime/replay';
 import { createTestDatabase, TEST_DATABASE_SERVER, TestDatabase } from '../support/database';
-import { BenchUser, fmtInt, intSetting, makeUsers, msSince, now, payloadSizes, renderTable, Row, runWorkers, Samples, split, Stopwatch, usageRecorded } from './bench-helpers';
+import {
+  BenchUser,
+  Row,
+  Samples,
+  Stopwatch,
+  fmtInt,
+  intSetting,
+  makeUsers,
+  msSince,
+  now,
+  payloadSizes,
+  renderTable,
+  runMain,
+  runWorkers,
+  split,
+  usageRecorded,
+} from './bench-helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Plan
@@ -566,10 +582,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

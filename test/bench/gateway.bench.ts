@@ -31,7 +31,7 @@ import { TEST_NODE_CIDRS } from '../support/app';
 import { provisionGateway } from './gateway/provision';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
 import { freePort } from '../support/net';
-import { alignTable } from './bench-helpers';
+import { alignTable, machineLine } from './bench-helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const MODEL = 'bench/mock-model';
@@ -218,15 +218,11 @@ async function main(): Promise<void> {
     const { rows: recorded } = await db.pool.query<{ n: string; requests: string }>(
       `SELECT count(*) AS n, count(DISTINCT data->>'requestId') AS requests FROM events WHERE event_type = 'UsageRecorded'`,
     );
-    const cpus = os.cpus();
     process.stdout.write(
       [
         '',
         `bench:gateway: streamed chat completions (${chunks} content events + usage), ${seconds} s per run after 2 s of warm-up, open loop`,
-        `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}, pin ${pin}; Tollgate: API process + worker process, metering and charging on`,
+        `${machineLine()}, pin ${pin}; Tollgate: API process + worker process, metering and charging on`,
         '',
         alignTable(
           [

@@ -12,13 +12,12 @@
  * so the difference is what Tollgate adds per request. Node CPU is this process: the gateway,
  * the agent, the engine and the client all run in it.
  */
-import os from 'node:os';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../../src/platform/config/config';
 import { NodeDispatcher } from '../../src/nodes/routing/node-dispatcher';
 import { RelayedOutputCounter } from '../../src/nodes/trust/counting/relayed-output-counter';
 import { startInferenceHarness, MODEL } from '../inference/harness';
-import { alignTable, fmtInt, intSetting, msSince, now, pct, runWorkers, Samples, split, Stopwatch } from './bench-helpers';
+import { Samples, Stopwatch, alignTable, fmtInt, intSetting, machineLine, msSince, now, pct, runMain, runWorkers, split } from './bench-helpers';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const body = JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 64 });
@@ -91,15 +90,11 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
   }
-  const cpus = os.cpus();
   process.stdout.write(
     [
       '',
       '/v1 streaming benchmark',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+      `${machineLine()}`,
       '',
       alignTable(['path', 'config', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'node cpu', 'failed'], rows, new Set([2, 3, 4, 5, 6, 7])),
       '',
@@ -110,10 +105,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

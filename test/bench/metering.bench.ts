@@ -19,7 +19,6 @@
  *   TEST_DATABASE_SERVER                 as for the tests
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { createPool } from '../../src/platform/database/database';
 import { PostgresEventStore } from '../../src/platform/event-store/postgres/postgres.event-store';
 import { RecordUsage } from '../../src/metering/usage-charge.decide';
@@ -27,7 +26,7 @@ import { UsageBatcher } from '../../src/metering/usage-batcher';
 import { recordUsage } from '../../src/metering/usage-recorder';
 import { UsageIntents } from '../../src/metering/usage-intents';
 import { createTestDatabase } from '../support/database';
-import { alignTable, fmtInt, fmtMs, intSetting, msSince, now, pct, runWorkers, Samples, split, Stopwatch } from './bench-helpers';
+import { Samples, Stopwatch, alignTable, fmtInt, fmtMs, intSetting, machineLine, msSince, now, pct, runMain, runWorkers, split } from './bench-helpers';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const POOL = 10;
@@ -161,15 +160,11 @@ async function main(): Promise<void> {
     pct(r.cpu),
     pct(r.pgCpu),
   ]);
-  const cpus = os.cpus();
   process.stdout.write(
     [
       '',
       'Metering benchmark (UsageRecorded charges into the PostgreSQL event store)',
-      `machine: ${cpus.length} cpu(s) ${cpus[0]?.model.trim() ?? '?'}, node ${process.version}, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+      `${machineLine()}`,
       `pool ${POOL}; batcher: USAGE_BATCH_MAX ${BATCH_MAX}, USAGE_QUEUE_MAX ${fmtInt(QUEUE_MAX)}; ${fmtInt(accountCount)} accounts (usage streams)`,
       '',
       alignTable(header, cells, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
@@ -180,10 +175,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -30,7 +30,7 @@ import { Secrets } from '../../src/platform/security/secrets';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { HistoryGenerator } from '../support/history/history.generator';
 import { writeHistory } from '../support/history/history.writer';
-import { alignTable, fmtInt, intSetting, msSince, now, pct, Stopwatch } from './bench-helpers';
+import { Stopwatch, alignTable, fmtInt, intSetting, msSince, now, pct, runMain } from './bench-helpers';
 import { ownBackendsCpuSnapshot, postgresCpuSeconds } from './proc-cpu';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -252,10 +252,4 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n'));
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_NODE_CIDRS } from '../support/app';
 import { TEST_REDIS_URL } from '../support/database';
 import { entryPoint } from '../support/entry-point';
+import { waitFor } from '../support/eventually';
 import { freePort } from '../support/net';
 
 const ROOT = join(__dirname, '..', '..');
@@ -91,17 +91,16 @@ async function startInstance(name: string, role: 'api' | 'worker', env: Record<s
 }
 
 async function waitReady(instance: Instance, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (instance.child.exitCode !== null) throw new Error(`${instance.name} exited with ${instance.child.exitCode}:\n${instance.output()}`);
-    const status = await fetch(`${instance.url}/health/ready`).then(
+  const ready = async () =>
+    (await fetch(`${instance.url}/health/ready`).then(
       (r) => r.status,
       () => 0,
-    );
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${instance.name} never became ready:\n${instance.output()}`);
-    await sleep(150);
-  }
+    )) === 200;
+  const outcome = await waitFor(async () => (instance.child.exitCode !== null ? 'exited' : (await ready()) && 'ready'), timeoutMs, `${instance.name} to be ready`, 150).catch(
+    () => 'never ready',
+  );
+  if (outcome === 'exited') throw new Error(`${instance.name} exited with ${instance.child.exitCode}:\n${instance.output()}`);
+  if (outcome !== 'ready') throw new Error(`${instance.name} never became ready:\n${instance.output()}`);
 }
 
 /** `apiCount` API instances and one worker on the shared stores, all ready. */

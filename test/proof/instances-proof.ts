@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { runCli } from '../../src/cli/main';
@@ -6,6 +5,7 @@ import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { NodeAgent } from '../../src/node-agent/node-agent';
 import { createLogger } from '../../src/platform/observability/logger';
 import { Database } from '../../src/platform/database/schema';
+import { waitFor } from '../support/eventually';
 import { deleteTestKeys } from '../support/redis';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/database';
 import { startEngine } from '../standins/gpu-engine/engine-standin';
@@ -87,15 +87,17 @@ export interface ProofFigures {
 
 /** 5. Read models caught up, then the trial balance (ledger read model) and `projections:verify` (the CLI command, in-process). */
 async function checkBooks(pool: Pool, db: Kysely<Database>, env: Record<string, string>): Promise<BooksFigures> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await pool.query<{ behind: boolean }>(
-      `SELECT coalesce((SELECT max(global_position) FROM events), 0) > coalesce((SELECT prepare_position FROM projection_checkpoints WHERE name = 'read-models'), -1) AS behind`,
-    );
-    if (!rows[0].behind) break;
-    if (Date.now() > deadline) throw new Error('the read models did not catch up in 20 s');
-    await sleep(100);
-  }
+  await waitFor(
+    async () =>
+      !(
+        await pool.query<{ behind: boolean }>(
+          `SELECT coalesce((SELECT max(global_position) FROM events), 0) > coalesce((SELECT prepare_position FROM projection_checkpoints WHERE name = 'read-models'), -1) AS behind`,
+        )
+      ).rows[0].behind,
+    20_000,
+    'the read models to catch up',
+    100,
+  );
   const trial = await new LedgerQueries(db).trialBalance();
   let out = '';
   const code = await runCli(['projections:verify'], { env, stdout: (t) => void (out += t), stderr: () => undefined });
@@ -130,11 +132,7 @@ async function startTunnelAgent(lbUrl: string, node: ProvisionedNode, engineUrl:
     logger: createLogger('silent'),
   });
   await agent.start();
-  const deadline = Date.now() + 20_000;
-  while (!agent.tunnel?.up || !agent.status().lastHeartbeatOk) {
-    if (Date.now() > deadline) throw new Error('the tunnelled node never came up');
-    await sleep(20);
-  }
+  await waitFor(() => agent.tunnel?.up && agent.status().lastHeartbeatOk, 20_000, 'the tunnelled node to come up', 20);
   return agent;
 }
 

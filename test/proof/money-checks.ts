@@ -4,6 +4,8 @@ import { Balancer } from './balancer';
 import { chat, keyStatus, Seen } from './client';
 import { Cluster, Instance } from './cluster';
 import { PROOF_PASSWORD } from './provision';
+import { waitFor } from '../support/eventually';
+import { signIn } from '../support/sign-in';
 
 /** The UsageRecorded events (the charges) of some requests, from the event store's table: the source of truth. */
 export interface Charge {
@@ -102,28 +104,19 @@ export interface RevocationFigures {
   revokeCallMs: number;
 }
 
-/** Signs in through the balancer (password), as the console does; answers the cookie header. */
-async function signIn(lbUrl: string, email: string): Promise<string> {
-  const res = await fetch(`${lbUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PROOF_PASSWORD }) });
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
-
 /** 2. A key issued and revoked through the API (over the balancer); every instance polled directly. */
 export async function checkRevocation(lbUrl: string, apis: Instance[], email: string): Promise<RevocationFigures> {
-  const cookie = await signIn(lbUrl, email);
-  const issued = await fetch(`${lbUrl}/me/keys`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'to revoke' }) });
-  if (issued.status !== 201) throw new Error(`key issue failed: ${issued.status} ${await issued.text()}`);
-  const { key, apiKey } = (await issued.json()) as { key: string; apiKey: { id: string } };
+  // Signed in through the balancer (password), as the console does.
+  const browser = await signIn(lbUrl, email, { password: PROOF_PASSWORD });
+  const issued = await browser.post(`${lbUrl}/me/keys`, { name: 'to revoke' });
+  if (issued.status !== 201) throw new Error(`key issue failed: ${issued.status} ${issued.text}`);
+  const { key, apiKey } = issued.body as { key: string; apiKey: { id: string } };
   // Every instance has the key verified and cached: the revocation must reach its memory, not a cold lookup.
   for (const api of apis) for (let i = 0; i < 2; i++) if ((await keyStatus(api.url, key)) !== 200) throw new Error(`${api.name} refused a fresh key`);
 
   const calledAt = performance.now();
-  const revoked = await fetch(`${lbUrl}/me/keys/${apiKey.id}/revoke`, { method: 'POST', headers: { cookie } });
-  if (revoked.status !== 204) throw new Error(`revoke failed: ${revoked.status} ${await revoked.text()}`);
+  const revoked = await browser.post(`${lbUrl}/me/keys/${apiKey.id}/revoke`);
+  if (revoked.status !== 204) throw new Error(`revoke failed: ${revoked.status} ${revoked.text}`);
   const revokedAt = performance.now();
   const refusedAfterMs = await Promise.all(
     apis.map(async (api) => {
@@ -208,12 +201,13 @@ export interface KillFigures {
 /** Waits until no durable usage intent is open (every request charged, or recovered by the worker); answers the wait in ms. */
 export async function intentsSettled(pool: Pool): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM usage_intents`);
-    if (rows[0].n === '0') return Date.now() - started;
-    if (Date.now() - started > 30_000) throw new Error(`intents still open after 30 s: ${rows[0].n}`);
-    await sleep(100);
-  }
+  await waitFor(
+    async () => (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM usage_intents`)).rows[0].n === '0',
+    30_000,
+    'every usage intent to be charged or recovered',
+    100,
+  );
+  return Date.now() - started;
 }
 
 /** What the clients saw that failed before an answer, by status and code ("503 model_unavailable", "0" = the connection broke first). */

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AccountsService } from '../../accounts/accounts.service';
 import { now } from '../../platform/clock';
@@ -13,6 +12,7 @@ import { emailProofMail } from '../../notifications/templates/email-proof';
 import { REDIS } from '../../platform/redis/redis.module';
 import { SECRETS, Secrets } from '../../platform/security/secrets';
 import { SIGN_UP_PAGE } from './confirm-page';
+import { ProofLinks } from './proof-links';
 import { SignedLinks } from './signed-link';
 import { AccountEligibilityService } from '../../accounts/eligibility/account-eligibility.service';
 
@@ -42,57 +42,43 @@ const tooMany = () => new DomainError('rate_limited', 'sign_up_mails_limited', '
  */
 @Injectable()
 export class SignUpProof {
-  private readonly links: SignedLinks;
+  private readonly links: ProofLinks;
 
   constructor(
     private readonly accounts: AccountsService,
     private readonly eligibility: AccountEligibilityService,
     @Inject(SECRETS) secrets: Secrets,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     @Inject(MAIL_OUTBOX) private readonly outbox: MailOutbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.links = new SignedLinks(secrets, 'email-proof', { code: 'sign_up', link: 'sign-up link', renew: 'sign up again to get a new one.' });
+    const signed = new SignedLinks(secrets, 'email-proof', { code: 'sign_up', link: 'sign-up link', renew: 'sign up again to get a new one.' });
+    this.links = new ProofLinks(signed, redis, config, 'sign-up', (email) => accounts.identityHash('email', email), tooMany);
   }
 
   async start(input: { email: string; password: string; displayName: string | null; eligibility: EligibilityInput }): Promise<void> {
     const prepared = await this.accounts.prepareSignUp(input);
     const attestation = await this.eligibility.checkAttestation(input.eligibility, now());
-    const sent = await this.redis.multi().incr(this.mailsKey(prepared.email)).expire(this.mailsKey(prepared.email), 3_600, 'NX').exec();
-    if (Number(sent?.[0]?.[1] ?? 0) > this.config.mail.signUpMailsPerAddressPerHour) throw tooMany();
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = await this.links.countMail(prepared.email);
     if (prepared.exists) {
       const mail = accountExistsMail({ signInUrl: `${this.config.appUrl ?? this.config.publicUrl}` });
       await this.outbox.enqueue({ notificationId: `sign-up-exists-${nonce}`, category: 'account', to: prepared.email, ...mail });
       return;
     }
-    const ttlMs = this.config.mail.signUpLinkTtlMs;
     const pending: PendingSignUp = { passwordHash: prepared.passwordHash, displayName: prepared.displayName, attestation };
-    await this.redis.set(this.pendingKey(nonce), JSON.stringify(pending), 'PX', ttlMs);
-    const token = this.links.sign({ email: prepared.email, nonce, expiresAt: Date.now() + ttlMs });
-    const mail = emailProofMail({ link: `${this.config.publicUrl}${SIGN_UP_CONFIRM_PATH}?token=${token}`, expiresInHours: Math.round(ttlMs / 3_600_000) });
+    const mail = emailProofMail(await this.links.issue(nonce, prepared.email, JSON.stringify(pending), SIGN_UP_CONFIRM_PATH));
     await this.outbox.enqueue({ notificationId: `sign-up-${nonce}`, category: 'account', to: prepared.email, ...mail });
   }
 
   /** The link followed: registers the account with the proven address. Each link works once. */
   async confirm(token: string): Promise<{ accountId: string }> {
-    const claims = this.links.verify(token);
-    const raw = await this.redis.getdel(this.pendingKey(claims.nonce));
+    const { email, pending: raw } = await this.links.redeem(token);
     if (raw === null) throw invalid('sign_up_link_used', 'This sign-up link was already used; sign in, or sign up again.');
     const pending = JSON.parse(raw) as PendingSignUp;
     if (!pending.attestation) throw invalid('eligibility_required', 'This sign-up was started before age and terms confirmation was asked; sign up again.');
     return this.accounts.register(
-      { email: claims.email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation },
+      { email, passwordHash: pending.passwordHash, displayName: pending.displayName, via: 'password', eligibility: pending.attestation },
       { actorId: 'self', occurredAt: now() },
     );
-  }
-
-  private pendingKey(nonce: string): string {
-    return `${this.config.redisKeyPrefix}sign-up:${nonce}`;
-  }
-
-  /** Keyed by the address's keyed hash: no address in clear in Redis. */
-  private mailsKey(email: string): string {
-    return `${this.config.redisKeyPrefix}sign-up-mails:${this.accounts.identityHash('email', email)}`;
   }
 }

@@ -1,11 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { Database } from '../../platform/database/schema';
 import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../platform/event-store/event-store.port';
 import { Logger } from '../../platform/observability/logger';
 import { READ_MODELS_CHECKPOINT, readCheckpoint } from '../../platform/projection-runtime/checkpoint';
-import { tryLeaderLock } from '../../platform/projection-runtime/leader-lock';
+import { ReactorLoop } from '../../platform/projection-runtime/reactor-loop';
 import { CREDITS_STREAM_PREFIX } from '../credits.events';
 import { parseLedgerAccount } from '../ledger-accounts';
 import { readPostings } from '../postings';
@@ -14,6 +13,7 @@ import { positionKey } from './position-key';
 import { UsageMoneyEvents } from './usage-money-events';
 
 const LOCK_KEY = 'tollgate.credits-feeder';
+
 export interface FeederOptions {
   /** How often the feeder re-asserts its position (Redis may have been emptied). */
   heartbeatMs: number;
@@ -27,8 +27,7 @@ export interface FeederOptions {
  * runs at a time (an advisory lock); it runs in worker processes next to the projections.
  */
 export class BalanceFeeder {
-  private stopping = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: ReactorLoop;
   private subscription: AllSubscription | null = null;
   private passed: Position | null = null;
   private waiters: { position: Position; resolve: () => void }[] = [];
@@ -43,52 +42,26 @@ export class BalanceFeeder {
     /** The usage charges' streams and day summary (USAGE_MONEY_EVENTS, provided by metering/). */
     private readonly usage: UsageMoneyEvents,
     private readonly db: Kysely<Database>,
-    private readonly pool: Pool,
-    private readonly logger: Logger,
+    pool: Pool,
+    logger: Logger,
     private readonly options: FeederOptions = { heartbeatMs: 250, leaderRetryMs: 2_000, retryMaxMs: 10_000 },
   ) {
     this.moneyStreams = [CREDITS_STREAM_PREFIX, usage.streamPrefix];
+    this.loop = new ReactorLoop(pool, LOCK_KEY, logger.child({ component: 'credits-feeder' }), () => this.follow(), options);
   }
 
   start(): void {
-    this.stopping = false;
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.subscription?.close();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.loop.stop(async () => this.subscription?.close());
   }
 
   /** Resolves once the feeder has passed `position` (tests and tools wait on it). */
   waitUntilPassed(position: Position): Promise<void> {
     if (this.passed && comparePositions(this.passed, position) >= 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ position, resolve }));
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let lock: PoolClient | null = null;
-      try {
-        lock = await tryLeaderLock(this.pool, LOCK_KEY);
-        if (!lock) {
-          await sleep(this.options.leaderRetryMs);
-          continue;
-        }
-        await this.follow();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const delay = Math.min(this.options.retryMaxMs, 100 * 2 ** Math.min(failures, 10));
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'credits feeder failed; retrying');
-        await sleep(delay);
-      } finally {
-        lock?.release(true); // destroying the connection releases the advisory lock
-      }
-    }
   }
 
   private async follow(): Promise<void> {
@@ -101,7 +74,7 @@ export class BalanceFeeder {
         this.lastLagMs = Math.max(0, Date.now() - event.createdAt.getTime());
         this.passed = event.position;
         this.wake();
-        if (this.stopping) break;
+        if (this.loop.stopping) break;
       }
     } finally {
       clearInterval(heartbeat);
