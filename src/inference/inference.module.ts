@@ -26,10 +26,10 @@ import { REDIS } from '../platform/redis/redis.module';
 import { tickWriteBatcher } from '../platform/redis/tick-writes';
 import { IdempotencyKeys } from './gateway/idempotency';
 import { InferenceGateway } from './gateway/inference-gateway';
-import { RequestLimits } from './gateway/openai-request';
+import { RequestLimits } from '../openai/openai-request';
 import { CHARGE_INTENTS, ChargeIntentsPort, RELAY_OBSERVER, RelayObserver, USAGE_RECORDER, UsageRecorderPort } from './gateway/ports';
 import { RateLimiter } from './gateway/rate-limiter';
-import { Upstream } from './gateway/upstream';
+import { Upstream } from '../nodes/routing/upstream';
 import { V1MeController } from './v1-me.controller';
 
 /**

@@ -1,5 +1,5 @@
 import { openApiSchema } from '../platform/http/schema/json-schema';
-import { DEFAULT_REQUEST_LIMITS, RequestLimits } from './gateway/openai-request';
+import { DEFAULT_REQUEST_LIMITS, RequestLimits } from '../openai/openai-request';
 import { v1RequestSchemas, v1ResponseSchemas } from './v1-schemas';
 
 /**

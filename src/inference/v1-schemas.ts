@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RequestLimits } from './gateway/openai-request';
+import { RequestLimits } from '../openai/openai-request';
 
 /**
  * The `/v1` request and response shapes as schemas (OpenAI's, as far as Tollgate reads or relays

@@ -1,5 +1,5 @@
 import { findTextProblem, isUnsafeText } from '../../src/platform/http/request-text';
-import { nestsDeeperThan } from '../../src/inference/gateway/body';
+import { nestsDeeperThan } from '../../src/openai/body';
 
 const nested = (levels: number, open = '[', close = ']') => `${open.repeat(levels)}${close.repeat(levels)}`;
 

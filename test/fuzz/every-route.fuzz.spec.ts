@@ -7,7 +7,7 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { AppConfig } from '../../src/platform/config/config';
 import { EVENT_STORE, EventStore } from '../../src/platform/event-store/event-store.port';
-import { ENDPOINTS } from '../../src/inference/gateway/openai-request';
+import { ENDPOINTS } from '../../src/openai/openai-request';
 import { LedgerQueries } from '../../src/ledger/ledger.queries';
 import { CreditSpending } from '../../src/ledger/spending/credit-spending';
 import { READ_MODELS_CHECKPOINT } from '../../src/platform/projection-runtime/checkpoint';

@@ -1,5 +1,5 @@
-import { DEFAULT_REQUEST_LIMITS, readInferenceRequest } from '../../src/inference/gateway/openai-request';
-import { imagesIn, responseTextBytes, SseMeter, textBytesOf } from '../../src/inference/gateway/sse-meter';
+import { DEFAULT_REQUEST_LIMITS, readInferenceRequest } from '../../src/openai/openai-request';
+import { imagesIn, responseTextBytes, SseMeter, textBytesOf } from '../../src/openai/sse-meter';
 import { boundUsage, capCost, OUTPUT_SLACK_TOKENS_PER_CHOICE, relayedOutputBound } from '../../src/inference/gateway/usage-bounds';
 
 const limits = { inputTokens: 700, outputTokens: 40, images: 0 };

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPI } from 'openapi-types';
 import { z } from 'zod';
 import { OpenAiError } from '../../src/platform/http/openai-errors';
-import { DEFAULT_REQUEST_LIMITS, ENDPOINTS, readInferenceRequest } from '../../src/inference/gateway/openai-request';
+import { DEFAULT_REQUEST_LIMITS, ENDPOINTS, readInferenceRequest } from '../../src/openai/openai-request';
 import { v1RequestSchemas, v1ResponseSchemas } from '../../src/inference/v1-schemas';
 import { Developer, InferenceHarness, MODEL, startInferenceHarness } from './harness';
 

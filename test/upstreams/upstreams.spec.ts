@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { refusalMessage } from '../../src/inference/gateway/inference-gateway';
-import { vendorUrl } from '../../src/inference/gateway/upstream';
+import { vendorUrl } from '../../src/nodes/routing/upstream';
 import { RecordUsage, usageChargeDecider } from '../../src/metering/usage-charge.decide';
 import { parseLedgerAccount } from '../../src/ledger/ledger-accounts';
 import { LiveState, retryAfterMs, routableCandidates, RoutableNode } from '../../src/nodes/routing/router';

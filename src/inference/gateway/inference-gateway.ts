@@ -18,15 +18,16 @@ import { GatewayMetrics } from '../../platform/observability/gateway-metrics';
 import { Logger } from '../../platform/observability/logger';
 import { KEY_REFUSAL_ERRORS } from '../../api-keys/key-refusal-errors';
 import { OpenAiError, openAiErrorFrom, sendOpenAiError } from '../../platform/http/openai-errors';
-import { readBody } from './body';
+import { readBody } from '../../openai/body';
 import { IdempotencyKeys } from './idempotency';
-import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from './openai-request';
+import { ENDPOINTS, InferenceRequest, readInferenceRequest, RequestLimits } from '../../openai/openai-request';
 import { ChargeIntentsPort, NodeDispatch, PriceLookup, RelayObserver, RelayTap, RouteSurvey, RoutedNode, UpstreamResponse, UsageRecorderPort } from './ports';
 import { vendorCostAt } from '../../nodes/routing/upstream-route';
-import { costMicroUsd, ModelPrice } from './pricing';
+import { costMicroUsd } from '../../pricing/cost';
+import type { ModelPrice } from '../../pricing/price-book';
 import { RateLimiter } from './rate-limiter';
-import { imagesIn, responseTextBytes, SseMeter, usageOf } from './sse-meter';
-import { Upstream } from './upstream';
+import { imagesIn, responseTextBytes, SseMeter, usageOf } from '../../openai/sse-meter';
+import { Upstream } from '../../nodes/routing/upstream';
 import { BoundedUsage, boundUsage, capCost, GatewayFigures, RawUsage, relayedOutputBound, UsageLimits } from './usage-bounds';
 
 export interface GatewayOptions {

@@ -5,7 +5,7 @@ import { RecordUsage } from '../../metering/usage-charge.decide';
 import { UpstreamRoute } from '../../nodes/routing/upstream-route';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageEndpoint, UsageStatus } from '../../metering/usage.events';
-import { ModelPrice } from './pricing';
+import type { ModelPrice } from '../../pricing/price-book';
 import { RawUsage } from './usage-bounds';
 
 /**

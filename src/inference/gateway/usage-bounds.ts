@@ -1,5 +1,8 @@
 import { DiscrepancyKind } from '../../nodes/trust/node-trust.events';
 import { UsageDiscrepancy } from '../../metering/usage-discrepancies';
+import type { RawUsage } from '../../openai/sse-meter';
+
+export type { RawUsage };
 
 export type { UsageDiscrepancy };
 
@@ -7,12 +10,6 @@ export type { UsageDiscrepancy };
  * What a charge may be, from what the gateway itself knows, whatever a node reports
  * (docs/trusting-nodes.md, "Bounds"). Pure: no I/O, no clock.
  */
-
-/** A node's usage report as it arrived: unchecked JSON values. */
-export interface RawUsage {
-  promptTokens: unknown;
-  completionTokens: unknown;
-}
 
 /** Upper bounds the gateway can prove for one request. */
 export interface UsageLimits {

@@ -1,6 +1,6 @@
 import { judgeRound, leadingKey } from '../../../src/nodes/trust/probes/probe-judge';
 import { probeBody, probeRequest } from '../../../src/nodes/trust/probes/probe-prompts';
-import { readInferenceRequest, DEFAULT_REQUEST_LIMITS } from '../../../src/inference/gateway/openai-request';
+import { readInferenceRequest, DEFAULT_REQUEST_LIMITS } from '../../../src/openai/openai-request';
 
 const rule = { agreementWords: 4, quorum: 3, referenceNodes: new Set<string>() };
 const A = 'The quick brown fox jumps over the lazy dog';

@@ -19,7 +19,8 @@ import { ApiKeyCommand, apiKeyDecider } from '../../../src/api-keys/api-key.deci
 import { apiKeyStream } from '../../../src/api-keys/api-key.events';
 import { CommandContext, Decider, DomainEvent } from '../../../src/platform/event-sourcing/decider';
 import { EventMetadata, JsonObject } from '../../../src/platform/event-store/event-store.port';
-import { costMicroUsd, ModelPrice } from '../../../src/inference/gateway/pricing';
+import { costMicroUsd } from '../../../src/pricing/cost';
+import type { ModelPrice } from '../../../src/pricing/price-book';
 import { CreditsCommand, creditsDecider } from '../../../src/ledger/credits/credits.decide';
 import { creditsStream } from '../../../src/ledger/credits.events';
 import { UsageEndpoint, usageEventId, usageStream, UsageStatus } from '../../../src/metering/usage.events';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RelayedRequest, RelayObserver, RelayOutcome, RelayTap } from '../../../inference/gateway/ports';
+import type { RelayedRequest, RelayObserver, RelayOutcome, RelayTap } from '../../../inference/gateway/ports';
 import { EventStore } from '../../../platform/event-store/event-store.port';
 import { UsageEndpoint } from '../../../metering/usage.events';
 import { Logger } from '../../../platform/observability/logger';

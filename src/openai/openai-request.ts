@@ -1,5 +1,5 @@
-import { UsageEndpoint } from '../../metering/usage.events';
-import { OpenAiError } from '../../platform/http/openai-errors';
+import { UsageEndpoint } from '../metering/usage.events';
+import { OpenAiError } from '../platform/http/openai-errors';
 import { nestsDeeperThan } from './body';
 
 /** Limits on what a request may ask for; each refusal names the field and the limit. */

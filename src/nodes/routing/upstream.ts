@@ -1,8 +1,8 @@
 import { Agent, buildConnector, request } from 'undici';
-import { TUNNEL_ONLY_ENDPOINT } from '../../nodes/node-token';
-import { retryAfterMs } from '../../nodes/routing/router';
-import { InferenceRequest } from './openai-request';
-import { RoutedNode, UpstreamResponse } from './ports';
+import { TUNNEL_ONLY_ENDPOINT } from '../node-token';
+import { retryAfterMs } from './router';
+import { InferenceRequest } from '../../openai/openai-request';
+import type { RoutedNode, UpstreamResponse } from '../../inference/gateway/ports';
 
 /**
  * Tunnels of nodes behind NAT (nodes/tunnel's TunnelHub): a request for a node whose agent dialled

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { OpenAiError } from '../../platform/http/openai-errors';
+import { OpenAiError } from '../platform/http/openai-errors';
 
 /** Reads a request body up to `maxBytes`; a larger one is refused as soon as it is known to be. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -1,4 +1,8 @@
-import { RawUsage } from './usage-bounds';
+/** A node's usage report as sent: unchecked (usage-bounds.ts bounds it before anything is charged). */
+export interface RawUsage {
+  promptTokens: unknown;
+  completionTokens: unknown;
+}
 
 const EVENT_END = Buffer.from('\n\n');
 const DATA = Buffer.from('data:');

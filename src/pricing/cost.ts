@@ -1,12 +1,4 @@
-/** A model's price in force (from the price book). */
-export interface ModelPrice {
-  model: string;
-  inputMicroUsdPerMTok: bigint;
-  outputMicroUsdPerMTok: bigint;
-  perImageMicroUsd: bigint | null;
-  effectiveAt: string;
-  version: number;
-}
+import type { ModelPrice } from './price-book';
 
 const MILLION = 1_000_000n;
 
