@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { Database } from '../../platform/database/schema';
-import { AllSubscription, comparePositions, EventStore, Position, RecordedEvent } from '../../platform/event-store/event-store.port';
+import { comparePositions, EventStore, Position, RecordedEvent } from '../../platform/event-store/event-store.port';
 import { CREDITS_STREAM_PREFIX } from '../../ledger/credits.events';
 import { formatUsd } from '../../platform/money';
 import { creditsSnapshot } from '../../ledger/spending/credits-snapshot';
@@ -10,8 +10,7 @@ import { USAGE_DAY_SUMMARIZED } from '../../metering/usage-summary';
 import { USAGE_STREAM_PREFIX } from '../../metering/usage.events';
 import { Logger } from '../../platform/observability/logger';
 import { PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
-import { writeCheckpoint } from '../../platform/projection-runtime/checkpoint';
-import { checkpointOrHead, ReactorLoop } from '../../platform/projection-runtime/reactor-loop';
+import { CheckpointedReactor } from '../../platform/projection-runtime/checkpointed-reactor';
 import { MailOutbox } from '../mail/mail-outbox';
 import { accountAddress } from '../notices/account-address';
 import { PREFERENCES_STREAM_PREFIX } from '../preferences/preferences.events';
@@ -40,9 +39,8 @@ type Watch = Database['low_balance_watch'];
  * begins at the head of $all.
  */
 export class LowBalanceReactor {
-  private readonly loop: ReactorLoop;
+  private readonly reactor: CheckpointedReactor;
   private readonly addressOf: (accountId: string) => Promise<string | null>;
-  private subscription: AllSubscription | null = null;
   /**
    * Accounts with a threshold, loaded when this worker starts leading and kept by thresholdSet
    * (the only writer of the table is this reactor, one leader at a time): a charge to any other
@@ -51,7 +49,7 @@ export class LowBalanceReactor {
   private watched = new Set<string>();
 
   constructor(
-    private readonly store: EventStore,
+    store: EventStore,
     vault: PersonalDataVault,
     private readonly outbox: MailOutbox,
     private readonly db: Kysely<Database>,
@@ -59,43 +57,30 @@ export class LowBalanceReactor {
     private readonly settingsUrl: string,
     logger: Logger,
   ) {
-    this.loop = new ReactorLoop(pool, LOCK_KEY, logger, () => this.follow());
+    this.reactor = new CheckpointedReactor({
+      db,
+      store,
+      pool,
+      logger,
+      lockKey: LOCK_KEY,
+      checkpoint: LOW_BALANCE_CHECKPOINT,
+      filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] },
+      checkpointEveryMs: CHECKPOINT_EVERY_MS,
+      prepare: async () => {
+        const rows = await db.selectFrom('low_balance_watch').select('account_id').where('threshold_micro_usd', 'is not', null).execute();
+        this.watched = new Set(rows.map((r) => r.account_id));
+      },
+      handle: (event) => this.apply(event),
+    });
     this.addressOf = accountAddress(store, db, vault);
   }
 
   start(): void {
-    this.loop.start();
+    this.reactor.start();
   }
 
   stop(): Promise<void> {
-    return this.loop.stop(async () => this.subscription?.close());
-  }
-
-  private async follow(): Promise<void> {
-    const after = await checkpointOrHead(this.db, this.store, LOW_BALANCE_CHECKPOINT);
-    const rows = await this.db.selectFrom('low_balance_watch').select('account_id').where('threshold_micro_usd', 'is not', null).execute();
-    this.watched = new Set(rows.map((r) => r.account_id));
-    this.subscription = this.store.subscribeAll({
-      after: after ?? undefined,
-      filter: { kind: 'streamPrefix', prefixes: [CREDITS_STREAM_PREFIX, USAGE_STREAM_PREFIX, PREFERENCES_STREAM_PREFIX] },
-    });
-    let passed: Position | null = null;
-    let savedAt = Date.now();
-    try {
-      for await (const event of this.subscription) {
-        await this.apply(event);
-        passed = event.position;
-        if (this.loop.stopping) break;
-        if (Date.now() - savedAt >= CHECKPOINT_EVERY_MS) {
-          await writeCheckpoint(this.db, LOW_BALANCE_CHECKPOINT, passed);
-          savedAt = Date.now();
-        }
-      }
-    } finally {
-      await this.subscription?.close();
-      this.subscription = null;
-      if (passed) await writeCheckpoint(this.db, LOW_BALANCE_CHECKPOINT, passed);
-    }
+    return this.reactor.stop();
   }
 
   private async apply(event: RecordedEvent): Promise<void> {

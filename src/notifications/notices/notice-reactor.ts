@@ -1,11 +1,10 @@
 import { Kysely } from 'kysely';
 import { Pool } from 'pg';
 import { Database } from '../../platform/database/schema';
-import { AllSubscription, EventStore, RecordedEvent } from '../../platform/event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../../platform/event-store/event-store.port';
 import { Logger } from '../../platform/observability/logger';
 import { PersonalDataVault } from '../../platform/personal-data/personal-data.vault';
-import { writeCheckpoint } from '../../platform/projection-runtime/checkpoint';
-import { checkpointOrHead, ReactorLoop } from '../../platform/projection-runtime/reactor-loop';
+import { CheckpointedReactor } from '../../platform/projection-runtime/checkpointed-reactor';
 import { MailOutbox } from '../mail/mail-outbox';
 import { accountAddress } from './account-address';
 import { NOTICE_EVENT_TYPES, noticeFor } from './notice-for';
@@ -25,45 +24,39 @@ const LOCK_KEY = 'tollgate.notices';
  * events when the mail is queued: a shredded account (P9) has none, and is not mailed.
  */
 export class NoticeReactor {
-  private readonly loop: ReactorLoop;
-  private subscription: AllSubscription | null = null;
+  private readonly reactor: CheckpointedReactor;
   private readonly addressOf: (accountId: string, before?: bigint) => Promise<string | null>;
 
   constructor(
     private readonly store: EventStore,
     private readonly vault: PersonalDataVault,
     private readonly outbox: MailOutbox,
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     pool: Pool,
     private readonly publicUrl: string,
     logger: Logger,
   ) {
-    this.loop = new ReactorLoop(pool, LOCK_KEY, logger, () => this.follow());
+    this.reactor = new CheckpointedReactor({
+      db,
+      store,
+      pool,
+      logger,
+      lockKey: LOCK_KEY,
+      checkpoint: NOTICES_CHECKPOINT,
+      filter: { kind: 'eventTypePrefix', prefixes: [...NOTICE_EVENT_TYPES] },
+      checkpointEveryMs: 0,
+      // The filter matches by prefix: ApiKeyIssuedX would pass it, noticeFor says no.
+      handle: (event) => this.notify(event),
+    });
     this.addressOf = accountAddress(store, db, vault);
   }
 
   start(): void {
-    this.loop.start();
+    this.reactor.start();
   }
 
   stop(): Promise<void> {
-    return this.loop.stop(async () => this.subscription?.close());
-  }
-
-  private async follow(): Promise<void> {
-    const after = await checkpointOrHead(this.db, this.store, NOTICES_CHECKPOINT);
-    this.subscription = this.store.subscribeAll({ after: after ?? undefined, filter: { kind: 'eventTypePrefix', prefixes: [...NOTICE_EVENT_TYPES] } });
-    try {
-      for await (const event of this.subscription) {
-        // The filter matches by prefix: ApiKeyIssuedX would pass it, noticeFor says no.
-        await this.notify(event);
-        await writeCheckpoint(this.db, NOTICES_CHECKPOINT, event.position);
-        if (this.loop.stopping) break;
-      }
-    } finally {
-      await this.subscription?.close();
-      this.subscription = null;
-    }
+    return this.reactor.stop();
   }
 
   private async notify(event: RecordedEvent): Promise<void> {
