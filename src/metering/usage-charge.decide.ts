@@ -4,24 +4,10 @@ import { developerAccount, PLATFORM_ACCOUNTS, providerAccount, vendorAccount } f
 import { MAX_AMOUNT_MICRO_USD } from '../platform/money';
 import { assertBalanced, Posting } from '../ledger/postings';
 import { splitCharge } from '../ledger/revenue-split';
-import { UsageEndpoint, UsageEvent, UsageRecovery, UsageStatus } from './usage.events';
+import { UsageEvent, UsageFacts, UsageRecovery } from './usage.events';
 
-export interface RecordUsage {
+export interface RecordUsage extends UsageFacts {
   type: 'RecordUsage';
-  requestId: string;
-  accountId: string;
-  keyId: string;
-  model: string;
-  endpoint: UsageEndpoint;
-  nodeId: string | null;
-  providerId: string | null;
-  status: UsageStatus;
-  inputTokens: number;
-  outputTokens: number;
-  images: number;
-  estimated: boolean;
-  ttftMs: number | null;
-  latencyMs: number;
   costMicroUsd: bigint;
   /** Resolved from the revenue-split rules for this model and node. */
   providerShareBps: number;

@@ -5,6 +5,25 @@ import { Posting } from '../ledger/postings';
 export type UsageStatus = 'completed' | 'client_disconnected' | 'upstream_failed';
 export type UsageEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 'images.generations';
 
+/** What one request was, as the charge command and the UsageRecorded event both carry it (metadata only, P1). */
+export type UsageFacts = {
+  requestId: string;
+  accountId: string;
+  keyId: string;
+  model: string;
+  endpoint: UsageEndpoint;
+  nodeId: string | null;
+  providerId: string | null;
+  status: UsageStatus;
+  inputTokens: number;
+  outputTokens: number;
+  images: number;
+  /** True when the node sent no usage and the gateway counted what it delivered. */
+  estimated: boolean;
+  ttftMs: number | null;
+  latencyMs: number;
+};
+
 /**
  * Stream `usage-{accountId}-{yyyy-mm-dd}` (UTC day): one event per metered request, metadata
  * only — never prompt or completion text (P1). A day's stream closes by itself when the day
@@ -14,22 +33,7 @@ export type UsageEndpoint = 'chat.completions' | 'completions' | 'embeddings' | 
  */
 export type UsageEvent = DomainEvent<
   'UsageRecorded',
-  {
-    requestId: string;
-    accountId: string;
-    keyId: string;
-    model: string;
-    endpoint: UsageEndpoint;
-    nodeId: string | null;
-    providerId: string | null;
-    status: UsageStatus;
-    inputTokens: number;
-    outputTokens: number;
-    images: number;
-    /** True when the node sent no usage and the gateway counted what it delivered. */
-    estimated: boolean;
-    ttftMs: number | null;
-    latencyMs: number;
+  UsageFacts & {
     costMicroUsd: string;
     providerShareMicroUsd: string;
     /** The Redis hold that reserved the credits (the request id). */
