@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { problem } from '../platform/http/problem-details.filter';
-import { readCookie, REFRESH_COOKIE, SESSION_COOKIE } from './session.cookies';
+import { SESSION_COOKIE } from '../platform/access/session-cookie';
+import { readCookie, REFRESH_COOKIE } from './session.cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../platform/config/config';
 import { NoContentResponse, OkResponse } from '../platform/http/schema/responses';
 import { SessionResponse } from './auth.schemas';
-import { bearerToken, clearSessionCookies, readCookie, REFRESH_COOKIE, SESSION_COOKIE } from './session.cookies';
+import { SESSION_COOKIE } from '../platform/access/session-cookie';
+import { bearerToken, clearSessionCookies, readCookie, REFRESH_COOKIE } from './session.cookies';
 import { sendSession } from './session.response';
 import { SessionsService } from './sessions.service';
 

@@ -9,8 +9,6 @@ import { IssuedSession } from './sessions.service';
  * browsers also accept them on http://localhost), SameSite=Lax (not sent on cross-site
  * POSTs, which is what protects the dashboard's state-changing routes from CSRF).
  */
-/** The access JWT's cookie; its name lives in platform/access because every signed-in route documents it. */
-export { SESSION_COOKIE };
 export const REFRESH_COOKIE = 'tg_refresh';
 const REFRESH_COOKIE_PATH = '/auth';
 /** Cookie headers longer than this are not parsed (a JWT here is well under 1 KB). */

@@ -6,7 +6,8 @@ import { SECRETS, Secrets } from '../platform/security/secrets';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from './access-tokens';
 import { SessionPrincipal } from '../platform/access/principal';
 import { SESSION_STRATEGY } from '../platform/access/session.guard';
-import { readCookie, SESSION_COOKIE } from './session.cookies';
+import { SESSION_COOKIE } from '../platform/access/session-cookie';
+import { readCookie } from './session.cookies';
 import { SessionsService } from './sessions.service';
 
 /**

@@ -26,9 +26,9 @@ import { vendorCostAt } from '../../nodes/routing/upstream-route';
 import { costMicroUsd } from '../../pricing/cost';
 import type { ModelPrice } from '../../pricing/price-book';
 import { RateLimiter } from './rate-limiter';
-import { imagesIn, responseTextBytes, SseMeter, usageOf } from '../../openai/sse-meter';
+import { imagesIn, RawUsage, responseTextBytes, SseMeter, usageOf } from '../../openai/sse-meter';
 import { Upstream } from '../../nodes/routing/upstream';
-import { BoundedUsage, boundUsage, capCost, GatewayFigures, RawUsage, relayedOutputBound, UsageLimits } from './usage-bounds';
+import { BoundedUsage, boundUsage, capCost, GatewayFigures, relayedOutputBound, UsageLimits } from './usage-bounds';
 
 export interface GatewayOptions {
   maxBodyBytes: number;

@@ -6,7 +6,7 @@ import { UpstreamRoute } from '../../nodes/routing/upstream-route';
 import { ChargeIntent } from '../../metering/usage-intents';
 import { UsageEndpoint, UsageStatus } from '../../metering/usage.events';
 import type { ModelPrice } from '../../pricing/price-book';
-import { RawUsage } from './usage-bounds';
+import type { RawUsage } from '../../openai/sse-meter';
 
 /**
  * What the gateway needs from other capabilities, as small interfaces: the node router

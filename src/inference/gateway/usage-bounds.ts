@@ -2,8 +2,6 @@ import { DiscrepancyKind } from '../../nodes/trust/node-trust.events';
 import { UsageDiscrepancy } from '../../metering/usage-discrepancies';
 import type { RawUsage } from '../../openai/sse-meter';
 
-export type { RawUsage };
-
 export type { UsageDiscrepancy };
 
 /**
