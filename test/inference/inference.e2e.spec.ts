@@ -127,6 +127,29 @@ describe('/v1 through the official openai SDK', () => {
     expect((await usageEvents(dev.accountId)).length).toBe(before + 1);
   });
 
+  it('a repeat sent the moment the answer arrives reads "already used", never "still running"', async () => {
+    // The racing client: each repeat leaves as soon as its original's body is read, while the
+    // hold's settle (after the last byte) is slowed to a loaded machine's pace.
+    const spending = h.t.app.get(CreditSpending);
+    const settle = jest.spyOn(spending, 'settle').mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return CreditSpending.prototype.settle.apply(spending, args);
+    });
+    const codes: Record<string, number> = {};
+    try {
+      for (let i = 0; i < 10; i++) {
+        const headers = { 'Idempotency-Key': `race-${i}` };
+        await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers });
+        const repeat = await dev.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }, { headers }).catch((e) => e);
+        codes[repeat.code] = (codes[repeat.code] ?? 0) + 1;
+      }
+    } finally {
+      settle.mockRestore();
+    }
+    console.log(`10 originals each repeated at once, settles slowed 50 ms: ${JSON.stringify(codes)}`);
+    expect(codes).toEqual({ idempotency_key_reused: 10 });
+  });
+
   it('charges estimated usage (what was delivered) when the node reports none', async () => {
     h.engines[0].omitUsage = true;
     try {

@@ -95,6 +95,8 @@ interface Metered {
   /** Waiting on nodes: from the first send to the last byte (the rest of the request is the gateway's). */
   upstreamMs: number;
   sentAt: number;
+  /** A non-streaming request's claimed Idempotency-Key (Redis key), or null. */
+  idempotencyKey: string | null;
 }
 
 type Charged = 'stored' | 'deferred' | 'failed';
@@ -234,6 +236,7 @@ export class InferenceGateway {
         settled: null,
         upstreamMs: 0,
         sentAt: 0,
+        idempotencyKey,
       };
       await this.route(res, metered, survey);
       settled = metered.settled;
@@ -443,6 +446,9 @@ export class InferenceGateway {
     if (m.cut === 'deadline')
       throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
+    // Marked done before the client has its answer: a repeat sent the moment it arrives must
+    // read "already used", not "still running" (the finally in run() writes the same again).
+    if (m.idempotencyKey) await this.deps.idempotency.complete(m.idempotencyKey, m.requestId, 200, true).catch(() => undefined);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     this.end(res, body);
   }
