@@ -55,7 +55,7 @@ export async function openContext(io: CliIo = processIo): Promise<CliContext & {
   const migrationsApplied = await prepareDatabase(config, logger);
   const pool = createPool(config.databaseUrl, 4);
   const db = createDb(pool);
-  const store = createEventStore(config, pool);
+  const store = await createEventStore(config, pool);
   let app: Promise<INestApplicationContext> | null = null;
   return {
     config,

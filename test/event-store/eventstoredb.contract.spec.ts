@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
+import { Pool } from 'pg';
+import { loadConfig } from '../../src/platform/config/config';
+import { createEventStore } from '../../src/platform/event-store/create-event-store';
 import { EventStoreDbEventStore, EventStoreDbOptions } from '../../src/platform/event-store/eventstoredb/eventstoredb.event-store';
 import { EventStoreArgumentError, EventStoreUnavailableError, StreamVersionConflictError } from '../../src/platform/event-store/event-store.errors';
 import { AllSubscription, comparePositions, NewEvent, RecordedEvent } from '../../src/platform/event-store/event-store.port';
@@ -67,6 +70,18 @@ describe('EventStoreDbEventStore on the protocol stand-in', () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
     await standIn.stop();
+  });
+
+  it('is the store the app opens when a connection string is configured (its client loaded only then)', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', EVENTSTORE_CONNECTION_STRING: standIn.connectionString });
+    const store = await createEventStore(config, new Pool());
+    try {
+      expect(store).toBeInstanceOf(EventStoreDbEventStore);
+      await store.append(stream('configured'), [ev('Configured')], 'no_stream');
+      expect((await store.readAll({ maxCount: 10 })).map((e) => e.type)).toEqual(['Configured']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('leaves system events out of readAll and unfiltered subscriptions', async () => {

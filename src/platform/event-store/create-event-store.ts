@@ -1,12 +1,17 @@
 import { Pool } from 'pg';
 import { AppConfig } from '../config/config';
 import { EventStore } from './event-store.port';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store';
 import { PostgresEventStore } from './postgres/postgres.event-store';
 
-/** EventStoreDB when a connection string is configured, else the PostgreSQL event store. */
-export function createEventStore(config: AppConfig, pool: Pool): EventStore {
-  if (config.eventStoreConnectionString) return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString);
+/**
+ * EventStoreDB when a connection string is configured, else the PostgreSQL event store. The
+ * EventStoreDB client (gRPC, protobuf: ≈ 150 modules, ≈ 150 ms to load) is loaded only then.
+ */
+export async function createEventStore(config: AppConfig, pool: Pool): Promise<EventStore> {
+  if (config.eventStoreConnectionString) {
+    const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb.event-store');
+    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString);
+  }
   return new PostgresEventStore(pool, { pollIntervalMs: config.eventStorePollIntervalMs });
 }
 
