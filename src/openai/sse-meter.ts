@@ -7,26 +7,30 @@ export interface RawUsage {
 const EVENT_END = Buffer.from('\n\n');
 const DATA = Buffer.from('data:');
 const DONE = Buffer.from('data: [DONE]');
-const USAGE = Buffer.from('"usage"');
+const USAGE = Buffer.from('usage');
 /**
  * JSON keys whose string values carry generated text: chat `content`, completions `text`,
  * reasoning (vLLM's `reasoning_content`, newer `reasoning`), tool-call `arguments`, `refusal`.
  * Every generated token lands in one of them; nothing else raises the relayed-output bound.
  */
 export const TEXT_KEYS: readonly string[] = ['content', 'text', 'reasoning_content', 'reasoning', 'arguments', 'refusal'];
-const KEY_MARKERS = TEXT_KEYS.map((k) => Buffer.from(`"${k}"`));
+const KEYS_BY_LENGTH: Record<number, Buffer[]> = {};
+for (const k of TEXT_KEYS) (KEYS_BY_LENGTH[Buffer.byteLength(k)] ??= []).push(Buffer.from(k));
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
-function startsWith(buf: Buffer, prefix: Buffer): boolean {
-  return buf.length >= prefix.length && buf.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+/** Bytes compared in JS: for a prefix this short, a native call costs more than the comparison. */
+function bytesEqual(buf: Buffer, at: number, to: number, expected: Buffer): boolean {
+  if (to - at < expected.length) return false;
+  for (let k = 0; k < expected.length; k++) if (buf[at + k] !== expected[k]) return false;
+  return true;
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
-function hexValue(buf: Buffer, at: number): number {
-  const v = Number.parseInt(buf.toString('latin1', at, at + 4), 16);
+function hexValue(buf: Buffer, at: number, to: number): number {
+  const v = Number.parseInt(buf.toString('latin1', at, Math.min(at + 4, to)), 16);
   return Number.isNaN(v) ? 0 : v;
 }
 
@@ -35,10 +39,10 @@ function hexValue(buf: Buffer, at: number): number {
  * byte, `\u00e9` 2, `\u4e2d` 3, each half of a surrogate pair 2), and where it ends. Bytes outside
  * escapes are already UTF-8. An unterminated string counts to the end of the event.
  */
-function stringBytes(buf: Buffer, start: number): { bytes: number; end: number } {
+function stringBytes(buf: Buffer, start: number, to: number): { bytes: number; end: number } {
   let bytes = 0;
   let i = start;
-  while (i < buf.length) {
+  while (i < to) {
     const b = buf[i];
     if (b === QUOTE) return { bytes, end: i + 1 };
     if (b !== BACKSLASH) {
@@ -47,7 +51,7 @@ function stringBytes(buf: Buffer, start: number): { bytes: number; end: number }
       continue;
     }
     if (buf[i + 1] === 0x75 /* u */) {
-      const cp = hexValue(buf, i + 2);
+      const cp = hexValue(buf, i + 2, to);
       bytes += cp < 0x80 ? 1 : cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ? 2 : 3;
       i += 6;
     } else {
@@ -55,28 +59,74 @@ function stringBytes(buf: Buffer, start: number): { bytes: number; end: number }
       i += 2;
     }
   }
-  return { bytes, end: buf.length };
+  return { bytes, end: to };
+}
+
+/** Where the JSON string starting after a quote ends (the index of its closing quote), escapes skipped. */
+function stringEnd(buf: Buffer, start: number, to: number): number {
+  let i = start;
+  while (i < to) {
+    const b = buf[i];
+    if (b === QUOTE) return i;
+    i += b === BACKSLASH ? 2 : 1;
+  }
+  return to;
+}
+
+/** Whether buf[start, end) is one of TEXT_KEYS: by length first, so most strings cost one comparison. */
+function isTextKey(buf: Buffer, start: number, end: number): boolean {
+  const candidates = KEYS_BY_LENGTH[end - start];
+  return candidates !== undefined && candidates.some((key) => bytesEqual(buf, start, end, key));
+}
+
+/** What one pass over an SSE event found. */
+interface EventScan {
+  /** Decoded UTF-8 bytes of the string values under text keys. */
+  textBytes: number;
+  /** A string `usage` appeared (as a key, or a value): only then is the event parsed. */
+  usage: boolean;
+}
+
+/**
+ * One pass over an event's bytes, no parse: walking from string to string (keys and values
+ * alike), an unescaped quote always opens a string, so a text key is found only where JSON has a
+ * key (a string followed by a colon), never inside a value. One pass instead of one `indexOf` per
+ * key: each native call costs more than the short event it scans (docs/benchmarks.md, "The SSE
+ * meter in one pass").
+ */
+function scanEvent(event: Buffer, from: number, to: number, out: EventScan): void {
+  out.textBytes = 0;
+  out.usage = false;
+  let i = from;
+  while (i < to) {
+    if (event[i] !== QUOTE) {
+      i++;
+      continue;
+    }
+    const start = i + 1;
+    const end = stringEnd(event, start, to);
+    i = end + 1;
+    if (!isTextKey(event, start, end)) {
+      if (end - start === USAGE.length && bytesEqual(event, start, end, USAGE)) out.usage = true;
+      continue;
+    }
+    // JSON allows spaces around the colon; the value counts only when it is a string.
+    while (i < to && isSpace(event[i])) i++;
+    if (i >= to || event[i] !== COLON) continue;
+    i++;
+    while (i < to && isSpace(event[i])) i++;
+    if (i >= to || event[i] !== QUOTE) continue;
+    const s = stringBytes(event, i + 1, to);
+    out.textBytes += s.bytes;
+    i = s.end;
+  }
 }
 
 /** Decoded UTF-8 bytes of every string value under a text key in one SSE event (byte scans only, no parse). */
 export function textBytesOf(event: Buffer): number {
-  let total = 0;
-  for (const marker of KEY_MARKERS) {
-    for (let at = event.indexOf(marker); at !== -1; at = event.indexOf(marker, at + 1)) {
-      // Inside a JSON string a quote is escaped, so an unescaped `"content"` is a key or a value;
-      // it is a key when a colon follows (JSON allows spaces around it), then a string value.
-      let i = at + marker.length;
-      while (i < event.length && isSpace(event[i])) i++;
-      if (event[i] !== COLON) continue;
-      i++;
-      while (i < event.length && isSpace(event[i])) i++;
-      if (event[i] !== QUOTE) continue;
-      const s = stringBytes(event, i + 1);
-      total += s.bytes;
-      at = s.end - 1;
-    }
-  }
-  return total;
+  const scan: EventScan = { textBytes: 0, usage: false };
+  scanEvent(event, 0, event.length, scan);
+  return scan.textBytes;
 }
 
 /**
@@ -95,6 +145,8 @@ export class SseMeter {
   textBytes = 0;
   sawDone = false;
   private rest: Buffer | null = null;
+  /** Reused for every event: no allocation per event. */
+  private readonly scan: EventScan = { textBytes: 0, usage: false };
 
   constructor(private readonly clientWantsUsage: boolean) {}
 
@@ -111,7 +163,7 @@ export class SseMeter {
       const end = data.indexOf(EVENT_END, start);
       if (end === -1) break;
       const next = end + 2;
-      if (!this.keep(data.subarray(start, next))) {
+      if (!this.keep(data, start, next)) {
         parts ??= [];
         if (start > keptFrom) parts.push(data.subarray(keptFrom, start));
         keptFrom = next;
@@ -124,16 +176,18 @@ export class SseMeter {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
-  /** Byte searches only: an event becomes a string just when it mentions usage (once per stream). */
-  private keep(event: Buffer): boolean {
-    if (startsWith(event, DONE)) {
+  /** The event data[from, to): one byte pass; it becomes a string just when it mentions usage (once per stream). */
+  private keep(data: Buffer, from: number, to: number): boolean {
+    if (bytesEqual(data, from, to, DONE)) {
       this.sawDone = true;
       return false;
     }
-    if (!startsWith(event, DATA)) return true; // comments and keep-alives pass through
-    if (event.indexOf(USAGE) !== -1) {
+    if (!bytesEqual(data, from, to, DATA)) return true; // comments and keep-alives pass through
+    const scan = this.scan;
+    scanEvent(data, from + DATA.length, to, scan);
+    if (scan.usage) {
       try {
-        const parsed = JSON.parse(event.toString('utf8', DATA.length)) as { usage?: unknown; choices?: unknown[] };
+        const parsed = JSON.parse(data.toString('utf8', from + DATA.length, to)) as { usage?: unknown; choices?: unknown[] };
         const u = parsed.usage;
         if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
           this.usage = rawUsageOf(u);
@@ -143,10 +197,9 @@ export class SseMeter {
         // not JSON: relay as is
       }
     }
-    const text = textBytesOf(event);
-    if (text > 0) {
+    if (scan.textBytes > 0) {
       this.deliveredChunks++;
-      this.textBytes += text;
+      this.textBytes += scan.textBytes;
     }
     return true;
   }

@@ -101,6 +101,11 @@ describe('relayed text: decoded UTF-8 bytes of generated-text fields', () => {
     expect(textBytesOf(event({ choices: [{ delta: { content: 'a', type: 'text' } }] }))).toBe(1);
     // JSON allows spaces around the colon.
     expect(textBytesOf(Buffer.from('data: {"choices":[{"delta":{"content" : "abc"}}]}\n\n'))).toBe(3);
+    // A text key written inside a value (its quotes escaped) is text, not a second key: counted once.
+    const quoted = '{"content": "zz", "usage": 1}';
+    expect(textBytesOf(event({ choices: [{ delta: { content: quoted } }] }))).toBe(Buffer.byteLength(quoted));
+    // A value cut off at the event's end counts to the end; an escape there reads nothing beyond it.
+    expect(textBytesOf(Buffer.from('data: {"choices":[{"delta":{"content":"ab\\u'))).toBe(3);
   });
 
   it('the meter sums relayed text and keeps the raw report for the bounds to judge', () => {
