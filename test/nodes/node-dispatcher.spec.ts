@@ -6,6 +6,7 @@ import { createLogger } from '../../src/platform/observability/logger';
 import { NodeDispatcher, RoutedNode, UpstreamResponse } from '../../src/nodes/routing/node-dispatcher';
 import { NodeLiveness, nodeKey } from '../../src/nodes/routing/node-liveness';
 import { NodeRegistry, RegistryNode, RegistrySnapshot } from '../../src/nodes/routing/node-registry';
+import { EWMA_ALPHA } from '../../src/nodes/routing/router';
 import { openTestRedis } from '../support/redis';
 
 /**
@@ -183,5 +184,27 @@ describe('NodeDispatcher', () => {
       await b.finish(second.node.nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
     }
     expect(await Promise.all(nodes.map((n) => redis.zcard(nodeKey('inflight', n.nodeId))))).toEqual([0, 0]);
+  });
+
+  it("keeps each node's bookkeeping in its scripts: leases counted and expired, the latency average, the backoff reset, served", async () => {
+    const id = randomBytes(6).toString('hex');
+    const now = Date.now();
+    await liveness.recordHeartbeat(id, { at: new Date(now).toISOString(), models: ['m'], inFlight: 0, queueDepth: 0 }, 10_000);
+    await redis.set(nodeKey('failures', id), '3');
+    // A lease left by a crashed instance (expired) is dropped by the next acquire.
+    await redis.zadd(nodeKey('inflight', id), now - 1, 'lost');
+    await liveness.acquire(id, 'r1', now);
+    await liveness.acquire(id, 'r2', now);
+    expect((await liveness.read([id], now)).get(id)).toEqual({ alive: true, readyModels: ['m'], inCooldown: false, inFlight: 2, ewmaMs: null });
+    expect(await redis.zscore(nodeKey('inflight', id), 'lost')).toBeNull();
+    await liveness.recordSuccess(id, 'r1', 100);
+    await liveness.recordSuccess(id, 'r2', 200);
+    await liveness.startCooldown(id, 5_000);
+    const state = (await liveness.read([id, 'unknown-node'], now)).get(id);
+    // The average moves by alpha towards each sample: 100, then 100 + alpha × (200 − 100).
+    expect(state).toEqual({ alive: true, readyModels: ['m'], inCooldown: true, inFlight: 0, ewmaMs: 100 + EWMA_ALPHA * 100 });
+    expect(await redis.exists(nodeKey('failures', id))).toBe(0);
+    expect(await redis.hget(nodeKey('stats', id), 'served')).toBe('2');
+    expect((await liveness.read(['unknown-node'], now)).get('unknown-node')).toEqual({ alive: false, readyModels: null, inCooldown: false, inFlight: 0, ewmaMs: null });
   });
 });
