@@ -55,7 +55,9 @@ export interface UsageIntentsOptions {
 }
 
 interface Opening {
-  row: Json;
+  intent: ChargeIntent;
+  openedAt: Date;
+  dueAt: Date;
   /** true once durable; false when withdrawn before it was sent. */
   resolve(stored: boolean): void;
   reject(error: unknown): void;
@@ -69,7 +71,8 @@ interface Opening {
  * turn. One statement in flight at a time.
  */
 export class UsageIntents {
-  private opening: Opening[] = [];
+  /** By request id, in the order opened (a Map keeps it): withdraw() is one lookup, not a scan. */
+  private readonly opening = new Map<string, Opening>();
   private closing: string[] = [];
   private running: Promise<void> | null = null;
   private scheduled = false;
@@ -85,19 +88,15 @@ export class UsageIntents {
    * process dies), or false if it was withdrawn before it was sent.
    */
   open(intent: ChargeIntent, openedAt: Date, dueAt: Date): Promise<boolean> {
-    if (this.opening.length >= this.options.maxQueue) {
+    if (this.opening.size >= this.options.maxQueue) {
       this.counts.refused++;
       return Promise.reject(unavailable('metering_overloaded', 'Too many charges are waiting to be recorded; retry shortly.'));
     }
-    const row = {
-      request_id: intent.command.requestId,
-      account_id: intent.command.accountId,
-      opened_at: openedAt.toISOString(),
-      due_at: dueAt.toISOString(),
-      charge: intentToJson(intent),
-    };
+    // The row is built when its statement is: most intents of short streams are withdrawn before.
     return new Promise<boolean>((resolve, reject) => {
-      this.opening.push({ row, resolve, reject });
+      // Opened again before it was sent (ids are per request, so not in practice): the last one counts.
+      this.opening.get(intent.command.requestId)?.resolve(false);
+      this.opening.set(intent.command.requestId, { intent, openedAt, dueAt, resolve, reject });
       this.schedule();
     });
   }
@@ -110,9 +109,9 @@ export class UsageIntents {
    * the statement in flight, short streams end before theirs is sent and cost no intent at all.
    */
   withdraw(requestId: string): boolean {
-    const i = this.opening.findIndex((o) => o.row.request_id === requestId);
-    if (i === -1) return false;
-    const [withdrawn] = this.opening.splice(i, 1);
+    const withdrawn = this.opening.get(requestId);
+    if (!withdrawn) return false;
+    this.opening.delete(requestId);
     this.counts.withdrawn++;
     withdrawn.resolve(false);
     return true;
@@ -138,14 +137,14 @@ export class UsageIntents {
   }
 
   stats() {
-    return { ...this.counts, waiting: this.opening.length };
+    return { ...this.counts, waiting: this.opening.size };
   }
 
   /** Writes what is waiting (shutdown). */
   async flush(): Promise<void> {
     for (;;) {
       if (this.running) await this.running;
-      else if (this.opening.length > 0 || this.closing.length > 0) this.start();
+      else if (this.opening.size > 0 || this.closing.length > 0) this.start();
       else return;
     }
   }
@@ -155,20 +154,25 @@ export class UsageIntents {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.running && (this.opening.length > 0 || this.closing.length > 0)) this.start();
+      if (!this.running && (this.opening.size > 0 || this.closing.length > 0)) this.start();
     });
   }
 
   private start(): void {
     this.running = this.drain().finally(() => {
       this.running = null;
-      if (this.opening.length > 0 || this.closing.length > 0) this.schedule();
+      if (this.opening.size > 0 || this.closing.length > 0) this.schedule();
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.opening.length > 0 || this.closing.length > 0) {
-      const opens = this.opening.splice(0, this.options.maxBatch);
+    while (this.opening.size > 0 || this.closing.length > 0) {
+      const opens: Opening[] = [];
+      for (const [requestId, o] of this.opening) {
+        if (opens.length === this.options.maxBatch) break;
+        opens.push(o);
+        this.opening.delete(requestId);
+      }
       const closes = this.closing.splice(0, this.options.maxBatch);
       await this.write(opens, closes);
     }
@@ -177,8 +181,14 @@ export class UsageIntents {
   private async write(opens: Opening[], closes: string[]): Promise<void> {
     this.counts.statements++;
     try {
-      // A request id opened twice in one statement would make ON CONFLICT touch a row twice; ids are per request, so keep the last.
-      const rows = [...new Map(opens.map((o) => [o.row.request_id, o.row])).values()];
+      // One per request id (the queue is keyed by it), so ON CONFLICT never touches a row twice.
+      const rows = opens.map((o) => ({
+        request_id: o.intent.command.requestId,
+        account_id: o.intent.command.accountId,
+        opened_at: o.openedAt.toISOString(),
+        due_at: o.dueAt.toISOString(),
+        charge: intentToJson(o.intent),
+      }));
       await this.pool.query({
         name: 'tg_usage_intents',
         text: `WITH closed AS (DELETE FROM usage_intents WHERE request_id = ANY($2::text[]))
