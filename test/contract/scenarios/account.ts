@@ -134,6 +134,7 @@ export const scenarios: Scenario[] = [
       const admin = c.as.admin.api;
       const target = await freshAccount(c);
       const id = target.accountId;
+      await c.h.t.caughtUp(); // the staff view of an account is a read model
       expect((await admin.GET('/admin/accounts/{id}', { params: { path: { id } } })).data?.status).toBe('active');
       expect((await c.as.support.api.GET('/admin/accounts/{id}', { params: { path: { id } } })).response.status).toBe(200);
       expect((await admin.GET('/admin/accounts/{id}', { params: { path: { id: randomUUID() } } })).response.status).toBe(404);

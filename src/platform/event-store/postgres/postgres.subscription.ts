@@ -2,6 +2,14 @@ import { EventEmitter } from 'node:events';
 import { AllSubscription, comparePositions, EventFilter, Position, RecordedEvent } from '../event-store.port';
 
 const PAGE_SIZE = 500;
+/**
+ * After this many empty polls in a row, an idle subscription polls at most every IDLE_POLL_MS
+ * (never faster than its own interval allows): at a 20 ms interval an idle app cost 326
+ * PostgreSQL transactions/s and 17 % of a core. Any append in this process, or any event read,
+ * brings the short interval back at once, so a woken subscription waits as before.
+ */
+const IDLE_AFTER_EMPTY_POLLS = 10;
+const IDLE_POLL_MS = 100;
 
 export interface PageReader {
   readAllAfter(after: Position | null, count: number, filter?: EventFilter): Promise<RecordedEvent[]>;
@@ -17,13 +25,17 @@ interface Options {
 /**
  * A catch-up subscription by polling pages of $all. Pull-based, so a slow consumer applies
  * back-pressure instead of filling memory. Appends in this process wake it at once;
- * appends from other processes are seen within one poll interval.
+ * appends from other processes are seen within one poll interval (IDLE_POLL_MS once idle).
  */
 export class PostgresAllSubscription implements AllSubscription {
   caughtUp = false;
   private closed = false;
   private wake: (() => void) | null = null;
-  private readonly onSignal = () => this.wake?.();
+  private emptyPolls = 0;
+  private readonly onSignal = () => {
+    this.emptyPolls = 0;
+    this.wake?.();
+  };
   private readonly onStoreClosed = () => void this.close();
 
   constructor(
@@ -60,7 +72,9 @@ export class PostgresAllSubscription implements AllSubscription {
         if (page.length < PAGE_SIZE) {
           if (headBefore && (!after || comparePositions(headBefore, after) > 0)) after = headBefore;
           this.caughtUp = true;
-          await this.sleep();
+          this.emptyPolls = page.length === 0 ? this.emptyPolls + 1 : 0;
+          const interval = this.options.pollIntervalMs;
+          await this.sleep(this.emptyPolls > IDLE_AFTER_EMPTY_POLLS ? Math.max(interval, IDLE_POLL_MS) : interval);
         }
       }
     } finally {
@@ -74,9 +88,9 @@ export class PostgresAllSubscription implements AllSubscription {
     this.detach();
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- a named function declaration below needs it
       const self = this;
       function done() {
