@@ -29,3 +29,19 @@ export async function waitFor<T>(probe: () => T | Falsy | Promise<T | Falsy>, ti
     everyMs,
   );
 }
+
+/**
+ * Awaits `work`, failing with `what` named when it takes longer than `timeoutMs`: a test that
+ * stalls then says where, instead of jest's bare "Exceeded timeout" at the test's first line.
+ */
+export async function within<T>(what: string, timeoutMs: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
