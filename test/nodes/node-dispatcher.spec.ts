@@ -207,4 +207,31 @@ describe('NodeDispatcher', () => {
     expect(await redis.hget(nodeKey('stats', id), 'served')).toBe('2');
     expect((await liveness.read(['unknown-node'], now)).get('unknown-node')).toEqual({ alive: false, readyModels: null, inCooldown: false, inFlight: 0, ewmaMs: null });
   });
+
+  it('counts a failure in one script: the lease dropped, an error counted, a rest that doubles, none while resting, a Retry-After kept', async () => {
+    const id = randomBytes(6).toString('hex');
+    const now = Date.now();
+    const backoff = { baseMs: 1_000, maxMs: 8_000, memoryMs: 60_000, retryAfterMs: null };
+    await liveness.acquire(id, 'r1', now);
+    await liveness.acquire(id, 'r2', now);
+    const rests = [await liveness.recordFailure(id, 'r1', backoff)];
+    expect(await redis.zrange(nodeKey('inflight', id), '0', '-1')).toEqual(['r2']);
+    // The other request of the same incident fails while the node rests: not counted towards the backoff.
+    rests.push(await liveness.recordFailure(id, 'r2', backoff));
+    expect(await redis.zcard(nodeKey('inflight', id))).toBe(0);
+    // A Retry-After longer than the rest lengthens it even while resting.
+    rests.push(await liveness.recordFailure(id, null, { ...backoff, retryAfterMs: 30_000 }));
+    const cooldownMs = await redis.pttl(nodeKey('cooldown', id));
+    await redis.del(nodeKey('cooldown', id));
+    rests.push(await liveness.recordFailure(id, null, backoff));
+    await redis.del(nodeKey('cooldown', id));
+    await redis.set(nodeKey('failures', id), '40');
+    rests.push(await liveness.recordFailure(id, null, backoff));
+    console.log(`rests ${rests.join(', ')} ms; the cooldown after a 30 s Retry-After: ${cooldownMs} ms`);
+    expect(rests).toEqual([1_000, 0, 0, 2_000, 8_000]);
+    expect(cooldownMs).toBeGreaterThan(29_000);
+    expect(await redis.hget(nodeKey('stats', id), 'errors')).toBe('5');
+    expect(await redis.get(nodeKey('failures', id))).toBe('41');
+    expect(await redis.pttl(nodeKey('failures', id))).toBeGreaterThan(59_000);
+  });
 });

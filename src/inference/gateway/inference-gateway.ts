@@ -95,7 +95,7 @@ interface Metered {
   /** Waiting on nodes: from the first send to the last byte (the rest of the request is the gateway's). */
   upstreamMs: number;
   sentAt: number;
-  /** A non-streaming request's claimed Idempotency-Key (Redis key), or null. */
+  /** A non-streaming request's claimed Idempotency-Key (Redis key) until it is marked done; null without one. */
   idempotencyKey: string | null;
 }
 
@@ -248,7 +248,9 @@ export class InferenceGateway {
       if (streamSlot) after.push(this.deps.rateLimiter.release(key.accountId, requestId).catch(() => undefined));
       if (settled) after.push(settled);
       if (after.length > 0) await Promise.all(after);
-      if (idempotencyKey) await this.deps.idempotency.complete(idempotencyKey, requestId, res.statusCode, metered?.charged ?? false).catch(() => undefined);
+      // Unless the answer's own write marked it done already (relayJson clears the field then).
+      const unmarked = metered ? metered.idempotencyKey : idempotencyKey;
+      if (unmarked) await this.deps.idempotency.complete(unmarked, requestId, res.statusCode, metered?.charged ?? false).catch(() => undefined);
     }
   }
 
@@ -447,8 +449,11 @@ export class InferenceGateway {
       throw new OpenAiError(504, `The node did not answer within the time this API allows (${this.options.maxRequestMs} ms).`, 'server_error', 'request_timeout');
     if (m.outcome !== 'completed' || !body) throw new OpenAiError(502, 'The node serving this model sent an unreadable response.', 'server_error', 'upstream_error');
     // Marked done before the client has its answer: a repeat sent the moment it arrives must
-    // read "already used", not "still running" (the finally in run() writes the same again).
-    if (m.idempotencyKey) await this.deps.idempotency.complete(m.idempotencyKey, m.requestId, 200, true).catch(() => undefined);
+    // read "already used", not "still running".
+    if (m.idempotencyKey) {
+      await this.deps.idempotency.complete(m.idempotencyKey, m.requestId, 200, true).catch(() => undefined);
+      m.idempotencyKey = null;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     this.end(res, body);
   }

@@ -53,17 +53,23 @@ export interface NodeRuntimeView {
   errors: number;
 }
 
-/** KEYS: failures, cooldown. ARGV: failure memory, base, max, Retry-After (ms; 0 = none). Returns the rest started, 0 if already resting. */
+/**
+ * A failure. KEYS: inflight, stats, failures, cooldown. ARGV: request id ('' = none), stats life,
+ * failure memory, base, max, Retry-After (ms; 0 = none). Returns the rest started, 0 if already resting.
+ */
 const FAILURE_SCRIPT = `
-local retry = tonumber(ARGV[4])
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  if retry > 0 and redis.call('PTTL', KEYS[2]) < retry then redis.call('SET', KEYS[2], '1', 'PX', retry) end
+if ARGV[1] ~= '' then redis.call('ZREM', KEYS[1], ARGV[1]) end
+redis.call('HINCRBY', KEYS[2], 'errors', 1)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+local retry = tonumber(ARGV[6])
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  if retry > 0 and redis.call('PTTL', KEYS[4]) < retry then redis.call('SET', KEYS[4], '1', 'PX', retry) end
   return 0
 end
-local n = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-local rest = math.max(math.min(tonumber(ARGV[3]), tonumber(ARGV[2]) * 2 ^ math.min(n - 1, 30)), retry)
-redis.call('SET', KEYS[2], '1', 'PX', math.floor(rest))
+local n = redis.call('INCR', KEYS[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+local rest = math.max(math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ math.min(n - 1, 30)), retry)
+redis.call('SET', KEYS[4], '1', 'PX', math.floor(rest))
 return math.floor(rest)`;
 
 /**
@@ -119,6 +125,18 @@ interface NodeCommands {
     ewmaLifeMs: number,
     keepMs: number,
   ): Promise<number>;
+  tgNodeFailure(
+    inflight: string,
+    stats: string,
+    failures: string,
+    cooldown: string,
+    requestId: string,
+    keepMs: number,
+    memoryMs: number,
+    baseMs: number,
+    maxMs: number,
+    retryAfterMs: number,
+  ): Promise<number>;
 }
 
 function parseHeartbeat(raw: string | null): Heartbeat | null {
@@ -145,6 +163,7 @@ export class NodeLiveness {
       redis.defineCommand('tgNodesRead', { lua: READ_SCRIPT });
       redis.defineCommand('tgNodeAcquire', { lua: ACQUIRE_SCRIPT, numberOfKeys: 1 });
       redis.defineCommand('tgNodeSuccess', { lua: SUCCESS_SCRIPT, numberOfKeys: 4 });
+      redis.defineCommand('tgNodeFailure', { lua: FAILURE_SCRIPT, numberOfKeys: 4 });
     }
     this.redis = redis as Redis & NodeCommands;
   }
@@ -224,13 +243,19 @@ export class NodeLiveness {
    * Answers the rest started (ms), 0 when the node was already resting.
    */
   async recordFailure(nodeId: string, requestId: string | null, backoff: { baseMs: number; maxMs: number; memoryMs: number; retryAfterMs: number | null }): Promise<number> {
-    const m = this.redis.multi();
-    if (requestId) m.zrem(INFLIGHT + nodeId, requestId);
-    m.hincrby(STATS + nodeId, 'errors', 1);
-    m.pexpire(STATS + nodeId, KEEP_MS);
-    m.eval(FAILURE_SCRIPT, 2, FAILURES + nodeId, COOLDOWN + nodeId, backoff.memoryMs, backoff.baseMs, backoff.maxMs, backoff.retryAfterMs ?? 0);
-    const results = await m.exec();
-    return Number(results?.[results.length - 1]?.[1] ?? 0);
+    const rest = await this.redis.tgNodeFailure(
+      INFLIGHT + nodeId,
+      STATS + nodeId,
+      FAILURES + nodeId,
+      COOLDOWN + nodeId,
+      requestId ?? '',
+      KEEP_MS,
+      backoff.memoryMs,
+      backoff.baseMs,
+      backoff.maxMs,
+      backoff.retryAfterMs ?? 0,
+    );
+    return Number(rest);
   }
 
   async startCooldown(nodeId: string, ms: number): Promise<void> {
