@@ -98,6 +98,28 @@ describe('PostgreSQL event store: late commits', () => {
     expect(positions[1].commit > positions[0].commit).toBe(true);
   });
 
+  it("is not held back by another database's open transaction (transaction ids are the whole server's)", async () => {
+    const prefix = `otherdb-${randomUUID().slice(0, 6)}-`;
+    const other = await createTestDatabase('late_commit_other');
+    const elsewhere = await other.pool.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()'); // older than the append below, and still running
+      await store.append(`${prefix}a`, [{ id: randomUUID(), type: 'Here', data: {} }], 'no_stream');
+      const started = Date.now();
+      const read = await store.readAll({ filter: { kind: 'streamPrefix', prefixes: [prefix] }, maxCount: 10 });
+      const readMs = Date.now() - started;
+      console.log(`another database's open transaction: readAll answered in ${readMs} ms with ${read.length} event(s)`);
+      // Counting the other database's transaction, readAll waited its 2 s for it and answered nothing.
+      expect(read.map((e) => e.type)).toEqual(['Here']);
+      expect(readMs).toBeLessThan(1_500);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      elsewhere.release();
+      await other.drop();
+    }
+  });
+
   it('refuses an append that is not the first write of its transaction', async () => {
     const client = await database.pool.connect();
     try {

@@ -37,8 +37,20 @@ const HORIZON_POLL_MS = 5;
 const UNIQUE_VIOLATION = '23505';
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001']);
 
-// Only transactions below the oldest in-flight one are read, so $all never moves past a gap.
-const SAFE = 'e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+/**
+ * The in-flight horizon: the oldest transaction of this database still running when the statement
+ * began (or the snapshot's xmax when none is). Only events below it are read, so $all never moves
+ * past a gap a late commit would fill. Transaction ids are shared by every database of the server,
+ * and pg_snapshot_xmin alone would count another database's long transaction (another suite's test
+ * holding one open, a report on another database) though it can never write to this events table:
+ * the running ids seen belonging to another database are left out. Leaving one in is only
+ * conservative (an id that ended meanwhile waits a poll); an id of this database is never left out.
+ */
+const HORIZON = `coalesce((
+  SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+  WHERE x::xid NOT IN (SELECT a.backend_xid FROM pg_stat_activity a WHERE a.backend_xid IS NOT NULL AND a.datname <> current_database())
+), pg_snapshot_xmax(pg_current_snapshot()))`;
+const SAFE = `e.transaction_id < ${HORIZON}`;
 const COLUMNS = 'e.global_position, e.transaction_id, e.stream, e.revision, e.event_id, e.event_type, e.data, e.metadata, e.created_at';
 
 export interface PostgresEventStoreOptions {
@@ -193,11 +205,7 @@ export class PostgresEventStore implements EventStore {
 
   /** True when no committed event is held back behind an in-flight transaction. */
   private async settled(): Promise<boolean> {
-    const { rows } = await this.query<{ settled: boolean }>(
-      'tg_settled',
-      'SELECT coalesce((SELECT max(e.transaction_id) FROM events e) < pg_snapshot_xmin(pg_current_snapshot()), true) AS settled',
-      [],
-    );
+    const { rows } = await this.query<{ settled: boolean }>('tg_settled', `SELECT coalesce((SELECT max(e.transaction_id) FROM events e) < ${HORIZON}, true) AS settled`, []);
     return rows[0].settled;
   }
 
