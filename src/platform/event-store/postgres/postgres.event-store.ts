@@ -165,14 +165,16 @@ export class PostgresEventStore implements EventStore {
     checkStreamName(stream);
     const count = readCount(options.maxCount);
     const backwards = options.direction === 'backwards';
+    // Backwards from the end and backwards from a revision are two statements, for the reason in readAllAfter.
     const from = options.fromRevision ?? (backwards ? null : 0n);
-    const { rows } = await this.query<EventRow>(
-      backwards ? 'tg_read_stream_bwd' : 'tg_read_stream_fwd',
-      backwards
-        ? `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 AND ($2::bigint IS NULL OR e.revision <= $2) ORDER BY e.revision DESC LIMIT $3`
-        : `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 AND e.revision >= $2 ORDER BY e.revision LIMIT $3`,
-      [stream, from === null ? null : from.toString(), count],
-    );
+    const { rows } =
+      from === null
+        ? await this.query<EventRow>('tg_read_stream_last', `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 ORDER BY e.revision DESC LIMIT $2`, [stream, count])
+        : await this.query<EventRow>(
+            backwards ? 'tg_read_stream_bwd' : 'tg_read_stream_fwd',
+            `SELECT ${COLUMNS} FROM events e WHERE e.stream = $1 AND e.revision ${backwards ? '<=' : '>='} $2 ORDER BY e.revision ${backwards ? 'DESC' : ''} LIMIT $3`,
+            [stream, from.toString(), count],
+          );
     if (rows.length === 0) await this.assertStreamExists(stream);
     return rows.map(toRecordedEvent);
   }
