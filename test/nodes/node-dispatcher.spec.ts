@@ -186,6 +186,27 @@ describe('NodeDispatcher', () => {
     expect(await Promise.all(nodes.map((n) => redis.zcard(nodeKey('inflight', n.nodeId))))).toEqual([0, 0]);
   });
 
+  it("spreads a burst whose routing reads all went out before any request chose: each choice counts this instance's requests sent since its read", async () => {
+    const { nodes, dispatcher, beat } = cluster(2);
+    await Promise.all(nodes.map(beat));
+    // The first node answers a little faster on average: alone, it is always the better choice.
+    await redis.set(nodeKey('ewma', nodes[0].nodeId), '10', 'PX', 60_000);
+    await redis.set(nodeKey('ewma', nodes[1].nodeId), '15', 'PX', 60_000);
+    const d = dispatcher();
+    // As in the gateway: each request sends its routing read on arrival, and chooses only after its own checks.
+    const surveys = await Promise.all(Array.from({ length: 20 }, () => d.survey('m')));
+    await Promise.all(surveys.map((s) => s.states));
+    const chosen: string[] = [];
+    for (const survey of surveys) chosen.push((await d.dispatch('m', async () => ok(), { survey })).node.nodeId);
+    const perNode = nodes.map((n) => chosen.filter((id) => id === n.nodeId).length);
+    console.log(`a burst of 20 on two nodes (latency averages 10 and 15 ms), every read sent before any choice: ${perNode.join(' / ')}`);
+    // Counting only what Redis had when the reads went out, all 20 went to the faster node.
+    expect(Math.min(...perNode)).toBeGreaterThanOrEqual(6);
+    expect(await Promise.all(nodes.map((n) => redis.zcard(nodeKey('inflight', n.nodeId))))).toEqual(perNode);
+    for (const nodeId of chosen) await d.finish(nodeId, { ok: true, latencyMs: 10, ttftMs: 10 });
+    expect(await Promise.all(nodes.map((n) => redis.zcard(nodeKey('inflight', n.nodeId))))).toEqual([0, 0]);
+  });
+
   it("keeps each node's bookkeeping in its scripts: leases counted and expired, the latency average, the backoff reset, served", async () => {
     const id = randomBytes(6).toString('hex');
     const now = Date.now();

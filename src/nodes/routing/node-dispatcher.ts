@@ -43,9 +43,14 @@ export interface DispatchOptions {
 }
 
 /** The nodes that serve a model and, in flight, their live state in Redis. */
-export interface Survey {
+export interface Survey extends StateRead {
   model: string;
+}
+
+/** A routing read, and this instance's own in-flight count per node when the read was sent. */
+interface StateRead {
   states: Promise<Map<string, LiveState>>;
+  localAtRead: ReadonlyMap<string, number>;
 }
 
 export interface FinishOutcome {
@@ -99,12 +104,9 @@ export class NodeDispatcher {
   async survey(model: string): Promise<Survey> {
     const nodes = (await this.registry.snapshot()).approvedByModel.get(model);
     if (!nodes || nodes.length === 0) throw notFound('model_not_found', `The model '${model}' does not exist or no node serves it.`);
-    const states = this.liveness.read(
-      nodes.map((n) => n.nodeId),
-      Date.now(),
-    );
-    states.catch(() => undefined); // awaited by dispatch, or dropped when the caller's checks refuse the request
-    return { model, states };
+    const read = this.readStates(nodes.map((n) => n.nodeId));
+    read.states.catch(() => undefined); // awaited by dispatch, or dropped when the caller's checks refuse the request
+    return { model, ...read };
   }
 
   async dispatch<R extends UpstreamResponse = UpstreamResponse>(
@@ -120,13 +122,8 @@ export class NodeDispatcher {
     let attempts = 0;
     while (attempts < maxAttempts) {
       options.signal?.throwIfAborted();
-      const states =
-        attempts === 0 && options.survey?.model === model
-          ? await options.survey.states
-          : await this.liveness.read(
-              nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId),
-              Date.now(),
-            );
+      const read = attempts === 0 && options.survey?.model === model ? options.survey : this.readStates(nodes.filter((n) => !tried.has(n.nodeId)).map((n) => n.nodeId));
+      const states = this.sinceRead(await read.states, read.localAtRead);
       const choice = chooseNode(routableCandidates(nodes, states, model, tried, snapshot.preferenceByModel.get(model)));
       if (!choice) break;
       const node = snapshot.byId.get(choice.nodeId) as RegistryNode;
@@ -161,6 +158,29 @@ export class NodeDispatcher {
   /** After the caller has finished with a dispatched response: releases in flight, feeds latency or backoff. */
   async finish(nodeId: string, outcome: FinishOutcome): Promise<void> {
     await this.finishLease(nodeId, this.takeLease(nodeId), outcome);
+  }
+
+  private readStates(nodeIds: string[]): StateRead {
+    const localAtRead = new Map(nodeIds.map((id) => [id, this.leases.get(id)?.length ?? 0]));
+    return { states: this.liveness.read(nodeIds, Date.now()), localAtRead };
+  }
+
+  /**
+   * The read's in-flight counts brought up to now with what this instance itself sent or finished
+   * since it sent the read (acquires and releases go out on the same connection, in order, so the
+   * read counted exactly those before it). Without this, a burst of requests arriving together —
+   * each sends its read as it arrives, before any has chosen — all saw the same counts and all
+   * went to the one node with the better latency average.
+   */
+  private sinceRead(states: Map<string, LiveState>, localAtRead: ReadonlyMap<string, number>): Map<string, LiveState> {
+    let now: Map<string, LiveState> | null = null;
+    for (const [nodeId, state] of states) {
+      const change = (this.leases.get(nodeId)?.length ?? 0) - (localAtRead.get(nodeId) ?? 0);
+      if (change === 0) continue;
+      now ??= new Map(states);
+      now.set(nodeId, { ...state, inFlight: Math.max(0, state.inFlight + change) });
+    }
+    return now ?? states;
   }
 
   /**
